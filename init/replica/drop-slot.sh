@@ -1,0 +1,37 @@
+#!/bin/sh
+# pg-cluster step "replication-slot", delete: drops the slot $PGC_SLOT on the primary so that it
+# stops holding WAL once its replica is gone (scale-down, destroy).
+#
+# Pulumi deletes the replica container before this step, but the primary's walsender may hold
+# the slot for a moment after its standby stopped: retry, a bounded number of times.
+set -eu
+
+: "${PGC_PRIMARY_CONTAINER:?PGC_PRIMARY_CONTAINER is not set}"
+: "${PGC_SLOT:?PGC_SLOT is not set}"
+attempts="${PGC_DROP_ATTEMPTS:-30}"
+
+if ! docker container inspect "$PGC_PRIMARY_CONTAINER" >/dev/null 2>&1; then
+    echo "pg-cluster: primary $PGC_PRIMARY_CONTAINER does not exist; slot $PGC_SLOT went with it"
+    exit 0
+fi
+
+attempt=1
+while :; do
+    remaining=$(docker exec -i -u postgres "$PGC_PRIMARY_CONTAINER" \
+        psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -v slot="$PGC_SLOT" <<'SQL'
+SELECT count(pg_drop_replication_slot(slot_name)) * 0 FROM pg_replication_slots
+WHERE slot_name = :'slot' AND NOT active;
+SELECT count(*) FROM pg_replication_slots WHERE slot_name = :'slot';
+SQL
+    ) || remaining="error"
+    if [ "$(printf '%s\n' "$remaining" | tail -n 1)" = "0" ]; then
+        echo "pg-cluster: dropped replication slot $PGC_SLOT on $PGC_PRIMARY_CONTAINER"
+        exit 0
+    fi
+    if [ "$attempt" -ge "$attempts" ]; then
+        echo "pg-cluster: slot $PGC_SLOT on $PGC_PRIMARY_CONTAINER is still in use after $attempts attempts" >&2
+        exit 1
+    fi
+    attempt=$((attempt + 1))
+    sleep 1
+done

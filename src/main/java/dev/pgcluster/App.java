@@ -1,0 +1,42 @@
+package dev.pgcluster;
+
+import com.pulumi.Context;
+import com.pulumi.Pulumi;
+import com.pulumi.core.Output;
+import dev.pgcluster.cluster.PostgresCluster;
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.ConfigReader;
+import dev.pgcluster.config.RuntimeConfigInfo;
+
+/** Entry point of the Pulumi program: read config once, then declare the cluster. */
+public final class App {
+    private App() {
+    }
+
+    public static void main(String[] args) {
+        Pulumi.run(App::stack);
+    }
+
+    /** The whole program: validated config first (nothing is declared on bad input), then resources. */
+    public static void stack(Context ctx) {
+        ClusterConfig config = ConfigReader.read(ctx.config(), ctx.projectName(), ctx.stackName(),
+                RuntimeConfigInfo.fromEnvironment(System.getenv()));
+        declare(ctx, config);
+    }
+
+    /** Declares the cluster for an already validated config and exports its outputs. */
+    public static PostgresCluster declare(Context ctx, ClusterConfig config) {
+        var cluster = new PostgresCluster(config);
+        ctx.export("primaryHost", Output.of(cluster.primaryHost()));
+        ctx.export("primaryPort", Output.of(cluster.primaryPort()));
+        ctx.export("primaryConnectionString", cluster.primaryConnectionString());
+        ctx.export("primaryJdbcUrl", cluster.primaryJdbcUrl());
+        ctx.export("replicaConnectionStrings", cluster.replicaConnectionStrings());
+        ctx.export("readOnlyConnectionString", cluster.readOnlyConnectionString());
+        ctx.export("readOnlyJdbcUrl", cluster.readOnlyJdbcUrl());
+        ctx.export("replicationSlots", Output.of(cluster.replicationSlots()));
+        ctx.export("networkName", cluster.network().networkName());
+        ctx.export("replicationMode", Output.of(cluster.replicationMode()));
+        return cluster;
+    }
+}

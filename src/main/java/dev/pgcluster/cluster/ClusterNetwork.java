@@ -1,0 +1,53 @@
+package dev.pgcluster.cluster;
+
+import com.pulumi.core.Output;
+import com.pulumi.docker.Network;
+import com.pulumi.docker.NetworkArgs;
+import com.pulumi.docker.inputs.NetworkIpamConfigArgs;
+import com.pulumi.docker.inputs.NetworkLabelArgs;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import dev.pgcluster.config.ClusterConfig;
+import java.util.Map;
+
+/**
+ * The cluster's user-defined bridge network, on a fixed subnet: nodes find each other by name
+ * through Docker's DNS, and pg_hba.conf allows replication only from this subnet.
+ */
+public final class ClusterNetwork extends ComponentResource {
+    public static final String TYPE = "pgcluster:index:ClusterNetwork";
+
+    private final Network network;
+
+    /**
+     * @param name      the component's name; the network's Docker name is {@code <name>}
+     * @param config    the cluster config (subnet, labels)
+     * @param placement the Docker host of the network
+     * @param options   component options (parent)
+     */
+    public ClusterNetwork(String name, ClusterConfig config, Placement placement, ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        this.network = new Network(name, NetworkArgs.builder()
+                .name(name)
+                .driver("bridge")
+                .ipamConfigs(NetworkIpamConfigArgs.builder()
+                        .subnet(config.subnet().cidr())
+                        .gateway(config.subnet().gateway())
+                        .build())
+                .labels(Labels.network(config).entrySet().stream()
+                        .map(e -> NetworkLabelArgs.builder().label(e.getKey()).value(e.getValue()).build())
+                        .toList())
+                .build(),
+                // The Docker name is fixed, so a replacement must remove the old network first.
+                placement.dockerOptions(this).deleteBeforeReplace(true).build());
+        registerOutputs(Map.of("networkName", network.name()));
+    }
+
+    public Output<String> networkName() {
+        return network.name();
+    }
+
+    public Network network() {
+        return network;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.pgcluster.cluster;
+
+import com.pulumi.core.Output;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
+import dev.pgcluster.command.Command;
+import dev.pgcluster.command.CommandArgs;
+import dev.pgcluster.command.Logging;
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.Secret;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The superuser and replication passwords: from secret config when set, otherwise generated once
+ * by a command step whose output Pulumi keeps in state as a secret, so it stays the same across
+ * updates. Every value here is a secret {@link Output}.
+ */
+public final class ClusterSecrets extends ComponentResource {
+    public static final String TYPE = "pgcluster:index:ClusterSecrets";
+
+    private final Output<String> superuserPassword;
+    private final Output<String> replicationPassword;
+
+    public ClusterSecrets(String name, ClusterConfig config, ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        this.superuserPassword = fromConfigOrGenerated(name + "-superuser-password", config.superuserPassword());
+        this.replicationPassword = fromConfigOrGenerated(name + "-replication-password", config.replicationPassword());
+        registerOutputs(Map.of(
+                "superuserPassword", superuserPassword,
+                "replicationPassword", replicationPassword));
+    }
+
+    private Output<String> fromConfigOrGenerated(String name, Optional<Secret> configured) {
+        if (configured.isPresent()) {
+            return configured.get().value();
+        }
+        var generator = new Command(name, CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.GENERATE_PASSWORD))
+                .environment(Map.of("PGC_STEP", "generate-password"))
+                .logging(Logging.NONE)
+                .addPreviousOutputInEnv(false)
+                .build(),
+                CustomResourceOptions.builder()
+                        .parent(this)
+                        .additionalSecretOutputs(List.of("stdout"))
+                        .build());
+        // Marked secret here as well, so the value is secret even before the engine says so.
+        return generator.stdout().applyValue(String::strip).asSecret();
+    }
+
+    public Output<String> superuserPassword() {
+        return superuserPassword;
+    }
+
+    public Output<String> replicationPassword() {
+        return replicationPassword;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.pgcluster.cluster;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** Connection strings for clients on the Docker host. Pure functions over plain values. */
+public final class ConnectionStrings {
+    private ConnectionStrings() {
+    }
+
+    /** A host and published port. */
+    public record Endpoint(String host, int port) {
+        String hostPort() {
+            return host + ":" + port;
+        }
+    }
+
+    /**
+     * The host name clients use: the publish address, or — when published on every interface —
+     * the Docker host's name (for a remote engine) or localhost.
+     */
+    public static String clientHost(String publishAddress, Optional<String> dockerHost) {
+        if (!publishAddress.equals("0.0.0.0")) {
+            return publishAddress;
+        }
+        return dockerHost
+                .filter(h -> h.startsWith("tcp://") || h.startsWith("ssh://"))
+                .map(h -> URI.create(h).getHost())
+                .filter(h -> h != null && !h.isEmpty())
+                .orElse("localhost");
+    }
+
+    /** libpq URI for one node. */
+    public static String uri(String user, String password, Endpoint endpoint, String database) {
+        return "postgresql://" + encode(user) + ":" + encode(password) + "@" + endpoint.hostPort() + "/" + encode(database);
+    }
+
+    /**
+     * libpq URI over several nodes that prefers a standby: libpq tries the hosts in random order
+     * and settles on a standby when one is up, on any node otherwise.
+     */
+    public static String readOnlyUri(String user, String password, List<Endpoint> endpoints, String database) {
+        return "postgresql://" + encode(user) + ":" + encode(password) + "@"
+                + endpoints.stream().map(Endpoint::hostPort).collect(Collectors.joining(","))
+                + "/" + encode(database) + "?target_session_attrs=prefer-standby&load_balance_hosts=random";
+    }
+
+    /** pgJDBC URL for one node. */
+    public static String jdbcUrl(String user, String password, Endpoint endpoint, String database) {
+        return "jdbc:postgresql://" + endpoint.hostPort() + "/" + encode(database)
+                + "?user=" + encode(user) + "&password=" + encode(password);
+    }
+
+    /** pgJDBC URL over several nodes that prefers a standby (the JDBC form of {@link #readOnlyUri}). */
+    public static String readOnlyJdbcUrl(String user, String password, List<Endpoint> endpoints, String database) {
+        return "jdbc:postgresql://" + endpoints.stream().map(Endpoint::hostPort).collect(Collectors.joining(","))
+                + "/" + encode(database) + "?targetServerType=preferSecondary&loadBalanceHosts=true"
+                + "&user=" + encode(user) + "&password=" + encode(password);
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}

@@ -1,0 +1,41 @@
+package dev.pgcluster.cluster;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/** The scripts under {@code init/}, which Maven copies onto the classpath. */
+public final class InitScripts {
+    public static final String REPLICATION_ROLE = "primary/10-replication-role.sh";
+    public static final String PG_HBA_TEMPLATE = "primary/pg_hba.conf.template";
+    public static final String CREATE_SLOT = "replica/create-slot.sh";
+    public static final String DROP_SLOT = "replica/drop-slot.sh";
+    public static final String BASE_BACKUP = "replica/base-backup.sh";
+    public static final String BASE_BACKUP_IN_CONTAINER = "replica/base-backup-in-container.sh";
+    public static final String BASE_BACKUP_UPDATE = "replica/base-backup-update.sh";
+    public static final String GENERATE_PASSWORD = "generate-password.sh";
+
+    private InitScripts() {
+    }
+
+    /** The text of {@code init/<path>}. */
+    public static String read(String path) {
+        try (InputStream in = InitScripts.class.getResourceAsStream("/init/" + path)) {
+            if (in == null) {
+                throw new IllegalStateException("init/" + path + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code init/primary/pg_hba.conf.template} with the cluster's subnet, gateway and role filled in. */
+    public static String pgHba(String subnet, String gateway, String replicationUser) {
+        return read(PG_HBA_TEMPLATE)
+                .replace("{{SUBNET}}", subnet)
+                .replace("{{GATEWAY}}", gateway)
+                .replace("{{REPLICATION_USER}}", replicationUser);
+    }
+}

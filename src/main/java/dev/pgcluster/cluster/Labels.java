@@ -1,0 +1,49 @@
+package dev.pgcluster.cluster;
+
+import dev.pgcluster.config.ClusterConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The labels on every Docker object the program creates. Volumes carry only the stable ones:
+ * Docker cannot change a volume's labels, so a changing label would replace (empty) the volume.
+ */
+public final class Labels {
+    public static final String PROJECT = "pg-cluster.project";
+    public static final String STACK = "pg-cluster.stack";
+    public static final String NODE = "pg-cluster.node";
+    public static final String ROLE = "pg-cluster.role";
+    public static final String ENVIRONMENT = "pg-cluster.environment";
+    public static final String RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
+
+    private Labels() {
+    }
+
+    public static Map<String, String> stack(ClusterConfig config) {
+        var labels = new LinkedHashMap<String, String>();
+        labels.put(PROJECT, config.project());
+        labels.put(STACK, config.stack());
+        return labels;
+    }
+
+    public static Map<String, String> network(ClusterConfig config) {
+        var labels = stack(config);
+        labels.put(ENVIRONMENT, config.environment().configValue());
+        return labels;
+    }
+
+    public static Map<String, String> volume(ClusterConfig config, String node) {
+        var labels = stack(config);
+        labels.put(NODE, node);
+        labels.put(RETAIN_ON_DELETE, String.valueOf(config.retainVolumes()));
+        return labels;
+    }
+
+    public static Map<String, String> container(ClusterConfig config, String node, String role) {
+        var labels = stack(config);
+        labels.put(NODE, node);
+        labels.put(ROLE, role);
+        labels.put(ENVIRONMENT, config.environment().configValue());
+        return labels;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.pgcluster.cluster;
+
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.NodeSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The PostgreSQL server settings of each node, derived from config and passed as server arguments. */
+public final class ServerSettings {
+    private ServerSettings() {
+    }
+
+    /**
+     * Settings every node gets. Standbys need max_wal_senders, max_replication_slots and friends
+     * at least as high as the primary's, and a later switchover promotes any of them, so all nodes
+     * share the replication settings.
+     */
+    public static Map<String, String> forNode(ClusterConfig config, NodeSpec node) {
+        int replicas = config.replicas().size();
+        var settings = new LinkedHashMap<String, String>();
+        settings.put("listen_addresses", "*");
+        settings.put("wal_level", "replica");
+        // pg_basebackup -X stream holds two senders per replica while it runs, and replicas are
+        // seeded in parallel; keep spare ones for a manual backup or a rejoining node.
+        settings.put("max_wal_senders", String.valueOf(Math.max(10, 2 * replicas + 2)));
+        settings.put("max_replication_slots", String.valueOf(Math.max(10, replicas + 4)));
+        settings.put("wal_keep_size", config.wal().walKeepSize());
+        settings.put("max_slot_wal_keep_size", config.wal().maxSlotWalKeepSize());
+        settings.put("hot_standby", "on");
+        settings.put("hot_standby_feedback", "on");
+        // Needed by pg_rewind when a failed primary rejoins as a standby.
+        settings.put("wal_log_hints", "on");
+        settings.put("password_encryption", "scram-sha-256");
+        if (node.isPrimary()) {
+            config.sync().standbyNames(config.replicaNames()).ifPresent(names -> {
+                settings.put("synchronous_standby_names", names);
+                settings.put("synchronous_commit", config.sync().synchronousCommit());
+            });
+        }
+        return settings;
+    }
+
+    /** {@code postgres -c key=value …}: the command of the node's container. */
+    public static List<String> serverArguments(ClusterConfig config, NodeSpec node) {
+        var args = new ArrayList<String>();
+        args.add("postgres");
+        forNode(config, node).forEach((key, value) -> {
+            args.add("-c");
+            args.add(key + "=" + value);
+        });
+        return args;
+    }
+}

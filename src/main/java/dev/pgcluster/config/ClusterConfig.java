@@ -1,0 +1,87 @@
+package dev.pgcluster.config;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything the program declares from, read once from stack config and validated by
+ * {@link ConfigReader}. Nothing downstream reads config again.
+ *
+ * @param project              Pulumi project name
+ * @param stack                Pulumi stack name
+ * @param namePrefix           prefix of every Docker object's name: {@code <project>-<stack>}
+ * @param environment          development / staging / production
+ * @param image                pinned image reference
+ * @param pullImage            pull the image through the provider, or use one already on the host
+ * @param subnet               the cluster network; replication is only allowed from it
+ * @param publishAddress       host address that node ports are published on
+ * @param nodes                primary first, then the replicas
+ * @param wal                  WAL retention
+ * @param sync                 synchronous replication
+ * @param limits               container resource limits
+ * @param retainVolumes        keep data volumes when the stack is destroyed
+ * @param database             the database created at first start
+ * @param replicationUser      the replication role (LOGIN REPLICATION, not superuser)
+ * @param superuserPassword    from secret config, or empty to generate one
+ * @param replicationPassword  from secret config, or empty to generate one
+ * @param baseBackupAttempts   how often a failed base backup is tried before giving up
+ * @param healthTimeoutSeconds how long to wait for a container to become healthy
+ */
+public record ClusterConfig(
+        String project,
+        String stack,
+        String namePrefix,
+        DeploymentEnvironment environment,
+        String image,
+        boolean pullImage,
+        Ipv4Subnet subnet,
+        String publishAddress,
+        List<NodeSpec> nodes,
+        WalSettings wal,
+        SyncReplication sync,
+        ResourceLimits limits,
+        boolean retainVolumes,
+        String database,
+        String replicationUser,
+        Optional<Secret> superuserPassword,
+        Optional<Secret> replicationPassword,
+        int baseBackupAttempts,
+        int healthTimeoutSeconds) {
+
+    /** The superuser the official image creates; peer authentication over the socket relies on it. */
+    public static final String SUPERUSER = "postgres";
+
+    public ClusterConfig {
+        Objects.requireNonNull(project);
+        Objects.requireNonNull(stack);
+        Objects.requireNonNull(namePrefix);
+        Objects.requireNonNull(environment);
+        Objects.requireNonNull(image);
+        Objects.requireNonNull(subnet);
+        Objects.requireNonNull(publishAddress);
+        nodes = List.copyOf(nodes);
+        Objects.requireNonNull(wal);
+        Objects.requireNonNull(sync);
+        Objects.requireNonNull(limits);
+        Objects.requireNonNull(database);
+        Objects.requireNonNull(replicationUser);
+        Objects.requireNonNull(superuserPassword);
+        Objects.requireNonNull(replicationPassword);
+        if (nodes.stream().filter(NodeSpec::isPrimary).count() != 1) {
+            throw new IllegalArgumentException("a cluster has exactly one primary node");
+        }
+    }
+
+    public NodeSpec primary() {
+        return nodes.stream().filter(NodeSpec::isPrimary).findFirst().orElseThrow();
+    }
+
+    public List<NodeSpec> replicas() {
+        return nodes.stream().filter(n -> !n.isPrimary()).toList();
+    }
+
+    public List<String> replicaNames() {
+        return replicas().stream().map(NodeSpec::name).toList();
+    }
+}

@@ -1,0 +1,215 @@
+package dev.pgcluster.config;
+
+import com.pulumi.Config;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Reads the stack config once into a {@link ClusterConfig}. Every value is checked before anything
+ * is declared; all problems are reported together in one {@link ConfigException}.
+ */
+public final class ConfigReader {
+    public static final int MAX_REPLICAS = 10;
+
+    /** Every key the program reads; anything else in the project's namespace is a typo. */
+    public static final List<String> KEYS = List.of(
+            "replicas", "environment", "image", "pullImage", "subnet", "publishAddress",
+            "primaryPort", "replicaPorts", "walKeepSize", "maxSlotWalKeepSize",
+            "synchronous", "synchronousCommit", "memory", "shmSize", "cpuShares",
+            "retainVolumesOnDelete", "database", "replicationUser",
+            "superuserPassword", "replicationPassword", "dockerHost",
+            "baseBackupAttempts", "healthTimeoutSeconds");
+
+    public static final String DEFAULT_IMAGE = "postgres:17.6";
+    public static final String DEFAULT_SUBNET = "10.89.0.0/24";
+    public static final int DEFAULT_PRIMARY_PORT = 5432;
+
+    private final Config config;
+    private final String namespace;
+    private final RuntimeConfigInfo runtime;
+    private final List<String> problems = new ArrayList<>();
+
+    private ConfigReader(Config config, String namespace, RuntimeConfigInfo runtime) {
+        this.config = config;
+        this.namespace = namespace;
+        this.runtime = runtime;
+    }
+
+    /**
+     * @param config  the project's config bag
+     * @param project the Pulumi project name (the config namespace)
+     * @param stack   the Pulumi stack name
+     * @param runtime which keys are set and which are secret, as far as the runtime tells
+     * @throws ConfigException listing every invalid value
+     */
+    public static ClusterConfig read(Config config, String project, String stack, RuntimeConfigInfo runtime) {
+        return new ConfigReader(config, project, runtime).read(project, stack);
+    }
+
+    private ClusterConfig read(String project, String stack) {
+        rejectUnknownKeys();
+        String namePrefix = value("project and stack name", project + "-" + stack,
+                v -> Validators.namePrefix(project, stack));
+        Integer replicas = optional("replicas", "1", v -> Validators.integer(key("replicas"), v, 0, MAX_REPLICAS));
+        DeploymentEnvironment environment = optional("environment", "development",
+                v -> Validators.environment(key("environment"), v));
+        DeploymentEnvironment env = environment == null ? DeploymentEnvironment.DEVELOPMENT : environment;
+        String image = optional("image", DEFAULT_IMAGE, v -> Validators.imageReference(key("image"), v));
+        Boolean pullImage = optional("pullImage", "true", v -> Validators.bool(key("pullImage"), v));
+        int nodeCount = replicas == null ? 1 : replicas + 1;
+        Ipv4Subnet subnet = optional("subnet", DEFAULT_SUBNET, v -> Validators.subnet(key("subnet"), v, nodeCount));
+        String publishAddress = optional("publishAddress", "127.0.0.1",
+                v -> Validators.ipv4Address(key("publishAddress"), v));
+        Integer primaryPort = optional("primaryPort", String.valueOf(DEFAULT_PRIMARY_PORT),
+                v -> Validators.port(key("primaryPort"), v));
+        List<Integer> replicaPorts = replicaPorts(replicas, primaryPort);
+        String walKeepSize = optional("walKeepSize", env.defaultWalKeepSize(),
+                v -> Validators.walSize(key("walKeepSize"), v));
+        String maxSlotWalKeepSize = optional("maxSlotWalKeepSize", env.defaultMaxSlotWalKeepSize(),
+                v -> Validators.walSize(key("maxSlotWalKeepSize"), v));
+        SyncReplication sync = sync(replicas);
+        Integer memoryMb = optionalOrNull("memory", v -> Validators.memoryMb(key("memory"), v, 128));
+        Integer shmSizeMb = optional("shmSize", env.defaultShmSizeMb() + "m",
+                v -> Validators.memoryMb(key("shmSize"), v, 64));
+        Integer cpuShares = optionalOrNull("cpuShares", v -> Validators.integer(key("cpuShares"), v, 2, 262144));
+        Boolean retainVolumes = optional("retainVolumesOnDelete", String.valueOf(env == DeploymentEnvironment.PRODUCTION),
+                v -> Validators.bool(key("retainVolumesOnDelete"), v));
+        String database = optional("database", "postgres",
+                v -> Validators.identifier(key("database"), v, List.of("template0", "template1")));
+        String replicationUser = optional("replicationUser", "replicator",
+                v -> Validators.identifier(key("replicationUser"), v, List.of(ClusterConfig.SUPERUSER)));
+        Optional<Secret> superuserPassword = password("superuserPassword");
+        Optional<Secret> replicationPassword = password("replicationPassword");
+        String dockerHost = optionalOrNull("dockerHost", v -> Validators.dockerHost(key("dockerHost"), v));
+        Integer attempts = optional("baseBackupAttempts", "3",
+                v -> Validators.integer(key("baseBackupAttempts"), v, 1, 10));
+        Integer healthTimeout = optional("healthTimeoutSeconds", "180",
+                v -> Validators.integer(key("healthTimeoutSeconds"), v, 10, 3600));
+
+        if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
+            problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
+                    + key("memory") + " (" + memoryMb + "m), since /dev/shm counts against the memory limit");
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+
+        var nodes = new ArrayList<NodeSpec>();
+        Optional<String> host = Optional.ofNullable(dockerHost);
+        nodes.add(new NodeSpec("pg0", Role.PRIMARY, primaryPort, host));
+        for (int i = 1; i <= replicas; i++) {
+            nodes.add(new NodeSpec("pg" + i, Role.REPLICA, replicaPorts.get(i - 1), host));
+        }
+        return new ClusterConfig(project, stack, namePrefix, env, image, pullImage, subnet, publishAddress,
+                nodes, new WalSettings(walKeepSize, maxSlotWalKeepSize), sync,
+                new ResourceLimits(Optional.ofNullable(memoryMb), shmSizeMb, Optional.ofNullable(cpuShares)),
+                retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
+                attempts, healthTimeout);
+    }
+
+    private List<Integer> replicaPorts(Integer replicas, Integer primaryPort) {
+        Optional<String> raw = config.get("replicaPorts");
+        if (replicas == null || primaryPort == null) {
+            return List.of();
+        }
+        List<Integer> ports;
+        if (raw.isPresent()) {
+            ports = value("replicaPorts", raw.get(), v -> Validators.portList(key("replicaPorts"), v));
+            if (ports == null) {
+                return List.of();
+            }
+            if (ports.size() != replicas) {
+                problems.add(key("replicaPorts") + " = \"" + raw.get() + "\" is not allowed: exactly one port per replica ("
+                        + replicas + " replicas)");
+                return List.of();
+            }
+        } else {
+            ports = new ArrayList<>();
+            for (int i = 1; i <= replicas; i++) {
+                ports.add(primaryPort + i);
+            }
+            if (primaryPort + replicas > 65535) {
+                problems.add(key("primaryPort") + " = \"" + primaryPort + "\" is not allowed: replicas get the next "
+                        + replicas + " ports, which must stay at or below 65535; lower it or set " + key("replicaPorts"));
+                return List.of();
+            }
+        }
+        var all = new ArrayList<Integer>();
+        all.add(primaryPort);
+        all.addAll(ports);
+        try {
+            Validators.distinctPorts(key("replicaPorts"), all);
+        } catch (InvalidValue e) {
+            problems.add(e.getMessage());
+        }
+        return ports;
+    }
+
+    private SyncReplication sync(Integer replicas) {
+        String raw = config.get("synchronous").orElse("off");
+        String commit = config.get("synchronousCommit").orElse("on");
+        SyncReplication sync = value("synchronous", raw,
+                v -> Validators.sync(key("synchronous"), v, key("synchronousCommit"), commit));
+        if (sync == null || replicas == null) {
+            return SyncReplication.OFF;
+        }
+        if (sync.enabled() && sync.count() > replicas) {
+            problems.add(key("synchronous") + " = \"" + raw + "\" is not allowed: n must be at most the number of replicas ("
+                    + replicas + ")");
+        }
+        return sync;
+    }
+
+    private Optional<Secret> password(String name) {
+        Optional<String> raw = config.get(name);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        if (runtime.secretKeys().isPresent() && !runtime.secretKeys().get().contains(key(name))) {
+            problems.add(key(name) + ": is set in plain text; set it as a secret: pulumi config set --secret "
+                    + name + " <value>  (or leave it unset to have one generated)");
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Secret.of(Validators.password(key(name), raw.get())));
+        } catch (InvalidValue e) {
+            problems.add(e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void rejectUnknownKeys() {
+        runtime.presentKeys().ifPresent(present -> {
+            var known = new TreeSet<String>();
+            KEYS.forEach(k -> known.add(key(k)));
+            present.stream()
+                    .filter(k -> k.startsWith(namespace + ":") && !known.contains(k))
+                    .sorted()
+                    .forEach(k -> problems.add(k + " is not a pg-cluster setting; known keys: " + String.join(", ", KEYS)));
+        });
+    }
+
+    private <T> T optional(String name, String defaultValue, Function<String, T> parse) {
+        return value(name, config.get(name).orElse(defaultValue), parse);
+    }
+
+    private <T> T optionalOrNull(String name, Function<String, T> parse) {
+        return config.get(name).map(v -> value(name, v, parse)).orElse(null);
+    }
+
+    private <T> T value(String name, String raw, Function<String, T> parse) {
+        try {
+            return parse.apply(raw);
+        } catch (InvalidValue e) {
+            problems.add(e.getMessage());
+            return null;
+        }
+    }
+
+    private String key(String name) {
+        return namespace + ":" + name;
+    }
+}

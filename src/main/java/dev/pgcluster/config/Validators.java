@@ -1,0 +1,285 @@
+package dev.pgcluster.config;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Small pure parsers for config values. Each returns the parsed value or throws
+ * {@link InvalidValue} naming the key, the value and what is allowed.
+ */
+public final class Validators {
+    private Validators() {
+    }
+
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("-?\\d{1,9}");
+
+    public static int integer(String key, String raw, int min, int max) {
+        String value = raw.trim();
+        if (!WHOLE_NUMBER.matcher(value).matches()) {
+            throw new InvalidValue(key, raw, "a whole number from " + min + " to " + max);
+        }
+        int parsed = Integer.parseInt(value);
+        if (parsed < min || parsed > max) {
+            throw new InvalidValue(key, raw, "a whole number from " + min + " to " + max);
+        }
+        return parsed;
+    }
+
+    /** Only {@code true} or {@code false}: Pulumi's getBoolean would read a typo as false. */
+    public static boolean bool(String key, String raw) {
+        return switch (raw.trim()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new InvalidValue(key, raw, "true or false");
+        };
+    }
+
+    public static int port(String key, String raw) {
+        return integer(key, raw, 1, 65535);
+    }
+
+    /** A JSON list of ports, e.g. {@code [5433, 5434]}. */
+    public static List<Integer> portList(String key, String raw) {
+        String value = raw.trim();
+        if (!value.startsWith("[") || !value.endsWith("]")) {
+            throw new InvalidValue(key, raw, "a list of ports from 1 to 65535, e.g. [5433, 5434]");
+        }
+        String body = value.substring(1, value.length() - 1).trim();
+        List<Integer> ports = new ArrayList<>();
+        if (body.isEmpty()) {
+            return ports;
+        }
+        for (String item : body.split(",")) {
+            String port = item.trim();
+            if (!WHOLE_NUMBER.matcher(port).matches()
+                    || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+                throw new InvalidValue(key, raw, "a list of ports from 1 to 65535, e.g. [5433, 5434]");
+            }
+            ports.add(Integer.parseInt(port));
+        }
+        return ports;
+    }
+
+    // [registry[:port]/]path[:tag][@sha256:digest], following the Docker reference grammar.
+    private static final Pattern IMAGE_REFERENCE = Pattern.compile(
+            "^(?:(?<domain>(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\\d+)?)/)?"
+                    + "(?<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+                    + "(?::(?<tag>[\\w][\\w.-]{0,127}))?"
+                    + "(?:@(?<digest>sha256:[a-f0-9]{64}))?$");
+
+    /**
+     * An image reference pinned to a version: a digest, or a tag that names a version. A bare name
+     * or {@code latest} would silently move the cluster to a new major on the next pull.
+     */
+    public static String imageReference(String key, String raw) {
+        String value = raw.trim();
+        String allowed = "a pinned image reference: name:tag with a version tag (e.g. postgres:17.6) "
+                + "or name@sha256:<digest>; not a bare name and not :latest";
+        Matcher m = IMAGE_REFERENCE.matcher(value);
+        if (!m.matches()) {
+            throw new InvalidValue(key, raw, allowed);
+        }
+        String tag = m.group("tag");
+        String digest = m.group("digest");
+        if (digest != null) {
+            return value;
+        }
+        if (tag == null || tag.equalsIgnoreCase("latest") || !tag.matches(".*\\d.*")) {
+            throw new InvalidValue(key, raw, allowed);
+        }
+        return value;
+    }
+
+    private static final Pattern IPV4 = Pattern.compile(
+            "^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}$");
+
+    public static String ipv4Address(String key, String raw) {
+        String value = raw.trim();
+        if (!IPV4.matcher(value).matches()) {
+            throw new InvalidValue(key, raw, "an IPv4 address such as 127.0.0.1 (0.0.0.0 publishes on all interfaces)");
+        }
+        return value;
+    }
+
+    /**
+     * A private IPv4 network with room for every node. Docker refuses overlapping subnets, so two
+     * stacks on one host need different values.
+     */
+    public static Ipv4Subnet subnet(String key, String raw, int nodes) {
+        String value = raw.trim();
+        String allowed = "a private IPv4 network in CIDR form (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 ranges), "
+                + "prefix /16 to /28, host bits zero, with room for " + nodes + " nodes (e.g. 10.89.0.0/24)";
+        String[] parts = value.split("/", -1);
+        if (parts.length != 2 || !IPV4.matcher(parts[0]).matches() || !parts[1].matches("\\d{1,2}")) {
+            throw new InvalidValue(key, raw, allowed);
+        }
+        int prefix = Integer.parseInt(parts[1]);
+        if (prefix < 16 || prefix > 28) {
+            throw new InvalidValue(key, raw, allowed);
+        }
+        int address = 0;
+        for (String octet : parts[0].split("\\.")) {
+            address = (address << 8) | Integer.parseInt(octet);
+        }
+        int mask = (int) (0xffffffffL << (32 - prefix));
+        if ((address & ~mask) != 0 || !isPrivate(address, prefix)) {
+            throw new InvalidValue(key, raw, allowed);
+        }
+        Ipv4Subnet subnet = new Ipv4Subnet(address, prefix);
+        if (subnet.containerAddresses() < nodes) {
+            throw new InvalidValue(key, raw, allowed);
+        }
+        return subnet;
+    }
+
+    private static boolean isPrivate(int address, int prefix) {
+        int first = (address >>> 24) & 0xff;
+        int second = (address >>> 16) & 0xff;
+        return (first == 10 && prefix >= 8)
+                || (first == 172 && second >= 16 && second <= 31 && prefix >= 12)
+                || (first == 192 && second == 168 && prefix >= 16);
+    }
+
+    private static final Pattern PG_SIZE = Pattern.compile("^(\\d{1,7})(kB|MB|GB|TB)$");
+
+    /**
+     * A PostgreSQL size for WAL retention. Units are case-sensitive in PostgreSQL, so they are
+     * here too; {@code -1} (unbounded) is never accepted.
+     */
+    public static String walSize(String key, String raw) {
+        String value = raw.trim();
+        Matcher m = PG_SIZE.matcher(value);
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw new InvalidValue(key, raw, "a positive PostgreSQL size with unit kB, MB, GB or TB (e.g. 1GB); "
+                    + "-1 (unbounded) is not allowed");
+        }
+        return value;
+    }
+
+    /** Bytes in a PostgreSQL size string that {@link #walSize} accepted. */
+    public static long walSizeBytes(String size) {
+        Matcher m = PG_SIZE.matcher(size);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(size);
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "kB" -> n << 10;
+            case "MB" -> n << 20;
+            case "GB" -> n << 30;
+            default -> n << 40;
+        };
+    }
+
+    private static final Pattern MEMORY = Pattern.compile("^(\\d{1,7})([mMgG])?$");
+
+    /** A memory size in MiB ({@code 512}, {@code 512m}) or GiB ({@code 2g}), at least {@code min} MiB. */
+    public static int memoryMb(String key, String raw, int min) {
+        String value = raw.trim();
+        Matcher m = MEMORY.matcher(value);
+        String allowed = "a size of at least " + min + " MiB: a number of MiB, or with unit m or g (e.g. 512m, 2g)";
+        if (!m.matches()) {
+            throw new InvalidValue(key, raw, allowed);
+        }
+        long mb = Long.parseLong(m.group(1));
+        if (m.group(2) != null && m.group(2).equalsIgnoreCase("g")) {
+            mb *= 1024;
+        }
+        if (mb < min || mb > Integer.MAX_VALUE) {
+            throw new InvalidValue(key, raw, allowed);
+        }
+        return (int) mb;
+    }
+
+    private static final Pattern SYNC = Pattern.compile("^(?i)(first|any)\\s+(\\d{1,3})$");
+    private static final List<String> COMMIT_LEVELS = List.of("on", "remote_apply", "remote_write", "local", "off");
+
+    /** {@code off}, {@code first <n>} or {@code any <n>}; n is checked against the replicas by the reader. */
+    public static SyncReplication sync(String key, String raw, String commitKey, String commitRaw) {
+        String value = raw.trim();
+        String commit = commitRaw.trim();
+        if (!COMMIT_LEVELS.contains(commit)) {
+            throw new InvalidValue(commitKey, commitRaw, "one of " + String.join(", ", COMMIT_LEVELS));
+        }
+        if (value.equalsIgnoreCase("off")) {
+            return new SyncReplication(SyncReplication.Method.OFF, 0, commit);
+        }
+        Matcher m = SYNC.matcher(value);
+        if (!m.matches() || Integer.parseInt(m.group(2)) < 1) {
+            throw new InvalidValue(key, raw, "off, \"first <n>\" or \"any <n>\" with n at least 1 (e.g. any 1)");
+        }
+        return new SyncReplication(
+                SyncReplication.Method.valueOf(m.group(1).toUpperCase(Locale.ROOT)),
+                Integer.parseInt(m.group(2)),
+                commit);
+    }
+
+    private static final Pattern IDENTIFIER = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
+
+    /** A lower-case SQL identifier that needs no quoting. */
+    public static String identifier(String key, String raw, List<String> reserved) {
+        String value = raw.trim();
+        if (!IDENTIFIER.matcher(value).matches() || value.startsWith("pg_") || reserved.contains(value)) {
+            String also = reserved.isEmpty() ? "" : ", not " + String.join(" or ", reserved);
+            throw new InvalidValue(key, raw,
+                    "a lower-case identifier of letters, digits and _ (at most 63, not starting with a digit or pg_" + also + ")");
+        }
+        return value;
+    }
+
+    private static final Pattern DOCKER_HOST = Pattern.compile("^(unix|tcp|ssh|npipe)://\\S+$");
+
+    public static String dockerHost(String key, String raw) {
+        String value = raw.trim();
+        if (!DOCKER_HOST.matcher(value).matches()) {
+            throw new InvalidValue(key, raw, "a Docker host URL: unix://…, tcp://host:port, ssh://user@host or npipe://…");
+        }
+        return value;
+    }
+
+    public static DeploymentEnvironment environment(String key, String raw) {
+        return DeploymentEnvironment.fromConfigValue(raw.trim()).orElseThrow(() ->
+                new InvalidValue(key, raw, "development, staging or production"));
+    }
+
+    private static final Pattern DOCKER_NAME_PREFIX = Pattern.compile("^[a-z0-9][a-z0-9-]{0,40}$");
+
+    /** {@code <project>-<stack>}, lower-cased, as the prefix of every Docker object's name. */
+    public static String namePrefix(String project, String stack) {
+        String prefix = (project + "-" + stack).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+        if (!DOCKER_NAME_PREFIX.matcher(prefix).matches()) {
+            throw new InvalidValue("project and stack name", project + "-" + stack,
+                    "together at most 41 characters that start with a letter or digit");
+        }
+        return prefix;
+    }
+
+    /** Every port once, so that no two nodes ask Docker for the same host port. */
+    public static void distinctPorts(String key, List<Integer> ports) {
+        var seen = new HashSet<Integer>();
+        for (int port : ports) {
+            if (!seen.add(port)) {
+                throw new InvalidValue(key, ports.toString(),
+                        "ports that differ from each other and from the primary's port (" + port + " is used twice)");
+            }
+        }
+    }
+
+    /**
+     * A password from secret config. The message never repeats the value. A newline would end the
+     * value early where it is read as a line (stdin of the base backup).
+     */
+    public static String password(String key, String raw) {
+        if (raw.length() < 12 || raw.length() > 1024) {
+            throw InvalidValue.withoutValue(key, "must be 12 to 1024 characters long");
+        }
+        if (raw.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw InvalidValue.withoutValue(key, "must not contain control characters such as newlines");
+        }
+        return raw;
+    }
+}
