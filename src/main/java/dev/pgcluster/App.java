@@ -1,5 +1,6 @@
 package dev.pgcluster;
 
+import com.pulumi.Config;
 import com.pulumi.Context;
 import com.pulumi.Pulumi;
 import com.pulumi.core.Output;
@@ -19,9 +20,13 @@ public final class App {
 
     /** The whole program: validated config first (nothing is declared on bad input), then resources. */
     public static void stack(Context ctx) {
-        ClusterConfig config = ConfigReader.read(ctx.config(), ctx.projectName(), ctx.stackName(),
-                RuntimeConfigInfo.fromEnvironment(System.getenv()));
-        declare(ctx, config);
+        stack(ctx, ctx.config(), RuntimeConfigInfo.fromEnvironment(System.getenv()));
+    }
+
+    /** {@link #stack(Context)} with the config bag and runtime facts given, as tests give them. */
+    public static PostgresCluster stack(Context ctx, Config config, RuntimeConfigInfo runtime) {
+        ClusterConfig clusterConfig = ConfigReader.read(config, ctx.projectName(), ctx.stackName(), runtime);
+        return declare(ctx, clusterConfig);
     }
 
     /** Declares the cluster for an already validated config and exports its outputs. */

@@ -53,7 +53,7 @@ public final class Validators {
         if (body.isEmpty()) {
             return ports;
         }
-        for (String item : body.split(",")) {
+        for (String item : body.split(",", -1)) {
             String port = item.trim();
             if (!WHOLE_NUMBER.matcher(port).matches()
                     || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {

@@ -1,0 +1,47 @@
+// Spotting passwords written out in plain text: in environment variables, server arguments and the
+// shell scripts of command resources. Messages never repeat the value found.
+
+/** Variable or setting names that hold a password ("PGPASSWORD", "password" in a conninfo …). */
+export function isPasswordName(name: string): boolean {
+    const n = name.toUpperCase();
+    return /PASSW(OR)?D/.test(n) && !NOT_A_PASSWORD.test(n);
+}
+
+// Names that mention a password but hold none: where it is (…_FILE), how it is made or hashed.
+const NOT_A_PASSWORD = /(^|_)(FILE|PATH|LENGTH|LEN|BYTES|ENCRYPTION)$/;
+
+/**
+ * A value counts as written out unless it is empty or taken from elsewhere at run time: a shell
+ * expansion ($VAR, "$(cat …)"), a psql variable (:'pw') or a SCRAM/MD5 verifier (already hashed).
+ */
+function isLiteralSecret(value: string): boolean {
+    const v = value.replace(/^["']/, "");
+    return v !== "" && !v.startsWith("$") && !v.startsWith(":") && !/^(SCRAM-SHA-256\$|md5[0-9a-f]{32})/.test(v);
+}
+
+/**
+ * Describes (without the value) the first plaintext password in a piece of text, or undefined:
+ * `NAME=value` assignments and conninfo `password=value`, SQL `PASSWORD 'value'`, and
+ * `postgresql://user:value@host` URIs.
+ */
+export function findPlaintextPassword(text: string): string | undefined {
+    for (const m of text.matchAll(/([A-Za-z0-9_]*PASSW(?:OR)?D[A-Za-z0-9_]*)[ \t]*=[ \t]*(["']?[^\s"';&|)]*)/gi)) {
+        if (isPasswordName(m[1]) && isLiteralSecret(m[2])) {
+            return `${m[1]}=…`;
+        }
+    }
+    for (const m of text.matchAll(/\bPASSWORD\s+(E?'[^']*'|"[^"]*")/gi)) {
+        if (isLiteralSecret(m[1].replace(/^E/, "").slice(1, -1))) {
+            return "PASSWORD '…'";
+        }
+    }
+    for (const m of text.matchAll(/\bpostgres(?:ql)?:\/\/[^:/\s@]+:([^@\s]+)@/gi)) {
+        if (isLiteralSecret(m[1])) {
+            return "postgresql://user:…@";
+        }
+    }
+    return undefined;
+}
+
+/** Secret values shorter than this are not searched for elsewhere (too many false matches). */
+export const MIN_SECRET_LENGTH = 8;

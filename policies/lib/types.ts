@@ -1,0 +1,26 @@
+// Resource type tokens and label keys of the contract between the Java program and this pack.
+
+export const CONTAINER = "docker:index/container:Container";
+export const VOLUME = "docker:index/volume:Volume";
+export const NETWORK = "docker:index/network:Network";
+export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
+export const COMMAND = "command:local:Command";
+
+export const LABEL_PROJECT = "pg-cluster.project";
+export const LABEL_STACK = "pg-cluster.stack";
+export const LABEL_NODE = "pg-cluster.node";
+export const LABEL_ROLE = "pg-cluster.role";
+export const LABEL_ENVIRONMENT = "pg-cluster.environment";
+/** Mirrors the retainOnDelete resource option, which @pulumi/policy 1.21.0 does not expose to policies. */
+export const LABEL_RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
+
+/** `environment.PGC_STEP` values of the command:local:Command steps. */
+export const STEP_REPLICATION_SLOT = "replication-slot";
+export const STEP_BASE_BACKUP = "base-backup";
+export const STEP_GENERATE_PASSWORD = "generate-password";
+
+/** The official image's PGDATA for PostgreSQL 17 when the program does not set one. */
+export const DEFAULT_PGDATA = "/var/lib/postgresql/data";
+export const POSTGRES_PORT = 5432;
+export const INIT_SCRIPT_DIR = "/docker-entrypoint-initdb.d/";
+export const SECRETS_DIR = "/run/secrets/";

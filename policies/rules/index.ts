@@ -1,0 +1,46 @@
+// The pack's rules, in the order the README lists them. index.ts serves them as a PolicyPack;
+// tests import this list directly (constructing a PolicyPack starts the gRPC server).
+
+import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { boundedSlotWal } from "./boundedSlotWal";
+import { dataInNamedVolume } from "./dataInNamedVolume";
+import { healthcheckAndRestart } from "./healthcheckAndRestart";
+import { hotStandbyOn } from "./hotStandbyOn";
+import { noPlaintextPasswords } from "./noPlaintextPasswords";
+import { noPublicPostgresPort } from "./noPublicPostgresPort";
+import { noTrustAuthDefaults } from "./noTrustAuthDefaults";
+import { pgRewindReady } from "./pgRewindReady";
+import { pinnedImage } from "./pinnedImage";
+import { productionMemoryLimit } from "./productionMemoryLimit";
+import { productionVolumesRetained } from "./productionVolumesRetained";
+import { replicaBootstrappedFromOwnSlot } from "./replicaBootstrappedFromOwnSlot";
+import { replicationRoleNotSuperuser } from "./replicationRoleNotSuperuser";
+import { scramPasswordEncryption } from "./scramPasswordEncryption";
+import { securePgHba } from "./securePgHba";
+import { shmSize } from "./shmSize";
+import { synchronousStandbysExist } from "./synchronousStandbysExist";
+import { walSettingsFitReplicas } from "./walSettingsFitReplicas";
+
+export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> = [
+    // Security
+    noPublicPostgresPort,
+    securePgHba,
+    noTrustAuthDefaults,
+    noPlaintextPasswords,
+    scramPasswordEncryption,
+    replicationRoleNotSuperuser,
+    // Replication
+    walSettingsFitReplicas,
+    replicaBootstrappedFromOwnSlot,
+    boundedSlotWal,
+    synchronousStandbysExist,
+    hotStandbyOn,
+    pgRewindReady,
+    // Durability and operations
+    pinnedImage,
+    dataInNamedVolume,
+    productionVolumesRetained,
+    productionMemoryLimit,
+    healthcheckAndRestart,
+    shmSize,
+];

@@ -1,0 +1,35 @@
+import { StackValidationPolicy } from "@pulumi/policy";
+import { labelsOf } from "../lib/container";
+import { nodesOf } from "../lib/cluster";
+import { LABEL_ENVIRONMENT, LABEL_RETAIN_ON_DELETE, VOLUME } from "../lib/types";
+import { quote, readString } from "../lib/values";
+
+const PRODUCTION = "production";
+
+// `pulumi destroy`, or a replacement after renaming, deletes a volume and with it the cluster's
+// data. The retainOnDelete resource option prevents that, but @pulumi/policy 1.21.0 does not pass
+// it to policies (PolicyResourceOptions has no retainOnDelete), so the program mirrors it in a
+// label and this rule checks the label.
+export const productionVolumesRetained: StackValidationPolicy = {
+    name: "production-volumes-retained",
+    description: "In production stacks every Docker volume is retained on delete (label pg-cluster.retain-on-delete=true).",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const productionStack = nodesOf(args.resources).some((n) => n.environment === PRODUCTION);
+        const volumes = args.resources.filter((r) => r.type === VOLUME);
+        for (const volume of volumes) {
+            const labels = labelsOf(volume.props);
+            if (!productionStack && labels.get(LABEL_ENVIRONMENT) !== PRODUCTION) {
+                continue;
+            }
+            if (labels.get(LABEL_RETAIN_ON_DELETE) !== "true") {
+                const name = readString(() => volume.props.name);
+                reportViolation(
+                    `Production volume ${quote(typeof name === "string" ? name : volume.name)} is not marked retained on delete ` +
+                    `(label ${LABEL_RETAIN_ON_DELETE}="true" missing); declare it with the retainOnDelete resource option ` +
+                    "and that label so a destroy or replacement keeps the data.",
+                    volume.urn);
+            }
+        }
+    },
+};

@@ -1,0 +1,58 @@
+package dev.pgcluster.testing;
+
+import com.pulumi.core.Output;
+import com.pulumi.core.internal.Internal;
+import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
+import com.pulumi.resources.ResourceTransformation;
+import com.pulumi.serialization.internal.Serializer;
+import com.pulumi.test.internal.PulumiTestInternal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A stack transformation that sees every resource before it is registered and records its
+ * inputs through Pulumi's own serializer, so secretness is exactly what the engine would get.
+ */
+public final class DeclarationRecorder implements ResourceTransformation {
+    private final List<CompletableFuture<DeclaredResource>> pending = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public Optional<Result> apply(Args args) {
+        Resource resource = args.resource();
+        var options = args.options();
+        CompletableFuture<Object> inputs = new Serializer(PulumiTestInternal.mockLog())
+                .serializeAsync(resource.pulumiResourceName(), args.args(), false);
+        CompletableFuture<List<Resource>> dependsOn = Internal.of(options.getDependsOn()).getValueNullable()
+                .thenApply(list -> list == null ? List.of() : list);
+        boolean custom = options instanceof CustomResourceOptions;
+        pending.add(inputs.thenCombine(dependsOn, (in, deps) -> {
+            @SuppressWarnings("unchecked")
+            var map = in == null ? Map.<String, Object>of() : (Map<String, Object>) in;
+            return new DeclaredResource(
+                    resource.pulumiResourceType(),
+                    resource.pulumiResourceName(),
+                    options.getParent().map(Resource::pulumiResourceName),
+                    map,
+                    deps.stream().map(Resource::pulumiResourceName).toList(),
+                    options.isRetainOnDelete(),
+                    custom && ((CustomResourceOptions) options).getDeleteBeforeReplace(),
+                    custom ? ((CustomResourceOptions) options).getAdditionalSecretOutputs() : List.of(),
+                    options.getVersion());
+        }));
+        return Optional.empty();
+    }
+
+    /** Everything recorded, once the run has finished. */
+    public List<DeclaredResource> resources() {
+        return pending.stream().map(CompletableFuture::join).toList();
+    }
+
+    static <T> T value(Output<T> output) {
+        return Internal.of(output).getValueNullable().join();
+    }
+}

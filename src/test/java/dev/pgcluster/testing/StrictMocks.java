@@ -1,0 +1,70 @@
+package dev.pgcluster.testing;
+
+import com.pulumi.test.Mocks;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Mocks that know exactly the resource types this program declares and fail on anything else
+ * (an unexpected type or any provider call). They answer with the inputs plus the outputs the
+ * program reads, and record the order in which the engine would create resources: a callback
+ * runs only after the callbacks of everything the resource depends on.
+ */
+public final class StrictMocks implements Mocks {
+    public static final Set<String> KNOWN_TYPES = Set.of(
+            "docker:index/network:Network",
+            "docker:index/volume:Volume",
+            "docker:index/container:Container",
+            "docker:index/remoteImage:RemoteImage",
+            "pulumi:providers:docker",
+            "command:local:Command",
+            "pgcluster:index:PostgresCluster",
+            "pgcluster:index:ClusterNetwork",
+            "pgcluster:index:ClusterSecrets",
+            "pgcluster:index:PrimaryNode",
+            "pgcluster:index:ReplicaNode",
+            "pgcluster:index:ReplicaBootstrap");
+
+    /** What the mocked password generator prints. */
+    public static final String GENERATED_PASSWORD = "mockGeneratedPassword0123456789";
+
+    private final List<String> creationOrder = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public CompletableFuture<ResourceResult> newResourceAsync(ResourceArgs args) {
+        if (!KNOWN_TYPES.contains(args.type)) {
+            return CompletableFuture.failedFuture(new AssertionError("unexpected resource type " + args.type
+                    + " (" + args.name + ")"));
+        }
+        creationOrder.add(args.name);
+        Map<String, Object> state = new HashMap<>(args.inputs);
+        switch (args.type) {
+            case "docker:index/remoteImage:RemoteImage" -> state.put("imageId", "sha256:" + "0".repeat(64));
+            case "command:local:Command" -> {
+                Object env = args.inputs.get("environment");
+                boolean generator = env instanceof Map<?, ?> m && "generate-password".equals(m.get("PGC_STEP"));
+                state.put("stdout", generator ? GENERATED_PASSWORD + "\n" : "");
+                state.put("stderr", "");
+            }
+            default -> {
+            }
+        }
+        return CompletableFuture.completedFuture(ResourceResult.of(Optional.of(args.name + "-id"), state));
+    }
+
+    @Override
+    public CompletableFuture<Map<String, Object>> callAsync(CallArgs args) {
+        return CompletableFuture.failedFuture(new AssertionError("unexpected provider call " + args.token));
+    }
+
+    /** Logical names in the order their creation callbacks ran. */
+    public List<String> creationOrder() {
+        return List.copyOf(creationOrder);
+    }
+}
