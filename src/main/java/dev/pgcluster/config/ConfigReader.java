@@ -137,11 +137,8 @@ public final class ConfigReader {
                 return List.of();
             }
         }
-        var all = new ArrayList<Integer>();
-        all.add(primaryPort);
-        all.addAll(ports);
         try {
-            Validators.distinctPorts(key("replicaPorts"), all);
+            Validators.distinctPorts(key("replicaPorts"), raw.orElse(ports.toString()), key("primaryPort"), primaryPort, ports);
         } catch (InvalidValue e) {
             problems.add(e.getMessage());
         }

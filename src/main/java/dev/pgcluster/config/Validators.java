@@ -259,12 +259,13 @@ public final class Validators {
     }
 
     /** Every port once, so that no two nodes ask Docker for the same host port. */
-    public static void distinctPorts(String key, List<Integer> ports) {
+    public static void distinctPorts(String key, String raw, String primaryKey, int primaryPort, List<Integer> replicaPorts) {
         var seen = new HashSet<Integer>();
-        for (int port : ports) {
+        seen.add(primaryPort);
+        for (int port : replicaPorts) {
             if (!seen.add(port)) {
-                throw new InvalidValue(key, ports.toString(),
-                        "ports that differ from each other and from the primary's port (" + port + " is used twice)");
+                throw new InvalidValue(key, raw,
+                        "ports that differ from each other and from " + primaryKey + " (" + port + " is used twice)");
             }
         }
     }
