@@ -2,28 +2,31 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { databaseContainer, labelsOf, uploadsOf } from "../lib/container";
 import { INIT_SCRIPT_DIR, LABEL_ROLE } from "../lib/types";
 
-// SQL statements that create or change a role, up to their semicolon.
-const ROLE_STATEMENT = /\b(?:CREATE|ALTER)\s+(?:ROLE|USER)\b[^;]{0,1000}/gi;
+// SQL statements that create or change a role, up to their semicolon, and createuser calls.
+const ROLE_STATEMENT = /\b(CREATE|ALTER)\s+(?:ROLE|USER)\s+(\S+)[^;]{0,1000}/gi;
 const CREATEUSER_LINE = /\bcreateuser\b[^\n]*/g;
 
-interface RoleGrant {
+interface RoleStatement {
+    role: string;
     replication: boolean;
     superuser: boolean;
 }
 
-function roleGrantsIn(script: string): RoleGrant[] {
-    const grants: RoleGrant[] = [];
+function roleStatementsIn(script: string): RoleStatement[] {
+    const statements: RoleStatement[] = [];
     for (const m of script.matchAll(ROLE_STATEMENT)) {
         // \bSUPERUSER\b does not match NOSUPERUSER, nor \bREPLICATION\b NOREPLICATION.
-        grants.push({ replication: /\bREPLICATION\b/i.test(m[0]), superuser: /\bSUPERUSER\b/i.test(m[0]) });
+        statements.push({ role: m[2], replication: /\bREPLICATION\b/i.test(m[0]), superuser: /\bSUPERUSER\b/i.test(m[0]) });
     }
     for (const m of script.matchAll(CREATEUSER_LINE)) {
-        grants.push({
-            replication: /(^|\s)(--replication|-[a-zA-Z]*r[a-zA-Z]*)(\s|$)/.test(m[0]) && !/--no-replication/.test(m[0]),
-            superuser: /(^|\s)(--superuser|-[a-zA-Z]*s[a-zA-Z]*)(\s|$)/.test(m[0]),
+        const args = m[0].split(/\s+/);
+        statements.push({
+            role: args[args.length - 1],
+            replication: args.some((a) => a === "--replication" || /^-[a-zA-Z]*r[a-zA-Z]*$/.test(a)),
+            superuser: args.some((a) => a === "--superuser" || /^-[a-zA-Z]*s[a-zA-Z]*$/.test(a)),
         });
     }
-    return grants;
+    return statements;
 }
 
 // Every replica keeps the replication role's password in its data directory (primary_conninfo),
@@ -35,17 +38,16 @@ export const replicationRoleNotSuperuser: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         const props = databaseContainer(args);
         const scripts = uploadsOf(props).filter((u) => u.file.startsWith(INIT_SCRIPT_DIR));
-        let createsReplicationRole = false;
-        for (const script of scripts) {
-            const grants = roleGrantsIn(script.content).filter((g) => g.replication);
-            createsReplicationRole = createsReplicationRole || grants.length > 0;
-            if (grants.some((g) => g.superuser)) {
+        const statements = scripts.map((s) => ({ file: s.file, statements: roleStatementsIn(s.content) }));
+        const replicationRoles = new Set(statements.flatMap((s) => s.statements).filter((s) => s.replication).map((s) => s.role));
+        for (const script of statements) {
+            if (script.statements.some((s) => s.superuser && replicationRoles.has(s.role))) {
                 reportViolation(
                     `${script.file} gives the replication role SUPERUSER; grant it only LOGIN and REPLICATION, since every ` +
                     "replica stores its password.");
             }
         }
-        if (labelsOf(props).get(LABEL_ROLE) === "primary" && !createsReplicationRole) {
+        if (labelsOf(props).get(LABEL_ROLE) === "primary" && replicationRoles.size === 0) {
             reportViolation(
                 `No init script under ${INIT_SCRIPT_DIR} creates a replication role (CREATE ROLE … REPLICATION); ` +
                 "replicas would have to connect as the superuser.");

@@ -189,3 +189,36 @@ export function propsOf(resources: readonly TestResource[], name: string): Recor
 }
 
 export { COMMAND, CONTAINER, NETWORK, REMOTE_IMAGE, VOLUME };
+
+/** Sets a `-c name=value` server setting in a container's command, replacing an earlier one. */
+export function setSetting(props: Record<string, any>, name: string, value: string): void {
+    removeSetting(props, name);
+    props.command.push("-c", `${name}=${value}`);
+}
+
+export function removeSetting(props: Record<string, any>, name: string): void {
+    const args: string[] = props.command;
+    for (let i = args.length - 2; i >= 0; i--) {
+        if (args[i] === "-c" && args[i + 1].startsWith(`${name}=`)) {
+            args.splice(i, 2);
+        }
+    }
+}
+
+export function setEnv(props: Record<string, any>, name: string, value: string | undefined): void {
+    props.envs = (props.envs as string[]).filter((e) => !e.startsWith(`${name}=`));
+    if (value !== undefined) {
+        props.envs.push(`${name}=${value}`);
+    }
+}
+
+export function uploadOf(props: Record<string, any>, file: string): { file: string; content: string } {
+    const upload = (props.uploads as Array<{ file: string; content: string }>).find((u) => u.file === file);
+    if (upload === undefined) {
+        throw new Error(`no upload ${file}`);
+    }
+    return upload;
+}
+
+export const HBA_FILE = "/etc/pg-cluster/pg_hba.conf";
+export const INIT_SCRIPT = "/docker-entrypoint-initdb.d/10-replication-role.sh";

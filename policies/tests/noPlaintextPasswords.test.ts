@@ -1,0 +1,160 @@
+import { describe, it } from "node:test";
+import { noPlaintextPasswords } from "../rules/noPlaintextPasswords";
+import {
+    baseBackupStepProps, COMMAND, containerProps, CONTAINER, passwordGeneratorProps, setEnv, slotStepProps, VOLUME, volumeProps,
+} from "./builders";
+import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs } from "./util";
+
+describe("no-plaintext-passwords", () => {
+    const policy = noPlaintextPasswords;
+    const container = (props: Record<string, any>) => resourceArgs(CONTAINER, props);
+    const command = (props: Record<string, any>) => resourceArgs(COMMAND, props);
+
+    describe("containers", () => {
+        it("passes POSTGRES_PASSWORD_FILE and password_encryption", async () => {
+            await assertNoViolations(policy, container(containerProps("pg0")));
+        });
+
+        it("reports POSTGRES_PASSWORD", async () => {
+            const props = containerProps("pg0");
+            setEnv(props, "POSTGRES_PASSWORD", "hunter2hunter2");
+            await assertHasViolation(policy, container(props),
+                "Container env POSTGRES_PASSWORD holds a password in plain text; upload the password as a file under " +
+                "/run/secrets/ and set POSTGRES_PASSWORD_FILE instead.");
+        });
+
+        it("reports any other *PASSWORD variable", async () => {
+            const props = containerProps("pg0");
+            setEnv(props, "PGC_REPLICATION_PASSWORD", "hunter2hunter2");
+            await assertHasViolation(policy, container(props),
+                "Container env PGC_REPLICATION_PASSWORD holds a password in plain text; upload the password as a file under " +
+                "/run/secrets/ and set PGC_REPLICATION_PASSWORD_FILE instead.");
+        });
+
+        it("reports a connection URI with a password in another variable", async () => {
+            const props = containerProps("pg0");
+            setEnv(props, "DATABASE_URL", "postgresql://app:hunter2@pg0:5432/app");
+            await assertHasViolation(policy, container(props),
+                "Container env DATABASE_URL contains a plaintext password (postgresql://user:…@); read it from a file under /run/secrets/ instead.");
+        });
+
+        it("reports the content of a secret file copied into a variable", async () => {
+            const props = containerProps("pg0");
+            setEnv(props, "PGC_TOKEN", "s3cr3t-superuser-password");
+            await assertHasViolation(policy, container(props),
+                "Container env PGC_TOKEN contains the content of /run/secrets/postgres-password; read the file instead of copying the password.");
+        });
+
+        it("reports a password on the server's command line", async () => {
+            const props = containerProps("pg1");
+            props.command.push("-c", "primary_conninfo=host=pg0 user=replicator password=hunter2");
+            await assertHasViolation(policy, container(props),
+                `Container command argument ${props.command.length - 1} contains a plaintext password (password=…); ` +
+                "the server's command line is visible in ps and docker inspect, so use a password file.");
+        });
+
+        it("reports the content of a secret file on the command line", async () => {
+            const props = containerProps("pg0");
+            props.command.push("-c", "application_name=s3cr3t-superuser-password");
+            await assertHasViolation(policy, container(props),
+                `Container command argument ${props.command.length - 1} contains the content of /run/secrets/postgres-password; ` +
+                "use the file instead.");
+        });
+    });
+
+    describe("command steps", () => {
+        it("passes the slot step", async () => {
+            await assertNoViolations(policy, command(slotStepProps()));
+        });
+
+        it("passes the base-backup step, which reads the password from stdin", async () => {
+            await assertNoViolations(policy, command(baseBackupStepProps()));
+        });
+
+        it("passes the password generator with logging none", async () => {
+            await assertNoViolations(policy, command(passwordGeneratorProps()));
+        });
+
+        it("passes a password read from a file in a script", async () => {
+            const props = slotStepProps();
+            props.create = "PGPASSWORD=\"$(cat /run/secrets/replication-password)\" psql -h pg0 -c 'SELECT 1'\n";
+            await assertNoViolations(policy, command(props));
+        });
+
+        it("reports PGPASSWORD=… in a create script", async () => {
+            const props = slotStepProps();
+            props.create = "PGPASSWORD=hunter2 psql -h pg0 -c 'SELECT 1'\n";
+            await assertHasViolation(policy, command(props),
+                "Command create script contains a plaintext password (PGPASSWORD=…); pass the password on stdin instead.");
+        });
+
+        it("reports a connection URI with a password in a delete script", async () => {
+            const props = slotStepProps();
+            props.delete = "psql 'postgresql://replicator:hunter2@pg0/postgres' -c 'SELECT 1'\n";
+            await assertHasViolation(policy, command(props),
+                "Command delete script contains a plaintext password (postgresql://user:…@); pass the password on stdin instead.");
+        });
+
+        it("reports an SQL PASSWORD literal in a script", async () => {
+            const props = slotStepProps();
+            props.create = "psql -c \"ALTER ROLE replicator PASSWORD 'hunter2'\"\n";
+            await assertHasViolation(policy, command(props),
+                "Command create script contains a plaintext password (PASSWORD '…'); pass the password on stdin instead.");
+        });
+
+        it("reports the stdin password copied into a script", async () => {
+            const props = baseBackupStepProps();
+            props.create += "echo s3cr3t-replication-password > /dev/null\n";
+            await assertHasViolation(policy, command(props),
+                "Command create script contains the password given on stdin; read it from stdin instead.");
+        });
+
+        it("reports a password variable in the environment", async () => {
+            const props = baseBackupStepProps();
+            props.environment.PGC_REPLICATION_PASSWORD = "hunter2hunter2";
+            await assertHasViolation(policy, command(props),
+                "Command environment variable PGC_REPLICATION_PASSWORD holds a password; pass the password on stdin instead.");
+        });
+
+        it("reports a conninfo with a password in the environment", async () => {
+            const props = baseBackupStepProps();
+            props.environment.PGC_PRIMARY_CONNINFO = "host=pg0 user=replicator password=hunter2";
+            await assertHasViolation(policy, command(props),
+                "Command environment variable PGC_PRIMARY_CONNINFO contains a plaintext password (password=…); " +
+                "pass the password on stdin instead.");
+        });
+
+        it("reports the stdin password copied into the environment", async () => {
+            const props = baseBackupStepProps();
+            props.environment.PGC_SECRET = "s3cr3t-replication-password";
+            await assertHasViolation(policy, command(props),
+                "Command environment variable PGC_SECRET contains the password given on stdin; read it from stdin instead.");
+        });
+
+        it("reports a password generator that logs its output", async () => {
+            const props = passwordGeneratorProps();
+            props.logging = "stdoutAndStderr";
+            await assertHasViolation(policy, command(props),
+                "The password generator's output is logged (logging \"stdoutAndStderr\"); " +
+                "set logging: \"none\" so the generated password never reaches the Pulumi log.");
+        });
+
+        it("reports a password generator with the default logging", async () => {
+            const props = passwordGeneratorProps();
+            delete props.logging;
+            await assertHasViolation(policy, command(props),
+                "The password generator's output is logged (logging not set, so stdoutAndStderr); " +
+                "set logging: \"none\" so the generated password never reaches the Pulumi log.");
+        });
+
+        it("passes a password generator that logs only stderr", async () => {
+            const props = passwordGeneratorProps();
+            props.logging = "stderr";
+            await assertNoViolations(policy, command(props));
+        });
+    });
+
+    it("does not apply to volumes", async () => {
+        await assertNotApplicable(policy, resourceArgs(VOLUME, volumeProps()));
+    });
+});

@@ -1,0 +1,66 @@
+import { describe, it } from "node:test";
+import { noPublicPostgresPort } from "../rules/noPublicPostgresPort";
+import { containerProps, CONTAINER, VOLUME, volumeProps } from "./builders";
+import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs, UNKNOWN_STRING } from "./util";
+
+describe("no-public-postgres-port", () => {
+    const policy = noPublicPostgresPort;
+    const args = (props: Record<string, any>, config: object = {}) => resourceArgs(CONTAINER, props, { name: "pg0", config });
+    const message = (where: string) =>
+        `PostgreSQL port 5432 is published on all interfaces (${where}); ` +
+        "bind it to 127.0.0.1 or another specific address, or set allowPublicPorts: true in this policy's config.";
+
+    it("passes the primary's port bound to 127.0.0.1", async () => {
+        await assertNoViolations(policy, args(containerProps("pg0")));
+    });
+
+    it("passes a replica that publishes nothing", async () => {
+        await assertNoViolations(policy, args(containerProps("pg1")));
+    });
+
+    it("reports 5432 published on 0.0.0.0", async () => {
+        const props = containerProps("pg0");
+        props.ports[0].ip = "0.0.0.0";
+        await assertHasViolation(policy, args(props), message("ip \"0.0.0.0\""));
+    });
+
+    it("reports 5432 published without an ip", async () => {
+        const props = containerProps("pg0");
+        delete props.ports[0].ip;
+        await assertHasViolation(policy, args(props), message("no ip"));
+    });
+
+    it("reports 5432 published on an empty ip", async () => {
+        const props = containerProps("pg0");
+        props.ports[0].ip = "";
+        await assertHasViolation(policy, args(props), message("ip \"\""));
+    });
+
+    it("reports 5432 published on ::", async () => {
+        const props = containerProps("pg0");
+        props.ports[0].ip = "::";
+        await assertHasViolation(policy, args(props), message("ip \"::\""));
+    });
+
+    it("passes 5432 on all interfaces when allowPublicPorts is true", async () => {
+        const props = containerProps("pg0");
+        props.ports[0].ip = "0.0.0.0";
+        await assertNoViolations(policy, args(props, { allowPublicPorts: true }));
+    });
+
+    it("passes another internal port published on all interfaces", async () => {
+        const props = containerProps("pg0");
+        props.ports.push({ internal: 9187, external: 9187, ip: "0.0.0.0" });
+        await assertNoViolations(policy, args(props));
+    });
+
+    it("skips an ip that is unknown during preview", async () => {
+        const props = containerProps("pg0");
+        props.ports[0].ip = UNKNOWN_STRING;
+        await assertNoViolations(policy, args(props));
+    });
+
+    it("does not apply to volumes", async () => {
+        await assertNotApplicable(policy, resourceArgs(VOLUME, volumeProps()));
+    });
+});

@@ -1,0 +1,59 @@
+package dev.pgcluster.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.testing.Golden;
+import dev.pgcluster.testing.TestConfigs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Generated server arguments and rendered files against checked-in expected text. */
+class GoldenTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "staging", "prod"})
+    void serverArgumentsOfEachShippedStack(String stack) {
+        ClusterConfig config = TestConfigs.shipped(stack);
+        var text = new StringBuilder();
+        config.nodes().forEach(node -> text.append(node.name()).append(": ")
+                .append(String.join(" ", ServerSettings.serverArguments(config, node))).append('\n'));
+        Golden.assertMatches("server-args-" + stack + ".txt", text.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void pgHbaOfEachShippedStack(String stack) {
+        ClusterConfig config = TestConfigs.shipped(stack);
+        Golden.assertMatches("pg_hba-" + stack + ".conf",
+                InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(), config.replicationUser()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {InitScripts.REPLICATION_ROLE, InitScripts.CREATE_SLOT, InitScripts.DROP_SLOT,
+            InitScripts.BASE_BACKUP, InitScripts.BASE_BACKUP_IN_CONTAINER, InitScripts.BASE_BACKUP_UPDATE,
+            InitScripts.GENERATE_PASSWORD})
+    void everyInitScriptIsWhatIsShippedAndParsesAsPosixShell(String script) throws Exception {
+        Path file = Path.of("init", script);
+        String text = InitScripts.read(script);
+        assertEquals(Files.readString(file), text, "the classpath copy of " + file + " is stale; rebuild");
+        Process check = new ProcessBuilder("sh", "-n", file.toString()).redirectErrorStream(true).start();
+        String out = new String(check.getInputStream().readAllBytes());
+        check.waitFor(30, TimeUnit.SECONDS);
+        assertEquals(0, check.exitValue(), "sh -n " + file + ": " + out);
+        List<String> lines = text.lines().toList();
+        assertEquals(true, lines.stream().anyMatch(l -> l.equals("set -eu")), file + " must run with set -eu");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {InitScripts.REPLICATION_ROLE, InitScripts.CREATE_SLOT, InitScripts.DROP_SLOT,
+            InitScripts.BASE_BACKUP, InitScripts.BASE_BACKUP_UPDATE, InitScripts.GENERATE_PASSWORD})
+    void scriptsRunDirectlyAreExecutable(String script) throws IOException {
+        assertEquals(true, Files.isExecutable(Path.of("init", script)), "init/" + script + " should be executable");
+    }
+}
