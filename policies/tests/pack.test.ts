@@ -1,0 +1,40 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { policies } from "../rules";
+import { PACK_ROOT } from "./declared";
+
+describe("the policy pack", () => {
+    it("serves every rule file exactly once", () => {
+        const ruleFiles = fs.readdirSync(path.join(PACK_ROOT, "rules"))
+            .filter((f) => f.endsWith(".ts") && f !== "index.ts")
+            .map((f) => f.replace(/\.ts$/, ""));
+        const exported = ruleFiles.flatMap((f) => Object.values(require(path.join(__dirname, "..", "rules", f))));
+        assert.equal(exported.length, ruleFiles.length, "one policy per rule file");
+        for (const policy of exported) {
+            assert.ok(policies.includes(policy as (typeof policies)[number]), `${(policy as { name: string }).name} is not in rules/index.ts`);
+        }
+        assert.equal(policies.length, ruleFiles.length);
+    });
+
+    it("has unique names, descriptions and enforcement levels", () => {
+        const names = policies.map((p) => p.name);
+        assert.deepEqual([...new Set(names)], names);
+        for (const p of policies) {
+            assert.match(p.name, /^[a-z0-9-]+$/);
+            assert.notEqual(p.name, "all");
+            assert.ok(p.description.length > 0, `${p.name} has a description`);
+            assert.ok(p.enforcementLevel === "mandatory" || p.enforcementLevel === "advisory", `${p.name} has a level`);
+            assert.ok(!p.configSchema?.properties.enforcementLevel, `${p.name} does not redeclare enforcementLevel`);
+        }
+    });
+
+    it("is documented in the README, rule by rule", () => {
+        const readme = fs.readFileSync(path.join(PACK_ROOT, "README.md"), "utf8");
+        for (const p of policies) {
+            assert.ok(readme.includes(`\`${p.name}\``), `README.md mentions ${p.name}`);
+            assert.ok(readme.includes(`| \`${p.name}\` | ${p.enforcementLevel} |`), `README.md gives ${p.name}'s level (${p.enforcementLevel})`);
+        }
+    });
+});
