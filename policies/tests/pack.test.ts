@@ -3,6 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { policies } from "../rules";
+
+type Policy = (typeof policies)[number];
 import { PACK_ROOT } from "./declared";
 
 describe("the policy pack", () => {
@@ -10,10 +12,15 @@ describe("the policy pack", () => {
         const ruleFiles = fs.readdirSync(path.join(PACK_ROOT, "rules"))
             .filter((f) => f.endsWith(".ts") && f !== "index.ts")
             .map((f) => f.replace(/\.ts$/, ""));
-        const exported = ruleFiles.flatMap((f) => Object.values(require(path.join(__dirname, "..", "rules", f))));
-        assert.equal(exported.length, ruleFiles.length, "one policy per rule file");
+        const isPolicy = (v: unknown): v is Policy =>
+            typeof v === "object" && v !== null && ("validateResource" in v || "validateStack" in v);
+        const exported = ruleFiles.flatMap((f) => {
+            const found = Object.values(require(path.join(__dirname, "..", "rules", f))).filter(isPolicy);
+            assert.equal(found.length, 1, `rules/${f}.ts exports exactly one policy`);
+            return found;
+        });
         for (const policy of exported) {
-            assert.ok(policies.includes(policy as (typeof policies)[number]), `${(policy as { name: string }).name} is not in rules/index.ts`);
+            assert.ok(policies.includes(policy), `${policy.name} is not in rules/index.ts`);
         }
         assert.equal(policies.length, ruleFiles.length);
     });

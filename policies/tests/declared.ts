@@ -1,0 +1,200 @@
+// Runs the whole pack over a stack declaration written by the Java unit tests
+// (target/declared/<stack>.json): resource rules over each resource, stack rules over all of them,
+// with the default policy config, as `pulumi preview --policy-pack policies` would.
+
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PolicyResource, ResourceValidationArgs, StackValidationArgs, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
+import { policies } from "../rules";
+import { CONTAINER, LABEL_ROLE, REMOTE_IMAGE } from "../lib/types";
+import { AnyPolicy, NotApplicable, resourceOptions } from "./util";
+
+function findPackRoot(dir: string): string {
+    for (let d = dir; ; d = path.dirname(d)) {
+        if (fs.existsSync(path.join(d, "PulumiPolicy.yaml"))) {
+            return d;
+        }
+        if (path.dirname(d) === d) {
+            throw new Error(`no PulumiPolicy.yaml above ${dir}`);
+        }
+    }
+}
+
+/** The policies/ directory (tests run from its compiled copy under bin/). */
+export const PACK_ROOT = findPackRoot(__dirname);
+
+export interface DeclaredResource {
+    type: string;
+    name: string;
+    urn: string;
+    props: Record<string, any>;
+    secretProps?: string[];
+    options?: { retainOnDelete?: boolean; protect?: boolean; dependsOn?: string[]; parent?: string | null };
+}
+
+export interface DeclaredStack {
+    project: string;
+    stack: string;
+    resources: DeclaredResource[];
+}
+
+export function loadDeclaredStack(file: string, howToCreate: string): DeclaredStack {
+    if (!fs.existsSync(file)) {
+        assert.fail(`${file} is missing: ${howToCreate}`);
+    }
+    const stack = JSON.parse(fs.readFileSync(file, "utf8")) as DeclaredStack;
+    assert.equal(typeof stack.project, "string", `${file}: "project" must be a string`);
+    assert.equal(typeof stack.stack, "string", `${file}: "stack" must be a string`);
+    assert.ok(Array.isArray(stack.resources), `${file}: "resources" must be an array`);
+    for (const [i, r] of stack.resources.entries()) {
+        for (const key of ["type", "name", "urn"] as const) {
+            assert.equal(typeof r[key], "string", `${file}: resources[${i}].${key} must be a string`);
+        }
+        assert.ok(r.props !== null && typeof r.props === "object", `${file}: resources[${i}].props must be an object`);
+    }
+    return stack;
+}
+
+export interface Finding {
+    policy: string;
+    /** `<type>::<name>` of the resource, or `(stack)` for a stack-wide violation. */
+    resource: string;
+    message: string;
+}
+
+export function formatFinding(f: Finding): string {
+    return `${f.policy} | ${f.resource} | ${f.message}`;
+}
+
+function resourceKey(r: { type: string; name: string }): string {
+    return `${r.type}::${r.name}`;
+}
+
+/** References in `dependsOn`/`parent` are resource names (or URNs); a name may match several types. */
+function resolve(stack: DeclaredStack, ref: string): DeclaredResource[] {
+    return stack.resources.filter((r) => r.name === ref || r.urn === ref);
+}
+
+function notApplicable(reason?: string): never {
+    throw new NotApplicable(reason);
+}
+
+function isTypeOf(type: string, cls: unknown): boolean {
+    return (cls as { __pulumiType?: string }).__pulumiType === type;
+}
+
+export async function runPack(stack: DeclaredStack): Promise<Finding[]> {
+    const findings: Finding[] = [];
+    const byUrn = new Map(stack.resources.map((r) => [r.urn, r]));
+    const parentUrn = (r: DeclaredResource) => (r.options?.parent ? resolve(stack, r.options.parent)[0]?.urn : undefined);
+    const options = (r: DeclaredResource) => resourceOptions({ protect: r.options?.protect ?? false, parent: parentUrn(r) });
+
+    const run = async (policy: AnyPolicy, where: string, validate: (report: (m: string, urn?: string) => void) => unknown) => {
+        const report = (message: string, urn?: string) => {
+            const target = urn !== undefined ? byUrn.get(urn) : undefined;
+            findings.push({ policy: policy.name, resource: target ? resourceKey(target) : where, message });
+        };
+        try {
+            await Promise.resolve(validate(report));
+        } catch (e) {
+            if (e instanceof UnknownValueError) {
+                // The engine reports this as an advisory "can't run during preview".
+                findings.push({ policy: policy.name, resource: where, message: `can't run: ${(e as Error).message}` });
+            } else if (!(e instanceof NotApplicable)) {
+                throw e;
+            }
+        }
+    };
+
+    for (const policy of policies) {
+        if ("validateStack" in policy) {
+            const built: PolicyResource[] = stack.resources.map((r) => {
+                const props = unknownCheckingProxy(r.props) as Record<string, any>;
+                return {
+                    type: r.type, props, urn: r.urn, name: r.name, opts: options(r),
+                    dependencies: [], propertyDependencies: {},
+                    isType: (cls) => isTypeOf(r.type, cls),
+                    asType: (cls) => (isTypeOf(r.type, cls) ? (props as any) : undefined),
+                };
+            });
+            stack.resources.forEach((r, i) => {
+                const deps = (r.options?.dependsOn ?? []).flatMap((d) => resolve(stack, d));
+                built[i].dependencies = deps.map((d) => built[stack.resources.indexOf(d)]);
+                const parent = parentUrn(r);
+                built[i].parent = built.find((b) => b.urn === parent);
+            });
+            const args: StackValidationArgs = {
+                resources: built, stackTags: new Map(), getConfig: <T extends object>() => ({}) as T, notApplicable,
+            };
+            await run(policy, "(stack)", (report) => policy.validateStack(args, report));
+        } else {
+            for (const r of stack.resources) {
+                const props = unknownCheckingProxy(r.props) as Record<string, any>;
+                const args: ResourceValidationArgs = {
+                    type: r.type, props, urn: r.urn, name: r.name, opts: options(r), stackTags: new Map(),
+                    isType: (cls) => isTypeOf(r.type, cls),
+                    asType: (cls) => (isTypeOf(r.type, cls) ? (props as any) : undefined),
+                    getConfig: <T extends object>() => ({}) as T,
+                    notApplicable,
+                };
+                const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
+                for (const validate of validations) {
+                    await run(policy, resourceKey(r), (report) => validate(args, (message) => report(message, r.urn)));
+                }
+            }
+        }
+    }
+    return findings;
+}
+
+function roleOf(r: DeclaredResource): string | undefined {
+    const labels: Array<{ label: string; value: string }> = Array.isArray(r.props.labels) ? r.props.labels : [];
+    return labels.find((l) => l.label === LABEL_ROLE)?.value;
+}
+
+function databaseContainers(stack: DeclaredStack): DeclaredResource[] {
+    return stack.resources.filter((r) => r.type === CONTAINER && (roleOf(r) === "primary" || roleOf(r) === "replica"));
+}
+
+/** A shipped stack declares a primary and passes every rule. */
+export async function assertShippedStackIsClean(stack: DeclaredStack, expectedName: string): Promise<void> {
+    assert.equal(stack.stack, expectedName, "the file names the stack it was written for");
+    assert.ok(databaseContainers(stack).some((r) => roleOf(r) === "primary"), `stack ${expectedName} declares no primary container`);
+    const findings = await runPack(stack);
+    assert.deepEqual(findings.map(formatFinding), [], `stack ${expectedName} must pass every rule`);
+}
+
+/**
+ * The deliberately bad stack fails exactly three rules: 5432 published on 0.0.0.0 (on the containers
+ * that publish it), the image postgres:latest (on each RemoteImage and each container given that
+ * reference), max_slot_wal_keep_size=-1 (on every PostgreSQL node), and nothing else.
+ */
+export async function assertBadStackFailsAsExpected(stack: DeclaredStack): Promise<void> {
+    const publicPort =
+        "PostgreSQL port 5432 is published on all interfaces (ip \"0.0.0.0\"); " +
+        "bind it to 127.0.0.1 or another specific address, or set allowPublicPorts: true in this policy's config.";
+    const unpinned = (image: string) =>
+        `Image ${JSON.stringify(image)} is not pinned: tag "latest" moves to new releases; ` +
+        "use a version tag (e.g. postgres:17.6) or a digest (@sha256:…).";
+    const unbounded =
+        "max_slot_wal_keep_size is -1 (unbounded): a lagging or lost replica's slot can keep WAL " +
+        "until the primary's disk is full; set a bound such as 1GB.";
+
+    const publishing = stack.resources.filter((r) =>
+        r.type === CONTAINER && Array.isArray(r.props.ports) && r.props.ports.some((p: { internal?: unknown }) => Number(p.internal) === 5432));
+    const latest = stack.resources.filter((r) =>
+        (r.type === REMOTE_IMAGE && r.props.name === "postgres:latest") || (r.type === CONTAINER && r.props.image === "postgres:latest"));
+    const nodes = databaseContainers(stack);
+    assert.ok(publishing.length > 0, "the bad stack publishes 5432");
+    assert.ok(latest.length > 0, "the bad stack uses postgres:latest");
+    assert.ok(nodes.length > 0, "the bad stack declares PostgreSQL nodes");
+
+    const expected: Finding[] = [
+        ...publishing.map((r) => ({ policy: "no-public-postgres-port", resource: resourceKey(r), message: publicPort })),
+        ...latest.map((r) => ({ policy: "pinned-image", resource: resourceKey(r), message: unpinned("postgres:latest") })),
+        ...nodes.map((r) => ({ policy: "bounded-slot-wal", resource: resourceKey(r), message: unbounded })),
+    ];
+    const findings = await runPack(stack);
+    assert.deepEqual(findings.map(formatFinding).sort(), expected.map(formatFinding).sort());
+}

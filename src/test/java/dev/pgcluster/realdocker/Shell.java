@@ -1,0 +1,75 @@
+package dev.pgcluster.realdocker;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a local process to completion with a time limit, capturing both streams. */
+final class Shell {
+    private Shell() {
+    }
+
+    /** What a finished process left behind. */
+    record Result(int exitCode, String stdout, String stderr) {
+        boolean ok() {
+            return exitCode == 0;
+        }
+
+        Result orThrow(String what) {
+            if (exitCode != 0) {
+                throw new IllegalStateException(what + " failed with exit status " + exitCode + ": " + stderr.strip()
+                        + (stdout.isBlank() ? "" : "\nstdout: " + stdout.strip()));
+            }
+            return this;
+        }
+    }
+
+    static Result run(List<String> command, Map<String, String> extraEnv, byte[] stdin, Duration limit) {
+        var builder = new ProcessBuilder(command);
+        builder.environment().putAll(extraEnv);
+        try {
+            Process process = builder.start();
+            CompletableFuture<byte[]> out = drain(process.getInputStream());
+            CompletableFuture<byte[]> err = drain(process.getErrorStream());
+            try (OutputStream in = process.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin);
+                }
+            } catch (IOException closedEarly) {
+                // The process did not read all of its input; its exit status tells the rest.
+            }
+            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command.subList(0, Math.min(3, command.size())))
+                        + " did not finish within " + limit);
+            }
+            return new Result(process.exitValue(), new String(out.join(), StandardCharsets.UTF_8),
+                    new String(err.join(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static CompletableFuture<byte[]> drain(InputStream stream) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (stream; var buffer = new ByteArrayOutputStream()) {
+                stream.transferTo(buffer);
+                return buffer.toByteArray();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+}
