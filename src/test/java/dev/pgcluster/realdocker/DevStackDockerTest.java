@@ -1,17 +1,239 @@
 package dev.pgcluster.realdocker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgcluster.testing.TestConfigs;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
+/**
+ * The shipped dev stack (with test ports, subnet and image), brought up on the engine: replication,
+ * the exported connection strings, security of the running cluster, idempotent steps, teardown.
+ */
 @RequiresDocker
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DevStackDockerTest {
-    @Test
-    void smoke() {
-        try (var cluster = RealCluster.up("smoke", RealCluster.testConfig(2))) {
-            System.out.println("up in " + cluster.upTime());
-            System.out.println(Docker.psql(cluster.primary(), "select application_name, state, sync_state from pg_stat_replication"));
-            assertEquals("t", Docker.psql(cluster.replicas().get(0), "select pg_is_in_recovery()"));
+    private Map<String, String> values;
+    private RealCluster cluster;
+
+    @BeforeAll
+    void up() {
+        values = TestConfigs.shippedStack("dev");
+        values.putAll(RealCluster.testConfig(Integer.parseInt(values.get("replicas"))));
+        Instant start = Instant.now();
+        cluster = RealCluster.up("dev", values);
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        System.out.printf("dev stack: %d replica(s) streaming %.1f s after start (program run %.1f s)%n",
+                cluster.replicas().size(), Duration.between(start, Instant.now()).toMillis() / 1000.0,
+                cluster.upTime().toMillis() / 1000.0);
+    }
+
+    @AfterAll
+    void down() {
+        if (cluster != null) {
+            cluster.close();
         }
+    }
+
+    private String replicationPassword() {
+        return cluster.realizer().commandRun(cluster.step("pg1", "bootstrap-base-backup")).stdin().strip();
+    }
+
+    private String superuserPassword() {
+        String uri = cluster.output("primaryConnectionString");
+        return uri.substring(uri.indexOf(':', "postgresql://".length()) + 1, uri.indexOf('@'));
+    }
+
+    @Test
+    @Order(1)
+    void everyReplicaStreamsWithItsOwnApplicationNameAndActiveSlot() {
+        String rows = Docker.psql(cluster.primary(), "SELECT r.application_name || ':' || r.state || ':' || s.slot_name || ':' "
+                + "|| s.active FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid ORDER BY 1");
+        assertEquals("pg1:streaming:pg1:true", rows);
+        for (String replica : cluster.replicas()) {
+            assertEquals("t", Docker.psql(replica, "SELECT pg_is_in_recovery()"));
+            assertEquals("healthy", Docker.inspect(replica, "{{.State.Health.Status}}"));
+        }
+        assertEquals("f", Docker.psql(cluster.primary(), "SELECT pg_is_in_recovery()"));
+    }
+
+    @Test
+    @Order(2)
+    void rowsWrittenOnThePrimaryAppearOnEveryReplica() {
+        String primary = Sql.jdbcFromUri(cluster.output("primaryConnectionString"));
+        Sql.execute(primary, "CREATE TABLE IF NOT EXISTS smoke (id int PRIMARY KEY, note text)");
+        Sql.execute(primary, "INSERT INTO smoke SELECT g, 'row ' || g FROM generate_series(1, 1000) g");
+        for (String replica : cluster.replicas()) {
+            Sql.awaitPsql(replica, "SELECT count(*) FROM smoke", "1000"::equals, Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    @Order(3)
+    void exportedJdbcUrlsWorkAsGivenAndTheReadOnlyOneLandsOnAStandby() {
+        assertEquals("f", Sql.query(cluster.output("primaryJdbcUrl"), "SELECT pg_is_in_recovery()"));
+        assertEquals("t", Sql.query(cluster.output("readOnlyJdbcUrl"), "SELECT pg_is_in_recovery()"));
+        for (String uri : cluster.replicaConnectionStrings().values()) {
+            assertEquals("t", Sql.query(Sql.jdbcFromUri(uri), "SELECT pg_is_in_recovery()"));
+        }
+    }
+
+    /** libpq (PostgreSQL 17's, from the image) with the exported URIs, exactly as given. */
+    @Test
+    @Order(4)
+    void exportedLibpqUrisWorkAsGiven() {
+        String readOnly = Docker.ok("run", "--rm", "--network", "host", "--label", Docker.TEST_LABEL + "=1",
+                TestImage.reference(), "psql", cluster.output("readOnlyConnectionString"), "-XAtc", "SELECT pg_is_in_recovery()");
+        assertEquals("t", readOnly);
+        String primary = Docker.ok("run", "--rm", "--network", "host", "--label", Docker.TEST_LABEL + "=1",
+                TestImage.reference(), "psql", cluster.output("primaryConnectionString"), "-XAtc", "SELECT pg_is_in_recovery()");
+        assertEquals("f", primary);
+    }
+
+    @Test
+    @Order(5)
+    void replicationRoleIsNotSuperuserAndNoTrustOrMd5RulesExist() {
+        assertEquals("false|true", Docker.psql(cluster.primary(),
+                "SELECT rolsuper || '|' || rolreplication FROM pg_roles WHERE rolname = 'replicator'"));
+        for (String node : List.of(cluster.primary(), cluster.replicas().get(0))) {
+            assertEquals("0", Docker.psql(node,
+                    "SELECT count(*) FROM pg_hba_file_rules WHERE auth_method IN ('trust', 'md5', 'password')"));
+            assertEquals("", Docker.psql(node, "SELECT coalesce(string_agg(error, ';'), '') FROM pg_hba_file_rules"));
+        }
+        assertEquals(cluster.config().subnet().cidr().replace("/24", "") + "|255.255.255.0|scram-sha-256",
+                Docker.psql(cluster.primary(), "SELECT address || '|' || netmask || '|' || auth_method FROM pg_hba_file_rules "
+                        + "WHERE 'replication' = ANY(database) AND auth_method <> 'reject'"));
+    }
+
+    /** From the cluster network a replication login works; from another network it is refused by pg_hba. */
+    @Test
+    @Order(6)
+    void replicationIsRefusedFromOutsideTheClusterSubnet() {
+        String password = replicationPassword();
+        String probe = "printf '%s\\n' \"$(cat)\" > /tmp/pw; PGPASSWORD=$(cat /tmp/pw) psql "
+                + "\"host=$TARGET user=replicator dbname=replication replication=true connect_timeout=5\" -XAtc IDENTIFY_SYSTEM";
+        String inside = Docker.run(Duration.ofMinutes(1), Docker.utf8(password + "\n"), "run", "--rm", "-i",
+                "--network", cluster.network(), "--label", Docker.TEST_LABEL + "=1", "-e", "TARGET=" + cluster.primary(),
+                TestImage.reference(), "sh", "-c", probe).orThrow("replication login from the cluster network").stdout();
+        assertTrue(inside.contains("|"), "IDENTIFY_SYSTEM answered from the cluster network: " + inside);
+
+        String other = cluster.config().namePrefix() + "-outsider";
+        Docker.ok("network", "create", "--label", Docker.TEST_LABEL + "=1", "--subnet", "10.202.77.0/24", other);
+        try {
+            Docker.ok("network", "connect", other, cluster.primary());
+            String primaryIp = Docker.inspect(cluster.primary(), "{{(index .NetworkSettings.Networks \"" + other + "\").IPAddress}}");
+            Shell.Result outside = Docker.run(Duration.ofMinutes(1), Docker.utf8(password + "\n"), "run", "--rm", "-i",
+                    "--network", other, "--label", Docker.TEST_LABEL + "=1", "-e", "TARGET=" + primaryIp,
+                    TestImage.reference(), "sh", "-c", probe);
+            assertFalse(outside.ok(), "replication from another network must be refused");
+            assertTrue(outside.stderr().contains("no pg_hba.conf entry for replication connection"), outside.stderr());
+        } finally {
+            Docker.run("network", "disconnect", "-f", other, cluster.primary());
+            Docker.run("network", "rm", other);
+        }
+    }
+
+    /** The published port arrives from the network gateway; replication from there is rejected. */
+    @Test
+    @Order(7)
+    void replicationThroughThePublishedPortIsRejected() {
+        Shell.Result viaHostPort = Docker.run(Duration.ofMinutes(1), Docker.utf8(replicationPassword() + "\n"), "run", "--rm", "-i",
+                "--network", "host", "--label", Docker.TEST_LABEL + "=1", "-e", "PORT=" + cluster.config().primary().hostPort(),
+                TestImage.reference(), "sh", "-c", "PGPASSWORD=$(cat) psql \"host=127.0.0.1 port=$PORT user=replicator "
+                        + "dbname=replication replication=true connect_timeout=5\" -XAtc IDENTIFY_SYSTEM");
+        assertFalse(viaHostPort.ok());
+        assertTrue(viaHostPort.stderr().contains("rejects replication connection"), viaHostPort.stderr());
+    }
+
+    @Test
+    @Order(8)
+    void noPasswordInAnyContainersEnvironmentLabelsOrCommandLine() {
+        List<String> passwords = List.of(superuserPassword(), replicationPassword());
+        passwords.forEach(p -> assertTrue(p.length() >= 12));
+        for (String container : Docker.lines(Docker.ok("ps", "-aq", "--filter", "label=pg-cluster.stack=" + cluster.config().stack()))) {
+            String seen = Docker.inspect(container, "{{json .Config.Env}} {{json .Config.Labels}} {{json .Config.Cmd}} "
+                    + "{{json .Args}} {{json .Path}} {{json .Config.Entrypoint}}");
+            for (String password : passwords) {
+                assertFalse(seen.contains(password), container + " shows a password in docker inspect");
+            }
+        }
+    }
+
+    @Test
+    @Order(9)
+    void runningTheSlotStepAgainIsANoOp() {
+        var run = cluster.realizer().commandRun(cluster.step("pg1", "bootstrap-slot"));
+        String before = Docker.psql(cluster.primary(), "SELECT slot_name || ':' || (restart_lsn IS NOT NULL) || ':' || active FROM pg_replication_slots");
+        var again = DockerRealizer.runScript(cluster.declaredInput(cluster.step("pg1", "bootstrap-slot"), "create"),
+                run.environment(), run.stdin());
+        assertEquals(0, again.exitCode(), again.stderr());
+        assertEquals(before, Docker.psql(cluster.primary(),
+                "SELECT slot_name || ':' || (restart_lsn IS NOT NULL) || ':' || active FROM pg_replication_slots"));
+        assertEquals("pg1:true:true", before);
+    }
+
+    @Test
+    @Order(10)
+    void theBaseBackupStepRefusesAVolumeThatHoldsACluster() {
+        String step = cluster.step("pg1", "bootstrap-base-backup");
+        var run = cluster.realizer().commandRun(step);
+        String identity = Docker.psql(cluster.replicas().get(0), "SELECT system_identifier || ':' || pg_postmaster_start_time() "
+                + "FROM pg_control_system()");
+        var again = DockerRealizer.runScript(cluster.declaredInput(step, "create"), run.environment(), run.stdin());
+        assertEquals(3, again.exitCode(), again.stderr());
+        assertTrue(again.stderr().contains("already holds a cluster"), again.stderr());
+        assertEquals(identity, Docker.psql(cluster.replicas().get(0), "SELECT system_identifier || ':' || "
+                + "pg_postmaster_start_time() FROM pg_control_system()"), "the replica was not touched");
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(10));
+
+        var update = DockerRealizer.runScript(cluster.declaredInput(step, "update"), run.environment(), run.stdin());
+        assertEquals(0, update.exitCode(), update.stderr());
+    }
+
+    @Test
+    @Order(11)
+    void destroyDropsSlotsWhilePrimaryRunsAndLeavesNothingBehind() {
+        String stack = cluster.config().stack();
+        cluster.destroy();
+        List<String> log = cluster.realizer().log();
+        int slotDeleted = log.indexOf("deleted command:local:Command " + cluster.step("pg1", "bootstrap-slot"));
+        int replicaDeleted = log.indexOf("deleted docker:index/container:Container " + cluster.replicas().get(0));
+        int primaryDeleted = log.indexOf("deleted docker:index/container:Container " + cluster.primary());
+        assertTrue(replicaDeleted >= 0 && replicaDeleted < slotDeleted && slotDeleted < primaryDeleted,
+                "teardown order: replica, then its slot, then the primary: " + log);
+        assertTrue(log.indexOf("deleted docker:index/network:Network " + cluster.network()) > primaryDeleted);
+        assertNothingLeft(stack);
+
+        // Up again works, from scratch.
+        try (var again = RealCluster.up("dev", values)) {
+            ClusterChecks.awaitAllStreaming(again, Duration.ofSeconds(60));
+            assertEquals("0", Docker.psql(again.primary(), "SELECT count(*) FROM pg_tables WHERE tablename = 'smoke'"));
+        }
+        assertNothingLeft(stack);
+    }
+
+    static void assertNothingLeft(String stack) {
+        String filter = "label=pg-cluster.stack=" + stack;
+        assertEquals("", Docker.ok("ps", "-aq", "--filter", filter));
+        assertEquals("", Docker.ok("volume", "ls", "-q", "--filter", filter));
+        assertEquals("", Docker.ok("network", "ls", "-q", "--filter", filter));
+    }
+
+    static Map<String, String> labels(String container) {
+        return Docker.lines(Docker.inspect(container, "{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}\n{{end}}")).stream()
+                .map(l -> l.split("=", 2)).collect(Collectors.toMap(a -> a[0], a -> a[1]));
     }
 }

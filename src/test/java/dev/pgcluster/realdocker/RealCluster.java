@@ -183,6 +183,15 @@ public final class RealCluster implements AutoCloseable {
         return config.namePrefix() + "-" + node + "-" + step;
     }
 
+    /** A plain input of a resource the program declared, by logical name. */
+    public String declaredInput(String logicalName, String input) {
+        return declared.stream()
+                .filter(d -> d.name().equals(logicalName) && d.type().equals("command:local:Command"))
+                .findFirst()
+                .map(d -> (String) d.input(input))
+                .orElseThrow(() -> new IllegalArgumentException("no command " + logicalName));
+    }
+
     /** {@code pulumi destroy}: reverse order; volumes with retainOnDelete stay. */
     public void destroy() {
         if (destroyed) {

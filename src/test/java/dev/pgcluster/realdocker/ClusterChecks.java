@@ -1,0 +1,62 @@
+package dev.pgcluster.realdocker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Assertions over a running cluster, through SQL on each node. */
+public final class ClusterChecks {
+    private ClusterChecks() {
+    }
+
+    /** Waits until every replica of {@code cluster} streams from the primary. */
+    public static void awaitAllStreaming(RealCluster cluster, Duration timeout) {
+        int replicas = cluster.replicas().size();
+        Sql.awaitPsql(cluster.primary(),
+                "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'",
+                n -> Integer.parseInt(n) == replicas, timeout);
+    }
+
+    /** Waits until every replica has replayed everything the primary has written so far. */
+    public static void awaitCaughtUp(RealCluster cluster, Duration timeout) {
+        String target = Docker.psql(cluster.primary(), "SELECT pg_current_wal_lsn()");
+        for (String replica : cluster.replicas()) {
+            Sql.awaitPsql(replica, "SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn", "t"::equals, timeout);
+        }
+    }
+
+    /** {@code count|md5 of the ids in order} of table ack on a node. */
+    public static String ackFingerprint(String container) {
+        return Docker.psql(container, "SELECT count(*) || '|' || coalesce(md5(string_agg(id::text, ',' ORDER BY id)), '') FROM ack");
+    }
+
+    /**
+     * Every acknowledged id is on every node, and all nodes hold the same rows (count and checksum),
+     * once the replicas have caught up.
+     */
+    public static void assertNoAcknowledgedCommitLost(RealCluster cluster, List<Long> acknowledged, List<String> nodes) {
+        awaitCaughtUp(cluster, Duration.ofMinutes(2));
+        Map<String, String> fingerprints = new TreeMap<>();
+        for (String node : nodes) {
+            fingerprints.put(node, ackFingerprint(node));
+            String ids = acknowledged.stream().map(String::valueOf).reduce((a, b) -> a + "," + b).orElse("0");
+            String missing = Docker.psql(node, "SELECT count(*) FROM unnest('{" + ids + "}'::bigint[]) AS a(id) "
+                    + "WHERE NOT EXISTS (SELECT 1 FROM ack WHERE ack.id = a.id)");
+            assertEquals("0", missing, node + " lacks acknowledged ids");
+        }
+        assertEquals(1, fingerprints.values().stream().distinct().count(), "nodes differ: " + fingerprints);
+        assertTrue(acknowledged.size() > 0);
+        System.out.println("  checked " + acknowledged.size() + " acknowledged ids on " + nodes.size()
+                + " nodes: " + fingerprints.values().iterator().next());
+    }
+
+    /** Kills the container's main process from outside, as a crash would: the restart policy applies. */
+    public static void crash(String container) {
+        String pid = Docker.inspect(container, "{{.State.Pid}}");
+        Shell.run(List.of("kill", "-9", pid), Map.of(), null, Duration.ofSeconds(10)).orThrow("kill -9 " + pid);
+    }
+}

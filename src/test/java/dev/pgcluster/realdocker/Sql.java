@@ -1,0 +1,69 @@
+package dev.pgcluster.realdocker;
+
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.function.Predicate;
+
+/** JDBC against the published ports, the way a client on the Docker host connects. */
+public final class Sql {
+    private Sql() {
+    }
+
+    public static Connection connect(String jdbcUrl) throws SQLException {
+        var props = new Properties();
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("socketTimeout", "30");
+        return DriverManager.getConnection(jdbcUrl, props);
+    }
+
+    /** The JDBC form of a libpq URI {@code postgresql://user:password@host:port/db}. */
+    public static String jdbcFromUri(String uri) {
+        URI parsed = URI.create(uri);
+        String[] userInfo = parsed.getRawUserInfo().split(":", 2);
+        return "jdbc:postgresql://" + parsed.getHost() + ":" + parsed.getPort() + parsed.getRawPath()
+                + "?user=" + userInfo[0] + "&password=" + userInfo[1];
+    }
+
+    public static String query(String jdbcUrl, String sql) {
+        try (Connection c = connect(jdbcUrl); Statement s = c.createStatement(); var rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static void execute(String jdbcUrl, String sql) {
+        try (Connection c = connect(jdbcUrl); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Polls {@code sql} through docker exec on {@code container} until its result satisfies {@code done}. */
+    public static String awaitPsql(String container, String sql, Predicate<String> done, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        String last = null;
+        RuntimeException lastError = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                last = Docker.psql(container, sql);
+                lastError = null;
+                if (done.test(last)) {
+                    return last;
+                }
+            } catch (RuntimeException e) {
+                lastError = e;
+            }
+            DockerRealizer.sleep(Duration.ofMillis(250));
+        }
+        throw new AssertionError("on " + container + ", `" + sql + "` did not reach the expected result within "
+                + timeout + "; last result: " + last + (lastError == null ? "" : "; last error: " + lastError.getMessage()));
+    }
+}
