@@ -1,0 +1,89 @@
+package dev.pgcluster.config;
+
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+
+/**
+ * Every kind of invalid config value with the exact message it must produce. Used by the unit
+ * layer (the reader) and by the real-Docker layer (the whole program against the engine).
+ */
+public final class BadConfigValues {
+    private BadConfigValues() {
+    }
+
+    public static Stream<Arguments> all() {
+        return Stream.of(
+                Arguments.of(Map.of("replicas", "-1"), "pg-cluster:replicas = \"-1\" is not allowed: a whole number from 0 to 10"),
+                Arguments.of(Map.of("replicas", "11"), "pg-cluster:replicas = \"11\" is not allowed: a whole number from 0 to 10"),
+                Arguments.of(Map.of("replicas", "two"), "pg-cluster:replicas = \"two\" is not allowed: a whole number from 0 to 10"),
+                Arguments.of(Map.of("synchronous", "all"), "pg-cluster:synchronous = \"all\" is not allowed: off, \"first <n>\" "
+                        + "or \"any <n>\" with n at least 1 (e.g. any 1)"),
+                Arguments.of(Map.of("replicas", "2", "synchronous", "first 3"), "pg-cluster:synchronous = \"first 3\" is not "
+                        + "allowed: n must be at most the number of replicas (2)"),
+                Arguments.of(Map.of("replicas", "0", "synchronous", "any 1"), "pg-cluster:synchronous = \"any 1\" is not "
+                        + "allowed: n must be at most the number of replicas (0)"),
+                Arguments.of(Map.of("synchronousCommit", "maybe"), "pg-cluster:synchronousCommit = \"maybe\" is not allowed: "
+                        + "one of on, remote_apply, remote_write, local, off"),
+                Arguments.of(Map.of("primaryPort", "70000"), "pg-cluster:primaryPort = \"70000\" is not allowed: a whole "
+                        + "number from 1 to 65535"),
+                Arguments.of(Map.of("primaryPort", "0"), "pg-cluster:primaryPort = \"0\" is not allowed: a whole number from 1 to 65535"),
+                Arguments.of(Map.of("replicas", "2", "primaryPort", "65535"), "pg-cluster:primaryPort = \"65535\" is not allowed: "
+                        + "replicas get the next 2 ports, which must stay at or below 65535; lower it or set pg-cluster:replicaPorts"),
+                Arguments.of(Map.of("replicas", "2", "replicaPorts", "[5432, 5433]"), "pg-cluster:replicaPorts = \"[5432, 5433]\" "
+                        + "is not allowed: ports that differ from each other and from pg-cluster:primaryPort (5432 is used twice)"),
+                Arguments.of(Map.of("replicas", "2", "replicaPorts", "[6000, 6000]"), "pg-cluster:replicaPorts = \"[6000, 6000]\" "
+                        + "is not allowed: ports that differ from each other and from pg-cluster:primaryPort (6000 is used twice)"),
+                Arguments.of(Map.of("replicas", "2", "replicaPorts", "[6000]"), "pg-cluster:replicaPorts = \"[6000]\" is not "
+                        + "allowed: exactly one port per replica (2 replicas)"),
+                Arguments.of(Map.of("subnet", "10.89.0.0/33"), "pg-cluster:subnet = \"10.89.0.0/33\" is not allowed: a private "
+                        + "IPv4 network in CIDR form (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 ranges), prefix /16 to /28, "
+                        + "host bits zero, with room for 2 nodes (e.g. 10.89.0.0/24)"),
+                Arguments.of(Map.of("subnet", "0.0.0.0/0"), "pg-cluster:subnet = \"0.0.0.0/0\" is not allowed: a private "
+                        + "IPv4 network in CIDR form (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 ranges), prefix /16 to /28, "
+                        + "host bits zero, with room for 2 nodes (e.g. 10.89.0.0/24)"),
+                Arguments.of(Map.of("image", "postgres"), "pg-cluster:image = \"postgres\" is not allowed: a pinned image "
+                        + "reference: name:tag with a version tag (e.g. postgres:17.6) or name@sha256:<digest>; not a bare name "
+                        + "and not :latest"),
+                Arguments.of(Map.of("image", "postgres:latest"), "pg-cluster:image = \"postgres:latest\" is not allowed: a "
+                        + "pinned image reference: name:tag with a version tag (e.g. postgres:17.6) or name@sha256:<digest>; "
+                        + "not a bare name and not :latest"),
+                Arguments.of(Map.of("image", "Not An Image"), "pg-cluster:image = \"Not An Image\" is not allowed: a pinned "
+                        + "image reference: name:tag with a version tag (e.g. postgres:17.6) or name@sha256:<digest>; not a "
+                        + "bare name and not :latest"),
+                Arguments.of(Map.of("pullImage", "yes"), "pg-cluster:pullImage = \"yes\" is not allowed: true or false"),
+                Arguments.of(Map.of("retainVolumesOnDelete", "ture"), "pg-cluster:retainVolumesOnDelete = \"ture\" is not "
+                        + "allowed: true or false"),
+                Arguments.of(Map.of("publishAddress", "localhost"), "pg-cluster:publishAddress = \"localhost\" is not allowed: "
+                        + "an IPv4 address such as 127.0.0.1 (0.0.0.0 publishes on all interfaces)"),
+                Arguments.of(Map.of("maxSlotWalKeepSize", "-1"), "pg-cluster:maxSlotWalKeepSize = \"-1\" is not allowed: a "
+                        + "positive PostgreSQL size with unit kB, MB, GB or TB (e.g. 1GB); -1 (unbounded) is not allowed"),
+                Arguments.of(Map.of("walKeepSize", "1 gig"), "pg-cluster:walKeepSize = \"1 gig\" is not allowed: a positive "
+                        + "PostgreSQL size with unit kB, MB, GB or TB (e.g. 1GB); -1 (unbounded) is not allowed"),
+                Arguments.of(Map.of("memory", "lots"), "pg-cluster:memory = \"lots\" is not allowed: a size of at least 128 "
+                        + "MiB: a number of MiB, or with unit m or g (e.g. 512m, 2g)"),
+                Arguments.of(Map.of("shmSize", "1k"), "pg-cluster:shmSize = \"1k\" is not allowed: a size of at least 64 MiB: "
+                        + "a number of MiB, or with unit m or g (e.g. 512m, 2g)"),
+                Arguments.of(Map.of("memory", "512m", "shmSize", "512m"), "pg-cluster:shmSize = \"512m\" is not allowed: less "
+                        + "than pg-cluster:memory (512m), since /dev/shm counts against the memory limit"),
+                Arguments.of(Map.of("cpuShares", "1"), "pg-cluster:cpuShares = \"1\" is not allowed: a whole number from 2 to 262144"),
+                Arguments.of(Map.of("environment", "prod"), "pg-cluster:environment = \"prod\" is not allowed: development, "
+                        + "staging or production"),
+                Arguments.of(Map.of("database", "My-App"), "pg-cluster:database = \"My-App\" is not allowed: a lower-case "
+                        + "identifier of letters, digits and _ (at most 63, not starting with a digit or pg_, not template0 or "
+                        + "template1)"),
+                Arguments.of(Map.of("replicationUser", "postgres"), "pg-cluster:replicationUser = \"postgres\" is not allowed: "
+                        + "a lower-case identifier of letters, digits and _ (at most 63, not starting with a digit or pg_, not "
+                        + "postgres)"),
+                Arguments.of(Map.of("dockerHost", "localhost:2375"), "pg-cluster:dockerHost = \"localhost:2375\" is not "
+                        + "allowed: a Docker host URL: unix://…, tcp://host:port, ssh://user@host or npipe://…"),
+                Arguments.of(Map.of("baseBackupAttempts", "0"), "pg-cluster:baseBackupAttempts = \"0\" is not allowed: a whole "
+                        + "number from 1 to 10"),
+                Arguments.of(Map.of("healthTimeoutSeconds", "5"), "pg-cluster:healthTimeoutSeconds = \"5\" is not allowed: a "
+                        + "whole number from 10 to 3600"),
+                Arguments.of(Map.of("superuserPassword", "short"), "pg-cluster:superuserPassword: must be 12 to 1024 characters long"),
+                Arguments.of(Map.of("replicas", "1", "replica", "3"), "pg-cluster:replica is not a pg-cluster setting; known keys: "
+                        + String.join(", ", ConfigReader.KEYS)));
+    }
+
+}
