@@ -24,6 +24,14 @@ public final class PrimaryNode extends ComponentResource {
     static final String REPLICATION_PASSWORD_FILE = "/run/secrets/replication-password";
     static final String HBA_FILE = "/etc/pg-cluster/pg_hba.conf";
     static final String INITDB_DIR = "/docker-entrypoint-initdb.d/";
+    /** Written by the init script as its last step. */
+    static final String INIT_DONE = "pg-cluster-init.done";
+    /**
+     * Accepting TCP connections (false while the entrypoint's socket-only init server runs), fully
+     * initialized, and not a standby.
+     */
+    static final String HEALTHCHECK = NodeContainer.pgIsReady() + " && test -f \"$PGDATA/" + INIT_DONE + "\""
+            + " && test ! -f \"$PGDATA/standby.signal\"";
     /** Peer for the socket (the health check and the slot steps), SCRAM for every network login. */
     static final String INITDB_ARGS = "--auth-local=peer --auth-host=scram-sha-256 --data-checksums";
 
@@ -46,7 +54,7 @@ public final class PrimaryNode extends ComponentResource {
         super(TYPE, name, options);
         this.volume = NodeContainer.volume(name + "-data", config, node, placement, this);
         this.container = NodeContainer.container(name, config, node, image, network.networkName(), volume.name(),
-                NodeContainer.pgIsReady(), environment(config), uploads(config, secrets),
+                HEALTHCHECK, environment(config), uploads(config, secrets),
                 placement.dockerOptions(this).deleteBeforeReplace(true).build());
         registerOutputs(Map.of("containerName", container.name()));
     }
@@ -55,7 +63,7 @@ public final class PrimaryNode extends ComponentResource {
         var envs = new ArrayList<String>();
         NodeContainer.baseEnvironment().forEach((k, v) -> envs.add(k + "=" + v));
         envs.add("POSTGRES_PASSWORD_FILE=" + SUPERUSER_PASSWORD_FILE);
-        envs.add("POSTGRES_DB=" + config.database());
+        envs.add("PGC_DATABASE=" + config.database());
         envs.add("POSTGRES_INITDB_ARGS=" + INITDB_ARGS);
         envs.add("PGC_REPLICATION_USER=" + config.replicationUser());
         envs.add("PGC_REPLICATION_PASSWORD_FILE=" + REPLICATION_PASSWORD_FILE);

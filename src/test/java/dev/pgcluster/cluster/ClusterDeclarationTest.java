@@ -308,13 +308,13 @@ class ClusterDeclarationTest {
     }
 
     @Test
-    void primaryHealthcheckUsesTcpSoItIsFalseDuringFirstStartInit() {
+    void primaryIsHealthyOnlyOverTcpOnceInitCompletedAndNotAsStandby() {
         DeclaredStack stack = DeclaredStack.of(withReplicas(0));
         var primary = container(stack, "pg-cluster-test-pg0");
         @SuppressWarnings("unchecked")
         var health = (Map<String, Object>) primary.input("healthcheck");
-        assertEquals(List.of("CMD-SHELL", "pg_isready --host=127.0.0.1 --port=5432 --username=postgres --dbname=postgres --quiet"),
-                health.get("tests"));
+        assertEquals(List.of("CMD-SHELL", "pg_isready --host=127.0.0.1 --port=5432 --username=postgres --dbname=postgres --quiet"
+                + " && test -f \"$PGDATA/pg-cluster-init.done\" && test ! -f \"$PGDATA/standby.signal\""), health.get("tests"));
         assertEquals("unless-stopped", primary.input("restart"));
         assertTrue(((Number) primary.input("waitTimeout")).intValue() >= 60);
     }

@@ -17,8 +17,11 @@ class SyncReplicationDockerTest {
 
     @Test
     void quorumCommitGoesOnWithAReplicaDownAndWaitsWhenAllAreDown() throws Exception {
-        try (var cluster = RealCluster.up("sync-any", RealCluster.testConfig(3, "synchronous", "any 1"))) {
+        try (var cluster = RealCluster.up("sync-any", RealCluster.testConfig(3, "synchronous", "any 1",
+                "database", "appdb"))) {
             ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+            // Created at first start even though commits wait for a standby that does not exist yet.
+            assertEquals("appdb", Sql.query(cluster.output("primaryJdbcUrl"), "SELECT current_database()"));
             assertEquals("pg1:quorum,pg2:quorum,pg3:quorum", Docker.psql(cluster.primary(),
                     "SELECT string_agg(application_name || ':' || sync_state, ',' ORDER BY application_name) FROM pg_stat_replication"));
             String primary = cluster.output("primaryJdbcUrl");
