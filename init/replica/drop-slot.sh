@@ -10,8 +10,14 @@ set -eu
 : "${PGC_SLOT:?PGC_SLOT is not set}"
 attempts="${PGC_DROP_ATTEMPTS:-30}"
 
-if ! docker container inspect "$PGC_PRIMARY_CONTAINER" >/dev/null 2>&1; then
+running=$(docker container inspect --format '{{.State.Running}}' "$PGC_PRIMARY_CONTAINER" 2>/dev/null || echo missing)
+if [ "$running" = missing ]; then
     echo "pg-cluster: primary $PGC_PRIMARY_CONTAINER does not exist; slot $PGC_SLOT went with it"
+    exit 0
+fi
+if [ "$running" != true ]; then
+    # Its data volume still holds the slot; max_slot_wal_keep_size bounds what it can retain.
+    echo "pg-cluster: warning: primary $PGC_PRIMARY_CONTAINER is not running; slot $PGC_SLOT stays in its data" >&2
     exit 0
 fi
 

@@ -25,11 +25,13 @@ public final class SteadyWriter implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger failures = new AtomicInteger();
     private final Thread thread;
-    private long next = 1;
+    private long next;
 
     public SteadyWriter(String jdbcUrl) {
         this.jdbcUrl = jdbcUrl;
         Sql.execute(jdbcUrl, TABLE_DDL);
+        // Continue after rows an earlier writer left, so every id this writer reports is its own.
+        this.next = Long.parseLong(Sql.query(jdbcUrl, "SELECT coalesce(max(id), 0) + 1 FROM ack"));
         this.thread = new Thread(this::loop, "steady-writer");
         thread.setDaemon(true);
         thread.start();

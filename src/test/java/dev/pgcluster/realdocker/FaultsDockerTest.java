@@ -1,0 +1,256 @@
+package dev.pgcluster.realdocker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Faults under a steady writer that records every acknowledged commit. After each fault, once the
+ * replicas have caught up, every acknowledged id is on every node and all nodes agree.
+ * The tests share one cluster and run in order; the last ones are destructive.
+ */
+@RequiresDocker
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultsDockerTest {
+    private RealCluster cluster;
+    private String primaryJdbc;
+
+    @BeforeAll
+    void up() {
+        // Small WAL bounds so that the bound can be crossed quickly.
+        cluster = RealCluster.up("faults", RealCluster.testConfig(2, "walKeepSize", "16MB", "maxSlotWalKeepSize", "64MB"));
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        primaryJdbc = cluster.output("primaryJdbcUrl");
+    }
+
+    @AfterAll
+    void down() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private List<String> nodes() {
+        var nodes = new java.util.ArrayList<String>();
+        nodes.add(cluster.primary());
+        nodes.addAll(cluster.replicas());
+        return nodes;
+    }
+
+    @Test
+    @Order(1)
+    void replicaKilledMidWriteIsRestartedAndCatchesUpThroughItsSlot() {
+        String replica = cluster.replicas().get(0);
+        try (var writer = new SteadyWriter(primaryJdbc)) {
+            writer.awaitProgress(200, Duration.ofSeconds(30));
+            ClusterChecks.crash(replica);
+            writer.awaitProgress(300, Duration.ofSeconds(30));
+            DockerRealizer.awaitHealthy(replica, Duration.ofSeconds(60));
+            writer.awaitProgress(100, Duration.ofSeconds(30));
+            writer.close();
+            assertTrue(Integer.parseInt(Docker.inspect(replica, "{{.RestartCount}}")) >= 1, "restarted by its restart policy");
+            ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+            ClusterChecks.assertNoAcknowledgedCommitLost(cluster, writer.acknowledged(), nodes());
+        }
+    }
+
+    @Test
+    @Order(2)
+    void primaryKilledMidWriteRestartsAndReplicasReconnect() {
+        try (var writer = new SteadyWriter(primaryJdbc)) {
+            writer.awaitProgress(200, Duration.ofSeconds(30));
+            ClusterChecks.crash(cluster.primary());
+            DockerRealizer.awaitHealthy(cluster.primary(), Duration.ofSeconds(90));
+            writer.awaitProgress(200, Duration.ofSeconds(60));
+            writer.close();
+            assertTrue(writer.failures() > 0, "the writer noticed the crash");
+            ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+            ClusterChecks.assertNoAcknowledgedCommitLost(cluster, writer.acknowledged(), nodes());
+        }
+    }
+
+    @Test
+    @Order(3)
+    void replicaCutOffFromTheNetworkCatchesUpWithoutANewBaseBackup() {
+        String replica = cluster.replicas().get(1);
+        String identity = Docker.psql(replica, "SELECT system_identifier FROM pg_control_system()");
+        String containerId = Docker.inspect(replica, "{{.Id}}");
+        try (var writer = new SteadyWriter(primaryJdbc)) {
+            writer.awaitProgress(100, Duration.ofSeconds(30));
+            Docker.ok("network", "disconnect", cluster.network(), replica);
+            Sql.awaitPsql(cluster.primary(), "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'pg2'",
+                    "0"::equals, Duration.ofSeconds(90));
+            writer.awaitProgress(500, Duration.ofSeconds(60));
+            Docker.ok("network", "connect", "--alias", "pg2", cluster.network(), replica);
+            writer.awaitProgress(100, Duration.ofSeconds(30));
+            writer.close();
+            ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(90));
+            ClusterChecks.assertNoAcknowledgedCommitLost(cluster, writer.acknowledged(), nodes());
+        }
+        assertEquals(identity, Docker.psql(replica, "SELECT system_identifier FROM pg_control_system()"));
+        assertEquals(containerId, Docker.inspect(replica, "{{.Id}}"), "same container, same data");
+    }
+
+    /**
+     * The base-backup step killed midway leaves no data directory under the name the server uses;
+     * running the step again starts from clean and gives a standby that streams.
+     */
+    @Test
+    @Order(4)
+    void interruptedBaseBackupLeavesNothingHalfWrittenAndTheStepSucceedsAgain() throws Exception {
+        Sql.execute(primaryJdbc, "CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 30) AS pad "
+                + "FROM generate_series(1, 300000) g");
+        String step = cluster.step("pg1", "bootstrap-base-backup");
+        var env = new HashMap<>(cluster.realizer().commandRun(step).environment());
+        String volume = cluster.config().namePrefix() + "-pgx-data";
+        env.put("PGC_NODE", "pgx");
+        env.put("PGC_SLOT", "pgx");
+        env.put("PGC_VOLUME", volume);
+        env.put("PGC_ATTEMPTS", "1");
+        var slotEnv = new HashMap<>(cluster.realizer().commandRun(cluster.step("pg1", "bootstrap-slot")).environment());
+        slotEnv.put("PGC_SLOT", "pgx");
+        String password = cluster.realizer().commandRun(step).stdin();
+        String runner = cluster.config().namePrefix() + "-pgx-base-backup";
+        Docker.ok("volume", "create", "--label", Docker.TEST_LABEL + "=1", volume);
+        try {
+            DockerRealizer.runScript(cluster.declaredInput(cluster.step("pg1", "bootstrap-slot"), "create"), slotEnv, null)
+                    .orThrow("slot pgx");
+            Path data = Path.of(Docker.ok("volume", "inspect", "--format", "{{.Mountpoint}}", volume));
+
+            // Start the step and kill its backup container as soon as files arrive.
+            var builder = new ProcessBuilder("/bin/sh", "-c", cluster.declaredInput(step, "create"));
+            builder.environment().putAll(env);
+            builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            Process process = builder.start();
+            try (OutputStream in = process.getOutputStream()) {
+                in.write(password.getBytes(StandardCharsets.UTF_8));
+            }
+            Path partial = data.resolve("pgdata.partial");
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (!(Files.isDirectory(partial.resolve("base")) || Files.exists(partial.resolve("backup_label")))) {
+                assertTrue(Instant.now().isBefore(deadline), "the base backup never started writing");
+                assertTrue(process.isAlive(), "the base backup ended before it could be interrupted");
+                Thread.sleep(5);
+            }
+            Docker.run("kill", runner);
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor();
+            Docker.run("rm", "-f", runner);
+            assertFalse(Files.exists(data.resolve("pgdata/PG_VERSION")), "no data directory under the server's name");
+
+            // Again: from clean, to a complete standby data directory.
+            var again = DockerRealizer.runScript(cluster.declaredInput(step, "create"), env, password);
+            assertEquals(0, again.exitCode(), again.stderr());
+            assertTrue(Files.exists(data.resolve("pgdata/PG_VERSION")));
+            assertTrue(Files.exists(data.resolve("pgdata/standby.signal")));
+            assertFalse(Files.exists(partial), "the leftovers are gone");
+
+            String standby = cluster.config().namePrefix() + "-pgx";
+            Docker.ok("run", "-d", "--name", standby, "--label", Docker.TEST_LABEL + "=1", "--network", cluster.network(),
+                    "--volume", volume + ":/var/lib/postgresql/data", "--env", "PGDATA=/var/lib/postgresql/data/pgdata",
+                    TestImage.reference(), "postgres", "-c", "hot_standby=on", "-c", "max_wal_senders=10",
+                    "-c", "max_replication_slots=10");
+            try {
+                Sql.awaitPsql(cluster.primary(), "SELECT state FROM pg_stat_replication WHERE application_name = 'pgx'",
+                        "streaming"::equals, Duration.ofSeconds(60));
+                assertEquals("300000", Sql.awaitPsql(standby, "SELECT count(*) FROM bulk", "300000"::equals,
+                        Duration.ofSeconds(60)));
+            } finally {
+                Docker.run("rm", "-f", standby);
+            }
+        } finally {
+            Docker.run("rm", "-f", runner);
+            Sql.awaitPsql(cluster.primary(), "SELECT count(pg_drop_replication_slot(slot_name)) * 0 FROM pg_replication_slots "
+                    + "WHERE slot_name = 'pgx' AND NOT active", "0"::equals, Duration.ofSeconds(30));
+            Docker.run("volume", "rm", "-f", volume);
+            Sql.execute(primaryJdbc, "DROP TABLE IF EXISTS bulk");
+        }
+    }
+
+    /**
+     * A stopped replica's slot cannot hold more WAL than max_slot_wal_keep_size: once the WAL since
+     * its restart point passes the bound, a checkpoint invalidates it and the WAL goes.
+     */
+    @Test
+    @Order(5)
+    void slotOfAStoppedReplicaIsBoundedAndThePrimaryKeepsServing() {
+        String replica = cluster.replicas().get(1);
+        Docker.ok("stop", replica);
+        String restartLsn = Docker.psql(cluster.primary(), "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'pg2'");
+        String restartSegment = Docker.psql(cluster.primary(), "SELECT pg_walfile_name('" + restartLsn + "')");
+        long bound = 64L << 20;
+        long retainedWhenLost = -1;
+        try (var writer = new SteadyWriter(primaryJdbc)) {
+            // Each switch starts a new 16 MB segment; a checkpoint after each applies the bound.
+            for (int segment = 0; segment < 40 && retainedWhenLost < 0; segment++) {
+                writer.awaitProgress(20, Duration.ofSeconds(30));
+                String distance = Docker.psql(cluster.primary(), "SELECT pg_wal_lsn_diff(pg_switch_wal(), '" + restartLsn + "')");
+                Docker.psql(cluster.primary(), "CHECKPOINT");
+                if ("lost".equals(Docker.psql(cluster.primary(), "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'pg2'"))) {
+                    retainedWhenLost = (long) Double.parseDouble(distance);
+                }
+            }
+            writer.awaitProgress(100, Duration.ofSeconds(30));
+        }
+        assertTrue(retainedWhenLost > 0, "the slot of the stopped replica was never invalidated");
+        assertTrue(retainedWhenLost < bound + (96L << 20),
+                "the slot held " + retainedWhenLost + " bytes of WAL, far past the 64MB bound");
+        String oldestKept = Docker.psql(cluster.primary(), "SELECT min(name) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'");
+        assertTrue(oldestKept.compareTo(restartSegment) > 0,
+                "WAL the stopped replica needed (" + restartSegment + ") was removed; oldest kept: " + oldestKept);
+        assertEquals("streaming", Docker.psql(cluster.primary(),
+                "SELECT state FROM pg_stat_replication WHERE application_name = 'pg1'"), "the other replica is unaffected");
+        System.out.printf("  slot pg2 (bound 64MB) invalidated with %d MB of WAL behind it; pg_wal holds %s%n",
+                retainedWhenLost >> 20, Docker.psql(cluster.primary(),
+                        "SELECT count(*) || ' segments, ' || pg_size_pretty(sum(size)) FROM pg_ls_waldir()"));
+    }
+
+    /** README, "Manual failover", followed step by step after the primary stops. */
+    @Test
+    @Order(6)
+    void manualFailoverRunbookGivesAWritableReplicaWithEveryAcknowledgedRow() {
+        String oldPrimary = cluster.primary();
+        String newPrimary = cluster.replicas().get(0);
+        List<Long> acknowledged;
+        try (var writer = new SteadyWriter(primaryJdbc)) {
+            writer.awaitProgress(300, Duration.ofSeconds(30));
+            // 1. Stop the primary (a clean stop first ships all of its WAL to connected standbys).
+            Docker.ok("stop", oldPrimary);
+            writer.close();
+            acknowledged = writer.acknowledged();
+        }
+        // 2. Pick the replica that replayed the most WAL (only pg1 still follows here).
+        String replayed = Docker.psql(newPrimary, "SELECT pg_last_wal_replay_lsn()");
+        assertNotEquals("", replayed);
+        // 3. Promote it.
+        assertEquals("t", Docker.psql(newPrimary, "SELECT pg_promote(wait => true)"));
+        // 4. Check that it takes writes.
+        assertEquals("f", Docker.psql(newPrimary, "SELECT pg_is_in_recovery()"));
+        String newPrimaryJdbc = Sql.jdbcFromUri(cluster.replicaConnectionStrings().get("pg1"));
+        Sql.execute(newPrimaryJdbc, "INSERT INTO ack (id) VALUES (-1)");
+        String ids = acknowledged.stream().map(String::valueOf).reduce((a, b) -> a + "," + b).orElseThrow();
+        assertEquals("0", Docker.psql(newPrimary, "SELECT count(*) FROM unnest('{" + ids + "}'::bigint[]) AS a(id) "
+                + "WHERE NOT EXISTS (SELECT 1 FROM ack WHERE ack.id = a.id)"), "every acknowledged row survived");
+        System.out.println("  failover: " + acknowledged.size() + " acknowledged rows on the promoted node");
+    }
+}
