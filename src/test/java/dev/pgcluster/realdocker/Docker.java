@@ -36,8 +36,13 @@ public final class Docker {
 
     /** {@code docker exec} as user postgres running psql on the socket; returns unaligned tuples. */
     public static String psql(String container, String sql) {
+        return psql(container, "postgres", sql);
+    }
+
+    /** {@link #psql(String, String)} in another database. */
+    public static String psql(String container, String database, String sql) {
         return ok("exec", "-u", "postgres", container, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
-                "-d", "postgres", "-c", sql);
+                "-d", database, "-c", sql);
     }
 
     public static boolean available() {

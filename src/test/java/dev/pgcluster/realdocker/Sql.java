@@ -48,12 +48,17 @@ public final class Sql {
 
     /** Polls {@code sql} through docker exec on {@code container} until its result satisfies {@code done}. */
     public static String awaitPsql(String container, String sql, Predicate<String> done, Duration timeout) {
+        return awaitPsql(container, "postgres", sql, done, timeout);
+    }
+
+    /** {@link #awaitPsql(String, String, Predicate, Duration)} in another database. */
+    public static String awaitPsql(String container, String database, String sql, Predicate<String> done, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         String last = null;
         RuntimeException lastError = null;
         while (Instant.now().isBefore(deadline)) {
             try {
-                last = Docker.psql(container, sql);
+                last = Docker.psql(container, database, sql);
                 lastError = null;
                 if (done.test(last)) {
                     return last;

@@ -41,8 +41,9 @@ class SyncReplicationDockerTest {
             // ... and completes once one returns; nothing acknowledged is lost.
             Docker.ok("start", cluster.replicas().get(2));
             waiting.get(60, TimeUnit.SECONDS);
-            assertEquals("2", Docker.psql(cluster.primary(), "SELECT count(*) FROM t"));
-            Sql.awaitPsql(cluster.replicas().get(2), "SELECT count(*) FROM t", "2"::equals, Duration.ofSeconds(30));
+            assertEquals("2", Docker.psql(cluster.primary(), "appdb", "SELECT count(*) FROM t"));
+            // The replica that confirmed the waiting commit has it (flushed; applied moments later).
+            Sql.awaitPsql(cluster.replicas().get(2), "appdb", "SELECT count(*) FROM t", "2"::equals, Duration.ofSeconds(30));
         }
     }
 
