@@ -8,6 +8,7 @@ import com.pulumi.docker.inputs.NetworkLabelArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import dev.pgcluster.config.ClusterConfig;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,8 +39,9 @@ public final class ClusterNetwork extends ComponentResource {
                         .map(e -> NetworkLabelArgs.builder().label(e.getKey()).value(e.getValue()).build())
                         .toList())
                 .build(),
-                // The Docker name is fixed, so a replacement must remove the old network first.
-                placement.dockerOptions(this).deleteBeforeReplace(true).build());
+                // The Docker name is fixed, so a replacement must remove the old network first;
+                // Docker cannot relabel a network, and a label is no reason to rebuild the cluster.
+                placement.dockerOptions(this).deleteBeforeReplace(true).ignoreChanges(List.of("labels")).build());
         registerOutputs(Map.of("networkName", network.name()));
     }
 

@@ -40,6 +40,9 @@ final class NodeContainer {
                 placement.dockerOptions(parent)
                         .retainOnDelete(config.retainVolumes())
                         .deleteBeforeReplace(true)
+                        // Docker cannot change a volume's labels; a changed label must never
+                        // replace (empty) a data volume.
+                        .ignoreChanges(List.of("labels"))
                         .build());
     }
 

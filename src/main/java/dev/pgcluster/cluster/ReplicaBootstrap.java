@@ -57,13 +57,14 @@ public final class ReplicaBootstrap extends ComponentResource {
                 .environment(Output.tuple(primary.containerName(), network.networkName(), volume.name(), image)
                         .applyValue(t -> baseBackupEnvironment(config, replica, t.t1, t.t2, t.t3, t.t4, placement)))
                 .stdin(secrets.replicationPassword().applyValue(password -> password + "\n").asSecret())
-                // A new volume (the only thing that replaces one) must get a fresh backup.
-                .triggers(volume.name().applyValue(volumeName -> List.<Object>of(volumeName,
-                        Labels.volume(config, replica.name()).toString())))
+                .triggers(volume.name().applyValue(volumeName -> List.<Object>of(volumeName)))
                 .build(),
                 CustomResourceOptions.builder()
                         .parent(this)
                         .dependsOn(slot)
+                        // A new volume (renamed, or replaced by `pulumi up --replace`) is empty and
+                        // needs a fresh backup; the same volume must never get a second one.
+                        .replaceWith(volume)
                         .build());
 
         registerOutputs(Map.of("slotName", Output.of(replica.name())));

@@ -48,6 +48,8 @@ public final class ReplicaNode extends ComponentResource {
                 placement.dockerOptions(this)
                         .deleteBeforeReplace(true)
                         .dependsOn(bootstrap.baseBackup())
+                        // A fresh base backup means fresh data: start a fresh container on it.
+                        .replaceWith(bootstrap.baseBackup())
                         .build());
         registerOutputs(Map.of("containerName", container.name(), "slotName", Output.of(node.name())));
     }

@@ -287,9 +287,7 @@ class ClusterDeclarationTest {
             assertEquals(InitScripts.read(InitScripts.BASE_BACKUP_IN_CONTAINER), env.get("PGC_BACKUP_SCRIPT"));
             assertEquals(InitScripts.read(InitScripts.BASE_BACKUP), backup.input("create"));
             assertEquals(InitScripts.read(InitScripts.BASE_BACKUP_UPDATE), backup.input("update"));
-            @SuppressWarnings("unchecked")
-            var triggers = (List<Object>) backup.input("triggers");
-            assertEquals("pg-cluster-test-" + node + "-data", triggers.get(0));
+            assertEquals(List.of("pg-cluster-test-" + node + "-data"), backup.input("triggers"));
         }
     }
 
@@ -342,6 +340,24 @@ class ClusterDeclarationTest {
         DeclaredStack dev = DeclaredStack.of(TestConfigs.shipped("dev"));
         dev.ofType(VOLUME).forEach(v -> assertFalse(v.retainOnDelete(), v.name()));
         dev.ofType(CONTAINER).forEach(c -> assertEquals(null, c.input("memory")));
+    }
+
+    @Test
+    void aReplacedVolumeGetsAFreshBaseBackupAndAFreshReplicaContainer() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2));
+        for (String node : List.of("pg1", "pg2")) {
+            String prefix = "pg-cluster-test-" + node;
+            assertEquals(List.of(prefix + "-data"), command(stack, prefix + "-bootstrap-base-backup").replaceWith());
+            assertEquals(List.of(prefix + "-bootstrap-base-backup"), container(stack, prefix).replaceWith());
+        }
+    }
+
+    @Test
+    void labelChangesNeverReplaceAVolumeOrTheNetwork() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        stack.resources().stream()
+                .filter(r -> r.type().equals(VOLUME) || r.type().equals(NETWORK))
+                .forEach(r -> assertEquals(List.of("labels"), r.ignoreChanges(), r.name()));
     }
 
     @Test

@@ -42,7 +42,10 @@ public final class DeclarationRecorder implements ResourceTransformation {
                     options.isRetainOnDelete(),
                     custom && ((CustomResourceOptions) options).getDeleteBeforeReplace(),
                     custom ? ((CustomResourceOptions) options).getAdditionalSecretOutputs() : List.of(),
-                    options.getVersion());
+                    options.getVersion(),
+                    List.copyOf(options.getIgnoreChanges()),
+                    options.getReplaceWith() == null ? List.of()
+                            : options.getReplaceWith().stream().map(Resource::pulumiResourceName).toList());
         }));
         return Optional.empty();
     }
