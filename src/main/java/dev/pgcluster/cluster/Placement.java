@@ -1,6 +1,5 @@
 package dev.pgcluster.cluster;
 
-import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.ProviderResource;
 import com.pulumi.resources.Resource;
@@ -23,11 +22,6 @@ public record Placement(Optional<String> dockerHost, Optional<ProviderResource> 
         var builder = CustomResourceOptions.builder().parent(parent);
         provider.ifPresent(builder::provider);
         return builder;
-    }
-
-    /** Options for a child component; the provider is inherited by its Docker objects. */
-    public ComponentResourceOptions componentOptions(Resource parent) {
-        return ComponentResourceOptions.builder().parent(parent).build();
     }
 
     /** Environment for command steps that run the docker CLI against this host. */

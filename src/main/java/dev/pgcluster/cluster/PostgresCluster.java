@@ -44,20 +44,24 @@ public final class PostgresCluster extends ComponentResource {
 
         NodeSpec primaryNode = config.primary();
         Placement primaryPlacement = placements.get(primaryNode.dockerHost());
-        this.network = new ClusterNetwork(name + "-net", config, primaryPlacement, primaryPlacement.componentOptions(this));
-        this.secrets = new ClusterSecrets(name + "-secrets", config, ComponentResourceOptions.builder().parent(this).build());
+        this.network = new ClusterNetwork(name + "-net", config, primaryPlacement, child());
+        this.secrets = new ClusterSecrets(name + "-secrets", config, child());
         Output<String> image = image(name + "-image", primaryPlacement);
 
         this.primary = new PrimaryNode(name + "-" + primaryNode.name(), config, primaryNode, image, network, secrets,
-                primaryPlacement, primaryPlacement.componentOptions(this));
+                primaryPlacement, child());
         for (NodeSpec replica : config.replicas()) {
             Placement placement = placements.get(replica.dockerHost());
             replicas.add(new ReplicaNode(name + "-" + replica.name(), config, replica, image, primary, network, secrets,
-                    placement, placement.componentOptions(this)));
+                    placement, child()));
         }
         registerOutputs(Map.of(
                 "networkName", network.networkName(),
                 "primaryConnectionString", primaryConnectionString()));
+    }
+
+    private ComponentResourceOptions child() {
+        return ComponentResourceOptions.builder().parent(this).build();
     }
 
     /** One docker provider per distinct Docker host; nodes on the default host use the default provider. */

@@ -42,7 +42,7 @@ public final class ReplicaNode extends ComponentResource {
         super(TYPE, name, options);
         this.volume = NodeContainer.volume(name + "-data", config, node, placement, this);
         this.bootstrap = new ReplicaBootstrap(name + "-bootstrap", config, node, image, primary, network, volume,
-                secrets, placement, placement.componentOptions(this));
+                secrets, placement, ComponentResourceOptions.builder().parent(this).build());
         this.container = NodeContainer.container(name, config, node, image, network.networkName(), volume.name(),
                 HEALTHCHECK, environment(), null,
                 placement.dockerOptions(this)

@@ -160,21 +160,6 @@ public final class Validators {
         return value;
     }
 
-    /** Bytes in a PostgreSQL size string that {@link #walSize} accepted. */
-    public static long walSizeBytes(String size) {
-        Matcher m = PG_SIZE.matcher(size);
-        if (!m.matches()) {
-            throw new IllegalArgumentException(size);
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "kB" -> n << 10;
-            case "MB" -> n << 20;
-            case "GB" -> n << 30;
-            default -> n << 40;
-        };
-    }
-
     private static final Pattern MEMORY = Pattern.compile("^(\\d{1,7})([mMgG])?$");
 
     /** A memory size in MiB ({@code 512}, {@code 512m}) or GiB ({@code 2g}), at least {@code min} MiB. */

@@ -130,9 +130,11 @@ class ValidatorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"[5433,5434]", "[ 6000 , 6001 ]", "[]"})
-    void parsesPortLists(String raw) {
-        Validators.portList("k", raw);
+    @CsvSource(delimiter = ';', value = {"[5433,5434];5433,5434", "[ 6000 , 6001 ];6000,6001", "[];"})
+    void parsesPortLists(String raw, String expected) {
+        List<Integer> ports = expected == null ? List.of()
+                : java.util.Arrays.stream(expected.split(",")).map(Integer::valueOf).toList();
+        assertEquals(ports, Validators.portList("k", raw));
     }
 
     @ParameterizedTest

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,9 +33,9 @@ class DeclaredResourcesExportTest {
     }
 
     /** Public port, unpinned image, unbounded slot WAL: each must draw exactly its policy violation. */
-    @ParameterizedTest
-    @ValueSource(strings = {"bad"})
-    void writesADeliberatelyBadDeclaration(String stack) throws IOException {
+    @Test
+    void writesADeliberatelyBadDeclaration() throws IOException {
+        String stack = "bad";
         ClusterConfig good = TestConfigs.config(stack, "replicas", "1", "publishAddress", "0.0.0.0");
         ClusterConfig bad = new ClusterConfig(good.project(), good.stack(), good.namePrefix(), good.environment(),
                 "postgres:latest", false, good.subnet(), good.publishAddress(), good.nodes(),

@@ -3,7 +3,6 @@ package dev.pgcluster.realdocker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pgcluster.config.BadConfigValues;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +24,5 @@ class BadInputDockerTest {
         assertEquals(0, attempt.realized().stream().filter(r -> !r.type().startsWith("pgcluster:")).count(),
                 "nothing may be created: " + attempt.realized());
         DevStackDockerTest.assertNothingLeft("it-bad-input");
-        assertTrue(BadConfigValues.all().count() > 30);
     }
 }

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -230,10 +229,5 @@ class DevStackDockerTest {
         assertEquals("", Docker.ok("ps", "-aq", "--filter", filter));
         assertEquals("", Docker.ok("volume", "ls", "-q", "--filter", filter));
         assertEquals("", Docker.ok("network", "ls", "-q", "--filter", filter));
-    }
-
-    static Map<String, String> labels(String container) {
-        return Docker.lines(Docker.inspect(container, "{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}\n{{end}}")).stream()
-                .map(l -> l.split("=", 2)).collect(Collectors.toMap(a -> a[0], a -> a[1]));
     }
 }

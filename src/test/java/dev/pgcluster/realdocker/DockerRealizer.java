@@ -1,6 +1,7 @@
 package dev.pgcluster.realdocker;
 
 import com.pulumi.test.Mocks;
+import dev.pgcluster.testing.StrictMocks;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,12 +25,8 @@ import java.util.function.Predicate;
  * fails the run instead of being ignored.
  */
 public final class DockerRealizer implements Mocks {
-    private static final Set<String> COMPONENTS = Set.of(
-            "pgcluster:index:PostgresCluster", "pgcluster:index:ClusterNetwork", "pgcluster:index:ClusterSecrets",
-            "pgcluster:index:PrimaryNode", "pgcluster:index:ReplicaNode", "pgcluster:index:ReplicaBootstrap");
-
     /** One realized resource and how to undo it. */
-    public record Realized(String type, String name, String dockerName, Map<String, Object> inputs, Runnable delete) {
+    public record Realized(String type, String name, String dockerName, Runnable delete) {
     }
 
     /** A command step as it ran: enough to run its scripts again. */
@@ -53,7 +50,7 @@ public final class DockerRealizer implements Mocks {
     }
 
     private ResourceResult realize(String type, String name, Map<String, Object> inputs) {
-        if (COMPONENTS.contains(type)) {
+        if (StrictMocks.COMPONENT_TYPES.contains(type)) {
             return ResourceResult.of(Optional.empty(), Map.of());
         }
         return switch (type) {
@@ -80,7 +77,7 @@ public final class DockerRealizer implements Mocks {
         labels(in, args);
         args.add(dockerName);
         String id = Docker.ok(args.toArray(String[]::new));
-        realized.add(new Realized("docker:index/network:Network", name, dockerName, in,
+        realized.add(new Realized("docker:index/network:Network", name, dockerName,
                 () -> Docker.run("network", "rm", dockerName).orThrow("docker network rm " + dockerName)));
         return state(id, in);
     }
@@ -94,7 +91,7 @@ public final class DockerRealizer implements Mocks {
         labels(in, args);
         args.add(dockerName);
         Docker.ok(args.toArray(String[]::new));
-        realized.add(new Realized("docker:index/volume:Volume", name, dockerName, in,
+        realized.add(new Realized("docker:index/volume:Volume", name, dockerName,
                 () -> Docker.run("volume", "rm", dockerName).orThrow("docker volume rm " + dockerName)));
         return state(dockerName, in);
     }
@@ -157,7 +154,7 @@ public final class DockerRealizer implements Mocks {
 
         String id = Docker.ok(args.toArray(String[]::new));
         int grace = optional(in, "destroyGraceSeconds").map(g -> ((Number) g).intValue()).orElse(10);
-        realized.add(new Realized("docker:index/container:Container", name, dockerName, in, () -> {
+        realized.add(new Realized("docker:index/container:Container", name, dockerName, () -> {
             Docker.run(Duration.ofSeconds(grace + 30), null, "stop", "--time", String.valueOf(grace), dockerName);
             Docker.run("rm", "-f", "-v", dockerName).orThrow("docker rm " + dockerName);
         }));
@@ -224,7 +221,7 @@ public final class DockerRealizer implements Mocks {
         commands.put(name, new CommandRun(name, Map.copyOf(env), stdin, result));
         Optional<String> delete = optional(in, "delete").map(String.class::cast);
         boolean previousOutput = !Boolean.FALSE.equals(in.get("addPreviousOutputInEnv"));
-        realized.add(new Realized("command:local:Command", name, name, in, () -> delete.ifPresent(script -> {
+        realized.add(new Realized("command:local:Command", name, name, () -> delete.ifPresent(script -> {
             var deleteEnv = new HashMap<>(env);
             if (previousOutput) {
                 deleteEnv.put("PULUMI_COMMAND_STDOUT", result.stdout());

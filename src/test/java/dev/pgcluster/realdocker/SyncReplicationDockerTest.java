@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -35,7 +34,7 @@ class SyncReplicationDockerTest {
             Docker.ok("stop", cluster.replicas().get(1));
             Docker.ok("stop", cluster.replicas().get(2));
             CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> Sql.execute(primary, "INSERT INTO t VALUES (2)"));
-            assertThrows(waiting, Duration.ofSeconds(5));
+            assertStillWaiting(waiting, Duration.ofSeconds(5));
             assertEquals("waiting", Docker.psql(cluster.primary(),
                     "SELECT CASE WHEN count(*) > 0 THEN 'waiting' ELSE 'none' END FROM pg_stat_activity WHERE wait_event = 'SyncRep'"));
             // ... and completes once one returns; nothing acknowledged is lost.
@@ -73,7 +72,7 @@ class SyncReplicationDockerTest {
         }
     }
 
-    private static void assertThrows(CompletableFuture<Void> commit, Duration stillWaitingAfter) throws Exception {
+    private static void assertStillWaiting(CompletableFuture<Void> commit, Duration stillWaitingAfter) throws Exception {
         try {
             commit.get(stillWaitingAfter.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException expected) {

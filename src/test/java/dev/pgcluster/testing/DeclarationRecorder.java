@@ -1,6 +1,5 @@
 package dev.pgcluster.testing;
 
-import com.pulumi.core.Output;
 import com.pulumi.core.internal.Internal;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
@@ -53,9 +52,5 @@ public final class DeclarationRecorder implements ResourceTransformation {
     /** Everything recorded, once the run has finished. */
     public List<DeclaredResource> resources() {
         return pending.stream().map(CompletableFuture::join).toList();
-    }
-
-    static <T> T value(Output<T> output) {
-        return Internal.of(output).getValueNullable().join();
     }
 }

@@ -56,10 +56,6 @@ public final class DeclaredStack {
         return resources.stream().filter(r -> r.type().equals(type)).toList();
     }
 
-    public DeclaredResource named(String name) {
-        return find(r -> r.name().equals(name), "no resource named " + name);
-    }
-
     public DeclaredResource find(Predicate<DeclaredResource> predicate, String whatIsMissing) {
         return resources.stream().filter(predicate).findFirst()
                 .orElseThrow(() -> new NoSuchElementException(whatIsMissing + " in " + names()));
@@ -72,10 +68,6 @@ public final class DeclaredStack {
     /** Logical names in the order the engine's creation callbacks ran. */
     public List<String> creationOrder() {
         return creationOrder;
-    }
-
-    public Map<String, Output<?>> outputs() {
-        return outputs;
     }
 
     /** A stack output's value (blocking; tests only). */

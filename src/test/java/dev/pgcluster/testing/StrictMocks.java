@@ -1,6 +1,13 @@
 package dev.pgcluster.testing;
 
 import com.pulumi.test.Mocks;
+import dev.pgcluster.cluster.ClusterNetwork;
+import dev.pgcluster.cluster.ClusterSecrets;
+import dev.pgcluster.cluster.PostgresCluster;
+import dev.pgcluster.cluster.PrimaryNode;
+import dev.pgcluster.cluster.ReplicaBootstrap;
+import dev.pgcluster.cluster.ReplicaNode;
+import dev.pgcluster.command.Command;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -9,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Mocks that know exactly the resource types this program declares and fail on anything else
@@ -17,19 +26,17 @@ import java.util.concurrent.CompletableFuture;
  * runs only after the callbacks of everything the resource depends on.
  */
 public final class StrictMocks implements Mocks {
-    public static final Set<String> KNOWN_TYPES = Set.of(
+    /** The program's own component resources: grouping only, nothing to create. */
+    public static final Set<String> COMPONENT_TYPES = Set.of(PostgresCluster.TYPE, ClusterNetwork.TYPE,
+            ClusterSecrets.TYPE, PrimaryNode.TYPE, ReplicaNode.TYPE, ReplicaBootstrap.TYPE);
+
+    public static final Set<String> KNOWN_TYPES = Stream.concat(COMPONENT_TYPES.stream(), Stream.of(
             "docker:index/network:Network",
             "docker:index/volume:Volume",
             "docker:index/container:Container",
             "docker:index/remoteImage:RemoteImage",
             "pulumi:providers:docker",
-            "command:local:Command",
-            "pgcluster:index:PostgresCluster",
-            "pgcluster:index:ClusterNetwork",
-            "pgcluster:index:ClusterSecrets",
-            "pgcluster:index:PrimaryNode",
-            "pgcluster:index:ReplicaNode",
-            "pgcluster:index:ReplicaBootstrap");
+            Command.TYPE)).collect(Collectors.toUnmodifiableSet());
 
     /** What the mocked password generator prints. */
     public static final String GENERATED_PASSWORD = "mockGeneratedPassword0123456789";
