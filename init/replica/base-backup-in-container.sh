@@ -4,23 +4,74 @@
 #
 # The backup is written next to the data directory and renamed into place only when complete,
 # so the volume never holds a half-written data directory under the name the server uses. A
-# volume that already holds anything in that place is never touched (exit status 3).
+# volume that already holds a cluster either resumes as it is (exit status 4, see below) or is
+# never touched (exit status 3).
 set -eu
 
 volume=/var/lib/postgresql/data
 target="$volume/pgdata"
 partial="$volume/pgdata.partial"
 
-if [ -e "$target/PG_VERSION" ]; then
-    echo "pg-cluster: the volume of $PGC_NODE already holds a cluster ($target/PG_VERSION); refusing to touch it" >&2
+IFS= read -r PGPASSWORD || true
+export PGPASSWORD
+
+# LSN "X/Y" (hex) -> number of the WAL segment holding it.
+lsn_segment() {
+    hi=${1%%/*} lo=${1#*/}
+    echo $(( ((0x$hi << 32) | 0x$lo) / segment_size ))
+}
+
+# A single-quoted libpq connection parameter value.
+conninfo_value() {
+    printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"
+}
+
+refuse() {
+    echo "pg-cluster: the volume of $PGC_NODE already holds a cluster ($target) that cannot resume as a standby of the primary: $1" >&2
+    echo "pg-cluster: its data is left untouched. To seed it afresh from the primary, replace its volume (README, Troubleshooting)." >&2
     exit 3
+}
+
+# A volume that already holds a cluster (kept by retainVolumesOnDelete, then `pulumi up` again)
+# resumes streaming when it is a standby of this very primary and the replica's slot still
+# holds the WAL it needs; anything else is refused and left alone.
+if [ -e "$target/PG_VERSION" ]; then
+    controldata=$(pg_controldata "$target") || refuse "pg_controldata cannot read it"
+    field() { printf '%s\n' "$controldata" | sed -n "s/^$1: *//p"; }
+    system_id=$(field "Database system identifier")
+    segment_size=$(field "Bytes per WAL segment")
+    [ "$system_id" = "$PGC_PRIMARY_SYSTEM_ID" ] ||
+        refuse "it belongs to another database system ($system_id, the primary is $PGC_PRIMARY_SYSTEM_ID)"
+    [ -e "$target/standby.signal" ] || refuse "it is not a standby (no standby.signal)"
+    case "$PGC_SLOT_WAL_STATUS" in
+        reserved | extended) ;;
+        *) refuse "its replication slot $PGC_SLOT is not holding WAL (wal_status: $PGC_SLOT_WAL_STATUS)" ;;
+    esac
+    newest=$(ls "$target/pg_wal" | grep -E '^[0-9A-F]{24}$' | LC_ALL=C sort | tail -n 1)
+    [ -n "$newest" ] || refuse "it holds no WAL segment"
+    # Segment number from the file name: log id (chars 9-16) and segment (17-24).
+    newest_segment=$(( 0x$(echo "$newest" | cut -c9-16) * (0x100000000 / segment_size) + 0x$(echo "$newest" | cut -c17-24) ))
+    slot_segment=$(lsn_segment "$PGC_SLOT_RESTART_LSN")
+    [ "$slot_segment" -le "$newest_segment" ] ||
+        refuse "the slot starts at $PGC_SLOT_RESTART_LSN, after the newest WAL it has ($newest): the WAL between is gone"
+    # The replication password may have changed since (new passwords after destroy and up).
+    auto_conf="$target/postgresql.auto.conf"
+    conninfo="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT user=$PGC_REPLICATION_USER password=$(conninfo_value "$PGPASSWORD") application_name=$PGC_NODE"
+    grep -v -E '^(primary_conninfo|primary_slot_name) *=' "$auto_conf" >"$auto_conf.new" || true
+    printf "primary_conninfo = '%s'\nprimary_slot_name = '%s'\n" \
+        "$(printf '%s' "$conninfo" | sed "s/'/''/g")" "$PGC_SLOT" >>"$auto_conf.new"
+    chown postgres:postgres "$auto_conf.new"
+    chmod 0600 "$auto_conf.new"
+    mv "$auto_conf.new" "$auto_conf"
+    sync
+    echo "pg-cluster: $PGC_NODE resumes on its retained data, streaming from slot $PGC_SLOT"
+    exit 4
 fi
 if [ -e "$target" ] && [ -n "$(ls -A "$target" 2>/dev/null)" ]; then
     echo "pg-cluster: $target on the volume of $PGC_NODE is not empty; refusing to touch it" >&2
     exit 3
 fi
 
-IFS= read -r PGPASSWORD || true
 export PGPASSWORD
 
 # Leftovers of an interrupted attempt are ours and incomplete by construction.

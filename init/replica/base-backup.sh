@@ -14,6 +14,10 @@
 #   PGC_ATTEMPTS                  how many times to try before giving up
 #   PGC_PROJECT, PGC_STACK        for the labels of the one-off container
 #   PGC_NAME_PREFIX               prefix of the one-off container's name
+#
+# Its only line on stdout names the backup ("<node> seeded|resumed <UTC time> <random>"); the
+# replica container carries it as a label, so a new backup always gets a new container. Every
+# other message goes to stderr.
 set -eu
 
 for var in PGC_NODE PGC_SLOT PGC_VOLUME PGC_NETWORK PGC_IMAGE PGC_PRIMARY_HOST PGC_PRIMARY_PORT \
@@ -31,6 +35,20 @@ if [ -z "$password" ]; then
     exit 2
 fi
 
+# What the primary says about itself and about the replica's slot, for a volume that already
+# holds a cluster: it may resume streaming only if it is a standby of this very primary and the
+# slot still holds the WAL it needs (see base-backup-in-container.sh).
+primary_facts=$(docker exec -i -u postgres "$PGC_PRIMARY_HOST" psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 \
+    -d postgres -v slot="$PGC_SLOT" <<'SQL'
+SELECT (SELECT system_identifier FROM pg_control_system()),
+       coalesce((SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = :'slot'), '-'),
+       coalesce((SELECT wal_status FROM pg_replication_slots WHERE slot_name = :'slot'), '-');
+SQL
+) || { echo "pg-cluster: cannot query the primary $PGC_PRIMARY_HOST" >&2; exit 1; }
+set -- $primary_facts
+PGC_PRIMARY_SYSTEM_ID=$1 PGC_SLOT_RESTART_LSN=$2 PGC_SLOT_WAL_STATUS=$3
+export PGC_PRIMARY_SYSTEM_ID PGC_SLOT_RESTART_LSN PGC_SLOT_WAL_STATUS
+
 runner="$PGC_NAME_PREFIX-$PGC_NODE-base-backup"
 attempt=1
 while :; do
@@ -43,10 +61,17 @@ while :; do
         --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
         --label "pg-cluster.node=$PGC_NODE" --label "pg-cluster.role=base-backup" \
         --env PGC_NODE --env PGC_SLOT --env PGC_PRIMARY_HOST --env PGC_PRIMARY_PORT \
-        --env PGC_REPLICATION_USER \
-        "$PGC_IMAGE" sh -c "$PGC_BACKUP_SCRIPT" || status=$?
+        --env PGC_REPLICATION_USER --env PGC_PRIMARY_SYSTEM_ID --env PGC_SLOT_RESTART_LSN \
+        --env PGC_SLOT_WAL_STATUS \
+        "$PGC_IMAGE" sh -c "$PGC_BACKUP_SCRIPT" >&2 || status=$?
     case "$status" in
-        0) exit 0 ;;
+        0 | 4)
+            outcome=seeded
+            [ "$status" -eq 4 ] && outcome=resumed
+            printf '%s %s %s %s\n' "$PGC_NODE" "$outcome" "$(date -u +%Y%m%dT%H%M%SZ)" \
+                "$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+            exit 0
+            ;;
         3) exit 3 ;; # the volume already holds a cluster: never retried, never touched
     esac
     if [ "$attempt" -ge "$PGC_ATTEMPTS" ]; then

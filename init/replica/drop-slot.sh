@@ -4,11 +4,20 @@
 #
 # Pulumi deletes the replica container before this step, but the primary's walsender may hold
 # the slot for a moment after its standby stopped: retry, a bounded number of times.
+#
+# With PGC_KEEP_SLOT=true (the stack retains its data volumes) the slot stays: it belongs with
+# the replica's retained volume, and holds the WAL that replica needs to resume streaming when a
+# later `pulumi up` brings it back. max_slot_wal_keep_size bounds what it can hold meanwhile.
 set -eu
 
 : "${PGC_PRIMARY_CONTAINER:?PGC_PRIMARY_CONTAINER is not set}"
 : "${PGC_SLOT:?PGC_SLOT is not set}"
 attempts="${PGC_DROP_ATTEMPTS:-30}"
+
+if [ "${PGC_KEEP_SLOT:-false}" = true ]; then
+    echo "pg-cluster: keeping replication slot $PGC_SLOT with the retained volume of its replica"
+    exit 0
+fi
 
 running=$(docker container inspect --format '{{.State.Running}}' "$PGC_PRIMARY_CONTAINER" 2>/dev/null || echo missing)
 if [ "$running" = missing ]; then

@@ -7,6 +7,7 @@ import com.pulumi.core.Output;
 import dev.pgcluster.cluster.PostgresCluster;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.ConfigReader;
+import dev.pgcluster.config.DockerHosts;
 import dev.pgcluster.config.RuntimeConfigInfo;
 
 /** Entry point of the Pulumi program: read config once, then declare the cluster. */
@@ -20,12 +21,19 @@ public final class App {
 
     /** The whole program: validated config first (nothing is declared on bad input), then resources. */
     public static void stack(Context ctx) {
-        stack(ctx, ctx.config(), RuntimeConfigInfo.fromEnvironment(System.getenv()));
+        String dockerHost = DockerHosts.providerDefault(ctx.config("docker").get("host"), System.getenv());
+        stack(ctx, ctx.config(), RuntimeConfigInfo.fromEnvironment(System.getenv()), dockerHost);
     }
 
     /** {@link #stack(Context)} with the config bag and runtime facts given, as tests give them. */
     public static PostgresCluster stack(Context ctx, Config config, RuntimeConfigInfo runtime) {
-        ClusterConfig clusterConfig = ConfigReader.read(config, ctx.projectName(), ctx.stackName(), runtime);
+        return stack(ctx, config, runtime, DockerHosts.LOCAL_SOCKET);
+    }
+
+    private static PostgresCluster stack(Context ctx, Config config, RuntimeConfigInfo runtime,
+                                         String defaultDockerHost) {
+        ClusterConfig clusterConfig = ConfigReader.read(config, ctx.projectName(), ctx.stackName(), runtime,
+                defaultDockerHost);
         return declare(ctx, clusterConfig);
     }
 

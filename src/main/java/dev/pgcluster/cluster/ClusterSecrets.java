@@ -21,6 +21,9 @@ import java.util.Optional;
 public final class ClusterSecrets extends ComponentResource {
     public static final String TYPE = "pgcluster:index:ClusterSecrets";
 
+    /** Every input of the generator step. */
+    static final List<String> GENERATOR_INPUTS = List.of("create", "environment", "logging", "addPreviousOutputInEnv");
+
     private final Output<String> superuserPassword;
     private final Output<String> replicationPassword;
 
@@ -46,6 +49,11 @@ public final class ClusterSecrets extends ComponentResource {
                 CustomResourceOptions.builder()
                         .parent(this)
                         .additionalSecretOutputs(List.of("stdout"))
+                        // Generated once, then never again: without an `update` the provider
+                        // runs `create` on any input change (an edited script, even a comment),
+                        // which would put a new password in state while the database keeps the
+                        // old one.
+                        .ignoreChanges(GENERATOR_INPUTS)
                         .build());
         // Marked secret here as well, so the value is secret even before the engine says so.
         return generator.stdout().applyValue(String::strip).asSecret();

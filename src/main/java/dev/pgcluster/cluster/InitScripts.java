@@ -15,6 +15,8 @@ public final class InitScripts {
     public static final String BASE_BACKUP_IN_CONTAINER = "replica/base-backup-in-container.sh";
     public static final String BASE_BACKUP_UPDATE = "replica/base-backup-update.sh";
     public static final String GENERATE_PASSWORD = "generate-password.sh";
+    public static final String AWAIT_HEALTHY = "node/await-healthy.sh";
+    public static final String SYNC_PASSWORDS = "primary/sync-passwords.sh";
 
     private InitScripts() {
     }

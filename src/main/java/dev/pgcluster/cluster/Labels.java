@@ -15,6 +15,8 @@ public final class Labels {
     public static final String ROLE = "pg-cluster.role";
     public static final String ENVIRONMENT = "pg-cluster.environment";
     public static final String RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
+    /** On a replica's container: the base backup its data came from. */
+    public static final String BASE_BACKUP = "pg-cluster.base-backup";
 
     private Labels() {
     }

@@ -9,13 +9,12 @@ import java.util.Optional;
 
 /**
  * Which Docker host a node lives on: the docker provider that manages its objects and the
- * {@code DOCKER_HOST} its command steps talk to. Empty means the provider's default host.
+ * {@code DOCKER_HOST} its command steps talk to — always the same engine.
  *
- * @param dockerHost the Docker host URL, if not the default
- * @param provider   the docker provider for that host, if not the default
+ * @param dockerHost the Docker host URL the provider uses
+ * @param provider   the explicit docker provider for that host; empty for the default provider
  */
-public record Placement(Optional<String> dockerHost, Optional<ProviderResource> provider) {
-    public static final Placement DEFAULT_HOST = new Placement(Optional.empty(), Optional.empty());
+public record Placement(String dockerHost, Optional<ProviderResource> provider) {
 
     /** Options for a Docker object that belongs to {@code parent}. */
     public CustomResourceOptions.Builder dockerOptions(Resource parent) {
@@ -24,10 +23,14 @@ public record Placement(Optional<String> dockerHost, Optional<ProviderResource> 
         return builder;
     }
 
-    /** Environment for command steps that run the docker CLI against this host. */
+    /**
+     * Environment for command steps that run the docker CLI against this host. Set even for the
+     * default host: the CLI would otherwise follow the user's docker context, which the provider
+     * ignores, and the steps would act on another engine than the containers.
+     */
     public Map<String, String> commandEnvironment() {
         var env = new LinkedHashMap<String, String>();
-        dockerHost.ifPresent(host -> env.put("DOCKER_HOST", host));
+        env.put("DOCKER_HOST", dockerHost);
         return env;
     }
 }

@@ -1,10 +1,14 @@
 package dev.pgcluster.cluster;
 
 import com.pulumi.core.Output;
+import com.pulumi.deployment.InvokeOptions;
+import com.pulumi.docker.DockerFunctions;
 import com.pulumi.docker.Provider;
 import com.pulumi.docker.ProviderArgs;
 import com.pulumi.docker.RemoteImage;
 import com.pulumi.docker.RemoteImageArgs;
+import com.pulumi.docker.inputs.GetRemoteImageArgs;
+import com.pulumi.docker.outputs.GetRemoteImageResult;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
@@ -73,17 +77,25 @@ public final class PostgresCluster extends ComponentResource {
                         ProviderResource provider = new Provider(name + "-docker-" + placements.size(),
                                 ProviderArgs.builder().host(url).build(),
                                 CustomResourceOptions.builder().parent(this).build());
-                        return new Placement(Optional.of(url), Optional.of(provider));
+                        return new Placement(url, Optional.of(provider));
                     })
-                    .orElse(Placement.DEFAULT_HOST));
+                    .orElseGet(() -> new Placement(config.defaultDockerHost(), Optional.empty())));
         }
         return placements;
     }
 
-    /** Pulled through the provider (kept when the stack goes: other stacks may use it), or used as is. */
+    /**
+     * The image's ID: pulled through the provider (kept when the stack goes: other stacks may use
+     * it), or looked up on the Docker host. Never the tag itself: the provider reads a
+     * container's image back as an ID and would replace a container declared with a tag on every
+     * run.
+     */
     private Output<String> image(String name, Placement placement) {
         if (!config.pullImage()) {
-            return Output.of(config.image());
+            var options = InvokeOptions.builder().parent(this);
+            placement.provider().ifPresent(options::provider);
+            return DockerFunctions.getRemoteImage(GetRemoteImageArgs.builder().name(config.image()).build(),
+                    options.build()).applyValue(GetRemoteImageResult::id);
         }
         var remote = new RemoteImage(name, RemoteImageArgs.builder()
                 .name(config.image())

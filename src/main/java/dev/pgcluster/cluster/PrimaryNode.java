@@ -6,9 +6,14 @@ import com.pulumi.docker.Volume;
 import com.pulumi.docker.inputs.ContainerUploadArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
+import dev.pgcluster.command.Command;
+import dev.pgcluster.command.CommandArgs;
+import dev.pgcluster.command.Logging;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,6 +42,8 @@ public final class PrimaryNode extends ComponentResource {
 
     private final Volume volume;
     private final Container container;
+    private final Command readiness;
+    private final Command passwords;
 
     /**
      * @param name      the component's name; the volume is {@code <name>-data}, the container {@code <name>}
@@ -54,8 +61,29 @@ public final class PrimaryNode extends ComponentResource {
         super(TYPE, name, options);
         this.volume = NodeContainer.volume(name + "-data", config, node, placement, this);
         this.container = NodeContainer.container(name, config, node, image, network.networkName(), volume.name(),
-                HEALTHCHECK, environment(config), uploads(config, secrets),
+                HEALTHCHECK, environment(config), uploads(config, secrets), Map.of(),
                 placement.dockerOptions(this).deleteBeforeReplace(true).build());
+        this.readiness = NodeContainer.readiness(name + "-ready", config, container, placement, this);
+        this.passwords = new Command(name + "-passwords", CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.SYNC_PASSWORDS))
+                .environment(container.name().applyValue(containerName -> {
+                    var env = new LinkedHashMap<String, String>();
+                    env.put("PGC_STEP", "passwords");
+                    env.put("PGC_PRIMARY_CONTAINER", containerName);
+                    env.put("PGC_SUPERUSER", ClusterConfig.SUPERUSER);
+                    env.put("PGC_REPLICATION_USER", config.replicationUser());
+                    env.putAll(placement.commandEnvironment());
+                    return (Map<String, String>) env;
+                }))
+                .stdin(Output.tuple(secrets.superuserPassword(), secrets.replicationPassword())
+                        .applyValue(p -> p.t1 + "\n" + p.t2 + "\n").asSecret())
+                .logging(Logging.STDOUT_AND_STDERR)
+                .build(),
+                CustomResourceOptions.builder()
+                        .parent(this)
+                        .dependsOn(readiness)
+                        .additionalSecretOutputs(List.of("stdout", "stderr"))
+                        .build());
         registerOutputs(Map.of("containerName", container.name()));
     }
 
@@ -86,6 +114,16 @@ public final class PrimaryNode extends ComponentResource {
 
     private static ContainerUploadArgs upload(String file, Output<String> content, boolean executable) {
         return ContainerUploadArgs.builder().file(file).content(content).executable(executable).build();
+    }
+
+    /** Done once the primary is healthy: initialized, accepting connections, not a standby. */
+    public Command readiness() {
+        return readiness;
+    }
+
+    /** Done once the primary's roles use the passwords the stack holds. */
+    public Command passwords() {
+        return passwords;
     }
 
     public Container container() {

@@ -44,11 +44,11 @@ public final class ReplicaBootstrap extends ComponentResource {
         this.slot = new Command(name + "-slot", CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.CREATE_SLOT))
                 .delete(InitScripts.read(InitScripts.DROP_SLOT))
-                .environment(primary.containerName().applyValue(container -> slotEnvironment(replica, container, placement)))
+                .environment(primary.containerName().applyValue(container -> slotEnvironment(replica, container, config.retainVolumes(), placement)))
                 .build(),
                 CustomResourceOptions.builder()
                         .parent(this)
-                        .dependsOn(primary.container())
+                        .dependsOn(primary.readiness())
                         .build());
 
         this.baseBackup = new Command(name + "-base-backup", CommandArgs.builder()
@@ -57,24 +57,26 @@ public final class ReplicaBootstrap extends ComponentResource {
                 .environment(Output.tuple(primary.containerName(), network.networkName(), volume.name(), image)
                         .applyValue(t -> baseBackupEnvironment(config, replica, t.t1, t.t2, t.t3, t.t4, placement)))
                 .stdin(secrets.replicationPassword().applyValue(password -> password + "\n").asSecret())
+                // A new volume (renamed, or replaced by `pulumi up --replace`: the engine then
+                // replaces whatever depends on its name through a force-new input) is empty
+                // and needs a fresh backup; the same volume never gets a second one.
                 .triggers(volume.name().applyValue(volumeName -> List.<Object>of(volumeName)))
                 .build(),
                 CustomResourceOptions.builder()
                         .parent(this)
-                        .dependsOn(slot)
-                        // A new volume (renamed, or replaced by `pulumi up --replace`) is empty and
-                        // needs a fresh backup; the same volume must never get a second one.
-                        .replaceWith(volume)
+                        .dependsOn(List.of(slot, primary.passwords()))
                         .build());
 
         registerOutputs(Map.of("slotName", Output.of(replica.name())));
     }
 
-    static Map<String, String> slotEnvironment(NodeSpec replica, String primaryContainer, Placement placement) {
+    static Map<String, String> slotEnvironment(NodeSpec replica, String primaryContainer, boolean keepSlot,
+                                               Placement placement) {
         var env = new LinkedHashMap<String, String>();
         env.put("PGC_STEP", "replication-slot");
         env.put("PGC_SLOT", replica.name());
         env.put("PGC_PRIMARY_CONTAINER", primaryContainer);
+        env.put("PGC_KEEP_SLOT", String.valueOf(keepSlot));
         env.putAll(placement.commandEnvironment());
         return env;
     }
@@ -107,5 +109,10 @@ public final class ReplicaBootstrap extends ComponentResource {
 
     public Command baseBackup() {
         return baseBackup;
+    }
+
+    /** Names the backup the replica's data came from; a new one means a new container. */
+    public Output<String> backupLabel() {
+        return baseBackup.stdout();
     }
 }

@@ -5,6 +5,7 @@ import com.pulumi.docker.Container;
 import com.pulumi.docker.Volume;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
+import dev.pgcluster.command.Command;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ public final class ReplicaNode extends ComponentResource {
     private final Volume volume;
     private final ReplicaBootstrap bootstrap;
     private final Container container;
+    private final Command readiness;
 
     /**
      * @param name      the component's name; the volume is {@code <name>-data}, the container {@code <name>}
@@ -45,12 +47,14 @@ public final class ReplicaNode extends ComponentResource {
                 secrets, placement, ComponentResourceOptions.builder().parent(this).build());
         this.container = NodeContainer.container(name, config, node, image, network.networkName(), volume.name(),
                 HEALTHCHECK, environment(), null,
+                // A fresh base backup means fresh data: the label changes, and a changed label
+                // replaces the container, so a fresh container starts on it.
+                Map.of(Labels.BASE_BACKUP, bootstrap.backupLabel()),
                 placement.dockerOptions(this)
                         .deleteBeforeReplace(true)
                         .dependsOn(bootstrap.baseBackup())
-                        // A fresh base backup means fresh data: start a fresh container on it.
-                        .replaceWith(bootstrap.baseBackup())
                         .build());
+        this.readiness = NodeContainer.readiness(name + "-ready", config, container, placement, this);
         registerOutputs(Map.of("containerName", container.name(), "slotName", Output.of(node.name())));
     }
 
@@ -66,6 +70,11 @@ public final class ReplicaNode extends ComponentResource {
 
     public Container container() {
         return container;
+    }
+
+    /** Done once the replica is healthy: up and a standby. */
+    public Command readiness() {
+        return readiness;
     }
 
     public ReplicaBootstrap bootstrap() {

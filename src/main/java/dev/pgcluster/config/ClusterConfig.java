@@ -27,6 +27,9 @@ import java.util.Optional;
  * @param replicationPassword  from secret config, or empty to generate one
  * @param baseBackupAttempts   how often a failed base backup is tried before giving up
  * @param healthTimeoutSeconds how long to wait for a container to become healthy
+ * @param defaultDockerHost    the Docker host of the default docker provider ({@code docker:host}, else
+ *                             {@code DOCKER_HOST}, else the local socket): command steps of nodes
+ *                             without {@code dockerHost} talk to it, so they reach the same engine
  */
 public record ClusterConfig(
         String project,
@@ -47,7 +50,8 @@ public record ClusterConfig(
         Optional<Secret> superuserPassword,
         Optional<Secret> replicationPassword,
         int baseBackupAttempts,
-        int healthTimeoutSeconds) {
+        int healthTimeoutSeconds,
+        String defaultDockerHost) {
 
     /** The superuser the official image creates; peer authentication over the socket relies on it. */
     public static final String SUPERUSER = "postgres";
@@ -68,6 +72,7 @@ public record ClusterConfig(
         Objects.requireNonNull(replicationUser);
         Objects.requireNonNull(superuserPassword);
         Objects.requireNonNull(replicationPassword);
+        Objects.requireNonNull(defaultDockerHost);
         if (nodes.stream().filter(NodeSpec::isPrimary).count() != 1) {
             throw new IllegalArgumentException("a cluster has exactly one primary node");
         }
@@ -79,6 +84,11 @@ public record ClusterConfig(
 
     public List<NodeSpec> replicas() {
         return nodes.stream().filter(n -> !n.isPrimary()).toList();
+    }
+
+    /** The Docker host node {@code node} lives on, as its command steps reach it. */
+    public String dockerHostOf(NodeSpec node) {
+        return node.dockerHost().orElse(defaultDockerHost);
     }
 
     public List<String> replicaNames() {

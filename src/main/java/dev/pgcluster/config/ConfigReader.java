@@ -46,10 +46,19 @@ public final class ConfigReader {
      * @throws ConfigException listing every invalid value
      */
     public static ClusterConfig read(Config config, String project, String stack, RuntimeConfigInfo runtime) {
-        return new ConfigReader(config, project, runtime).read(project, stack);
+        return read(config, project, stack, runtime, DockerHosts.LOCAL_SOCKET);
     }
 
-    private ClusterConfig read(String project, String stack) {
+    /**
+     * {@link #read(Config, String, String, RuntimeConfigInfo)} with the default docker provider's
+     * host known (see {@link DockerHosts#providerDefault}).
+     */
+    public static ClusterConfig read(Config config, String project, String stack, RuntimeConfigInfo runtime,
+                                     String defaultDockerHost) {
+        return new ConfigReader(config, project, runtime).read(project, stack, defaultDockerHost);
+    }
+
+    private ClusterConfig read(String project, String stack, String defaultDockerHost) {
         rejectUnknownKeys();
         String namePrefix = value("project and stack name", project + "-" + stack,
                 v -> Validators.namePrefix(project, stack));
@@ -107,7 +116,7 @@ public final class ConfigReader {
                 nodes, new WalSettings(walKeepSize, maxSlotWalKeepSize), sync,
                 new ResourceLimits(Optional.ofNullable(memoryMb), shmSizeMb, Optional.ofNullable(cpuShares)),
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
-                attempts, healthTimeout);
+                attempts, healthTimeout, defaultDockerHost);
     }
 
     private List<Integer> replicaPorts(Integer replicas, Integer primaryPort) {

@@ -52,13 +52,14 @@ class ClusterDeclarationTest {
 
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 3})
-    void declaresOneVolumeAndContainerPerNodeAndTwoStepsPerReplica(int replicas) {
+    void declaresOneVolumeContainerAndReadinessStepPerNodeAndTwoSeedingStepsPerReplica(int replicas) {
         DeclaredStack stack = DeclaredStack.of(withReplicas(replicas));
         assertEquals(1, stack.ofType(NETWORK).size());
         assertEquals(replicas + 1, stack.ofType(VOLUME).size());
         assertEquals(replicas + 1, stack.ofType(CONTAINER).size());
-        // two generated passwords, then a slot and a base backup per replica
-        assertEquals(2 + 2 * replicas, stack.ofType(COMMAND).size());
+        // two generated passwords, the primary's password step, a readiness step per node, then a
+        // slot and a base backup per replica
+        assertEquals(2 + 1 + (replicas + 1) + 2 * replicas, stack.ofType(COMMAND).size());
         assertEquals(0, stack.ofType("docker:index/remoteImage:RemoteImage").size());
 
         var expectedContainers = new HashSet<String>();
@@ -85,23 +86,65 @@ class ClusterDeclarationTest {
     void replicaWaitsForItsBaseBackupWhichWaitsForItsSlotWhichWaitsForTheHealthyPrimary() {
         DeclaredStack stack = DeclaredStack.of(withReplicas(3));
         var primary = container(stack, "pg-cluster-test-pg0");
-        assertEquals(true, primary.input("wait"), "dependents must wait until the primary is healthy");
+        var primaryReady = command(stack, "pg-cluster-test-pg0-ready");
+        var passwords = command(stack, "pg-cluster-test-pg0-passwords");
+        assertEquals(false, primary.input("wait"), "health is awaited by the readiness step, not the provider");
+        assertEquals(List.of(primary.name()), primaryReady.dependsOn());
+        assertEquals(List.of(primaryReady.name()), passwords.dependsOn());
         for (int i = 1; i <= 3; i++) {
             String node = "pg-cluster-test-pg" + i;
             var slot = command(stack, node + "-bootstrap-slot");
             var backup = command(stack, node + "-bootstrap-base-backup");
             var replica = container(stack, node);
-            assertEquals(List.of("pg-cluster-test-pg0"), slot.dependsOn());
-            assertEquals(List.of(slot.name()), backup.dependsOn());
+            var replicaReady = command(stack, node + "-ready");
+            assertEquals(List.of(primaryReady.name()), slot.dependsOn());
+            assertEquals(List.of(slot.name(), passwords.name()), backup.dependsOn());
             assertEquals(List.of(backup.name()), replica.dependsOn());
+            assertEquals(List.of(replica.name()), replicaReady.dependsOn());
 
             // The engine's order: each step's creation ran after what it depends on.
             List<String> order = stack.creationOrder();
-            int primaryAt = order.lastIndexOf("pg-cluster-test-pg0");
-            assertTrue(primaryAt < order.indexOf(slot.name()));
+            assertTrue(order.indexOf(primaryReady.name()) < order.indexOf(slot.name()));
+            assertTrue(order.indexOf(passwords.name()) < order.indexOf(backup.name()));
             assertTrue(order.indexOf(slot.name()) < order.indexOf(backup.name()));
             assertTrue(order.indexOf(backup.name()) < order.lastIndexOf(node));
+            assertTrue(order.lastIndexOf(node) < order.indexOf(replicaReady.name()));
         }
+    }
+
+    @Test
+    void aNewContainerIsAwaitedAgainAndATimeoutIsTheConfiguredOne() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "healthTimeoutSeconds", "77"));
+        for (String node : List.of("pg0", "pg1")) {
+            var ready = command(stack, "pg-cluster-test-" + node + "-ready");
+            assertEquals(List.of("pg-cluster-test-" + node + "-id"), ready.input("triggers"),
+                    "triggered by the container's ID");
+            assertEquals("pg-cluster-test-" + node, environment(ready).get("PGC_CONTAINER"));
+            assertEquals("77", environment(ready).get("PGC_TIMEOUT_SECONDS"));
+            assertEquals(InitScripts.read(InitScripts.AWAIT_HEALTHY), ready.input("create"));
+        }
+    }
+
+    @Test
+    void containersSayWhatDockerReadsBackSoASecondRunChangesNothing() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped("prod"));
+        stack.ofType(CONTAINER).forEach(c -> {
+            assertEquals("bridge", c.input("networkMode"), c.name());
+            assertEquals(false, c.input("mustRun"), c.name());
+            @SuppressWarnings("unchecked")
+            var health = (Map<String, Object>) c.input("healthcheck");
+            for (String duration : List.of("interval", "timeout", "startPeriod")) {
+                String value = (String) health.get(duration);
+                assertTrue(value.matches("(\\d+m)?\\d+s"), duration + " = " + value + " is not in Go's format");
+            }
+            assertEquals(2 * ((Number) c.input("memory")).intValue(), ((Number) c.input("memorySwap")).intValue());
+        });
+    }
+
+    @Test
+    void containersRunTheImageByIdWhenItIsNotPulled() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        stack.ofType(CONTAINER).forEach(c -> assertEquals(StrictMocks.IMAGE_ID, c.input("image"), c.name()));
     }
 
     @ParameterizedTest
@@ -276,12 +319,13 @@ class ClusterDeclarationTest {
             assertEquals("pg-cluster-test-pg0", environment(slot).get("PGC_PRIMARY_CONTAINER"));
             assertEquals(InitScripts.read(InitScripts.CREATE_SLOT), slot.input("create"));
             assertEquals(InitScripts.read(InitScripts.DROP_SLOT), slot.input("delete"));
+            assertEquals("false", environment(slot).get("PGC_KEEP_SLOT"), "dev volumes go, so do their slots");
             Map<String, String> env = environment(backup);
             assertEquals(node, env.get("PGC_SLOT"));
             assertEquals(node, env.get("PGC_NODE"));
             assertEquals("pg-cluster-test-" + node + "-data", env.get("PGC_VOLUME"));
             assertEquals("pg-cluster-test-net", env.get("PGC_NETWORK"));
-            assertEquals("pg-cluster-test/postgres:17", env.get("PGC_IMAGE"));
+            assertEquals(StrictMocks.IMAGE_ID, env.get("PGC_IMAGE"));
             assertEquals("pg-cluster-test-pg0", env.get("PGC_PRIMARY_HOST"));
             assertEquals("3", env.get("PGC_ATTEMPTS"));
             assertEquals(InitScripts.read(InitScripts.BASE_BACKUP_IN_CONTAINER), env.get("PGC_BACKUP_SCRIPT"));
@@ -314,7 +358,6 @@ class ClusterDeclarationTest {
         assertEquals(List.of("CMD-SHELL", "pg_isready --host=127.0.0.1 --port=5432 --username=postgres --dbname=postgres --quiet"
                 + " && test -f \"$PGDATA/pg-cluster-init.done\" && test ! -f \"$PGDATA/standby.signal\""), health.get("tests"));
         assertEquals("unless-stopped", primary.input("restart"));
-        assertTrue(((Number) primary.input("waitTimeout")).intValue() >= 60);
     }
 
     @Test
@@ -325,7 +368,8 @@ class ClusterDeclarationTest {
         var labels = ((List<Map<String, String>>) replica.input("labels")).stream()
                 .collect(Collectors.toMap(l -> l.get("label"), l -> l.get("value")));
         assertEquals(Map.of("pg-cluster.project", "pg-cluster", "pg-cluster.stack", "prod", "pg-cluster.node", "pg2",
-                "pg-cluster.role", "replica", "pg-cluster.environment", "production"), labels);
+                "pg-cluster.role", "replica", "pg-cluster.environment", "production",
+                "pg-cluster.base-backup", "pg2 seeded 20261127T000000Z 0123abcd"), labels);
     }
 
     @Test
@@ -342,14 +386,51 @@ class ClusterDeclarationTest {
         dev.ofType(CONTAINER).forEach(c -> assertEquals(null, c.input("memory")));
     }
 
+    /** Through data, not replaceWith (which older engines ignore); the real engine test replaces a volume. */
     @Test
     void aReplacedVolumeGetsAFreshBaseBackupAndAFreshReplicaContainer() {
         DeclaredStack stack = DeclaredStack.of(withReplicas(2));
+        stack.resources().forEach(r -> assertEquals(List.of(), r.replaceWith(), r.name()));
         for (String node : List.of("pg1", "pg2")) {
             String prefix = "pg-cluster-test-" + node;
-            assertEquals(List.of(prefix + "-data"), command(stack, prefix + "-bootstrap-base-backup").replaceWith());
-            assertEquals(List.of(prefix + "-bootstrap-base-backup"), container(stack, prefix).replaceWith());
+            // force-new inputs fed by the volume's name and by the backup's output
+            assertEquals(List.of(prefix + "-data"), command(stack, prefix + "-bootstrap-base-backup").input("triggers"));
+            assertEquals(InitScripts.read(InitScripts.BASE_BACKUP_UPDATE),
+                    command(stack, prefix + "-bootstrap-base-backup").input("update"));
+            @SuppressWarnings("unchecked")
+            var labels = ((List<Map<String, String>>) container(stack, prefix).input("labels")).stream()
+                    .collect(Collectors.toMap(l -> l.get("label"), l -> l.get("value")));
+            assertEquals(node + " seeded 20261127T000000Z 0123abcd", labels.get(Labels.BASE_BACKUP));
         }
+    }
+
+    @Test
+    void retainedVolumesKeepTheirSlots() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped("prod"));
+        for (String node : List.of("pg1", "pg2", "pg3")) {
+            assertEquals("true", environment(command(stack, "pg-cluster-prod-" + node + "-bootstrap-slot")).get("PGC_KEEP_SLOT"));
+        }
+    }
+
+    @Test
+    void generatedPasswordsNeverChangeOnceMade() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        stack.ofType(COMMAND).stream()
+                .filter(c -> "generate-password".equals(environment(c).get("PGC_STEP")))
+                .forEach(g -> assertEquals(List.of("create", "environment", "logging", "addPreviousOutputInEnv"),
+                        g.ignoreChanges(), g.name()));
+    }
+
+    @Test
+    void passwordStepSetsBothRolesFromStdinAndKeepsItsOutputSecret() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "superuserPassword", SUPERUSER_PASSWORD,
+                "replicationPassword", REPLICATION_PASSWORD));
+        var step = command(stack, "pg-cluster-test-pg0-passwords");
+        assertTrue(step.inputIsSecret("stdin"));
+        assertEquals(SUPERUSER_PASSWORD + "\n" + REPLICATION_PASSWORD + "\n", step.input("stdin"));
+        assertEquals(List.of("stdout", "stderr"), step.additionalSecretOutputs());
+        assertEquals("replicator", environment(step).get("PGC_REPLICATION_USER"));
+        assertEquals(InitScripts.read(InitScripts.SYNC_PASSWORDS), step.input("create"));
     }
 
     @Test
@@ -378,10 +459,13 @@ class ClusterDeclarationTest {
                 environment(command(stack, "pg-cluster-test-pg1-bootstrap-base-backup")).get("DOCKER_HOST"));
     }
 
+    /** The steps get the default provider's host explicitly, so a docker context cannot send them elsewhere. */
     @Test
-    void defaultDockerHostDeclaresNoProvider() {
+    void defaultDockerHostDeclaresNoProviderAndNamesTheHostToTheSteps() {
         DeclaredStack stack = DeclaredStack.of(withReplicas(1));
         assertEquals(0, stack.ofType("pulumi:providers:docker").size());
-        assertFalse(environment(command(stack, "pg-cluster-test-pg1-bootstrap-slot")).containsKey("DOCKER_HOST"));
+        stack.ofType(COMMAND).stream()
+                .filter(c -> !"generate-password".equals(environment(c).get("PGC_STEP")))
+                .forEach(c -> assertEquals("unix:///var/run/docker.sock", environment(c).get("DOCKER_HOST"), c.name()));
     }
 }

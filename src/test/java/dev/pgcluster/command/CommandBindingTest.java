@@ -91,7 +91,9 @@ class CommandBindingTest {
     void everyCommandResourceAsksForThePinnedProviderVersion() {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2"));
         var commands = stack.ofType(Command.TYPE);
-        assertEquals(6, commands.size());
+        // two password generators, the primary's readiness and password steps, and per replica a
+        // slot, a base backup and a readiness step
+        assertEquals(2 + 2 + 3 * 2, commands.size());
         commands.forEach(c -> assertEquals(java.util.Optional.of("1.1.3"), c.version(), c.name()));
     }
 }

@@ -38,6 +38,11 @@ public final class StrictMocks implements Mocks {
             "pulumi:providers:docker",
             Command.TYPE)).collect(Collectors.toUnmodifiableSet());
 
+    /** The one provider function the program calls: the image lookup when it does not pull. */
+    public static final String GET_REMOTE_IMAGE = "docker:index/getRemoteImage:getRemoteImage";
+    /** The ID the mocked image lookup answers. */
+    public static final String IMAGE_ID = "sha256:" + "1".repeat(64);
+
     /** What the mocked password generator prints. */
     public static final String GENERATED_PASSWORD = "mockGeneratedPassword0123456789";
 
@@ -55,8 +60,12 @@ public final class StrictMocks implements Mocks {
             case "docker:index/remoteImage:RemoteImage" -> state.put("imageId", "sha256:" + "0".repeat(64));
             case "command:local:Command" -> {
                 Object env = args.inputs.get("environment");
-                boolean generator = env instanceof Map<?, ?> m && "generate-password".equals(m.get("PGC_STEP"));
-                state.put("stdout", generator ? GENERATED_PASSWORD + "\n" : "");
+                Object step = env instanceof Map<?, ?> m ? m.get("PGC_STEP") : null;
+                state.put("stdout", switch (String.valueOf(step)) {
+                    case "generate-password" -> GENERATED_PASSWORD + "\n";
+                    case "base-backup" -> ((Map<?, ?>) env).get("PGC_NODE") + " seeded 20261127T000000Z 0123abcd";
+                    default -> "";
+                });
                 state.put("stderr", "");
             }
             default -> {
@@ -67,6 +76,10 @@ public final class StrictMocks implements Mocks {
 
     @Override
     public CompletableFuture<Map<String, Object>> callAsync(CallArgs args) {
+        if (GET_REMOTE_IMAGE.equals(args.token)) {
+            return CompletableFuture.completedFuture(Map.of("id", IMAGE_ID, "name", args.args.get("name"),
+                    "repoDigest", ""));
+        }
         return CompletableFuture.failedFuture(new AssertionError("unexpected provider call " + args.token));
     }
 

@@ -1,0 +1,42 @@
+#!/bin/sh
+# pg-cluster step "ready": waits until Docker reports the node's container healthy, so that
+# nothing that needs the node (slots, base backups, `pulumi up` itself) goes on before it is.
+#
+# Runs where Pulumi runs, through the docker CLI (DOCKER_HOST is set by the program to the
+# engine the node lives on). A timeout fails the step; a failed step is not recorded in state,
+# so the next `pulumi up` waits again instead of going on with an unhealthy node.
+#   PGC_CONTAINER        the node's container name
+#   PGC_TIMEOUT_SECONDS  how long to wait
+set -eu
+
+: "${PGC_CONTAINER:?PGC_CONTAINER is not set}"
+: "${PGC_TIMEOUT_SECONDS:?PGC_TIMEOUT_SECONDS is not set}"
+
+format='{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-healthcheck{{end}}'
+deadline=$(( $(date +%s) + PGC_TIMEOUT_SECONDS ))
+while :; do
+    if ! state=$(docker container inspect --format "$format" "$PGC_CONTAINER" 2>&1); then
+        echo "pg-cluster: cannot inspect container $PGC_CONTAINER: $state" >&2
+        exit 1
+    fi
+    case "$state" in
+        "running healthy")
+            echo "pg-cluster: $PGC_CONTAINER is healthy"
+            exit 0
+            ;;
+        exited\ * | dead\ *)
+            # The restart policy may bring it back; keep waiting until the deadline.
+            ;;
+    esac
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+        echo "pg-cluster: $PGC_CONTAINER is not healthy after ${PGC_TIMEOUT_SECONDS}s (state: $state)" >&2
+        echo "pg-cluster: its last health checks:" >&2
+        docker container inspect \
+            --format '{{if .State.Health}}{{range .State.Health.Log}}{{.End}} exit {{.ExitCode}}: {{.Output}}{{"\n"}}{{end}}{{end}}' \
+            "$PGC_CONTAINER" >&2 || true
+        echo "pg-cluster: the end of its log (docker logs $PGC_CONTAINER):" >&2
+        docker logs --tail 20 "$PGC_CONTAINER" >&2 2>&1 || true
+        exit 1
+    fi
+    sleep 0.25
+done
