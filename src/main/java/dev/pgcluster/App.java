@@ -21,17 +21,15 @@ public final class App {
 
     /** The whole program: validated config first (nothing is declared on bad input), then resources. */
     public static void stack(Context ctx) {
-        String dockerHost = DockerHosts.providerDefault(ctx.config("docker").get("host"), System.getenv());
-        stack(ctx, ctx.config(), RuntimeConfigInfo.fromEnvironment(System.getenv()), dockerHost);
+        stack(ctx, ctx.config(), RuntimeConfigInfo.fromEnvironment(System.getenv()));
     }
 
-    /** {@link #stack(Context)} with the config bag and runtime facts given, as tests give them. */
+    /**
+     * {@link #stack(Context)} with the config bag and runtime facts given, as tests give them (an
+     * inline Automation API program gets no {@code PULUMI_CONFIG} environment).
+     */
     public static PostgresCluster stack(Context ctx, Config config, RuntimeConfigInfo runtime) {
-        return stack(ctx, config, runtime, DockerHosts.LOCAL_SOCKET);
-    }
-
-    private static PostgresCluster stack(Context ctx, Config config, RuntimeConfigInfo runtime,
-                                         String defaultDockerHost) {
+        String defaultDockerHost = DockerHosts.providerDefault(ctx.config("docker").get("host"), System.getenv());
         ClusterConfig clusterConfig = ConfigReader.read(config, ctx.projectName(), ctx.stackName(), runtime,
                 defaultDockerHost);
         return declare(ctx, clusterConfig);

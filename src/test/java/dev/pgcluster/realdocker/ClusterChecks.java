@@ -54,6 +54,19 @@ public final class ClusterChecks {
                 + " nodes: " + fingerprints.values().iterator().next());
     }
 
+    /**
+     * The second run, as a user makes it: another {@code pulumi up} changes nothing,
+     * {@code pulumi preview --expect-no-changes} passes, and so it does after {@code pulumi refresh}.
+     */
+    public static void assertIdempotent(EngineStack stack) {
+        var again = stack.up();
+        assertEquals(List.of(), again.changed(), "a second pulumi up of " + stack.name() + " changes nothing");
+        stack.preview(true);
+        var refresh = stack.refresh();
+        assertEquals(List.of(), refresh.changed(), "pulumi refresh of " + stack.name() + " finds no drift");
+        stack.preview(true);
+    }
+
     /** Kills the container's main process from outside, as a crash would: the restart policy applies. */
     public static void crash(String container) {
         String pid = Docker.inspect(container, "{{.State.Pid}}");

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import com.pulumi.automation.OperationType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -48,7 +49,7 @@ class DevStackDockerTest {
     }
 
     private String replicationPassword() {
-        return cluster.realizer().commandRun(cluster.step("pg1", "bootstrap-base-backup")).stdin().strip();
+        return cluster.command(cluster.step("pg1", "bootstrap-base-backup")).input("stdin").orElseThrow().strip();
     }
 
     private String superuserPassword() {
@@ -174,10 +175,9 @@ class DevStackDockerTest {
     @Test
     @Order(9)
     void runningTheSlotStepAgainIsANoOp() {
-        var run = cluster.realizer().commandRun(cluster.step("pg1", "bootstrap-slot"));
+        var slot = cluster.command(cluster.step("pg1", "bootstrap-slot"));
         String before = Docker.psql(cluster.primary(), "SELECT slot_name || ':' || (restart_lsn IS NOT NULL) || ':' || active FROM pg_replication_slots");
-        var again = DockerRealizer.runScript(cluster.declaredInput(cluster.step("pg1", "bootstrap-slot"), "create"),
-                run.environment(), run.stdin());
+        var again = Shell.script(slot.input("create").orElseThrow(), slot.environment(), null);
         assertEquals(0, again.exitCode(), again.stderr());
         assertEquals(before, Docker.psql(cluster.primary(),
                 "SELECT slot_name || ':' || (restart_lsn IS NOT NULL) || ':' || active FROM pg_replication_slots"));
@@ -188,18 +188,23 @@ class DevStackDockerTest {
     @Order(10)
     void theBaseBackupStepRefusesAVolumeThatHoldsACluster() {
         String step = cluster.step("pg1", "bootstrap-base-backup");
-        var run = cluster.realizer().commandRun(step);
+        var backup = cluster.command(step);
+        String stdin = backup.input("stdin").orElseThrow();
         String identity = Docker.psql(cluster.replicas().get(0), "SELECT system_identifier || ':' || pg_postmaster_start_time() "
                 + "FROM pg_control_system()");
-        var again = DockerRealizer.runScript(cluster.declaredInput(step, "create"), run.environment(), run.stdin());
+        var again = Shell.script(backup.input("create").orElseThrow(), backup.environment(), stdin);
         assertEquals(3, again.exitCode(), again.stderr());
         assertTrue(again.stderr().contains("already holds a cluster"), again.stderr());
         assertEquals(identity, Docker.psql(cluster.replicas().get(0), "SELECT system_identifier || ':' || "
                 + "pg_postmaster_start_time() FROM pg_control_system()"), "the replica was not touched");
         ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(10));
 
-        var update = DockerRealizer.runScript(cluster.declaredInput(step, "update"), run.environment(), run.stdin());
+        var env = new java.util.HashMap<>(backup.environment());
+        String label = backup.outputs().get("stdout").getAsString();
+        env.put("PULUMI_COMMAND_STDOUT", label);
+        var update = Shell.script(backup.input("update").orElseThrow(), env, stdin);
         assertEquals(0, update.exitCode(), update.stderr());
+        assertEquals(label, update.stdout().strip(), "the update names the same backup, so the replica stays");
     }
 
     @Test
@@ -207,13 +212,16 @@ class DevStackDockerTest {
     void destroyDropsSlotsWhilePrimaryRunsAndLeavesNothingBehind() {
         String stack = cluster.config().stack();
         cluster.destroy();
-        List<String> log = cluster.realizer().log();
-        int slotDeleted = log.indexOf("deleted command:local:Command " + cluster.step("pg1", "bootstrap-slot"));
-        int replicaDeleted = log.indexOf("deleted docker:index/container:Container " + cluster.replicas().get(0));
-        int primaryDeleted = log.indexOf("deleted docker:index/container:Container " + cluster.primary());
+        var destroy = cluster.lastDestroy();
+        List<String> log = destroy.steps(OperationType.DELETE).stream().map(s -> s.type() + " " + s.name()).toList();
+        int slotDeleted = log.indexOf("command:local:Command " + cluster.step("pg1", "bootstrap-slot"));
+        int replicaDeleted = log.indexOf("docker:index/container:Container " + cluster.replicas().get(0));
+        int primaryDeleted = log.indexOf("docker:index/container:Container " + cluster.primary());
         assertTrue(replicaDeleted >= 0 && replicaDeleted < slotDeleted && slotDeleted < primaryDeleted,
                 "teardown order: replica, then its slot, then the primary: " + log);
-        assertTrue(log.indexOf("deleted docker:index/network:Network " + cluster.network()) > primaryDeleted);
+        assertTrue(log.indexOf("docker:index/network:Network " + cluster.network()) > primaryDeleted);
+        assertTrue(destroy.stdout().contains("dropped replication slot pg1 on " + cluster.primary()),
+                "the slot step's delete dropped the slot on the running primary:\n" + destroy.stdout());
         assertNothingLeft(stack);
 
         // Up again works, from scratch.

@@ -64,7 +64,7 @@ class FaultsDockerTest {
             writer.awaitProgress(200, Duration.ofSeconds(30));
             ClusterChecks.crash(replica);
             writer.awaitProgress(300, Duration.ofSeconds(30));
-            DockerRealizer.awaitHealthy(replica, Duration.ofSeconds(60));
+            Docker.awaitHealthy(replica, Duration.ofSeconds(60));
             writer.awaitProgress(100, Duration.ofSeconds(30));
             writer.close();
             assertTrue(Integer.parseInt(Docker.inspect(replica, "{{.RestartCount}}")) >= 1, "restarted by its restart policy");
@@ -79,7 +79,7 @@ class FaultsDockerTest {
         try (var writer = new SteadyWriter(primaryJdbc)) {
             writer.awaitProgress(200, Duration.ofSeconds(30));
             ClusterChecks.crash(cluster.primary());
-            DockerRealizer.awaitHealthy(cluster.primary(), Duration.ofSeconds(90));
+            Docker.awaitHealthy(cluster.primary(), Duration.ofSeconds(90));
             writer.awaitProgress(200, Duration.ofSeconds(60));
             writer.close();
             assertTrue(writer.failures() > 0, "the writer noticed the crash");
@@ -120,24 +120,26 @@ class FaultsDockerTest {
         Sql.execute(primaryJdbc, "CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 30) AS pad "
                 + "FROM generate_series(1, 300000) g");
         String step = cluster.step("pg1", "bootstrap-base-backup");
-        var env = new HashMap<>(cluster.realizer().commandRun(step).environment());
+        var backup = cluster.command(step);
+        var slot = cluster.command(cluster.step("pg1", "bootstrap-slot"));
+        var env = new HashMap<>(backup.environment());
         String volume = cluster.config().namePrefix() + "-pgx-data";
         env.put("PGC_NODE", "pgx");
         env.put("PGC_SLOT", "pgx");
         env.put("PGC_VOLUME", volume);
         env.put("PGC_ATTEMPTS", "1");
-        var slotEnv = new HashMap<>(cluster.realizer().commandRun(cluster.step("pg1", "bootstrap-slot")).environment());
+        var slotEnv = new HashMap<>(slot.environment());
         slotEnv.put("PGC_SLOT", "pgx");
-        String password = cluster.realizer().commandRun(step).stdin();
+        String password = backup.input("stdin").orElseThrow();
         String runner = cluster.config().namePrefix() + "-pgx-base-backup";
         Docker.ok("volume", "create", "--label", Docker.TEST_LABEL + "=1", volume);
         try {
-            DockerRealizer.runScript(cluster.declaredInput(cluster.step("pg1", "bootstrap-slot"), "create"), slotEnv, null)
+            Shell.script(slot.input("create").orElseThrow(), slotEnv, null)
                     .orThrow("slot pgx");
             Path data = Path.of(Docker.ok("volume", "inspect", "--format", "{{.Mountpoint}}", volume));
 
             // Start the step and kill its backup container as soon as files arrive.
-            var builder = new ProcessBuilder("/bin/sh", "-c", cluster.declaredInput(step, "create"));
+            var builder = new ProcessBuilder("/bin/sh", "-c", backup.input("create").orElseThrow());
             builder.environment().putAll(env);
             builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             Process process = builder.start();
@@ -159,7 +161,7 @@ class FaultsDockerTest {
             assertFalse(Files.exists(data.resolve("pgdata/PG_VERSION")), "no data directory under the server's name");
 
             // Again: from clean, to a complete standby data directory.
-            var again = DockerRealizer.runScript(cluster.declaredInput(step, "create"), env, password);
+            var again = Shell.script(backup.input("create").orElseThrow(), env, password);
             assertEquals(0, again.exitCode(), again.stderr());
             assertTrue(Files.exists(data.resolve("pgdata/PG_VERSION")));
             assertTrue(Files.exists(data.resolve("pgdata/standby.signal")));

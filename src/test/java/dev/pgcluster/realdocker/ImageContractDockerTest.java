@@ -63,20 +63,20 @@ class ImageContractDockerTest {
         String volume = volume("fresh");
         String c = start("fresh", volume, List.of("POSTGRES_PASSWORD=contract-password-1",
                 "PGDATA=/var/lib/postgresql/data/pgdata"), COUNTING_SCRIPT, null);
-        DockerRealizer.awaitHealthy(c, Duration.ofSeconds(60));
+        Docker.awaitHealthy(c, Duration.ofSeconds(60));
         assertEquals("1", Docker.psql(c, "SELECT count(*) FROM init_runs"));
         assertEquals("/var/lib/postgresql/data/pgdata", Docker.psql(c, "SHOW data_directory"));
         String firstLog = Docker.run("logs", c).stderr() + Docker.run("logs", c).stdout();
         assertTrue(firstLog.contains("10-count.sh"), "the init script ran");
 
         Docker.ok("restart", c);
-        DockerRealizer.awaitHealthy(c, Duration.ofSeconds(60));
+        Docker.awaitHealthy(c, Duration.ofSeconds(60));
         assertEquals("1", Docker.psql(c, "SELECT count(*) FROM init_runs"), "a restart skips init");
 
         // A new container on the same volume, with no password at all: the data directory is reused.
         Docker.ok("rm", "-f", c);
         String again = start("fresh-again", volume, List.of("PGDATA=/var/lib/postgresql/data/pgdata"), COUNTING_SCRIPT, null);
-        DockerRealizer.awaitHealthy(again, Duration.ofSeconds(60));
+        Docker.awaitHealthy(again, Duration.ofSeconds(60));
         assertEquals("1", Docker.psql(again, "SELECT count(*) FROM init_runs"));
     }
 
@@ -85,7 +85,7 @@ class ImageContractDockerTest {
         String password = "from-a-file-" + System.nanoTime();
         String c = start("file", volume("file"), List.of("POSTGRES_PASSWORD_FILE=/run/secrets/pw",
                 "POSTGRES_INITDB_ARGS=--auth-local=peer --auth-host=scram-sha-256"), null, password);
-        DockerRealizer.awaitHealthy(c, Duration.ofSeconds(60));
+        Docker.awaitHealthy(c, Duration.ofSeconds(60));
         Shell.Result login = Docker.run(Duration.ofMinutes(1), Docker.utf8(password), "exec", "-i", c, "sh", "-c",
                 "PGPASSWORD=$(cat) psql -h 127.0.0.1 -U postgres -XAtc 'SELECT 1'");
         assertEquals("1", login.orThrow("password login").stdout().strip());
@@ -109,7 +109,7 @@ class ImageContractDockerTest {
     @Test
     void stopIsAFastShutdown() {
         String c = start("stop", volume("stop"), List.of("POSTGRES_PASSWORD=contract-password-1"), null, null);
-        DockerRealizer.awaitHealthy(c, Duration.ofSeconds(60));
+        Docker.awaitHealthy(c, Duration.ofSeconds(60));
         assertEquals("SIGINT", Docker.inspect(c, "{{.Config.StopSignal}}"));
         Docker.ok("stop", c);
         assertTrue(Docker.run("logs", c).stderr().contains("fast shutdown"));

@@ -1,16 +1,6 @@
 package dev.pgcluster.realdocker;
 
-import com.pulumi.Config;
-import com.pulumi.core.Output;
-import com.pulumi.core.internal.Internal;
-import com.pulumi.test.PulumiTest;
-import com.pulumi.test.TestOptions;
-import com.pulumi.test.TestResult;
-import dev.pgcluster.App;
 import dev.pgcluster.config.ClusterConfig;
-import dev.pgcluster.config.RuntimeConfigInfo;
-import dev.pgcluster.testing.DeclarationRecorder;
-import dev.pgcluster.testing.DeclaredResource;
 import dev.pgcluster.testing.TestConfigs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,24 +14,20 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A cluster brought up by running the program under {@link DockerRealizer}: what {@code pulumi up}
- * would give, on the real engine. {@link #close()} is {@code pulumi destroy}.
+ * A cluster brought up by the real engine ({@code pulumi up} through the Automation API) on the
+ * Docker engine. {@link #close()} is {@code pulumi destroy} and removes the stack.
  */
 public final class RealCluster implements AutoCloseable {
     private static final AtomicInteger SUBNETS = new AtomicInteger(0);
 
-    private final ClusterConfig config;
-    private final DockerRealizer realizer;
-    private final List<DeclaredResource> declared;
+    private final EngineStack stack;
     private final Map<String, Object> outputs;
     private final Duration upTime;
+    private EngineStack.Run lastDestroy;
     private boolean destroyed;
 
-    private RealCluster(ClusterConfig config, DockerRealizer realizer, List<DeclaredResource> declared,
-                        Map<String, Object> outputs, Duration upTime) {
-        this.config = config;
-        this.realizer = realizer;
-        this.declared = declared;
+    private RealCluster(EngineStack stack, Map<String, Object> outputs, Duration upTime) {
+        this.stack = stack;
         this.outputs = outputs;
         this.upTime = upTime;
     }
@@ -66,83 +52,57 @@ public final class RealCluster implements AutoCloseable {
         return values;
     }
 
+    /** {@code pulumi up} of stack {@code it-<name>}; on failure destroys what was created and rethrows. */
     public static RealCluster up(String name, Map<String, String> values) {
-        return up(TestConfigs.read(Docker.TEST_STACK_PREFIX + name, values));
-    }
-
-    /** Runs the program for {@code config}; on failure tears down what was realized and rethrows. */
-    public static RealCluster up(ClusterConfig config) {
-        var realizer = new DockerRealizer();
-        var recorder = new DeclarationRecorder();
+        String stackName = Docker.TEST_STACK_PREFIX + name;
+        var stack = EngineStack.create(stackName, values);
         Instant start = Instant.now();
-        TestResult result;
         try {
-            result = PulumiTest.withMocks(realizer).withOptions(options(config, recorder))
-                    .runTest(ctx -> App.declare(ctx, config));
-        } finally {
-            PulumiTest.cleanup();
+            stack.up();
+        } catch (RuntimeException e) {
+            try {
+                stack.close();
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
         Duration upTime = Duration.between(start, Instant.now());
-        if (!result.errors().isEmpty() || !result.exceptions().isEmpty()) {
-            realizer.destroy(r -> false);
-            throw new IllegalStateException("pulumi up failed: " + result.errors() + " " + result.exceptions());
-        }
-        var outputs = new LinkedHashMap<String, Object>();
-        result.outputs().forEach((k, v) -> outputs.put(k, value(v)));
-        return new RealCluster(config, realizer, recorder.resources(), outputs, upTime);
+        return new RealCluster(stack, stack.outputs(), upTime);
     }
 
     /**
-     * Runs the whole program — config reading included — against the engine, for a config bag that
-     * may be invalid. Returns the run's errors; whatever was realized is torn down and reported.
+     * {@code pulumi up} of a stack whose config may be invalid. Returns the run's error and what
+     * Docker holds of the stack afterwards; the stack is destroyed and removed either way.
      */
-    public static Attempt attempt(String stack, Map<String, String> values) {
-        var realizer = new DockerRealizer();
-        var recorder = new DeclarationRecorder();
-        Config bag = TestConfigs.mockConfig(values);
-        RuntimeConfigInfo runtime = TestConfigs.runtime(values);
-        var options = TestOptions.builder().projectName(TestConfigs.PROJECT).stackName(stack).preview(false)
-                .resourceTransformations(List.of(recorder)).build();
-        TestResult result;
+    public static Attempt attempt(String stackName, Map<String, String> values) {
+        var stack = EngineStack.create(stackName, values);
+        String error = "";
         try {
-            result = PulumiTest.withMocks(realizer).withOptions(options).runTest(ctx -> App.stack(ctx, bag, runtime));
-        } finally {
-            PulumiTest.cleanup();
+            stack.up();
+        } catch (EngineStack.EngineFailure e) {
+            error = e.getMessage();
         }
-        var messages = new ArrayList<String>(result.errors());
-        result.exceptions().forEach(e -> messages.add(String.valueOf(e.getMessage())));
-        var realized = realizer.realized();
-        realizer.destroy(r -> false);
-        return new Attempt(messages, realized);
+        var inState = stack.state().stream()
+                .filter(r -> !r.type().startsWith("pulumi:") && !r.type().startsWith("pgcluster:"))
+                .map(r -> r.type() + " " + r.name()).toList();
+        var inDocker = Docker.objectsOfStack(stackName);
+        stack.close();
+        return new Attempt(error, inState, inDocker);
     }
 
-    /** The outcome of {@link #attempt}. */
-    public record Attempt(List<String> errors, List<DockerRealizer.Realized> realized) {
+    /** The outcome of {@link #attempt}: the error, what the state holds, what Docker holds. */
+    public record Attempt(String error, List<String> inState, List<String> inDocker) {
     }
 
-    private static TestOptions options(ClusterConfig config, DeclarationRecorder recorder) {
-        return TestOptions.builder()
-                .projectName(config.project())
-                .stackName(config.stack())
-                .preview(false)
-                .resourceTransformations(List.of(recorder))
-                .build();
-    }
-
-    private static Object value(Output<?> output) {
-        return Internal.of(output).getValueNullable().join();
-    }
-
+    /** The config the stack holds now (it follows {@code stack().setConfig}). */
     public ClusterConfig config() {
-        return config;
+        return TestConfigs.read(stack.name(), stack.values());
     }
 
-    public DockerRealizer realizer() {
-        return realizer;
-    }
-
-    public List<DeclaredResource> declared() {
-        return declared;
+    /** The stack, for further engine operations (preview, refresh, up with changed config). */
+    public EngineStack stack() {
+        return stack;
     }
 
     public Duration upTime() {
@@ -159,47 +119,48 @@ public final class RealCluster implements AutoCloseable {
     }
 
     public String container(String node) {
-        return config.namePrefix() + "-" + node;
+        return config().namePrefix() + "-" + node;
     }
 
     public String primary() {
-        return container(config.primary().name());
+        return container(config().primary().name());
     }
 
     public List<String> replicas() {
-        return config.replicas().stream().map(n -> container(n.name())).toList();
+        return config().replicas().stream().map(n -> container(n.name())).toList();
     }
 
     public String volume(String node) {
-        return config.namePrefix() + "-" + node + "-data";
+        return config().namePrefix() + "-" + node + "-data";
     }
 
     public String network() {
-        return config.namePrefix() + "-net";
+        return config().namePrefix() + "-net";
     }
 
     /** Logical name of a resource the program declared for a node, e.g. {@code step(pg1, "bootstrap-slot")}. */
     public String step(String node, String step) {
-        return config.namePrefix() + "-" + node + "-" + step;
+        return config().namePrefix() + "-" + node + "-" + step;
     }
 
-    /** A plain input of a resource the program declared, by logical name. */
-    public String declaredInput(String logicalName, String input) {
-        return declared.stream()
-                .filter(d -> d.name().equals(logicalName) && d.type().equals("command:local:Command"))
-                .findFirst()
-                .map(d -> (String) d.input(input))
-                .orElseThrow(() -> new IllegalArgumentException("no command " + logicalName));
+    /** A command step as the engine holds it in state: its scripts, environment and stdin. */
+    public EngineStack.StateResource command(String logicalName) {
+        return stack.resource("command:local:Command", logicalName);
     }
 
-    /** {@code pulumi destroy}: reverse order; volumes with retainOnDelete stay. */
+    /** The steps of the last {@code pulumi destroy}, in the engine's order. */
+    public EngineStack.Run lastDestroy() {
+        return lastDestroy;
+    }
+
+    /** {@code pulumi destroy}: volumes with retainOnDelete stay. The stack is removed afterwards. */
     public void destroy() {
         if (destroyed) {
             return;
         }
         destroyed = true;
-        realizer.destroy(r -> r.type().equals("docker:index/volume:Volume") && declared.stream()
-                .anyMatch(d -> d.type().equals(r.type()) && d.name().equals(r.name()) && d.retainOnDelete()));
+        lastDestroy = stack.destroy();
+        stack.remove();
     }
 
     @Override

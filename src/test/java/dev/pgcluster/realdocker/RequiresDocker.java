@@ -10,7 +10,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Marks a test class of the real-Docker layer. Without a Docker engine and the test image the
+ * Marks a test class of the real-Docker layer. Without the Pulumi CLI, a Docker engine and the test image the
  * class is skipped with one line saying why — except in CI ({@code CI=true}), where that is a
  * failure: CI must run this layer.
  */
@@ -20,12 +20,25 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public @interface RequiresDocker {
 
     final class Condition implements ExecutionCondition {
+        private static void deleteRecursively(java.nio.file.Path root) {
+            if (!java.nio.file.Files.exists(root)) {
+                return;
+            }
+            try (var paths = java.nio.file.Files.walk(root)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
         private static volatile Boolean cleaned;
 
         @Override
         public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
             String missing = null;
-            if (!Docker.available()) {
+            if (Engine.cli().isEmpty()) {
+                missing = "no pulumi CLI on PATH (build it: PATH=\"$(sh tools/pulumi/build.sh | tail -n 1):$PATH\")";
+            } else if (!Docker.available()) {
                 missing = "no Docker engine answers `docker info`";
             } else if (!Docker.imagePresent(TestImage.reference())) {
                 missing = "image " + TestImage.reference() + " is missing (build it: sh src/test/image/build.sh)";
@@ -45,6 +58,8 @@ public @interface RequiresDocker {
         private static synchronized void removeLeftoversOnce() {
             if (cleaned == null) {
                 Docker.removeLeftovers();
+                // The state of earlier runs' test stacks describes objects just removed.
+                deleteRecursively(Engine.ROOT);
                 cleaned = true;
             }
         }

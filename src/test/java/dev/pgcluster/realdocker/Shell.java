@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +33,23 @@ final class Shell {
         }
     }
 
+    /** A step's script run as the command provider runs it: {@code /bin/sh -c}, environment, stdin. */
+    static Result script(String script, Map<String, String> env, String stdin) {
+        return run(List.of("/bin/sh", "-c", script), env,
+                stdin == null ? null : stdin.getBytes(StandardCharsets.UTF_8), Duration.ofMinutes(15));
+    }
+
     static Result run(List<String> command, Map<String, String> extraEnv, byte[] stdin, Duration limit) {
+        return run(command, extraEnv, stdin, limit, null);
+    }
+
+    /** {@link #run(List, Map, byte[], Duration)} in working directory {@code dir} (null: ours). */
+    static Result run(List<String> command, Map<String, String> extraEnv, byte[] stdin, Duration limit, Path dir) {
         var builder = new ProcessBuilder(command);
         builder.environment().putAll(extraEnv);
+        if (dir != null) {
+            builder.directory(dir.toFile());
+        }
         try {
             Process process = builder.start();
             CompletableFuture<byte[]> out = drain(process.getInputStream());

@@ -66,7 +66,7 @@ public final class Sql {
             } catch (RuntimeException e) {
                 lastError = e;
             }
-            DockerRealizer.sleep(Duration.ofMillis(250));
+            Docker.sleep(Duration.ofMillis(250));
         }
         throw new AssertionError("on " + container + ", `" + sql + "` did not reach the expected result within "
                 + timeout + "; last result: " + last + (lastError == null ? "" : "; last error: " + lastError.getMessage()));

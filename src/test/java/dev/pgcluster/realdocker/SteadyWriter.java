@@ -47,13 +47,13 @@ public final class SteadyWriter implements AutoCloseable {
                     insert.executeUpdate();
                     acknowledged.add(next);
                     next++;
-                    DockerRealizer.sleep(Duration.ofMillis(5));
+                    Docker.sleep(Duration.ofMillis(5));
                 }
             } catch (SQLException e) {
                 // An id whose commit was not acknowledged may or may not exist; it is retried, and
                 // only acknowledged ids are checked.
                 failures.incrementAndGet();
-                DockerRealizer.sleep(Duration.ofMillis(200));
+                Docker.sleep(Duration.ofMillis(200));
             }
         }
     }
@@ -67,7 +67,7 @@ public final class SteadyWriter implements AutoCloseable {
                 throw new AssertionError("the writer acknowledged only " + acknowledged.size() + " of " + target
                         + " commits within " + timeout + " (" + failures.get() + " failures)");
             }
-            DockerRealizer.sleep(Duration.ofMillis(50));
+            Docker.sleep(Duration.ofMillis(50));
         }
     }
 

@@ -1,0 +1,354 @@
+package dev.pgcluster.realdocker;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.pulumi.Context;
+import com.pulumi.automation.AutomationException;
+import com.pulumi.automation.ConfigValue;
+import com.pulumi.automation.DestroyOptions;
+import com.pulumi.automation.LocalWorkspace;
+import com.pulumi.automation.LocalWorkspaceOptions;
+import com.pulumi.automation.OperationType;
+import com.pulumi.automation.PreviewOptions;
+import com.pulumi.automation.RefreshOptions;
+import com.pulumi.automation.UpOptions;
+import com.pulumi.automation.WorkspaceStack;
+import com.pulumi.automation.events.EngineEvent;
+import com.pulumi.automation.events.StepEventMetadata;
+import dev.pgcluster.App;
+import dev.pgcluster.testing.TestConfigs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * One stack of project {@code pg-cluster} driven through the real engine by the Automation API:
+ * the program is {@link App#stack} (inline, in this JVM), everything else — the CLI, the diff,
+ * state, the docker and command providers — is what a user's {@code pulumi up} runs.
+ */
+public final class EngineStack implements AutoCloseable {
+    /** One step the engine took (or, in a preview, planned): its operation and resource. */
+    public record Step(OperationType op, String type, String name) {
+        @Override
+        public String toString() {
+            return op + " " + type + " " + name;
+        }
+    }
+
+    /** What one engine operation did. */
+    public record Run(String stdout, String stderr, List<Step> steps, Map<OperationType, Integer> changes) {
+        /** Steps other than "same" and reads. */
+        public List<Step> changed() {
+            return steps.stream().filter(s -> s.op() != OperationType.SAME && s.op() != OperationType.READ).toList();
+        }
+
+        public List<Step> steps(OperationType op) {
+            return steps.stream().filter(s -> s.op() == op).toList();
+        }
+    }
+
+    private final String name;
+    private final Path workDir;
+    private final WorkspaceStack stack;
+    /** The config the stack holds now, when the program is ours; kept in step with set/remove. */
+    private Map<String, String> current = new LinkedHashMap<>();
+
+    private EngineStack(String name, Path workDir, WorkspaceStack stack) {
+        this.name = name;
+        this.workDir = workDir;
+        this.stack = stack;
+    }
+
+    /**
+     * Creates (or selects, after a crashed run) stack {@code name} with the program's config
+     * {@code values} (keys without namespace; the password keys are set as secrets).
+     */
+    public static EngineStack create(String name, Map<String, String> values) {
+        var current = new LinkedHashMap<String, String>();
+        // What the language host would tell the program about its config (which keys are set,
+        // which are secret): an inline program gets no PULUMI_CONFIG environment to read it from.
+        var stack = create(name, values,
+                ctx -> App.stack(ctx, ctx.config(), TestConfigs.runtime(programKeys(current))));
+        stack.current = current;
+        current.putAll(values);
+        return stack;
+    }
+
+    private static Map<String, String> withExtra(Map<String, String> base, Map<String, String> extra) {
+        var env = new LinkedHashMap<>(base);
+        env.putAll(extra);
+        return env;
+    }
+
+    private static Map<String, String> programKeys(Map<String, String> values) {
+        var own = new LinkedHashMap<String, String>();
+        values.forEach((k, v) -> {
+            if (!k.contains(":")) {
+                own.put(k, v);
+            }
+        });
+        return own;
+    }
+
+    /** {@link #create(String, Map)} with extra environment for the CLI and the providers it starts. */
+    public static EngineStack create(String name, Map<String, String> values, Map<String, String> environment) {
+        var current = new LinkedHashMap<String, String>();
+        var stack = create(name, values,
+                ctx -> App.stack(ctx, ctx.config(), TestConfigs.runtime(programKeys(current))), environment);
+        stack.current = current;
+        current.putAll(values);
+        return stack;
+    }
+
+    /** {@link #create(String, Map)} with another program (a test's own, for provider facts). */
+    public static EngineStack create(String name, Map<String, String> values, Consumer<Context> program) {
+        return create(name, values, program, Map.of());
+    }
+
+    private static EngineStack create(String name, Map<String, String> values, Consumer<Context> program,
+                                      Map<String, String> environment) {
+        Path workDir = Engine.ROOT.resolve("work").resolve(name);
+        try {
+            Files.createDirectories(workDir);
+            var stack = LocalWorkspace.createOrSelectStack(TestConfigs.PROJECT, name, program,
+                    LocalWorkspaceOptions.builder()
+                            .workDir(workDir)
+                            .environmentVariables(withExtra(Engine.environment(), environment))
+                            .build());
+            var engineStack = new EngineStack(name, workDir, stack);
+            engineStack.setConfig(values);
+            return engineStack;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (AutomationException e) {
+            throw new IllegalStateException("cannot create stack " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** The program config the stack holds now (keys without namespace). */
+    public Map<String, String> values() {
+        return Map.copyOf(current);
+    }
+
+    /** Sets program config keys (without namespace); password keys become secrets. */
+    public void setConfig(Map<String, String> values) {
+        var config = new LinkedHashMap<String, ConfigValue>();
+        values.forEach((k, v) -> config.put(k.contains(":") ? k : TestConfigs.PROJECT + ":" + k,
+                new ConfigValue(v, TestConfigs.SECRET_KEYS.contains(k))));
+        current.putAll(values);
+        try {
+            stack.setAllConfig(config, false);
+        } catch (AutomationException e) {
+            throw new IllegalStateException("cannot set config of " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void removeConfig(String key) {
+        current.remove(key);
+        try {
+            stack.removeConfig(key.contains(":") ? key : TestConfigs.PROJECT + ":" + key);
+        } catch (AutomationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code pulumi up}; throws {@link EngineFailure} when it fails. */
+    public Run up() {
+        var steps = stepRecorder();
+        try {
+            var result = stack.up(UpOptions.builder().onEvent(steps.listener()).build());
+            return new Run(result.standardOutput(), result.standardError(), steps.steps(),
+                    result.summary().resourceChanges());
+        } catch (AutomationException e) {
+            throw new EngineFailure("pulumi up of " + name, e, steps.steps());
+        }
+    }
+
+    /** {@code pulumi preview}; with {@code expectNoChanges} it fails when anything would change. */
+    public Run preview(boolean expectNoChanges) {
+        return preview(expectNoChanges, List.of());
+    }
+
+    /** {@code pulumi preview --policy-pack …}. */
+    public Run preview(boolean expectNoChanges, List<String> policyPacks) {
+        var steps = stepRecorder();
+        try {
+            var result = stack.preview(PreviewOptions.builder().expectNoChanges(expectNoChanges)
+                    .policyPacks(policyPacks).onEvent(steps.listener()).build());
+            return new Run(result.standardOutput(), result.standardError(), steps.steps(), result.changeSummary());
+        } catch (AutomationException e) {
+            throw new EngineFailure("pulumi preview of " + name, e, steps.steps());
+        }
+    }
+
+    /** {@code pulumi refresh --yes}. */
+    public Run refresh() {
+        var steps = stepRecorder();
+        try {
+            var result = stack.refresh(RefreshOptions.builder().onEvent(steps.listener()).build());
+            return new Run(result.standardOutput(), result.standardError(), steps.steps(),
+                    result.summary().resourceChanges());
+        } catch (AutomationException e) {
+            throw new EngineFailure("pulumi refresh of " + name, e, steps.steps());
+        }
+    }
+
+    /** {@code pulumi destroy --yes}. */
+    public Run destroy() {
+        var steps = stepRecorder();
+        try {
+            var result = stack.destroy(DestroyOptions.builder().onEvent(steps.listener()).build());
+            return new Run(result.standardOutput(), result.standardError(), steps.steps(),
+                    result.summary().resourceChanges());
+        } catch (AutomationException e) {
+            throw new EngineFailure("pulumi destroy of " + name, e, steps.steps());
+        }
+    }
+
+    /** The stack's outputs, secrets in plain text. */
+    public Map<String, Object> outputs() {
+        try {
+            var outputs = new LinkedHashMap<String, Object>();
+            stack.getOutputs().forEach((k, v) -> outputs.put(k, v.value()));
+            return outputs;
+        } catch (AutomationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Removes the stack (and its state) from the tests' backend. */
+    public void remove() {
+        try {
+            stack.workspace().removeStack(name);
+        } catch (AutomationException e) {
+            throw new IllegalStateException("cannot remove stack " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        destroy();
+        remove();
+    }
+
+    /** The stack's resources in state ({@code pulumi stack export --show-secrets}), by logical name. */
+    public List<StateResource> state() {
+        Shell.Result export = Engine.run(workDir, Map.of(), Duration.ofMinutes(2),
+                "stack", "export", "--show-secrets", "--stack", name).orThrow("pulumi stack export");
+        JsonObject deployment = JsonParser.parseString(export.stdout()).getAsJsonObject()
+                .getAsJsonObject("deployment");
+        var resources = new ArrayList<StateResource>();
+        if (deployment.has("resources")) {
+            deployment.getAsJsonArray("resources").forEach(r -> {
+                JsonObject o = r.getAsJsonObject();
+                String urn = o.get("urn").getAsString();
+                resources.add(new StateResource(o.get("type").getAsString(), urn.substring(urn.lastIndexOf("::") + 2),
+                        o.has("id") ? o.get("id").getAsString() : "",
+                        unwrap(o.getAsJsonObject("inputs")), unwrap(o.getAsJsonObject("outputs"))));
+            });
+        }
+        return resources;
+    }
+
+    /** One resource in state, secrets decrypted. */
+    public record StateResource(String type, String name, String id, JsonObject inputs, JsonObject outputs) {
+        public Optional<String> input(String key) {
+            return inputs.has(key) && inputs.get(key).isJsonPrimitive()
+                    ? Optional.of(inputs.get(key).getAsString()) : Optional.empty();
+        }
+
+        public Map<String, String> environment() {
+            var env = new LinkedHashMap<String, String>();
+            if (inputs.has("environment")) {
+                inputs.getAsJsonObject("environment").entrySet().forEach(e -> env.put(e.getKey(), e.getValue().getAsString()));
+            }
+            return env;
+        }
+    }
+
+    public StateResource resource(String type, String logicalName) {
+        return state().stream().filter(r -> r.type().equals(type) && r.name().equals(logicalName)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no " + type + " " + logicalName + " in the state of " + name));
+    }
+
+    /** Decrypted secrets in an export are {"<sig>": "<secret sig>", "plaintext": "<json>"}: unwrap them. */
+    private static JsonObject unwrap(JsonObject object) {
+        if (object == null) {
+            return new JsonObject();
+        }
+        return unwrapElement(object).getAsJsonObject();
+    }
+
+    private static JsonElement unwrapElement(JsonElement element) {
+        if (element.isJsonObject()) {
+            JsonObject o = element.getAsJsonObject();
+            if (o.has("plaintext") && o.has("4dabf18193072939515e22adb298388d")) {
+                return unwrapElement(JsonParser.parseString(o.get("plaintext").getAsString()));
+            }
+            var copy = new JsonObject();
+            o.entrySet().forEach(e -> copy.add(e.getKey(), unwrapElement(e.getValue())));
+            return copy;
+        }
+        if (element.isJsonArray()) {
+            var copy = new com.google.gson.JsonArray();
+            element.getAsJsonArray().forEach(e -> copy.add(unwrapElement(e)));
+            return copy;
+        }
+        return element;
+    }
+
+    private static StepRecorder stepRecorder() {
+        return new StepRecorder();
+    }
+
+    /** Records the engine's steps from its event stream, in order. */
+    private static final class StepRecorder {
+        private final List<Step> steps = Collections.synchronizedList(new ArrayList<>());
+
+        Consumer<EngineEvent> listener() {
+            return event -> {
+                if (event.resourcePreEvent() != null) {
+                    StepEventMetadata m = event.resourcePreEvent().metadata();
+                    String urn = m.urn();
+                    steps.add(new Step(m.op(), m.type(), urn.substring(urn.lastIndexOf("::") + 2)));
+                }
+            };
+        }
+
+        List<Step> steps() {
+            return List.copyOf(steps);
+        }
+    }
+
+    /** An engine operation that failed: the CLI's message and the steps it had taken. */
+    public static final class EngineFailure extends RuntimeException {
+        private final List<Step> steps;
+
+        EngineFailure(String what, AutomationException cause, List<Step> steps) {
+            super(what + " failed: " + cause.getMessage(), cause);
+            this.steps = steps;
+        }
+
+        public List<Step> steps() {
+            return steps;
+        }
+    }
+}

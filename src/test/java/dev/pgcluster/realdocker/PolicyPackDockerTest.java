@@ -1,0 +1,62 @@
+package dev.pgcluster.realdocker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgcluster.testing.TestConfigs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code pulumi preview --policy-pack policies} with the real policy engine, over exactly what the
+ * program declares for each shipped stack (their config as shipped: a preview creates nothing and
+ * pulls nothing). Needs {@code npm ci} in policies/ (the build runs it before the tests).
+ */
+@RequiresDocker
+class PolicyPackDockerTest {
+    private static final String POLICY_PACK = Path.of("policies").toAbsolutePath().toString();
+
+    private static void requireInstalledPack() {
+        assertTrue(Files.isDirectory(Path.of("policies", "node_modules", "@pulumi", "policy")),
+                "policies/node_modules is missing: run `npm ci` in policies/ (mvn runs it before the tests)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "staging", "prod"})
+    void shippedStacksPassEveryPolicy(String shipped) {
+        requireInstalledPack();
+        var stack = EngineStack.create(Docker.TEST_STACK_PREFIX + "policy-" + shipped, TestConfigs.shippedStack(shipped));
+        try {
+            var preview = stack.preview(false, List.of(POLICY_PACK));
+            assertTrue(preview.stdout().contains("pg-cluster@v"), "the policy pack ran:\n" + preview.stdout());
+            assertFalse(preview.stdout().contains("mandatory:") || preview.stdout().contains("advisory:"),
+                    "no violation:\n" + preview.stdout());
+        } finally {
+            stack.remove();
+        }
+    }
+
+    @Test
+    void aStackPublishingPostgresOnEveryInterfaceIsRefusedWithTheRulesMessage() {
+        requireInstalledPack();
+        var values = TestConfigs.shippedStack("dev");
+        values.put("publishAddress", "0.0.0.0");
+        var stack = EngineStack.create(Docker.TEST_STACK_PREFIX + "policy-bad", values);
+        try {
+            var failure = assertThrows(EngineStack.EngineFailure.class, () -> stack.preview(false, List.of(POLICY_PACK)));
+            String message = failure.getMessage();
+            assertTrue(message.contains("mandatory: [no-public-postgres-port]"), message);
+            assertTrue(message.contains("PostgreSQL port 5432 is published on all interfaces (ip \"0.0.0.0\")"), message);
+            assertEquals(List.of(), stack.state().stream().filter(r -> !r.type().startsWith("pulumi:")).toList(),
+                    "a preview creates nothing");
+        } finally {
+            stack.remove();
+        }
+    }
+}
