@@ -63,7 +63,8 @@ public final class ClusterChecks {
         assertEquals(List.of(), again.changed(), "a second pulumi up of " + stack.name() + " changes nothing");
         stack.preview(true);
         var refresh = stack.refresh();
-        assertEquals(List.of(), refresh.changed(), "pulumi refresh of " + stack.name() + " finds no drift");
+        assertEquals(Map.of(), refresh.changeCounts(), "pulumi refresh of " + stack.name() + " finds no drift:\n"
+                + refresh.stdout());
         stack.preview(true);
     }
 

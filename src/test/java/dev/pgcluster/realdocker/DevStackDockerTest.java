@@ -208,7 +208,41 @@ class DevStackDockerTest {
     }
 
     @Test
+    @Order(0)
+    void aSecondRunChangesNothing() {
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    /**
+     * README, "A stopped node": `docker stop` of the primary (a manual failover's first step), then
+     * `pulumi refresh` and `pulumi up`: the stack keeps the node, stopped; nothing is created, so no
+     * second primary appears; `docker start` brings it back and the stack matches again.
+     */
+    @Test
     @Order(11)
+    void aStoppedPrimaryStaysInTheStackAndIsNeverRecreated() {
+        String primaryId = Docker.inspect(cluster.primary(), "{{.Id}}");
+        Docker.ok("stop", cluster.primary());
+        var refresh = cluster.stack().refresh();
+        var inState = cluster.stack().resource("docker:index/container:Container", cluster.primary());
+        assertEquals(primaryId, inState.id(), "refresh keeps the stopped primary in state: " + refresh.changed());
+        var up = cluster.stack().up();
+        assertEquals(List.of(), up.steps().stream()
+                .filter(s -> s.op() == OperationType.CREATE || s.op() == OperationType.REPLACE
+                        || s.op() == OperationType.CREATE_REPLACEMENT).toList(), "nothing is created");
+        assertEquals("exited", Docker.inspect(cluster.primary(), "{{.State.Status}}"), "it stays stopped");
+        assertEquals(primaryId, Docker.inspect(cluster.primary(), "{{.Id}}"));
+        assertEquals(1, Docker.lines(Docker.ok("ps", "-aq", "--filter", "label=pg-cluster.stack=" + cluster.config().stack(),
+                "--filter", "label=pg-cluster.role=primary")).size(), "one primary container");
+
+        Docker.ok("start", cluster.primary());
+        Docker.awaitHealthy(cluster.primary(), Duration.ofSeconds(60));
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        cluster.stack().preview(true);
+    }
+
+    @Test
+    @Order(12)
     void destroyDropsSlotsWhilePrimaryRunsAndLeavesNothingBehind() {
         String stack = cluster.config().stack();
         cluster.destroy();
