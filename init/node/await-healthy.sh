@@ -6,11 +6,23 @@
 # engine the node lives on). A timeout fails the step; a failed step is not recorded in state,
 # so the next `pulumi up` waits again instead of going on with an unhealthy node.
 #   PGC_CONTAINER        the node's container name
+#   PGC_CONTAINER_ID     its ID, as the docker provider created it
 #   PGC_TIMEOUT_SECONDS  how long to wait
 set -eu
 
 : "${PGC_CONTAINER:?PGC_CONTAINER is not set}"
+: "${PGC_CONTAINER_ID:?PGC_CONTAINER_ID is not set}"
 : "${PGC_TIMEOUT_SECONDS:?PGC_TIMEOUT_SECONDS is not set}"
+
+# The steps reach Docker through the docker CLI, the containers were made by the provider: make
+# sure both talk to the same engine before any step acts on what it finds there.
+seen=$(docker container inspect --format '{{.Id}}' "$PGC_CONTAINER" 2>/dev/null || true)
+if [ "$seen" != "$PGC_CONTAINER_ID" ]; then
+    echo "pg-cluster: the docker CLI of the command steps (DOCKER_HOST=${DOCKER_HOST:-unset}) does not see container" \
+        "$PGC_CONTAINER ($PGC_CONTAINER_ID) that the docker provider created (it sees: ${seen:-nothing});" \
+        "they talk to different Docker engines. Set pg-cluster:dockerHost (or docker:host) so both use one." >&2
+    exit 1
+fi
 
 format='{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-healthcheck{{end}}'
 deadline=$(( $(date +%s) + PGC_TIMEOUT_SECONDS ))

@@ -36,6 +36,8 @@ refuse() {
 # resumes streaming when it is a standby of this very primary and the replica's slot still
 # holds the WAL it needs; anything else is refused and left alone.
 if [ -e "$target/PG_VERSION" ]; then
+    [ ! -e "$target/postmaster.pid" ] ||
+        refuse "a server runs on it, or was killed while running (postmaster.pid exists)"
     controldata=$(pg_controldata "$target") || refuse "pg_controldata cannot read it"
     field() { printf '%s\n' "$controldata" | sed -n "s/^$1: *//p"; }
     system_id=$(field "Database system identifier")

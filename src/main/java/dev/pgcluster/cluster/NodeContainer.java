@@ -138,10 +138,11 @@ final class NodeContainer {
                              Resource parent) {
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.AWAIT_HEALTHY))
-                .environment(container.name().applyValue(containerName -> {
+                .environment(Output.tuple(container.name(), container.id()).applyValue(t -> {
                     var env = new LinkedHashMap<String, String>();
                     env.put("PGC_STEP", "ready");
-                    env.put("PGC_CONTAINER", containerName);
+                    env.put("PGC_CONTAINER", t.t1);
+                    env.put("PGC_CONTAINER_ID", t.t2);
                     env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
                     env.putAll(placement.commandEnvironment());
                     return (Map<String, String>) env;

@@ -70,9 +70,14 @@ class OtherDockerHostDockerTest {
     void aSelectedDockerContextDoesNotSendTheStepsToAnotherEngine() throws IOException {
         Path dockerConfig = Files.createTempDirectory("pg-cluster-docker-config");
         try {
-            Map<String, String> env = Map.of("DOCKER_CONFIG", dockerConfig.toString(), "DOCKER_CONTEXT", "second-engine");
+            // `docker context use`, in a docker config directory of the test's own.
+            Map<String, String> env = Map.of("DOCKER_CONFIG", dockerConfig.toString());
             Shell.run(List.of("docker", "context", "create", "second-engine", "--docker", "host=" + HOST), env, null,
                     Duration.ofSeconds(30)).orThrow("docker context create");
+            Shell.run(List.of("docker", "context", "use", "second-engine"), env, null, Duration.ofSeconds(30))
+                    .orThrow("docker context use");
+            assertEquals(Docker.okAt(HOST, "info", "--format", "{{.ID}}"), Shell.run(List.of("docker", "info", "--format",
+                    "{{.ID}}"), env, null, Duration.ofSeconds(30)).stdout().strip(), "the docker CLI now talks to the second engine");
             var values = RealCluster.testConfig(1);
             var stack = EngineStack.create(Docker.TEST_STACK_PREFIX + "context", values, env);
             try {
