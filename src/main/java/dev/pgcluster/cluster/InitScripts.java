@@ -17,6 +17,7 @@ public final class InitScripts {
     public static final String GENERATE_PASSWORD = "generate-password.sh";
     public static final String AWAIT_HEALTHY = "node/await-healthy.sh";
     public static final String SYNC_PASSWORDS = "primary/sync-passwords.sh";
+    public static final String SYNC_CONNINFO = "replica/sync-conninfo.sh";
 
     private InitScripts() {
     }

@@ -62,7 +62,13 @@ public final class PrimaryNode extends ComponentResource {
         this.volume = NodeContainer.volume(name + "-data", config, node, placement, this);
         this.container = NodeContainer.container(name, config, node, image, network.networkName(), volume.name(),
                 HEALTHCHECK, environment(config), uploads(config, secrets), Map.of(),
-                placement.dockerOptions(this).deleteBeforeReplace(true).build());
+                placement.dockerOptions(this)
+                        .deleteBeforeReplace(true)
+                        // The uploads seed the first initialization only; uploads force a new
+                        // container, and a changed password must not restart the primary: the
+                        // passwords step below applies it to the running server.
+                        .ignoreChanges(List.of("uploads"))
+                        .build());
         this.readiness = NodeContainer.readiness(name + "-ready", config, container, placement, this);
         this.passwords = new Command(name + "-passwords", CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.SYNC_PASSWORDS))

@@ -5,10 +5,13 @@ import com.pulumi.docker.Container;
 import com.pulumi.docker.Volume;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
 import dev.pgcluster.command.Command;
+import dev.pgcluster.command.CommandArgs;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,6 +29,7 @@ public final class ReplicaNode extends ComponentResource {
     private final ReplicaBootstrap bootstrap;
     private final Container container;
     private final Command readiness;
+    private final Command conninfo;
 
     /**
      * @param name      the component's name; the volume is {@code <name>-data}, the container {@code <name>}
@@ -55,6 +59,27 @@ public final class ReplicaNode extends ComponentResource {
                         .dependsOn(bootstrap.baseBackup())
                         .build());
         this.readiness = NodeContainer.readiness(name + "-ready", config, container, placement, this);
+        this.conninfo = new Command(name + "-conninfo", CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.SYNC_CONNINFO))
+                .environment(Output.tuple(container.name(), primary.containerName()).applyValue(t -> {
+                    var env = new LinkedHashMap<String, String>();
+                    env.put("PGC_STEP", "conninfo");
+                    env.put("PGC_REPLICA_CONTAINER", t.t1);
+                    env.put("PGC_NODE", node.name());
+                    env.put("PGC_SLOT", node.name());
+                    env.put("PGC_PRIMARY_HOST", t.t2);
+                    env.put("PGC_PRIMARY_PORT", String.valueOf(NodeContainer.POSTGRES_PORT));
+                    env.put("PGC_REPLICATION_USER", config.replicationUser());
+                    env.putAll(placement.commandEnvironment());
+                    return (Map<String, String>) env;
+                }))
+                .stdin(secrets.replicationPassword().applyValue(password -> password + "\n").asSecret())
+                .build(),
+                CustomResourceOptions.builder()
+                        .parent(this)
+                        .dependsOn(List.of(readiness, primary.passwords()))
+                        .additionalSecretOutputs(List.of("stdout", "stderr"))
+                        .build());
         registerOutputs(Map.of("containerName", container.name(), "slotName", Output.of(node.name())));
     }
 
@@ -75,6 +100,11 @@ public final class ReplicaNode extends ComponentResource {
     /** Done once the replica is healthy: up and a standby. */
     public Command readiness() {
         return readiness;
+    }
+
+    /** Done once the replica connects to the primary with the stack's replication password. */
+    public Command conninfo() {
+        return conninfo;
     }
 
     public ReplicaBootstrap bootstrap() {

@@ -58,8 +58,8 @@ class ClusterDeclarationTest {
         assertEquals(replicas + 1, stack.ofType(VOLUME).size());
         assertEquals(replicas + 1, stack.ofType(CONTAINER).size());
         // two generated passwords, the primary's password step, a readiness step per node, then a
-        // slot and a base backup per replica
-        assertEquals(2 + 1 + (replicas + 1) + 2 * replicas, stack.ofType(COMMAND).size());
+        // slot, a base backup and a conninfo step per replica
+        assertEquals(2 + 1 + (replicas + 1) + 3 * replicas, stack.ofType(COMMAND).size());
         assertEquals(0, stack.ofType("docker:index/remoteImage:RemoteImage").size());
 
         var expectedContainers = new HashSet<String>();
@@ -401,6 +401,21 @@ class ClusterDeclarationTest {
             var labels = ((List<Map<String, String>>) container(stack, prefix).input("labels")).stream()
                     .collect(Collectors.toMap(l -> l.get("label"), l -> l.get("value")));
             assertEquals(node + " seeded 20261127T000000Z 0123abcd", labels.get(Labels.BASE_BACKUP));
+        }
+    }
+
+    @Test
+    void replicasFollowTheReplicationPasswordAfterThePrimaryHasIt() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "replicationPassword",
+                REPLICATION_PASSWORD));
+        for (String node : List.of("pg1", "pg2")) {
+            var step = command(stack, "pg-cluster-test-" + node + "-conninfo");
+            assertEquals(List.of("pg-cluster-test-" + node + "-ready", "pg-cluster-test-pg0-passwords"), step.dependsOn());
+            assertTrue(step.inputIsSecret("stdin"));
+            assertEquals(REPLICATION_PASSWORD + "\n", step.input("stdin"));
+            assertEquals("pg-cluster-test-" + node, environment(step).get("PGC_REPLICA_CONTAINER"));
+            assertEquals(node, environment(step).get("PGC_SLOT"));
+            assertEquals("pg-cluster-test-pg0", environment(step).get("PGC_PRIMARY_HOST"));
         }
     }
 

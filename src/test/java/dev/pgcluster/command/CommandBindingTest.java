@@ -92,8 +92,8 @@ class CommandBindingTest {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2"));
         var commands = stack.ofType(Command.TYPE);
         // two password generators, the primary's readiness and password steps, and per replica a
-        // slot, a base backup and a readiness step
-        assertEquals(2 + 2 + 3 * 2, commands.size());
+        // slot, a base backup, a readiness and a conninfo step
+        assertEquals(2 + 2 + 4 * 2, commands.size());
         commands.forEach(c -> assertEquals(java.util.Optional.of("1.1.3"), c.version(), c.name()));
     }
 }

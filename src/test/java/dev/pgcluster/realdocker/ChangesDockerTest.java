@@ -165,4 +165,27 @@ class ChangesDockerTest {
         assertRowsAndPasswordKept();
         ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(30));
     }
+
+    /**
+     * README, "Configuration": new passwords reach the primary's roles and the replicas'
+     * connection to it; the replica reconnects with the new one (its restart proves it).
+     */
+    @Test
+    @Order(6)
+    void changedPasswordsReachThePrimaryAndTheReplicas() {
+        cluster.stack().setConfig(Map.of("superuserPassword", "rotated-superuser-password-1",
+                "replicationPassword", "rotated-replication-password-1"));
+        var run = cluster.stack().up();
+        var changed = names(run.changed());
+        assertTrue(changed.contains(cluster.step("pg0", "passwords")) && changed.contains(cluster.step("pg1", "conninfo")),
+                "the password and conninfo steps ran: " + run.changed());
+        run.changed().forEach(s -> assertTrue(!REPLACING.contains(s.op()) || !s.type().startsWith("docker:"),
+                "no Docker object is replaced for a password: " + run.changed()));
+        String newJdbc = String.valueOf(cluster.stack().outputs().get("primaryJdbcUrl"));
+        assertTrue(newJdbc.contains("rotated-superuser-password-1"));
+        assertEquals("1000", Sql.query(newJdbc, "SELECT count(*) FROM kept"));
+        Docker.ok("restart", cluster.container("pg1"));
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
 }

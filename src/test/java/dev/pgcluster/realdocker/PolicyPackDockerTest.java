@@ -34,8 +34,8 @@ class PolicyPackDockerTest {
         var stack = EngineStack.create(Docker.TEST_STACK_PREFIX + "policy-" + shipped, TestConfigs.shippedStack(shipped));
         try {
             var preview = stack.preview(false, List.of(POLICY_PACK));
-            assertTrue(preview.stdout().contains("pg-cluster@v"), "the policy pack ran:\n" + preview.stdout());
-            assertFalse(preview.stdout().contains("mandatory:") || preview.stdout().contains("advisory:"),
+            assertTrue(preview.stdout().contains("pg-cluster@v0.1.0"), "the policy pack ran:\n" + preview.stdout());
+            assertFalse(preview.stdout().contains("[mandatory]") || preview.stdout().contains("[advisory]"),
                     "no violation:\n" + preview.stdout());
         } finally {
             stack.remove();
@@ -51,7 +51,8 @@ class PolicyPackDockerTest {
         try {
             var failure = assertThrows(EngineStack.EngineFailure.class, () -> stack.preview(false, List.of(POLICY_PACK)));
             String message = failure.getMessage();
-            assertTrue(message.contains("mandatory: [no-public-postgres-port]"), message);
+            assertTrue(message.contains("[mandatory]  no-public-postgres-port  (docker:index:Container: pg-cluster-"
+                    + stack.name() + "-pg0)"), message);
             assertTrue(message.contains("PostgreSQL port 5432 is published on all interfaces (ip \"0.0.0.0\")"), message);
             assertEquals(List.of(), stack.state().stream().filter(r -> !r.type().startsWith("pulumi:")).toList(),
                     "a preview creates nothing");

@@ -17,12 +17,20 @@ import org.junit.jupiter.api.Test;
 class RetainedVolumesDockerTest {
 
     @Test
-    void destroyThenUpWithReplicasKeepsThePrimarysDataAndResumesTheReplica() {
-        var values = RealCluster.testConfig(1, "retainVolumesOnDelete", "true");
+    void destroyThenUpWithReplicasKeepsThePrimarysDataAndResumesTheReplicas() {
+        // The shipped prod stack (production: retained volumes, limits, quorum commit), on test
+        // ports, subnet and image.
+        var values = new java.util.HashMap<>(dev.pgcluster.testing.TestConfigs.shippedStack("prod"));
+        values.putAll(RealCluster.testConfig(Integer.parseInt(values.get("replicas"))));
         List<String> volumes;
         String firstPassword;
         try (var cluster = RealCluster.up("retained", values)) {
-            volumes = List.of(cluster.volume("pg0"), cluster.volume("pg1"));
+            ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+            ClusterChecks.assertIdempotent(cluster.stack());
+            volumes = new java.util.ArrayList<>();
+            for (int i = 0; i < cluster.replicas().size() + 1; i++) {
+                volumes.add(cluster.volume("pg" + i));
+            }
             firstPassword = cluster.output("primaryConnectionString");
             Sql.execute(cluster.output("primaryJdbcUrl"), "CREATE TABLE kept AS SELECT 42 AS answer");
             ClusterChecks.awaitCaughtUp(cluster, Duration.ofSeconds(30));
@@ -36,9 +44,11 @@ class RetainedVolumesDockerTest {
                 assertNotEquals(firstPassword, again.output("primaryConnectionString"), "passwords were generated anew");
                 assertEquals("42", Sql.query(again.output("primaryJdbcUrl"), "SELECT answer FROM kept"));
                 ClusterChecks.awaitAllStreaming(again, Duration.ofSeconds(60));
-                assertEquals("42", Docker.psql(again.replicas().get(0), "SELECT answer FROM kept"));
-                String label = Docker.inspect(again.replicas().get(0), "{{index .Config.Labels \"pg-cluster.base-backup\"}}");
-                assertTrue(label.startsWith("pg1 resumed "), "the replica resumed on its retained data: " + label);
+                for (String replica : again.replicas()) {
+                    assertEquals("42", Docker.psql(replica, "SELECT answer FROM kept"));
+                    String label = Docker.inspect(replica, "{{index .Config.Labels \"pg-cluster.base-backup\"}}");
+                    assertTrue(label.contains(" resumed "), replica + " resumed on its retained data: " + label);
+                }
                 assertEquals("t", Sql.query(again.output("readOnlyJdbcUrl"), "SELECT pg_is_in_recovery()"));
             }
         } finally {

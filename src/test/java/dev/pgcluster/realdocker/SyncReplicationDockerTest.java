@@ -16,9 +16,11 @@ class SyncReplicationDockerTest {
 
     @Test
     void quorumCommitGoesOnWithAReplicaDownAndWaitsWhenAllAreDown() throws Exception {
+        // The staging shape (quorum commit, memory limit), with a third replica.
         try (var cluster = RealCluster.up("sync-any", RealCluster.testConfig(3, "synchronous", "any 1",
-                "database", "appdb"))) {
+                "database", "appdb", "memory", "512m", "shmSize", "128m"))) {
             ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+            ClusterChecks.assertIdempotent(cluster.stack());
             // Created at first start even though commits wait for a standby that does not exist yet.
             assertEquals("appdb", Sql.query(cluster.output("primaryJdbcUrl"), "SELECT current_database()"));
             assertEquals("pg1:quorum,pg2:quorum,pg3:quorum", Docker.psql(cluster.primary(),

@@ -1,0 +1,44 @@
+#!/bin/sh
+# pg-cluster step "conninfo": points a running replica at its primary with the replication
+# password the stack holds now, so a changed replicationPassword (applied to the primary by its
+# passwords step) reaches the replicas too. PostgreSQL re-reads primary_conninfo on reload and
+# restarts its WAL receiver with it; nothing is restarted.
+#
+# Runs where Pulumi runs, through the docker CLI and the replica's Unix socket (peer
+# authentication). The password arrives on stdin and goes to psql on its stdin: never in an argv.
+#   PGC_REPLICA_CONTAINER      the replica's container name
+#   PGC_NODE, PGC_SLOT         its node name (application_name) and slot
+#   PGC_PRIMARY_HOST/PORT      where the primary listens on the cluster network
+#   PGC_REPLICATION_USER       the replication role
+set -eu
+
+for var in PGC_REPLICA_CONTAINER PGC_NODE PGC_SLOT PGC_PRIMARY_HOST PGC_PRIMARY_PORT PGC_REPLICATION_USER; do
+    eval "value=\${$var:-}"
+    if [ -z "$value" ]; then
+        echo "pg-cluster: $var is not set" >&2
+        exit 2
+    fi
+done
+
+IFS= read -r password || true
+if [ -z "$password" ]; then
+    echo "pg-cluster: no replication password on stdin" >&2
+    exit 2
+fi
+
+# A libpq parameter value in single quotes (backslash and quote escaped), then the whole
+# conninfo as a SQL string literal (quotes doubled).
+conninfo_value() {
+    printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"
+}
+literal() {
+    printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"
+}
+
+conninfo="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT user=$PGC_REPLICATION_USER password=$(conninfo_value "$password") application_name=$PGC_NODE"
+{
+    echo "ALTER SYSTEM SET primary_conninfo = $(literal "$conninfo");"
+    echo "ALTER SYSTEM SET primary_slot_name = $(literal "$PGC_SLOT");"
+    echo "SELECT pg_reload_conf();"
+} | docker exec -i -u postgres "$PGC_REPLICA_CONTAINER" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres >/dev/null
+echo "pg-cluster: $PGC_REPLICA_CONTAINER streams from $PGC_PRIMARY_HOST as $PGC_REPLICATION_USER with the stack's password"
