@@ -1,31 +1,53 @@
 package dev.pgcluster.realdocker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every invalid config value fails the real {@code pulumi up} with its message, and nothing is
- * created: not in state, not on the Docker engine.
+ * created: not in state, not on the Docker engine. One stack, its config replaced for each value.
  */
 @RequiresDocker
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BadInputDockerTest {
+    private static final String STACK = Docker.TEST_STACK_PREFIX + "bad-input";
+    private EngineStack stack;
+
+    @BeforeAll
+    void createStack() {
+        stack = EngineStack.create(STACK, Map.of());
+    }
+
+    @AfterAll
+    void removeStack() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
 
     @ParameterizedTest
     @MethodSource("dev.pgcluster.config.BadConfigValues#all")
-    void badValueFailsWithItsMessageAndNothingIsRealized(Map<String, String> bad, String message) {
+    void badValueFailsTheUpWithItsMessageAndNothingIsCreated(Map<String, String> bad, String message) {
+        stack.values().keySet().forEach(stack::removeConfig);
         // The same context as the unit layer's table: defaults, but the local test image.
         var values = new HashMap<String, String>(Map.of("image", TestImage.reference(), "pullImage", "false"));
         values.putAll(bad);
-        var attempt = RealCluster.attempt("it-bad-input", values);
-        assertTrue(attempt.error().contains(message), "expected \"" + message + "\" in " + attempt.error());
-        assertEquals(List.of(), attempt.inState(), "nothing may be created");
-        assertEquals(List.of(), attempt.inDocker(), "nothing may be created");
-        DevStackDockerTest.assertNothingLeft("it-bad-input");
+        stack.setConfig(values);
+        var failure = assertThrows(EngineStack.EngineFailure.class, stack::up);
+        assertTrue(failure.getMessage().contains(message), "expected \"" + message + "\" in " + failure.getMessage());
+        assertEquals(List.of(), stack.state().stream()
+                .filter(r -> !r.type().startsWith("pulumi:") && !r.type().startsWith("pgcluster:"))
+                .map(r -> r.type() + " " + r.name()).toList(), "nothing may be created");
+        assertEquals(List.of(), Docker.objectsOfStack(STACK), "nothing may be created");
     }
 }

@@ -195,6 +195,16 @@ public final class EngineStack implements AutoCloseable {
 
     private Run upTimed() {
         var steps = stepRecorder();
+        try {
+            return upRecorded(steps);
+        } finally {
+            if (!steps.slowSteps().isEmpty()) {
+                System.out.println("engine: slow steps of pulumi up of " + name + ": " + steps.slowSteps());
+            }
+        }
+    }
+
+    private Run upRecorded(StepRecorder steps) {
         var stdout = new StringBuffer();
         var stderr = new StringBuffer();
         try {
@@ -419,14 +429,31 @@ public final class EngineStack implements AutoCloseable {
             return changes;
         }
 
+        private final Map<String, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
+        private final List<String> timings = Collections.synchronizedList(new ArrayList<>());
+
+        /** "name: seconds" for each resource step that took a second or more, in completion order. */
+        List<String> slowSteps() {
+            return List.copyOf(timings);
+        }
+
         Consumer<EngineEvent> listener() {
             return event -> {
+                if (event.resourceOutputsEvent() != null) {
+                    String urn = event.resourceOutputsEvent().metadata().urn();
+                    Long at = started.remove(urn);
+                    if (at != null && System.nanoTime() - at >= 1_000_000_000L) {
+                        timings.add(String.format("%s %.1fs", urn.substring(urn.lastIndexOf("::") + 2),
+                                (System.nanoTime() - at) / 1e9));
+                    }
+                }
                 if (event.summaryEvent() != null && event.summaryEvent().resourceChanges() != null) {
                     changes = Map.copyOf(event.summaryEvent().resourceChanges());
                 }
                 if (event.resourcePreEvent() != null) {
                     StepEventMetadata m = event.resourcePreEvent().metadata();
                     String urn = m.urn();
+                    started.put(urn, System.nanoTime());
                     steps.add(new Step(m.op(), m.type(), urn.substring(urn.lastIndexOf("::") + 2)));
                 }
             };

@@ -71,30 +71,6 @@ public final class RealCluster implements AutoCloseable {
         return new RealCluster(stack, stack.outputs(), upTime);
     }
 
-    /**
-     * {@code pulumi up} of a stack whose config may be invalid. Returns the run's error and what
-     * Docker holds of the stack afterwards; the stack is destroyed and removed either way.
-     */
-    public static Attempt attempt(String stackName, Map<String, String> values) {
-        var stack = EngineStack.create(stackName, values);
-        String error = "";
-        try {
-            stack.up();
-        } catch (EngineStack.EngineFailure e) {
-            error = e.getMessage();
-        }
-        var inState = stack.state().stream()
-                .filter(r -> !r.type().startsWith("pulumi:") && !r.type().startsWith("pgcluster:"))
-                .map(r -> r.type() + " " + r.name()).toList();
-        var inDocker = Docker.objectsOfStack(stackName);
-        stack.close();
-        return new Attempt(error, inState, inDocker);
-    }
-
-    /** The outcome of {@link #attempt}: the error, what the state holds, what Docker holds. */
-    public record Attempt(String error, List<String> inState, List<String> inDocker) {
-    }
-
     /** The config the stack holds now (it follows {@code stack().setConfig}). */
     public ClusterConfig config() {
         return TestConfigs.read(stack.name(), stack.values());
