@@ -4,26 +4,40 @@ import { PolicyResource } from "@pulumi/policy";
 import { isDatabaseContainer, labelsOf, settingsOf } from "./container";
 import { ServerSettings } from "./settings";
 import { COMMAND, LABEL_ENVIRONMENT, LABEL_NODE, LABEL_ROLE } from "./types";
-import { readString, readStringMap, Unknown } from "./values";
+import { isKnown, readString, readStringMap, Unknown, UNKNOWN } from "./values";
 
 export interface PgNode {
     resource: PolicyResource;
-    /** `pg-cluster.node` label, else the container's name, else the resource name. */
+    /** For messages: `pg-cluster.node` label, else the container's name, else the resource name. */
     node: string;
-    role?: string;
-    environment?: string;
+    /** The same name for matching (steps, standby names); UNKNOWN while a value it comes from is unknown. */
+    name: string | Unknown;
+    /** `pg-cluster.role`; UNKNOWN while not known yet. */
+    role: string | undefined | Unknown;
+    /** `pg-cluster.environment`; UNKNOWN while not known yet. */
+    environment: string | undefined | Unknown;
     settings: ServerSettings | Unknown;
 }
 
+/** The stack's PostgreSQL nodes: containers known to be ones (see undecidedContainersOf for the rest). */
 export function nodesOf(resources: readonly PolicyResource[]): PgNode[] {
     return resources
-        .filter((r) => isDatabaseContainer(r.type, r.props))
+        .filter((r) => isDatabaseContainer(r.type, r.props) === true)
         .map((r) => {
             const labels = labelsOf(r.props);
+            const label = labels.get(LABEL_NODE);
             const containerName = readString(() => r.props.name);
+            const fallback = typeof containerName === "string" ? containerName : r.name;
+            let name: string | Unknown;
+            if (label === undefined) {
+                name = isKnown(containerName) ? fallback : UNKNOWN;
+            } else {
+                name = label;
+            }
             return {
                 resource: r,
-                node: labels.get(LABEL_NODE) ?? (typeof containerName === "string" ? containerName : r.name),
+                node: typeof label === "string" ? label : fallback,
+                name,
                 role: labels.get(LABEL_ROLE),
                 environment: labels.get(LABEL_ENVIRONMENT),
                 settings: settingsOf(r.props),
@@ -31,23 +45,42 @@ export function nodesOf(resources: readonly PolicyResource[]): PgNode[] {
         });
 }
 
+/** Containers that cannot be told yet (during preview) to be PostgreSQL nodes or not. */
+export function undecidedContainersOf(resources: readonly PolicyResource[]): PolicyResource[] {
+    return resources.filter((r) => isDatabaseContainer(r.type, r.props) === UNKNOWN);
+}
+
+/** A command:local:Command step; its `environment` is UNKNOWN while the whole map is not known yet. */
 export interface Step {
     resource: PolicyResource;
-    env: Map<string, string | Unknown>;
+    env: Map<string, string | Unknown> | Unknown;
 }
 
-/** command:local:Command resources whose `environment.PGC_STEP` is `kind`. */
-export function stepsOf(resources: readonly PolicyResource[], kind: string): Step[] {
+/** Every command:local:Command of the stack, as a step. */
+export function commandStepsOf(resources: readonly PolicyResource[]): Step[] {
     return resources
         .filter((r) => r.type === COMMAND)
-        .map((r) => ({ resource: r, env: readStringMap(() => r.props.environment) }))
-        .filter((s) => s.env.get("PGC_STEP") === kind);
+        .map((r) => ({ resource: r, env: readStringMap(() => r.props.environment) }));
 }
 
-/** A known, non-empty string value of a step's environment. */
-export function stepVar(step: Step, name: string): string | undefined {
+/** `environment.PGC_STEP`; UNKNOWN while the environment or that entry is not known yet. */
+export function stepKind(step: Step): string | undefined | Unknown {
+    return stepValue(step, "PGC_STEP");
+}
+
+/**
+ * A non-empty string value of a step's environment; undefined when it is unset or empty; UNKNOWN
+ * while the environment or that entry is not known yet.
+ */
+export function stepValue(step: Step, name: string): string | undefined | Unknown {
+    if (!isKnown(step.env)) {
+        return UNKNOWN;
+    }
     const value = step.env.get(name);
-    return typeof value === "string" && value !== "" ? value : undefined;
+    if (!isKnown(value)) {
+        return UNKNOWN;
+    }
+    return value !== undefined && value !== "" ? value : undefined;
 }
 
 /** Whether `dependent` waits for `dependency`, directly or through other resources. */

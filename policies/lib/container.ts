@@ -7,25 +7,58 @@ import { isKnown, read, readArray, readString, Unknown, UNKNOWN } from "./values
 
 type Props = Record<string, any>;
 
-/** Known labels of a docker resource (`labels: [{label, value}]`). */
-export function labelsOf(props: Props): Map<string, string> {
-    const labels = new Map<string, string>();
+/**
+ * The labels of a docker resource (`labels: [{label, value}]`). A label whose value is not known
+ * yet reads as UNKNOWN; so does every label not found when the list, or one of its entries' names,
+ * is not known yet (the label could be among them).
+ */
+export class Labels {
+    constructor(private readonly entries: ReadonlyMap<string, string | Unknown>, private readonly complete: boolean) {}
+
+    /** The label's value; undefined when it is surely not set; UNKNOWN when that cannot be told yet. */
+    get(label: string): string | undefined | Unknown {
+        if (this.entries.has(label)) {
+            return this.entries.get(label)!;
+        }
+        return this.complete ? undefined : UNKNOWN;
+    }
+
+    /** Whether the label is set (whatever its value); UNKNOWN when that cannot be told yet. */
+    has(label: string): boolean | Unknown {
+        if (this.entries.has(label)) {
+            return true;
+        }
+        return this.complete ? false : UNKNOWN;
+    }
+}
+
+export function labelsOf(props: Props): Labels {
+    const labels = new Map<string, string | Unknown>();
     const items = readArray(() => props.labels);
     if (!isKnown(items)) {
-        return labels;
+        return new Labels(labels, false);
     }
+    let complete = true;
     for (const item of items) {
-        if (!isKnown(item) || item === null || typeof item !== "object") {
+        if (!isKnown(item)) {
+            complete = false;
+            continue;
+        }
+        if (item === null || typeof item !== "object") {
             continue;
         }
         const entry = item as Props;
         const label = readString(() => entry.label);
+        if (!isKnown(label)) {
+            complete = false;
+            continue;
+        }
         const value = readString(() => entry.value);
-        if (typeof label === "string" && typeof value === "string") {
+        if (typeof label === "string" && (typeof value === "string" || !isKnown(value))) {
             labels.set(label, value);
         }
     }
-    return labels;
+    return new Labels(labels, complete);
 }
 
 /** The container's argv as strings, or UNKNOWN when any part of it is not known yet. */
@@ -69,27 +102,48 @@ export function envOf(props: Props): EnvVar[] {
     }
     const vars: EnvVar[] = [];
     for (const item of items) {
-        if (typeof item !== "string") {
-            continue;
+        if (typeof item === "string") {
+            vars.push(parseEnvEntry(item));
         }
-        const eq = item.indexOf("=");
-        vars.push(eq < 0 ? { name: item, value: "" } : { name: item.slice(0, eq), value: item.slice(eq + 1) });
     }
     return vars;
 }
 
-export function envValue(props: Props, name: string): string | undefined {
-    let found: string | undefined;
-    for (const v of envOf(props)) {
-        if (v.name === name) {
-            found = v.value;
+function parseEnvEntry(entry: string): EnvVar {
+    const eq = entry.indexOf("=");
+    return eq < 0 ? { name: entry, value: "" } : { name: entry.slice(0, eq), value: entry.slice(eq + 1) };
+}
+
+/**
+ * The value of an environment variable (the last entry wins, as in Docker); undefined when it is
+ * surely not set; UNKNOWN when the list, or an entry that could set it, is not known yet.
+ */
+export function envValue(props: Props, name: string): string | undefined | Unknown {
+    const items = readArray(() => props.envs);
+    if (!isKnown(items)) {
+        return UNKNOWN;
+    }
+    let found: string | undefined | Unknown;
+    for (const item of items) {
+        if (!isKnown(item)) {
+            found = UNKNOWN;
+        } else if (typeof item === "string") {
+            const v = parseEnvEntry(item);
+            if (v.name === name) {
+                found = v.value;
+            }
         }
     }
     return found;
 }
 
-export function pgdataOf(props: Props): string {
-    return envValue(props, "PGDATA") || DEFAULT_PGDATA;
+/** PGDATA, else the image's default; UNKNOWN when the container's environment is not known yet. */
+export function pgdataOf(props: Props): string | Unknown {
+    const pgdata = envValue(props, "PGDATA");
+    if (!isKnown(pgdata)) {
+        return UNKNOWN;
+    }
+    return pgdata || DEFAULT_PGDATA;
 }
 
 export interface Upload {
@@ -125,30 +179,76 @@ export function uploadsOf(props: Props): Upload[] {
 }
 
 /**
+ * Whether the container may upload a file matching `where` whose text is not known yet: the
+ * upload list, one of its entries or an entry's path is unknown, or a matching entry's content is.
+ * uploadsOf leaves such files out, so a rule that needs to know a file is absent asks this first.
+ */
+export function mayHaveUnknownUpload(props: Props, where: (file: string) => boolean): boolean {
+    const items = readArray(() => props.uploads);
+    if (!isKnown(items)) {
+        return true;
+    }
+    for (const item of items) {
+        if (!isKnown(item)) {
+            return true;
+        }
+        if (item === null || typeof item !== "object") {
+            continue;
+        }
+        const entry = item as Props;
+        const file = readString(() => entry.file);
+        if (!isKnown(file)) {
+            return true;
+        }
+        if (file === undefined || !where(file)) {
+            continue;
+        }
+        const content = readString(() => entry.content);
+        const base64 = readString(() => entry.contentBase64);
+        if (!isKnown(content) || (content === undefined && !isKnown(base64))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/**
  * A PostgreSQL node of the cluster: a container labelled with a pg-cluster role, or one whose
  * command starts the server (so an unlabelled PostgreSQL container is not silently skipped).
+ * UNKNOWN when that cannot be told yet: no known role label and a command not known yet.
  */
-export function isDatabaseContainer(type: string, props: Props): boolean {
+export function isDatabaseContainer(type: string, props: Props): boolean | Unknown {
     if (type !== CONTAINER) {
         return false;
     }
-    if (labelsOf(props).has(LABEL_ROLE)) {
+    const labelled = labelsOf(props).has(LABEL_ROLE);
+    if (labelled === true) {
         return true;
     }
     const args = commandOf(props);
-    if (!isKnown(args) || args === undefined || args.length === 0) {
-        return false;
+    if (isKnown(args) && args !== undefined && args.length > 0) {
+        const program = args[0].split("/").pop();
+        if (program === "postgres" || program === "postgres.sh") {
+            return true;
+        }
     }
-    const program = args[0].split("/").pop();
-    return program === "postgres" || program === "postgres.sh";
+    return labelled === false && isKnown(args) ? false : UNKNOWN;
 }
 
-/** For resource rules: the props of a database container, else the rule is not applicable. */
+/**
+ * For resource rules: the props of a database container, else the rule is not applicable. A
+ * container that cannot be told to be one yet (during preview) is skipped the same way; the rule
+ * decides during the update, when its inputs are known.
+ */
 export function databaseContainer(args: ResourceValidationArgs): Props {
     if (args.type !== CONTAINER) {
         return args.notApplicable(`applies to ${CONTAINER} resources only`);
     }
-    if (!isDatabaseContainer(args.type, args.props)) {
+    const database = isDatabaseContainer(args.type, args.props);
+    if (database === UNKNOWN) {
+        return args.notApplicable("cannot tell yet whether this is a PostgreSQL node (its labels and command are unknown during preview)");
+    }
+    if (!database) {
         return args.notApplicable("not a PostgreSQL node (no pg-cluster.role label and the command does not start postgres)");
     }
     return args.props;

@@ -14,7 +14,11 @@ export const LABEL_ENVIRONMENT = "pg-cluster.environment";
 /** Mirrors the retainOnDelete resource option, which @pulumi/policy 1.21.0 does not expose to policies. */
 export const LABEL_RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
 
-/** `environment.PGC_STEP` values of the command:local:Command steps. */
+/**
+ * `environment.PGC_STEP` values of the command:local:Command steps the rules look for. The program
+ * also declares generate-password, ready, passwords and conninfo steps (conninfo sets PGC_NODE and
+ * PGC_SLOT too), so steps are told apart by PGC_STEP, never by counting commands.
+ */
 export const STEP_REPLICATION_SLOT = "replication-slot";
 export const STEP_BASE_BACKUP = "base-backup";
 export const STEP_GENERATE_PASSWORD = "generate-password";

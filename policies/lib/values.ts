@@ -48,11 +48,19 @@ export function readString(get: () => unknown): string | undefined | Unknown {
     return typeof value === "string" ? value : undefined;
 }
 
-/** The known string-valued entries of an object property (e.g. a command's `environment`). */
-export function readStringMap(get: () => unknown): Map<string, string | Unknown> {
-    const result = new Map<string, string | Unknown>();
+/**
+ * The string-valued entries of an object property (e.g. a command's `environment`), each read on
+ * its own: an entry not known yet maps to UNKNOWN. The whole map is UNKNOWN when the object itself
+ * is not known yet (the engine sends one unknown for a map built from other resources' outputs),
+ * which is not the same as a known map that is empty or absent (an empty map).
+ */
+export function readStringMap(get: () => unknown): Map<string, string | Unknown> | Unknown {
     const value = read(get);
-    if (value === UNKNOWN || value === null || typeof value !== "object" || Array.isArray(value)) {
+    if (value === UNKNOWN) {
+        return UNKNOWN;
+    }
+    const result = new Map<string, string | Unknown>();
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
         return result;
     }
     const obj = value as Record<string, unknown>;

@@ -12,6 +12,9 @@ export const dataInNamedVolume: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         const props = databaseContainer(args);
         const pgdata = pgdataOf(props);
+        if (!isKnown(pgdata)) {
+            return;
+        }
         const mount = dataMountOf(props, pgdata);
         if (!isKnown(mount)) {
             return;

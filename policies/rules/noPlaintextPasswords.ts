@@ -1,8 +1,8 @@
 import { ResourceValidationArgs, ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { commandOf, envOf, uploadsOf } from "../lib/container";
+import { envOf, uploadsOf } from "../lib/container";
 import { findPlaintextPassword, isPasswordName, MIN_SECRET_LENGTH } from "../lib/passwords";
 import { COMMAND, CONTAINER, SECRETS_DIR, STEP_GENERATE_PASSWORD } from "../lib/types";
-import { isKnown, quote, readString, readStringMap } from "../lib/values";
+import { isKnown, quote, readArray, readString, readStringMap } from "../lib/values";
 
 // Environment variables and argv are readable by anyone who can run `docker inspect` or `ps`,
 // and a command resource's create/delete/environment are stored in the Pulumi state in clear.
@@ -28,11 +28,16 @@ function checkContainer(props: Record<string, any>, reportViolation: ReportViola
         }
     }
 
-    const args = commandOf(props);
-    if (!isKnown(args) || args === undefined) {
+    // Each known argument on its own: one not known yet during preview hides no other's password.
+    const args = readArray(() => props.command);
+    if (!isKnown(args)) {
         return;
     }
-    args.forEach((arg, i) => {
+    args.forEach((item, i) => {
+        if (!isKnown(item) || item === undefined || item === null) {
+            return;
+        }
+        const arg = String(item);
         const shape = findPlaintextPassword(arg);
         const leaked = leakedFile(arg);
         if (shape !== undefined) {
@@ -46,7 +51,9 @@ function checkContainer(props: Record<string, any>, reportViolation: ReportViola
 }
 
 function checkCommand(props: Record<string, any>, reportViolation: ReportViolation) {
-    const environment = readStringMap(() => props.environment);
+    // Wholly unknown during preview when built from other resources' outputs: nothing to check yet.
+    const known = readStringMap(() => props.environment);
+    const environment = isKnown(known) ? known : new Map<string, string>();
     const stdin = readString(() => props.stdin);
     const stdinSecret = typeof stdin === "string" && stdin.trim().length >= MIN_SECRET_LENGTH ? stdin.trim() : undefined;
 

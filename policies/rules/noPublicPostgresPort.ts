@@ -42,7 +42,7 @@ export const noPublicPostgresPort: ResourceValidationPolicy = {
             const entry = port as Record<string, unknown>;
             const internal = read(() => entry.internal);
             const ip = read(() => entry.ip);
-            if (Number(internal) !== POSTGRES_PORT || !isKnown(ip)) {
+            if (!isKnown(internal) || Number(internal) !== POSTGRES_PORT || !isKnown(ip)) {
                 continue;
             }
             if (ip === undefined || ip === null || (typeof ip === "string" && ALL_INTERFACES.has(ip.trim()))) {

@@ -1,6 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { databaseContainer, envValue, labelsOf } from "../lib/container";
 import { LABEL_ROLE } from "../lib/types";
+import { isKnown } from "../lib/values";
 
 const WEAK = new Set(["trust", "md5", "password"]);
 
@@ -38,15 +39,21 @@ export const noTrustAuthDefaults: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         const props = databaseContainer(args);
         const hostMethod = envValue(props, "POSTGRES_HOST_AUTH_METHOD");
-        if (hostMethod !== undefined && WEAK.has(hostMethod.trim())) {
+        if (typeof hostMethod === "string" && WEAK.has(hostMethod.trim())) {
             reportViolation(
                 `POSTGRES_HOST_AUTH_METHOD=${hostMethod.trim()} makes the image append "host all all all ${hostMethod.trim()}" ` +
                 "to pg_hba.conf; remove it or use scram-sha-256.");
         }
-        if (labelsOf(props).get(LABEL_ROLE) === "replica") {
+        // A node whose role or initdb arguments are unknown during preview is decided during the update.
+        const role = labelsOf(props).get(LABEL_ROLE);
+        if (role === "replica" || !isKnown(role)) {
             return;
         }
-        const auth = initdbAuth(envValue(props, "POSTGRES_INITDB_ARGS") ?? "");
+        const initdbArgs = envValue(props, "POSTGRES_INITDB_ARGS");
+        if (!isKnown(initdbArgs)) {
+            return;
+        }
+        const auth = initdbAuth(initdbArgs ?? "");
         const kinds: Array<[keyof InitdbAuth, string, string]> = [
             ["local", "--auth-local", "peer"],
             ["host", "--auth-host", "scram-sha-256"],

@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { nodesOf } from "../lib/cluster";
+import { nodesOf, undecidedContainersOf } from "../lib/cluster";
 import { envValue } from "../lib/container";
 import { effectiveSetting, parsePgBool } from "../lib/settings";
 import { isKnown } from "../lib/values";
@@ -20,10 +20,16 @@ export const pgRewindReady: StackValidationPolicy = {
         if (nodes.length === 0) {
             return args.notApplicable("the stack declares no PostgreSQL node");
         }
-        const checksums = nodes
+        // A node whose role is not known yet may be the primary.
+        const initdbArgs = nodes
             .filter((n) => n.role !== "replica")
-            .some((n) => enablesChecksums(envValue(n.resource.props, "POSTGRES_INITDB_ARGS")));
-        if (checksums) {
+            .map((n) => envValue(n.resource.props, "POSTGRES_INITDB_ARGS"));
+        if (initdbArgs.some((a) => isKnown(a) && enablesChecksums(a))) {
+            return;
+        }
+        // During preview: a primary's initdb arguments, or a container that may be a primary, not
+        // known yet could still enable checksums; decided during the update.
+        if (initdbArgs.some((a) => !isKnown(a)) || undecidedContainersOf(args.resources).length > 0) {
             return;
         }
         for (const n of nodes) {

@@ -2,7 +2,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { labelsOf } from "../lib/container";
 import { nodesOf } from "../lib/cluster";
 import { LABEL_ENVIRONMENT, LABEL_RETAIN_ON_DELETE, VOLUME } from "../lib/types";
-import { quote, readString } from "../lib/values";
+import { isKnown, quote, readString } from "../lib/values";
 
 const PRODUCTION = "production";
 
@@ -22,7 +22,10 @@ export const productionVolumesRetained: StackValidationPolicy = {
             if (!productionStack && labels.get(LABEL_ENVIRONMENT) !== PRODUCTION) {
                 continue;
             }
-            if (labels.get(LABEL_RETAIN_ON_DELETE) !== "true") {
+            // A stack, or a volume, not known yet to be production is skipped above; a label not
+            // known yet during preview is decided during the update.
+            const retained = labels.get(LABEL_RETAIN_ON_DELETE);
+            if (isKnown(retained) && retained !== "true") {
                 const name = readString(() => volume.props.name);
                 reportViolation(
                     `Production volume ${quote(typeof name === "string" ? name : volume.name)} is not marked retained on delete ` +

@@ -1,10 +1,14 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { databaseContainer, labelsOf, uploadsOf } from "../lib/container";
+import { databaseContainer, labelsOf, mayHaveUnknownUpload, uploadsOf } from "../lib/container";
 import { INIT_SCRIPT_DIR, LABEL_ROLE } from "../lib/types";
 
 // SQL statements that create or change a role, up to their semicolon, and createuser calls.
 const ROLE_STATEMENT = /\b(CREATE|ALTER)\s+(?:ROLE|USER)\s+(\S+)[^;]{0,1000}/gi;
 const CREATEUSER_LINE = /\bcreateuser\b[^\n]*/g;
+
+function isInitScript(file: string): boolean {
+    return file.startsWith(INIT_SCRIPT_DIR);
+}
 
 interface RoleStatement {
     role: string;
@@ -37,7 +41,7 @@ export const replicationRoleNotSuperuser: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const props = databaseContainer(args);
-        const scripts = uploadsOf(props).filter((u) => u.file.startsWith(INIT_SCRIPT_DIR));
+        const scripts = uploadsOf(props).filter((u) => isInitScript(u.file));
         const statements = scripts.map((s) => ({ file: s.file, statements: roleStatementsIn(s.content) }));
         const replicationRoles = new Set(statements.flatMap((s) => s.statements).filter((s) => s.replication).map((s) => s.role));
         for (const script of statements) {
@@ -47,7 +51,9 @@ export const replicationRoleNotSuperuser: ResourceValidationPolicy = {
                     "replica stores its password.");
             }
         }
-        if (labelsOf(props).get(LABEL_ROLE) === "primary" && replicationRoles.size === 0) {
+        // During preview the uploads (secret, built from generated passwords) are often unknown: an
+        // init script that creates the role may be among them, so only a known absence counts.
+        if (labelsOf(props).get(LABEL_ROLE) === "primary" && replicationRoles.size === 0 && !mayHaveUnknownUpload(props, isInitScript)) {
             reportViolation(
                 `No init script under ${INIT_SCRIPT_DIR} creates a replication role (CREATE ROLE … REPLICATION); ` +
                 "replicas would have to connect as the superuser.");

@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { listNodes, nodesOf } from "../lib/cluster";
+import { listNodes, nodesOf, undecidedContainersOf } from "../lib/cluster";
 import { effectiveSetting } from "../lib/settings";
 import { isKnown, quote } from "../lib/values";
 
@@ -31,7 +31,11 @@ export const synchronousStandbysExist: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const nodes = nodesOf(args.resources);
-        const replicas = nodes.filter((n) => n.role === "replica").map((n) => n.node);
+        const replicas = nodes.filter((n) => n.role === "replica").map((n) => n.name).filter(isKnown);
+        // During preview a container whose role or name is not known yet may be a named standby:
+        // too few standbys is then decided during the update.
+        const undecided = undecidedContainersOf(args.resources).length > 0 ||
+            nodes.some((n) => !isKnown(n.role) || (n.role === "replica" && !isKnown(n.name)));
         for (const primary of nodes.filter((n) => n.role === "primary")) {
             if (!isKnown(primary.settings)) {
                 continue;
@@ -47,7 +51,7 @@ export const synchronousStandbysExist: StackValidationPolicy = {
                 continue;
             }
             const available = spec.names.includes("*") ? replicas : replicas.filter((r) => spec.names.includes(r));
-            if (available.length < spec.count) {
+            if (available.length < spec.count && !undecided) {
                 const have = available.length === 0 ? "none" : `only ${available.length} (${listNodes(available)})`;
                 reportViolation(
                     `synchronous_standby_names ${quote(raw)} on primary ${primary.node} needs ${spec.count} synchronous ` +

@@ -1,10 +1,12 @@
 // Happy-path props for each kind of resource the program declares. Every test starts from these
 // and changes one thing.
 
-import { COMMAND, CONTAINER, NETWORK, REMOTE_IMAGE, VOLUME } from "../lib/types";
-import { TestResource } from "./util";
+import { COMMAND, CONTAINER, INIT_SCRIPT_DIR, NETWORK, REMOTE_IMAGE, VOLUME } from "../lib/types";
+import { TestResource, UNKNOWN_STRING } from "./util";
 
 export const STACK = "dev";
+/** Names the base backup a replica's data came from (the backup step's output). */
+export const BASE_BACKUP_LABEL = "pg-cluster.base-backup";
 export const SUBNET = "172.28.0.0/16";
 const prefix = (environment: string) => `pg-cluster-${environment === "production" ? "prod" : environment === "staging" ? "staging" : STACK}`;
 
@@ -87,6 +89,9 @@ export function containerProps(node = "pg0", options: NodeOptions = {}): Record<
         wait: true,
         waitTimeout: 120,
     };
+    if (role === "replica") {
+        props.labels.push({ label: BASE_BACKUP_LABEL, value: `${node} seeded 20261127T000000Z 0123abcd` });
+    }
     if (role === "primary") {
         props.ports = [{ internal: 5432, external: 5432, ip: "127.0.0.1" }];
         props.uploads.push(
@@ -160,24 +165,129 @@ export function passwordGeneratorProps(): Record<string, any> {
     };
 }
 
-/** A complete, valid stack: network, primary pg0 and `replicas` replicas with their bootstrap steps. */
+/** The step that waits until Docker reports a node's container healthy. */
+export function readyStepProps(node = "pg0", environment: NodeOptions["environment"] = "development"): Record<string, any> {
+    const container = `${prefix(environment)}-${node}`;
+    return {
+        environment: {
+            PGC_STEP: "ready",
+            PGC_CONTAINER: container,
+            PGC_CONTAINER_ID: `${container}-id`,
+            PGC_TIMEOUT_SECONDS: "180",
+        },
+        create: "set -eu\nuntil [ \"$(docker inspect -f '{{.State.Health.Status}}' \"$PGC_CONTAINER_ID\")\" = healthy ]; do sleep 1; done\n",
+        triggers: [`${container}-id`],
+    };
+}
+
+/** The step that sets the stack's passwords on the running primary (read from stdin). */
+export function passwordsStepProps(environment: NodeOptions["environment"] = "development"): Record<string, any> {
+    return {
+        environment: {
+            PGC_STEP: "passwords",
+            PGC_PRIMARY_CONTAINER: `${prefix(environment)}-pg0`,
+            PGC_SUPERUSER: "postgres",
+            PGC_REPLICATION_USER: "replicator",
+        },
+        stdin: "s3cr3t-superuser-password\ns3cr3t-replication-password\n",
+        create: "set -eu\nIFS= read -r SUPERUSER_PW\nIFS= read -r REPLICATION_PW\n" +
+            "docker exec -i \"$PGC_PRIMARY_CONTAINER\" psql -U \"$PGC_SUPERUSER\" -v ON_ERROR_STOP=1 " +
+            "--set=pw=\"$REPLICATION_PW\" <<'EOSQL'\nALTER ROLE replicator PASSWORD :'pw';\nEOSQL\n",
+        logging: "stdoutAndStderr",
+    };
+}
+
+/** The step that points a replica's primary_conninfo at the stack's replication password. */
+export function conninfoStepProps(node = "pg1", environment: NodeOptions["environment"] = "development"): Record<string, any> {
+    return {
+        environment: {
+            PGC_STEP: "conninfo",
+            PGC_REPLICA_CONTAINER: `${prefix(environment)}-${node}`,
+            PGC_NODE: node,
+            PGC_SLOT: node,
+            PGC_PRIMARY_HOST: `${prefix(environment)}-pg0`,
+            PGC_PRIMARY_PORT: "5432",
+            PGC_REPLICATION_USER: "replicator",
+        },
+        stdin: "s3cr3t-replication-password\n",
+        create: "set -eu\nIFS= read -r PGPASSWORD\ndocker exec -i -e PGPASSWORD \"$PGC_REPLICA_CONTAINER\" /usr/local/bin/sync-conninfo\n",
+    };
+}
+
+/**
+ * A complete, valid stack as the program declares it: network, password generator, primary pg0
+ * with its readiness and passwords steps, and `replicas` replicas, each with its slot, base backup,
+ * container, readiness and conninfo steps.
+ */
 export function clusterResources(replicas = 2, environment: NodeOptions["environment"] = "development"): TestResource[] {
     const resources: TestResource[] = [
         { type: NETWORK, name: "network", props: { name: `${prefix(environment)}-net`, driver: "bridge", ipamConfigs: [{ subnet: SUBNET }] } },
         { type: COMMAND, name: "replication-password", props: passwordGeneratorProps() },
         { type: VOLUME, name: "pg0-data", props: volumeProps("pg0", environment) },
         { type: CONTAINER, name: "pg0", props: containerProps("pg0", { environment }), dependsOn: ["pg0-data", "network", "replication-password"] },
+        { type: COMMAND, name: "pg0-ready", props: readyStepProps("pg0", environment), dependsOn: ["pg0"] },
+        { type: COMMAND, name: "pg0-passwords", props: passwordsStepProps(environment), dependsOn: ["pg0-ready"] },
     ];
     for (let i = 1; i <= replicas; i++) {
         const node = `pg${i}`;
         resources.push(
             { type: VOLUME, name: `${node}-data`, props: volumeProps(node, environment) },
-            { type: COMMAND, name: `${node}-slot`, props: slotStepProps(node, environment), dependsOn: ["pg0"] },
-            { type: COMMAND, name: `${node}-base-backup`, props: baseBackupStepProps(node, node, environment), dependsOn: [`${node}-slot`, `${node}-data`] },
+            { type: COMMAND, name: `${node}-slot`, props: slotStepProps(node, environment), dependsOn: ["pg0-ready"] },
+            {
+                type: COMMAND, name: `${node}-base-backup`, props: baseBackupStepProps(node, node, environment),
+                dependsOn: [`${node}-slot`, `${node}-data`, "pg0-passwords"],
+            },
             { type: CONTAINER, name: node, props: containerProps(node, { environment }), dependsOn: [`${node}-base-backup`] },
+            { type: COMMAND, name: `${node}-ready`, props: readyStepProps(node, environment), dependsOn: [node] },
+            { type: COMMAND, name: `${node}-conninfo`, props: conninfoStepProps(node, environment), dependsOn: [`${node}-ready`, "pg0-passwords"] },
         );
     }
     return resources;
+}
+
+/**
+ * A resource's props as `pulumi preview` shows them to policies before anything exists: whatever
+ * the program builds from other resources' outputs is unknown. A command's environment as a whole
+ * (it names containers, the network, volumes and the image ID; not the password generator's, a
+ * constant), its stdin and triggers; a container's image ID, network and volume names, its
+ * base-backup label (the backup step's output) and the primary's uploads (secret, built from the
+ * generated passwords). Nothing else changes, so what the rules can still decide is what they
+ * decide on the same resources with everything known.
+ */
+export function previewProps(type: string, known: Record<string, any>): Record<string, any> {
+    const props: Record<string, any> = structuredClone(known);
+    if (type === COMMAND) {
+        if (props.environment?.PGC_STEP !== "generate-password") {
+            props.environment = UNKNOWN_STRING;
+        }
+        for (const key of ["stdin", "triggers"]) {
+            if (key in props) {
+                props[key] = UNKNOWN_STRING;
+            }
+        }
+    } else if (type === CONTAINER) {
+        props.image = UNKNOWN_STRING;
+        for (const network of props.networksAdvanced ?? []) {
+            network.name = UNKNOWN_STRING;
+        }
+        for (const volume of props.volumes ?? []) {
+            volume.volumeName = UNKNOWN_STRING;
+        }
+        for (const label of props.labels ?? []) {
+            if (label.label === BASE_BACKUP_LABEL) {
+                label.value = UNKNOWN_STRING;
+            }
+        }
+        if ((props.uploads as Array<{ file: string }> | undefined)?.some((u) => u.file.startsWith(INIT_SCRIPT_DIR))) {
+            props.uploads = UNKNOWN_STRING;
+        }
+    }
+    return props;
+}
+
+/** A stack as `pulumi preview` shows it (see previewProps). */
+export function previewOf(resources: readonly TestResource[]): TestResource[] {
+    return resources.map((r) => ({ ...r, props: previewProps(r.type, r.props), dependsOn: [...(r.dependsOn ?? [])] }));
 }
 
 export function propsOf(resources: readonly TestResource[], name: string): Record<string, any> {

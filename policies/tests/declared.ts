@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { PolicyResource, ResourceValidationArgs, StackValidationArgs, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
 import { policies } from "../rules";
 import { CONTAINER, LABEL_ROLE, REMOTE_IMAGE } from "../lib/types";
+import { previewProps } from "./builders";
 import { AnyPolicy, NotApplicable, resourceOptions } from "./util";
 
 function findPackRoot(dir: string): string {
@@ -54,6 +55,11 @@ export function loadDeclaredStack(file: string, howToCreate: string): DeclaredSt
         assert.ok(r.props !== null && typeof r.props === "object", `${file}: resources[${i}].props must be an object`);
     }
     return stack;
+}
+
+/** The declaration as `pulumi preview` shows it to policies, with the program's computed inputs unknown. */
+export function previewOfDeclared(stack: DeclaredStack): DeclaredStack {
+    return { ...stack, resources: stack.resources.map((r) => ({ ...r, props: previewProps(r.type, r.props) })) };
 }
 
 export interface Finding {

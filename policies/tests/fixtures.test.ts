@@ -3,7 +3,7 @@
 
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { assertBadStackFailsAsExpected, assertShippedStackIsClean, loadDeclaredStack, PACK_ROOT } from "./declared";
+import { assertBadStackFailsAsExpected, assertShippedStackIsClean, loadDeclaredStack, PACK_ROOT, previewOfDeclared } from "./declared";
 
 const FIXTURES = path.join(PACK_ROOT, "tests", "fixtures");
 const load = (stack: string) => loadDeclaredStack(path.join(FIXTURES, `${stack}.json`), "the fixture is checked in");
@@ -12,6 +12,10 @@ describe("the harness on hand-made declarations", () => {
     for (const stack of ["dev", "prod"]) {
         it(`fixture ${stack} has no violations`, async () => {
             await assertShippedStackIsClean(load(stack), stack);
+        });
+
+        it(`fixture ${stack} has no violations during preview, with computed inputs unknown`, async () => {
+            await assertShippedStackIsClean(previewOfDeclared(load(stack)), stack);
         });
     }
 

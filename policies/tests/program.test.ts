@@ -3,7 +3,7 @@
 
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { assertBadStackFailsAsExpected, assertShippedStackIsClean, loadDeclaredStack, PACK_ROOT } from "./declared";
+import { assertBadStackFailsAsExpected, assertShippedStackIsClean, loadDeclaredStack, PACK_ROOT, previewOfDeclared } from "./declared";
 
 const DECLARED = path.resolve(PACK_ROOT, "..", "target", "declared");
 const HOW = "run `mvn test` in the repository root first; the Java unit tests write target/declared/<stack>.json";
@@ -13,6 +13,10 @@ describe("the program's declared stacks", () => {
     for (const stack of ["dev", "staging", "prod"]) {
         it(`shipped stack ${stack} has no violations`, async () => {
             await assertShippedStackIsClean(load(stack), stack);
+        });
+
+        it(`shipped stack ${stack} has no violations during preview, with the program's computed inputs unknown`, async () => {
+            await assertShippedStackIsClean(previewOfDeclared(load(stack)), stack);
         });
     }
 

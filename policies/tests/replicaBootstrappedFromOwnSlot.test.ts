@@ -24,8 +24,8 @@ describe("replica-bootstrapped-from-own-slot", () => {
 
     it("passes a replica that waits for its base backup through another resource", async () => {
         const resources = clusterResources(2);
-        resources.push({ type: COMMAND, name: "pg1-ready", props: { create: "true" }, dependsOn: ["pg1-base-backup"] });
-        find(resources, "pg1").dependsOn = ["pg1-ready"];
+        resources.push({ type: COMMAND, name: "pg1-wait", props: { create: "true" }, dependsOn: ["pg1-base-backup"] });
+        find(resources, "pg1").dependsOn = ["pg1-wait"];
         await assertNoViolations(policy, stackArgs(resources));
     });
 

@@ -38,7 +38,7 @@ class DeclaredResourcesExportTest {
         String stack = "bad";
         ClusterConfig good = TestConfigs.config(stack, "replicas", "1", "publishAddress", "0.0.0.0");
         ClusterConfig bad = new ClusterConfig(good.project(), good.stack(), good.namePrefix(), good.environment(),
-                "postgres:latest", false, good.subnet(), good.publishAddress(), good.nodes(),
+                "postgres:latest", true, good.subnet(), good.publishAddress(), good.nodes(),
                 new WalSettings(good.wal().walKeepSize(), "-1"), good.sync(), good.limits(), good.retainVolumes(),
                 good.database(), good.replicationUser(), good.superuserPassword(), good.replicationPassword(),
                 good.baseBackupAttempts(), good.healthTimeoutSeconds(), good.defaultDockerHost());

@@ -1,0 +1,597 @@
+// Every rule during `pulumi preview`, where inputs the program builds from other resources' outputs
+// are unknown (the engine sends UNKNOWN_STRING, which the policy proxy turns into an
+// UnknownValueError on read). A value that is unknown never draws a violation on its own: a rule
+// that cannot decide stays silent and decides during the update. What is known is still checked.
+// Each table row: a preview-like stack or resource, and exactly the violations expected.
+
+import { describe, it } from "node:test";
+import { ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { policies } from "../rules";
+import { boundedSlotWal } from "../rules/boundedSlotWal";
+import { dataInNamedVolume } from "../rules/dataInNamedVolume";
+import { healthcheckAndRestart } from "../rules/healthcheckAndRestart";
+import { hotStandbyOn } from "../rules/hotStandbyOn";
+import { noPlaintextPasswords } from "../rules/noPlaintextPasswords";
+import { noPublicPostgresPort } from "../rules/noPublicPostgresPort";
+import { noTrustAuthDefaults } from "../rules/noTrustAuthDefaults";
+import { pgRewindReady } from "../rules/pgRewindReady";
+import { pinnedImage } from "../rules/pinnedImage";
+import { productionMemoryLimit } from "../rules/productionMemoryLimit";
+import { productionVolumesRetained } from "../rules/productionVolumesRetained";
+import { replicaBootstrappedFromOwnSlot } from "../rules/replicaBootstrappedFromOwnSlot";
+import { replicationRoleNotSuperuser } from "../rules/replicationRoleNotSuperuser";
+import { scramPasswordEncryption } from "../rules/scramPasswordEncryption";
+import { securePgHba } from "../rules/securePgHba";
+import { shmSize } from "../rules/shmSize";
+import { synchronousStandbysExist } from "../rules/synchronousStandbysExist";
+import { walSettingsFitReplicas } from "../rules/walSettingsFitReplicas";
+import {
+    baseBackupStepProps, clusterResources, COMMAND, containerProps, CONTAINER, HBA_FILE, INIT_SCRIPT, NodeOptions, passwordGeneratorProps,
+    previewOf, previewProps, REMOTE_IMAGE, remoteImageProps, REPLICATION_ROLE_SCRIPT, setEnv, setSetting, slotStepProps,
+    uploadOf,
+} from "./builders";
+import { AnyPolicy, assertHasViolations, resourceArgs, stackArgs, TestResource, UNKNOWN_STRING } from "./util";
+
+type Args = ResourceValidationArgs | StackValidationArgs;
+
+interface Case {
+    name: string;
+    args: () => Args;
+    /** Exactly these violations; none for a preview-like happy path. */
+    violations: string[];
+}
+
+// ---- Preview-like inputs ------------------------------------------------------------------------
+
+/** The whole stack as preview shows it: every command's environment unknown (bar the generator's), … */
+const previewCluster = (replicas = 2, environment: NodeOptions["environment"] = "development") =>
+    previewOf(clusterResources(replicas, environment));
+
+/** Preview with the commands' environments known: only the containers' computed inputs are unknown. */
+const previewContainers = (replicas = 2, environment: NodeOptions["environment"] = "development") =>
+    clusterResources(replicas, environment).map((r) => (r.type === CONTAINER ? { ...r, props: previewProps(r.type, r.props) } : r));
+
+/** A node's container as preview shows it (image ID, network and volume names, primary's uploads unknown). */
+const previewNode = (node = "pg0", options: NodeOptions = {}) => previewProps(CONTAINER, containerProps(node, options));
+
+/** The primary with its upload list known but the password files' contents (secret, generated) unknown. */
+const primaryWithUnknownPasswords = () => {
+    const props = containerProps("pg0");
+    for (const upload of props.uploads as Array<{ file: string; content: string }>) {
+        if (upload.file.startsWith("/run/secrets/")) {
+            upload.content = UNKNOWN_STRING;
+        }
+    }
+    return props;
+};
+
+const container = (props: Record<string, any>) => resourceArgs(CONTAINER, props);
+const command = (props: Record<string, any>) => resourceArgs(COMMAND, props);
+
+function edit(resources: TestResource[], name: string, change: (r: TestResource) => void): TestResource[] {
+    const found = resources.find((r) => r.name === name);
+    if (found === undefined) {
+        throw new Error(`no resource named ${name}`);
+    }
+    change(found);
+    return resources;
+}
+
+function without(resources: TestResource[], name: string): TestResource[] {
+    return resources
+        .filter((r) => r.name !== name)
+        .map((r) => ({ ...r, dependsOn: (r.dependsOn ?? []).filter((d) => d !== name) }));
+}
+
+const unknownLabel = (props: Record<string, any>, label: string) => {
+    props.labels.find((l: { label: string }) => l.label === label).value = UNKNOWN_STRING;
+    return props;
+};
+
+// ---- Expected messages --------------------------------------------------------------------------
+
+const NO_BASE_BACKUP = (node: string) =>
+    `Replica ${node} has no base-backup step (a command:local:Command with PGC_STEP=base-backup and PGC_NODE=${node}); ` +
+    "it would start from an empty data directory instead of a copy of the primary.";
+const NO_REPLICATION_ROLE =
+    "No init script under /docker-entrypoint-initdb.d/ creates a replication role (CREATE ROLE … REPLICATION); " +
+    "replicas would have to connect as the superuser.";
+const SUPERUSER_ROLE =
+    `${INIT_SCRIPT} gives the replication role SUPERUSER; grant it only LOGIN and REPLICATION, since every replica stores its password.`;
+
+// ---- The table ----------------------------------------------------------------------------------
+
+const table: Array<[AnyPolicy, Case[]]> = [
+    [noPublicPostgresPort, [
+        { name: "passes the preview primary", args: () => container(previewNode("pg0")), violations: [] },
+        {
+            name: "skips a port whose internal port is unknown",
+            args: () => container({ ...previewNode("pg0"), ports: [{ internal: UNKNOWN_STRING, external: 5432 }] }),
+            violations: [],
+        },
+        { name: "skips a port list that is unknown", args: () => container({ ...previewNode("pg0"), ports: UNKNOWN_STRING }), violations: [] },
+        {
+            name: "reports 5432 on 0.0.0.0 next to a port that is unknown",
+            args: () => container({ ...previewNode("pg0"), ports: [UNKNOWN_STRING, { internal: 5432, external: 5432, ip: "0.0.0.0" }] }),
+            violations: [
+                "PostgreSQL port 5432 is published on all interfaces (ip \"0.0.0.0\"); " +
+                "bind it to 127.0.0.1 or another specific address, or set allowPublicPorts: true in this policy's config.",
+            ],
+        },
+    ]],
+    [securePgHba, [
+        { name: "passes the preview primary, whose uploads are unknown", args: () => container(previewNode("pg0")), violations: [] },
+        {
+            name: "reports trust in a known pg_hba.conf next to password files that are unknown",
+            args: () => {
+                const props = primaryWithUnknownPasswords();
+                uploadOf(props, HBA_FILE).content += "host all all 10.0.0.0/8 trust\n";
+                return container(props);
+            },
+            violations: [
+                `pg_hba rule "host all all 10.0.0.0/8 trust" in ${HBA_FILE} uses auth method trust, which accepts connections ` +
+                "without any password; use scram-sha-256 (or peer for local).",
+            ],
+        },
+    ]],
+    [noTrustAuthDefaults, [
+        { name: "passes the preview primary", args: () => container(previewNode("pg0")), violations: [] },
+        {
+            name: "skips initdb flags while the POSTGRES_INITDB_ARGS entry is unknown",
+            args: () => {
+                const props = previewNode("pg0");
+                setEnv(props, "POSTGRES_INITDB_ARGS", undefined);
+                props.envs.push(UNKNOWN_STRING);
+                return container(props);
+            },
+            violations: [],
+        },
+        {
+            name: "skips initdb flags while the node's role is unknown (a replica runs no initdb)",
+            args: () => {
+                const props = unknownLabel(previewNode("pg1"), "pg-cluster.role");
+                setEnv(props, "POSTGRES_INITDB_ARGS", undefined);
+                return container(props);
+            },
+            violations: [],
+        },
+        {
+            name: "reports initdb args without --auth-local",
+            args: () => {
+                const props = previewNode("pg0");
+                setEnv(props, "POSTGRES_INITDB_ARGS", "--auth-host=scram-sha-256 --data-checksums");
+                return container(props);
+            },
+            violations: [
+                "POSTGRES_INITDB_ARGS sets no --auth-local (or --auth), so initdb writes trust rules for local connections " +
+                "into pg_hba.conf; add --auth-local=peer.",
+            ],
+        },
+        {
+            name: "reports a weak POSTGRES_HOST_AUTH_METHOD set after an entry that is unknown",
+            args: () => {
+                const props = previewNode("pg0");
+                props.envs.unshift(UNKNOWN_STRING);
+                props.envs.push("POSTGRES_HOST_AUTH_METHOD=trust");
+                return container(props);
+            },
+            violations: [
+                "POSTGRES_HOST_AUTH_METHOD=trust makes the image append \"host all all all trust\" to pg_hba.conf; " +
+                "remove it or use scram-sha-256.",
+            ],
+        },
+    ]],
+    [noPlaintextPasswords, [
+        ...previewCluster(2).map((r): Case => ({
+            name: `passes ${r.name} of the preview stack`,
+            args: () => resourceArgs(r.type, r.props, { name: r.name }),
+            violations: [],
+        })),
+        {
+            name: "skips the logging check while it cannot tell the command is the password generator",
+            args: () => command({ ...passwordGeneratorProps(), environment: UNKNOWN_STRING, logging: "stdoutAndStderr" }),
+            violations: [],
+        },
+        {
+            name: "reports the generator's logging (its environment is a constant, known during preview)",
+            args: () => {
+                const props = previewProps(COMMAND, passwordGeneratorProps());
+                delete props.logging;
+                return command(props);
+            },
+            violations: [
+                "The password generator's output is logged (logging not set, so stdoutAndStderr); " +
+                "set logging: \"none\" so the generated password never reaches the Pulumi log.",
+            ],
+        },
+        {
+            name: "reports a password in the script of a command whose environment is unknown",
+            args: () => command({ ...previewProps(COMMAND, slotStepProps()), create: "PGPASSWORD=hunter2hunter2 psql -h pg0\n" }),
+            violations: ["Command create script contains a plaintext password (PGPASSWORD=…); pass the password on stdin instead."],
+        },
+        {
+            name: "reports a password on the command line next to an argument that is unknown",
+            args: () => {
+                const props = previewNode("pg1");
+                props.command.push("-c", UNKNOWN_STRING, "-c", "primary_conninfo=host=pg0 user=replicator password=hunter2");
+                return container(props);
+            },
+            violations: [
+                `Container command argument ${containerProps("pg1").command.length + 3} contains a plaintext password (password=…); ` +
+                "the server's command line is visible in ps and docker inspect, so use a password file.",
+            ],
+        },
+    ]],
+    [scramPasswordEncryption, [
+        { name: "passes the preview primary", args: () => container(previewNode("pg0")), violations: [] },
+        {
+            name: "reports md5",
+            args: () => {
+                const props = previewNode("pg0");
+                setSetting(props, "password_encryption", "md5");
+                return container(props);
+            },
+            violations: [
+                "password_encryption is \"md5\"; set password_encryption=scram-sha-256 so passwords are stored as SCRAM verifiers, not MD5 hashes.",
+            ],
+        },
+    ]],
+    [replicationRoleNotSuperuser, [
+        { name: "passes the preview primary, whose upload list is unknown", args: () => container(previewNode("pg0")), violations: [] },
+        { name: "passes the primary while the password files' contents are unknown", args: () => container(primaryWithUnknownPasswords()), violations: [] },
+        {
+            name: "passes the primary while the init script's content is unknown",
+            args: () => {
+                const props = containerProps("pg0");
+                uploadOf(props, INIT_SCRIPT).content = UNKNOWN_STRING;
+                return container(props);
+            },
+            violations: [],
+        },
+        {
+            name: "passes the primary while an upload's path is unknown",
+            args: () => {
+                const props = containerProps("pg0");
+                props.uploads = props.uploads.filter((u: { file: string }) => u.file !== INIT_SCRIPT);
+                props.uploads.push({ file: UNKNOWN_STRING, content: REPLICATION_ROLE_SCRIPT });
+                return container(props);
+            },
+            violations: [],
+        },
+        {
+            name: "reports SUPERUSER in a known init script while the password files are unknown",
+            args: () => {
+                const props = primaryWithUnknownPasswords();
+                uploadOf(props, INIT_SCRIPT).content = REPLICATION_ROLE_SCRIPT.replace("LOGIN REPLICATION", "LOGIN REPLICATION SUPERUSER");
+                return container(props);
+            },
+            violations: [SUPERUSER_ROLE],
+        },
+        {
+            name: "reports a known upload list without any init script, even with the password files unknown",
+            args: () => {
+                const props = primaryWithUnknownPasswords();
+                props.uploads = props.uploads.filter((u: { file: string }) => u.file !== INIT_SCRIPT);
+                return container(props);
+            },
+            violations: [NO_REPLICATION_ROLE],
+        },
+    ]],
+    [walSettingsFitReplicas, [
+        { name: "passes the preview stack", args: () => stackArgs(previewCluster(2)), violations: [] },
+        {
+            name: "reports too few WAL senders",
+            args: () => stackArgs(edit(previewCluster(2), "pg1", (r) => setSetting(r.props, "max_wal_senders", "3"))),
+            violations: [
+                "max_wal_senders is 3 on node pg1 but the stack has 2 replicas; " +
+                "it needs at least 4 (one per replica plus 2 for a pg_basebackup -X stream).",
+            ],
+        },
+    ]],
+    [replicaBootstrappedFromOwnSlot, [
+        { name: "passes the preview stack, whose step environments are unknown", args: () => stackArgs(previewCluster(2)), violations: [] },
+        { name: "passes the preview of a production stack", args: () => stackArgs(previewCluster(3, "production")), violations: [] },
+        {
+            name: "passes a known base-backup step while the slot steps are unknown",
+            args: () => stackArgs(edit(previewCluster(2), "pg1-base-backup", (r) => (r.props.environment = baseBackupStepProps("pg1").environment))),
+            violations: [],
+        },
+        {
+            name: "passes a known base-backup step whose slot no known step creates while other steps are unknown",
+            args: () => stackArgs(without(
+                edit(previewCluster(2), "pg1-base-backup", (r) => (r.props.environment = baseBackupStepProps("pg1").environment)),
+                "pg1-slot")),
+            violations: [],
+        },
+        {
+            name: "passes a replica without a known base backup while its node name is unknown",
+            args: () => stackArgs(without(
+                edit(previewContainers(2), "pg2", (r) => unknownLabel(r.props, "pg-cluster.node")), "pg2-base-backup")),
+            violations: [],
+        },
+        {
+            name: "reports a replica without a base-backup step when every step is known",
+            args: () => stackArgs(without(previewContainers(2), "pg2-base-backup")),
+            violations: [NO_BASE_BACKUP("pg2")],
+        },
+        {
+            name: "reports two known base-backup steps for one replica while other steps are unknown",
+            args: () => {
+                const resources = edit(previewCluster(2), "pg1-base-backup", (r) => (r.props.environment = baseBackupStepProps("pg1").environment));
+                resources.push({ type: COMMAND, name: "pg1-base-backup-again", props: baseBackupStepProps("pg1"), dependsOn: ["pg1-slot"] });
+                return stackArgs(resources);
+            },
+            violations: ["Replica pg1 has 2 base-backup steps (pg1-base-backup, pg1-base-backup-again); it needs exactly one."],
+        },
+        {
+            name: "reports a replica that does not wait for its known base-backup step",
+            args: () => {
+                const resources = edit(previewCluster(2), "pg1-base-backup", (r) => (r.props.environment = baseBackupStepProps("pg1").environment));
+                return stackArgs(edit(resources, "pg1", (r) => (r.dependsOn = [])));
+            },
+            violations: [
+                "Replica pg1 does not depend on its base-backup step; the container could start, and initdb an empty data " +
+                "directory, before the copy of the primary is in place.",
+            ],
+        },
+        {
+            name: "reports a known base-backup step without PGC_SLOT while other steps are unknown",
+            args: () => stackArgs(edit(previewCluster(2), "pg1-base-backup", (r) => {
+                const environment = baseBackupStepProps("pg1").environment;
+                delete environment.PGC_SLOT;
+                r.props.environment = environment;
+            })),
+            violations: [
+                "The base-backup step of replica pg1 sets no PGC_SLOT; pg_basebackup must stream through the replica's own " +
+                "replication slot so the primary keeps the WAL it needs.",
+            ],
+        },
+        {
+            name: "reports a slot that no step creates when every step is known",
+            args: () => stackArgs(without(previewContainers(2), "pg1-slot")),
+            violations: [
+                "Replica pg1 bootstraps from slot \"pg1\" but no replication-slot step (PGC_STEP=replication-slot, PGC_SLOT=pg1) creates it.",
+            ],
+        },
+        {
+            name: "reports a base backup that does not wait for its known slot step and waits for no unknown one",
+            args: () => {
+                const resources = previewCluster(2);
+                edit(resources, "pg1-slot", (r) => (r.props.environment = slotStepProps("pg1").environment));
+                edit(resources, "pg1-base-backup", (r) => {
+                    r.props.environment = baseBackupStepProps("pg1").environment;
+                    r.dependsOn = ["pg1-data"];
+                });
+                return stackArgs(resources);
+            },
+            violations: [
+                "The base-backup step of replica pg1 does not depend on the replication-slot step for slot \"pg1\"; " +
+                "pg_basebackup could run before the slot exists.",
+            ],
+        },
+    ]],
+    [boundedSlotWal, [
+        { name: "passes the preview primary", args: () => container(previewNode("pg0")), violations: [] },
+        {
+            name: "reports max_slot_wal_keep_size=-1",
+            args: () => {
+                const props = previewNode("pg1");
+                setSetting(props, "max_slot_wal_keep_size", "-1");
+                return container(props);
+            },
+            violations: [
+                "max_slot_wal_keep_size is -1 (unbounded): a lagging or lost replica's slot can keep WAL " +
+                "until the primary's disk is full; set a bound such as 1GB.",
+            ],
+        },
+    ]],
+    [synchronousStandbysExist, [
+        {
+            name: "passes named standbys of the preview stack",
+            args: () => stackArgs(edit(previewCluster(2), "pg0", (r) => setSetting(r.props, "synchronous_standby_names", "FIRST 1 (pg1)"))),
+            violations: [],
+        },
+        {
+            name: "passes a named standby whose container's labels are unknown",
+            args: () => {
+                const resources = edit(previewCluster(2), "pg0", (r) => setSetting(r.props, "synchronous_standby_names", "FIRST 1 (pg1)"));
+                return stackArgs(edit(resources, "pg1", (r) => (r.props.labels = UNKNOWN_STRING)));
+            },
+            violations: [],
+        },
+        {
+            name: "passes a named standby whose node name is unknown",
+            args: () => {
+                const resources = edit(previewCluster(2), "pg0", (r) => setSetting(r.props, "synchronous_standby_names", "FIRST 2 (pg1, pg2)"));
+                return stackArgs(edit(resources, "pg2", (r) => unknownLabel(r.props, "pg-cluster.node")));
+            },
+            violations: [],
+        },
+        {
+            name: "reports a named standby that is no replica",
+            args: () => stackArgs(edit(previewCluster(2), "pg0", (r) => setSetting(r.props, "synchronous_standby_names", "FIRST 1 (pg9)"))),
+            violations: [
+                "synchronous_standby_names \"FIRST 1 (pg9)\" on primary pg0 needs 1 synchronous standby(s) but none " +
+                "of the named standbys is a replica in this stack; commits would wait forever.",
+            ],
+        },
+    ]],
+    [hotStandbyOn, [
+        { name: "passes the preview replica", args: () => container(previewNode("pg1")), violations: [] },
+        {
+            name: "reports hot_standby=off",
+            args: () => {
+                const props = previewNode("pg1");
+                setSetting(props, "hot_standby", "off");
+                return container(props);
+            },
+            violations: ["hot_standby is off, so a standby refuses every connection (health checks fail, no read-only queries); set hot_standby=on."],
+        },
+    ]],
+    [pgRewindReady, [
+        { name: "passes the preview stack", args: () => stackArgs(previewCluster(2)), violations: [] },
+        {
+            name: "skips while the primary's POSTGRES_INITDB_ARGS entry is unknown",
+            args: () => {
+                const resources = previewCluster(2);
+                edit(resources, "pg0", (r) => {
+                    setEnv(r.props, "POSTGRES_INITDB_ARGS", undefined);
+                    r.props.envs.push(UNKNOWN_STRING);
+                });
+                return stackArgs(edit(resources, "pg1", (r) => setSetting(r.props, "wal_log_hints", "off")));
+            },
+            violations: [],
+        },
+        {
+            name: "reports a node with neither wal_log_hints nor checksums",
+            args: () => {
+                const resources = previewCluster(2);
+                edit(resources, "pg0", (r) => setEnv(r.props, "POSTGRES_INITDB_ARGS", "--auth-local=peer --auth-host=scram-sha-256"));
+                return stackArgs(edit(resources, "pg1", (r) => setSetting(r.props, "wal_log_hints", "off")));
+            },
+            violations: [
+                "Node pg1 has neither wal_log_hints=on nor data checksums (--data-checksums in the primary's POSTGRES_INITDB_ARGS); " +
+                "pg_rewind could not resync it after a failover.",
+            ],
+        },
+    ]],
+    [pinnedImage, [
+        { name: "passes the preview container, whose image ID is unknown", args: () => container(previewNode("pg0")), violations: [] },
+        {
+            name: "reports the RemoteImage postgres:latest, known during preview",
+            args: () => resourceArgs(REMOTE_IMAGE, remoteImageProps("postgres:latest")),
+            violations: ["Image \"postgres:latest\" is not pinned: tag \"latest\" moves to new releases; use a version tag (e.g. postgres:17.6) or a digest (@sha256:…)."],
+        },
+    ]],
+    [dataInNamedVolume, [
+        { name: "passes the preview container, whose volume name is unknown", args: () => container(previewNode("pg1")), violations: [] },
+        {
+            name: "skips while the PGDATA entry is unknown",
+            args: () => {
+                const props = previewNode("pg1");
+                setEnv(props, "PGDATA", undefined);
+                props.envs.push(UNKNOWN_STRING);
+                props.volumes = [{ volumeName: "pg-cluster-dev-pg1-data", containerPath: "/data" }];
+                return container(props);
+            },
+            violations: [],
+        },
+        {
+            name: "reports a data directory on no volume",
+            args: () => container({ ...previewNode("pg1"), volumes: [] }),
+            violations: [
+                "The data directory /var/lib/postgresql/data/pgdata is not on a volume; mount a named volume at " +
+                "/var/lib/postgresql/data/pgdata or a parent (volumes: [{volumeName, containerPath}]) so the data survives replacing the container.",
+            ],
+        },
+    ]],
+    [productionVolumesRetained, [
+        { name: "passes the preview of a production stack", args: () => stackArgs(previewCluster(2, "production")), violations: [] },
+        {
+            name: "skips a volume whose retain label is unknown",
+            args: () => stackArgs(edit(previewCluster(2, "production"), "pg1-data", (r) => unknownLabel(r.props, "pg-cluster.retain-on-delete"))),
+            violations: [],
+        },
+        {
+            name: "skips a volume whose labels are unknown",
+            args: () => stackArgs(edit(previewCluster(2, "production"), "pg1-data", (r) => (r.props.labels = UNKNOWN_STRING))),
+            violations: [],
+        },
+        {
+            name: "reports a production volume without the retain label",
+            args: () => stackArgs(edit(previewCluster(2, "production"), "pg1-data", (r) => {
+                r.props.labels = r.props.labels.filter((l: { label: string }) => l.label !== "pg-cluster.retain-on-delete");
+            })),
+            violations: [
+                "Production volume \"pg-cluster-prod-pg1-data\" is not marked retained on delete (label pg-cluster.retain-on-delete=\"true\" " +
+                "missing); declare it with the retainOnDelete resource option and that label so a destroy or replacement keeps the data.",
+            ],
+        },
+    ]],
+    [productionMemoryLimit, [
+        { name: "passes the preview production primary", args: () => container(previewNode("pg0", { environment: "production" })), violations: [] },
+        {
+            name: "skips a memory limit that is unknown",
+            args: () => container({ ...previewNode("pg0", { environment: "production" }), memory: UNKNOWN_STRING }),
+            violations: [],
+        },
+        {
+            name: "reports memory 0",
+            args: () => container({ ...previewNode("pg0", { environment: "production" }), memory: 0 }),
+            violations: [
+                "Production PostgreSQL container has no memory limit; set memory (MB) so one node cannot exhaust " +
+                "the host's memory and take the other nodes down with it.",
+            ],
+        },
+    ]],
+    [healthcheckAndRestart, [
+        { name: "passes the preview primary", args: () => container(previewNode("pg0")), violations: [] },
+        {
+            name: "skips a healthcheck and a restart policy that are unknown",
+            args: () => container({ ...previewNode("pg0"), healthcheck: { tests: UNKNOWN_STRING }, restart: UNKNOWN_STRING }),
+            violations: [],
+        },
+        {
+            name: "reports restart no",
+            args: () => container({ ...previewNode("pg0"), restart: "no" }),
+            violations: ["The container's restart policy is \"no\", so it stays down after a crash or a host reboot; use unless-stopped, always or on-failure."],
+        },
+    ]],
+    [shmSize, [
+        { name: "passes the preview primary", args: () => container(previewNode("pg0")), violations: [] },
+        { name: "skips a shmSize that is unknown", args: () => container({ ...previewNode("pg0"), shmSize: UNKNOWN_STRING }), violations: [] },
+        {
+            name: "reports 64 MB",
+            args: () => container({ ...previewNode("pg0"), shmSize: 64 }),
+            violations: ["shmSize is 64 MB; set it to at least 128 MB (PostgreSQL's parallel queries use /dev/shm)."],
+        },
+    ]],
+];
+
+/** A container that cannot be told to be a PostgreSQL node yet: its labels and command are unknown. */
+const undecidedContainer = (): Record<string, any> => ({ name: "pg-cluster-dev-pgx", image: UNKNOWN_STRING, labels: UNKNOWN_STRING, command: UNKNOWN_STRING });
+
+describe("rules during preview, with the inputs computed at deployment unknown", () => {
+    it("the table covers every rule of the pack", () => {
+        const covered = new Set(table.map(([policy]) => policy.name));
+        const missing = policies.map((p) => p.name).filter((n) => !covered.has(n));
+        if (missing.length > 0) {
+            throw new Error(`no preview cases for ${missing.join(", ")}`);
+        }
+    });
+
+    for (const [policy, cases] of table) {
+        describe(policy.name, () => {
+            for (const c of cases) {
+                it(c.name, async () => {
+                    await assertHasViolations(policy, c.args(), c.violations);
+                });
+            }
+
+            it("stays silent on a container it cannot tell to be a PostgreSQL node yet", async () => {
+                if ("validateStack" in policy) {
+                    const resources = previewCluster(2);
+                    resources.push({ type: CONTAINER, name: "pgx", props: undecidedContainer() });
+                    await assertHasViolations(policy, stackArgs(resources), []);
+                } else {
+                    await assertHasViolations(policy, container(undecidedContainer()), []);
+                }
+            });
+        });
+    }
+
+    it("every rule passes every resource and the whole of the preview stacks", async () => {
+        for (const environment of ["development", "staging", "production"] as const) {
+            const resources = previewCluster(3, environment);
+            for (const policy of policies) {
+                if ("validateStack" in policy) {
+                    await assertHasViolations(policy, stackArgs(resources), []);
+                } else {
+                    for (const r of resources) {
+                        await assertHasViolations(policy, resourceArgs(r.type, r.props, { name: r.name }), []);
+                    }
+                }
+            }
+        }
+    });
+});
