@@ -23,9 +23,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * README's quick start, literally: its command line, run by {@code sh} in a copy of the project
- * as a user's clone, with the CLI and its Java language host (which runs the program with Maven),
- * a home directory of its own (so {@code pulumi login --local} keeps state there) and the real
- * {@code dev} stack. Then a bad config value through the same path.
+ * as a user's clone, with the CLI and its Java language host (which runs the program with Maven)
+ * and the real {@code dev} stack. Then a bad config value through the same path.
+ *
+ * <p>{@code pulumi login --local} always keeps state under the OS user's home
+ * ({@code ~/.pulumi/stacks/pg-cluster/}), whatever {@code HOME} says; the test refuses to run when
+ * a local {@code pg-cluster} stack {@code dev} exists there already, and removes only what it made.
+ * Its Pulumi home (credentials, the current login) is a directory of its own.
  *
  * <p>The dev stack's image is {@code postgres:17.6}. Where the official image cannot be pulled,
  * the test image (built to the same contract) is tagged so for the test, and untagged after.
@@ -41,11 +45,22 @@ class QuickStartDockerTest {
     private Map<String, String> env;
     private boolean taggedImage;
     private boolean upRan;
+    private Path localStacks;
+    /** What the OS user's ~/.pulumi held before: afterwards only what the test added is removed. */
+    private java.util.Set<Path> userPulumiBefore;
 
     @BeforeAll
     void cloneTheProject() throws IOException {
         assertEquals(List.of(), Docker.objectsOfStack("dev"),
                 "a dev stack of this project already runs on this Docker host; the quick start test would collide with it");
+        localStacks = Path.of(System.getProperty("user.home"), ".pulumi", "stacks", "pg-cluster");
+        if (Files.isDirectory(localStacks)) {
+            try (var stacks = Files.list(localStacks)) {
+                assertEquals(List.of(), stacks.filter(f -> f.getFileName().toString().startsWith("dev.")).toList(),
+                        "a local stack pg-cluster/dev exists under " + localStacks + "; the quick start test would use it");
+            }
+        }
+        userPulumiBefore = walk(localStacks.getParent().getParent());
         Path root = Engine.ROOT.resolve("quickstart");
         project = root.resolve("pg-cluster");
         Path home = root.resolve("home");
@@ -63,6 +78,7 @@ class QuickStartDockerTest {
         }
         env = new LinkedHashMap<>();
         env.put("HOME", home.toString());
+        env.put("PULUMI_HOME", home.resolve(".pulumi").toString());
         env.put("PULUMI_CONFIG_PASSPHRASE", Engine.PASSPHRASE);
         env.put("PULUMI_SKIP_UPDATE_CHECK", "true");
         env.put("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true");
@@ -81,10 +97,26 @@ class QuickStartDockerTest {
                 cli("destroy", "--yes", "--stack", "dev").orThrow("pulumi destroy of the quick start");
                 cli("stack", "rm", "--yes", "dev").orThrow("pulumi stack rm dev");
             }
+            // `pulumi stack rm` leaves backups, history and .bak files of the stacks behind.
+            Path userPulumi = localStacks.getParent().getParent();
+            walk(userPulumi).stream().filter(p -> !userPulumiBefore.contains(p))
+                    .sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } finally {
             if (taggedImage) {
                 Docker.run("rmi", DEV_IMAGE);
             }
+        }
+    }
+
+    private static java.util.Set<Path> walk(Path root) {
+        if (!Files.exists(root)) {
+            return java.util.Set.of();
+        }
+        try (var paths = Files.walk(root)) {
+            return paths.collect(java.util.stream.Collectors.toSet());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -101,9 +133,7 @@ class QuickStartDockerTest {
     private Shell.Result sh(String commandLine) {
         var environment = new LinkedHashMap<>(env);
         environment.put("PATH", System.getenv("PATH"));
-        // The user's shell has none of the tests' own engine settings.
-        return Shell.run(List.of("env", "-u", "PULUMI_BACKEND_URL", "-u", "PULUMI_HOME", "sh", "-c", commandLine),
-                environment, null, LIMIT, project);
+        return Shell.run(List.of("sh", "-c", commandLine), environment, null, LIMIT, project);
     }
 
     private Shell.Result cli(String... args) {
@@ -125,7 +155,7 @@ class QuickStartDockerTest {
 
     @Test
     @Order(1)
-    void theQuickStartBringsUpTheDevStackAndItsOutputsWorkAsPrinted() {
+    void theQuickStartBringsUpTheDevStackAndItsOutputsWorkAsPrinted() throws IOException {
         String command = quickStartCommand();
         assertEquals("pulumi login --local && pulumi stack select --create dev && pulumi up --yes", command);
         upRan = true;
@@ -144,8 +174,9 @@ class QuickStartDockerTest {
         assertFalse(cli("stack", "output", "primaryConnectionString").stdout().contains(uri.substring(14)),
                 "without --show-secrets the password stays hidden");
 
-        // The quick start's state lives under the HOME it ran with, not in the user's.
-        assertTrue(Files.isDirectory(Path.of(env.get("HOME"), ".pulumi", "stacks", "pg-cluster")));
+        // `--local` is the OS user's home; the login itself went to the test's own Pulumi home.
+        assertTrue(Files.exists(localStacks), "state under " + localStacks);
+        assertTrue(Files.readString(Path.of(env.get("PULUMI_HOME"), "credentials.json")).contains("file://~"));
     }
 
     /** libpq (PostgreSQL 17's, from the image) with the URI exactly as printed. */

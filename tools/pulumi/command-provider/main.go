@@ -1,0 +1,56 @@
+// pulumi-resource-command: pg-cluster's own implementation of the contract of
+// the resource command:local:Command of the official Pulumi command provider,
+// release 1.1.3 (the only resource this project uses). It is not the official
+// binary: the Go module proxy reachable here refuses
+// github.com/pulumi/pulumi-command/provider, so this module is built instead,
+// from pulumi-go-provider and the Pulumi SDK (both served by the proxy).
+//
+// It reports the version it is given at link time (-X main.version=...),
+// 1.1.3 from tools/pulumi/versions.env, because the Java program asks the
+// engine for the command provider at that exact version.
+//
+// What it does, per step of the engine (see local/):
+//   - check:   inputs decode into the schema's types; `create` is required.
+//   - diff:    a change of `triggers` replaces, any other input change updates.
+//   - create:  runs `create` (not in a preview: stdout/stderr are unknown then).
+//   - update:  runs `update`, or `create` when there is none, with the previous
+//     stdout/stderr in PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR.
+//   - delete:  runs `delete`, if any, with the recorded inputs and outputs.
+//   - read:    returns the state unchanged.
+//
+// Not implemented: remote:Command, remote:CopyToRemote, remote:CopyFile, the
+// local:run function, and the assets/archive outputs of assetPaths/archivePaths
+// (accepted and ignored, with a warning).
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi-go-provider/middleware/schema"
+
+	"pg-cluster/tools/pulumi/command-provider/local"
+)
+
+// version is set at link time by tools/pulumi/build-command-provider.sh.
+var version = "1.1.3"
+
+func main() {
+	provider := infer.Provider(infer.Options{
+		Metadata: schema.Metadata{
+			DisplayName: "Command",
+			Description: "Runs commands on the machine that runs Pulumi (pg-cluster's own " +
+				"implementation of command:local:Command of pulumi-command " + version + ").",
+			Keywords: []string{"pulumi", "command", "category/utility", "kind/native"},
+			License:  "Apache-2.0",
+		},
+		Resources: []infer.InferredResource{infer.Resource(&local.Command{})},
+	})
+	if err := p.RunProvider(context.Background(), "command", version, provider); err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-resource-command: %v\n", err)
+		os.Exit(1)
+	}
+}
