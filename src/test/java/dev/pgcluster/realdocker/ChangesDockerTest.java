@@ -188,4 +188,28 @@ class ChangesDockerTest {
         ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
         ClusterChecks.assertIdempotent(cluster.stack());
     }
+
+    /**
+     * README, "Troubleshooting": `pulumi up --replace <the replica's volume URN>` re-seeds it — a
+     * new volume, a fresh base backup from its slot, a new container — and touches no other node.
+     */
+    @Test
+    @Order(7)
+    void replacingAReplicasVolumeReseedsItAndNothingElse() {
+        String primaryId = containerId("pg0");
+        String oldLabel = Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.base-backup\"}}");
+        String volumeUrn = cluster.stack().resource("docker:index/volume:Volume", cluster.volume("pg1")).urn();
+        var run = cluster.stack().up(List.of(volumeUrn));
+        var replaced = names(run.steps().stream().filter(s -> REPLACING.contains(s.op())).toList());
+        assertTrue(replaced.containsAll(Set.of(cluster.volume("pg1"), cluster.step("pg1", "bootstrap-base-backup"),
+                cluster.container("pg1"))), "volume, base backup and container are replaced: " + run.changed());
+        replaced.forEach(name -> assertTrue(name.contains("-pg1"), "only pg1 is replaced: " + run.changed()));
+        String newLabel = Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.base-backup\"}}");
+        assertNotEquals(oldLabel, newLabel);
+        assertTrue(newLabel.startsWith("pg1 seeded "), newLabel);
+        assertEquals(primaryId, containerId("pg0"));
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        Sql.awaitPsql(cluster.container("pg1"), "SELECT count(*) FROM kept", "1000"::equals, Duration.ofSeconds(30));
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
 }

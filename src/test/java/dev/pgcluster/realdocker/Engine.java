@@ -16,8 +16,7 @@ import java.util.Optional;
  * The real Pulumi engine as the tests use it: the {@code pulumi} CLI found on PATH (built by
  * {@code tools/pulumi/build.sh}, or the official one) with its plugins, a local file backend
  * and a Pulumi home of the tests' own under {@code target/engine/}, so nothing of the user's
- * Pulumi state is read or written. Plugin downloads are turned into errors: what runs is what is
- * on PATH.
+ * Pulumi state is read or written.
  */
 public final class Engine {
     /** The test stacks' secrets passphrase (their state lives under target/ and is thrown away). */
@@ -64,7 +63,12 @@ public final class Engine {
         env.put("PULUMI_HOME", home().toString());
         env.put("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE);
         env.put("PULUMI_SKIP_UPDATE_CHECK", "true");
-        env.put("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true");
+        // CI sets it (every plugin is on PATH, and nothing may be downloaded); with the official
+        // CLI on a developer's machine the engine may install the pinned plugins itself.
+        String noDownloads = System.getenv("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION");
+        if (noDownloads != null) {
+            env.put("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", noDownloads);
+        }
         // The Automation API checks the CLI's version against its own minimum; ours is newer.
         env.put("PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK", "true");
         return env;

@@ -185,18 +185,23 @@ public final class EngineStack implements AutoCloseable {
 
     /** {@code pulumi up}; throws {@link EngineFailure} when it fails. */
     public Run up() {
+        return up(List.of());
+    }
+
+    /** {@code pulumi up --replace URN…}. */
+    public Run up(List<String> replaces) {
         long started = System.nanoTime();
         try {
-            return upTimed();
+            return upTimed(replaces);
         } finally {
             report("pulumi up", name, started);
         }
     }
 
-    private Run upTimed() {
+    private Run upTimed(List<String> replaces) {
         var steps = stepRecorder();
         try {
-            return upRecorded(steps);
+            return upRecorded(steps, replaces);
         } finally {
             if (!steps.slowSteps().isEmpty()) {
                 System.out.println("engine: slow steps of pulumi up of " + name + ": " + steps.slowSteps());
@@ -204,11 +209,11 @@ public final class EngineStack implements AutoCloseable {
         }
     }
 
-    private Run upRecorded(StepRecorder steps) {
+    private Run upRecorded(StepRecorder steps, List<String> replaces) {
         var stdout = new StringBuffer();
         var stderr = new StringBuffer();
         try {
-            var result = stack.up(UpOptions.builder().onEvent(steps.listener())
+            var result = stack.up(UpOptions.builder().replaces(replaces).onEvent(steps.listener())
                     .onStandardOutput(line -> stdout.append(line).append('\n'))
                     .onStandardError(line -> stderr.append(line).append('\n')).build());
             return new Run(result.standardOutput(), result.standardError(), steps.steps(),
@@ -357,7 +362,7 @@ public final class EngineStack implements AutoCloseable {
             deployment.getAsJsonArray("resources").forEach(r -> {
                 JsonObject o = r.getAsJsonObject();
                 String urn = o.get("urn").getAsString();
-                resources.add(new StateResource(o.get("type").getAsString(), urn.substring(urn.lastIndexOf("::") + 2),
+                resources.add(new StateResource(urn, o.get("type").getAsString(), urn.substring(urn.lastIndexOf("::") + 2),
                         o.has("id") ? o.get("id").getAsString() : "",
                         unwrap(o.getAsJsonObject("inputs")), unwrap(o.getAsJsonObject("outputs"))));
             });
@@ -366,7 +371,7 @@ public final class EngineStack implements AutoCloseable {
     }
 
     /** One resource in state, secrets decrypted. */
-    public record StateResource(String type, String name, String id, JsonObject inputs, JsonObject outputs) {
+    public record StateResource(String urn, String type, String name, String id, JsonObject inputs, JsonObject outputs) {
         public Optional<String> input(String key) {
             return inputs.has(key) && inputs.get(key).isJsonPrimitive()
                     ? Optional.of(inputs.get(key).getAsString()) : Optional.empty();

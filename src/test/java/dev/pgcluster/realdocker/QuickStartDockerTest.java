@@ -81,7 +81,9 @@ class QuickStartDockerTest {
         env.put("PULUMI_HOME", home.resolve(".pulumi").toString());
         env.put("PULUMI_CONFIG_PASSPHRASE", Engine.PASSPHRASE);
         env.put("PULUMI_SKIP_UPDATE_CHECK", "true");
-        env.put("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true");
+        if (System.getenv("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION") != null) {
+            env.put("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", System.getenv("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"));
+        }
         // The user's Maven repository, not one under the test's HOME (nothing to download again).
         env.put("MAVEN_OPTS", "-Dmaven.repo.local=" + mavenRepository());
         if (!Docker.imagePresent(DEV_IMAGE)) {
