@@ -253,64 +253,45 @@ public final class EngineStack implements AutoCloseable {
 
     /** {@code pulumi preview --policy-pack …}. */
     public Run preview(boolean expectNoChanges, List<String> policyPacks) {
-        long started = System.nanoTime();
-        try {
-            return previewTimed(expectNoChanges, policyPacks);
-        } finally {
-            report("pulumi preview", name, started);
-        }
-    }
-
-    private Run previewTimed(boolean expectNoChanges, List<String> policyPacks) {
-        var steps = stepRecorder();
-        try {
+        return operation("pulumi preview", steps -> {
             var result = stack.preview(PreviewOptions.builder().expectNoChanges(expectNoChanges)
                     .policyPacks(policyPacks).onEvent(steps.listener()).build());
             return new Run(result.standardOutput(), result.standardError(), steps.steps(), result.changeSummary());
-        } catch (AutomationException e) {
-            throw new EngineFailure("pulumi preview of " + name, e, steps.steps());
-        }
+        });
     }
 
     /** {@code pulumi refresh --yes}. */
     public Run refresh() {
-        long started = System.nanoTime();
-        try {
-            return refreshTimed();
-        } finally {
-            report("pulumi refresh", name, started);
-        }
-    }
-
-    private Run refreshTimed() {
-        var steps = stepRecorder();
-        try {
+        return operation("pulumi refresh", steps -> {
             var result = stack.refresh(RefreshOptions.builder().onEvent(steps.listener()).build());
             return new Run(result.standardOutput(), result.standardError(), steps.steps(),
                     result.summary().resourceChanges());
-        } catch (AutomationException e) {
-            throw new EngineFailure("pulumi refresh of " + name, e, steps.steps());
-        }
+        });
     }
 
     /** {@code pulumi destroy --yes}. */
     public Run destroy() {
-        long started = System.nanoTime();
-        try {
-            return destroyTimed();
-        } finally {
-            report("pulumi destroy", name, started);
-        }
-    }
-
-    private Run destroyTimed() {
-        var steps = stepRecorder();
-        try {
+        return operation("pulumi destroy", steps -> {
             var result = stack.destroy(DestroyOptions.builder().onEvent(steps.listener()).build());
             return new Run(result.standardOutput(), result.standardError(), steps.steps(),
                     result.summary().resourceChanges());
+        });
+    }
+
+    /** An engine operation whose steps are recorded, timed, and whose failure names it. */
+    private interface Operation {
+        Run run(StepRecorder steps) throws AutomationException;
+    }
+
+    private Run operation(String what, Operation operation) {
+        long started = System.nanoTime();
+        var steps = stepRecorder();
+        try {
+            return operation.run(steps);
         } catch (AutomationException e) {
-            throw new EngineFailure("pulumi destroy of " + name, e, steps.steps());
+            throw new EngineFailure(what + " of " + name, e, steps.steps());
+        } finally {
+            report(what, name, started);
         }
     }
 
