@@ -11,7 +11,9 @@
 //
 // What it does, per step of the engine (see local/):
 //   - check:   inputs decode into the schema's types; `create` is required.
-//   - diff:    a change of `triggers` replaces, any other input change updates.
+//   - diff:    any change of `triggers` (also of one element) replaces, any
+//     other input change updates (see local/diff.go for why the element case
+//     needs more than the schema's replaceOnChanges).
 //   - create:  runs `create` (not in a preview: stdout/stderr are unknown then).
 //   - update:  runs `update`, or `create` when there is none, with the previous
 //     stdout/stderr in PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR.
@@ -29,8 +31,6 @@ import (
 	"os"
 
 	p "github.com/pulumi/pulumi-go-provider"
-	"github.com/pulumi/pulumi-go-provider/infer"
-	"github.com/pulumi/pulumi-go-provider/middleware/schema"
 
 	"pg-cluster/tools/pulumi/command-provider/local"
 )
@@ -39,17 +39,7 @@ import (
 var version = "1.1.3"
 
 func main() {
-	provider := infer.Provider(infer.Options{
-		Metadata: schema.Metadata{
-			DisplayName: "Command",
-			Description: "Runs commands on the machine that runs Pulumi (pg-cluster's own " +
-				"implementation of command:local:Command of pulumi-command " + version + ").",
-			Keywords: []string{"pulumi", "command", "category/utility", "kind/native"},
-			License:  "Apache-2.0",
-		},
-		Resources: []infer.InferredResource{infer.Resource(&local.Command{})},
-	})
-	if err := p.RunProvider(context.Background(), "command", version, provider); err != nil {
+	if err := p.RunProvider(context.Background(), "command", version, local.NewProvider()); err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-command: %v\n", err)
 		os.Exit(1)
 	}
