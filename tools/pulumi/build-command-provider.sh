@@ -13,8 +13,15 @@
 # Why not the official one: its module, github.com/pulumi/pulumi-command/provider,
 # is refused (403) by the Go module proxy reachable here for every version,
 # and no registry ships its binary. Ours depends only on modules the proxy
-# serves: github.com/pulumi/pulumi-go-provider and the Pulumi SDK, at the
-# versions the official 1.1.3 was built with (command-provider/go.mod).
+# serves: github.com/pulumi/pulumi-go-provider v1.1.2 and the Pulumi SDK
+# (sdk/v3, pkg/v3) v3.198.0, the versions the official 1.1.3 was built with
+# (command-provider/go.mod). Not the CLI's v3.274.1: pulumi-go-provider v1.1.2
+# does not compile against it (the gRPC Construct request's aliases changed type).
+#
+# Known differences from the official 1.1.3: any change of a `triggers`
+# element replaces the resource (the official one, driven from Java, updates
+# it; see command-provider/local/diff.go); a missing `create` fails Check; the
+# outputs of assetPaths/archivePaths are not produced.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)

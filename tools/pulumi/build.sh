@@ -11,9 +11,10 @@
 #   nodejs   pulumi-language-nodejs   build-language-hosts.sh: our own host, langhost/;
 #                                     it runs TypeScript policy packs (the CLI starts a
 #                                     policy pack through this host's RunPlugin)
-#   command  pulumi-resource-command  build-command-provider.sh: the official provider
+#   command  pulumi-resource-command  build-command-provider.sh: our own provider,
+#                                     command-provider/ (the contract of 1.1.3)
 #   docker   pulumi-resource-docker   build-docker-provider.sh
-# The upstream language hosts are Go modules the proxy here refuses; each
+# The upstream language hosts and providers are Go modules the proxy here refuses; each
 # script says what its piece is and where its source comes from.
 #
 # The cache key covers every file under tools/pulumi/ (versions.env, scripts,

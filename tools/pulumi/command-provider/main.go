@@ -20,6 +20,11 @@
 //   - delete:  runs `delete`, if any, with the recorded inputs and outputs.
 //   - read:    returns the state unchanged.
 //
+// Differences from the official 1.1.3 as the Java program drives it: a
+// changed `triggers` element replaces (the official one updates, as the Java
+// SDK, unlike the others, does not add replaceOnChanges), and a missing
+// `create` fails Check (optional in the official schema).
+//
 // Not implemented: remote:Command, remote:CopyToRemote, remote:CopyFile, the
 // local:run function, and the assets/archive outputs of assetPaths/archivePaths
 // (accepted and ignored, with a warning).

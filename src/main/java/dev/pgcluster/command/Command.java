@@ -9,14 +9,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import javax.annotation.Nullable;
 
 /**
  * The official pulumi-command provider's {@code command:local:Command}, bound by hand because
  * {@code com.pulumi:command} cannot be resolved from the registry this project builds against.
- * The provider plugin itself is the official one: {@code com/pulumi/command/plugin.json} and
+ * Users run the official provider plugin: {@code com/pulumi/command/plugin.json} and
  * {@code version.txt} on the classpath make the Java language host install it, and every resource
- * asks for that exact version.
+ * asks for that exact version (our CI, which cannot download it, runs our own implementation of
+ * that version's contract; see README, "The Pulumi toolchain offline").
  */
 @ResourceType(type = "command:local:Command")
 public class Command extends CustomResource {
@@ -35,7 +37,13 @@ public class Command extends CustomResource {
      */
     public Command(String name, CommandArgs args, @Nullable CustomResourceOptions options) {
         super(TYPE, name, args, CustomResourceOptions.merge(
-                CustomResourceOptions.builder().version(providerVersion()).build(), options, null));
+                CustomResourceOptions.builder()
+                        .version(providerVersion())
+                        // As the official SDKs' generated code says it: a changed trigger replaces.
+                        // The provider's schema alone replaces only when triggers appear or go.
+                        .replaceOnChanges(List.of("triggers"))
+                        .build(),
+                options, null));
     }
 
     /** What the command printed on standard output, captured when it last ran. */

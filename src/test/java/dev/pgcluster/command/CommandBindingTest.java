@@ -95,5 +95,6 @@ class CommandBindingTest {
         // slot, a base backup, a readiness and a conninfo step
         assertEquals(2 + 2 + 4 * 2, commands.size());
         commands.forEach(c -> assertEquals(java.util.Optional.of("1.1.3"), c.version(), c.name()));
+        commands.forEach(c -> assertEquals(List.of("triggers"), c.replaceOnChanges(), c.name()));
     }
 }

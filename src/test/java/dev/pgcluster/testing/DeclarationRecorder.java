@@ -44,7 +44,8 @@ public final class DeclarationRecorder implements ResourceTransformation {
                     options.getVersion(),
                     List.copyOf(options.getIgnoreChanges()),
                     options.getReplaceWith() == null ? List.of()
-                            : options.getReplaceWith().stream().map(Resource::pulumiResourceName).toList());
+                            : options.getReplaceWith().stream().map(Resource::pulumiResourceName).toList(),
+                    List.copyOf(options.getReplaceOnChanges()));
         }));
         return Optional.empty();
     }
