@@ -193,6 +193,24 @@ cat > "$DOCKER26_CONFIG" <<EOF
 }
 EOF
 
+# --- the system engine's default bridge -------------------------------------------------
+# dockerd (26) deletes an interface named docker0 at start when its own default bridge has
+# another name; that docker0 is the system engine's, whose containers on its default network
+# then fail to start ("could not find bridge docker0"). Remember it, and put it back as it was.
+system_bridge_addresses=$(ip -4 -o addr show dev docker0 2>/dev/null | awk '{ print $4 }' || true)
+system_bridge_existed=false
+ip link show docker0 >/dev/null 2>&1 && system_bridge_existed=true
+restore_system_bridge() {
+    if [ "$system_bridge_existed" = true ] && ! ip link show docker0 >/dev/null 2>&1; then
+        ip link add docker0 type bridge
+        for address in $system_bridge_addresses; do
+            ip addr add "$address" dev docker0
+        done
+        ip link set docker0 up
+        log "put back the system engine's bridge docker0 ($system_bridge_addresses), which dockerd 26 removed"
+    fi
+}
+
 # --- 4. start -------------------------------------------------------------------------
 # In the new mount namespace (propagation slave: host mounts still show up inside, nothing
 # mounted inside leaks out): the root filesystem's dynamic-loader cache, the host's kernel
@@ -215,4 +233,5 @@ PATH=$DOCKER26_PATH setsid unshare --mount --propagation slave -- /bin/sh -c '
     </dev/null >>"$DOCKER26_LOG" 2>&1 9>&- &
 launched_pid=$!
 wait_until_ready
+restore_system_bridge
 report
