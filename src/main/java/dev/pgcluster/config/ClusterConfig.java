@@ -86,11 +86,6 @@ public record ClusterConfig(
         return nodes.stream().filter(n -> !n.isPrimary()).toList();
     }
 
-    /** The Docker host node {@code node} lives on, as its command steps reach it. */
-    public String dockerHostOf(NodeSpec node) {
-        return node.dockerHost().orElse(defaultDockerHost);
-    }
-
     public List<String> replicaNames() {
         return replicas().stream().map(NodeSpec::name).toList();
     }

@@ -152,10 +152,6 @@ public final class EngineStack implements AutoCloseable {
         return name;
     }
 
-    public Path workDir() {
-        return workDir;
-    }
-
     /** The program config the stack holds now (keys without namespace). */
     public Map<String, String> values() {
         return Map.copyOf(current);
@@ -190,41 +186,23 @@ public final class EngineStack implements AutoCloseable {
 
     /** {@code pulumi up --replace URN…}. */
     public Run up(List<String> replaces) {
-        long started = System.nanoTime();
-        try {
-            return upTimed(replaces);
-        } finally {
-            report("pulumi up", name, started);
-        }
-    }
-
-    private Run upTimed(List<String> replaces) {
-        var steps = stepRecorder();
-        try {
-            return upRecorded(steps, replaces);
-        } finally {
-            if (!steps.slowSteps().isEmpty()) {
-                System.out.println("engine: slow steps of pulumi up of " + name + ": " + steps.slowSteps());
+        return operation("pulumi up", steps -> {
+            var stdout = new StringBuffer();
+            var stderr = new StringBuffer();
+            try {
+                var result = stack.up(UpOptions.builder().replaces(replaces).onEvent(steps.listener())
+                        .onStandardOutput(line -> stdout.append(line).append('\n'))
+                        .onStandardError(line -> stderr.append(line).append('\n')).build());
+                return new Run(result.standardOutput(), result.standardError(), steps.steps(),
+                        result.summary().resourceChanges());
+            } catch (AutomationException e) {
+                if (failedOnlyReadingOutputs(e)) {
+                    // The update itself succeeded (the CLI exited 0); see failedOnlyReadingOutputs.
+                    return new Run(stdout.toString(), stderr.toString(), steps.steps(), steps.changes());
+                }
+                throw e;
             }
-        }
-    }
-
-    private Run upRecorded(StepRecorder steps, List<String> replaces) {
-        var stdout = new StringBuffer();
-        var stderr = new StringBuffer();
-        try {
-            var result = stack.up(UpOptions.builder().replaces(replaces).onEvent(steps.listener())
-                    .onStandardOutput(line -> stdout.append(line).append('\n'))
-                    .onStandardError(line -> stderr.append(line).append('\n')).build());
-            return new Run(result.standardOutput(), result.standardError(), steps.steps(),
-                    result.summary().resourceChanges());
-        } catch (AutomationException e) {
-            if (failedOnlyReadingOutputs(e)) {
-                // The update itself succeeded (the CLI exited 0); see failedOnlyReadingOutputs.
-                return new Run(stdout.toString(), stderr.toString(), steps.steps(), steps.changes());
-            }
-            throw new EngineFailure("pulumi up of " + name, e, steps.steps());
-        }
+        });
     }
 
     /**
@@ -289,9 +267,12 @@ public final class EngineStack implements AutoCloseable {
         try {
             return operation.run(steps);
         } catch (AutomationException e) {
-            throw new EngineFailure(what + " of " + name, e, steps.steps());
+            throw new EngineFailure(what + " of " + name, e);
         } finally {
             report(what, name, started);
+            if (!steps.slowSteps().isEmpty()) {
+                System.out.println("engine: slow steps of " + what + " of " + name + ": " + steps.slowSteps());
+            }
         }
     }
 
@@ -450,17 +431,10 @@ public final class EngineStack implements AutoCloseable {
         }
     }
 
-    /** An engine operation that failed: the CLI's message and the steps it had taken. */
+    /** An engine operation that failed, with the CLI's message. */
     public static final class EngineFailure extends RuntimeException {
-        private final List<Step> steps;
-
-        EngineFailure(String what, AutomationException cause, List<Step> steps) {
+        EngineFailure(String what, AutomationException cause) {
             super(what + " failed: " + cause.getMessage(), cause);
-            this.steps = steps;
-        }
-
-        public List<Step> steps() {
-            return steps;
         }
     }
 }
