@@ -14,9 +14,7 @@
 #   PGC_REPLICATION_USER   the replication role
 set -eu
 
-: "${PGC_PRIMARY_CONTAINER:?PGC_PRIMARY_CONTAINER is not set}"
-: "${PGC_SUPERUSER:?PGC_SUPERUSER is not set}"
-: "${PGC_REPLICATION_USER:?PGC_REPLICATION_USER is not set}"
+pgc_require PGC_PRIMARY_CONTAINER PGC_SUPERUSER PGC_REPLICATION_USER
 
 IFS= read -r superuser_password || true
 IFS= read -r replication_password || true
@@ -25,16 +23,11 @@ if [ -z "$superuser_password" ] || [ -z "$replication_password" ]; then
     exit 2
 fi
 
-# A SQL string literal: single quotes doubled (standard_conforming_strings is on).
-literal() {
-    printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"
-}
-
 # synchronous_commit=local: with synchronous standbys configured but not yet streaming, the
 # commit must not wait for them. Role names are validated identifiers.
 {
     echo "SET synchronous_commit = local;"
-    echo "ALTER ROLE \"$PGC_SUPERUSER\" PASSWORD $(literal "$superuser_password");"
-    echo "ALTER ROLE \"$PGC_REPLICATION_USER\" PASSWORD $(literal "$replication_password");"
+    echo "ALTER ROLE \"$PGC_SUPERUSER\" PASSWORD $(pgc_literal "$superuser_password");"
+    echo "ALTER ROLE \"$PGC_REPLICATION_USER\" PASSWORD $(pgc_literal "$replication_password");"
 } | docker exec -i -u postgres "$PGC_PRIMARY_CONTAINER" psql -X -q -v ON_ERROR_STOP=1 -d postgres
 echo "pg-cluster: passwords of $PGC_SUPERUSER and $PGC_REPLICATION_USER are set on $PGC_PRIMARY_CONTAINER"

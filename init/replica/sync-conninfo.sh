@@ -12,13 +12,7 @@
 #   PGC_REPLICATION_USER       the replication role
 set -eu
 
-for var in PGC_REPLICA_CONTAINER PGC_NODE PGC_SLOT PGC_PRIMARY_HOST PGC_PRIMARY_PORT PGC_REPLICATION_USER; do
-    eval "value=\${$var:-}"
-    if [ -z "$value" ]; then
-        echo "pg-cluster: $var is not set" >&2
-        exit 2
-    fi
-done
+pgc_require PGC_REPLICA_CONTAINER PGC_NODE PGC_SLOT PGC_PRIMARY_HOST PGC_PRIMARY_PORT PGC_REPLICATION_USER
 
 IFS= read -r password || true
 if [ -z "$password" ]; then
@@ -26,19 +20,14 @@ if [ -z "$password" ]; then
     exit 2
 fi
 
-# A libpq parameter value in single quotes (backslash and quote escaped), then the whole
-# conninfo as a SQL string literal (quotes doubled).
-conninfo_value() {
-    printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"
-}
-literal() {
-    printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"
-}
-
-conninfo="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT user=$PGC_REPLICATION_USER password=$(conninfo_value "$password") application_name=$PGC_NODE"
+# Only a standby has a primary to follow.
+if [ "$(docker exec -i -u postgres "$PGC_REPLICA_CONTAINER" psql -X -q -At -d postgres -c 'SELECT pg_is_in_recovery()')" != t ]; then
+    echo "pg-cluster: $PGC_REPLICA_CONTAINER is not a standby; it cannot stream from $PGC_PRIMARY_HOST" >&2
+    exit 1
+fi
 {
-    echo "ALTER SYSTEM SET primary_conninfo = $(literal "$conninfo");"
-    echo "ALTER SYSTEM SET primary_slot_name = $(literal "$PGC_SLOT");"
+    echo "ALTER SYSTEM SET primary_conninfo = $(pgc_literal "$(pgc_primary_conninfo "$PGC_NODE" "$password")");"
+    echo "ALTER SYSTEM SET primary_slot_name = $(pgc_literal "$PGC_SLOT");"
     echo "SELECT pg_reload_conf();"
 } | docker exec -i -u postgres "$PGC_REPLICA_CONTAINER" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres >/dev/null
 echo "pg-cluster: $PGC_REPLICA_CONTAINER streams from $PGC_PRIMARY_HOST as $PGC_REPLICATION_USER with the stack's password"

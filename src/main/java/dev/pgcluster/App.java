@@ -9,6 +9,10 @@ import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.ConfigReader;
 import dev.pgcluster.config.DockerHosts;
 import dev.pgcluster.config.RuntimeConfigInfo;
+import dev.pgcluster.topology.ClusterProbe;
+import dev.pgcluster.topology.DockerProbe;
+import dev.pgcluster.topology.Topology;
+import java.util.Optional;
 
 /** Entry point of the Pulumi program: read config once, then declare the cluster. */
 public final class App {
@@ -19,7 +23,11 @@ public final class App {
         Pulumi.run(App::stack);
     }
 
-    /** The whole program: validated config first (nothing is declared on bad input), then resources. */
+    /**
+     * The whole program: validated config first, then what the nodes on Docker are now compared
+     * with it (nothing is declared on bad input or on a cluster config does not describe), then
+     * resources.
+     */
     public static void stack(Context ctx) {
         stack(ctx, ctx.config(), RuntimeConfigInfo.fromEnvironment(System.getenv()));
     }
@@ -32,12 +40,19 @@ public final class App {
         String defaultDockerHost = DockerHosts.providerDefault(ctx.config("docker").get("host"), System.getenv());
         ClusterConfig clusterConfig = ConfigReader.read(config, ctx.projectName(), ctx.stackName(), runtime,
                 defaultDockerHost);
-        return declare(ctx, clusterConfig);
+        return declare(ctx, clusterConfig, new DockerProbe());
     }
 
-    /** Declares the cluster for an already validated config and exports its outputs. */
-    public static PostgresCluster declare(Context ctx, ClusterConfig config) {
-        var cluster = new PostgresCluster(config);
+    /**
+     * Declares the cluster for an already validated config and exports its outputs, after the
+     * split-brain guard: {@code probe} tells what the nodes are now.
+     */
+    public static PostgresCluster declare(Context ctx, ClusterConfig config, ClusterProbe probe) {
+        Optional<String> found = Topology.check(config, probe.observe(config));
+        found.ifPresent(text -> ctx.log().info("pg-cluster: the cluster differs from config: " + text
+                + "; the primary step resolves it"));
+        var cluster = new PostgresCluster(config, found);
+        ctx.export("primaryNode", Output.of(cluster.primaryNode()));
         ctx.export("primaryHost", Output.of(cluster.primaryHost()));
         ctx.export("primaryPort", Output.of(cluster.primaryPort()));
         ctx.export("primaryConnectionString", cluster.primaryConnectionString());

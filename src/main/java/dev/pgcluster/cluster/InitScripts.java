@@ -7,13 +7,17 @@ import java.nio.charset.StandardCharsets;
 
 /** The scripts under {@code init/}, which Maven copies onto the classpath. */
 public final class InitScripts {
-    public static final String REPLICATION_ROLE = "primary/10-replication-role.sh";
+    /** Shell functions every script gets in front of it. */
+    public static final String COMMON = "lib/common.sh";
     public static final String PG_HBA_TEMPLATE = "primary/pg_hba.conf.template";
     public static final String CREATE_SLOT = "replica/create-slot.sh";
     public static final String DROP_SLOT = "replica/drop-slot.sh";
-    public static final String BASE_BACKUP = "replica/base-backup.sh";
-    public static final String BASE_BACKUP_IN_CONTAINER = "replica/base-backup-in-container.sh";
-    public static final String BASE_BACKUP_UPDATE = "replica/base-backup-update.sh";
+    public static final String SEED = "node/seed.sh";
+    public static final String SEED_UPDATE = "node/seed-update.sh";
+    public static final String INIT_IN_CONTAINER = "node/init-in-container.sh";
+    public static final String BASE_BACKUP_IN_CONTAINER = "node/base-backup-in-container.sh";
+    public static final String CONVERGE = "cluster/converge.sh";
+    public static final String REJOIN_IN_CONTAINER = "cluster/rejoin-in-container.sh";
     public static final String GENERATE_PASSWORD = "generate-password.sh";
     public static final String AWAIT_HEALTHY = "node/await-healthy.sh";
     public static final String SYNC_PASSWORDS = "primary/sync-passwords.sh";
@@ -22,8 +26,16 @@ public final class InitScripts {
     private InitScripts() {
     }
 
-    /** The text of {@code init/<path>}. */
+    /**
+     * The text of {@code init/<path>}; a shell script ({@code .sh}) comes with
+     * {@code init/lib/common.sh} in front of it, so it can run on its own anywhere.
+     */
     public static String read(String path) {
+        String text = raw(path);
+        return path.endsWith(".sh") && !path.equals(COMMON) ? raw(COMMON) + "\n" + text : text;
+    }
+
+    private static String raw(String path) {
         try (InputStream in = InitScripts.class.getResourceAsStream("/init/" + path)) {
             if (in == null) {
                 throw new IllegalStateException("init/" + path + " is missing from the classpath");

@@ -12,11 +12,12 @@ public final class Labels {
     public static final String PROJECT = "pg-cluster.project";
     public static final String STACK = "pg-cluster.stack";
     public static final String NODE = "pg-cluster.node";
+    /** On the one-off containers of the steps only: what they do. A node's role is not a label. */
     public static final String ROLE = "pg-cluster.role";
     public static final String ENVIRONMENT = "pg-cluster.environment";
     public static final String RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
-    /** On a replica's container: the base backup its data came from. */
-    public static final String BASE_BACKUP = "pg-cluster.base-backup";
+    /** On a node's container: the seed its data came from (a new cluster or a base backup). */
+    public static final String SEED = "pg-cluster.seed";
 
     private Labels() {
     }
@@ -41,10 +42,10 @@ public final class Labels {
         return labels;
     }
 
-    public static Map<String, String> container(ClusterConfig config, String node, String role) {
+    /** A node's container: no role (a switchover moves the role, and labels cannot change in place). */
+    public static Map<String, String> container(ClusterConfig config, String node) {
         var labels = stack(config);
         labels.put(NODE, node);
-        labels.put(ROLE, role);
         labels.put(ENVIRONMENT, config.environment().configValue());
         return labels;
     }

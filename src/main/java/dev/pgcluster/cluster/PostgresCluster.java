@@ -1,5 +1,6 @@
 package dev.pgcluster.cluster;
 
+import com.pulumi.core.Alias;
 import com.pulumi.core.Output;
 import com.pulumi.deployment.InvokeOptions;
 import com.pulumi.docker.DockerFunctions;
@@ -14,9 +15,15 @@ import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.ProviderResource;
 import dev.pgcluster.cluster.ConnectionStrings.Endpoint;
+import dev.pgcluster.command.Command;
+import dev.pgcluster.command.CommandArgs;
+import dev.pgcluster.command.Logging;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,23 +31,33 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A PostgreSQL primary with N streaming replicas on Docker: network, passwords, image, nodes.
- * Every Docker object is named {@code <project>-<stack>-…}, so stacks sharing a Docker host never
- * collide.
+ * A PostgreSQL cluster on Docker: network, passwords, image, and role-neutral nodes, one of which
+ * ({@code pg-cluster:primary}) is the primary and the others its streaming standbys. Every Docker
+ * object is named {@code <project>-<stack>-…}, so stacks sharing a Docker host never collide.
+ *
+ * <p>Order: the primary node (seed, container, healthy) → the {@code primary} step (makes it the
+ * one writable node: switchover, failover, rejoin) → the passwords step → each standby's slot,
+ * seed, container and conninfo step.
  */
 public final class PostgresCluster extends ComponentResource {
     public static final String TYPE = "pgcluster:index:PostgresCluster";
+    /** How far behind the primary a switchover target may be. */
+    public static final long SWITCHOVER_MAX_LAG_BYTES = 16L * 1024 * 1024;
 
     private final ClusterConfig config;
     private final ClusterNetwork network;
     private final ClusterSecrets secrets;
-    private final PrimaryNode primary;
-    private final List<ReplicaNode> replicas = new ArrayList<>();
+    private final Map<String, PostgresNode> nodes = new LinkedHashMap<>();
+    private final Command primaryStep;
+    private final Command passwords;
 
     /**
      * @param config the validated cluster config; its name prefix names the component
+     * @param found  what the program found on Docker that differs from config and the
+     *               {@code primary} step resolves (see {@link dev.pgcluster.topology.Topology});
+     *               empty when the cluster is as configured
      */
-    public PostgresCluster(ClusterConfig config) {
+    public PostgresCluster(ClusterConfig config, Optional<String> found) {
         super(TYPE, config.namePrefix(), ComponentResourceOptions.builder().build());
         this.config = config;
         String name = config.namePrefix();
@@ -52,13 +69,21 @@ public final class PostgresCluster extends ComponentResource {
         this.secrets = new ClusterSecrets(name + "-secrets", config, child());
         Output<String> image = image(name + "-image", primaryPlacement);
 
-        this.primary = new PrimaryNode(name + "-" + primaryNode.name(), config, primaryNode, image, network, secrets,
-                primaryPlacement, child());
+        var primary = new PostgresNode(name + "-" + primaryNode.name(), config, primaryNode, image, network, secrets,
+                primaryPlacement, Optional.empty(), child());
+        nodes.put(primaryNode.name(), primary);
+        this.primaryStep = primaryStep(name + "-primary", image, primary, primaryPlacement, found);
+        this.passwords = passwords(name + "-passwords", primaryPlacement);
+        var upstream = new PostgresNode.Upstream(primaryStep, passwords);
         for (NodeSpec replica : config.replicas()) {
-            Placement placement = placements.get(replica.dockerHost());
-            replicas.add(new ReplicaNode(name + "-" + replica.name(), config, replica, image, primary, network, secrets,
-                    placement, child()));
+            nodes.put(replica.name(), new PostgresNode(name + "-" + replica.name(), config, replica, image, network,
+                    secrets, placements.get(replica.dockerHost()), Optional.of(upstream), child()));
         }
+        // Back in node order (pg0, pg1, …), whichever is the primary.
+        var ordered = new LinkedHashMap<String, PostgresNode>();
+        config.nodeNames().forEach(node -> ordered.put(node, nodes.get(node)));
+        nodes.clear();
+        nodes.putAll(ordered);
         registerOutputs(Map.of(
                 "networkName", network.networkName(),
                 "primaryConnectionString", primaryConnectionString()));
@@ -66,6 +91,81 @@ public final class PostgresCluster extends ComponentResource {
 
     private ComponentResourceOptions child() {
         return ComponentResourceOptions.builder().parent(this).build();
+    }
+
+    /**
+     * The step that makes the configured primary the one writable node (init/cluster/converge.sh).
+     * It runs when the primary, the nodes or a password change, and when the program found the
+     * cluster differing from config: then {@code PGC_FOUND} says what (with the time, so that each
+     * finding is new). When nothing was found that input is left as it was, so an unchanged cluster
+     * means an unchanged step.
+     */
+    private Command primaryStep(String name, Output<String> image, PostgresNode primary, Placement placement,
+                                Optional<String> found) {
+        String foundAt = found.map(text -> Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": " + text).orElse(null);
+        var options = CustomResourceOptions.builder()
+                .parent(this)
+                .dependsOn(primary.readiness());
+        if (found.isEmpty()) {
+            options.ignoreChanges(List.of("environment.PGC_FOUND"));
+        }
+        return new Command(name, CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.CONVERGE))
+                .environment(Output.tuple(network.networkName(), image).applyValue(t -> {
+                    var env = new LinkedHashMap<String, String>();
+                    env.put("PGC_STEP", "primary");
+                    env.put("PGC_PRIMARY", config.primary().name());
+                    env.put("PGC_NODES", String.join(" ", config.nodeNames()));
+                    env.put("PGC_NAME_PREFIX", config.namePrefix());
+                    env.put("PGC_NETWORK", t.t1);
+                    env.put("PGC_IMAGE", t.t2);
+                    env.put("PGC_PRIMARY_PORT", String.valueOf(PostgresNode.POSTGRES_PORT));
+                    env.put("PGC_REPLICATION_USER", config.replicationUser());
+                    env.put("PGC_MAX_LAG_BYTES", String.valueOf(SWITCHOVER_MAX_LAG_BYTES));
+                    env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
+                    env.put("PGC_ACCEPT_DATA_LOSS", String.valueOf(config.acceptDataLoss()));
+                    env.put("PGC_REJOIN_SCRIPT", InitScripts.read(InitScripts.REJOIN_IN_CONTAINER));
+                    env.put("PGC_PROJECT", config.project());
+                    env.put("PGC_STACK", config.stack());
+                    if (foundAt != null) {
+                        env.put("PGC_FOUND", foundAt);
+                    }
+                    env.putAll(placement.commandEnvironment());
+                    return (Map<String, String>) env;
+                }))
+                .stdin(Output.tuple(secrets.superuserPassword(), secrets.replicationPassword())
+                        .applyValue(p -> p.t1 + "\n" + p.t2 + "\n").asSecret())
+                .logging(Logging.STDOUT_AND_STDERR)
+                .build(),
+                options.build());
+    }
+
+    /**
+     * Sets the superuser's and the replication role's passwords on the running primary: the ones
+     * the stack holds now (a volume retained across destroy and up keeps old ones; a changed
+     * password is applied without a restart).
+     */
+    private Command passwords(String name, Placement placement) {
+        return new Command(name, CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.SYNC_PASSWORDS))
+                .environment(Map.of(
+                        "PGC_STEP", "passwords",
+                        "PGC_PRIMARY_CONTAINER", config.containerName(config.primary().name()),
+                        "PGC_SUPERUSER", ClusterConfig.SUPERUSER,
+                        "PGC_REPLICATION_USER", config.replicationUser(),
+                        "DOCKER_HOST", placement.dockerHost()))
+                .stdin(Output.tuple(secrets.superuserPassword(), secrets.replicationPassword())
+                        .applyValue(p -> p.t1 + "\n" + p.t2 + "\n").asSecret())
+                .logging(Logging.STDOUT_AND_STDERR)
+                .build(),
+                CustomResourceOptions.builder()
+                        .parent(this)
+                        .dependsOn(primaryStep)
+                        .additionalSecretOutputs(List.of("stdout", "stderr"))
+                        .aliases(List.of(Output.of(Alias.withUrn(LegacyUrns.urn(config,
+                                List.of(TYPE, LegacyUrns.PRIMARY_NODE, Command.TYPE),
+                                config.namePrefix() + "-pg0-passwords")))))
+                        .build());
     }
 
     /** One docker provider per distinct Docker host; nodes on the default host use the default provider. */
@@ -160,7 +260,12 @@ public final class PostgresCluster extends ComponentResource {
     }
 
     public String replicationMode() {
-        return config.sync().describe(config.replicaNames());
+        return config.sync().describe(config.nodeNames());
+    }
+
+    /** The node that is primary. */
+    public String primaryNode() {
+        return config.primary().name();
     }
 
     public ClusterNetwork network() {
@@ -171,11 +276,21 @@ public final class PostgresCluster extends ComponentResource {
         return secrets;
     }
 
-    public PrimaryNode primary() {
-        return primary;
+    /** Every node, in node order. */
+    public Map<String, PostgresNode> nodes() {
+        return Collections.unmodifiableMap(nodes);
     }
 
-    public List<ReplicaNode> replicas() {
-        return List.copyOf(replicas);
+    public PostgresNode node(String name) {
+        return nodes.get(name);
+    }
+
+    /** The step that makes the configured primary the primary; its stdout says what it did last. */
+    public Command primaryStep() {
+        return primaryStep;
+    }
+
+    public Command passwords() {
+        return passwords;
     }
 }

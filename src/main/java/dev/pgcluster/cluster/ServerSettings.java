@@ -1,23 +1,22 @@
 package dev.pgcluster.cluster;
 
 import dev.pgcluster.config.ClusterConfig;
-import dev.pgcluster.config.NodeSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The PostgreSQL server settings of each node, derived from config and passed as server arguments. */
+/** The PostgreSQL server settings of every node, derived from config and passed as server arguments. */
 public final class ServerSettings {
     private ServerSettings() {
     }
 
     /**
      * Settings every node gets. Standbys need max_wal_senders, max_replication_slots and friends
-     * at least as high as the primary's, and a later switchover promotes any of them, so all nodes
-     * share the replication settings.
+     * at least as high as the primary's, and a switchover promotes any of them, so all nodes share
+     * the same settings: the role is data, not configuration.
      */
-    public static Map<String, String> forNode(ClusterConfig config, NodeSpec node) {
+    public static Map<String, String> forNode(ClusterConfig config) {
         int replicas = config.replicas().size();
         var settings = new LinkedHashMap<String, String>();
         settings.put("listen_addresses", "*");
@@ -33,20 +32,21 @@ public final class ServerSettings {
         // Needed by pg_rewind when a failed primary rejoins as a standby.
         settings.put("wal_log_hints", "on");
         settings.put("password_encryption", "scram-sha-256");
-        if (node.isPrimary()) {
-            config.sync().standbyNames(config.replicaNames()).ifPresent(names -> {
-                settings.put("synchronous_standby_names", names);
-                settings.put("synchronous_commit", config.sync().synchronousCommit());
-            });
-        }
+        // Every node carries the cluster's synchronous settings, naming every node: whichever node
+        // is primary applies them (a primary is never its own standby), so a switchover or a
+        // failover never leaves the cluster silently asynchronous. A standby ignores them.
+        config.sync().standbyNames(config.nodeNames()).ifPresent(names -> {
+            settings.put("synchronous_standby_names", names);
+            settings.put("synchronous_commit", config.sync().synchronousCommit());
+        });
         return settings;
     }
 
     /** {@code postgres -c key=value …}: the command of the node's container. */
-    public static List<String> serverArguments(ClusterConfig config, NodeSpec node) {
+    public static List<String> serverArguments(ClusterConfig config) {
         var args = new ArrayList<String>();
         args.add("postgres");
-        forNode(config, node).forEach((key, value) -> {
+        forNode(config).forEach((key, value) -> {
             args.add("-c");
             args.add(key + "=" + value);
         });

@@ -30,6 +30,9 @@ import java.util.Optional;
  * @param defaultDockerHost    the Docker host of the default docker provider ({@code docker:host}, else
  *                             {@code DOCKER_HOST}, else the local socket): command steps of nodes
  *                             without {@code dockerHost} talk to it, so they reach the same engine
+ * @param acceptDataLoss       a failover may promote a standby that received less WAL than another,
+ *                             and a node that accepts writes beside the configured primary may be
+ *                             rewound: what only those nodes had is lost
  */
 public record ClusterConfig(
         String project,
@@ -51,7 +54,8 @@ public record ClusterConfig(
         Optional<Secret> replicationPassword,
         int baseBackupAttempts,
         int healthTimeoutSeconds,
-        String defaultDockerHost) {
+        String defaultDockerHost,
+        boolean acceptDataLoss) {
 
     /** The superuser the official image creates; peer authentication over the socket relies on it. */
     public static final String SUPERUSER = "postgres";
@@ -88,5 +92,14 @@ public record ClusterConfig(
 
     public List<String> replicaNames() {
         return replicas().stream().map(NodeSpec::name).toList();
+    }
+
+    public List<String> nodeNames() {
+        return nodes.stream().map(NodeSpec::name).toList();
+    }
+
+    /** The Docker container of a node: {@code <project>-<stack>-<node>}. */
+    public String containerName(String node) {
+        return namePrefix + "-" + node;
     }
 }

@@ -21,7 +21,7 @@ public final class ConfigReader {
             "synchronous", "synchronousCommit", "memory", "shmSize", "cpuShares",
             "retainVolumesOnDelete", "database", "replicationUser",
             "superuserPassword", "replicationPassword", "dockerHost",
-            "baseBackupAttempts", "healthTimeoutSeconds");
+            "baseBackupAttempts", "healthTimeoutSeconds", "primary", "acceptDataLoss");
 
     public static final String DEFAULT_IMAGE = "postgres:17.6";
     public static final String DEFAULT_SUBNET = "10.89.0.0/24";
@@ -97,6 +97,9 @@ public final class ConfigReader {
                 v -> Validators.integer(key("baseBackupAttempts"), v, 1, 10));
         Integer healthTimeout = optional("healthTimeoutSeconds", "180",
                 v -> Validators.integer(key("healthTimeoutSeconds"), v, 10, 3600));
+        String primary = replicas == null ? null
+                : optional("primary", "pg0", v -> Validators.nodeName(key("primary"), v, replicas + 1));
+        Boolean acceptDataLoss = optional("acceptDataLoss", "false", v -> Validators.bool(key("acceptDataLoss"), v));
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -106,17 +109,19 @@ public final class ConfigReader {
             throw new ConfigException(problems);
         }
 
+        // Node i always gets the i-th port: a switchover moves the role, not the ports.
         var nodes = new ArrayList<NodeSpec>();
         Optional<String> host = Optional.ofNullable(dockerHost);
-        nodes.add(new NodeSpec("pg0", Role.PRIMARY, primaryPort, host));
-        for (int i = 1; i <= replicas; i++) {
-            nodes.add(new NodeSpec("pg" + i, Role.REPLICA, replicaPorts.get(i - 1), host));
+        for (int i = 0; i <= replicas; i++) {
+            String name = "pg" + i;
+            nodes.add(new NodeSpec(name, name.equals(primary) ? Role.PRIMARY : Role.REPLICA,
+                    i == 0 ? primaryPort : replicaPorts.get(i - 1), host));
         }
         return new ClusterConfig(project, stack, namePrefix, env, image, pullImage, subnet, publishAddress,
                 nodes, new WalSettings(walKeepSize, maxSlotWalKeepSize), sync,
                 new ResourceLimits(Optional.ofNullable(memoryMb), shmSizeMb, Optional.ofNullable(cpuShares)),
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
-                attempts, healthTimeout, defaultDockerHost);
+                attempts, healthTimeout, defaultDockerHost, acceptDataLoss);
     }
 
     private List<Integer> replicaPorts(Integer replicas, Integer primaryPort) {

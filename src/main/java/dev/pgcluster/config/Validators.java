@@ -38,6 +38,20 @@ public final class Validators {
         };
     }
 
+    /** One of the stack's node names, {@code pg0} … {@code pg<nodes-1>}. */
+    public static String nodeName(String key, String raw, int nodes) {
+        var names = new ArrayList<String>();
+        for (int i = 0; i < nodes; i++) {
+            names.add("pg" + i);
+        }
+        String value = raw.trim();
+        if (!names.contains(value)) {
+            throw new InvalidValue(key, raw, "a node of this stack: " + String.join(", ", names)
+                    + " (pg0 plus one per replica; raise " + key.replace(":primary", ":replicas") + " to add nodes)");
+        }
+        return value;
+    }
+
     public static int port(String key, String raw) {
         return integer(key, raw, 1, 65535);
     }

@@ -7,6 +7,7 @@ import com.pulumi.test.TestOptions;
 import com.pulumi.test.TestResult;
 import dev.pgcluster.App;
 import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.topology.ClusterProbe;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -38,7 +39,7 @@ public final class DeclaredStack {
                 .resourceTransformations(List.of(recorder))
                 .build();
         try {
-            TestResult result = PulumiTest.withMocks(mocks).withOptions(options).runTest(ctx -> App.declare(ctx, config));
+            TestResult result = PulumiTest.withMocks(mocks).withOptions(options).runTest(ctx -> App.declare(ctx, config, ClusterProbe.NONE));
             if (!result.errors().isEmpty() || !result.exceptions().isEmpty()) {
                 throw new AssertionError("the program failed: " + result.errors() + " " + result.exceptions());
             }

@@ -4,9 +4,7 @@ import com.pulumi.test.Mocks;
 import dev.pgcluster.cluster.ClusterNetwork;
 import dev.pgcluster.cluster.ClusterSecrets;
 import dev.pgcluster.cluster.PostgresCluster;
-import dev.pgcluster.cluster.PrimaryNode;
-import dev.pgcluster.cluster.ReplicaBootstrap;
-import dev.pgcluster.cluster.ReplicaNode;
+import dev.pgcluster.cluster.PostgresNode;
 import dev.pgcluster.command.Command;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,7 +26,7 @@ import java.util.stream.Stream;
 public final class StrictMocks implements Mocks {
     /** The program's own component resources: grouping only, nothing to create. */
     public static final Set<String> COMPONENT_TYPES = Set.of(PostgresCluster.TYPE, ClusterNetwork.TYPE,
-            ClusterSecrets.TYPE, PrimaryNode.TYPE, ReplicaNode.TYPE, ReplicaBootstrap.TYPE);
+            ClusterSecrets.TYPE, PostgresNode.TYPE);
 
     public static final Set<String> KNOWN_TYPES = Stream.concat(COMPONENT_TYPES.stream(), Stream.of(
             "docker:index/network:Network",

@@ -21,11 +21,6 @@ lsn_segment() {
     echo $(( ((0x$hi << 32) | 0x$lo) / segment_size ))
 }
 
-# A single-quoted libpq connection parameter value.
-conninfo_value() {
-    printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"
-}
-
 refuse() {
     echo "pg-cluster: the volume of $PGC_NODE already holds a cluster ($target) that cannot resume as a standby of the primary: $1" >&2
     echo "pg-cluster: its data is left untouched. To seed it afresh from the primary, replace its volume (README, Troubleshooting)." >&2
@@ -57,15 +52,7 @@ if [ -e "$target/PG_VERSION" ]; then
     [ "$slot_segment" -le "$newest_segment" ] ||
         refuse "the slot starts at $PGC_SLOT_RESTART_LSN, after the newest WAL it has ($newest): the WAL between is gone"
     # The replication password may have changed since (new passwords after destroy and up).
-    auto_conf="$target/postgresql.auto.conf"
-    conninfo="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT user=$PGC_REPLICATION_USER password=$(conninfo_value "$PGPASSWORD") application_name=$PGC_NODE"
-    grep -v -E '^(primary_conninfo|primary_slot_name) *=' "$auto_conf" >"$auto_conf.new" || true
-    printf "primary_conninfo = '%s'\nprimary_slot_name = '%s'\n" \
-        "$(printf '%s' "$conninfo" | sed "s/'/''/g")" "$PGC_SLOT" >>"$auto_conf.new"
-    chown postgres:postgres "$auto_conf.new"
-    chmod 0600 "$auto_conf.new"
-    mv "$auto_conf.new" "$auto_conf"
-    sync
+    pgc_write_standby_conf "$target" "$PGC_NODE" "$PGPASSWORD"
     echo "pg-cluster: $PGC_NODE resumes on its retained data, streaming from slot $PGC_SLOT"
     exit 4
 fi

@@ -1,0 +1,282 @@
+#!/bin/sh
+# pg-cluster step "primary": makes the node named by pg-cluster:primary the cluster's one writable
+# primary and every other node a standby streaming from it through its own slot. Runs when the
+# configured primary changes, when a password changes, and when the program found the cluster
+# not as configured (PGC_FOUND says what it found). Every action is checked first and each is
+# idempotent: a run interrupted anywhere and run again finishes the job.
+#
+#   configured primary is … | what this step does
+#   the writable primary     | slots for every other node on it; standbys that follow another
+#                            | node are repointed; a writable node on an older timeline (an old
+#                            | primary that came back) is stopped, rewound and restarted as a
+#                            | standby; stopped nodes get a standby's configuration
+#   a standby, and one other | planned switchover: refuse unless it streams and is at most
+#   node is writable         | PGC_MAX_LAG_BYTES behind; stop the old primary cleanly (a fast
+#                            | shutdown sends its last WAL to the standbys); wait until the target
+#                            | has received the shutdown checkpoint; promote; slots; the old
+#                            | primary rewound if needed and restarted as a standby; others repointed
+#   a standby, no node is    | failover: refuse if another standby has received more WAL (unless
+#   writable                 | PGC_ACCEPT_DATA_LOSS=true); promote; slots; standbys repointed; a
+#                            | stopped old primary is rewound and restarted as a standby, and the
+#                            | WAL it wrote that the new primary never received is reported
+#   not running, or several  | refuse, with what was found
+#   nodes writable           |
+#
+# Runs where Pulumi runs, through the docker CLI (DOCKER_HOST) and each node's Unix socket (peer
+# authentication). Stdin: the superuser password, then the replication password.
+#   PGC_PRIMARY                 the configured primary (a node name)
+#   PGC_NODES                   every node of the stack, space-separated
+#   PGC_NAME_PREFIX             <project>-<stack>: node containers are <prefix>-<node>, volumes <prefix>-<node>-data
+#   PGC_NETWORK, PGC_IMAGE      the cluster network and image, for the one-off rejoin containers
+#   PGC_PRIMARY_PORT            the server port on the cluster network
+#   PGC_REPLICATION_USER        the replication role
+#   PGC_MAX_LAG_BYTES           how far behind a switchover target may be
+#   PGC_TIMEOUT_SECONDS         how long to wait for a server to stop, start, receive or promote
+#   PGC_ACCEPT_DATA_LOSS        true: fail over to a standby even if another one received more WAL
+#   PGC_REJOIN_SCRIPT           init/cluster/rejoin-in-container.sh
+#   PGC_PROJECT, PGC_STACK      labels of the one-off containers
+# Stdout: one line, "<primary> primary timeline <n>[; what changed]". Progress goes to stderr.
+set -eu
+
+pgc_require PGC_PRIMARY PGC_NODES PGC_NAME_PREFIX PGC_NETWORK PGC_IMAGE PGC_PRIMARY_PORT PGC_REPLICATION_USER \
+    PGC_MAX_LAG_BYTES PGC_TIMEOUT_SECONDS PGC_REJOIN_SCRIPT PGC_PROJECT PGC_STACK
+
+IFS= read -r superuser_password || true
+IFS= read -r replication_password || true
+if [ -z "$superuser_password" ] || [ -z "$replication_password" ]; then
+    echo "pg-cluster: expected the superuser and the replication password on stdin" >&2
+    exit 2
+fi
+
+primary=$PGC_PRIMARY
+say() { echo "pg-cluster: $*" >&2; }
+fail() { echo "pg-cluster: $*" >&2; exit 1; }
+container() { printf '%s-%s' "$PGC_NAME_PREFIX" "$1"; }
+state_of() { docker container inspect --format '{{.State.Status}}' "$(container "$1")" 2>/dev/null || echo missing; }
+# q NODE SQL: one query over the node's socket; unaligned, tuples only.
+q() { printf '%s\n' "$2" | docker exec -i -u postgres "$(container "$1")" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres; }
+lsn_number() { printf '%s' $(( (0x${1%%/*} << 32) | 0x${1#*/} )); }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+deadline() { echo $(( $(date +%s) + PGC_TIMEOUT_SECONDS )); }
+has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
+if [ -n "${PGC_FOUND:-}" ]; then
+    say "found: $PGC_FOUND"
+fi
+
+# A running node accepts connections (it may still be starting).
+await_accepting() {
+    until_time=$(deadline)
+    until docker exec -u postgres "$(container "$1")" pg_isready -q -h /var/run/postgresql >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$until_time" ] || fail "$1 does not accept connections after ${PGC_TIMEOUT_SECONDS}s"
+        sleep 0.1
+    done
+}
+
+timeline_of() {
+    q "$1" "SELECT CASE WHEN pg_is_in_recovery() THEN (SELECT timeline_id FROM pg_control_checkpoint())
+            ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END"
+}
+
+writable="" standbys="" stopped=""
+for node in $PGC_NODES; do
+    case "$(state_of "$node")" in
+        running)
+            await_accepting "$node"
+            recovery=$(q "$node" "SELECT pg_is_in_recovery()") || fail "cannot query $node"
+            if [ "$recovery" = f ]; then writable="$writable $node"; else standbys="$standbys $node"; fi
+            ;;
+        missing) ;; # not created yet: its own seed step makes it a standby
+        *) stopped="$stopped $node" ;;
+    esac
+done
+say "found: writable:${writable:- none}; standbys:${standbys:- none}; stopped:${stopped:- none}"
+
+ensure_slots() {
+    for node in $PGC_NODES; do
+        [ "$node" != "$primary" ] || continue
+        q "$primary" "SELECT pg_create_physical_replication_slot($(pgc_literal "$node"), true)
+            WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $(pgc_literal "$node"))" >/dev/null
+    done
+    q "$primary" "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+        WHERE slot_name = $(pgc_literal "$primary") AND NOT active" >/dev/null
+}
+
+# rejoin NODE START: NODE (stopped here first if it runs) becomes a standby of the primary: rewound,
+# configured; started again when START is "start". Prints the rejoin container's stdout.
+rejoin() {
+    if [ "$(state_of "$1")" = running ]; then
+        say "stopping $1 (fast shutdown)"
+        docker stop --time 60 "$(container "$1")" >/dev/null
+    fi
+    [ "$(state_of "$1")" != running ] || fail "$1 is still running after docker stop"
+    status=0
+    out=$(printf '%s\n%s\n' "$superuser_password" "$replication_password" | docker run -i --rm \
+        --name "$(container "$1")-rejoin" --user postgres --network "$PGC_NETWORK" \
+        --volume "$(container "$1")-data:/var/lib/postgresql/data" \
+        --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
+        --label "pg-cluster.node=$1" --label pg-cluster.role=rejoin \
+        --env "PGC_NODE=$1" --env "PGC_PRIMARY_HOST=$(container "$primary")" --env "PGC_PRIMARY_PORT=$PGC_PRIMARY_PORT" \
+        --env "PGC_REPLICATION_USER=$PGC_REPLICATION_USER" \
+        "$PGC_IMAGE" sh -c "$PGC_REJOIN_SCRIPT") || status=$?
+    case "$status" in
+        0) ;;
+        5) fail "$1 cannot rejoin as a standby of $primary: pg_rewind failed (its data is left as it was and its container stopped). Seed it afresh from $primary: pulumi up --replace <URN of volume $(container "$1")-data> (README: Troubleshooting)" ;;
+        *) fail "$1 cannot rejoin as a standby of $primary (exit status $status)" ;;
+    esac
+    if [ "$2" = start ]; then
+        docker start "$(container "$1")" >/dev/null
+        await_accepting "$1"
+        [ "$(q "$1" "SELECT pg_is_in_recovery()")" = t ] || fail "$1 started, but not as a standby"
+        say "$1 runs again, as a standby of $primary"
+    fi
+    printf '%s\n' "$out"
+}
+
+# follow NODE: a running standby streams from the primary through its slot; a standby that cannot
+# (its history went past the point where the primary's timeline forked off) is rewound.
+follow() {
+    current=$(q "$1" "SELECT coalesce(substring(current_setting('primary_conninfo') from 'host=([^ ]+)'), '')
+        || ' ' || current_setting('primary_slot_name')")
+    if [ "$current" = "$(container "$primary") $1" ] && [ -z "${repoint_all:-}" ]; then
+        return 0
+    fi
+    PGC_PRIMARY_HOST=$(container "$primary")
+    conninfo=$(pgc_primary_conninfo "$1" "$replication_password")
+    {
+        echo "ALTER SYSTEM SET primary_conninfo = $(pgc_literal "$conninfo");"
+        echo "ALTER SYSTEM SET primary_slot_name = $(pgc_literal "$1");"
+        echo "SELECT pg_reload_conf();"
+    } | docker exec -i -u postgres "$(container "$1")" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres >/dev/null
+    until_time=$(( $(date +%s) + 30 ))
+    while :; do
+        streaming=$(q "$1" "SELECT count(*) FROM pg_stat_wal_receiver
+            WHERE status = 'streaming' AND sender_host = $(pgc_literal "$(container "$primary")")")
+        [ "$streaming" != 1 ] || break
+        if [ "$(date +%s)" -ge "$until_time" ]; then
+            say "$1 does not stream from $primary after 30s; rewinding it"
+            rejoin "$1" start >/dev/null
+            break
+        fi
+        sleep 0.1
+    done
+    say "$1 streams from $primary"
+}
+
+event=""
+if has "$writable" "$primary"; then
+    primary_timeline=$(timeline_of "$primary")
+    for node in $writable; do
+        [ "$node" != "$primary" ] || continue
+        node_timeline=$(timeline_of "$node")
+        if [ "$node_timeline" -ge "$primary_timeline" ] && [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
+            fail "$node accepts writes too, on timeline $node_timeline (the configured primary $primary is on timeline $primary_timeline): it was promoted outside pg-cluster. If $node should be the primary, set it: pulumi config set pg-cluster:primary $node. To keep $primary and discard what $node wrote on its own, set pg-cluster:acceptDataLoss true for one pulumi up."
+        fi
+        say "$node is an old primary (timeline $node_timeline) that came back; it rejoins as a standby of $primary"
+        rejoin "$node" start >/dev/null
+        event="${event:+$event; }$node rejoined as a standby"
+    done
+elif has "$standbys" "$primary"; then
+    set -- $writable
+    if [ "$#" -gt 1 ]; then
+        fail "refusing to promote $primary: several nodes accept writes ($writable); reconcile first (README: Troubleshooting)"
+    fi
+    if [ "$#" -eq 1 ]; then
+        old=$1
+        # 1. Planned switchover: the target must stream from the old primary and be caught up.
+        lag=$(q "$old" "SELECT state || ' ' || coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, -1)
+            FROM pg_stat_replication WHERE application_name = $(pgc_literal "$primary")")
+        if [ -z "$lag" ]; then
+            fail "refusing to switch over to $primary: it is not connected to the primary $old (no WAL sender for it); nothing was changed"
+        fi
+        set -- $lag
+        if [ "$1" != streaming ] || [ "$2" -lt 0 ] || [ "$2" -gt "$PGC_MAX_LAG_BYTES" ]; then
+            fail "refusing to switch over to $primary: it is $1 and $2 bytes behind $old (at most $PGC_MAX_LAG_BYTES allowed); nothing was changed. Wait until it catches up and run pulumi up again"
+        fi
+        # 2. Stop writes on the old primary: a fast shutdown sends its last WAL to the standbys.
+        say "switchover $old -> $primary: $primary is $2 bytes behind; stopping $old (fast shutdown)"
+        stopped_at=$(now_ms)
+        docker stop --time 60 "$(container "$old")" >/dev/null
+        facts=$(docker run --rm --user postgres --network none --volume "$(container "$old")-data:/var/lib/postgresql/data" \
+            --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
+            "$PGC_IMAGE" pg_controldata /var/lib/postgresql/data/pgdata)
+        checkpoint=$(printf '%s\n' "$facts" | sed -n 's/^Latest checkpoint location: *//p')
+        cluster_state=$(printf '%s\n' "$facts" | sed -n 's/^Database cluster state: *//p')
+        if [ "$cluster_state" != "shut down" ]; then
+            docker start "$(container "$old")" >/dev/null
+            fail "refusing to switch over to $primary: $old did not shut down cleanly ($cluster_state); it was started again as the primary"
+        fi
+        # 3. The target must have everything up to the old primary's shutdown checkpoint.
+        until_time=$(deadline)
+        while :; do
+            received=$(q "$primary" "SELECT coalesce(pg_last_wal_receive_lsn()::text, '0/0')")
+            [ "$(lsn_number "$received")" -le "$(lsn_number "$checkpoint")" ] || break
+            if [ "$(date +%s)" -ge "$until_time" ]; then
+                docker start "$(container "$old")" >/dev/null
+                fail "refusing to promote $primary: it received WAL up to $received, not the shutdown checkpoint of $old at $checkpoint; $old was started again as the primary"
+            fi
+            sleep 0.05
+        done
+        if [ -n "${PGC_TEST_PAUSE_BEFORE_PROMOTE:-}" ]; then : >"$PGC_TEST_PAUSE_BEFORE_PROMOTE"; sleep 600; fi
+        [ "$(q "$primary" "SELECT pg_promote(true, $PGC_TIMEOUT_SECONDS)")" = t ] || fail "$primary did not finish promotion within ${PGC_TIMEOUT_SECONDS}s"
+        promoted_at=$(now_ms)
+        say "$primary promoted, $((promoted_at - stopped_at)) ms after $old stopped taking writes (received up to $received, shutdown checkpoint $checkpoint)"
+        if [ -n "${PGC_TEST_PAUSE_AFTER_PROMOTE:-}" ]; then : >"$PGC_TEST_PAUSE_AFTER_PROMOTE"; sleep 600; fi
+        ensure_slots
+        # 4. The old primary becomes a standby of the new one.
+        rejoin "$old" start >/dev/null
+        event="switchover from $old; writes paused $((promoted_at - stopped_at)) ms"
+        repoint_all=1
+    else
+        # Failover: no node accepts writes. Promote only the standby that has received the most WAL.
+        received=$(q "$primary" "SELECT coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text")
+        ahead=""
+        for node in $standbys; do
+            [ "$node" != "$primary" ] || continue
+            theirs=$(q "$node" "SELECT coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text")
+            if [ "$(lsn_number "$theirs")" -gt "$(lsn_number "$received")" ]; then
+                ahead="$ahead $node (received up to $theirs)"
+            fi
+        done
+        if [ -n "$ahead" ] && [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
+            fail "refusing to fail over to $primary (received up to $received): other standbys have received more WAL:$ahead. Promote the most advanced one instead (pulumi config set pg-cluster:primary <node>), or set pg-cluster:acceptDataLoss true to accept losing what only they have; nothing was changed"
+        fi
+        say "failover to $primary (received WAL up to $received)${ahead:+; discarding what only$ahead had}"
+        if [ -n "${PGC_TEST_PAUSE_BEFORE_PROMOTE:-}" ]; then : >"$PGC_TEST_PAUSE_BEFORE_PROMOTE"; sleep 600; fi
+        [ "$(q "$primary" "SELECT pg_promote(true, $PGC_TIMEOUT_SECONDS)")" = t ] || fail "$primary did not finish promotion within ${PGC_TIMEOUT_SECONDS}s"
+        if [ -n "${PGC_TEST_PAUSE_AFTER_PROMOTE:-}" ]; then : >"$PGC_TEST_PAUSE_AFTER_PROMOTE"; sleep 600; fi
+        ensure_slots
+        event="failover: $primary promoted at $received"
+        repoint_all=1
+        # Stopped nodes that were primaries: what they wrote that the new primary never received.
+        for node in $stopped; do
+            rejoined=$(rejoin "$node" start)
+            end=$(printf '%s\n' "$rejoined" | sed -n 's/^wal-end //p')
+            if [ -n "$end" ]; then
+                set -- $end
+                lost=$(( $(lsn_number "$1") + $2 - $(lsn_number "$received") ))
+                [ "$lost" -gt 0 ] || lost=0
+                event="$event; $node (old primary, WAL up to $1) rejoined as a standby; $lost bytes of its WAL had not reached $primary and are lost"
+                say "$node: its WAL ends at $1 (+$2); $primary had received up to $received: $lost bytes lost"
+            else
+                event="$event; $node rejoined as a standby"
+            fi
+        done
+        stopped=""
+    fi
+else
+    fail "the configured primary $primary is $(state_of "$primary"); start it, or fail over to a running standby (pulumi config set pg-cluster:primary <node>)"
+fi
+
+ensure_slots
+for node in $PGC_NODES; do
+    [ "$node" != "$primary" ] || continue
+    if has "$standbys" "$node"; then
+        follow "$node"
+    elif has "$stopped" "$node"; then
+        # A stopped node stays stopped, but starts as a standby of the primary when it comes back.
+        rejoin "$node" keep-stopped >/dev/null
+    fi
+done
+
+timeline=$(timeline_of "$primary")
+echo "$primary primary timeline $timeline${event:+; $event}"

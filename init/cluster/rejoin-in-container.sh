@@ -1,0 +1,54 @@
+# pg-cluster: runs inside a one-off container (as the postgres user, with /bin/sh) on the cluster
+# network, the stopped node's volume mounted at /var/lib/postgresql/data. Stdin: the superuser
+# password (pg_rewind reads the new primary with it), then the replication password.
+#
+# Turns the node's data into a standby of the primary at $PGC_PRIMARY_HOST, whatever it was:
+#  1. a stale postmaster.pid goes (the caller has made sure the node's container is stopped: a
+#     killed server leaves one naming PID 1, which exists in every container, and pg_rewind
+#     would refuse to run);
+#  2. pg_rewind against the primary: a no-op when the node's history did not diverge; after a
+#     failover it undoes what the node wrote after the point where the primary's timeline forked
+#     off (pg_rewind first finishes crash recovery of a node that was killed). Before that, the end
+#     of the node's own WAL is printed as "wal-end <LSN>", so the caller can tell how much of it
+#     the new primary never received;
+#  3. standby.signal, primary_conninfo and primary_slot_name; the slots it held as a primary go.
+# Exit status: 0 done, 3 no data on the volume, 5 pg_rewind failed (the data is left as it is).
+set -eu
+
+pgdata=/var/lib/postgresql/data/pgdata
+IFS= read -r superuser_password || true
+IFS= read -r replication_password || true
+if [ -z "$superuser_password" ] || [ -z "$replication_password" ]; then
+    echo "pg-cluster: expected the superuser and the replication password on stdin" >&2
+    exit 2
+fi
+if [ ! -e "$pgdata/PG_VERSION" ]; then
+    echo "pg-cluster: the volume of $PGC_NODE holds no database cluster" >&2
+    exit 3
+fi
+
+rm -f "$pgdata/postmaster.pid"
+
+if [ ! -e "$pgdata/standby.signal" ]; then
+    # The last WAL record the node wrote: pg_waldump from the last checkpoint's redo point.
+    redo=$(pg_controldata "$pgdata" | sed -n "s/^Latest checkpoint's REDO location: *//p")
+    last=$(pg_waldump --path="$pgdata/pg_wal" --start="$redo" 2>/dev/null | grep 'lsn: ' | tail -n 1 || true)
+    if [ -n "$last" ]; then
+        lsn=$(printf '%s\n' "$last" | sed -n 's/.*lsn: \([0-9A-F]*\/[0-9A-F]*\).*/\1/p')
+        length=$(printf '%s\n' "$last" | sed -n 's/.*len (rec\/tot): *[0-9]*\/ *\([0-9]*\).*/\1/p')
+        echo "wal-end $lsn $length"
+    fi
+fi
+
+status=0
+PGPASSWORD="$superuser_password" pg_rewind --target-pgdata="$pgdata" \
+    --source-server="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT user=postgres dbname=postgres" >&2 || status=$?
+if [ "$status" -ne 0 ]; then
+    echo "pg-cluster: pg_rewind of $PGC_NODE from $PGC_PRIMARY_HOST failed (exit status $status)" >&2
+    exit 5
+fi
+
+# Slots are the primary's business; this node's old ones would only hold WAL back.
+find "$pgdata/pg_replslot" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+pgc_write_standby_conf "$pgdata" "$PGC_NODE" "$replication_password"
+echo "pg-cluster: $PGC_NODE is ready to start as a standby of $PGC_PRIMARY_HOST" >&2

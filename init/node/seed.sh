@@ -1,0 +1,115 @@
+#!/bin/sh
+# pg-cluster step "seed", create: fills a node's empty data volume before its container first
+# starts. Every node has this step; what it does depends on the node's role now:
+#   primary  a new database cluster (init/node/init-in-container.sh), unless the volume holds one;
+#   replica  a base backup from the primary through the node's slot
+#            (init/node/base-backup-in-container.sh), or resuming on retained data.
+#
+# Runs where Pulumi runs. A one-off container of the cluster's image, with the node's volume
+# mounted, does the work. Passwords arrive on this script's stdin (superuser, then replication)
+# and are handed on through the one-off container's stdin: in no argv, in no container's
+# environment.
+#
+#   PGC_ROLE                      primary | replica
+#   PGC_NODE, PGC_SLOT            the node's name and its replication slot
+#   PGC_VOLUME, PGC_NETWORK       its data volume and the cluster network
+#   PGC_IMAGE                     the cluster's image
+#   PGC_PRIMARY_HOST/PORT         where the primary listens on the cluster network (replica)
+#   PGC_REPLICATION_USER          the replication role
+#   PGC_ATTEMPTS                  how many times to try a base backup before giving up
+#   PGC_PROJECT, PGC_STACK        for the labels of the one-off container
+#   PGC_NAME_PREFIX               prefix of the one-off container's name
+#   PGC_PEER_VOLUMES              the other nodes' volumes (primary: none of them may hold data)
+#   PGC_DATABASE, PGC_INITDB_ARGS, PGC_HBA   the new cluster's database, initdb options, pg_hba.conf
+#   PGC_INIT_SCRIPT, PGC_BACKUP_SCRIPT       what the one-off container runs
+#
+# Its only line on stdout names the data the node starts on ("<node> initialized|kept|seeded|
+# resumed <UTC time> <random>"); the node's container carries it as a label, so new data always
+# gets a new container. Every other message goes to stderr.
+set -eu
+
+pgc_require PGC_ROLE PGC_NODE PGC_SLOT PGC_VOLUME PGC_NETWORK PGC_IMAGE PGC_REPLICATION_USER PGC_ATTEMPTS \
+    PGC_PROJECT PGC_STACK PGC_NAME_PREFIX
+
+IFS= read -r superuser_password || true
+IFS= read -r replication_password || true
+if [ -z "$superuser_password" ] || [ -z "$replication_password" ]; then
+    echo "pg-cluster: expected the superuser and the replication password on stdin" >&2
+    exit 2
+fi
+
+runner="$PGC_NAME_PREFIX-$PGC_NODE-seed"
+labels="--label pg-cluster.project=$PGC_PROJECT --label pg-cluster.stack=$PGC_STACK --label pg-cluster.node=$PGC_NODE"
+
+name_data() {
+    printf '%s %s %s %s\n' "$PGC_NODE" "$1" "$(date -u +%Y%m%dT%H%M%SZ)" "$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+}
+
+if [ "$PGC_ROLE" = primary ]; then
+    pgc_require PGC_DATABASE PGC_INITDB_ARGS PGC_HBA PGC_INIT_SCRIPT
+    peers=""
+    for peer in ${PGC_PEER_VOLUMES:-}; do
+        # Only volumes that exist: mounting a missing named volume would create it.
+        if docker volume inspect "$peer" >/dev/null 2>&1; then
+            peers="$peers --volume $peer:/peers/$peer:ro"
+        fi
+    done
+    docker rm -f "$runner" >/dev/null 2>&1 || true
+    status=0
+    # shellcheck disable=SC2086 # $labels and $peers are lists of options
+    printf '%s\n%s\n' "$superuser_password" "$replication_password" | docker run -i --rm --name "$runner" \
+        --user postgres --network none --volume "$PGC_VOLUME:/var/lib/postgresql/data" $peers \
+        $labels --label pg-cluster.role=seed \
+        --env PGC_NODE --env PGC_REPLICATION_USER --env PGC_DATABASE --env PGC_INITDB_ARGS --env PGC_HBA \
+        "$PGC_IMAGE" sh -c "$PGC_INIT_SCRIPT" >&2 || status=$?
+    case "$status" in
+        0) name_data initialized ;;
+        4) name_data kept ;;
+        *) exit "$status" ;;
+    esac
+    exit 0
+fi
+
+pgc_require PGC_PRIMARY_HOST PGC_PRIMARY_PORT PGC_BACKUP_SCRIPT
+
+# What the primary says about itself and about the replica's slot, for a volume that already
+# holds a cluster: it may resume streaming only if it is a standby of this very primary and the
+# slot still holds the WAL it needs (see base-backup-in-container.sh).
+primary_facts=$(docker exec -i -u postgres "$PGC_PRIMARY_HOST" psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 \
+    -d postgres -v slot="$PGC_SLOT" <<'SQL'
+SELECT (SELECT system_identifier FROM pg_control_system()),
+       coalesce((SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = :'slot'), '-'),
+       coalesce((SELECT wal_status FROM pg_replication_slots WHERE slot_name = :'slot'), '-');
+SQL
+) || { echo "pg-cluster: cannot query the primary $PGC_PRIMARY_HOST" >&2; exit 1; }
+set -- $primary_facts
+PGC_PRIMARY_SYSTEM_ID=$1 PGC_SLOT_RESTART_LSN=$2 PGC_SLOT_WAL_STATUS=$3
+export PGC_PRIMARY_SYSTEM_ID PGC_SLOT_RESTART_LSN PGC_SLOT_WAL_STATUS
+
+attempt=1
+while :; do
+    # A client killed mid-run can leave the one-off container behind; it holds nothing we keep.
+    docker rm -f "$runner" >/dev/null 2>&1 || true
+    status=0
+    # shellcheck disable=SC2086 # $labels is a list of options
+    printf '%s\n' "$replication_password" | docker run -i --rm --name "$runner" \
+        --network "$PGC_NETWORK" \
+        --volume "$PGC_VOLUME:/var/lib/postgresql/data" \
+        $labels --label pg-cluster.role=base-backup \
+        --env PGC_NODE --env PGC_SLOT --env PGC_PRIMARY_HOST --env PGC_PRIMARY_PORT \
+        --env PGC_REPLICATION_USER --env PGC_PRIMARY_SYSTEM_ID --env PGC_SLOT_RESTART_LSN \
+        --env PGC_SLOT_WAL_STATUS \
+        "$PGC_IMAGE" sh -c "$PGC_BACKUP_SCRIPT" >&2 || status=$?
+    case "$status" in
+        0) name_data seeded; exit 0 ;;
+        4) name_data resumed; exit 0 ;;
+        3) exit 3 ;; # the volume already holds a cluster: never retried, never touched
+    esac
+    if [ "$attempt" -ge "$PGC_ATTEMPTS" ]; then
+        echo "pg-cluster: base backup of $PGC_NODE failed $attempt times (last exit status $status); giving up" >&2
+        exit "$status"
+    fi
+    echo "pg-cluster: base backup of $PGC_NODE failed (exit status $status), attempt $attempt of $PGC_ATTEMPTS; retrying" >&2
+    sleep $((attempt * 2))
+    attempt=$((attempt + 1))
+done

@@ -1,0 +1,341 @@
+package dev.pgcluster.cluster;
+
+import com.pulumi.core.Output;
+import com.pulumi.docker.Container;
+import com.pulumi.docker.ContainerArgs;
+import com.pulumi.docker.Volume;
+import com.pulumi.docker.VolumeArgs;
+import com.pulumi.docker.inputs.ContainerHealthcheckArgs;
+import com.pulumi.docker.inputs.ContainerLabelArgs;
+import com.pulumi.docker.inputs.ContainerNetworksAdvancedArgs;
+import com.pulumi.docker.inputs.ContainerPortArgs;
+import com.pulumi.docker.inputs.ContainerVolumeArgs;
+import com.pulumi.docker.inputs.VolumeLabelArgs;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
+import dev.pgcluster.command.Command;
+import dev.pgcluster.command.CommandArgs;
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.NodeSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One PostgreSQL node: its data volume, the step that seeds the volume, its container and its
+ * readiness step. Every node is the same whatever its role: same container, same settings, same
+ * health check. The role is data: it decides what the seed step puts on an empty volume (a new
+ * cluster on the primary, a base backup through the node's own slot on a standby) and whether
+ * the node has a slot on the primary and a {@code conninfo} step.
+ */
+public final class PostgresNode extends ComponentResource {
+    public static final String TYPE = "pgcluster:index:PostgresNode";
+
+    /** Where the official image mounts data; PGDATA is a directory below it, as its docs advise. */
+    static final String VOLUME_PATH = "/var/lib/postgresql/data";
+    static final String PGDATA = VOLUME_PATH + "/pgdata";
+    static final int POSTGRES_PORT = 5432;
+    /** Written by the seed step as the last step of initializing a cluster; base backups copy it. */
+    static final String INIT_DONE = "pg-cluster-init.done";
+    /** Accepting TCP connections and holding a cluster pg-cluster initialized, whatever the role. */
+    static final String HEALTHCHECK = pgIsReady() + " && test -f \"$PGDATA/" + INIT_DONE + "\"";
+    /** Peer for the socket (the steps), SCRAM for every network login, checksums for pg_rewind. */
+    static final String INITDB_ARGS = "--auth-local=peer --auth-host=scram-sha-256 --data-checksums";
+
+    /**
+     * What a standby needs from the rest of the cluster.
+     *
+     * @param primaryStep the step that makes the configured primary the primary
+     * @param passwords   the step that sets the passwords on the primary
+     */
+    public record Upstream(Command primaryStep, Command passwords) {
+    }
+
+    private final Volume volume;
+    private final Optional<Command> slot;
+    private final Command seed;
+    private final Container container;
+    private final Command readiness;
+    private final Optional<Command> conninfo;
+
+    /**
+     * @param name      the component's name, {@code <prefix>-<node>}; also the container's
+     * @param config    the cluster config
+     * @param node      the node
+     * @param image     the image to run
+     * @param network   the cluster network
+     * @param secrets   the cluster's passwords
+     * @param placement the Docker host of the node
+     * @param upstream  for a standby: the steps it waits for; empty for the primary
+     * @param options   component options (parent)
+     */
+    public PostgresNode(String name, ClusterConfig config, NodeSpec node, Output<String> image, ClusterNetwork network,
+                        ClusterSecrets secrets, Placement placement, Optional<Upstream> upstream,
+                        ComponentResourceOptions options) {
+        super(TYPE, name, ComponentResourceOptions.merge(options,
+                ComponentResourceOptions.builder().aliases(LegacyUrns.nodeComponent()).build()));
+        String primaryContainer = config.containerName(config.primary().name());
+        Output<String> passwords = Output.tuple(secrets.superuserPassword(), secrets.replicationPassword())
+                .applyValue(p -> p.t1 + "\n" + p.t2 + "\n").asSecret();
+
+        this.volume = new Volume(name + "-data", VolumeArgs.builder()
+                .name(name + "-data")
+                .labels(Labels.volume(config, node.name()).entrySet().stream()
+                        .map(e -> VolumeLabelArgs.builder().label(e.getKey()).value(e.getValue()).build())
+                        .toList())
+                .build(),
+                placement.dockerOptions(this)
+                        .retainOnDelete(config.retainVolumes())
+                        .deleteBeforeReplace(true)
+                        // Docker cannot change a volume's labels; a changed label must never
+                        // replace (empty) a data volume.
+                        .ignoreChanges(List.of("labels"))
+                        .aliases(LegacyUrns.underNode(config, "docker:index/volume:Volume", name + "-data"))
+                        .build());
+
+        // A standby's slot on the primary, made before its base backup; dropped when the node goes.
+        this.slot = upstream.map(up -> new Command(name + "-slot", CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.CREATE_SLOT))
+                .delete(InitScripts.read(InitScripts.DROP_SLOT))
+                .environment(slotEnvironment(node, primaryContainer, config.retainVolumes(), placement))
+                .build(),
+                CustomResourceOptions.builder()
+                        .parent(this)
+                        .dependsOn(up.primaryStep())
+                        .aliases(LegacyUrns.underBootstrap(config, Command.TYPE, name + "-bootstrap-slot"))
+                        .build()));
+
+        var seedDependencies = new ArrayList<Resource>();
+        slot.ifPresent(seedDependencies::add);
+        upstream.ifPresent(up -> seedDependencies.add(up.passwords()));
+        this.seed = new Command(name + "-seed", CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.SEED))
+                .update(InitScripts.read(InitScripts.SEED_UPDATE))
+                .environment(Output.tuple(network.networkName(), volume.name(), image)
+                        .applyValue(t -> seedEnvironment(config, node, primaryContainer, t.t1, t.t2, t.t3, placement)))
+                .stdin(passwords)
+                // A new volume (renamed, or replaced by `pulumi up --replace`: the engine then
+                // replaces whatever depends on its name through a force-new input) is empty
+                // and needs seeding; the same volume is never seeded twice.
+                .triggers(volume.name().applyValue(volumeName -> List.<Object>of(volumeName)))
+                .build(),
+                CustomResourceOptions.builder()
+                        .parent(this)
+                        .dependsOn(seedDependencies)
+                        .aliases(LegacyUrns.underBootstrap(config, Command.TYPE, name + "-bootstrap-base-backup"))
+                        .build());
+
+        this.container = container(name, config, node, image, network.networkName(), volume.name(),
+                // New data means a new container: the label changes, a changed label replaces it.
+                seed.stdout(),
+                placement.dockerOptions(this)
+                        .deleteBeforeReplace(true)
+                        .dependsOn(seed)
+                        .aliases(LegacyUrns.underNode(config, "docker:index/container:Container", name))
+                        .build());
+        this.readiness = readiness(name + "-ready", config, container, placement,
+                LegacyUrns.underNode(config, Command.TYPE, name + "-ready"));
+
+        this.conninfo = upstream.map(up -> new Command(name + "-conninfo", CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.SYNC_CONNINFO))
+                .environment(container.name().applyValue(containerName -> {
+                    var env = new LinkedHashMap<String, String>();
+                    env.put("PGC_STEP", "conninfo");
+                    env.put("PGC_REPLICA_CONTAINER", containerName);
+                    env.put("PGC_NODE", node.name());
+                    env.put("PGC_SLOT", node.name());
+                    env.put("PGC_PRIMARY_HOST", primaryContainer);
+                    env.put("PGC_PRIMARY_PORT", String.valueOf(POSTGRES_PORT));
+                    env.put("PGC_REPLICATION_USER", config.replicationUser());
+                    env.putAll(placement.commandEnvironment());
+                    return (Map<String, String>) env;
+                }))
+                .stdin(secrets.replicationPassword().applyValue(password -> password + "\n").asSecret())
+                .build(),
+                CustomResourceOptions.builder()
+                        .parent(this)
+                        .dependsOn(List.of(readiness, up.primaryStep(), up.passwords()))
+                        .additionalSecretOutputs(List.of("stdout", "stderr"))
+                        .aliases(LegacyUrns.underNode(config, Command.TYPE, name + "-conninfo"))
+                        .build()));
+        registerOutputs(Map.of("containerName", container.name()));
+    }
+
+    static Map<String, String> slotEnvironment(NodeSpec node, String primaryContainer, boolean keepSlot,
+                                               Placement placement) {
+        var env = new LinkedHashMap<String, String>();
+        env.put("PGC_STEP", "replication-slot");
+        env.put("PGC_SLOT", node.name());
+        env.put("PGC_PRIMARY_CONTAINER", primaryContainer);
+        env.put("PGC_KEEP_SLOT", String.valueOf(keepSlot));
+        env.putAll(placement.commandEnvironment());
+        return env;
+    }
+
+    static Map<String, String> seedEnvironment(ClusterConfig config, NodeSpec node, String primaryContainer,
+                                               String networkName, String volumeName, String image,
+                                               Placement placement) {
+        var env = new LinkedHashMap<String, String>();
+        env.put("PGC_STEP", "seed");
+        env.put("PGC_ROLE", node.role().label());
+        env.put("PGC_NODE", node.name());
+        env.put("PGC_SLOT", node.name());
+        env.put("PGC_VOLUME", volumeName);
+        env.put("PGC_NETWORK", networkName);
+        env.put("PGC_IMAGE", image);
+        env.put("PGC_REPLICATION_USER", config.replicationUser());
+        env.put("PGC_ATTEMPTS", String.valueOf(config.baseBackupAttempts()));
+        env.put("PGC_PROJECT", config.project());
+        env.put("PGC_STACK", config.stack());
+        env.put("PGC_NAME_PREFIX", config.namePrefix());
+        if (node.isPrimary()) {
+            env.put("PGC_PEER_VOLUMES", String.join(" ", config.nodeNames().stream()
+                    .filter(other -> !other.equals(node.name()))
+                    .map(other -> config.containerName(other) + "-data").toList()));
+            env.put("PGC_DATABASE", config.database());
+            env.put("PGC_INITDB_ARGS", INITDB_ARGS);
+            env.put("PGC_HBA", InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(), config.replicationUser()));
+            env.put("PGC_INIT_SCRIPT", InitScripts.read(InitScripts.INIT_IN_CONTAINER));
+        } else {
+            env.put("PGC_PRIMARY_HOST", primaryContainer);
+            env.put("PGC_PRIMARY_PORT", String.valueOf(POSTGRES_PORT));
+            env.put("PGC_BACKUP_SCRIPT", InitScripts.read(InitScripts.BASE_BACKUP_IN_CONTAINER));
+        }
+        env.putAll(placement.commandEnvironment());
+        return env;
+    }
+
+    private static Container container(String name, ClusterConfig config, NodeSpec node, Output<String> image,
+                                       Output<String> networkName, Output<String> volumeName, Output<String> seeded,
+                                       CustomResourceOptions options) {
+        var labels = new ArrayList<ContainerLabelArgs>();
+        Labels.container(config, node.name()).forEach((k, v) ->
+                labels.add(ContainerLabelArgs.builder().label(k).value(v).build()));
+        labels.add(ContainerLabelArgs.builder().label(Labels.SEED).value(seeded).build());
+        var envs = new ArrayList<String>();
+        envs.add("PGDATA=" + PGDATA);
+        var args = ContainerArgs.builder()
+                .name(name)
+                .hostname(node.name())
+                .image(image)
+                .command(ServerSettings.serverArguments(config))
+                // No password and no init scripts: the seed step initialized the data, and should
+                // the volume ever be empty, the entrypoint refuses to start instead of creating a
+                // new, unrelated database.
+                .envs(envs)
+                .labels(labels)
+                // Said explicitly because Docker reads it back: left unset, 20.10 reports "default"
+                // and 26+ "bridge", and the provider replaces a container whose (force-new)
+                // network mode reads back differently. The container is taken off this default
+                // bridge right after creation and joins only the cluster network below.
+                .networkMode("bridge")
+                .networksAdvanced(ContainerNetworksAdvancedArgs.builder()
+                        .name(networkName)
+                        .aliases(node.name())
+                        .build())
+                .volumes(ContainerVolumeArgs.builder()
+                        .volumeName(volumeName)
+                        .containerPath(VOLUME_PATH)
+                        .build())
+                .ports(ContainerPortArgs.builder()
+                        .internal(POSTGRES_PORT)
+                        .external(node.hostPort())
+                        .ip(config.publishAddress())
+                        .build())
+                .healthcheck(ContainerHealthcheckArgs.builder()
+                        .tests("CMD-SHELL", HEALTHCHECK)
+                        .interval("2s")
+                        .timeout("5s")
+                        .retries(5)
+                        // Durations as Go prints them ("1m0s", not "60s"): the provider compares
+                        // them with what Docker reads back.
+                        .startPeriod("1m0s")
+                        .build())
+                // Health is awaited by the node's own readiness step, not the provider's
+                // `wait`: a timed-out wait leaves the container in state and a rerun would go on
+                // without waiting; a failed step is not recorded and waits again on the rerun.
+                .wait_(false)
+                // A stopped node stays in state, stopped: a `docker stop` followed by
+                // `pulumi refresh` must not make the provider remove the container and
+                // `pulumi up` start it again.
+                .mustRun(false)
+                .restart("unless-stopped")
+                // A clean shutdown writes a checkpoint; give it time before SIGKILL.
+                .stopTimeout(60)
+                .destroyGraceSeconds(60)
+                .logDriver("json-file")
+                .logOpts(Map.<String, Object>of("max-size", "10m", "max-file", "5"))
+                .shmSize(config.limits().shmSizeMb());
+        config.limits().memoryMb().ifPresent(memory -> {
+            args.memory(memory);
+            // Docker's own default (twice the memory), said explicitly: Docker reads it back
+            // and the provider would otherwise plan an update on every run.
+            args.memorySwap(2 * memory);
+        });
+        config.limits().cpuShares().ifPresent(args::cpuShares);
+        return new Container(name, args.build(), options);
+    }
+
+    /**
+     * The node's readiness step: waits until Docker reports the container healthy, for at most
+     * {@code healthTimeoutSeconds}. Dependents wait for this step. A new container (another ID)
+     * replaces the step, so it waits again.
+     */
+    private Command readiness(String name, ClusterConfig config, Container container, Placement placement,
+                              List<Output<com.pulumi.core.Alias>> aliases) {
+        return new Command(name, CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.AWAIT_HEALTHY))
+                .environment(Output.tuple(container.name(), container.id()).applyValue(t -> {
+                    var env = new LinkedHashMap<String, String>();
+                    env.put("PGC_STEP", "ready");
+                    env.put("PGC_CONTAINER", t.t1);
+                    env.put("PGC_CONTAINER_ID", t.t2);
+                    env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
+                    env.putAll(placement.commandEnvironment());
+                    return (Map<String, String>) env;
+                }))
+                .triggers(container.id().applyValue(id -> List.<Object>of(id)))
+                .build(),
+                CustomResourceOptions.builder().parent(this).dependsOn(container).aliases(aliases).build());
+    }
+
+    static String pgIsReady() {
+        return "pg_isready --host=127.0.0.1 --port=" + POSTGRES_PORT + " --username=postgres --dbname=postgres --quiet";
+    }
+
+    public Volume volume() {
+        return volume;
+    }
+
+    /** The standby's slot step; empty for the primary. */
+    public Optional<Command> slot() {
+        return slot;
+    }
+
+    /** The step that put the node's data on its volume. */
+    public Command seed() {
+        return seed;
+    }
+
+    public Container container() {
+        return container;
+    }
+
+    public Output<String> containerName() {
+        return container.name();
+    }
+
+    /** Done once the node is healthy. */
+    public Command readiness() {
+        return readiness;
+    }
+
+    /** The standby's step that points it at the primary with the stack's password; empty for the primary. */
+    public Optional<Command> conninfo() {
+        return conninfo;
+    }
+}

@@ -1,0 +1,14 @@
+package dev.pgcluster.topology;
+
+import dev.pgcluster.config.ClusterConfig;
+import java.util.List;
+
+/** Looks at the stack's nodes on Docker before anything is declared. */
+@FunctionalInterface
+public interface ClusterProbe {
+    /** One state per node of {@code config}, in node order. */
+    List<NodeState> observe(ClusterConfig config);
+
+    /** For declarations that never meet Docker (unit tests): every node missing, as on a new stack. */
+    ClusterProbe NONE = config -> config.nodeNames().stream().map(NodeState::missing).toList();
+}

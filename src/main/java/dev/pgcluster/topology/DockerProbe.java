@@ -1,0 +1,93 @@
+package dev.pgcluster.topology;
+
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.NodeSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Asks Docker (the docker CLI, on each node's Docker host) and each running server (psql over its
+ * Unix socket, as the steps do) what role every node has now. Nothing is changed.
+ */
+public final class DockerProbe implements ClusterProbe {
+    /** Role, the timeline a writable server writes on, and whom a standby streams from. */
+    static final String QUERY = "SELECT pg_is_in_recovery(),"
+            + " CASE WHEN pg_is_in_recovery() THEN 0"
+            + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
+            + " CASE WHEN pg_is_in_recovery()"
+            + " THEN coalesce(substring(current_setting('primary_conninfo') from 'host=([^ ]+)'), '') ELSE '' END";
+    private static final long TIMEOUT_SECONDS = 30;
+
+    @Override
+    public List<NodeState> observe(ClusterConfig config) {
+        var futures = new ArrayList<CompletableFuture<NodeState>>();
+        for (NodeSpec node : config.nodes()) {
+            String host = node.dockerHost().orElse(config.defaultDockerHost());
+            futures.add(CompletableFuture.supplyAsync(() -> observe(node.name(), config.containerName(node.name()), host)));
+        }
+        return futures.stream().map(CompletableFuture::join).toList();
+    }
+
+    private static NodeState observe(String node, String container, String dockerHost) {
+        Result inspect = run(dockerHost, "docker", "container", "inspect", "--format", "{{.State.Status}}", container);
+        if (inspect.status != 0) {
+            // No such container: not created yet. Anything else (no docker CLI, engine unreachable):
+            // nothing can be said, and the run fails where it needs Docker.
+            String state = inspect.stderr.toLowerCase().contains("no such") ? "missing" : "unreachable";
+            return new NodeState(node, state, Optional.empty());
+        }
+        String state = inspect.stdout.strip();
+        if (!state.equals("running")) {
+            return new NodeState(node, state, Optional.empty());
+        }
+        Result query = run(dockerHost, "docker", "exec", "-u", "postgres", container,
+                "psql", "-X", "-q", "-A", "-t", "-F", "|", "-d", "postgres", "-c", QUERY);
+        if (query.status != 0) {
+            // Starting, stopping or crashing: no role to report.
+            return new NodeState(node, state, Optional.empty());
+        }
+        String[] fields = query.stdout.strip().split("\\|", -1);
+        if (fields.length != 3) {
+            return new NodeState(node, state, Optional.empty());
+        }
+        return new NodeState(node, state, Optional.of(
+                new NodeState.Server(fields[0].equals("t"), Integer.parseInt(fields[1]), fields[2])));
+    }
+
+    private record Result(int status, String stdout, String stderr) {
+    }
+
+    private static Result run(String dockerHost, String... command) {
+        var builder = new ProcessBuilder(command);
+        builder.environment().put("DOCKER_HOST", dockerHost);
+        try {
+            Process process = builder.start();
+            process.getOutputStream().close();
+            var stdout = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
+            var stderr = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return new Result(-1, "", "timed out");
+            }
+            return new Result(process.exitValue(), stdout.join(), stderr.join());
+        } catch (IOException e) {
+            return new Result(-1, "", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(-1, "", "interrupted");
+        }
+    }
+
+    private static String read(java.io.InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

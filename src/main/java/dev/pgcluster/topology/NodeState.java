@@ -1,0 +1,50 @@
+package dev.pgcluster.topology;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a node's container and server say about the node right now.
+ *
+ * @param node       the node name
+ * @param container  the container's state: {@code missing}, {@code running}, {@code exited}, …
+ * @param server     what the server answered, when it is running and answered
+ */
+public record NodeState(String node, String container, Optional<Server> server) {
+    public NodeState {
+        Objects.requireNonNull(node);
+        Objects.requireNonNull(container);
+        Objects.requireNonNull(server);
+    }
+
+    /**
+     * @param inRecovery a standby (or a server still recovering)
+     * @param timeline   the timeline a writable server writes on (0 for a standby)
+     * @param follows    the host in a standby's {@code primary_conninfo} ("" for none)
+     */
+    public record Server(boolean inRecovery, int timeline, String follows) {
+        public Server {
+            Objects.requireNonNull(follows);
+        }
+    }
+
+    public static NodeState missing(String node) {
+        return new NodeState(node, "missing", Optional.empty());
+    }
+
+    public boolean exists() {
+        return !container.equals("missing");
+    }
+
+    public boolean running() {
+        return container.equals("running");
+    }
+
+    public boolean writable() {
+        return server.map(s -> !s.inRecovery()).orElse(false);
+    }
+
+    public boolean standby() {
+        return server.map(Server::inRecovery).orElse(false);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.pgcluster.topology;
+
+import dev.pgcluster.config.ClusterConfig;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Compares the roles the nodes have now with config, before anything is declared: the split-brain
+ * guard. Either the cluster is as configured, or the difference is one {@code pulumi up} resolves
+ * (a switchover, a failover, an old primary back after a failover, a standby that follows another
+ * node), or it is refused with what was found and what to do.
+ */
+public final class Topology {
+    private Topology() {
+    }
+
+    /**
+     * @return what differs from config and the {@code primary} step will resolve, or empty when
+     *         the cluster is as configured (or not created yet)
+     * @throws ClusterStateException when resolving it would risk a second writable primary or data
+     */
+    public static Optional<String> check(ClusterConfig config, List<NodeState> states) {
+        String primary = config.primary().name();
+        NodeState target = states.stream().filter(s -> s.node().equals(primary)).findFirst()
+                .orElse(NodeState.missing(primary));
+        List<NodeState> writable = states.stream().filter(NodeState::writable).toList();
+        List<NodeState> others = writable.stream().filter(s -> !s.node().equals(primary)).toList();
+        if (states.stream().noneMatch(NodeState::exists)) {
+            return Optional.empty();
+        }
+        if (target.writable()) {
+            int timeline = target.server().orElseThrow().timeline();
+            var found = new StringBuilder();
+            for (NodeState other : others) {
+                int theirs = other.server().orElseThrow().timeline();
+                if (theirs >= timeline && !config.acceptDataLoss()) {
+                    throw new ClusterStateException(other.node() + " accepts writes too, on timeline " + theirs
+                            + ", and the configured primary " + primary + " is on timeline " + timeline + ": "
+                            + other.node() + " was promoted outside pg-cluster. Nothing was changed. If " + other.node()
+                            + " should be the primary: pulumi config set pg-cluster:primary " + other.node()
+                            + ". To keep " + primary + " and discard what " + other.node()
+                            + " wrote on its own: pulumi config set pg-cluster:acceptDataLoss true, for one pulumi up.");
+                }
+                append(found, other.node() + " accepts writes on timeline " + theirs + " beside " + primary
+                        + " (timeline " + timeline + "): it rejoins as a standby");
+            }
+            for (NodeState standby : states) {
+                standby.server().filter(s -> s.inRecovery() && !s.follows().equals(config.containerName(primary)))
+                        .ifPresent(s -> append(found, standby.node() + " streams from "
+                                + (s.follows().isEmpty() ? "no primary" : s.follows()) + ", not from " + primary));
+            }
+            return found.isEmpty() ? Optional.empty() : Optional.of(found.toString());
+        }
+        if (!target.exists()) {
+            throw new ClusterStateException("pg-cluster:primary = \"" + primary + "\" names a node that has no container"
+                    + " yet. Nothing was changed. Add the node first (raise pg-cluster:replicas and run pulumi up), then"
+                    + " switch over to it.");
+        }
+        if (!target.running()) {
+            if (!writable.isEmpty()) {
+                NodeState other = writable.get(0);
+                throw new ClusterStateException("the configured primary " + primary + " is " + target.container()
+                        + ", and " + names(writable) + " accepts writes (timeline " + other.server().orElseThrow().timeline()
+                        + "): it was promoted outside pg-cluster. Nothing was changed. Make config say so: "
+                        + "pulumi config set pg-cluster:primary " + other.node() + ", then pulumi up (" + primary
+                        + " rejoins as its standby).");
+            }
+            List<String> standbys = states.stream().filter(NodeState::standby).map(NodeState::node).toList();
+            throw new ClusterStateException("no node accepts writes: the configured primary " + primary + " is "
+                    + target.container() + ". Nothing was changed. Start it again (docker start "
+                    + config.containerName(primary) + "), or fail over to a running standby"
+                    + (standbys.isEmpty() ? " (none is running)" : " (" + String.join(", ", standbys) + ")")
+                    + ": pulumi config set pg-cluster:primary <node>, then pulumi up (README: Failover).");
+        }
+        if (!target.standby()) {
+            // Running, but not answering yet (starting or recovering): its readiness step waits.
+            return Optional.empty();
+        }
+        if (writable.size() > 1) {
+            throw new ClusterStateException("several nodes accept writes (" + names(writable) + "); refusing to"
+                    + " promote " + primary + " as well. Nothing was changed. Decide which one is the primary, set"
+                    + " pg-cluster:primary to it and stop the others (docker stop) before pulumi up (README:"
+                    + " Troubleshooting).");
+        }
+        if (writable.size() == 1) {
+            return Optional.of("switchover: " + writable.get(0).node() + " is the primary, " + primary
+                    + " is a standby");
+        }
+        return Optional.of("failover: no node accepts writes, " + primary + " is a standby");
+    }
+
+    private static void append(StringBuilder found, String text) {
+        if (!found.isEmpty()) {
+            found.append("; ");
+        }
+        found.append(text);
+    }
+
+    private static String names(List<NodeState> states) {
+        return states.stream().map(NodeState::node).collect(Collectors.joining(", "));
+    }
+}
