@@ -7,9 +7,10 @@
 #
 #   configured primary is … | what this step does
 #   the writable primary     | slots for every other node on it; standbys that follow another
-#                            | node are repointed; a writable node on an older timeline (an old
-#                            | primary that came back) is stopped, rewound and restarted as a
-#                            | standby; stopped nodes get a standby's configuration
+#                            | node are repointed; stopped nodes get a standby's configuration
+#                            | (rewound if they were a primary) and stay stopped; another writable
+#                            | node is refused, unless PGC_ACCEPT_DATA_LOSS=true: then it is
+#                            | stopped, rewound and restarted as a standby
 #   a standby, and one other | planned switchover: refuse unless it streams and is at most
 #   node is writable         | PGC_MAX_LAG_BYTES behind; stop the old primary cleanly (a fast
 #                            | shutdown sends its last WAL to the standbys); wait until the target
@@ -52,7 +53,11 @@ primary=$PGC_PRIMARY
 say() { echo "pg-cluster: $*" >&2; }
 fail() { echo "pg-cluster: $*" >&2; exit 1; }
 container() { printf '%s-%s' "$PGC_NAME_PREFIX" "$1"; }
-state_of() { docker container inspect --format '{{.State.Status}}' "$(container "$1")" 2>/dev/null || echo missing; }
+# state_of NODE: its container's state (running, exited, …), or "missing".
+state_of() {
+    pgc_state=$(docker container inspect --format '{{.State.Status}}' "$(container "$1")" 2>/dev/null) || pgc_state=""
+    echo "${pgc_state:-missing}"
+}
 # q NODE SQL: one query over the node's socket; unaligned, tuples only.
 q() { printf '%s\n' "$2" | docker exec -i -u postgres "$(container "$1")" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres; }
 lsn_number() { printf '%s' $(( (0x${1%%/*} << 32) | 0x${1#*/} )); }
@@ -62,6 +67,16 @@ has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
 if [ -n "${PGC_FOUND:-}" ]; then
     say "found: $PGC_FOUND"
 fi
+
+# Test hook (FailoverDockerTest): with PGC_TEST_PAUSE_AFTER_PROMOTE naming a file that does not
+# exist yet, the step creates it right after a promotion and waits, so that the test can kill the
+# run exactly there. Unset in normal use.
+pause_after_promote() {
+    if [ -n "${PGC_TEST_PAUSE_AFTER_PROMOTE:-}" ] && [ ! -e "$PGC_TEST_PAUSE_AFTER_PROMOTE" ]; then
+        : >"$PGC_TEST_PAUSE_AFTER_PROMOTE"
+        sleep 600
+    fi
+}
 
 # A running node accepts connections (it may still be starting).
 await_accepting() {
@@ -168,10 +183,10 @@ if has "$writable" "$primary"; then
     for node in $writable; do
         [ "$node" != "$primary" ] || continue
         node_timeline=$(timeline_of "$node")
-        if [ "$node_timeline" -ge "$primary_timeline" ] && [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
-            fail "$node accepts writes too, on timeline $node_timeline (the configured primary $primary is on timeline $primary_timeline): it was promoted outside pg-cluster. If $node should be the primary, set it: pulumi config set pg-cluster:primary $node. To keep $primary and discard what $node wrote on its own, set pg-cluster:acceptDataLoss true for one pulumi up."
+        if [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
+            fail "$node accepts writes too, on timeline $node_timeline, beside the configured primary $primary (timeline $primary_timeline); nothing was changed. If $node should be the primary: pulumi config set pg-cluster:primary $node. To keep $primary: stop $node (docker stop $(container "$node")) and run pulumi up, or set pg-cluster:acceptDataLoss true for one pulumi up (pg_rewind discards what $node wrote on its own)."
         fi
-        say "$node is an old primary (timeline $node_timeline) that came back; it rejoins as a standby of $primary"
+        say "$node accepts writes on timeline $node_timeline beside $primary (timeline $primary_timeline); acceptDataLoss: it is rewound and rejoins as a standby"
         rejoin "$node" start >/dev/null
         event="${event:+$event; }$node rejoined as a standby"
     done
@@ -216,11 +231,10 @@ elif has "$standbys" "$primary"; then
             fi
             sleep 0.05
         done
-        if [ -n "${PGC_TEST_PAUSE_BEFORE_PROMOTE:-}" ]; then : >"$PGC_TEST_PAUSE_BEFORE_PROMOTE"; sleep 600; fi
         [ "$(q "$primary" "SELECT pg_promote(true, $PGC_TIMEOUT_SECONDS)")" = t ] || fail "$primary did not finish promotion within ${PGC_TIMEOUT_SECONDS}s"
         promoted_at=$(now_ms)
         say "$primary promoted, $((promoted_at - stopped_at)) ms after $old stopped taking writes (received up to $received, shutdown checkpoint $checkpoint)"
-        if [ -n "${PGC_TEST_PAUSE_AFTER_PROMOTE:-}" ]; then : >"$PGC_TEST_PAUSE_AFTER_PROMOTE"; sleep 600; fi
+        pause_after_promote
         ensure_slots
         # 4. The old primary becomes a standby of the new one.
         rejoin "$old" start >/dev/null
@@ -241,9 +255,8 @@ elif has "$standbys" "$primary"; then
             fail "refusing to fail over to $primary (received up to $received): other standbys have received more WAL:$ahead. Promote the most advanced one instead (pulumi config set pg-cluster:primary <node>), or set pg-cluster:acceptDataLoss true to accept losing what only they have; nothing was changed"
         fi
         say "failover to $primary (received WAL up to $received)${ahead:+; discarding what only$ahead had}"
-        if [ -n "${PGC_TEST_PAUSE_BEFORE_PROMOTE:-}" ]; then : >"$PGC_TEST_PAUSE_BEFORE_PROMOTE"; sleep 600; fi
         [ "$(q "$primary" "SELECT pg_promote(true, $PGC_TIMEOUT_SECONDS)")" = t ] || fail "$primary did not finish promotion within ${PGC_TIMEOUT_SECONDS}s"
-        if [ -n "${PGC_TEST_PAUSE_AFTER_PROMOTE:-}" ]; then : >"$PGC_TEST_PAUSE_AFTER_PROMOTE"; sleep 600; fi
+        pause_after_promote
         ensure_slots
         event="failover: $primary promoted at $received"
         repoint_all=1

@@ -34,16 +34,22 @@ public final class Topology {
             var found = new StringBuilder();
             for (NodeState other : others) {
                 int theirs = other.server().orElseThrow().timeline();
-                if (theirs >= timeline && !config.acceptDataLoss()) {
+                // Rewinding a node that accepts writes discards what it wrote after the fork,
+                // which clients may have had acknowledged: only when the user says so.
+                if (!config.acceptDataLoss()) {
                     throw new ClusterStateException(other.node() + " accepts writes too, on timeline " + theirs
-                            + ", and the configured primary " + primary + " is on timeline " + timeline + ": "
-                            + other.node() + " was promoted outside pg-cluster. Nothing was changed. If " + other.node()
-                            + " should be the primary: pulumi config set pg-cluster:primary " + other.node()
-                            + ". To keep " + primary + " and discard what " + other.node()
-                            + " wrote on its own: pulumi config set pg-cluster:acceptDataLoss true, for one pulumi up.");
+                            + ", beside the configured primary " + primary + " (timeline " + timeline + "): "
+                            + (theirs < timeline
+                                    ? other.node() + " is an old primary that came back after a failover."
+                                    : other.node() + " was promoted outside pg-cluster.")
+                            + " Nothing was changed. If " + other.node() + " should be the primary: pulumi config set"
+                            + " pg-cluster:primary " + other.node() + ". To keep " + primary + " and turn "
+                            + other.node() + " into its standby (pg_rewind discards what " + other.node()
+                            + " wrote on its own): stop it (docker stop " + config.containerName(other.node())
+                            + ") and run pulumi up, or set pg-cluster:acceptDataLoss true for one pulumi up.");
                 }
                 append(found, other.node() + " accepts writes on timeline " + theirs + " beside " + primary
-                        + " (timeline " + timeline + "): it rejoins as a standby");
+                        + " (timeline " + timeline + "): it is rewound and rejoins as a standby (acceptDataLoss)");
             }
             for (NodeState standby : states) {
                 standby.server().filter(s -> s.inRecovery() && !s.follows().equals(config.containerName(primary)))

@@ -126,7 +126,7 @@ class ChangesDockerTest {
     @Order(4)
     void aServerSettingReplacesTheContainersAndKeepsTheData() {
         String primaryId = containerId("pg0");
-        String backupLabel = Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.base-backup\"}}");
+        String backupLabel = Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.seed\"}}");
         cluster.stack().setConfig(Map.of("walKeepSize", "256MB"));
         var preview = cluster.stack().preview(false);
         var replaced = names(preview.steps().stream().filter(s -> REPLACING.contains(s.op())).toList());
@@ -141,7 +141,7 @@ class ChangesDockerTest {
         assertNotEquals(primaryId, containerId("pg0"));
         assertEquals("256MB", Docker.psql(cluster.primary(), "SHOW wal_keep_size"));
         ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
-        assertEquals(backupLabel, Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.base-backup\"}}"),
+        assertEquals(backupLabel, Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.seed\"}}"),
                 "the replica kept its data: no new base backup");
         assertRowsAndPasswordKept();
         ClusterChecks.assertIdempotent(cluster.stack());
@@ -177,7 +177,7 @@ class ChangesDockerTest {
                 "replicationPassword", "rotated-replication-password-1"));
         var run = cluster.stack().up();
         var changed = names(run.changed());
-        assertTrue(changed.contains(cluster.step("pg0", "passwords")) && changed.contains(cluster.step("pg1", "conninfo")),
+        assertTrue(changed.contains(cluster.config().namePrefix() + "-passwords") && changed.contains(cluster.step("pg1", "conninfo")),
                 "the password and conninfo steps ran: " + run.changed());
         run.changed().forEach(s -> assertTrue(!REPLACING.contains(s.op()) || !s.type().startsWith("docker:"),
                 "no Docker object is replaced for a password: " + run.changed()));
@@ -197,14 +197,14 @@ class ChangesDockerTest {
     @Order(7)
     void replacingAReplicasVolumeReseedsItAndNothingElse() {
         String primaryId = containerId("pg0");
-        String oldLabel = Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.base-backup\"}}");
+        String oldLabel = Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.seed\"}}");
         String volumeUrn = cluster.stack().resource("docker:index/volume:Volume", cluster.volume("pg1")).urn();
         var run = cluster.stack().up(List.of(volumeUrn));
         var replaced = names(run.steps().stream().filter(s -> REPLACING.contains(s.op())).toList());
-        assertTrue(replaced.containsAll(Set.of(cluster.volume("pg1"), cluster.step("pg1", "bootstrap-base-backup"),
+        assertTrue(replaced.containsAll(Set.of(cluster.volume("pg1"), cluster.step("pg1", "seed"),
                 cluster.container("pg1"))), "volume, base backup and container are replaced: " + run.changed());
         replaced.forEach(name -> assertTrue(name.contains("-pg1"), "only pg1 is replaced: " + run.changed()));
-        String newLabel = Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.base-backup\"}}");
+        String newLabel = Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.seed\"}}");
         assertNotEquals(oldLabel, newLabel);
         assertTrue(newLabel.startsWith("pg1 seeded "), newLabel);
         assertEquals(primaryId, containerId("pg0"));

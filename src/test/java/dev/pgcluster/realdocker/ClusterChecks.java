@@ -34,6 +34,13 @@ public final class ClusterChecks {
         return Docker.psql(container, "SELECT count(*) || '|' || coalesce(md5(string_agg(id::text, ',' ORDER BY id)), '') FROM ack");
     }
 
+    /** Node → {@link #ackFingerprint} of table ack, for nodes that must hold the same rows. */
+    public static Map<String, String> fingerprints(List<String> containers) {
+        Map<String, String> fingerprints = new TreeMap<>();
+        containers.forEach(c -> fingerprints.put(c, ackFingerprint(c)));
+        return fingerprints;
+    }
+
     /**
      * Every acknowledged id is on every node, and all nodes hold the same rows (count and checksum),
      * once the replicas have caught up.

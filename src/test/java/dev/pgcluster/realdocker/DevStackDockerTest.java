@@ -2,6 +2,7 @@ package dev.pgcluster.realdocker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgcluster.testing.TestConfigs;
@@ -49,7 +50,8 @@ class DevStackDockerTest {
     }
 
     private String replicationPassword() {
-        return cluster.command(cluster.step("pg1", "bootstrap-base-backup")).input("stdin").orElseThrow().strip();
+        // The seed step's stdin: the superuser password, then the replication password.
+        return cluster.command(cluster.step("pg1", "seed")).input("stdin").orElseThrow().lines().toList().get(1);
     }
 
     private String superuserPassword() {
@@ -175,7 +177,7 @@ class DevStackDockerTest {
     @Test
     @Order(9)
     void runningTheSlotStepAgainIsANoOp() {
-        var slot = cluster.command(cluster.step("pg1", "bootstrap-slot"));
+        var slot = cluster.command(cluster.step("pg1", "slot"));
         String before = Docker.psql(cluster.primary(), "SELECT slot_name || ':' || (restart_lsn IS NOT NULL) || ':' || active FROM pg_replication_slots");
         var again = Shell.script(slot.input("create").orElseThrow(), slot.environment(), null);
         assertEquals(0, again.exitCode(), again.stderr());
@@ -187,7 +189,7 @@ class DevStackDockerTest {
     @Test
     @Order(10)
     void theBaseBackupStepRefusesAVolumeThatHoldsACluster() {
-        String step = cluster.step("pg1", "bootstrap-base-backup");
+        String step = cluster.step("pg1", "seed");
         var backup = cluster.command(step);
         String stdin = backup.input("stdin").orElseThrow();
         String identity = Docker.psql(cluster.replicas().get(0), "SELECT system_identifier || ':' || pg_postmaster_start_time() "
@@ -214,9 +216,10 @@ class DevStackDockerTest {
     }
 
     /**
-     * README, "A stopped node": `docker stop` of the primary (a manual failover's first step), then
-     * `pulumi refresh` and `pulumi up`: the stack keeps the node, stopped; nothing is created, so no
-     * second primary appears; `docker start` brings it back and the stack matches again.
+     * README, "A stopped node": `docker stop` of the primary, then `pulumi refresh` and `pulumi up`:
+     * the stack keeps the node, stopped; `up` refuses (no node accepts writes) and says how to go
+     * on, before anything is declared, so nothing is created and no second primary appears;
+     * `docker start` brings it back and the stack matches again.
      */
     @Test
     @Order(11)
@@ -226,14 +229,17 @@ class DevStackDockerTest {
         var refresh = cluster.stack().refresh();
         var inState = cluster.stack().resource("docker:index/container:Container", cluster.primary());
         assertEquals(primaryId, inState.id(), "refresh keeps the stopped primary in state: " + refresh.changed());
-        var up = cluster.stack().up();
-        assertEquals(List.of(), up.steps().stream()
-                .filter(s -> s.op() == OperationType.CREATE || s.op() == OperationType.REPLACE
-                        || s.op() == OperationType.CREATE_REPLACEMENT).toList(), "nothing is created");
+        var before = cluster.stack().state().stream().map(r -> r.urn() + "=" + r.id()).toList();
+        var refused = assertThrows(EngineStack.EngineFailure.class, () -> cluster.stack().up());
+        assertTrue(refused.getMessage().contains("no node accepts writes: the configured primary pg0 is exited")
+                && refused.getMessage().contains("docker start " + cluster.primary())
+                && refused.getMessage().contains("pulumi config set pg-cluster:primary"), refused.getMessage());
+        assertEquals(before, cluster.stack().state().stream().map(r -> r.urn() + "=" + r.id()).toList(),
+                "nothing is changed");
         assertEquals("exited", Docker.inspect(cluster.primary(), "{{.State.Status}}"), "it stays stopped");
         assertEquals(primaryId, Docker.inspect(cluster.primary(), "{{.Id}}"));
         assertEquals(1, Docker.lines(Docker.ok("ps", "-aq", "--filter", "label=pg-cluster.stack=" + cluster.config().stack(),
-                "--filter", "label=pg-cluster.role=primary")).size(), "one primary container");
+                "--filter", "label=pg-cluster.node=pg0")).size(), "no second pg0 container");
 
         Docker.ok("start", cluster.primary());
         Docker.awaitHealthy(cluster.primary(), Duration.ofSeconds(60));
@@ -248,7 +254,7 @@ class DevStackDockerTest {
         cluster.destroy();
         var destroy = cluster.lastDestroy();
         List<String> log = destroy.steps(OperationType.DELETE).stream().map(s -> s.type() + " " + s.name()).toList();
-        int slotDeleted = log.indexOf("command:local:Command " + cluster.step("pg1", "bootstrap-slot"));
+        int slotDeleted = log.indexOf("command:local:Command " + cluster.step("pg1", "slot"));
         int replicaDeleted = log.indexOf("docker:index/container:Container " + cluster.replicas().get(0));
         int primaryDeleted = log.indexOf("docker:index/container:Container " + cluster.primary());
         assertTrue(replicaDeleted >= 0 && replicaDeleted < slotDeleted && slotDeleted < primaryDeleted,

@@ -118,9 +118,9 @@ class FaultsDockerTest {
     void interruptedBaseBackupLeavesNothingHalfWrittenAndTheStepSucceedsAgain() throws Exception {
         Sql.execute(primaryJdbc, "CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 30) AS pad "
                 + "FROM generate_series(1, 300000) g");
-        String step = cluster.step("pg1", "bootstrap-base-backup");
+        String step = cluster.step("pg1", "seed");
         var backup = cluster.command(step);
-        var slot = cluster.command(cluster.step("pg1", "bootstrap-slot"));
+        var slot = cluster.command(cluster.step("pg1", "slot"));
         var env = new HashMap<>(backup.environment());
         String volume = cluster.config().namePrefix() + "-pgx-data";
         env.put("PGC_NODE", "pgx");
@@ -130,7 +130,7 @@ class FaultsDockerTest {
         var slotEnv = new HashMap<>(slot.environment());
         slotEnv.put("PGC_SLOT", "pgx");
         String password = backup.input("stdin").orElseThrow();
-        String runner = cluster.config().namePrefix() + "-pgx-base-backup";
+        String runner = cluster.config().namePrefix() + "-pgx-seed";
         Docker.ok("volume", "create", "--label", Docker.TEST_LABEL + "=1", volume);
         try {
             Shell.script(slot.input("create").orElseThrow(), slotEnv, null)

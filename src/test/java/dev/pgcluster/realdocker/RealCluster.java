@@ -54,8 +54,13 @@ public final class RealCluster implements AutoCloseable {
 
     /** {@code pulumi up} of stack {@code it-<name>}; on failure destroys what was created and rethrows. */
     public static RealCluster up(String name, Map<String, String> values) {
+        return up(name, values, Map.of());
+    }
+
+    /** {@link #up(String, Map)} with extra environment for the CLI and the steps it runs. */
+    public static RealCluster up(String name, Map<String, String> values, Map<String, String> environment) {
         String stackName = Docker.TEST_STACK_PREFIX + name;
-        var stack = EngineStack.create(stackName, values);
+        var stack = EngineStack.create(stackName, values, environment);
         Instant start = Instant.now();
         try {
             stack.up();
@@ -110,11 +115,26 @@ public final class RealCluster implements AutoCloseable {
         return config().namePrefix() + "-" + node + "-data";
     }
 
+    /** What the {@code primary} step reported the last time it ran (its stdout). */
+    public String primaryStepReport() {
+        var step = command(config().namePrefix() + "-primary");
+        return step.outputs().has("stdout") ? step.outputs().get("stdout").getAsString() : "";
+    }
+
+    /**
+     * A JDBC URL over every node that connects to whichever accepts writes: a client that follows a
+     * switchover without reading the stack's outputs again.
+     */
+    public String anyPrimaryJdbcUrl() {
+        return output("readOnlyJdbcUrl").replaceAll("targetServerType=[A-Za-z]+", "targetServerType=primary")
+                .replace("loadBalanceHosts=true", "loadBalanceHosts=false");
+    }
+
     public String network() {
         return config().namePrefix() + "-net";
     }
 
-    /** Logical name of a resource the program declared for a node, e.g. {@code step(pg1, "bootstrap-slot")}. */
+    /** Logical name of a resource the program declared for a node, e.g. {@code step(pg1, "slot")}. */
     public String step(String node, String step) {
         return config().namePrefix() + "-" + node + "-" + step;
     }

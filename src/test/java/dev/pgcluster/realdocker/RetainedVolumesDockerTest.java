@@ -46,7 +46,7 @@ class RetainedVolumesDockerTest {
                 ClusterChecks.awaitAllStreaming(again, Duration.ofSeconds(60));
                 for (String replica : again.replicas()) {
                     assertEquals("42", Docker.psql(replica, "SELECT answer FROM kept"));
-                    String label = Docker.inspect(replica, "{{index .Config.Labels \"pg-cluster.base-backup\"}}");
+                    String label = Docker.inspect(replica, "{{index .Config.Labels \"pg-cluster.seed\"}}");
                     assertTrue(label.contains(" resumed "), replica + " resumed on its retained data: " + label);
                 }
                 assertEquals("t", Sql.query(again.output("readOnlyJdbcUrl"), "SELECT pg_is_in_recovery()"));

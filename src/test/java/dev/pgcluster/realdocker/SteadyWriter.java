@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,6 +23,8 @@ public final class SteadyWriter implements AutoCloseable {
 
     private final String jdbcUrl;
     private final ConcurrentSkipListSet<Long> acknowledged = new ConcurrentSkipListSet<>();
+    /** When each commit was acknowledged, in order. */
+    private final ConcurrentLinkedQueue<Instant> acknowledgedAt = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger failures = new AtomicInteger();
     private final Thread thread;
@@ -46,6 +49,7 @@ public final class SteadyWriter implements AutoCloseable {
                     insert.setLong(1, next);
                     insert.executeUpdate();
                     acknowledged.add(next);
+                    acknowledgedAt.add(Instant.now());
                     next++;
                     Docker.sleep(Duration.ofMillis(5));
                 }
@@ -73,6 +77,30 @@ public final class SteadyWriter implements AutoCloseable {
 
     public List<Long> acknowledged() {
         return List.copyOf(acknowledged);
+    }
+
+    /**
+     * The longest time without an acknowledged commit between {@code from} and {@code to}: for a
+     * switchover, the time from the last write the old primary acknowledged to the first one the
+     * new primary did.
+     */
+    public Duration longestGap(Instant from, Instant to) {
+        Duration longest = Duration.ZERO;
+        Instant previous = from;
+        for (Instant at : acknowledgedAt) {
+            if (at.isBefore(from)) {
+                continue;
+            }
+            if (at.isAfter(to)) {
+                break;
+            }
+            Duration gap = Duration.between(previous, at);
+            if (gap.compareTo(longest) > 0) {
+                longest = gap;
+            }
+            previous = at;
+        }
+        return longest;
     }
 
     public int failures() {
