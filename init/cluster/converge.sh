@@ -148,9 +148,10 @@ rejoin() {
 }
 
 # follow NODE: a running standby streams from the primary through its slot; a standby that cannot
-# (its history went past the point where the primary's timeline forked off) is rewound.
+# (its history went past the point where the primary's timeline forked off) is rewound. The host
+# in primary_conninfo is quoted when pg_basebackup -R wrote it.
 follow() {
-    current=$(q "$1" "SELECT coalesce(substring(current_setting('primary_conninfo') from 'host=([^ ]+)'), '')
+    current=$(q "$1" "SELECT coalesce(substring(current_setting('primary_conninfo') from 'host=''?([^ '']+)'), '')
         || ' ' || current_setting('primary_slot_name')")
     if [ "$current" = "$(container "$primary") $1" ] && [ -z "${repoint_all:-}" ]; then
         return 0

@@ -15,12 +15,16 @@ import java.util.concurrent.TimeUnit;
  * Unix socket, as the steps do) what role every node has now. Nothing is changed.
  */
 public final class DockerProbe implements ClusterProbe {
-    /** Role, the timeline a writable server writes on, and whom a standby streams from. */
+    /**
+     * Role, the timeline a writable server writes on, and whom a standby streams from. The host
+     * may be quoted: pg_basebackup -R quotes every value that is not plain alphanumerics, such
+     * as a container name with dashes (the conninfo and primary steps write it unquoted).
+     */
     static final String QUERY = "SELECT pg_is_in_recovery(),"
             + " CASE WHEN pg_is_in_recovery() THEN 0"
             + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
             + " CASE WHEN pg_is_in_recovery()"
-            + " THEN coalesce(substring(current_setting('primary_conninfo') from 'host=([^ ]+)'), '') ELSE '' END";
+            + " THEN coalesce(substring(current_setting('primary_conninfo') from 'host=''?([^ '']+)'), '') ELSE '' END";
     private static final long TIMEOUT_SECONDS = 30;
 
     @Override
