@@ -91,9 +91,9 @@ class CommandBindingTest {
     void everyCommandResourceAsksForThePinnedProviderVersion() {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2"));
         var commands = stack.ofType(Command.TYPE);
-        // two password generators, the primary's readiness and password steps, and per replica a
-        // slot, a base backup, a readiness and a conninfo step
-        assertEquals(2 + 2 + 4 * 2, commands.size());
+        // two password generators, the cluster's primary and password steps, a seed and a
+        // readiness step per node, and per standby a slot and a conninfo step
+        assertEquals(2 + 2 + 2 * 3 + 2 * 2, commands.size());
         commands.forEach(c -> assertEquals(java.util.Optional.of("1.1.3"), c.version(), c.name()));
         commands.forEach(c -> assertEquals(List.of("triggers"), c.replaceOnChanges(), c.name()));
     }

@@ -81,6 +81,11 @@ public final class BadConfigValues {
                         + "number from 1 to 10"),
                 Arguments.of(Map.of("healthTimeoutSeconds", "5"), "pg-cluster:healthTimeoutSeconds = \"5\" is not allowed: a "
                         + "whole number from 10 to 3600"),
+                Arguments.of(Map.of("replicas", "2", "primary", "pg3"), "pg-cluster:primary = \"pg3\" is not allowed: a node "
+                        + "of this stack: pg0, pg1, pg2 (pg0 plus one per replica; raise pg-cluster:replicas to add nodes)"),
+                Arguments.of(Map.of("primary", "primary"), "pg-cluster:primary = \"primary\" is not allowed: a node of this "
+                        + "stack: pg0, pg1 (pg0 plus one per replica; raise pg-cluster:replicas to add nodes)"),
+                Arguments.of(Map.of("acceptDataLoss", "yes"), "pg-cluster:acceptDataLoss = \"yes\" is not allowed: true or false"),
                 Arguments.of(Map.of("superuserPassword", "short"), "pg-cluster:superuserPassword: must be 12 to 1024 characters long"),
                 Arguments.of(Map.of("replicas", "1", "replica", "3"), "pg-cluster:replica is not a pg-cluster setting; known keys: "
                         + String.join(", ", ConfigReader.KEYS)));

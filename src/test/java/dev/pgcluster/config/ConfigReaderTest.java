@@ -64,12 +64,51 @@ class ConfigReaderTest {
         assertTrue(config.replicas().isEmpty());
     }
 
+    /** Every node is named, the primary too: whichever node is primary, the others are its standbys. */
     @Test
-    void syncSettingsNameTheReplicas() {
+    void syncSettingsNameEveryNode() {
         ClusterConfig config = TestConfigs.config("s", "replicas", "3", "synchronous", "any 1",
                 "synchronousCommit", "remote_apply");
-        assertEquals(Optional.of("ANY 1 (pg1,pg2,pg3)"), config.sync().standbyNames(config.replicaNames()));
+        assertEquals(Optional.of("ANY 1 (pg0,pg1,pg2,pg3)"), config.sync().standbyNames(config.nodeNames()));
         assertEquals("remote_apply", config.sync().synchronousCommit());
+    }
+
+    @Test
+    void thePrimaryIsPg0AndDataLossIsRefusedByDefault() {
+        ClusterConfig config = TestConfigs.config("s", "replicas", "2");
+        assertEquals("pg0", config.primary().name());
+        assertEquals(List.of("pg1", "pg2"), config.replicaNames());
+        assertFalse(config.acceptDataLoss());
+    }
+
+    /** A switchover moves the role, not the ports: node i keeps the i-th port. */
+    @Test
+    void anyNodeMayBeThePrimaryAndPortsStayWithTheirNodes() {
+        ClusterConfig config = TestConfigs.config("s", "replicas", "2", "primary", "pg1", "primaryPort", "6000");
+        assertEquals(List.of("pg0", "pg1", "pg2"), config.nodeNames());
+        assertEquals("pg1", config.primary().name());
+        assertEquals(List.of(Role.REPLICA, Role.PRIMARY, Role.REPLICA), config.nodes().stream().map(NodeSpec::role).toList());
+        assertEquals(List.of("pg0", "pg2"), config.replicaNames());
+        assertEquals(List.of(6000, 6001, 6002), config.nodes().stream().map(NodeSpec::hostPort).toList());
+        assertEquals(6001, config.primary().hostPort());
+        assertEquals("pg-cluster-s-pg1", config.containerName(config.primary().name()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void acceptDataLossIsReadAsTrueOrFalse(boolean accept) {
+        assertEquals(accept, TestConfigs.config("s", "acceptDataLoss", String.valueOf(accept)).acceptDataLoss());
+    }
+
+    /** Set in the stack's config, the switchover keys are settings, not typos. */
+    @Test
+    void primaryAndAcceptDataLossAreKnownKeys() {
+        var values = Map.of("replicas", "2", "primary", "pg2", "acceptDataLoss", "true");
+        var runtime = new RuntimeConfigInfo(Optional.of(Set.of("pg-cluster:replicas", "pg-cluster:primary",
+                "pg-cluster:acceptDataLoss")), Optional.of(Set.of()));
+        ClusterConfig config = ConfigReader.read(TestConfigs.mockConfig(values), "pg-cluster", "dev", runtime);
+        assertEquals("pg2", config.primary().name());
+        assertTrue(config.acceptDataLoss());
     }
 
     @Test

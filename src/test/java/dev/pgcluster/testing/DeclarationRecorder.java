@@ -1,5 +1,7 @@
 package dev.pgcluster.testing;
 
+import com.pulumi.core.Alias;
+import com.pulumi.core.Output;
 import com.pulumi.core.internal.Internal;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
@@ -28,8 +30,9 @@ public final class DeclarationRecorder implements ResourceTransformation {
                 .serializeAsync(resource.pulumiResourceName(), args.args(), false);
         CompletableFuture<List<Resource>> dependsOn = Internal.of(options.getDependsOn()).getValueNullable()
                 .thenApply(list -> list == null ? List.of() : list);
+        CompletableFuture<List<String>> aliases = aliases(options.getAliases());
         boolean custom = options instanceof CustomResourceOptions;
-        pending.add(inputs.thenCombine(dependsOn, (in, deps) -> {
+        pending.add(aliases.thenCompose(aliasList -> inputs.thenCombine(dependsOn, (in, deps) -> {
             @SuppressWarnings("unchecked")
             var map = in == null ? Map.<String, Object>of() : (Map<String, Object>) in;
             return new DeclaredResource(
@@ -45,9 +48,28 @@ public final class DeclarationRecorder implements ResourceTransformation {
                     List.copyOf(options.getIgnoreChanges()),
                     options.getReplaceWith() == null ? List.of()
                             : options.getReplaceWith().stream().map(Resource::pulumiResourceName).toList(),
-                    List.copyOf(options.getReplaceOnChanges()));
-        }));
+                    List.copyOf(options.getReplaceOnChanges()),
+                    aliasList);
+        })));
         return Optional.empty();
+    }
+
+    /** Each alias as its URN, or as {@code type <token>} when it names only another type. */
+    private static CompletableFuture<List<String>> aliases(List<Output<Alias>> aliases) {
+        var described = aliases.stream()
+                .map(alias -> Internal.of(alias).getValueNullable().thenCompose(DeclarationRecorder::describe))
+                .toList();
+        return CompletableFuture.allOf(described.toArray(CompletableFuture[]::new))
+                .thenApply(done -> described.stream().map(CompletableFuture::join).toList());
+    }
+
+    private static CompletableFuture<String> describe(Alias alias) {
+        if (alias.getUrn().isPresent()) {
+            return CompletableFuture.completedFuture(alias.getUrn().get());
+        }
+        Output<String> type = alias.getType().orElseThrow(() ->
+                new AssertionError("an alias with neither URN nor type; extend DeclarationRecorder to record it"));
+        return Internal.of(type).getValueNullable().thenApply(token -> "type " + token);
     }
 
     /** Everything recorded, once the run has finished. */

@@ -18,6 +18,8 @@ import java.util.function.Predicate;
  * in which order the engine would create it, and its stack outputs.
  */
 public final class DeclaredStack {
+    /** The root resource every program has, declared before the program runs. */
+    private static final String STACK = "pulumi:pulumi:Stack";
     private final List<DeclaredResource> resources;
     private final List<String> creationOrder;
     private final Map<String, Output<?>> outputs;
@@ -28,18 +30,20 @@ public final class DeclaredStack {
         this.outputs = outputs;
     }
 
-    /** Runs {@link App#declare} for {@code config}; fails the test if the program reported errors. */
+    /** Runs {@link App#declare} for {@code config} on a new stack; fails the test if the program reported errors. */
     public static DeclaredStack of(ClusterConfig config) {
+        return of(config, ClusterProbe.NONE);
+    }
+
+    /**
+     * Runs {@link App#declare} for {@code config}, with {@code probe} saying what the nodes on
+     * Docker are now; fails the test if the program reported errors.
+     */
+    public static DeclaredStack of(ClusterConfig config, ClusterProbe probe) {
         var mocks = new StrictMocks();
         var recorder = new DeclarationRecorder();
-        var options = TestOptions.builder()
-                .projectName(config.project())
-                .stackName(config.stack())
-                .preview(false)
-                .resourceTransformations(List.of(recorder))
-                .build();
         try {
-            TestResult result = PulumiTest.withMocks(mocks).withOptions(options).runTest(ctx -> App.declare(ctx, config, ClusterProbe.NONE));
+            TestResult result = run(config, probe, mocks, recorder);
             if (!result.errors().isEmpty() || !result.exceptions().isEmpty()) {
                 throw new AssertionError("the program failed: " + result.errors() + " " + result.exceptions());
             }
@@ -47,6 +51,46 @@ public final class DeclaredStack {
         } finally {
             PulumiTest.cleanup();
         }
+    }
+
+    /**
+     * Runs {@link App#declare} for a cluster the program must refuse to touch; fails the test
+     * unless it failed for exactly one reason and declared nothing. Returns that reason (the
+     * test harness reports it both bare and wrapped in the run's future).
+     */
+    public static Throwable refused(ClusterConfig config, ClusterProbe probe) {
+        var mocks = new StrictMocks();
+        var recorder = new DeclarationRecorder();
+        try {
+            TestResult result = run(config, probe, mocks, recorder);
+            List<Throwable> causes = result.exceptions().stream().map(DeclaredStack::rootCause).distinct().toList();
+            if (causes.size() != 1) {
+                throw new AssertionError("expected the program to fail for one reason, got " + result.exceptions());
+            }
+            var declared = recorder.resources().stream().filter(r -> !r.type().equals(STACK))
+                    .map(r -> r.type() + "::" + r.name()).toList();
+            if (!declared.isEmpty()) {
+                throw new AssertionError("the program declared resources before failing: " + declared);
+            }
+            return causes.get(0);
+        } finally {
+            PulumiTest.cleanup();
+        }
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        return e.getCause() == null ? e : rootCause(e.getCause());
+    }
+
+    private static TestResult run(ClusterConfig config, ClusterProbe probe, StrictMocks mocks,
+                                  DeclarationRecorder recorder) {
+        var options = TestOptions.builder()
+                .projectName(config.project())
+                .stackName(config.stack())
+                .preview(false)
+                .resourceTransformations(List.of(recorder))
+                .build();
+        return PulumiTest.withMocks(mocks).withOptions(options).runTest(ctx -> App.declare(ctx, config, probe));
     }
 
     public List<DeclaredResource> resources() {

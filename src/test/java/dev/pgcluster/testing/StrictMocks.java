@@ -61,7 +61,7 @@ public final class StrictMocks implements Mocks {
                 Object step = env instanceof Map<?, ?> m ? m.get("PGC_STEP") : null;
                 state.put("stdout", switch (String.valueOf(step)) {
                     case "generate-password" -> GENERATED_PASSWORD + "\n";
-                    case "base-backup" -> ((Map<?, ?>) env).get("PGC_NODE") + " seeded 20261127T000000Z 0123abcd";
+                    case "seed" -> seeded((Map<?, ?>) env);
                     default -> "";
                 });
                 state.put("stderr", "");
@@ -70,6 +70,12 @@ public final class StrictMocks implements Mocks {
             }
         }
         return CompletableFuture.completedFuture(ResourceResult.of(Optional.of(args.name + "-id"), state));
+    }
+
+    /** What init/node/seed.sh prints: the node, what it did for the node's role, a time and a nonce. */
+    public static String seeded(Map<?, ?> seedEnvironment) {
+        String did = "primary".equals(seedEnvironment.get("PGC_ROLE")) ? "initialized" : "seeded";
+        return seedEnvironment.get("PGC_NODE") + " " + did + " 20261127T000000Z 0123abcd";
     }
 
     @Override

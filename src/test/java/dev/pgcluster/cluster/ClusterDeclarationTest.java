@@ -1,0 +1,781 @@
+package dev.pgcluster.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.testing.DeclaredResource;
+import dev.pgcluster.testing.DeclaredStack;
+import dev.pgcluster.testing.StrictMocks;
+import dev.pgcluster.testing.TestConfigs;
+import dev.pgcluster.topology.ClusterStateException;
+import dev.pgcluster.topology.NodeState;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What the program declares, checked over the resource graph under strict mocks. */
+class ClusterDeclarationTest {
+    private static final String CONTAINER = "docker:index/container:Container";
+    private static final String VOLUME = "docker:index/volume:Volume";
+    private static final String NETWORK = "docker:index/network:Network";
+    private static final String COMMAND = "command:local:Command";
+    private static final String SUPERUSER_PASSWORD = "superuser-password-for-tests";
+    private static final String REPLICATION_PASSWORD = "replication-password-for-tests";
+    /** The inputs of a node's container that name the node itself; everything else is the same on every node. */
+    private static final Set<String> NODE_IDENTITY = Set.of("name", "hostname", "ports", "volumes", "networksAdvanced");
+
+    private static ClusterConfig withReplicas(int replicas) {
+        return TestConfigs.config("test", "replicas", String.valueOf(replicas), "pullImage", "false",
+                "image", "pg-cluster-test/postgres:17");
+    }
+
+    private static DeclaredResource container(DeclaredStack stack, String name) {
+        return stack.find(r -> r.type().equals(CONTAINER) && r.name().equals(name), "no container " + name);
+    }
+
+    private static DeclaredResource volume(DeclaredStack stack, String name) {
+        return stack.find(r -> r.type().equals(VOLUME) && r.name().equals(name), "no volume " + name);
+    }
+
+    private static DeclaredResource command(DeclaredStack stack, String name) {
+        return stack.find(r -> r.type().equals(COMMAND) && r.name().equals(name), "no command " + name);
+    }
+
+    private static DeclaredResource node(DeclaredStack stack, String name) {
+        return stack.find(r -> r.type().equals(PostgresNode.TYPE) && r.name().equals(name), "no node component " + name);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> environment(DeclaredResource command) {
+        return (Map<String, String>) command.input("environment");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> serverArgs(DeclaredResource container) {
+        return (List<String>) container.input("command");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> labels(DeclaredResource container) {
+        return ((List<Map<String, String>>) container.input("labels")).stream()
+                .collect(Collectors.toMap(l -> l.get("label"), l -> l.get("value")));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static int publishedPort(DeclaredResource container) {
+        var ports = (List<Map<String, Object>>) container.input("ports");
+        return ((Number) ports.get(0).get("external")).intValue();
+    }
+
+    /** A container's inputs without what names its node, and without the seed label (data, not role). */
+    private static Map<String, Object> roleNeutralPart(DeclaredResource container) {
+        var inputs = new LinkedHashMap<>(container.plainInputs());
+        NODE_IDENTITY.forEach(inputs::remove);
+        var labels = new LinkedHashMap<>(labels(container));
+        labels.remove(Labels.NODE);
+        labels.remove(Labels.SEED);
+        inputs.put("labels", labels);
+        return inputs;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 3})
+    void declaresAVolumeSeedContainerAndReadinessStepPerNodeAndASlotAndConninfoStepPerStandby(int replicas) {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(replicas));
+        assertEquals(1, stack.ofType(NETWORK).size());
+        assertEquals(replicas + 1, stack.ofType(PostgresNode.TYPE).size());
+        assertEquals(replicas + 1, stack.ofType(VOLUME).size());
+        assertEquals(replicas + 1, stack.ofType(CONTAINER).size());
+        // two generated passwords, the cluster's primary and password steps, a seed and a
+        // readiness step per node, then a slot and a conninfo step per standby
+        assertEquals(2 + 2 + 2 * (replicas + 1) + 2 * replicas, stack.ofType(COMMAND).size());
+        assertEquals(0, stack.ofType("docker:index/remoteImage:RemoteImage").size());
+
+        var expectedContainers = new HashSet<String>();
+        for (int i = 0; i <= replicas; i++) {
+            expectedContainers.add("pg-cluster-test-pg" + i);
+        }
+        assertEquals(expectedContainers, stack.ofType(CONTAINER).stream().map(r -> (String) r.input("name"))
+                .collect(Collectors.toSet()));
+        assertEquals("pg-cluster-test-net", stack.ofType(NETWORK).get(0).input("name"));
+        assertEquals("pg-cluster-test-pg0-data", stack.ofType(VOLUME).get(0).input("name"));
+    }
+
+    @Test
+    void pullsThePinnedImageThroughTheProviderByDefaultAndKeepsItOnDestroy() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test"));
+        var image = stack.ofType("docker:index/remoteImage:RemoteImage");
+        assertEquals(1, image.size());
+        assertEquals("postgres:17.6", image.get(0).input("name"));
+        assertEquals(true, image.get(0).input("keepLocally"));
+        assertEquals("sha256:" + "0".repeat(64), container(stack, "pg-cluster-test-pg0").input("image"));
+    }
+
+    /**
+     * The primary node comes up on its own, the primary step and the passwords follow, and only
+     * then does a standby get its slot, its base backup, its container and its conninfo.
+     */
+    @Test
+    void standbyWaitsForItsSeedWhichWaitsForItsSlotWhichWaitsForThePrimaryStep() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(3));
+        var primarySeed = command(stack, "pg-cluster-test-pg0-seed");
+        var primary = container(stack, "pg-cluster-test-pg0");
+        var primaryReady = command(stack, "pg-cluster-test-pg0-ready");
+        var primaryStep = command(stack, "pg-cluster-test-primary");
+        var passwords = command(stack, "pg-cluster-test-passwords");
+        assertEquals(false, primary.input("wait"), "health is awaited by the readiness step, not the provider");
+        assertEquals(List.of(), primarySeed.dependsOn());
+        assertEquals(List.of(primarySeed.name()), primary.dependsOn());
+        assertEquals(List.of(primary.name()), primaryReady.dependsOn());
+        assertEquals(List.of(primaryReady.name()), primaryStep.dependsOn());
+        assertEquals(List.of(primaryStep.name()), passwords.dependsOn());
+        List<String> order = stack.creationOrder();
+        assertTrue(order.indexOf(primarySeed.name()) < order.lastIndexOf(primary.name()));
+        assertTrue(order.lastIndexOf(primary.name()) < order.indexOf(primaryReady.name()));
+        assertTrue(order.indexOf(primaryReady.name()) < order.indexOf(primaryStep.name()));
+        assertTrue(order.indexOf(primaryStep.name()) < order.indexOf(passwords.name()));
+        for (int i = 1; i <= 3; i++) {
+            String node = "pg-cluster-test-pg" + i;
+            var slot = command(stack, node + "-slot");
+            var seed = command(stack, node + "-seed");
+            var replica = container(stack, node);
+            var replicaReady = command(stack, node + "-ready");
+            var conninfo = command(stack, node + "-conninfo");
+            assertEquals(List.of(primaryStep.name()), slot.dependsOn());
+            assertEquals(List.of(slot.name(), passwords.name()), seed.dependsOn());
+            assertEquals(List.of(seed.name()), replica.dependsOn());
+            assertEquals(List.of(replica.name()), replicaReady.dependsOn());
+            assertEquals(List.of(replicaReady.name(), primaryStep.name(), passwords.name()), conninfo.dependsOn());
+
+            // The engine's order: each step's creation ran after what it depends on.
+            assertTrue(order.indexOf(primaryStep.name()) < order.indexOf(slot.name()));
+            assertTrue(order.indexOf(passwords.name()) < order.indexOf(seed.name()));
+            assertTrue(order.indexOf(slot.name()) < order.indexOf(seed.name()));
+            assertTrue(order.indexOf(seed.name()) < order.lastIndexOf(node));
+            assertTrue(order.lastIndexOf(node) < order.indexOf(replicaReady.name()));
+            assertTrue(order.indexOf(replicaReady.name()) < order.indexOf(conninfo.name()));
+        }
+    }
+
+    @Test
+    void aNewContainerIsAwaitedAgainAndATimeoutIsTheConfiguredOne() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "healthTimeoutSeconds", "77"));
+        for (String node : List.of("pg0", "pg1")) {
+            var ready = command(stack, "pg-cluster-test-" + node + "-ready");
+            assertEquals(List.of("pg-cluster-test-" + node + "-id"), ready.input("triggers"),
+                    "triggered by the container's ID");
+            assertEquals("pg-cluster-test-" + node, environment(ready).get("PGC_CONTAINER"));
+            assertEquals("77", environment(ready).get("PGC_TIMEOUT_SECONDS"));
+            assertEquals(InitScripts.read(InitScripts.AWAIT_HEALTHY), ready.input("create"));
+        }
+    }
+
+    @Test
+    void containersSayWhatDockerReadsBackSoASecondRunChangesNothing() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped("prod"));
+        stack.ofType(CONTAINER).forEach(c -> {
+            assertEquals("bridge", c.input("networkMode"), c.name());
+            assertEquals(false, c.input("mustRun"), c.name());
+            @SuppressWarnings("unchecked")
+            var health = (Map<String, Object>) c.input("healthcheck");
+            for (String duration : List.of("interval", "timeout", "startPeriod")) {
+                String value = (String) health.get(duration);
+                assertTrue(value.matches("(\\d+m)?\\d+s"), duration + " = " + value + " is not in Go's format");
+            }
+            assertEquals(2 * ((Number) c.input("memory")).intValue(), ((Number) c.input("memorySwap")).intValue());
+        });
+    }
+
+    @Test
+    void containersRunTheImageByIdWhenItIsNotPulled() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        stack.ofType(CONTAINER).forEach(c -> assertEquals(StrictMocks.IMAGE_ID, c.input("image"), c.name()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 3, 6})
+    void walSettingsLeaveRoomForEveryReplicaAndItsBaseBackup(int replicas) {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(replicas));
+        for (DeclaredResource node : stack.ofType(CONTAINER)) {
+            List<String> args = serverArgs(node);
+            assertTrue(args.contains("wal_level=replica"));
+            assertTrue(args.contains("max_wal_senders=" + Math.max(10, 2 * replicas + 2)));
+            assertTrue(args.contains("max_replication_slots=" + Math.max(10, replicas + 4)));
+            assertTrue(args.contains("max_slot_wal_keep_size=1GB"));
+            assertTrue(args.contains("hot_standby=on"));
+            assertTrue(args.contains("wal_log_hints=on"));
+            assertTrue(args.contains("password_encryption=scram-sha-256"));
+        }
+    }
+
+    /**
+     * Every node carries the synchronous settings over every node's name: whichever node is
+     * primary applies them, so a switchover never leaves the cluster silently asynchronous.
+     */
+    @Test
+    void synchronousSettingsNameEveryNodeAndAreOnEveryNode() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "3",
+                "synchronous", "first 2", "synchronousCommit", "remote_write"));
+        assertEquals(4, stack.ofType(CONTAINER).size());
+        for (DeclaredResource node : stack.ofType(CONTAINER)) {
+            List<String> args = serverArgs(node);
+            assertTrue(args.contains("synchronous_standby_names=FIRST 2 (pg0,pg1,pg2,pg3)"), node.name() + ": " + args);
+            assertTrue(args.contains("synchronous_commit=remote_write"), node.name() + ": " + args);
+        }
+        assertEquals("synchronous: FIRST 2 (pg0,pg1,pg2,pg3), synchronous_commit=remote_write",
+                stack.outputValue("replicationMode"));
+    }
+
+    @Test
+    void asynchronousByDefault() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2));
+        stack.ofType(CONTAINER).forEach(node ->
+                assertTrue(serverArgs(node).stream().noneMatch(a -> a.startsWith("synchronous_")), node.name()));
+        assertEquals("asynchronous", stack.outputValue("replicationMode"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "staging", "prod"})
+    void portsArePublishedOnLoopbackOnly(String stackName) {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped(stackName));
+        for (DeclaredResource node : stack.ofType(CONTAINER)) {
+            @SuppressWarnings("unchecked")
+            var ports = (List<Map<String, Object>>) node.input("ports");
+            assertEquals(1, ports.size());
+            assertEquals("127.0.0.1", ports.get(0).get("ip"), node.name());
+            assertEquals(5432, ((Number) ports.get(0).get("internal")).intValue());
+        }
+    }
+
+    @Test
+    void dockerNamesOfTwoStacksNeverCollide() {
+        Set<String> dev = dockerNames(DeclaredStack.of(TestConfigs.shipped("dev")));
+        Set<String> prod = dockerNames(DeclaredStack.of(TestConfigs.shipped("prod")));
+        Set<String> both = new HashSet<>(dev);
+        both.retainAll(prod);
+        assertEquals(Set.of(), both);
+    }
+
+    private static Set<String> dockerNames(DeclaredStack stack) {
+        return stack.resources().stream()
+                .filter(r -> r.type().startsWith("docker:index/") && !r.type().contains("remoteImage"))
+                .map(r -> (String) r.input("name"))
+                .collect(Collectors.toSet());
+    }
+
+    @Test
+    void logicalNamesAreUniquePerType() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(3));
+        var seen = new HashSet<String>();
+        stack.resources().forEach(r -> assertTrue(seen.add(r.type() + "::" + r.name()), "duplicate " + r.name()));
+    }
+
+    /** A node's objects and steps belong to its node component; cluster-wide steps to the cluster. */
+    @Test
+    void everyChildHasItsComponentAsParent() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2));
+        stack.resources().stream()
+                .filter(r -> !r.type().equals("pulumi:pulumi:Stack") && !r.type().equals(PostgresCluster.TYPE))
+                .forEach(r -> assertTrue(r.parent().isPresent(), r.name() + " has no parent"));
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            String component = "pg-cluster-test-" + node;
+            assertEquals(Optional.of("pg-cluster-test"), node(stack, component).parent());
+            for (String child : List.of(component + "-seed", component + "-ready")) {
+                assertEquals(Optional.of(component), command(stack, child).parent(), child);
+            }
+            assertEquals(Optional.of(component), container(stack, component).parent());
+            assertEquals(Optional.of(component), volume(stack, component + "-data").parent());
+        }
+        for (String step : List.of("pg-cluster-test-primary", "pg-cluster-test-passwords")) {
+            assertEquals(Optional.of("pg-cluster-test"), command(stack, step).parent(), step);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"primaryConnectionString", "primaryJdbcUrl", "replicaConnectionStrings",
+            "readOnlyConnectionString", "readOnlyJdbcUrl"})
+    void everyOutputCarryingAPasswordIsSecret(String output) {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2));
+        assertTrue(stack.outputIsSecret(output), output + " must be secret");
+        assertTrue(String.valueOf(stack.outputValue(output)).contains(StrictMocks.GENERATED_PASSWORD));
+    }
+
+    @Test
+    void outputsWithoutPasswordsArePlain() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2));
+        assertEquals("pg0", stack.outputValue("primaryNode"));
+        assertEquals("127.0.0.1", stack.outputValue("primaryHost"));
+        assertEquals(5432, stack.outputValue("primaryPort"));
+        assertEquals(List.of("pg1", "pg2"), stack.outputValue("replicationSlots"));
+        assertEquals("pg-cluster-test-net", stack.outputValue("networkName"));
+        for (String output : List.of("primaryNode", "primaryHost", "primaryPort", "replicationSlots", "networkName")) {
+            assertFalse(stack.outputIsSecret(output), output);
+        }
+    }
+
+    @Test
+    void connectionStringsReachEachNodeAndTheReadOnlyOnePrefersStandbys() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2));
+        String pw = StrictMocks.GENERATED_PASSWORD;
+        assertEquals("postgresql://postgres:" + pw + "@127.0.0.1:5432/postgres", stack.outputValue("primaryConnectionString"));
+        assertEquals(Map.of("pg1", "postgresql://postgres:" + pw + "@127.0.0.1:5433/postgres",
+                "pg2", "postgresql://postgres:" + pw + "@127.0.0.1:5434/postgres"), stack.outputValue("replicaConnectionStrings"));
+        assertEquals("postgresql://postgres:" + pw + "@127.0.0.1:5433,127.0.0.1:5434,127.0.0.1:5432/postgres"
+                + "?target_session_attrs=prefer-standby&load_balance_hosts=random", stack.outputValue("readOnlyConnectionString"));
+        assertEquals("jdbc:postgresql://127.0.0.1:5433,127.0.0.1:5434,127.0.0.1:5432/postgres"
+                + "?targetServerType=preferSecondary&loadBalanceHosts=true&user=postgres&password=" + pw,
+                stack.outputValue("readOnlyJdbcUrl"));
+    }
+
+    /** Passwords travel only on the stdin of steps, as secrets; no container gets one. */
+    @Test
+    void noInputCarriesAPasswordInPlainText() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2",
+                "superuserPassword", SUPERUSER_PASSWORD, "replicationPassword", REPLICATION_PASSWORD));
+        assertEquals(0, stack.ofType(COMMAND).stream()
+                .filter(c -> "generate-password".equals(environment(c).get("PGC_STEP"))).count(),
+                "configured passwords are not generated");
+        for (DeclaredResource resource : stack.resources()) {
+            for (String text : resource.stringsOutsideSecrets()) {
+                assertFalse(text.contains(SUPERUSER_PASSWORD) || text.contains(REPLICATION_PASSWORD),
+                        resource.name() + " carries a password in plain text: " + resource.secretInputs());
+            }
+        }
+        stack.ofType(CONTAINER).forEach(c -> assertEquals(List.of(), c.secretInputs(), c.name()));
+        for (String step : List.of("pg-cluster-test-pg0-seed", "pg-cluster-test-pg1-seed", "pg-cluster-test-pg2-seed",
+                "pg-cluster-test-primary", "pg-cluster-test-passwords")) {
+            var command = command(stack, step);
+            assertEquals(List.of("stdin"), command.secretInputs(), step);
+            assertEquals(SUPERUSER_PASSWORD + "\n" + REPLICATION_PASSWORD + "\n", command.input("stdin"), step);
+        }
+    }
+
+    /**
+     * A node's container holds no password, no init script and no role: the seed step
+     * initialized its data, and should the volume ever be empty the image refuses to start
+     * instead of creating a new, unrelated database.
+     */
+    @Test
+    void nodeContainersGetNoPasswordsNoUploadsAndOnlyPgdata() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2",
+                "superuserPassword", SUPERUSER_PASSWORD, "replicationPassword", REPLICATION_PASSWORD));
+        for (DeclaredResource c : stack.ofType(CONTAINER)) {
+            assertEquals(List.of("PGDATA=/var/lib/postgresql/data/pgdata"), c.input("envs"), c.name());
+            assertEquals(null, c.input("uploads"), c.name());
+            assertFalse(labels(c).containsKey(Labels.ROLE), c.name());
+        }
+    }
+
+    /** The primary's seed makes a new cluster in a one-off container, never where a peer's volume holds one. */
+    @Test
+    void primarySeedInitializesANewClusterWithTheStacksAccessRules() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2));
+        var seed = command(stack, "pg-cluster-test-pg0-seed");
+        Map<String, String> env = environment(seed);
+        assertEquals("seed", env.get("PGC_STEP"));
+        assertEquals("primary", env.get("PGC_ROLE"));
+        assertEquals("pg0", env.get("PGC_NODE"));
+        assertEquals("pg-cluster-test-pg0-data", env.get("PGC_VOLUME"));
+        assertEquals("pg-cluster-test-pg1-data pg-cluster-test-pg2-data", env.get("PGC_PEER_VOLUMES"));
+        assertEquals("postgres", env.get("PGC_DATABASE"));
+        assertEquals("--auth-local=peer --auth-host=scram-sha-256 --data-checksums", env.get("PGC_INITDB_ARGS"));
+        assertEquals(InitScripts.pgHba("10.89.0.0/24", "10.89.0.1", "replicator"), env.get("PGC_HBA"));
+        assertTrue(env.get("PGC_HBA").contains("host    replication  replicator     10.89.0.0/24"));
+        assertEquals(InitScripts.read(InitScripts.INIT_IN_CONTAINER), env.get("PGC_INIT_SCRIPT"));
+        assertEquals(InitScripts.read(InitScripts.SEED), seed.input("create"));
+        assertEquals(InitScripts.read(InitScripts.SEED_UPDATE), seed.input("update"));
+        assertFalse(env.containsKey("PGC_BACKUP_SCRIPT"));
+        assertFalse(env.containsKey("PGC_PRIMARY_HOST"));
+    }
+
+    @Test
+    void generatedPasswordsAreSecretAndNeverLogged() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        var generators = stack.ofType(COMMAND).stream()
+                .filter(c -> "generate-password".equals(environment(c).get("PGC_STEP"))).toList();
+        assertEquals(2, generators.size());
+        for (DeclaredResource generator : generators) {
+            assertEquals(List.of("stdout"), generator.additionalSecretOutputs());
+            assertEquals("none", generator.input("logging"));
+            assertEquals(InitScripts.read(InitScripts.GENERATE_PASSWORD), generator.input("create"));
+        }
+    }
+
+    @Test
+    void standbySeedsFromItsOwnSlotOnThePrimaryWithItsNameAsApplicationName() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2));
+        for (String node : List.of("pg1", "pg2")) {
+            var slot = command(stack, "pg-cluster-test-" + node + "-slot");
+            var seed = command(stack, "pg-cluster-test-" + node + "-seed");
+            assertEquals(node, environment(slot).get("PGC_SLOT"));
+            assertEquals("pg-cluster-test-pg0", environment(slot).get("PGC_PRIMARY_CONTAINER"));
+            assertEquals(InitScripts.read(InitScripts.CREATE_SLOT), slot.input("create"));
+            assertEquals(InitScripts.read(InitScripts.DROP_SLOT), slot.input("delete"));
+            assertEquals("false", environment(slot).get("PGC_KEEP_SLOT"), "dev volumes go, so do their slots");
+            Map<String, String> env = environment(seed);
+            assertEquals("replica", env.get("PGC_ROLE"));
+            assertEquals(node, env.get("PGC_SLOT"));
+            assertEquals(node, env.get("PGC_NODE"));
+            assertEquals("pg-cluster-test-" + node + "-data", env.get("PGC_VOLUME"));
+            assertEquals("pg-cluster-test-net", env.get("PGC_NETWORK"));
+            assertEquals(StrictMocks.IMAGE_ID, env.get("PGC_IMAGE"));
+            assertEquals("pg-cluster-test-pg0", env.get("PGC_PRIMARY_HOST"));
+            assertEquals("5432", env.get("PGC_PRIMARY_PORT"));
+            assertEquals("3", env.get("PGC_ATTEMPTS"));
+            assertEquals(InitScripts.read(InitScripts.BASE_BACKUP_IN_CONTAINER), env.get("PGC_BACKUP_SCRIPT"));
+            assertFalse(env.containsKey("PGC_INIT_SCRIPT"), "a standby never initializes a cluster");
+            assertFalse(env.containsKey("PGC_PEER_VOLUMES"));
+            assertEquals(InitScripts.read(InitScripts.SEED), seed.input("create"));
+            assertEquals(InitScripts.read(InitScripts.SEED_UPDATE), seed.input("update"));
+            assertEquals(List.of("pg-cluster-test-" + node + "-data"), seed.input("triggers"));
+        }
+    }
+
+    /** Whatever the role, a node is healthy once it accepts TCP connections on a cluster pg-cluster initialized. */
+    @Test
+    void everyNodeIsHealthyOnlyOverTcpOnceInitCompletedWhateverItsRole() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        for (DeclaredResource node : stack.ofType(CONTAINER)) {
+            @SuppressWarnings("unchecked")
+            var health = (Map<String, Object>) node.input("healthcheck");
+            assertEquals(List.of("CMD-SHELL", "pg_isready --host=127.0.0.1 --port=5432 --username=postgres --dbname=postgres "
+                    + "--quiet && test -f \"$PGDATA/pg-cluster-init.done\""), health.get("tests"), node.name());
+            assertEquals("unless-stopped", node.input("restart"), node.name());
+        }
+    }
+
+    /**
+     * The role is data: every node's container is the same but for the node's own name, port,
+     * volume and network alias, so a switchover changes no container.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"pg0", "pg1", "pg2"})
+    void everyNodeRunsTheSameContainerWhateverItsRole(String primary) {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "primary", primary,
+                "synchronous", "any 1"));
+        var reference = roleNeutralPart(container(stack, "pg-cluster-test-pg0"));
+        for (String node : List.of("pg1", "pg2")) {
+            assertEquals(reference, roleNeutralPart(container(stack, "pg-cluster-test-" + node)), node);
+        }
+        assertEquals(List.of(Labels.PROJECT, Labels.STACK, Labels.NODE, Labels.ENVIRONMENT, Labels.SEED).stream().sorted().toList(),
+                labels(container(stack, "pg-cluster-test-pg1")).keySet().stream().sorted().toList());
+    }
+
+    /** Moving the primary leaves every container and volume as it was: nothing is replaced. */
+    @Test
+    void aSwitchoverChangesNoContainerAndNoVolume() {
+        DeclaredStack before = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "primary", "pg0"));
+        DeclaredStack after = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "primary", "pg1"));
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            String name = "pg-cluster-test-" + node;
+            var was = new LinkedHashMap<>(container(before, name).plainInputs());
+            var is = new LinkedHashMap<>(container(after, name).plainInputs());
+            // The seed label is what the seed step printed when the volume was filled; the step's
+            // update (init/node/seed-update.sh) repeats it, so it stays too.
+            was.remove("labels");
+            is.remove("labels");
+            assertEquals(was, is, node);
+            var labelsWere = new LinkedHashMap<>(labels(container(before, name)));
+            var labelsAre = new LinkedHashMap<>(labels(container(after, name)));
+            labelsWere.remove(Labels.SEED);
+            labelsAre.remove(Labels.SEED);
+            assertEquals(labelsWere, labelsAre, node);
+            assertEquals(volume(before, name + "-data").plainInputs(), volume(after, name + "-data").plainInputs(), node);
+        }
+    }
+
+    /** {@code pg-cluster:primary = pg1}: pg1 is seeded as the primary, pg0 becomes a standby like any other. */
+    @Test
+    void theConfiguredPrimaryHasNoSlotAndNoConninfoStepAndEveryOtherNodeHasBoth() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "primary", "pg1"));
+        List<String> names = stack.names();
+        assertFalse(names.contains("pg-cluster-test-pg1-slot"));
+        assertFalse(names.contains("pg-cluster-test-pg1-conninfo"));
+        for (String standby : List.of("pg0", "pg2")) {
+            var slot = command(stack, "pg-cluster-test-" + standby + "-slot");
+            assertEquals("pg-cluster-test-pg1", environment(slot).get("PGC_PRIMARY_CONTAINER"), standby);
+            var conninfo = command(stack, "pg-cluster-test-" + standby + "-conninfo");
+            assertEquals("pg-cluster-test-pg1", environment(conninfo).get("PGC_PRIMARY_HOST"), standby);
+            var seed = environment(command(stack, "pg-cluster-test-" + standby + "-seed"));
+            assertEquals("replica", seed.get("PGC_ROLE"), standby);
+            assertEquals("pg-cluster-test-pg1", seed.get("PGC_PRIMARY_HOST"), standby);
+        }
+        var primarySeed = environment(command(stack, "pg-cluster-test-pg1-seed"));
+        assertEquals("primary", primarySeed.get("PGC_ROLE"));
+        assertEquals("pg-cluster-test-pg0-data pg-cluster-test-pg2-data", primarySeed.get("PGC_PEER_VOLUMES"));
+        assertEquals(List.of("pg-cluster-test-pg1-ready"), command(stack, "pg-cluster-test-primary").dependsOn());
+        assertEquals("pg-cluster-test-pg1",
+                environment(command(stack, "pg-cluster-test-passwords")).get("PGC_PRIMARY_CONTAINER"));
+        assertEquals(List.of(), command(stack, "pg-cluster-test-pg1-seed").dependsOn());
+    }
+
+    /** Ports belong to nodes, not roles: after a switchover the outputs point at the new primary's port. */
+    @Test
+    void connectionStringsFollowTheConfiguredPrimaryWhilePortsStayWithTheirNodes() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "primary", "pg1",
+                "primaryPort", "6000", "replicaPorts", "[6101, 6102]"));
+        assertEquals(6000, publishedPort(container(stack, "pg-cluster-test-pg0")));
+        assertEquals(6101, publishedPort(container(stack, "pg-cluster-test-pg1")));
+        assertEquals(6102, publishedPort(container(stack, "pg-cluster-test-pg2")));
+        String pw = StrictMocks.GENERATED_PASSWORD;
+        assertEquals("pg1", stack.outputValue("primaryNode"));
+        assertEquals("127.0.0.1", stack.outputValue("primaryHost"));
+        assertEquals(6101, stack.outputValue("primaryPort"));
+        assertEquals("postgresql://postgres:" + pw + "@127.0.0.1:6101/postgres", stack.outputValue("primaryConnectionString"));
+        assertEquals("jdbc:postgresql://127.0.0.1:6101/postgres?user=postgres&password=" + pw,
+                stack.outputValue("primaryJdbcUrl"));
+        assertEquals(Map.of("pg0", "postgresql://postgres:" + pw + "@127.0.0.1:6000/postgres",
+                "pg2", "postgresql://postgres:" + pw + "@127.0.0.1:6102/postgres"), stack.outputValue("replicaConnectionStrings"));
+        assertEquals("postgresql://postgres:" + pw + "@127.0.0.1:6000,127.0.0.1:6102,127.0.0.1:6101/postgres"
+                + "?target_session_attrs=prefer-standby&load_balance_hosts=random", stack.outputValue("readOnlyConnectionString"));
+        assertEquals(List.of("pg0", "pg2"), stack.outputValue("replicationSlots"));
+    }
+
+    @Test
+    void labelsCarryStackNodeEnvironmentAndTheSeedButNoRole() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped("prod"));
+        assertEquals(Map.of("pg-cluster.project", "pg-cluster", "pg-cluster.stack", "prod", "pg-cluster.node", "pg2",
+                "pg-cluster.environment", "production",
+                "pg-cluster.seed", "pg2 seeded 20261127T000000Z 0123abcd"), labels(container(stack, "pg-cluster-prod-pg2")));
+        assertEquals(Map.of("pg-cluster.project", "pg-cluster", "pg-cluster.stack", "prod", "pg-cluster.node", "pg0",
+                "pg-cluster.environment", "production",
+                "pg-cluster.seed", "pg0 initialized 20261127T000000Z 0123abcd"), labels(container(stack, "pg-cluster-prod-pg0")));
+    }
+
+    @Test
+    void productionRetainsVolumesAndLimitsResources() {
+        DeclaredStack prod = DeclaredStack.of(TestConfigs.shipped("prod"));
+        prod.ofType(VOLUME).forEach(v -> assertTrue(v.retainOnDelete(), v.name()));
+        prod.ofType(CONTAINER).forEach(c -> {
+            assertEquals(4096, ((Number) c.input("memory")).intValue());
+            assertEquals(1024, ((Number) c.input("shmSize")).intValue());
+            assertEquals(2048, ((Number) c.input("cpuShares")).intValue());
+        });
+        DeclaredStack dev = DeclaredStack.of(TestConfigs.shipped("dev"));
+        dev.ofType(VOLUME).forEach(v -> assertFalse(v.retainOnDelete(), v.name()));
+        dev.ofType(CONTAINER).forEach(c -> assertEquals(null, c.input("memory")));
+    }
+
+    /** Through data, not replaceWith (which older engines ignore); the real engine test replaces a volume. */
+    @Test
+    void aReplacedVolumeGetsAFreshSeedAndAFreshContainerOnEveryNode() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2));
+        stack.resources().forEach(r -> assertEquals(List.of(), r.replaceWith(), r.name()));
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            String prefix = "pg-cluster-test-" + node;
+            var seed = command(stack, prefix + "-seed");
+            // force-new inputs fed by the volume's name and by the seed's output
+            assertEquals(List.of(prefix + "-data"), seed.input("triggers"));
+            assertEquals(List.of("triggers"), seed.replaceOnChanges());
+            assertEquals(InitScripts.read(InitScripts.SEED_UPDATE), seed.input("update"));
+            assertEquals(StrictMocks.seeded(environment(seed)), labels(container(stack, prefix)).get(Labels.SEED));
+        }
+    }
+
+    @Test
+    void standbysFollowTheReplicationPasswordAfterThePrimaryHasIt() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "replicationPassword",
+                REPLICATION_PASSWORD));
+        for (String node : List.of("pg1", "pg2")) {
+            var step = command(stack, "pg-cluster-test-" + node + "-conninfo");
+            assertEquals(List.of("pg-cluster-test-" + node + "-ready", "pg-cluster-test-primary", "pg-cluster-test-passwords"),
+                    step.dependsOn());
+            assertTrue(step.inputIsSecret("stdin"));
+            assertEquals(REPLICATION_PASSWORD + "\n", step.input("stdin"));
+            assertEquals(List.of("stdout", "stderr"), step.additionalSecretOutputs());
+            assertEquals("pg-cluster-test-" + node, environment(step).get("PGC_REPLICA_CONTAINER"));
+            assertEquals(node, environment(step).get("PGC_SLOT"));
+            assertEquals("pg-cluster-test-pg0", environment(step).get("PGC_PRIMARY_HOST"));
+            assertEquals(InitScripts.read(InitScripts.SYNC_CONNINFO), step.input("create"));
+        }
+    }
+
+    @Test
+    void retainedVolumesKeepTheirSlots() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped("prod"));
+        for (String node : List.of("pg1", "pg2", "pg3")) {
+            assertEquals("true", environment(command(stack, "pg-cluster-prod-" + node + "-slot")).get("PGC_KEEP_SLOT"));
+        }
+    }
+
+    @Test
+    void generatedPasswordsNeverChangeOnceMade() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        stack.ofType(COMMAND).stream()
+                .filter(c -> "generate-password".equals(environment(c).get("PGC_STEP")))
+                .forEach(g -> assertEquals(List.of("create", "environment", "logging", "addPreviousOutputInEnv"),
+                        g.ignoreChanges(), g.name()));
+    }
+
+    @Test
+    void passwordStepSetsBothRolesOnThePrimaryFromStdinAndKeepsItsOutputSecret() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "superuserPassword", SUPERUSER_PASSWORD,
+                "replicationPassword", REPLICATION_PASSWORD));
+        var step = command(stack, "pg-cluster-test-passwords");
+        assertTrue(step.inputIsSecret("stdin"));
+        assertEquals(SUPERUSER_PASSWORD + "\n" + REPLICATION_PASSWORD + "\n", step.input("stdin"));
+        assertEquals(List.of("stdout", "stderr"), step.additionalSecretOutputs());
+        assertEquals("pg-cluster-test-pg0", environment(step).get("PGC_PRIMARY_CONTAINER"));
+        assertEquals("replicator", environment(step).get("PGC_REPLICATION_USER"));
+        assertEquals(InitScripts.read(InitScripts.SYNC_PASSWORDS), step.input("create"));
+    }
+
+    /** The primary step is told the configured primary, every node, and whether data may be lost. */
+    @Test
+    void primaryStepIsToldWhichNodeToMakeTheOneWritablePrimary() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "3", "primary", "pg2",
+                "superuserPassword", SUPERUSER_PASSWORD, "replicationPassword", REPLICATION_PASSWORD,
+                "healthTimeoutSeconds", "90"));
+        var step = command(stack, "pg-cluster-test-primary");
+        Map<String, String> env = environment(step);
+        assertEquals("primary", env.get("PGC_STEP"));
+        assertEquals("pg2", env.get("PGC_PRIMARY"));
+        assertEquals("pg0 pg1 pg2 pg3", env.get("PGC_NODES"));
+        assertEquals("false", env.get("PGC_ACCEPT_DATA_LOSS"));
+        assertEquals("pg-cluster-test", env.get("PGC_NAME_PREFIX"));
+        assertEquals("pg-cluster-test-net", env.get("PGC_NETWORK"));
+        assertEquals("sha256:" + "0".repeat(64), env.get("PGC_IMAGE"));
+        assertEquals("5432", env.get("PGC_PRIMARY_PORT"));
+        assertEquals("replicator", env.get("PGC_REPLICATION_USER"));
+        assertEquals(String.valueOf(16 * 1024 * 1024), env.get("PGC_MAX_LAG_BYTES"));
+        assertEquals("90", env.get("PGC_TIMEOUT_SECONDS"));
+        assertEquals(InitScripts.read(InitScripts.REJOIN_IN_CONTAINER), env.get("PGC_REJOIN_SCRIPT"));
+        assertEquals("unix:///var/run/docker.sock", env.get("DOCKER_HOST"));
+        assertFalse(env.containsKey("PGC_FOUND"), "nothing found on a new stack");
+        assertEquals(InitScripts.read(InitScripts.CONVERGE), step.input("create"));
+        assertEquals(List.of("stdin"), step.secretInputs());
+        assertEquals(SUPERUSER_PASSWORD + "\n" + REPLICATION_PASSWORD + "\n", step.input("stdin"));
+        assertEquals("stdoutAndStderr", step.input("logging"));
+        assertEquals(List.of("pg-cluster-test-pg2-ready"), step.dependsOn());
+        // An unchanged cluster leaves the step unchanged, whatever an earlier run found.
+        assertEquals(List.of("environment.PGC_FOUND"), step.ignoreChanges());
+
+        var lossAccepted = DeclaredStack.of(TestConfigs.config("test", "replicas", "3", "acceptDataLoss", "true"));
+        assertEquals("true", environment(command(lossAccepted, "pg-cluster-test-primary")).get("PGC_ACCEPT_DATA_LOSS"));
+    }
+
+    /** What the probe found differing from config reaches the primary step, which then runs. */
+    @Test
+    void aClusterNotAsConfiguredIsHandedToThePrimaryStep() {
+        ClusterConfig config = TestConfigs.config("test", "replicas", "2", "primary", "pg1");
+        DeclaredStack stack = DeclaredStack.of(config, c -> List.of(
+                writable("pg0", 1), standby("pg1", "pg-cluster-test-pg0"), standby("pg2", "pg-cluster-test-pg0")));
+        var step = command(stack, "pg-cluster-test-primary");
+        String found = environment(step).get("PGC_FOUND");
+        assertTrue(found.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ: switchover: pg0 is the primary, pg1 is a standby"),
+                found);
+        assertEquals(List.of(), step.ignoreChanges(), "a new finding must change the step so that it runs");
+    }
+
+    /** A cluster config does not describe (here a node promoted by hand) is refused before anything is declared. */
+    @Test
+    void nothingIsDeclaredForAClusterTheProgramMustNotResolveOnItsOwn() {
+        ClusterConfig config = TestConfigs.config("test", "replicas", "1");
+        Throwable refused = DeclaredStack.refused(config, c -> List.of(
+                new NodeState("pg0", "exited", Optional.empty()), writable("pg1", 2)));
+        assertInstanceOf(ClusterStateException.class, refused);
+        assertTrue(refused.getMessage().contains("pulumi config set pg-cluster:primary pg1"), refused.getMessage());
+    }
+
+    private static NodeState writable(String node, int timeline) {
+        return new NodeState(node, "running", Optional.of(new NodeState.Server(false, timeline, "")));
+    }
+
+    private static NodeState standby(String node, String follows) {
+        return new NodeState(node, "running", Optional.of(new NodeState.Server(true, 0, follows)));
+    }
+
+    @Test
+    void labelChangesNeverReplaceAVolumeOrTheNetwork() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        stack.resources().stream()
+                .filter(r -> r.type().equals(VOLUME) || r.type().equals(NETWORK))
+                .forEach(r -> assertEquals(List.of("labels"), r.ignoreChanges(), r.name()));
+    }
+
+    @Test
+    void objectsWithFixedDockerNamesAreRemovedBeforeTheirReplacement() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        stack.resources().stream()
+                .filter(r -> r.type().equals(CONTAINER) || r.type().equals(VOLUME) || r.type().equals(NETWORK))
+                .forEach(r -> assertTrue(r.deleteBeforeReplace(), r.name()));
+    }
+
+    @Test
+    void aRemoteDockerHostGetsItsOwnProviderAndReachesTheCommandSteps() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "dockerHost", "ssh://ops@db-host-1"));
+        assertEquals(1, stack.ofType("pulumi:providers:docker").size());
+        assertEquals("ssh://ops@db-host-1", stack.ofType("pulumi:providers:docker").get(0).input("host"));
+        for (String step : List.of("pg-cluster-test-pg0-seed", "pg-cluster-test-pg0-ready", "pg-cluster-test-primary",
+                "pg-cluster-test-passwords", "pg-cluster-test-pg1-slot", "pg-cluster-test-pg1-seed",
+                "pg-cluster-test-pg1-ready", "pg-cluster-test-pg1-conninfo")) {
+            assertEquals("ssh://ops@db-host-1", environment(command(stack, step)).get("DOCKER_HOST"), step);
+        }
+    }
+
+    /** The steps get the default provider's host explicitly, so a docker context cannot send them elsewhere. */
+    @Test
+    void defaultDockerHostDeclaresNoProviderAndNamesTheHostToTheSteps() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        assertEquals(0, stack.ofType("pulumi:providers:docker").size());
+        stack.ofType(COMMAND).stream()
+                .filter(c -> !"generate-password".equals(environment(c).get("PGC_STEP")))
+                .forEach(c -> assertEquals("unix:///var/run/docker.sock", environment(c).get("DOCKER_HOST"), c.name()));
+    }
+
+    /**
+     * A stack made before nodes were role-neutral is updated in place: every resource that moved
+     * names its old URN (under {@code PrimaryNode}, {@code ReplicaNode} or {@code ReplicaBootstrap}).
+     */
+    @Test
+    void everyMovedResourceKeepsItsOldUrnAsAnAlias() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        String cluster = "urn:pulumi:test::pg-cluster::pgcluster:index:PostgresCluster$";
+        String primaryNode = cluster + "pgcluster:index:PrimaryNode$";
+        String replicaNode = cluster + "pgcluster:index:ReplicaNode$";
+        String bootstrap = replicaNode + "pgcluster:index:ReplicaBootstrap$";
+        for (String node : List.of("pg0", "pg1")) {
+            String name = "pg-cluster-test-" + node;
+            assertEquals(List.of("type pgcluster:index:PrimaryNode", "type pgcluster:index:ReplicaNode"),
+                    node(stack, name).aliases());
+            assertEquals(List.of(primaryNode + VOLUME + "::" + name + "-data", replicaNode + VOLUME + "::" + name + "-data"),
+                    volume(stack, name + "-data").aliases());
+            assertEquals(List.of(primaryNode + CONTAINER + "::" + name, replicaNode + CONTAINER + "::" + name),
+                    container(stack, name).aliases());
+            assertEquals(List.of(primaryNode + COMMAND + "::" + name + "-ready", replicaNode + COMMAND + "::" + name + "-ready"),
+                    command(stack, name + "-ready").aliases());
+            assertEquals(List.of(bootstrap + COMMAND + "::" + name + "-bootstrap-base-backup"),
+                    command(stack, name + "-seed").aliases());
+        }
+        assertEquals(List.of(bootstrap + COMMAND + "::pg-cluster-test-pg1-bootstrap-slot"),
+                command(stack, "pg-cluster-test-pg1-slot").aliases());
+        assertEquals(List.of(primaryNode + COMMAND + "::pg-cluster-test-pg1-conninfo",
+                replicaNode + COMMAND + "::pg-cluster-test-pg1-conninfo"),
+                command(stack, "pg-cluster-test-pg1-conninfo").aliases());
+        assertEquals(List.of(primaryNode + COMMAND + "::pg-cluster-test-pg0-passwords"),
+                command(stack, "pg-cluster-test-passwords").aliases());
+        assertEquals(List.of(), command(stack, "pg-cluster-test-primary").aliases(), "a new step");
+    }
+
+    /** The URN format Pulumi gives a child: the parents' types without the root stack's, joined by {@code $}. */
+    @Test
+    void legacyUrnsFollowPulumisFormat() {
+        ClusterConfig config = TestConfigs.config("staging");
+        assertEquals("urn:pulumi:staging::pg-cluster::pgcluster:index:PostgresCluster$pgcluster:index:ReplicaNode"
+                        + "$pgcluster:index:ReplicaBootstrap$command:local:Command::pg-cluster-staging-pg1-bootstrap-slot",
+                LegacyUrns.urn(config, List.of(LegacyUrns.CLUSTER, LegacyUrns.REPLICA_NODE, LegacyUrns.REPLICA_BOOTSTRAP,
+                        COMMAND), "pg-cluster-staging-pg1-bootstrap-slot"));
+        assertEquals("urn:pulumi:staging::pg-cluster::pgcluster:index:PostgresCluster::pg-cluster-staging",
+                LegacyUrns.urn(config, List.of(LegacyUrns.CLUSTER), "pg-cluster-staging"));
+    }
+}

@@ -1,0 +1,151 @@
+package dev.pgcluster.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.testing.TestConfigs;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The split-brain guard: what the nodes on Docker are now, against config. Either nothing to do,
+ * a finding the primary step resolves, or a refusal that says what was found and what to do.
+ */
+class TopologyTest {
+    private static final String PG0 = "pg-cluster-test-pg0";
+    private static final String PG1 = "pg-cluster-test-pg1";
+
+    /** Three nodes; {@code pg-cluster:primary} is {@code primary}. */
+    private static ClusterConfig primary(String primary, String... more) {
+        var keyValues = new ArrayList<>(List.of("replicas", "2", "primary", primary));
+        keyValues.addAll(List.of(more));
+        return TestConfigs.config("test", keyValues.toArray(String[]::new));
+    }
+
+    private static NodeState writable(String node, int timeline) {
+        return new NodeState(node, "running", Optional.of(new NodeState.Server(false, timeline, "")));
+    }
+
+    private static NodeState standby(String node, String follows) {
+        return new NodeState(node, "running", Optional.of(new NodeState.Server(true, 0, follows)));
+    }
+
+    private static NodeState stopped(String node) {
+        return new NodeState(node, "exited", Optional.empty());
+    }
+
+    private static NodeState notAnswering(String node) {
+        return new NodeState(node, "running", Optional.empty());
+    }
+
+    private static String refusal(ClusterConfig config, NodeState... states) {
+        var e = assertThrows(ClusterStateException.class, () -> Topology.check(config, List.of(states)));
+        assertTrue(e.getMessage().startsWith("pg-cluster: "), e.getMessage());
+        assertTrue(e.getMessage().contains("Nothing was changed."), e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void aNewStackHasNothingToCompare() {
+        ClusterConfig config = primary("pg1");
+        assertEquals(Optional.empty(), Topology.check(config, ClusterProbe.NONE.observe(config)));
+    }
+
+    @Test
+    void aClusterAsConfiguredNeedsNothing() {
+        assertEquals(Optional.empty(), Topology.check(primary("pg0"),
+                List.of(writable("pg0", 1), standby("pg1", PG0), standby("pg2", PG0))));
+    }
+
+    @Test
+    void aStandbyFollowingAnotherNodeIsRepointed() {
+        assertEquals(Optional.of("pg2 streams from pg-cluster-test-pg1, not from pg0"), Topology.check(primary("pg0"),
+                List.of(writable("pg0", 1), standby("pg1", PG0), standby("pg2", PG1))));
+        assertEquals(Optional.of("pg1 streams from no primary, not from pg0"), Topology.check(primary("pg0"),
+                List.of(writable("pg0", 1), standby("pg1", ""), standby("pg2", PG0))));
+    }
+
+    @Test
+    void aPlannedSwitchoverIsFoundWhenConfigNamesAStandby() {
+        assertEquals(Optional.of("switchover: pg0 is the primary, pg1 is a standby"), Topology.check(primary("pg1"),
+                List.of(writable("pg0", 1), standby("pg1", PG0), standby("pg2", PG0))));
+    }
+
+    @Test
+    void aFailoverIsFoundWhenNoNodeIsWritableAndConfigNamesAStandby() {
+        assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby"), Topology.check(primary("pg1"),
+                List.of(stopped("pg0"), standby("pg1", PG0), standby("pg2", PG0))));
+    }
+
+    /** A node promoted by hand while the configured primary is down: config must say so first. */
+    @Test
+    void refusesWhenTheConfiguredPrimaryIsStoppedAndAnotherNodeIsWritable() {
+        String message = refusal(primary("pg0"), stopped("pg0"), writable("pg1", 2), standby("pg2", PG1));
+        assertTrue(message.contains("the configured primary pg0 is exited"), message);
+        assertTrue(message.contains("pg1 accepts writes (timeline 2)"), message);
+        assertTrue(message.contains("pulumi config set pg-cluster:primary pg1"), message);
+    }
+
+    @Test
+    void refusesWhenNoNodeIsWritableAndTheConfiguredPrimaryIsStopped() {
+        String message = refusal(primary("pg0"), stopped("pg0"), standby("pg1", PG0), standby("pg2", PG0));
+        assertTrue(message.contains("no node accepts writes: the configured primary pg0 is exited"), message);
+        assertTrue(message.contains("docker start pg-cluster-test-pg0"), message);
+        assertTrue(message.contains("fail over to a running standby (pg1, pg2)"), message);
+        assertTrue(message.contains("pulumi config set pg-cluster:primary <node>"), message);
+    }
+
+    @Test
+    void saysSoWhenNoStandbyIsRunningToFailOverTo() {
+        String message = refusal(primary("pg0"), stopped("pg0"), stopped("pg1"), NodeState.missing("pg2"));
+        assertTrue(message.contains("fail over to a running standby (none is running)"), message);
+    }
+
+    @Test
+    void refusesToPromoteAThirdNodeWhenSeveralAreWritable() {
+        String message = refusal(primary("pg2"), writable("pg0", 2), writable("pg1", 2), standby("pg2", PG0));
+        assertTrue(message.contains("several nodes accept writes (pg0, pg1)"), message);
+        assertTrue(message.contains("refusing to promote pg2"), message);
+    }
+
+    /** The old primary came back after a failover: it wrote on an older timeline and rejoins. */
+    @Test
+    void anOldPrimaryOnAnOlderTimelineBesideTheConfiguredPrimaryRejoins() {
+        assertEquals(Optional.of("pg0 accepts writes on timeline 1 beside pg1 (timeline 2): it rejoins as a standby"),
+                Topology.check(primary("pg1"), List.of(writable("pg0", 1), writable("pg1", 2), standby("pg2", PG1))));
+    }
+
+    /** Same or newer timeline: it was promoted on its own, and rewinding it would discard its writes. */
+    @Test
+    void refusesAWritableNodeOnTheSameOrANewerTimelineUnlessDataLossIsAccepted() {
+        for (int theirs : List.of(2, 3)) {
+            String message = refusal(primary("pg1"), writable("pg0", theirs), writable("pg1", 2), standby("pg2", PG1));
+            assertTrue(message.contains("pg0 accepts writes too, on timeline " + theirs
+                    + ", and the configured primary pg1 is on timeline 2"), message);
+            assertTrue(message.contains("pulumi config set pg-cluster:primary pg0"), message);
+            assertTrue(message.contains("pulumi config set pg-cluster:acceptDataLoss true"), message);
+
+            assertEquals(Optional.of("pg0 accepts writes on timeline " + theirs + " beside pg1 (timeline 2): it rejoins as a standby"),
+                    Topology.check(primary("pg1", "acceptDataLoss", "true"),
+                            List.of(writable("pg0", theirs), writable("pg1", 2), standby("pg2", PG1))));
+        }
+    }
+
+    @Test
+    void refusesAPrimaryThatHasNoContainerYetWhileOthersExist() {
+        String message = refusal(primary("pg2"), writable("pg0", 1), standby("pg1", PG0), NodeState.missing("pg2"));
+        assertTrue(message.contains("pg-cluster:primary = \"pg2\" names a node that has no container yet"), message);
+        assertTrue(message.contains("raise pg-cluster:replicas"), message);
+    }
+
+    /** Starting or recovering: its readiness step waits, nothing to decide yet. */
+    @Test
+    void aConfiguredPrimaryThatDoesNotAnswerYetIsLeftToItsReadinessStep() {
+        assertEquals(Optional.empty(), Topology.check(primary("pg0"),
+                List.of(notAnswering("pg0"), standby("pg1", PG0), standby("pg2", PG0))));
+    }
+}
