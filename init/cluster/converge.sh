@@ -116,8 +116,10 @@ ensure_slots() {
         WHERE slot_name = $(pgc_literal "$primary") AND NOT active" >/dev/null
 }
 
-# rejoin NODE START: NODE (stopped here first if it runs) becomes a standby of the primary: rewound,
-# configured; started again when START is "start". Prints the rejoin container's stdout.
+# rejoin NODE MODE: NODE (stopped here first if it runs) becomes a standby of the primary: rewound,
+# configured. MODE: "start" starts it again; "keep-stopped" leaves it stopped; "start-if-primary"
+# starts it only if it was a primary (an old primary after a failover), and leaves a standby that
+# someone stopped as it was. Prints the rejoin container's stdout ("wal-end …" for an old primary).
 rejoin() {
     if [ "$(state_of "$1")" = running ]; then
         say "stopping $1 (fast shutdown)"
@@ -138,7 +140,7 @@ rejoin() {
         5) fail "$1 cannot rejoin as a standby of $primary: pg_rewind failed (its data is left as it was and its container stopped). Seed it afresh from $primary: pulumi up --replace <URN of volume $(container "$1")-data> (README: Troubleshooting)" ;;
         *) fail "$1 cannot rejoin as a standby of $primary (exit status $status)" ;;
     esac
-    if [ "$2" = start ]; then
+    if [ "$2" = start ] || { [ "$2" = start-if-primary ] && printf '%s\n' "$out" | grep -q '^wal-end '; }; then
         docker start "$(container "$1")" >/dev/null
         await_accepting "$1"
         [ "$(q "$1" "SELECT pg_is_in_recovery()")" = t ] || fail "$1 started, but not as a standby"
@@ -163,19 +165,30 @@ follow() {
         echo "ALTER SYSTEM SET primary_slot_name = $(pgc_literal "$1");"
         echo "SELECT pg_reload_conf();"
     } | docker exec -i -u postgres "$(container "$1")" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres >/dev/null
-    until_time=$(( $(date +%s) + 30 ))
+    until_time=$(( $(date +%s) + 15 ))
     while :; do
         streaming=$(q "$1" "SELECT count(*) FROM pg_stat_wal_receiver
             WHERE status = 'streaming' AND sender_host = $(pgc_literal "$(container "$primary")")")
         [ "$streaming" != 1 ] || break
         if [ "$(date +%s)" -ge "$until_time" ]; then
-            say "$1 does not stream from $primary after 30s; rewinding it"
+            say "$1 does not stream from $primary after 15s; rewinding it"
             rejoin "$1" start >/dev/null
             break
         fi
         sleep 0.1
     done
     say "$1 streams from $primary"
+}
+
+# follow_standbys: every running standby (but the primary) follows the primary; once per run.
+followed=""
+follow_standbys() {
+    for node in $standbys; do
+        [ "$node" != "$primary" ] || continue
+        has "$followed" "$node" && continue
+        follow "$node"
+        followed="$followed $node"
+    done
 }
 
 event=""
@@ -237,10 +250,12 @@ elif has "$standbys" "$primary"; then
         say "$primary promoted, $((promoted_at - stopped_at)) ms after $old stopped taking writes (received up to $received, shutdown checkpoint $checkpoint)"
         pause_after_promote
         ensure_slots
-        # 4. The old primary becomes a standby of the new one.
+        # 4. The other standbys follow at once (with synchronous commit, the new primary's commits
+        #    wait for them); then the old primary becomes a standby of the new one.
+        repoint_all=1
+        follow_standbys
         rejoin "$old" start >/dev/null
         event="switchover from $old; writes paused $((promoted_at - stopped_at)) ms"
-        repoint_all=1
     else
         # Failover: no node accepts writes. Promote only the standby that has received the most WAL.
         received=$(q "$primary" "SELECT coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text")
@@ -261,9 +276,11 @@ elif has "$standbys" "$primary"; then
         ensure_slots
         event="failover: $primary promoted at $received"
         repoint_all=1
-        # Stopped nodes that were primaries: what they wrote that the new primary never received.
+        follow_standbys
+        # Stopped nodes that were primaries come back as standbys; what they wrote that the new
+        # primary never received is reported. Stopped standbys are repointed and stay stopped.
         for node in $stopped; do
-            rejoined=$(rejoin "$node" start)
+            rejoined=$(rejoin "$node" start-if-primary)
             end=$(printf '%s\n' "$rejoined" | sed -n 's/^wal-end //p')
             if [ -n "$end" ]; then
                 set -- $end
@@ -271,8 +288,6 @@ elif has "$standbys" "$primary"; then
                 [ "$lost" -gt 0 ] || lost=0
                 event="$event; $node (old primary, WAL up to $1) rejoined as a standby; $lost bytes of its WAL had not reached $primary and are lost"
                 say "$node: its WAL ends at $1 (+$2); $primary had received up to $received: $lost bytes lost"
-            else
-                event="$event; $node rejoined as a standby"
             fi
         done
         stopped=""
@@ -282,14 +297,10 @@ else
 fi
 
 ensure_slots
-for node in $PGC_NODES; do
-    [ "$node" != "$primary" ] || continue
-    if has "$standbys" "$node"; then
-        follow "$node"
-    elif has "$stopped" "$node"; then
-        # A stopped node stays stopped, but starts as a standby of the primary when it comes back.
-        rejoin "$node" keep-stopped >/dev/null
-    fi
+follow_standbys
+for node in $stopped; do
+    # A stopped node stays stopped, but starts as a standby of the primary when it comes back.
+    rejoin "$node" keep-stopped >/dev/null
 done
 
 timeline=$(timeline_of "$primary")

@@ -26,6 +26,8 @@ public final class DockerProbe implements ClusterProbe {
             + " CASE WHEN pg_is_in_recovery()"
             + " THEN coalesce(substring(current_setting('primary_conninfo') from 'host=''?([^ '']+)'), '') ELSE '' END";
     private static final long TIMEOUT_SECONDS = 30;
+    private static final String STANDBY_SIGNAL = "/var/lib/postgresql/data/pgdata/standby.signal";
+    private static final String PG_VERSION = "/var/lib/postgresql/data/pgdata/PG_VERSION";
 
     @Override
     public List<NodeState> observe(ClusterConfig config) {
@@ -47,7 +49,14 @@ public final class DockerProbe implements ClusterProbe {
         }
         String state = inspect.stdout.strip();
         if (!state.equals("running")) {
-            return new NodeState(node, state, Optional.empty());
+            // A stopped node's data: would it start as a standby? (docker cp reads the volume of
+            // a stopped container; it fails when the file is not there.)
+            Result signal = run(dockerHost, "docker", "cp", container + ":" + STANDBY_SIGNAL, "-");
+            Result version = run(dockerHost, "docker", "cp", container + ":" + PG_VERSION, "-");
+            if (version.status != 0) {
+                return new NodeState(node, state, Optional.empty());
+            }
+            return new NodeState(node, state, Optional.of(new NodeState.Server(signal.status == 0, 0, "")));
         }
         Result query = run(dockerHost, "docker", "exec", "-u", "postgres", container,
                 "psql", "-X", "-q", "-A", "-t", "-F", "|", "-d", "postgres", "-c", QUERY);

@@ -8,7 +8,8 @@ import java.util.Optional;
  *
  * @param node       the node name
  * @param container  the container's state: {@code missing}, {@code running}, {@code exited}, …
- * @param server     what the server answered, when it is running and answered
+ * @param server     what the server answered, when it is running and answered; for a stopped
+ *                   node, what its data says ({@code inRecovery}: it would start as a standby)
  */
 public record NodeState(String node, String container, Optional<Server> server) {
     public NodeState {
@@ -33,18 +34,30 @@ public record NodeState(String node, String container, Optional<Server> server) 
     }
 
     public boolean exists() {
-        return !container.equals("missing");
+        return !container.equals("missing") && !unreachable();
     }
 
     public boolean running() {
         return container.equals("running");
     }
 
+    /** Running, and accepts writes. */
     public boolean writable() {
-        return server.map(s -> !s.inRecovery()).orElse(false);
+        return running() && server.map(s -> !s.inRecovery()).orElse(false);
     }
 
+    /** Running, and a standby. */
     public boolean standby() {
-        return server.map(Server::inRecovery).orElse(false);
+        return running() && server.map(Server::inRecovery).orElse(false);
+    }
+
+    /** Stopped, and its data would start as a primary (no standby.signal). */
+    public boolean stoppedAsPrimary() {
+        return exists() && !running() && server.map(s -> !s.inRecovery()).orElse(false);
+    }
+
+    /** The Docker host could not be asked: nothing is known about the node. */
+    public boolean unreachable() {
+        return container.equals("unreachable");
     }
 }

@@ -26,7 +26,8 @@ public final class Topology {
                 .orElse(NodeState.missing(primary));
         List<NodeState> writable = states.stream().filter(NodeState::writable).toList();
         List<NodeState> others = writable.stream().filter(s -> !s.node().equals(primary)).toList();
-        if (states.stream().noneMatch(NodeState::exists)) {
+        if (states.stream().noneMatch(NodeState::exists) || target.unreachable()) {
+            // A new stack, or nothing can be asked: the run fails where it needs Docker.
             return Optional.empty();
         }
         if (target.writable()) {
@@ -52,9 +53,17 @@ public final class Topology {
                         + " (timeline " + timeline + "): it is rewound and rejoins as a standby (acceptDataLoss)");
             }
             for (NodeState standby : states) {
-                standby.server().filter(s -> s.inRecovery() && !s.follows().equals(config.containerName(primary)))
-                        .ifPresent(s -> append(found, standby.node() + " streams from "
-                                + (s.follows().isEmpty() ? "no primary" : s.follows()) + ", not from " + primary));
+                if (standby.standby() && !standby.server().orElseThrow().follows().equals(config.containerName(primary))) {
+                    String follows = standby.server().orElseThrow().follows();
+                    append(found, standby.node() + " streams from " + (follows.isEmpty() ? "no primary" : follows)
+                            + ", not from " + primary);
+                }
+            }
+            for (NodeState stopped : states) {
+                if (stopped.stoppedAsPrimary()) {
+                    append(found, stopped.node() + " is " + stopped.container() + " and would start as a second"
+                            + " primary: it gets a standby's configuration and stays stopped");
+                }
             }
             return found.isEmpty() ? Optional.empty() : Optional.of(found.toString());
         }
@@ -68,9 +77,10 @@ public final class Topology {
                 NodeState other = writable.get(0);
                 throw new ClusterStateException("the configured primary " + primary + " is " + target.container()
                         + ", and " + names(writable) + " accepts writes (timeline " + other.server().orElseThrow().timeline()
-                        + "): it was promoted outside pg-cluster. Nothing was changed. Make config say so: "
-                        + "pulumi config set pg-cluster:primary " + other.node() + ", then pulumi up (" + primary
-                        + " rejoins as its standby).");
+                        + "). Nothing was changed. If " + other.node() + " is the primary (it was, or it was promoted"
+                        + " outside pg-cluster), make config say so: pulumi config set pg-cluster:primary " + other.node()
+                        + ". A switchover to " + primary + " needs it running: docker start " + config.containerName(primary)
+                        + ", then pulumi up.");
             }
             List<String> standbys = states.stream().filter(NodeState::standby).map(NodeState::node).toList();
             throw new ClusterStateException("no node accepts writes: the configured primary " + primary + " is "

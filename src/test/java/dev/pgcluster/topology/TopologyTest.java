@@ -112,27 +112,49 @@ class TopologyTest {
         assertTrue(message.contains("refusing to promote pg2"), message);
     }
 
-    /** The old primary came back after a failover: it wrote on an older timeline and rejoins. */
+    /**
+     * Another node accepts writes beside the configured primary: an old primary back after a
+     * failover (older timeline) or a node promoted by hand (same or newer). Rewinding it would
+     * discard what clients wrote to it: refused, with both ways out, unless data loss is accepted.
+     */
     @Test
-    void anOldPrimaryOnAnOlderTimelineBesideTheConfiguredPrimaryRejoins() {
-        assertEquals(Optional.of("pg0 accepts writes on timeline 1 beside pg1 (timeline 2): it rejoins as a standby"),
-                Topology.check(primary("pg1"), List.of(writable("pg0", 1), writable("pg1", 2), standby("pg2", PG1))));
-    }
-
-    /** Same or newer timeline: it was promoted on its own, and rewinding it would discard its writes. */
-    @Test
-    void refusesAWritableNodeOnTheSameOrANewerTimelineUnlessDataLossIsAccepted() {
-        for (int theirs : List.of(2, 3)) {
+    void refusesAnotherWritableNodeUnlessDataLossIsAccepted() {
+        for (int theirs : List.of(1, 2, 3)) {
             String message = refusal(primary("pg1"), writable("pg0", theirs), writable("pg1", 2), standby("pg2", PG1));
             assertTrue(message.contains("pg0 accepts writes too, on timeline " + theirs
-                    + ", and the configured primary pg1 is on timeline 2"), message);
+                    + ", beside the configured primary pg1 (timeline 2)"), message);
+            assertTrue(message.contains(theirs < 2 ? "an old primary that came back after a failover"
+                    : "was promoted outside pg-cluster"), message);
             assertTrue(message.contains("pulumi config set pg-cluster:primary pg0"), message);
-            assertTrue(message.contains("pulumi config set pg-cluster:acceptDataLoss true"), message);
+            assertTrue(message.contains("docker stop pg-cluster-test-pg0"), message);
+            assertTrue(message.contains("pg-cluster:acceptDataLoss true"), message);
 
-            assertEquals(Optional.of("pg0 accepts writes on timeline " + theirs + " beside pg1 (timeline 2): it rejoins as a standby"),
+            assertEquals(Optional.of("pg0 accepts writes on timeline " + theirs + " beside pg1 (timeline 2):"
+                            + " it is rewound and rejoins as a standby (acceptDataLoss)"),
                     Topology.check(primary("pg1", "acceptDataLoss", "true"),
                             List.of(writable("pg0", theirs), writable("pg1", 2), standby("pg2", PG1))));
         }
+    }
+
+    /** A stopped node whose data would start as a primary (no standby.signal): the step configures it. */
+    @Test
+    void aStoppedNodeThatWouldStartAsAPrimaryIsFound() {
+        var oldPrimary = new NodeState("pg0", "exited", Optional.of(new NodeState.Server(false, 0, "")));
+        var stoppedStandby = new NodeState("pg2", "exited", Optional.of(new NodeState.Server(true, 0, "")));
+        assertEquals(Optional.of("pg0 is exited and would start as a second primary: it gets a standby's"
+                        + " configuration and stays stopped"),
+                Topology.check(primary("pg1"), List.of(oldPrimary, writable("pg1", 2), stoppedStandby)));
+    }
+
+    /** Docker cannot be asked about the configured primary: nothing to decide; the run fails where it needs Docker. */
+    @Test
+    void anUnreachableDockerHostDecidesNothing() {
+        var unreachable = new NodeState("pg0", "unreachable", Optional.empty());
+        assertEquals(Optional.empty(), Topology.check(primary("pg0"),
+                List.of(unreachable, new NodeState("pg1", "unreachable", Optional.empty()),
+                        new NodeState("pg2", "unreachable", Optional.empty()))));
+        assertEquals(Optional.empty(), Topology.check(primary("pg0"),
+                List.of(unreachable, standby("pg1", PG0), standby("pg2", PG0))));
     }
 
     @Test
