@@ -101,7 +101,7 @@ public final class Docker {
     public static void removeLeftovers() {
         var containers = new ArrayList<String>();
         containers.addAll(lines(ok("ps", "-aq", "--filter", "label=" + TEST_LABEL)));
-        containers.addAll(ofTestStacks("ps", "-aq"));
+        containers.addAll(ofTestStacks("ps", "-a", "-q"));
         if (!containers.isEmpty()) {
             var args = new ArrayList<>(List.of("rm", "-f", "-v"));
             args.addAll(containers.stream().distinct().toList());

@@ -238,6 +238,18 @@ public final class EngineStack implements AutoCloseable {
         });
     }
 
+    /**
+     * {@code pulumi cancel --yes}: what a user runs after a {@code pulumi up} was killed, to remove
+     * the lock the killed run left on the stack.
+     */
+    public void cancel() {
+        try {
+            stack.cancel();
+        } catch (AutomationException e) {
+            throw new EngineFailure("pulumi cancel of " + name, e);
+        }
+    }
+
     /** {@code pulumi refresh --yes}. */
     public Run refresh() {
         return operation("pulumi refresh", steps -> {

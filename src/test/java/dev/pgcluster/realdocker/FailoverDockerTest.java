@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * README, "Failover": the primary killed, `pulumi config set pg-cluster:primary <standby>` and
  * `pulumi up` promote the standby although the old primary is unreachable; the old primary
  * rejoins as a standby through pg_rewind, never as a second primary. And a switchover killed
- * between promotion and repointing finishes on the next run.
+ * between promotion and repointing finishes on the next run (after `pulumi cancel`, which removes
+ * the killed run's lock).
  */
 @RequiresDocker
 class FailoverDockerTest {
@@ -135,6 +136,8 @@ class FailoverDockerTest {
                 assertEquals("exited", Docker.inspect(cluster.container("pg0"), "{{.State.Status}}"),
                         "the old primary was stopped before the promotion, and stays so");
 
+                // What the user does after a killed run: remove its lock, then run pulumi up again.
+                cluster.stack().cancel();
                 cluster.stack().up();
                 writer.awaitProgress(100, Duration.ofSeconds(60));
                 writer.close();

@@ -3,6 +3,7 @@ package dev.pgcluster.realdocker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -226,32 +228,48 @@ class FaultsDockerTest {
                         "SELECT count(*) || ' segments, ' || pg_size_pretty(sum(size)) FROM pg_ls_waldir()"));
     }
 
-    /** README, "Manual failover", followed step by step after the primary stops. */
+    /**
+     * A failover done by hand (stop the primary, promote a replica), as the README's old runbook
+     * had it: `pulumi up` refuses while config still names the stopped primary, and changes
+     * nothing; once config names the promoted node, `pulumi up` adopts it. The old primary gets a
+     * standby's configuration (pg_rewind) and stays stopped; started, it streams from the new
+     * primary with every acknowledged row.
+     */
     @Test
     @Order(6)
-    void manualFailoverRunbookGivesAWritableReplicaWithEveryAcknowledgedRow() {
+    void aFailoverDoneByHandIsRefusedThenAdoptedOnceConfigSaysSo() {
         String oldPrimary = cluster.primary();
-        String newPrimary = cluster.replicas().get(0);
+        String newPrimary = cluster.container("pg1");
         List<Long> acknowledged;
         try (var writer = new SteadyWriter(primaryJdbc)) {
             writer.awaitProgress(300, Duration.ofSeconds(30));
-            // 1. Stop the primary (a clean stop first ships all of its WAL to connected standbys).
             Docker.ok("stop", oldPrimary);
             writer.close();
             acknowledged = writer.acknowledged();
         }
-        // 2. Pick the replica that replayed the most WAL (only pg1 still follows here).
-        String replayed = Docker.psql(newPrimary, "SELECT pg_last_wal_replay_lsn()");
-        assertNotEquals("", replayed);
-        // 3. Promote it.
         assertEquals("t", Docker.psql(newPrimary, "SELECT pg_promote(wait => true)"));
-        // 4. Check that it takes writes.
-        assertEquals("f", Docker.psql(newPrimary, "SELECT pg_is_in_recovery()"));
-        String newPrimaryJdbc = Sql.jdbcFromUri(cluster.replicaConnectionStrings().get("pg1"));
-        Sql.execute(newPrimaryJdbc, "INSERT INTO ack (id) VALUES (-1)");
+
+        var refused = assertThrows(EngineStack.EngineFailure.class, () -> cluster.stack().up());
+        assertTrue(refused.getMessage().contains("the configured primary pg0 is exited, and pg1 accepts writes")
+                && refused.getMessage().contains("pulumi config set pg-cluster:primary pg1"), refused.getMessage());
+        assertEquals("exited", Docker.inspect(oldPrimary, "{{.State.Status}}"));
+
+        cluster.stack().setConfig(Map.of("primary", "pg1"));
+        cluster.stack().up();
+        assertEquals("exited", Docker.inspect(oldPrimary, "{{.State.Status}}"), "a stopped node stays stopped");
+        Docker.ok("start", oldPrimary);
+        Sql.awaitPsql(newPrimary, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'pg0' "
+                + "AND state = 'streaming'", "1"::equals, Duration.ofSeconds(60));
+        assertEquals("t", Docker.psql(oldPrimary, "SELECT pg_is_in_recovery()"), "the old primary came back as a standby");
         String ids = acknowledged.stream().map(String::valueOf).reduce((a, b) -> a + "," + b).orElseThrow();
-        assertEquals("0", Docker.psql(newPrimary, "SELECT count(*) FROM unnest('{" + ids + "}'::bigint[]) AS a(id) "
-                + "WHERE NOT EXISTS (SELECT 1 FROM ack WHERE ack.id = a.id)"), "every acknowledged row survived");
-        System.out.println("  failover: " + acknowledged.size() + " acknowledged rows on the promoted node");
+        String target = Docker.psql(newPrimary, "SELECT pg_current_wal_lsn()");
+        Sql.awaitPsql(oldPrimary, "SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn", "t"::equals,
+                Duration.ofSeconds(60));
+        for (String node : List.of(oldPrimary, newPrimary)) {
+            assertEquals("0", Docker.psql(node, "SELECT count(*) FROM unnest('{" + ids + "}'::bigint[]) AS a(id) "
+                    + "WHERE NOT EXISTS (SELECT 1 FROM ack WHERE ack.id = a.id)"), node + " has every acknowledged row");
+        }
+        System.out.println("  failover by hand, adopted: " + acknowledged.size() + " acknowledged rows on both nodes; "
+                + cluster.primaryStepReport());
     }
 }
