@@ -3,7 +3,7 @@
 import { PolicyResource } from "@pulumi/policy";
 import { isDatabaseContainer, labelsOf, settingsOf } from "./container";
 import { ServerSettings } from "./settings";
-import { COMMAND, LABEL_ENVIRONMENT, LABEL_NODE, LABEL_ROLE } from "./types";
+import { COMMAND, LABEL_ENVIRONMENT, LABEL_NODE, SEED_ROLE_PRIMARY, STEP_PRIMARY, STEP_SEED } from "./types";
 import { isKnown, readString, readStringMap, Unknown, UNKNOWN } from "./values";
 
 export interface PgNode {
@@ -12,8 +12,6 @@ export interface PgNode {
     node: string;
     /** The same name for matching (steps, standby names); UNKNOWN while a value it comes from is unknown. */
     name: string | Unknown;
-    /** `pg-cluster.role`; UNKNOWN while not known yet. */
-    role: string | undefined | Unknown;
     /** `pg-cluster.environment`; UNKNOWN while not known yet. */
     environment: string | undefined | Unknown;
     settings: ServerSettings | Unknown;
@@ -38,7 +36,6 @@ export function nodesOf(resources: readonly PolicyResource[]): PgNode[] {
                 resource: r,
                 node: typeof label === "string" ? label : fallback,
                 name,
-                role: labels.get(LABEL_ROLE),
                 environment: labels.get(LABEL_ENVIRONMENT),
                 settings: settingsOf(r.props),
             };
@@ -64,7 +61,7 @@ export function commandStepsOf(resources: readonly PolicyResource[]): Step[] {
 }
 
 /** `environment.PGC_STEP`; UNKNOWN while the environment or that entry is not known yet. */
-export function stepKind(step: Step): string | undefined | Unknown {
+export function stepKind(step: Pick<Step, "env">): string | undefined | Unknown {
     return stepValue(step, "PGC_STEP");
 }
 
@@ -72,7 +69,7 @@ export function stepKind(step: Step): string | undefined | Unknown {
  * A non-empty string value of a step's environment; undefined when it is unset or empty; UNKNOWN
  * while the environment or that entry is not known yet.
  */
-export function stepValue(step: Step, name: string): string | undefined | Unknown {
+export function stepValue(step: Pick<Step, "env">, name: string): string | undefined | Unknown {
     if (!isKnown(step.env)) {
         return UNKNOWN;
     }
@@ -81,6 +78,58 @@ export function stepValue(step: Step, name: string): string | undefined | Unknow
         return UNKNOWN;
     }
     return value !== undefined && value !== "" ? value : undefined;
+}
+
+/** The cluster's `primary` steps (PGC_STEP=primary); the program declares exactly one. */
+export function primaryStepsOf(resources: readonly PolicyResource[]): Step[] {
+    return commandStepsOf(resources).filter((s) => stepKind(s) === STEP_PRIMARY);
+}
+
+/**
+ * The primary's node name, as the cluster's `primary` step names it (PGC_PRIMARY). UNKNOWN while
+ * that cannot be told yet (the step's environment, or a command that may be the step, is unknown
+ * during preview); undefined when no step names one, or more than one do (primary-is-a-node
+ * reports either). Every other node is a standby.
+ */
+export function primaryNameOf(resources: readonly PolicyResource[]): string | undefined | Unknown {
+    const steps = commandStepsOf(resources);
+    const named = new Set<string>();
+    for (const step of steps) {
+        const kind = stepKind(step);
+        if (!isKnown(kind)) {
+            return UNKNOWN;
+        }
+        if (kind === STEP_PRIMARY) {
+            const primary = stepValue(step, "PGC_PRIMARY");
+            if (!isKnown(primary)) {
+                return UNKNOWN;
+            }
+            named.add(primary ?? "");
+        }
+    }
+    return named.size === 1 ? [...named][0] || undefined : undefined;
+}
+
+/**
+ * Whether a step is a seed step that initializes the database cluster (PGC_STEP=seed,
+ * PGC_ROLE=primary): the only place initdb runs, with the initdb options, pg_hba.conf and init
+ * script it carries. UNKNOWN while its kind or role is not known yet.
+ */
+export function isInitializingSeed(step: Pick<Step, "env">): boolean | Unknown {
+    const kind = stepKind(step);
+    if (!isKnown(kind)) {
+        return UNKNOWN;
+    }
+    if (kind !== STEP_SEED) {
+        return false;
+    }
+    const role = stepValue(step, "PGC_ROLE");
+    return isKnown(role) ? role === SEED_ROLE_PRIMARY : UNKNOWN;
+}
+
+/** A command's environment alone, for resource rules over command steps. */
+export function stepEnvOf(props: Record<string, any>): Pick<Step, "env"> {
+    return { env: readStringMap(() => props.environment) };
 }
 
 /** Whether `dependent` waits for `dependency`, directly or through other resources. */

@@ -2,7 +2,7 @@
 
 import { ResourceValidationArgs } from "@pulumi/policy";
 import { parseServerSettings, ServerSettings } from "./settings";
-import { CONTAINER, DEFAULT_PGDATA, LABEL_ROLE } from "./types";
+import { CONTAINER, DEFAULT_PGDATA, LABEL_NODE } from "./types";
 import { isKnown, read, readArray, readString, Unknown, UNKNOWN } from "./values";
 
 type Props = Record<string, any>;
@@ -179,49 +179,16 @@ export function uploadsOf(props: Props): Upload[] {
 }
 
 /**
- * Whether the container may upload a file matching `where` whose text is not known yet: the
- * upload list, one of its entries or an entry's path is unknown, or a matching entry's content is.
- * uploadsOf leaves such files out, so a rule that needs to know a file is absent asks this first.
- */
-export function mayHaveUnknownUpload(props: Props, where: (file: string) => boolean): boolean {
-    const items = readArray(() => props.uploads);
-    if (!isKnown(items)) {
-        return true;
-    }
-    for (const item of items) {
-        if (!isKnown(item)) {
-            return true;
-        }
-        if (item === null || typeof item !== "object") {
-            continue;
-        }
-        const entry = item as Props;
-        const file = readString(() => entry.file);
-        if (!isKnown(file)) {
-            return true;
-        }
-        if (file === undefined || !where(file)) {
-            continue;
-        }
-        const content = readString(() => entry.content);
-        const base64 = readString(() => entry.contentBase64);
-        if (!isKnown(content) || (content === undefined && !isKnown(base64))) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/**
- * A PostgreSQL node of the cluster: a container labelled with a pg-cluster role, or one whose
+ * A PostgreSQL node of the cluster: a container labelled with a pg-cluster node name, or one whose
  * command starts the server (so an unlabelled PostgreSQL container is not silently skipped).
- * UNKNOWN when that cannot be told yet: no known role label and a command not known yet.
+ * Nodes carry no role; which one is the primary is the cluster's `primary` step's business.
+ * UNKNOWN when that cannot be told yet: no known node label and a command not known yet.
  */
 export function isDatabaseContainer(type: string, props: Props): boolean | Unknown {
     if (type !== CONTAINER) {
         return false;
     }
-    const labelled = labelsOf(props).has(LABEL_ROLE);
+    const labelled = labelsOf(props).has(LABEL_NODE);
     if (labelled === true) {
         return true;
     }
@@ -249,7 +216,7 @@ export function databaseContainer(args: ResourceValidationArgs): Props {
         return args.notApplicable("cannot tell yet whether this is a PostgreSQL node (its labels and command are unknown during preview)");
     }
     if (!database) {
-        return args.notApplicable("not a PostgreSQL node (no pg-cluster.role label and the command does not start postgres)");
+        return args.notApplicable("not a PostgreSQL node (no pg-cluster.node label and the command does not start postgres)");
     }
     return args.props;
 }

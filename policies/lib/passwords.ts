@@ -12,12 +12,18 @@ const NOT_A_PASSWORD = /(^|_)(FILE|PATH|LENGTH|LEN|BYTES|ENCRYPTION)$/;
 
 /**
  * A value counts as written out unless it is empty or taken from elsewhere at run time: a shell
- * expansion ($VAR, "$(cat …)"), a psql variable (:'pw') or a SCRAM/MD5 verifier (already hashed).
+ * expansion ($VAR, "$(cat …)"), a psql variable (:'pw'), a printf conversion filled from an
+ * argument (`printf 'password=%s' "$pw"`, as the program's shell library builds a conninfo) or
+ * a SCRAM/MD5 verifier (already hashed).
  */
 function isLiteralSecret(value: string): boolean {
     const v = value.replace(/^["']/, "");
-    return v !== "" && !v.startsWith("$") && !v.startsWith(":") && !/^(SCRAM-SHA-256\$|md5[0-9a-f]{32})/.test(v);
+    return v !== "" && !v.startsWith("$") && !v.startsWith(":") && !PRINTF_CONVERSION.test(v) &&
+        !/^(SCRAM-SHA-256\$|md5[0-9a-f]{32})/.test(v);
 }
+
+/** The whole value is one printf conversion of a string argument: %s, %b, %q, %1$s, %-20s. */
+const PRINTF_CONVERSION = /^%(\d+\$)?[-+ #0]*\d*(\.\d+)?[sbq]$/;
 
 /**
  * Describes (without the value) the first plaintext password in a piece of text, or undefined:

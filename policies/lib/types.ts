@@ -9,7 +9,8 @@ export const COMMAND = "command:local:Command";
 export const LABEL_PROJECT = "pg-cluster.project";
 export const LABEL_STACK = "pg-cluster.stack";
 export const LABEL_NODE = "pg-cluster.node";
-export const LABEL_ROLE = "pg-cluster.role";
+/** Names the data a node's container starts on (the seed step's output); replaces the container when it changes. */
+export const LABEL_SEED = "pg-cluster.seed";
 export const LABEL_ENVIRONMENT = "pg-cluster.environment";
 /** Mirrors the retainOnDelete resource option, which @pulumi/policy 1.21.0 does not expose to policies. */
 export const LABEL_RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
@@ -18,10 +19,20 @@ export const LABEL_RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
  * `environment.PGC_STEP` values of the command:local:Command steps the rules look for. The program
  * also declares generate-password, ready, passwords and conninfo steps (conninfo sets PGC_NODE and
  * PGC_SLOT too), so steps are told apart by PGC_STEP, never by counting commands.
+ *
+ * Nodes carry no role: the cluster's `primary` step names the primary (PGC_PRIMARY) among all
+ * nodes (PGC_NODES); each node's `seed` step fills its empty volume, initializing the cluster
+ * on the primary (PGC_ROLE=primary) or taking a base backup through the node's own slot on a
+ * standby (PGC_ROLE=replica).
  */
 export const STEP_REPLICATION_SLOT = "replication-slot";
-export const STEP_BASE_BACKUP = "base-backup";
+export const STEP_SEED = "seed";
+export const STEP_PRIMARY = "primary";
 export const STEP_GENERATE_PASSWORD = "generate-password";
+
+/** PGC_ROLE of a seed step. */
+export const SEED_ROLE_PRIMARY = "primary";
+export const SEED_ROLE_REPLICA = "replica";
 
 /** The official image's PGDATA for PostgreSQL 17 when the program does not set one. */
 export const DEFAULT_PGDATA = "/var/lib/postgresql/data";

@@ -11,6 +11,7 @@ import { noPublicPostgresPort } from "./noPublicPostgresPort";
 import { noTrustAuthDefaults } from "./noTrustAuthDefaults";
 import { pgRewindReady } from "./pgRewindReady";
 import { pinnedImage } from "./pinnedImage";
+import { primaryIsANode } from "./primaryIsANode";
 import { productionMemoryLimit } from "./productionMemoryLimit";
 import { productionVolumesRetained } from "./productionVolumesRetained";
 import { replicaBootstrappedFromOwnSlot } from "./replicaBootstrappedFromOwnSlot";
@@ -30,6 +31,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     scramPasswordEncryption,
     replicationRoleNotSuperuser,
     // Replication
+    primaryIsANode,
     walSettingsFitReplicas,
     replicaBootstrappedFromOwnSlot,
     boundedSlotWal,

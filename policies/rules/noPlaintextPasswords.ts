@@ -54,8 +54,12 @@ function checkCommand(props: Record<string, any>, reportViolation: ReportViolati
     // Wholly unknown during preview when built from other resources' outputs: nothing to check yet.
     const known = readStringMap(() => props.environment);
     const environment = isKnown(known) ? known : new Map<string, string>();
+    // A step may take several passwords on stdin, one a line (seed and primary steps take two).
     const stdin = readString(() => props.stdin);
-    const stdinSecret = typeof stdin === "string" && stdin.trim().length >= MIN_SECRET_LENGTH ? stdin.trim() : undefined;
+    const stdinSecrets = typeof stdin === "string"
+        ? stdin.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= MIN_SECRET_LENGTH)
+        : [];
+    const hasStdinSecret = (text: string) => stdinSecrets.some((secret) => text.includes(secret));
 
     if (environment.get("PGC_STEP") === STEP_GENERATE_PASSWORD) {
         const logging = readString(() => props.logging);
@@ -75,8 +79,8 @@ function checkCommand(props: Record<string, any>, reportViolation: ReportViolati
         const shape = findPlaintextPassword(script);
         if (shape !== undefined) {
             reportViolation(`Command ${field} script contains a plaintext password (${shape}); pass the password on stdin instead.`);
-        } else if (stdinSecret !== undefined && script.includes(stdinSecret)) {
-            reportViolation(`Command ${field} script contains the password given on stdin; read it from stdin instead.`);
+        } else if (hasStdinSecret(script)) {
+            reportViolation(`Command ${field} script contains a password given on stdin; read it from stdin instead.`);
         }
     }
 
@@ -91,8 +95,8 @@ function checkCommand(props: Record<string, any>, reportViolation: ReportViolati
         const shape = findPlaintextPassword(value);
         if (shape !== undefined) {
             reportViolation(`Command environment variable ${name} contains a plaintext password (${shape}); pass the password on stdin instead.`);
-        } else if (stdinSecret !== undefined && value.includes(stdinSecret)) {
-            reportViolation(`Command environment variable ${name} contains the password given on stdin; read it from stdin instead.`);
+        } else if (hasStdinSecret(value)) {
+            reportViolation(`Command environment variable ${name} contains a password given on stdin; read it from stdin instead.`);
         }
     }
 }

@@ -1,6 +1,8 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
-import { databaseContainer, labelsOf, mayHaveUnknownUpload, uploadsOf } from "../lib/container";
-import { INIT_SCRIPT_DIR, LABEL_ROLE } from "../lib/types";
+import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { isInitializingSeed, stepEnvOf, stepValue } from "../lib/cluster";
+import { databaseContainer, uploadsOf } from "../lib/container";
+import { COMMAND, INIT_SCRIPT_DIR } from "../lib/types";
+import { isKnown } from "../lib/values";
 
 // SQL statements that create or change a role, up to their semicolon, and createuser calls.
 const ROLE_STATEMENT = /\b(CREATE|ALTER)\s+(?:ROLE|USER)\s+(\S+)[^;]{0,1000}/gi;
@@ -33,30 +35,65 @@ function roleStatementsIn(script: string): RoleStatement[] {
     return statements;
 }
 
-// Every replica keeps the replication role's password in its data directory (primary_conninfo),
-// so a superuser replication role hands the primary to anyone who can read any replica's volume.
+interface Script {
+    /** For messages. */
+    name: string;
+    content: string;
+}
+
+/** Reports scripts that give a role they make a replication role SUPERUSER; returns the replication roles created. */
+function checkScripts(scripts: readonly Script[], reportViolation: ReportViolation): Set<string> {
+    const statements = scripts.map((s) => ({ name: s.name, statements: roleStatementsIn(s.content) }));
+    const replicationRoles = new Set(statements.flatMap((s) => s.statements).filter((s) => s.replication).map((s) => s.role));
+    for (const script of statements) {
+        if (script.statements.some((s) => s.superuser && replicationRoles.has(s.role))) {
+            reportViolation(
+                `${script.name} gives the replication role SUPERUSER; grant it only LOGIN and REPLICATION, since every ` +
+                "standby stores its password.");
+        }
+    }
+    return replicationRoles;
+}
+
+/** The primary's seed step initializes the cluster with PGC_INIT_SCRIPT, which must create the role. */
+function checkSeedStep(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
+    const step = stepEnvOf(args.props);
+    const initializing = isInitializingSeed(step);
+    if (initializing === false) {
+        return args.notApplicable("not the seed step that initializes the cluster (PGC_STEP=seed, PGC_ROLE=primary)");
+    }
+    // During preview the step's environment is unknown: decided during the update.
+    if (!isKnown(initializing)) {
+        return;
+    }
+    const script = stepValue(step, "PGC_INIT_SCRIPT");
+    if (!isKnown(script)) {
+        return;
+    }
+    const roles = checkScripts(script === undefined ? [] : [{ name: "PGC_INIT_SCRIPT of the primary's seed step", content: script }], reportViolation);
+    if (roles.size === 0) {
+        reportViolation(
+            "PGC_INIT_SCRIPT of the primary's seed step creates no replication role (CREATE ROLE … REPLICATION); " +
+            "standbys would have to connect as the superuser.");
+    }
+}
+
+// Every standby keeps the replication role's password in its data directory (primary_conninfo),
+// so a superuser replication role hands the primary to anyone who can read any standby's volume.
+// The role is created where the cluster is initialized: the primary's seed step. Init scripts a
+// container uploads under /docker-entrypoint-initdb.d/ are checked too, should one create it.
 export const replicationRoleNotSuperuser: ResourceValidationPolicy = {
     name: "replication-role-not-superuser",
-    description: "The primary's init scripts create a dedicated replication role, and without SUPERUSER.",
+    description: "The primary's seed step creates a dedicated replication role, and no script gives it SUPERUSER.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        const props = databaseContainer(args);
-        const scripts = uploadsOf(props).filter((u) => isInitScript(u.file));
-        const statements = scripts.map((s) => ({ file: s.file, statements: roleStatementsIn(s.content) }));
-        const replicationRoles = new Set(statements.flatMap((s) => s.statements).filter((s) => s.replication).map((s) => s.role));
-        for (const script of statements) {
-            if (script.statements.some((s) => s.superuser && replicationRoles.has(s.role))) {
-                reportViolation(
-                    `${script.file} gives the replication role SUPERUSER; grant it only LOGIN and REPLICATION, since every ` +
-                    "replica stores its password.");
-            }
+        if (args.type === COMMAND) {
+            checkSeedStep(args, reportViolation);
+            return;
         }
-        // During preview the uploads (secret, built from generated passwords) are often unknown: an
-        // init script that creates the role may be among them, so only a known absence counts.
-        if (labelsOf(props).get(LABEL_ROLE) === "primary" && replicationRoles.size === 0 && !mayHaveUnknownUpload(props, isInitScript)) {
-            reportViolation(
-                `No init script under ${INIT_SCRIPT_DIR} creates a replication role (CREATE ROLE … REPLICATION); ` +
-                "replicas would have to connect as the superuser.");
-        }
+        const scripts = uploadsOf(databaseContainer(args))
+            .filter((u) => isInitScript(u.file))
+            .map((u) => ({ name: u.file, content: u.content }));
+        checkScripts(scripts, reportViolation);
     },
 };

@@ -24,39 +24,42 @@ export function parseSynchronousStandbyNames(value: string): SyncSpec | undefine
 
 // With synchronous_commit waiting for standbys, a primary that names more synchronous standbys
 // than exist makes every commit wait forever. Standbys are matched by node name, which the
-// program uses as each replica's application_name.
+// program uses as each standby's application_name. Every node runs the same settings and any
+// node may be the primary (after a switchover or failover), so the setting must hold on every
+// node with that node as the primary: its standbys are the other nodes. The program names every
+// node, the primary included (which never counts), so the count must be at most nodes - 1.
 export const synchronousStandbysExist: StackValidationPolicy = {
     name: "synchronous-standbys-exist",
-    description: "synchronous_standby_names on the primary can be satisfied by the stack's replicas.",
+    description: "synchronous_standby_names can be satisfied by the other nodes of the stack, whichever node is the primary.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const nodes = nodesOf(args.resources);
-        const replicas = nodes.filter((n) => n.role === "replica").map((n) => n.name).filter(isKnown);
-        // During preview a container whose role or name is not known yet may be a named standby:
-        // too few standbys is then decided during the update.
-        const undecided = undecidedContainersOf(args.resources).length > 0 ||
-            nodes.some((n) => !isKnown(n.role) || (n.role === "replica" && !isKnown(n.name)));
-        for (const primary of nodes.filter((n) => n.role === "primary")) {
-            if (!isKnown(primary.settings)) {
+        // During preview a container not known yet to be a node, or a node whose name is not
+        // known yet, may be a named standby: too few standbys is then decided during the update.
+        const undecided = undecidedContainersOf(args.resources).length > 0 || nodes.some((n) => !isKnown(n.name));
+        for (const node of nodes) {
+            if (!isKnown(node.settings)) {
                 continue;
             }
-            const raw = effectiveSetting(primary.settings, "synchronous_standby_names");
-            const commit = effectiveSetting(primary.settings, "synchronous_commit").trim().toLowerCase();
+            const raw = effectiveSetting(node.settings, "synchronous_standby_names");
+            const commit = effectiveSetting(node.settings, "synchronous_commit").trim().toLowerCase();
             if (raw.trim() === "" || commit === "off" || commit === "local") {
                 continue;
             }
             const spec = parseSynchronousStandbyNames(raw);
             if (spec === undefined) {
-                reportViolation(`synchronous_standby_names ${quote(raw)} on primary ${primary.node} cannot be parsed.`, primary.resource.urn);
+                reportViolation(`synchronous_standby_names ${quote(raw)} on node ${node.node} cannot be parsed.`, node.resource.urn);
                 continue;
             }
-            const available = spec.names.includes("*") ? replicas : replicas.filter((r) => spec.names.includes(r));
+            const standbys = nodes.filter((n) => n !== node).map((n) => n.name).filter(isKnown);
+            const available = spec.names.includes("*") ? standbys : standbys.filter((s) => spec.names.includes(s));
             if (available.length < spec.count && !undecided) {
                 const have = available.length === 0 ? "none" : `only ${available.length} (${listNodes(available)})`;
                 reportViolation(
-                    `synchronous_standby_names ${quote(raw)} on primary ${primary.node} needs ${spec.count} synchronous ` +
-                    `standby(s) but ${have} of the named standbys is a replica in this stack; commits would wait forever.`,
-                    primary.resource.urn);
+                    `synchronous_standby_names ${quote(raw)} on node ${node.node} needs ${spec.count} synchronous ` +
+                    `standby(s) but ${have} of the named standbys is another node of this stack; while ${node.node} ` +
+                    "is the primary, commits would wait forever.",
+                    node.resource.urn);
             }
         }
     },

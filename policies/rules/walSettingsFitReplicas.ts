@@ -4,7 +4,8 @@ import { effectiveSetting, parsePgInteger } from "../lib/settings";
 import { isKnown, quote } from "../lib/values";
 
 // Every node, not only the primary: a standby refuses to start when its max_wal_senders or
-// max_replication_slots is lower than the primary's, and any replica may be promoted.
+// max_replication_slots is lower than the primary's, and any node may be the primary. Whichever
+// it is, the other nodes are its replicas (standbys): nodes - 1 of them.
 // +2 senders: a re-seeding pg_basebackup -X stream holds two connections while the other
 // replicas keep streaming.
 export const walSettingsFitReplicas: StackValidationPolicy = {
@@ -16,7 +17,7 @@ export const walSettingsFitReplicas: StackValidationPolicy = {
         if (nodes.length === 0) {
             return args.notApplicable("the stack declares no PostgreSQL node");
         }
-        const replicas = nodes.filter((n) => n.role === "replica").length;
+        const replicas = nodes.length - 1;
         const replicaCount = `${replicas} replica${replicas === 1 ? "" : "s"}`;
         for (const n of nodes) {
             if (!isKnown(n.settings)) {

@@ -5,10 +5,12 @@ import { COMMAND, CONTAINER, INIT_SCRIPT_DIR, NETWORK, REMOTE_IMAGE, VOLUME } fr
 import { TestResource, UNKNOWN_STRING } from "./util";
 
 export const STACK = "dev";
-/** Names the base backup a replica's data came from (the backup step's output). */
-export const BASE_BACKUP_LABEL = "pg-cluster.base-backup";
+/** Names the data a node's container starts on (the seed step's output). */
+export const SEED_LABEL = "pg-cluster.seed";
 export const SUBNET = "172.28.0.0/16";
 const prefix = (environment: string) => `pg-cluster-${environment === "production" ? "prod" : environment === "staging" ? "staging" : STACK}`;
+/** The primary the stacks built here name, as the program's default `pg-cluster:primary`. */
+export const PRIMARY = "pg0";
 
 export const PG_HBA = [
     "# TYPE  DATABASE     USER        ADDRESS          METHOD",
@@ -20,17 +22,21 @@ export const PG_HBA = [
     "",
 ].join("\n");
 
-export const REPLICATION_ROLE_SCRIPT = [
-    "#!/bin/sh",
-    "# Runs once, when initdb creates the primary's cluster.",
+/** What the primary's seed step runs in its one-off container (PGC_INIT_SCRIPT): initdb, the replication role, pg_hba.conf. */
+export const INIT_SCRIPT_TEXT = [
     "set -eu",
-    "psql -v ON_ERROR_STOP=1 --username \"$POSTGRES_USER\" --dbname \"$POSTGRES_DB\" \\",
-    "  --set=role=\"$PGC_REPLICATION_USER\" --set=password=\"$(cat /run/secrets/replication-password)\" <<'EOSQL'",
-    "CREATE ROLE :\"role\" WITH LOGIN REPLICATION PASSWORD :'password';",
-    "EOSQL",
-    "cp /etc/pg-cluster/pg_hba.conf \"$PGDATA/pg_hba.conf\"",
+    "IFS= read -r superuser_password",
+    "IFS= read -r replication_password",
+    "printf '%s\\n' \"$superuser_password\" | initdb --pgdata=\"$partial\" --username=postgres --pwfile=/dev/stdin $PGC_INITDB_ARGS",
+    "{",
+    "    echo \"CREATE ROLE \\\"$PGC_REPLICATION_USER\\\" WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE\" \\",
+    "        \"NOINHERIT PASSWORD $(pgc_literal \"$replication_password\");\"",
+    "} | psql -X -q -v ON_ERROR_STOP=1 --host=/tmp --username=postgres --dbname=postgres",
+    "printf '%s\\n' \"$PGC_HBA\" >\"$partial/pg_hba.conf\"",
     "",
 ].join("\n");
+
+export const INITDB_ARGS = "--auth-local=peer --auth-host=scram-sha-256 --data-checksums";
 
 export const SERVER_ARGS = [
     "postgres",
@@ -46,61 +52,45 @@ export const SERVER_ARGS = [
 ];
 
 export interface NodeOptions {
-    role?: "primary" | "replica";
     environment?: "development" | "staging" | "production";
 }
 
-/** A PostgreSQL node as the program declares it; the primary publishes 5432 on 127.0.0.1. */
+/**
+ * A PostgreSQL node as the program declares it: every node the same whatever its role, apart from
+ * its name, volume, published port (on 127.0.0.1) and node label; no password, no uploads.
+ */
 export function containerProps(node = "pg0", options: NodeOptions = {}): Record<string, any> {
-    const role = options.role ?? (node === "pg0" ? "primary" : "replica");
     const environment = options.environment ?? "development";
-    const props: Record<string, any> = {
+    const index = Number(node.replace(/^\D+/, "")) || 0;
+    return {
         name: `${prefix(environment)}-${node}`,
+        hostname: node,
         image: "postgres:17.6",
-        command: [...SERVER_ARGS, "-c", `cluster_name=${node}`],
-        envs: [
-            "POSTGRES_PASSWORD_FILE=/run/secrets/postgres-password",
-            "PGDATA=/var/lib/postgresql/data/pgdata",
-            "POSTGRES_INITDB_ARGS=--auth-local=peer --auth-host=scram-sha-256 --data-checksums",
-        ],
-        uploads: [
-            { file: "/run/secrets/postgres-password", content: "s3cr3t-superuser-password", executable: false },
-        ],
+        command: [...SERVER_ARGS],
+        envs: ["PGDATA=/var/lib/postgresql/data/pgdata"],
         healthcheck: {
-            tests: ["CMD-SHELL", "pg_isready -U postgres -h 127.0.0.1 -p 5432"],
-            interval: "5s",
-            timeout: "3s",
-            retries: 10,
-            startPeriod: "10s",
+            tests: ["CMD-SHELL", "pg_isready --host=127.0.0.1 --port=5432 --quiet && test -f \"$PGDATA/pg-cluster-init.done\""],
+            interval: "2s",
+            timeout: "5s",
+            retries: 5,
+            startPeriod: "1m0s",
         },
         restart: "unless-stopped",
         labels: [
             { label: "pg-cluster.project", value: "pg-cluster" },
             { label: "pg-cluster.stack", value: STACK },
             { label: "pg-cluster.node", value: node },
-            { label: "pg-cluster.role", value: role },
             { label: "pg-cluster.environment", value: environment },
+            { label: SEED_LABEL, value: `${node} initialized 20261127T000000Z 0123abcd` },
         ],
         volumes: [{ volumeName: `${prefix(environment)}-${node}-data`, containerPath: "/var/lib/postgresql/data" }],
+        ports: [{ internal: 5432, external: 15432 + index, ip: "127.0.0.1" }],
         memory: 1024,
         shmSize: 256,
         cpuShares: 1024,
         networksAdvanced: [{ name: `${prefix(environment)}-net`, aliases: [node] }],
-        wait: true,
-        waitTimeout: 120,
+        wait: false,
     };
-    if (role === "replica") {
-        props.labels.push({ label: BASE_BACKUP_LABEL, value: `${node} seeded 20261127T000000Z 0123abcd` });
-    }
-    if (role === "primary") {
-        props.ports = [{ internal: 5432, external: 5432, ip: "127.0.0.1" }];
-        props.uploads.push(
-            { file: "/run/secrets/replication-password", content: "s3cr3t-replication-password", executable: false },
-            { file: "/docker-entrypoint-initdb.d/10-replication-role.sh", content: REPLICATION_ROLE_SCRIPT, executable: true },
-            { file: "/etc/pg-cluster/pg_hba.conf", content: PG_HBA, executable: false },
-        );
-    }
-    return props;
 }
 
 export function volumeProps(node = "pg0", environment: NodeOptions["environment"] = "development"): Record<string, any> {
@@ -124,7 +114,7 @@ export function slotStepProps(slot = "pg1", environment: NodeOptions["environmen
         environment: {
             PGC_STEP: "replication-slot",
             PGC_SLOT: slot,
-            PGC_PRIMARY_CONTAINER: `${prefix(environment)}-pg0`,
+            PGC_PRIMARY_CONTAINER: `${prefix(environment)}-${PRIMARY}`,
         },
         create: "set -eu\ndocker exec \"$PGC_PRIMARY_CONTAINER\" psql -U postgres -v ON_ERROR_STOP=1 " +
             "-c \"SELECT pg_create_physical_replication_slot('$PGC_SLOT')\"\n",
@@ -133,27 +123,65 @@ export function slotStepProps(slot = "pg1", environment: NodeOptions["environmen
     };
 }
 
-export function baseBackupStepProps(
-    node = "pg1", slot = node, environment: NodeOptions["environment"] = "development"): Record<string, any> {
+/**
+ * A node's seed step: on the primary it initializes the cluster (initdb options, pg_hba.conf and
+ * init script in its environment), on a standby it takes a base backup through the node's slot.
+ */
+export function seedStepProps(
+    node = "pg1", role: "primary" | "replica" = node === PRIMARY ? "primary" : "replica",
+    environment: NodeOptions["environment"] = "development"): Record<string, any> {
+    const env: Record<string, string> = {
+        PGC_STEP: "seed",
+        PGC_ROLE: role,
+        PGC_NODE: node,
+        PGC_SLOT: node,
+        PGC_VOLUME: `${prefix(environment)}-${node}-data`,
+        PGC_NETWORK: `${prefix(environment)}-net`,
+        PGC_IMAGE: "postgres:17.6",
+        PGC_REPLICATION_USER: "replicator",
+        PGC_ATTEMPTS: "3",
+    };
+    if (role === "primary") {
+        Object.assign(env, {
+            PGC_DATABASE: "postgres",
+            PGC_INITDB_ARGS: INITDB_ARGS,
+            PGC_HBA: PG_HBA,
+            PGC_INIT_SCRIPT: INIT_SCRIPT_TEXT,
+        });
+    } else {
+        Object.assign(env, {
+            PGC_PRIMARY_HOST: `${prefix(environment)}-${PRIMARY}`,
+            PGC_PRIMARY_PORT: "5432",
+            PGC_BACKUP_SCRIPT: "set -eu\nIFS= read -r PGPASSWORD\nexport PGPASSWORD\n" +
+                "pg_basebackup -h \"$PGC_PRIMARY_HOST\" -U \"$PGC_REPLICATION_USER\" -D \"$partial\" -X stream -S \"$PGC_SLOT\"\n",
+        });
+    }
+    return {
+        environment: env,
+        stdin: "s3cr3t-superuser-password\ns3cr3t-replication-password\n",
+        create: "set -eu\nIFS= read -r superuser_password\nIFS= read -r replication_password\n" +
+            "printf '%s\\n%s\\n' \"$superuser_password\" \"$replication_password\" | docker run -i --rm " +
+            "--volume \"$PGC_VOLUME:/var/lib/postgresql/data\" \"$PGC_IMAGE\" sh -c \"$PGC_INIT_SCRIPT\"\n",
+        triggers: [`${prefix(environment)}-${node}-data`],
+    };
+}
+
+/** The cluster's primary step: makes PGC_PRIMARY the primary among PGC_NODES. */
+export function primaryStepProps(
+    primary = PRIMARY, nodes: readonly string[] = ["pg0", "pg1", "pg2"],
+    environment: NodeOptions["environment"] = "development"): Record<string, any> {
     return {
         environment: {
-            PGC_STEP: "base-backup",
-            PGC_SLOT: slot,
-            PGC_NODE: node,
-            PGC_VOLUME: `${prefix(environment)}-${node}-data`,
-            PGC_IMAGE: "postgres:17.6",
-            PGC_NETWORK: `${prefix(environment)}-net`,
-            PGC_PRIMARY_HOST: "pg0",
-            PGC_PRIMARY_PORT: "5432",
+            PGC_STEP: "primary",
+            PGC_PRIMARY: primary,
+            PGC_NODES: nodes.join(" "),
+            PGC_NAME_PREFIX: prefix(environment),
             PGC_REPLICATION_USER: "replicator",
-            PGC_ATTEMPTS: "30",
+            PGC_ACCEPT_DATA_LOSS: "false",
         },
-        stdin: "s3cr3t-replication-password",
-        create: "set -eu\nIFS= read -r PGPASSWORD\nexport PGPASSWORD\n" +
-            "docker run --rm -i -e PGPASSWORD --network \"$PGC_NETWORK\" -v \"$PGC_VOLUME:/var/lib/postgresql/data\" " +
-            "\"$PGC_IMAGE\" pg_basebackup -h \"$PGC_PRIMARY_HOST\" -p \"$PGC_PRIMARY_PORT\" -U \"$PGC_REPLICATION_USER\" " +
-            "-D /var/lib/postgresql/data/pgdata -R -X stream -S \"$PGC_SLOT\"\n",
-        triggers: [node, slot],
+        stdin: "s3cr3t-superuser-password\ns3cr3t-replication-password\n",
+        create: "set -eu\nIFS= read -r superuser_password\nIFS= read -r replication_password\nconverge\n",
+        logging: "stdoutAndStderr",
     };
 }
 
@@ -185,7 +213,7 @@ export function passwordsStepProps(environment: NodeOptions["environment"] = "de
     return {
         environment: {
             PGC_STEP: "passwords",
-            PGC_PRIMARY_CONTAINER: `${prefix(environment)}-pg0`,
+            PGC_PRIMARY_CONTAINER: `${prefix(environment)}-${PRIMARY}`,
             PGC_SUPERUSER: "postgres",
             PGC_REPLICATION_USER: "replicator",
         },
@@ -205,7 +233,7 @@ export function conninfoStepProps(node = "pg1", environment: NodeOptions["enviro
             PGC_REPLICA_CONTAINER: `${prefix(environment)}-${node}`,
             PGC_NODE: node,
             PGC_SLOT: node,
-            PGC_PRIMARY_HOST: `${prefix(environment)}-pg0`,
+            PGC_PRIMARY_HOST: `${prefix(environment)}-${PRIMARY}`,
             PGC_PRIMARY_PORT: "5432",
             PGC_REPLICATION_USER: "replicator",
         },
@@ -215,32 +243,45 @@ export function conninfoStepProps(node = "pg1", environment: NodeOptions["enviro
 }
 
 /**
- * A complete, valid stack as the program declares it: network, password generator, primary pg0
- * with its readiness and passwords steps, and `replicas` replicas, each with its slot, base backup,
- * container, readiness and conninfo steps.
+ * A complete, valid stack as the program declares it: network, password generator, and nodes
+ * pg0…pg<replicas>, each with its volume, seed step, container and readiness step; the primary
+ * step naming `primary` once it is ready, the passwords step after it; each standby with its
+ * slot (after the primary step), a seed that waits for the slot and the passwords, and conninfo.
  */
-export function clusterResources(replicas = 2, environment: NodeOptions["environment"] = "development"): TestResource[] {
+export function clusterResources(
+    replicas = 2, environment: NodeOptions["environment"] = "development", primary = PRIMARY): TestResource[] {
+    const nodes = Array.from({ length: replicas + 1 }, (_, i) => `pg${i}`);
     const resources: TestResource[] = [
         { type: NETWORK, name: "network", props: { name: `${prefix(environment)}-net`, driver: "bridge", ipamConfigs: [{ subnet: SUBNET }] } },
         { type: COMMAND, name: "replication-password", props: passwordGeneratorProps() },
-        { type: VOLUME, name: "pg0-data", props: volumeProps("pg0", environment) },
-        { type: CONTAINER, name: "pg0", props: containerProps("pg0", { environment }), dependsOn: ["pg0-data", "network", "replication-password"] },
-        { type: COMMAND, name: "pg0-ready", props: readyStepProps("pg0", environment), dependsOn: ["pg0"] },
-        { type: COMMAND, name: "pg0-passwords", props: passwordsStepProps(environment), dependsOn: ["pg0-ready"] },
     ];
-    for (let i = 1; i <= replicas; i++) {
-        const node = `pg${i}`;
+    const node = (name: string, standby: boolean) => {
+        resources.push({ type: VOLUME, name: `${name}-data`, props: volumeProps(name, environment) });
+        if (standby) {
+            resources.push({ type: COMMAND, name: `${name}-slot`, props: slotStepProps(name, environment), dependsOn: ["primary"] });
+        }
         resources.push(
-            { type: VOLUME, name: `${node}-data`, props: volumeProps(node, environment) },
-            { type: COMMAND, name: `${node}-slot`, props: slotStepProps(node, environment), dependsOn: ["pg0-ready"] },
             {
-                type: COMMAND, name: `${node}-base-backup`, props: baseBackupStepProps(node, node, environment),
-                dependsOn: [`${node}-slot`, `${node}-data`, "pg0-passwords"],
+                type: COMMAND, name: `${name}-seed`, props: seedStepProps(name, standby ? "replica" : "primary", environment),
+                dependsOn: standby ? [`${name}-slot`, "passwords", `${name}-data`] : [`${name}-data`, "replication-password"],
             },
-            { type: CONTAINER, name: node, props: containerProps(node, { environment }), dependsOn: [`${node}-base-backup`] },
-            { type: COMMAND, name: `${node}-ready`, props: readyStepProps(node, environment), dependsOn: [node] },
-            { type: COMMAND, name: `${node}-conninfo`, props: conninfoStepProps(node, environment), dependsOn: [`${node}-ready`, "pg0-passwords"] },
+            { type: CONTAINER, name, props: containerProps(name, { environment }), dependsOn: [`${name}-seed`, "network"] },
+            { type: COMMAND, name: `${name}-ready`, props: readyStepProps(name, environment), dependsOn: [name] },
         );
+        if (standby) {
+            resources.push({
+                type: COMMAND, name: `${name}-conninfo`, props: conninfoStepProps(name, environment),
+                dependsOn: [`${name}-ready`, "primary", "passwords"],
+            });
+        }
+    };
+    node(primary, false);
+    resources.push(
+        { type: COMMAND, name: "primary", props: primaryStepProps(primary, nodes, environment), dependsOn: [`${primary}-ready`] },
+        { type: COMMAND, name: "passwords", props: passwordsStepProps(environment), dependsOn: ["primary"] },
+    );
+    for (const name of nodes.filter((n) => n !== primary)) {
+        node(name, true);
     }
     return resources;
 }
@@ -249,9 +290,9 @@ export function clusterResources(replicas = 2, environment: NodeOptions["environ
  * A resource's props as `pulumi preview` shows them to policies before anything exists: whatever
  * the program builds from other resources' outputs is unknown. A command's environment as a whole
  * (it names containers, the network, volumes and the image ID; not the password generator's, a
- * constant), its stdin and triggers; a container's image ID, network and volume names, its
- * base-backup label (the backup step's output) and the primary's uploads (secret, built from the
- * generated passwords). Nothing else changes, so what the rules can still decide is what they
+ * constant), its stdin and triggers; a container's image ID, network and volume names and its
+ * seed label (the seed step's output); uploads of init scripts, should a container have any
+ * (secret, built from the generated passwords). Nothing else changes, so what the rules can still decide is what they
  * decide on the same resources with everything known.
  */
 export function previewProps(type: string, known: Record<string, any>): Record<string, any> {
@@ -274,7 +315,7 @@ export function previewProps(type: string, known: Record<string, any>): Record<s
             volume.volumeName = UNKNOWN_STRING;
         }
         for (const label of props.labels ?? []) {
-            if (label.label === BASE_BACKUP_LABEL) {
+            if (label.label === SEED_LABEL) {
                 label.value = UNKNOWN_STRING;
             }
         }
@@ -323,12 +364,37 @@ export function setEnv(props: Record<string, any>, name: string, value: string |
 }
 
 export function uploadOf(props: Record<string, any>, file: string): { file: string; content: string } {
-    const upload = (props.uploads as Array<{ file: string; content: string }>).find((u) => u.file === file);
+    const upload = ((props.uploads ?? []) as Array<{ file: string; content: string }>).find((u) => u.file === file);
     if (upload === undefined) {
         throw new Error(`no upload ${file}`);
     }
     return upload;
 }
 
+/** Files a container could upload to have the image's entrypoint install them (the program uploads none). */
 export const HBA_FILE = "/etc/pg-cluster/pg_hba.conf";
 export const INIT_SCRIPT = "/docker-entrypoint-initdb.d/10-replication-role.sh";
+
+/** A container that has the image's entrypoint initialize the cluster: a password file, init script and pg_hba.conf uploaded. */
+export function containerWithUploads(node = "pg0"): Record<string, any> {
+    const props = containerProps(node);
+    props.envs.push("POSTGRES_PASSWORD_FILE=/run/secrets/postgres-password", `POSTGRES_INITDB_ARGS=${INITDB_ARGS}`);
+    props.uploads = [
+        { file: "/run/secrets/postgres-password", content: "s3cr3t-superuser-password", executable: false },
+        { file: INIT_SCRIPT, content: REPLICATION_ROLE_SCRIPT, executable: true },
+        { file: HBA_FILE, content: PG_HBA, executable: false },
+    ];
+    return props;
+}
+
+/** An entrypoint init script that creates the replication role (for containerWithUploads). */
+export const REPLICATION_ROLE_SCRIPT = [
+    "#!/bin/sh",
+    "set -eu",
+    "psql -v ON_ERROR_STOP=1 --username \"$POSTGRES_USER\" --dbname \"$POSTGRES_DB\" \\",
+    "  --set=role=\"$PGC_REPLICATION_USER\" --set=password=\"$(cat /run/secrets/replication-password)\" <<'EOSQL'",
+    "CREATE ROLE :\"role\" WITH LOGIN REPLICATION PASSWORD :'password';",
+    "EOSQL",
+    "cp /etc/pg-cluster/pg_hba.conf \"$PGDATA/pg_hba.conf\"",
+    "",
+].join("\n");

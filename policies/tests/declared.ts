@@ -7,9 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PolicyResource, ResourceValidationArgs, StackValidationArgs, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
 import { policies } from "../rules";
-import { CONTAINER, LABEL_ROLE, REMOTE_IMAGE } from "../lib/types";
+import { COMMAND, CONTAINER, LABEL_NODE, REMOTE_IMAGE, STEP_PRIMARY } from "../lib/types";
 import { previewProps } from "./builders";
-import { AnyPolicy, NotApplicable, resourceOptions } from "./util";
+import { AnyPolicy, NotApplicable, resourceOptions, UNKNOWN_STRING } from "./util";
 
 function findPackRoot(dir: string): string {
     for (let d = dir; ; d = path.dirname(d)) {
@@ -154,19 +154,36 @@ export async function runPack(stack: DeclaredStack): Promise<Finding[]> {
     return findings;
 }
 
-function roleOf(r: DeclaredResource): string | undefined {
+function nodeOf(r: DeclaredResource): string | undefined {
     const labels: Array<{ label: string; value: string }> = Array.isArray(r.props.labels) ? r.props.labels : [];
-    return labels.find((l) => l.label === LABEL_ROLE)?.value;
+    return labels.find((l) => l.label === LABEL_NODE)?.value;
 }
 
 function databaseContainers(stack: DeclaredStack): DeclaredResource[] {
-    return stack.resources.filter((r) => r.type === CONTAINER && (roleOf(r) === "primary" || roleOf(r) === "replica"));
+    return stack.resources.filter((r) => r.type === CONTAINER && nodeOf(r) !== undefined);
 }
 
-/** A shipped stack declares a primary and passes every rule. */
+/**
+ * The node the stack's primary step names (PGC_PRIMARY); UNKNOWN_STRING while a command's
+ * environment is unknown (a preview), undefined when no single step names one.
+ */
+function primaryOf(stack: DeclaredStack): string | undefined {
+    const commands = stack.resources.filter((r) => r.type === COMMAND);
+    if (commands.some((r) => r.props.environment === UNKNOWN_STRING)) {
+        return UNKNOWN_STRING;
+    }
+    const named = commands.filter((r) => r.props.environment?.PGC_STEP === STEP_PRIMARY).map((r) => r.props.environment.PGC_PRIMARY);
+    return named.length === 1 ? named[0] : undefined;
+}
+
+/** A shipped stack declares nodes, a primary step that names one of them, and passes every rule. */
 export async function assertShippedStackIsClean(stack: DeclaredStack, expectedName: string): Promise<void> {
     assert.equal(stack.stack, expectedName, "the file names the stack it was written for");
-    assert.ok(databaseContainers(stack).some((r) => roleOf(r) === "primary"), `stack ${expectedName} declares no primary container`);
+    const nodes = databaseContainers(stack).map(nodeOf);
+    assert.ok(nodes.length > 0, `stack ${expectedName} declares no PostgreSQL node container`);
+    const primary = primaryOf(stack);
+    assert.ok(primary === UNKNOWN_STRING || nodes.includes(primary),
+        `stack ${expectedName}: its primary step names ${String(primary)}, not one of the nodes ${nodes.join(", ")}`);
     const findings = await runPack(stack);
     assert.deepEqual(findings.map(formatFinding), [], `stack ${expectedName} must pass every rule`);
 }

@@ -1,7 +1,8 @@
 import { describe, it } from "node:test";
 import { noPlaintextPasswords } from "../rules/noPlaintextPasswords";
 import {
-    baseBackupStepProps, COMMAND, containerProps, CONTAINER, passwordGeneratorProps, setEnv, slotStepProps, VOLUME, volumeProps,
+    COMMAND, containerProps, CONTAINER, containerWithUploads, passwordGeneratorProps, primaryStepProps, seedStepProps, setEnv, slotStepProps,
+    VOLUME, volumeProps,
 } from "./builders";
 import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs } from "./util";
 
@@ -11,8 +12,12 @@ describe("no-plaintext-passwords", () => {
     const command = (props: Record<string, any>) => resourceArgs(COMMAND, props);
 
     describe("containers", () => {
-        it("passes POSTGRES_PASSWORD_FILE and password_encryption", async () => {
+        it("passes the program's node container, which carries no password", async () => {
             await assertNoViolations(policy, container(containerProps("pg0")));
+        });
+
+        it("passes POSTGRES_PASSWORD_FILE with the password uploaded under /run/secrets/", async () => {
+            await assertNoViolations(policy, container(containerWithUploads("pg0")));
         });
 
         it("reports POSTGRES_PASSWORD", async () => {
@@ -39,7 +44,7 @@ describe("no-plaintext-passwords", () => {
         });
 
         it("reports the content of a secret file copied into a variable", async () => {
-            const props = containerProps("pg0");
+            const props = containerWithUploads("pg0");
             setEnv(props, "PGC_TOKEN", "s3cr3t-superuser-password");
             await assertHasViolation(policy, container(props),
                 "Container env PGC_TOKEN contains the content of /run/secrets/postgres-password; read the file instead of copying the password.");
@@ -54,7 +59,7 @@ describe("no-plaintext-passwords", () => {
         });
 
         it("reports the content of a secret file on the command line", async () => {
-            const props = containerProps("pg0");
+            const props = containerWithUploads("pg0");
             props.command.push("-c", "application_name=s3cr3t-superuser-password");
             await assertHasViolation(policy, container(props),
                 `Container command argument ${props.command.length - 1} contains the content of /run/secrets/postgres-password; ` +
@@ -67,8 +72,23 @@ describe("no-plaintext-passwords", () => {
             await assertNoViolations(policy, command(slotStepProps()));
         });
 
-        it("passes the base-backup step, which reads the password from stdin", async () => {
-            await assertNoViolations(policy, command(baseBackupStepProps()));
+        it("passes a standby's seed step, which reads the passwords from stdin", async () => {
+            await assertNoViolations(policy, command(seedStepProps("pg1", "replica")));
+        });
+
+        it("passes the primary's seed step, whose init script reads the passwords from stdin", async () => {
+            await assertNoViolations(policy, command(seedStepProps("pg0", "primary")));
+        });
+
+        it("passes the primary step, which reads the passwords from stdin", async () => {
+            await assertNoViolations(policy, command(primaryStepProps()));
+        });
+
+        it("reports an SQL PASSWORD literal in the primary seed's init script", async () => {
+            const props = seedStepProps("pg0", "primary");
+            props.environment.PGC_INIT_SCRIPT += "psql -c \"ALTER ROLE replicator PASSWORD 'hunter2'\"\n";
+            await assertHasViolation(policy, command(props),
+                "Command environment variable PGC_INIT_SCRIPT contains a plaintext password (PASSWORD '…'); pass the password on stdin instead.");
         });
 
         it("passes the password generator with logging none", async () => {
@@ -88,6 +108,19 @@ describe("no-plaintext-passwords", () => {
                 "Command create script contains a plaintext password (PGPASSWORD=…); pass the password on stdin instead.");
         });
 
+        it("passes a conninfo whose password a printf conversion fills from an argument", async () => {
+            const props = slotStepProps();
+            props.create = "printf 'host=%s user=%s password=%s' \"$host\" \"$user\" \"$password\" >conninfo\n";
+            await assertNoViolations(policy, command(props));
+        });
+
+        it("reports a password that merely starts with a percent sign", async () => {
+            const props = slotStepProps();
+            props.create = "psql 'host=pg0 user=replicator password=%secret'\n";
+            await assertHasViolation(policy, command(props),
+                "Command create script contains a plaintext password (password=…); pass the password on stdin instead.");
+        });
+
         it("reports a connection URI with a password in a delete script", async () => {
             const props = slotStepProps();
             props.delete = "psql 'postgresql://replicator:hunter2@pg0/postgres' -c 'SELECT 1'\n";
@@ -102,33 +135,33 @@ describe("no-plaintext-passwords", () => {
                 "Command create script contains a plaintext password (PASSWORD '…'); pass the password on stdin instead.");
         });
 
-        it("reports the stdin password copied into a script", async () => {
-            const props = baseBackupStepProps();
+        it("reports one of the stdin passwords copied into a script", async () => {
+            const props = seedStepProps("pg1", "replica");
             props.create += "echo s3cr3t-replication-password > /dev/null\n";
             await assertHasViolation(policy, command(props),
-                "Command create script contains the password given on stdin; read it from stdin instead.");
+                "Command create script contains a password given on stdin; read it from stdin instead.");
         });
 
         it("reports a password variable in the environment", async () => {
-            const props = baseBackupStepProps();
+            const props = seedStepProps("pg1", "replica");
             props.environment.PGC_REPLICATION_PASSWORD = "hunter2hunter2";
             await assertHasViolation(policy, command(props),
                 "Command environment variable PGC_REPLICATION_PASSWORD holds a password; pass the password on stdin instead.");
         });
 
         it("reports a conninfo with a password in the environment", async () => {
-            const props = baseBackupStepProps();
+            const props = seedStepProps("pg1", "replica");
             props.environment.PGC_PRIMARY_CONNINFO = "host=pg0 user=replicator password=hunter2";
             await assertHasViolation(policy, command(props),
                 "Command environment variable PGC_PRIMARY_CONNINFO contains a plaintext password (password=…); " +
                 "pass the password on stdin instead.");
         });
 
-        it("reports the stdin password copied into the environment", async () => {
-            const props = baseBackupStepProps();
+        it("reports one of the stdin passwords copied into the environment", async () => {
+            const props = seedStepProps("pg1", "replica");
             props.environment.PGC_SECRET = "s3cr3t-replication-password";
             await assertHasViolation(policy, command(props),
-                "Command environment variable PGC_SECRET contains the password given on stdin; read it from stdin instead.");
+                "Command environment variable PGC_SECRET contains a password given on stdin; read it from stdin instead.");
         });
 
         it("reports a password generator that logs its output", async () => {

@@ -1,17 +1,18 @@
 import { describe, it } from "node:test";
 import { pgRewindReady } from "../rules/pgRewindReady";
-import { clusterResources, CONTAINER, propsOf, removeSetting, setEnv, setSetting } from "./builders";
-import { assertHasViolation, assertNoViolations, stackArgs, urnOf } from "./util";
+import { clusterResources, CONTAINER, propsOf, removeSetting, setSetting } from "./builders";
+import { assertHasViolation, assertHasViolations, assertNoViolations, stackArgs, urnOf } from "./util";
 
 const NODES = ["pg0", "pg1", "pg2"];
+const NEITHER = (node: string) =>
+    `Node ${node} has neither wal_log_hints=on nor data checksums (--data-checksums in PGC_INITDB_ARGS of the primary's ` +
+    "seed step); pg_rewind could not resync it after a failover.";
 
 describe("pg-rewind-ready", () => {
     const policy = pgRewindReady;
     const withoutChecksums = () => {
         const resources = clusterResources(2);
-        for (const node of NODES) {
-            setEnv(propsOf(resources, node), "POSTGRES_INITDB_ARGS", "--auth-local=peer --auth-host=scram-sha-256");
-        }
+        propsOf(resources, "pg0-seed").environment.PGC_INITDB_ARGS = "--auth-local=peer --auth-host=scram-sha-256";
         return resources;
     };
 
@@ -33,8 +34,28 @@ describe("pg-rewind-ready", () => {
         const resources = withoutChecksums();
         setSetting(propsOf(resources, "pg1"), "wal_log_hints", "off");
         await assertHasViolation(policy, stackArgs(resources),
-            "Node pg1 has neither wal_log_hints=on nor data checksums (--data-checksums in the primary's POSTGRES_INITDB_ARGS); " +
-            "pg_rewind could not resync it after a failover.",
+            NEITHER("pg1"),
             urnOf(CONTAINER, "pg1"));
+    });
+
+    it("passes -k in the primary's seed step", async () => {
+        const resources = clusterResources(2);
+        propsOf(resources, "pg0-seed").environment.PGC_INITDB_ARGS = "--auth-local=peer --auth-host=scram-sha-256 -k";
+        NODES.forEach((node) => removeSetting(propsOf(resources, node), "wal_log_hints"));
+        await assertNoViolations(policy, stackArgs(resources));
+    });
+
+    it("does not take checksums from a standby's seed step, which runs no initdb", async () => {
+        const resources = withoutChecksums();
+        propsOf(resources, "pg1-seed").environment.PGC_INITDB_ARGS = "--data-checksums";
+        NODES.forEach((node) => removeSetting(propsOf(resources, node), "wal_log_hints"));
+        await assertHasViolations(policy, stackArgs(resources), NODES.map(NEITHER));
+    });
+
+    it("reports every node without wal_log_hints when no seed step initializes the cluster", async () => {
+        const resources = clusterResources(2);
+        propsOf(resources, "pg0-seed").environment.PGC_ROLE = "replica";
+        NODES.forEach((node) => removeSetting(propsOf(resources, node), "wal_log_hints"));
+        await assertHasViolations(policy, stackArgs(resources), NODES.map(NEITHER));
     });
 });

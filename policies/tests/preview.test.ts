@@ -16,6 +16,7 @@ import { noPublicPostgresPort } from "../rules/noPublicPostgresPort";
 import { noTrustAuthDefaults } from "../rules/noTrustAuthDefaults";
 import { pgRewindReady } from "../rules/pgRewindReady";
 import { pinnedImage } from "../rules/pinnedImage";
+import { primaryIsANode } from "../rules/primaryIsANode";
 import { productionMemoryLimit } from "../rules/productionMemoryLimit";
 import { productionVolumesRetained } from "../rules/productionVolumesRetained";
 import { replicaBootstrappedFromOwnSlot } from "../rules/replicaBootstrappedFromOwnSlot";
@@ -26,9 +27,9 @@ import { shmSize } from "../rules/shmSize";
 import { synchronousStandbysExist } from "../rules/synchronousStandbysExist";
 import { walSettingsFitReplicas } from "../rules/walSettingsFitReplicas";
 import {
-    baseBackupStepProps, clusterResources, COMMAND, containerProps, CONTAINER, HBA_FILE, INIT_SCRIPT, NodeOptions, passwordGeneratorProps,
-    previewOf, previewProps, REMOTE_IMAGE, remoteImageProps, REPLICATION_ROLE_SCRIPT, setEnv, setSetting, slotStepProps,
-    uploadOf,
+    clusterResources, COMMAND, containerProps, CONTAINER, containerWithUploads, HBA_FILE, INIT_SCRIPT, INIT_SCRIPT_TEXT, NodeOptions,
+    passwordGeneratorProps, previewOf, previewProps, primaryStepProps, REMOTE_IMAGE, remoteImageProps, REPLICATION_ROLE_SCRIPT,
+    seedStepProps, setEnv, setSetting, slotStepProps, uploadOf,
 } from "./builders";
 import { AnyPolicy, assertHasViolations, resourceArgs, stackArgs, TestResource, UNKNOWN_STRING } from "./util";
 
@@ -51,12 +52,15 @@ const previewCluster = (replicas = 2, environment: NodeOptions["environment"] = 
 const previewContainers = (replicas = 2, environment: NodeOptions["environment"] = "development") =>
     clusterResources(replicas, environment).map((r) => (r.type === CONTAINER ? { ...r, props: previewProps(r.type, r.props) } : r));
 
-/** A node's container as preview shows it (image ID, network and volume names, primary's uploads unknown). */
+/** A node's container as preview shows it (image ID, network and volume names, seed label unknown). */
 const previewNode = (node = "pg0", options: NodeOptions = {}) => previewProps(CONTAINER, containerProps(node, options));
 
-/** The primary with its upload list known but the password files' contents (secret, generated) unknown. */
-const primaryWithUnknownPasswords = () => {
-    const props = containerProps("pg0");
+/** A seed step as preview shows it: its environment (and stdin, triggers) unknown. */
+const previewSeed = (node = "pg0") => previewProps(COMMAND, seedStepProps(node));
+
+/** A container with uploads whose password files' contents (secret, generated) are unknown. */
+const uploadsWithUnknownPasswords = () => {
+    const props = containerWithUploads("pg0");
     for (const upload of props.uploads as Array<{ file: string; content: string }>) {
         if (upload.file.startsWith("/run/secrets/")) {
             upload.content = UNKNOWN_STRING;
@@ -64,6 +68,10 @@ const primaryWithUnknownPasswords = () => {
     }
     return props;
 };
+
+/** The preview stack with one step's environment known again (its stdin and triggers stay unknown). */
+const knowing = (resources: TestResource[], name: string, environment: Record<string, string>) =>
+    edit(resources, name, (r) => (r.props.environment = environment));
 
 const container = (props: Record<string, any>) => resourceArgs(CONTAINER, props);
 const command = (props: Record<string, any>) => resourceArgs(COMMAND, props);
@@ -90,14 +98,17 @@ const unknownLabel = (props: Record<string, any>, label: string) => {
 
 // ---- Expected messages --------------------------------------------------------------------------
 
-const NO_BASE_BACKUP = (node: string) =>
-    `Replica ${node} has no base-backup step (a command:local:Command with PGC_STEP=base-backup and PGC_NODE=${node}); ` +
-    "it would start from an empty data directory instead of a copy of the primary.";
+const NO_SEED = (node: string) =>
+    `Node ${node} has no seed step (a command:local:Command with PGC_STEP=seed and PGC_NODE=${node}); ` +
+    "its container would start on an empty data volume.";
 const NO_REPLICATION_ROLE =
-    "No init script under /docker-entrypoint-initdb.d/ creates a replication role (CREATE ROLE … REPLICATION); " +
-    "replicas would have to connect as the superuser.";
-const SUPERUSER_ROLE =
-    `${INIT_SCRIPT} gives the replication role SUPERUSER; grant it only LOGIN and REPLICATION, since every replica stores its password.`;
+    "PGC_INIT_SCRIPT of the primary's seed step creates no replication role (CREATE ROLE … REPLICATION); " +
+    "standbys would have to connect as the superuser.";
+const SUPERUSER_ROLE = (where: string) =>
+    `${where} gives the replication role SUPERUSER; grant it only LOGIN and REPLICATION, since every standby stores its password.`;
+const NOT_A_NODE = (primary: string, nodes: string) =>
+    `The primary step names "${primary}" as the primary but no node container of this stack is named so (nodes: ${nodes}); ` +
+    "set pg-cluster:primary to one of them.";
 
 // ---- The table ----------------------------------------------------------------------------------
 
@@ -120,11 +131,25 @@ const table: Array<[AnyPolicy, Case[]]> = [
         },
     ]],
     [securePgHba, [
-        { name: "passes the preview primary, whose uploads are unknown", args: () => container(previewNode("pg0")), violations: [] },
+        { name: "passes the preview primary seed, whose environment is unknown", args: () => command(previewSeed("pg0")), violations: [] },
+        { name: "passes the preview node container", args: () => container(previewNode("pg0")), violations: [] },
         {
-            name: "reports trust in a known pg_hba.conf next to password files that are unknown",
+            name: "reports trust in the known PGC_HBA of a seed step whose stdin is unknown",
             args: () => {
-                const props = primaryWithUnknownPasswords();
+                const props = previewSeed("pg0");
+                props.environment = seedStepProps("pg0").environment;
+                props.environment.PGC_HBA += "host all all 10.0.0.0/8 trust\n";
+                return resourceArgs(COMMAND, props, { name: "pg0-seed" });
+            },
+            violations: [
+                "pg_hba rule \"host all all 10.0.0.0/8 trust\" in PGC_HBA of seed step pg0-seed uses auth method trust, which accepts " +
+                "connections without any password; use scram-sha-256 (or peer for local).",
+            ],
+        },
+        {
+            name: "reports trust in a known uploaded pg_hba.conf next to password files that are unknown",
+            args: () => {
+                const props = uploadsWithUnknownPasswords();
                 uploadOf(props, HBA_FILE).content += "host all all 10.0.0.0/8 trust\n";
                 return container(props);
             },
@@ -135,37 +160,41 @@ const table: Array<[AnyPolicy, Case[]]> = [
         },
     ]],
     [noTrustAuthDefaults, [
-        { name: "passes the preview primary", args: () => container(previewNode("pg0")), violations: [] },
+        { name: "passes the preview primary seed, whose environment is unknown", args: () => command(previewSeed("pg0")), violations: [] },
+        { name: "passes the preview node container", args: () => container(previewNode("pg0")), violations: [] },
         {
-            name: "skips initdb flags while the POSTGRES_INITDB_ARGS entry is unknown",
+            name: "skips initdb flags while the seed's PGC_INITDB_ARGS entry is unknown",
+            args: () => command({ ...previewSeed("pg0"), environment: { ...seedStepProps("pg0").environment, PGC_INITDB_ARGS: UNKNOWN_STRING } }),
+            violations: [],
+        },
+        {
+            name: "skips initdb flags while the seed's role is unknown (a standby's seed runs no initdb)",
+            args: () => {
+                const environment = { ...seedStepProps("pg1").environment, PGC_ROLE: UNKNOWN_STRING };
+                delete environment.PGC_INITDB_ARGS;
+                return command({ ...previewSeed("pg1"), environment });
+            },
+            violations: [],
+        },
+        {
+            name: "reports known initdb args without --auth-local",
+            args: () => command({
+                ...previewSeed("pg0"),
+                environment: { ...seedStepProps("pg0").environment, PGC_INITDB_ARGS: "--auth-host=scram-sha-256 --data-checksums" },
+            }),
+            violations: [
+                "PGC_INITDB_ARGS of the primary's seed step sets no --auth-local (or --auth), so initdb writes trust rules for " +
+                "local connections into pg_hba.conf; add --auth-local=peer.",
+            ],
+        },
+        {
+            name: "skips a container's initdb flags while an env entry that could set a password is unknown",
             args: () => {
                 const props = previewNode("pg0");
-                setEnv(props, "POSTGRES_INITDB_ARGS", undefined);
                 props.envs.push(UNKNOWN_STRING);
                 return container(props);
             },
             violations: [],
-        },
-        {
-            name: "skips initdb flags while the node's role is unknown (a replica runs no initdb)",
-            args: () => {
-                const props = unknownLabel(previewNode("pg1"), "pg-cluster.role");
-                setEnv(props, "POSTGRES_INITDB_ARGS", undefined);
-                return container(props);
-            },
-            violations: [],
-        },
-        {
-            name: "reports initdb args without --auth-local",
-            args: () => {
-                const props = previewNode("pg0");
-                setEnv(props, "POSTGRES_INITDB_ARGS", "--auth-host=scram-sha-256 --data-checksums");
-                return container(props);
-            },
-            violations: [
-                "POSTGRES_INITDB_ARGS sets no --auth-local (or --auth), so initdb writes trust rules for local connections " +
-                "into pg_hba.conf; add --auth-local=peer.",
-            ],
         },
         {
             name: "reports a weak POSTGRES_HOST_AUTH_METHOD set after an entry that is unknown",
@@ -237,44 +266,85 @@ const table: Array<[AnyPolicy, Case[]]> = [
         },
     ]],
     [replicationRoleNotSuperuser, [
-        { name: "passes the preview primary, whose upload list is unknown", args: () => container(previewNode("pg0")), violations: [] },
-        { name: "passes the primary while the password files' contents are unknown", args: () => container(primaryWithUnknownPasswords()), violations: [] },
+        { name: "passes the preview primary seed, whose environment is unknown", args: () => command(previewSeed("pg0")), violations: [] },
+        { name: "passes the preview node container", args: () => container(previewNode("pg0")), violations: [] },
         {
-            name: "passes the primary while the init script's content is unknown",
+            name: "passes the primary seed while its init script is unknown",
+            args: () => command({ ...previewSeed("pg0"), environment: { ...seedStepProps("pg0").environment, PGC_INIT_SCRIPT: UNKNOWN_STRING } }),
+            violations: [],
+        },
+        {
+            name: "passes a seed while its role is unknown",
             args: () => {
-                const props = containerProps("pg0");
-                uploadOf(props, INIT_SCRIPT).content = UNKNOWN_STRING;
-                return container(props);
+                const environment = { ...seedStepProps("pg1").environment, PGC_ROLE: UNKNOWN_STRING };
+                return command({ ...previewSeed("pg1"), environment });
             },
             violations: [],
         },
         {
-            name: "passes the primary while an upload's path is unknown",
+            name: "reports SUPERUSER in a known init script while the step's stdin is unknown",
+            args: () => command({
+                ...previewSeed("pg0"),
+                environment: { ...seedStepProps("pg0").environment, PGC_INIT_SCRIPT: INIT_SCRIPT_TEXT.replace("NOSUPERUSER", "SUPERUSER") },
+            }),
+            violations: [SUPERUSER_ROLE("PGC_INIT_SCRIPT of the primary's seed step")],
+        },
+        {
+            name: "reports a known init script that creates no replication role",
+            args: () => command({ ...previewSeed("pg0"), environment: { ...seedStepProps("pg0").environment, PGC_INIT_SCRIPT: "set -eu\n" } }),
+            violations: [NO_REPLICATION_ROLE],
+        },
+        {
+            name: "passes a container while an upload's path is unknown",
             args: () => {
-                const props = containerProps("pg0");
+                const props = containerWithUploads("pg0");
                 props.uploads = props.uploads.filter((u: { file: string }) => u.file !== INIT_SCRIPT);
-                props.uploads.push({ file: UNKNOWN_STRING, content: REPLICATION_ROLE_SCRIPT });
+                props.uploads.push({ file: UNKNOWN_STRING, content: REPLICATION_ROLE_SCRIPT.replace("LOGIN REPLICATION", "LOGIN REPLICATION SUPERUSER") });
                 return container(props);
             },
             violations: [],
         },
         {
-            name: "reports SUPERUSER in a known init script while the password files are unknown",
+            name: "reports SUPERUSER in a known uploaded init script while the password files are unknown",
             args: () => {
-                const props = primaryWithUnknownPasswords();
+                const props = uploadsWithUnknownPasswords();
                 uploadOf(props, INIT_SCRIPT).content = REPLICATION_ROLE_SCRIPT.replace("LOGIN REPLICATION", "LOGIN REPLICATION SUPERUSER");
                 return container(props);
             },
-            violations: [SUPERUSER_ROLE],
+            violations: [SUPERUSER_ROLE(INIT_SCRIPT)],
+        },
+    ]],
+    [primaryIsANode, [
+        { name: "passes the preview stack, whose primary step's environment is unknown", args: () => stackArgs(previewCluster(2)), violations: [] },
+        {
+            name: "passes a stack without a known primary step while another command's environment is unknown",
+            args: () => stackArgs(without(previewCluster(2), "primary")),
+            violations: [],
         },
         {
-            name: "reports a known upload list without any init script, even with the password files unknown",
+            name: "passes a known primary step while PGC_PRIMARY is unknown",
+            args: () => stackArgs(knowing(previewCluster(2), "primary", { ...primaryStepProps().environment, PGC_PRIMARY: UNKNOWN_STRING })),
+            violations: [],
+        },
+        {
+            name: "passes a named primary whose container's node name is unknown",
+            args: () => stackArgs(edit(
+                knowing(previewCluster(2), "primary", primaryStepProps("pg2").environment), "pg2", (r) => unknownLabel(r.props, "pg-cluster.node"))),
+            violations: [],
+        },
+        {
+            name: "passes a named primary while a container cannot be told to be a node yet",
             args: () => {
-                const props = primaryWithUnknownPasswords();
-                props.uploads = props.uploads.filter((u: { file: string }) => u.file !== INIT_SCRIPT);
-                return container(props);
+                const resources = knowing(previewCluster(2), "primary", primaryStepProps("pgx", ["pg0", "pg1", "pg2", "pgx"]).environment);
+                resources.push({ type: CONTAINER, name: "pgx", props: undecidedContainer() });
+                return stackArgs(resources);
             },
-            violations: [NO_REPLICATION_ROLE],
+            violations: [],
+        },
+        {
+            name: "reports a known primary that is no node, while the other steps are unknown",
+            args: () => stackArgs(knowing(previewCluster(2), "primary", primaryStepProps("pg9", ["pg0", "pg1", "pg2", "pg9"]).environment)),
+            violations: [NOT_A_NODE("pg9", "pg0, pg1, pg2")],
         },
     ]],
     [walSettingsFitReplicas, [
@@ -292,80 +362,79 @@ const table: Array<[AnyPolicy, Case[]]> = [
         { name: "passes the preview stack, whose step environments are unknown", args: () => stackArgs(previewCluster(2)), violations: [] },
         { name: "passes the preview of a production stack", args: () => stackArgs(previewCluster(3, "production")), violations: [] },
         {
-            name: "passes a known base-backup step while the slot steps are unknown",
-            args: () => stackArgs(edit(previewCluster(2), "pg1-base-backup", (r) => (r.props.environment = baseBackupStepProps("pg1").environment))),
+            name: "passes a known standby seed while the slot and primary steps are unknown",
+            args: () => stackArgs(knowing(previewCluster(2), "pg1-seed", seedStepProps("pg1").environment)),
             violations: [],
         },
         {
-            name: "passes a known base-backup step whose slot no known step creates while other steps are unknown",
-            args: () => stackArgs(without(
-                edit(previewCluster(2), "pg1-base-backup", (r) => (r.props.environment = baseBackupStepProps("pg1").environment)),
-                "pg1-slot")),
+            name: "passes a known standby seed whose slot no known step creates while other steps are unknown",
+            args: () => stackArgs(without(knowing(previewCluster(2), "pg1-seed", seedStepProps("pg1").environment), "pg1-slot")),
             violations: [],
         },
         {
-            name: "passes a replica without a known base backup while its node name is unknown",
-            args: () => stackArgs(without(
-                edit(previewContainers(2), "pg2", (r) => unknownLabel(r.props, "pg-cluster.node")), "pg2-base-backup")),
+            name: "skips a standby seed's role while the primary step is unknown",
+            args: () => stackArgs(knowing(previewCluster(2), "pg1-seed", seedStepProps("pg1", "primary").environment)),
             violations: [],
         },
         {
-            name: "reports a replica without a base-backup step when every step is known",
-            args: () => stackArgs(without(previewContainers(2), "pg2-base-backup")),
-            violations: [NO_BASE_BACKUP("pg2")],
+            name: "passes a node without a known seed while its node name is unknown",
+            args: () => stackArgs(without(edit(previewContainers(2), "pg2", (r) => unknownLabel(r.props, "pg-cluster.node")), "pg2-seed")),
+            violations: [],
         },
         {
-            name: "reports two known base-backup steps for one replica while other steps are unknown",
+            name: "reports a node without a seed step when every step is known",
+            args: () => stackArgs(without(previewContainers(2), "pg2-seed")),
+            violations: [NO_SEED("pg2")],
+        },
+        {
+            name: "reports two known seed steps for one node while other steps are unknown",
             args: () => {
-                const resources = edit(previewCluster(2), "pg1-base-backup", (r) => (r.props.environment = baseBackupStepProps("pg1").environment));
-                resources.push({ type: COMMAND, name: "pg1-base-backup-again", props: baseBackupStepProps("pg1"), dependsOn: ["pg1-slot"] });
+                const resources = knowing(previewCluster(2), "pg1-seed", seedStepProps("pg1").environment);
+                resources.push({ type: COMMAND, name: "pg1-seed-again", props: seedStepProps("pg1"), dependsOn: ["pg1-slot"] });
                 return stackArgs(resources);
             },
-            violations: ["Replica pg1 has 2 base-backup steps (pg1-base-backup, pg1-base-backup-again); it needs exactly one."],
+            violations: ["Node pg1 has 2 seed steps (pg1-seed, pg1-seed-again); it needs exactly one."],
         },
         {
-            name: "reports a replica that does not wait for its known base-backup step",
+            name: "reports a node that does not wait for its known seed step",
+            args: () => stackArgs(edit(knowing(previewCluster(2), "pg1-seed", seedStepProps("pg1").environment), "pg1", (r) => (r.dependsOn = []))),
+            violations: ["Node pg1 does not depend on its seed step; the container could start before its data is in place."],
+        },
+        {
+            name: "reports a standby seed without PGC_SLOT once every step is known",
             args: () => {
-                const resources = edit(previewCluster(2), "pg1-base-backup", (r) => (r.props.environment = baseBackupStepProps("pg1").environment));
-                return stackArgs(edit(resources, "pg1", (r) => (r.dependsOn = [])));
+                const environment = seedStepProps("pg1").environment;
+                delete environment.PGC_SLOT;
+                return stackArgs(knowing(previewContainers(2), "pg1-seed", environment));
             },
             violations: [
-                "Replica pg1 does not depend on its base-backup step; the container could start, and initdb an empty data " +
-                "directory, before the copy of the primary is in place.",
+                "The seed step of standby pg1 sets no PGC_SLOT; pg_basebackup must stream through the standby's own " +
+                "replication slot so the primary keeps the WAL it needs.",
             ],
         },
         {
-            name: "reports a known base-backup step without PGC_SLOT while other steps are unknown",
-            args: () => stackArgs(edit(previewCluster(2), "pg1-base-backup", (r) => {
-                const environment = baseBackupStepProps("pg1").environment;
-                delete environment.PGC_SLOT;
-                r.props.environment = environment;
-            })),
+            name: "reports a standby seed that would initialize once every step is known",
+            args: () => stackArgs(knowing(previewContainers(2), "pg1-seed", seedStepProps("pg1", "primary").environment)),
             violations: [
-                "The base-backup step of replica pg1 sets no PGC_SLOT; pg_basebackup must stream through the replica's own " +
-                "replication slot so the primary keeps the WAL it needs.",
+                "The seed step of standby pg1 has PGC_ROLE \"primary\", not \"replica\"; on an empty volume it would not copy " +
+                "the primary (a \"primary\" seed initializes a second, unrelated database).",
             ],
         },
         {
             name: "reports a slot that no step creates when every step is known",
             args: () => stackArgs(without(previewContainers(2), "pg1-slot")),
             violations: [
-                "Replica pg1 bootstraps from slot \"pg1\" but no replication-slot step (PGC_STEP=replication-slot, PGC_SLOT=pg1) creates it.",
+                "Standby pg1 is seeded from slot \"pg1\" but no replication-slot step (PGC_STEP=replication-slot, PGC_SLOT=pg1) creates it.",
             ],
         },
         {
-            name: "reports a base backup that does not wait for its known slot step and waits for no unknown one",
+            name: "reports a seed that does not wait for its known slot step and waits for no unknown one",
             args: () => {
-                const resources = previewCluster(2);
-                edit(resources, "pg1-slot", (r) => (r.props.environment = slotStepProps("pg1").environment));
-                edit(resources, "pg1-base-backup", (r) => {
-                    r.props.environment = baseBackupStepProps("pg1").environment;
-                    r.dependsOn = ["pg1-data"];
-                });
-                return stackArgs(resources);
+                const resources = previewContainers(2);
+                return stackArgs(edit(resources, "pg1-seed", (r) => (r.dependsOn = ["pg1-data"])));
             },
             violations: [
-                "The base-backup step of replica pg1 does not depend on the replication-slot step for slot \"pg1\"; " +
+                "The seed step of standby pg1 does not depend on the replication-slot step for slot \"pg1\"; " +
                 "pg_basebackup could run before the slot exists.",
             ],
         },
@@ -387,15 +456,22 @@ const table: Array<[AnyPolicy, Case[]]> = [
     ]],
     [synchronousStandbysExist, [
         {
-            name: "passes named standbys of the preview stack",
-            args: () => stackArgs(edit(previewCluster(2), "pg0", (r) => setSetting(r.props, "synchronous_standby_names", "FIRST 1 (pg1)"))),
+            name: "passes every node named on every node of the preview stack",
+            args: () => {
+                const resources = previewCluster(2);
+                for (const node of ["pg0", "pg1", "pg2"]) {
+                    edit(resources, node, (r) => setSetting(r.props, "synchronous_standby_names", "ANY 1 (pg0,pg1,pg2)"));
+                }
+                return stackArgs(resources);
+            },
             violations: [],
         },
         {
             name: "passes a named standby whose container's labels are unknown",
             args: () => {
-                const resources = edit(previewCluster(2), "pg0", (r) => setSetting(r.props, "synchronous_standby_names", "FIRST 1 (pg1)"));
-                return stackArgs(edit(resources, "pg1", (r) => (r.props.labels = UNKNOWN_STRING)));
+                const resources = edit(previewCluster(2), "pg0", (r) => setSetting(r.props, "synchronous_standby_names", "FIRST 2 (pg1, pgx)"));
+                resources.push({ type: CONTAINER, name: "pgx", props: { ...previewNode("pgx"), labels: UNKNOWN_STRING, command: UNKNOWN_STRING } });
+                return stackArgs(resources);
             },
             violations: [],
         },
@@ -408,11 +484,11 @@ const table: Array<[AnyPolicy, Case[]]> = [
             violations: [],
         },
         {
-            name: "reports a named standby that is no replica",
+            name: "reports a named standby that is no node",
             args: () => stackArgs(edit(previewCluster(2), "pg0", (r) => setSetting(r.props, "synchronous_standby_names", "FIRST 1 (pg9)"))),
             violations: [
-                "synchronous_standby_names \"FIRST 1 (pg9)\" on primary pg0 needs 1 synchronous standby(s) but none " +
-                "of the named standbys is a replica in this stack; commits would wait forever.",
+                "synchronous_standby_names \"FIRST 1 (pg9)\" on node pg0 needs 1 synchronous standby(s) but none " +
+                "of the named standbys is another node of this stack; while pg0 is the primary, commits would wait forever.",
             ],
         },
     ]],
@@ -431,27 +507,34 @@ const table: Array<[AnyPolicy, Case[]]> = [
     [pgRewindReady, [
         { name: "passes the preview stack", args: () => stackArgs(previewCluster(2)), violations: [] },
         {
-            name: "skips while the primary's POSTGRES_INITDB_ARGS entry is unknown",
+            name: "skips while the primary seed's PGC_INITDB_ARGS entry is unknown",
             args: () => {
-                const resources = previewCluster(2);
-                edit(resources, "pg0", (r) => {
-                    setEnv(r.props, "POSTGRES_INITDB_ARGS", undefined);
-                    r.props.envs.push(UNKNOWN_STRING);
+                const resources = previewContainers(2);
+                edit(resources, "pg0-seed", (r) => (r.props.environment.PGC_INITDB_ARGS = UNKNOWN_STRING));
+                return stackArgs(edit(resources, "pg1", (r) => setSetting(r.props, "wal_log_hints", "off")));
+            },
+            violations: [],
+        },
+        {
+            name: "skips while a step that may be the primary's seed is unknown",
+            args: () => {
+                const resources = knowing(previewCluster(2), "pg0-seed", {
+                    ...seedStepProps("pg0").environment, PGC_INITDB_ARGS: "--auth-local=peer --auth-host=scram-sha-256",
                 });
                 return stackArgs(edit(resources, "pg1", (r) => setSetting(r.props, "wal_log_hints", "off")));
             },
             violations: [],
         },
         {
-            name: "reports a node with neither wal_log_hints nor checksums",
+            name: "reports a node with neither wal_log_hints nor checksums once the steps are known",
             args: () => {
-                const resources = previewCluster(2);
-                edit(resources, "pg0", (r) => setEnv(r.props, "POSTGRES_INITDB_ARGS", "--auth-local=peer --auth-host=scram-sha-256"));
+                const resources = previewContainers(2);
+                edit(resources, "pg0-seed", (r) => (r.props.environment.PGC_INITDB_ARGS = "--auth-local=peer --auth-host=scram-sha-256"));
                 return stackArgs(edit(resources, "pg1", (r) => setSetting(r.props, "wal_log_hints", "off")));
             },
             violations: [
-                "Node pg1 has neither wal_log_hints=on nor data checksums (--data-checksums in the primary's POSTGRES_INITDB_ARGS); " +
-                "pg_rewind could not resync it after a failover.",
+                "Node pg1 has neither wal_log_hints=on nor data checksums (--data-checksums in PGC_INITDB_ARGS of the primary's " +
+                "seed step); pg_rewind could not resync it after a failover.",
             ],
         },
     ]],

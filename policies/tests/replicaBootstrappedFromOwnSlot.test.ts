@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { replicaBootstrappedFromOwnSlot } from "../rules/replicaBootstrappedFromOwnSlot";
-import { baseBackupStepProps, clusterResources, COMMAND, CONTAINER, propsOf } from "./builders";
+import { clusterResources, COMMAND, CONTAINER, propsOf, seedStepProps } from "./builders";
 import {
     assertHasViolation, assertHasViolations, assertNoViolations, assertNotApplicable, stackArgs, TestResource, UNKNOWN_STRING, urnOf,
 } from "./util";
@@ -18,88 +18,155 @@ function find(resources: TestResource[], name: string): TestResource {
 describe("replica-bootstrapped-from-own-slot", () => {
     const policy = replicaBootstrappedFromOwnSlot;
 
-    it("passes two replicas, each with its own slot and base backup", async () => {
+    it("passes a primary seeded by initdb and two standbys, each with its own slot and base backup", async () => {
         await assertNoViolations(policy, stackArgs(clusterResources(2)));
     });
 
-    it("passes a replica that waits for its base backup through another resource", async () => {
+    it("passes another node as the primary, when the seeds' roles follow it", async () => {
+        await assertNoViolations(policy, stackArgs(clusterResources(2, "development", "pg1")));
+    });
+
+    it("passes a node that waits for its seed through another resource", async () => {
         const resources = clusterResources(2);
-        resources.push({ type: COMMAND, name: "pg1-wait", props: { create: "true" }, dependsOn: ["pg1-base-backup"] });
+        resources.push({ type: COMMAND, name: "pg1-wait", props: { create: "true" }, dependsOn: ["pg1-seed"] });
         find(resources, "pg1").dependsOn = ["pg1-wait"];
         await assertNoViolations(policy, stackArgs(resources));
     });
 
-    it("reports a replica without a base-backup step", async () => {
-        await assertHasViolation(policy, stackArgs(without(clusterResources(2), "pg2-base-backup")),
-            "Replica pg2 has no base-backup step (a command:local:Command with PGC_STEP=base-backup and PGC_NODE=pg2); " +
-            "it would start from an empty data directory instead of a copy of the primary.",
+    it("reports a standby without a seed step", async () => {
+        await assertHasViolation(policy, stackArgs(without(clusterResources(2), "pg2-seed")),
+            "Node pg2 has no seed step (a command:local:Command with PGC_STEP=seed and PGC_NODE=pg2); " +
+            "its container would start on an empty data volume.",
             urnOf(CONTAINER, "pg2"));
     });
 
-    it("reports a replica with two base-backup steps", async () => {
-        const resources = clusterResources(2);
-        resources.push({ type: COMMAND, name: "pg1-base-backup-again", props: baseBackupStepProps("pg1"), dependsOn: ["pg1-slot"] });
-        await assertHasViolation(policy, stackArgs(resources),
-            "Replica pg1 has 2 base-backup steps (pg1-base-backup, pg1-base-backup-again); it needs exactly one.");
+    it("reports a primary without a seed step", async () => {
+        await assertHasViolation(policy, stackArgs(without(clusterResources(2), "pg0-seed")),
+            "Node pg0 has no seed step (a command:local:Command with PGC_STEP=seed and PGC_NODE=pg0); " +
+            "its container would start on an empty data volume.",
+            urnOf(CONTAINER, "pg0"));
     });
 
-    it("reports a base-backup step without a slot", async () => {
+    it("reports a node with two seed steps", async () => {
         const resources = clusterResources(2);
-        delete propsOf(resources, "pg2-base-backup").environment.PGC_SLOT;
+        resources.push({ type: COMMAND, name: "pg1-seed-again", props: seedStepProps("pg1"), dependsOn: ["pg1-slot"] });
         await assertHasViolation(policy, stackArgs(resources),
-            "The base-backup step of replica pg2 sets no PGC_SLOT; pg_basebackup must stream through the replica's own " +
-            "replication slot so the primary keeps the WAL it needs.",
-            urnOf(COMMAND, "pg2-base-backup"));
+            "Node pg1 has 2 seed steps (pg1-seed, pg1-seed-again); it needs exactly one.");
     });
 
-    it("reports two replicas sharing a slot", async () => {
-        const resources = without(clusterResources(2), "pg2-slot");
-        propsOf(resources, "pg2-base-backup").environment.PGC_SLOT = "pg1";
-        find(resources, "pg2-base-backup").dependsOn = ["pg1-slot", "pg2-data"];
+    it("reports a standby whose seed would initialize a second cluster", async () => {
+        const resources = clusterResources(2);
+        propsOf(resources, "pg2-seed").environment.PGC_ROLE = "primary";
+        await assertHasViolation(policy, stackArgs(resources),
+            "The seed step of standby pg2 has PGC_ROLE \"primary\", not \"replica\"; on an empty volume it would not copy " +
+            "the primary (a \"primary\" seed initializes a second, unrelated database).",
+            urnOf(COMMAND, "pg2-seed"));
+    });
+
+    it("reports a standby seed without a role", async () => {
+        const resources = clusterResources(2);
+        delete propsOf(resources, "pg1-seed").environment.PGC_ROLE;
+        await assertHasViolation(policy, stackArgs(resources),
+            "The seed step of standby pg1 sets no PGC_ROLE, not \"replica\"; on an empty volume it would not copy " +
+            "the primary (a \"primary\" seed initializes a second, unrelated database).");
+    });
+
+    it("reports a primary whose seed would not initialize the cluster", async () => {
+        const resources = clusterResources(2);
+        propsOf(resources, "pg0-seed").environment.PGC_ROLE = "replica";
+        await assertHasViolation(policy, stackArgs(resources),
+            "The seed step of node pg0, the primary (PGC_PRIMARY), has PGC_ROLE \"replica\", not \"primary\"; " +
+            "it would not initialize the cluster on an empty volume.",
+            urnOf(COMMAND, "pg0-seed"));
+    });
+
+    it("reports the seeds' roles when the primary step names another node", async () => {
+        const resources = clusterResources(2);
+        propsOf(resources, "primary").environment.PGC_PRIMARY = "pg1";
         await assertHasViolations(policy, stackArgs(resources), [
-            "Replica pg1 shares replication slot \"pg1\" with replica pg2; each replica needs its own slot.",
-            "Replica pg2 shares replication slot \"pg1\" with replica pg1; each replica needs its own slot.",
+            "The seed step of node pg1, the primary (PGC_PRIMARY), has PGC_ROLE \"replica\", not \"primary\"; " +
+            "it would not initialize the cluster on an empty volume.",
+            "The seed step of standby pg0 has PGC_ROLE \"primary\", not \"replica\"; on an empty volume it would not copy " +
+            "the primary (a \"primary\" seed initializes a second, unrelated database).",
+        ]);
+    });
+
+    it("leaves role checks to primary-is-a-node when no primary step names the primary", async () => {
+        const resources = without(clusterResources(2), "primary");
+        propsOf(resources, "pg2-seed").environment.PGC_ROLE = "primary";
+        await assertNoViolations(policy, stackArgs(resources));
+    });
+
+    it("reports a standby seed without a slot", async () => {
+        const resources = clusterResources(2);
+        delete propsOf(resources, "pg2-seed").environment.PGC_SLOT;
+        await assertHasViolation(policy, stackArgs(resources),
+            "The seed step of standby pg2 sets no PGC_SLOT; pg_basebackup must stream through the standby's own " +
+            "replication slot so the primary keeps the WAL it needs.",
+            urnOf(COMMAND, "pg2-seed"));
+    });
+
+    it("reports two standbys sharing a slot", async () => {
+        const resources = without(clusterResources(2), "pg2-slot");
+        propsOf(resources, "pg2-seed").environment.PGC_SLOT = "pg1";
+        find(resources, "pg2-seed").dependsOn = ["pg1-slot", "pg2-data"];
+        await assertHasViolations(policy, stackArgs(resources), [
+            "Standby pg1 shares replication slot \"pg1\" with standby pg2; each standby needs its own slot.",
+            "Standby pg2 shares replication slot \"pg1\" with standby pg1; each standby needs its own slot.",
         ]);
     });
 
     it("reports a slot that no replication-slot step creates", async () => {
         await assertHasViolation(policy, stackArgs(without(clusterResources(2), "pg1-slot")),
-            "Replica pg1 bootstraps from slot \"pg1\" but no replication-slot step (PGC_STEP=replication-slot, PGC_SLOT=pg1) creates it.",
-            urnOf(COMMAND, "pg1-base-backup"));
+            "Standby pg1 is seeded from slot \"pg1\" but no replication-slot step (PGC_STEP=replication-slot, PGC_SLOT=pg1) creates it.",
+            urnOf(COMMAND, "pg1-seed"));
     });
 
-    it("reports a base backup that does not wait for its slot", async () => {
+    it("reports a standby seed that does not wait for its slot", async () => {
         const resources = clusterResources(2);
-        find(resources, "pg1-base-backup").dependsOn = ["pg1-data"];
+        find(resources, "pg1-seed").dependsOn = ["pg1-data"];
         await assertHasViolation(policy, stackArgs(resources),
-            "The base-backup step of replica pg1 does not depend on the replication-slot step for slot \"pg1\"; " +
+            "The seed step of standby pg1 does not depend on the replication-slot step for slot \"pg1\"; " +
             "pg_basebackup could run before the slot exists.");
     });
 
-    it("reports a replica that does not wait for its base backup", async () => {
+    it("reports a node that does not wait for its seed", async () => {
         const resources = clusterResources(2);
         find(resources, "pg2").dependsOn = [];
         await assertHasViolation(policy, stackArgs(resources),
-            "Replica pg2 does not depend on its base-backup step; the container could start, and initdb an empty data " +
-            "directory, before the copy of the primary is in place.",
+            "Node pg2 does not depend on its seed step; the container could start before its data is in place.",
             urnOf(CONTAINER, "pg2"));
     });
 
-    it("reports a base backup into another volume than the replica's", async () => {
+    it("reports a seed into another volume than the node's", async () => {
         const resources = clusterResources(2);
-        propsOf(resources, "pg1-base-backup").environment.PGC_VOLUME = "pg-cluster-dev-pg2-data";
+        propsOf(resources, "pg1-seed").environment.PGC_VOLUME = "pg-cluster-dev-pg2-data";
         await assertHasViolation(policy, stackArgs(resources),
-            "The base-backup step of replica pg1 writes into volume \"pg-cluster-dev-pg2-data\" but the replica's data " +
+            "The seed step of node pg1 writes into volume \"pg-cluster-dev-pg2-data\" but the node's data " +
             "directory is on volume \"pg-cluster-dev-pg1-data\".");
     });
 
     it("skips slot checks while the slot is unknown during preview", async () => {
         const resources = without(clusterResources(2), "pg1-slot");
-        propsOf(resources, "pg1-base-backup").environment.PGC_SLOT = UNKNOWN_STRING;
+        propsOf(resources, "pg1-seed").environment.PGC_SLOT = UNKNOWN_STRING;
         await assertNoViolations(policy, stackArgs(resources));
     });
 
-    it("does not apply to a stack without replicas", async () => {
-        await assertNotApplicable(policy, stackArgs(clusterResources(0)));
+    it("skips role checks while the primary is unknown during preview", async () => {
+        const resources = clusterResources(2);
+        propsOf(resources, "primary").environment.PGC_PRIMARY = UNKNOWN_STRING;
+        propsOf(resources, "pg2-seed").environment.PGC_ROLE = "primary";
+        await assertNoViolations(policy, stackArgs(resources));
+    });
+
+    it("checks a single node's seed", async () => {
+        await assertNoViolations(policy, stackArgs(clusterResources(0)));
+        await assertHasViolation(policy, stackArgs(without(clusterResources(0), "pg0-seed")),
+            "Node pg0 has no seed step (a command:local:Command with PGC_STEP=seed and PGC_NODE=pg0); " +
+            "its container would start on an empty data volume.");
+    });
+
+    it("does not apply to a stack without PostgreSQL nodes", async () => {
+        await assertNotApplicable(policy, stackArgs(without(clusterResources(0), "pg0")));
     });
 });

@@ -1,27 +1,42 @@
 import { describe, it } from "node:test";
 import { securePgHba } from "../rules/securePgHba";
-import { containerProps, CONTAINER, HBA_FILE, INIT_SCRIPT, uploadOf } from "./builders";
-import { assertHasViolation, assertHasViolations, assertNoViolations, resourceArgs } from "./util";
+import { COMMAND, containerProps, CONTAINER, containerWithUploads, HBA_FILE, INIT_SCRIPT, seedStepProps, uploadOf } from "./builders";
+import { assertHasViolation, assertHasViolations, assertNoViolations, assertNotApplicable, resourceArgs, UNKNOWN_STRING } from "./util";
 
 describe("secure-pg-hba", () => {
     const policy = securePgHba;
+    const HBA = "PGC_HBA of seed step pg0-seed";
+    const SCRIPT = "PGC_INIT_SCRIPT of seed step pg0-seed";
+    const seed = (props: Record<string, any>) => resourceArgs(COMMAND, props, { name: "pg0-seed" });
     const withHbaLine = (line: string) => {
-        const props = containerProps("pg0");
-        uploadOf(props, HBA_FILE).content += line + "\n";
-        return resourceArgs(CONTAINER, props);
+        const props = seedStepProps("pg0", "primary");
+        props.environment.PGC_HBA += line + "\n";
+        return seed(props);
     };
-    const weak = (line: string, method: string, why: string) =>
-        `pg_hba rule "${line}" in ${HBA_FILE} uses auth method ${method}, which ${why}; use scram-sha-256 (or peer for local).`;
-    const open = (line: string, file = HBA_FILE) =>
-        `pg_hba rule ${JSON.stringify(line)} in ${file} accepts replication connections from any address; ` +
+    const weak = (line: string, method: string, why: string, where = HBA) =>
+        `pg_hba rule "${line}" in ${where} uses auth method ${method}, which ${why}; use scram-sha-256 (or peer for local).`;
+    const open = (line: string, where = HBA) =>
+        `pg_hba rule ${JSON.stringify(line)} in ${where} accepts replication connections from any address; ` +
         "restrict it to the cluster network's subnet.";
 
-    it("passes the program's pg_hba.conf and init script", async () => {
+    it("passes the program's pg_hba.conf and init script in the primary's seed step", async () => {
+        await assertNoViolations(policy, seed(seedStepProps("pg0", "primary")));
+    });
+
+    it("passes a standby's seed step, which installs no pg_hba rules", async () => {
+        await assertNoViolations(policy, resourceArgs(COMMAND, seedStepProps("pg1", "replica")));
+    });
+
+    it("passes the program's node container, which uploads nothing", async () => {
         await assertNoViolations(policy, resourceArgs(CONTAINER, containerProps("pg0")));
     });
 
-    it("passes a replica, which uploads no pg_hba rules", async () => {
-        await assertNoViolations(policy, resourceArgs(CONTAINER, containerProps("pg1")));
+    it("skips a seed step whose environment is unknown during preview", async () => {
+        await assertNoViolations(policy, seed({ ...seedStepProps("pg0", "primary"), environment: UNKNOWN_STRING }));
+    });
+
+    it("does not apply to other steps", async () => {
+        await assertNotApplicable(policy, resourceArgs(COMMAND, { environment: { PGC_STEP: "passwords", PGC_HBA: "host all all all trust" } }));
     });
 
     it("reports trust", async () => {
@@ -75,22 +90,42 @@ describe("secure-pg-hba", () => {
         await assertNoViolations(policy, withHbaLine("# host all all all trust"));
     });
 
-    it("reports a rule an init script writes", async () => {
-        const props = containerProps("pg0");
-        const line = "echo \"host replication all 0.0.0.0/0 scram-sha-256\" >> \"$PGDATA/pg_hba.conf\"";
-        uploadOf(props, INIT_SCRIPT).content += line + "\n";
-        await assertHasViolation(policy, resourceArgs(CONTAINER, props), open(line, INIT_SCRIPT));
+    it("reports a rule the init script writes", async () => {
+        const props = seedStepProps("pg0", "primary");
+        const line = "echo \"host replication all 0.0.0.0/0 scram-sha-256\" >> \"$partial/pg_hba.conf\"";
+        props.environment.PGC_INIT_SCRIPT += line + "\n";
+        await assertHasViolation(policy, seed(props), open(line, SCRIPT));
     });
 
-    it("does not take shell tests in an init script for rules", async () => {
-        const props = containerProps("pg0");
-        uploadOf(props, INIT_SCRIPT).content += "if [ \"$mode\" = host ]; then echo trust; fi\n";
-        await assertNoViolations(policy, resourceArgs(CONTAINER, props));
+    it("does not take shell tests in the init script for rules", async () => {
+        const props = seedStepProps("pg0", "primary");
+        props.environment.PGC_INIT_SCRIPT += "if [ \"$mode\" = host ]; then echo trust; fi\n";
+        await assertNoViolations(policy, seed(props));
     });
 
-    it("ignores uploads that are neither pg_hba.conf nor init scripts", async () => {
-        const props = containerProps("pg0");
-        props.uploads.push({ file: "/usr/share/doc/example.txt", content: "host all all all trust\n", executable: false });
-        await assertNoViolations(policy, resourceArgs(CONTAINER, props));
+    describe("a container's uploads, should it have the image's entrypoint install pg_hba rules", () => {
+        it("passes a good pg_hba.conf and init script", async () => {
+            await assertNoViolations(policy, resourceArgs(CONTAINER, containerWithUploads("pg0")));
+        });
+
+        it("reports a weak rule in an uploaded pg_hba.conf", async () => {
+            const props = containerWithUploads("pg0");
+            uploadOf(props, HBA_FILE).content += "host all all 10.0.0.0/8 trust\n";
+            await assertHasViolation(policy, resourceArgs(CONTAINER, props),
+                weak("host all all 10.0.0.0/8 trust", "trust", "accepts connections without any password", HBA_FILE));
+        });
+
+        it("reports a rule an init script writes", async () => {
+            const props = containerWithUploads("pg0");
+            const line = "echo \"host replication all 0.0.0.0/0 scram-sha-256\" >> \"$PGDATA/pg_hba.conf\"";
+            uploadOf(props, INIT_SCRIPT).content += line + "\n";
+            await assertHasViolation(policy, resourceArgs(CONTAINER, props), open(line, INIT_SCRIPT));
+        });
+
+        it("ignores uploads that are neither pg_hba.conf nor init scripts", async () => {
+            const props = containerWithUploads("pg0");
+            props.uploads.push({ file: "/usr/share/doc/example.txt", content: "host all all all trust\n", executable: false });
+            await assertNoViolations(policy, resourceArgs(CONTAINER, props));
+        });
     });
 });

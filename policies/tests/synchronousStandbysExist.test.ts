@@ -1,50 +1,75 @@
 import { describe, it } from "node:test";
 import { synchronousStandbysExist } from "../rules/synchronousStandbysExist";
 import { clusterResources, CONTAINER, propsOf, setSetting } from "./builders";
-import { assertHasViolation, assertNoViolations, stackArgs, urnOf } from "./util";
+import { assertHasViolation, assertHasViolations, assertNoViolations, stackArgs, urnOf } from "./util";
 
 describe("synchronous-standbys-exist", () => {
     const policy = synchronousStandbysExist;
-    const withSync = (names: string, commit = "on", replicas = 2) => {
+    /** The setting on the given nodes (the program sets it on every node). */
+    const withSync = (names: string, commit = "on", replicas = 2, on: string[] = ["pg0"]) => {
         const resources = clusterResources(replicas);
-        setSetting(propsOf(resources, "pg0"), "synchronous_standby_names", names);
-        setSetting(propsOf(resources, "pg0"), "synchronous_commit", commit);
+        for (const node of on) {
+            setSetting(propsOf(resources, node), "synchronous_standby_names", names);
+            setSetting(propsOf(resources, node), "synchronous_commit", commit);
+        }
         return stackArgs(resources);
     };
+    const everyNode = ["pg0", "pg1", "pg2"];
+    const tooFew = (names: string, node: string, have: string) =>
+        `synchronous_standby_names ${JSON.stringify(names)} on node ${node} needs ${/\d+/.exec(names)?.[0] ?? 1} synchronous ` +
+        `standby(s) but ${have} of the named standbys is another node of this stack; while ${node} is the primary, ` +
+        "commits would wait forever.";
 
     it("passes an asynchronous cluster", async () => {
         await assertNoViolations(policy, stackArgs(clusterResources(2)));
     });
 
-    it("passes ANY 1 of two existing replicas", async () => {
-        await assertNoViolations(policy, withSync("ANY 1 (pg1,pg2)"));
+    it("passes ANY 1 naming every node on every node, as the program declares it", async () => {
+        await assertNoViolations(policy, withSync("ANY 1 (pg0,pg1,pg2)", "on", 2, everyNode));
+    });
+
+    it("passes ANY 2 naming every node of three: whichever is the primary, two others remain", async () => {
+        await assertNoViolations(policy, withSync("ANY 2 (pg0,pg1,pg2)", "remote_apply", 2, everyNode));
     });
 
     it("passes quoted names and the plain list form", async () => {
         await assertNoViolations(policy, withSync("\"pg1\", pg2"));
     });
 
-    it("passes * with replicas", async () => {
+    it("passes * with standbys", async () => {
         await assertNoViolations(policy, withSync("FIRST 2 (*)"));
     });
 
-    it("reports more synchronous standbys than named replicas exist", async () => {
-        await assertHasViolation(policy, withSync("FIRST 2 (pg1,pg9)"),
-            "synchronous_standby_names \"FIRST 2 (pg1,pg9)\" on primary pg0 needs 2 synchronous standby(s) but only 1 (pg1) " +
-            "of the named standbys is a replica in this stack; commits would wait forever.",
+    it("reports a count above nodes - 1 although every node is named, on every node", async () => {
+        await assertHasViolations(policy, withSync("ANY 3 (pg0,pg1,pg2)", "on", 2, everyNode), [
+            tooFew("ANY 3 (pg0,pg1,pg2)", "pg0", "only 2 (pg1, pg2)"),
+            tooFew("ANY 3 (pg0,pg1,pg2)", "pg1", "only 2 (pg0, pg2)"),
+            tooFew("ANY 3 (pg0,pg1,pg2)", "pg2", "only 2 (pg0, pg1)"),
+        ]);
+    });
+
+    it("reports names that suffice only while pg0 is the primary, on the nodes that may become primary", async () => {
+        await assertHasViolations(policy, withSync("FIRST 2 (pg1,pg2)", "on", 2, everyNode), [
+            tooFew("FIRST 2 (pg1,pg2)", "pg1", "only 1 (pg2)"),
+            tooFew("FIRST 2 (pg1,pg2)", "pg2", "only 1 (pg1)"),
+        ]);
+    });
+
+    it("does not count the node itself as its own standby", async () => {
+        await assertHasViolation(policy, withSync("ANY 1 (pg0)"), tooFew("ANY 1 (pg0)", "pg0", "none"), urnOf(CONTAINER, "pg0"));
+    });
+
+    it("reports more synchronous standbys than named nodes exist", async () => {
+        await assertHasViolation(policy, withSync("FIRST 2 (pg1,pg9)"), tooFew("FIRST 2 (pg1,pg9)", "pg0", "only 1 (pg1)"),
             urnOf(CONTAINER, "pg0"));
     });
 
-    it("reports names of which none is a replica", async () => {
-        await assertHasViolation(policy, withSync("ANY 1 (pg8,pg9)"),
-            "synchronous_standby_names \"ANY 1 (pg8,pg9)\" on primary pg0 needs 1 synchronous standby(s) but none " +
-            "of the named standbys is a replica in this stack; commits would wait forever.");
+    it("reports names of which none is a node", async () => {
+        await assertHasViolation(policy, withSync("ANY 1 (pg8,pg9)"), tooFew("ANY 1 (pg8,pg9)", "pg0", "none"));
     });
 
-    it("reports * without any replica", async () => {
-        await assertHasViolation(policy, withSync("*", "on", 0),
-            "synchronous_standby_names \"*\" on primary pg0 needs 1 synchronous standby(s) but none " +
-            "of the named standbys is a replica in this stack; commits would wait forever.");
+    it("reports * on a single node", async () => {
+        await assertHasViolation(policy, withSync("*", "on", 0), tooFew("*", "pg0", "none"));
     });
 
     it("passes missing standbys when synchronous_commit is local", async () => {
@@ -52,6 +77,6 @@ describe("synchronous-standbys-exist", () => {
     });
 
     it("reports a value that cannot be parsed", async () => {
-        await assertHasViolation(policy, withSync("ANY (pg1"), "synchronous_standby_names \"ANY (pg1\" on primary pg0 cannot be parsed.");
+        await assertHasViolation(policy, withSync("ANY (pg1"), "synchronous_standby_names \"ANY (pg1\" on node pg0 cannot be parsed.");
     });
 });

@@ -1,0 +1,102 @@
+import { describe, it } from "node:test";
+import { primaryIsANode } from "../rules/primaryIsANode";
+import { clusterResources, COMMAND, CONTAINER, primaryStepProps, propsOf } from "./builders";
+import { assertHasViolation, assertHasViolations, assertNoViolations, assertNotApplicable, stackArgs, TestResource, UNKNOWN_STRING, urnOf } from "./util";
+
+function without(resources: TestResource[], name: string): TestResource[] {
+    return resources
+        .filter((r) => r.name !== name)
+        .map((r) => ({ ...r, dependsOn: (r.dependsOn ?? []).filter((d) => d !== name) }));
+}
+
+describe("primary-is-a-node", () => {
+    const policy = primaryIsANode;
+    const naming = (primary: string | undefined, nodes?: string) => {
+        const resources = clusterResources(2);
+        const environment = propsOf(resources, "primary").environment;
+        if (primary === undefined) {
+            delete environment.PGC_PRIMARY;
+        } else {
+            environment.PGC_PRIMARY = primary;
+        }
+        if (nodes !== undefined) {
+            environment.PGC_NODES = nodes;
+        }
+        return stackArgs(resources);
+    };
+    const notANode = (primary: string) =>
+        `The primary step names "${primary}" as the primary but no node container of this stack is named so ` +
+        "(nodes: pg0, pg1, pg2); set pg-cluster:primary to one of them.";
+
+    it("passes the default primary pg0", async () => {
+        await assertNoViolations(policy, stackArgs(clusterResources(2)));
+    });
+
+    it("passes another node as the primary", async () => {
+        await assertNoViolations(policy, stackArgs(clusterResources(2, "development", "pg2")));
+    });
+
+    it("passes a single node that is its own primary", async () => {
+        await assertNoViolations(policy, stackArgs(clusterResources(0)));
+    });
+
+    it("reports a primary that is no node of the stack, nor of PGC_NODES", async () => {
+        await assertHasViolations(policy, naming("pg9"), [
+            "The primary step names \"pg9\" as the primary but PGC_NODES is \"pg0 pg1 pg2\"; the primary must be one of the cluster's nodes.",
+            notANode("pg9"),
+        ]);
+    });
+
+    it("reports a primary listed in PGC_NODES but without a node container", async () => {
+        await assertHasViolation(policy, naming("pg3", "pg0 pg1 pg2 pg3"), notANode("pg3"), urnOf(COMMAND, "primary"));
+    });
+
+    it("reports a primary that is a node container but not in PGC_NODES", async () => {
+        await assertHasViolation(policy, naming("pg2", "pg0 pg1"),
+            "The primary step names \"pg2\" as the primary but PGC_NODES is \"pg0 pg1\"; the primary must be one of the cluster's nodes.");
+    });
+
+    it("reports an empty PGC_NODES", async () => {
+        await assertHasViolation(policy, naming("pg0", ""),
+            "The primary step names \"pg0\" as the primary but the step lists no nodes (PGC_NODES is empty); " +
+            "the primary must be one of the cluster's nodes.");
+    });
+
+    it("reports a primary step without PGC_PRIMARY", async () => {
+        await assertHasViolation(policy, naming(undefined),
+            "The primary step primary sets no PGC_PRIMARY; it names no node to be the primary.", urnOf(COMMAND, "primary"));
+    });
+
+    it("reports a stack whose nodes no primary step covers", async () => {
+        await assertHasViolation(policy, stackArgs(without(clusterResources(2), "primary")),
+            "No primary step (a command:local:Command with PGC_STEP=primary) names the primary of the nodes pg0, pg1, pg2; " +
+            "which node is the primary would be undefined.");
+    });
+
+    it("reports two primary steps", async () => {
+        const resources = clusterResources(2);
+        resources.push({ type: COMMAND, name: "primary-again", props: primaryStepProps("pg1") });
+        await assertHasViolation(policy, stackArgs(resources),
+            "2 primary steps (primary, primary-again) each name a primary; exactly one may.");
+    });
+
+    it("skips a PGC_PRIMARY that is unknown during preview", async () => {
+        await assertNoViolations(policy, naming(UNKNOWN_STRING));
+    });
+
+    it("checks PGC_NODES alone while the node containers' names are unknown", async () => {
+        const resources = clusterResources(2);
+        propsOf(resources, "primary").environment.PGC_PRIMARY = "pg9";
+        for (const node of ["pg0", "pg1", "pg2"]) {
+            propsOf(resources, node).labels = UNKNOWN_STRING;
+        }
+        await assertHasViolation(policy, stackArgs(resources),
+            "The primary step names \"pg9\" as the primary but PGC_NODES is \"pg0 pg1 pg2\"; the primary must be one of the cluster's nodes.");
+    });
+
+    it("does not apply to a stack without PostgreSQL nodes", async () => {
+        const resources = clusterResources(0).filter((r) => r.type !== CONTAINER)
+            .map((r) => ({ ...r, dependsOn: (r.dependsOn ?? []).filter((d) => d !== "pg0") }));
+        await assertNotApplicable(policy, stackArgs(resources));
+    });
+});
