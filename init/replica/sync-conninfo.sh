@@ -20,6 +20,13 @@ if [ -z "$password" ]; then
     exit 2
 fi
 
+# A stopped standby keeps what the primary step wrote into its data (the same settings); it
+# streams from the primary when it is started.
+state=$(docker container inspect --format '{{.State.Status}}' "$PGC_REPLICA_CONTAINER" 2>/dev/null) || state=missing
+if [ "$state" != running ]; then
+    echo "pg-cluster: $PGC_REPLICA_CONTAINER is ${state:-missing}; the primary step configured its data to stream from $PGC_PRIMARY_HOST once it is started"
+    exit 0
+fi
 # Only a standby has a primary to follow.
 if [ "$(docker exec -i -u postgres "$PGC_REPLICA_CONTAINER" psql -X -q -At -d postgres -c 'SELECT pg_is_in_recovery()')" != t ]; then
     echo "pg-cluster: $PGC_REPLICA_CONTAINER is not a standby; it cannot stream from $PGC_PRIMARY_HOST" >&2

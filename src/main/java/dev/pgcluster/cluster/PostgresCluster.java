@@ -20,6 +20,7 @@ import dev.pgcluster.command.CommandArgs;
 import dev.pgcluster.command.Logging;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
+import dev.pgcluster.topology.Topology;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -41,8 +42,6 @@ import java.util.Optional;
  */
 public final class PostgresCluster extends ComponentResource {
     public static final String TYPE = "pgcluster:index:PostgresCluster";
-    /** How far behind the primary a switchover target may be. */
-    public static final long SWITCHOVER_MAX_LAG_BYTES = 16L * 1024 * 1024;
 
     private final ClusterConfig config;
     private final ClusterNetwork network;
@@ -121,7 +120,7 @@ public final class PostgresCluster extends ComponentResource {
                     env.put("PGC_IMAGE", t.t2);
                     env.put("PGC_PRIMARY_PORT", String.valueOf(PostgresNode.POSTGRES_PORT));
                     env.put("PGC_REPLICATION_USER", config.replicationUser());
-                    env.put("PGC_MAX_LAG_BYTES", String.valueOf(SWITCHOVER_MAX_LAG_BYTES));
+                    env.put("PGC_MAX_LAG_BYTES", String.valueOf(Topology.SWITCHOVER_MAX_LAG_BYTES));
                     env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
                     env.put("PGC_ACCEPT_DATA_LOSS", String.valueOf(config.acceptDataLoss()));
                     env.put("PGC_REJOIN_SCRIPT", InitScripts.read(InitScripts.REJOIN_IN_CONTAINER));

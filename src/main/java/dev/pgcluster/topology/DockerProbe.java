@@ -5,6 +5,7 @@ import dev.pgcluster.config.NodeSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -65,11 +66,18 @@ public final class DockerProbe implements ClusterProbe {
             return new NodeState(node, state, Optional.empty());
         }
         String[] fields = query.stdout.strip().split("\\|", -1);
-        if (fields.length != 3) {
+        if (fields.length != 5) {
             return new NodeState(node, state, Optional.empty());
         }
-        return new NodeState(node, state, Optional.of(
-                new NodeState.Server(fields[0].equals("t"), Integer.parseInt(fields[1]), fields[2])));
+        var senders = new LinkedHashMap<String, String>();
+        for (String sender : fields[4].split(",")) {
+            String[] parts = sender.split(":");
+            if (parts.length == 3) {
+                senders.put(parts[0], parts[1] + " " + parts[2]);
+            }
+        }
+        return new NodeState(node, state, Optional.of(new NodeState.Server(fields[0].equals("t"),
+                Integer.parseInt(fields[1]), fields[2], fields[3], senders)));
     }
 
     private record Result(int status, String stdout, String stderr) {

@@ -1,5 +1,6 @@
 package dev.pgcluster.topology;
 
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -22,10 +23,26 @@ public record NodeState(String node, String container, Optional<Server> server) 
      * @param inRecovery a standby (or a server still recovering)
      * @param timeline   the timeline a writable server writes on (0 for a standby)
      * @param follows    the host in a standby's {@code primary_conninfo} ("" for none)
+     * @param received   a standby's WAL received (or replayed) so far, a writable server's WAL
+     *                   written, as an LSN ("" when not known)
+     * @param senders    a writable server's WAL senders: standby name → "state lag-in-bytes" (lag
+     *                   -1 when not known yet)
      */
-    public record Server(boolean inRecovery, int timeline, String follows) {
+    public record Server(boolean inRecovery, int timeline, String follows, String received, Map<String, String> senders) {
         public Server {
             Objects.requireNonNull(follows);
+            Objects.requireNonNull(received);
+            senders = Map.copyOf(senders);
+        }
+
+        public Server(boolean inRecovery, int timeline, String follows) {
+            this(inRecovery, timeline, follows, "", Map.of());
+        }
+
+        /** {@link #received} as a number, for comparing; -1 when not known. */
+        public long receivedPosition() {
+            String[] parts = received.split("/");
+            return parts.length == 2 ? (Long.parseLong(parts[0], 16) << 32) + Long.parseLong(parts[1], 16) : -1;
         }
     }
 

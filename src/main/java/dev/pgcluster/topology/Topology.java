@@ -21,6 +21,14 @@ public final class Topology {
      * @throws ClusterStateException when resolving it would risk a second writable primary or data
      */
     public static Optional<String> check(ClusterConfig config, List<NodeState> states) {
+        return check(config, states, SWITCHOVER_MAX_LAG_BYTES);
+    }
+
+    /** How far behind the primary a switchover target may be. */
+    public static final long SWITCHOVER_MAX_LAG_BYTES = 16L * 1024 * 1024;
+
+    /** {@link #check(ClusterConfig, List)} with the switchover's lag bound given. */
+    static Optional<String> check(ClusterConfig config, List<NodeState> states, long maxLagBytes) {
         String primary = config.primary().name();
         NodeState target = states.stream().filter(s -> s.node().equals(primary)).findFirst()
                 .orElse(NodeState.missing(primary));
@@ -100,8 +108,35 @@ public final class Topology {
                     + " Troubleshooting).");
         }
         if (writable.size() == 1) {
-            return Optional.of("switchover: " + writable.get(0).node() + " is the primary, " + primary
-                    + " is a standby");
+            NodeState old = writable.get(0);
+            String sender = old.server().orElseThrow().senders().get(primary);
+            if (sender == null) {
+                throw new ClusterStateException("refusing to switch over to " + primary + ": it is not connected to the"
+                        + " primary " + old.node() + " (no WAL sender for it). Nothing was changed. Wait until it"
+                        + " streams and run pulumi up again.");
+            }
+            String[] stateAndLag = sender.split(" ");
+            long lag = Long.parseLong(stateAndLag[1]);
+            if (!stateAndLag[0].equals("streaming") || lag < 0 || lag > maxLagBytes) {
+                throw new ClusterStateException("refusing to switch over to " + primary + ": it is " + stateAndLag[0]
+                        + " and " + lag + " bytes behind " + old.node() + " (at most " + maxLagBytes + " allowed)."
+                        + " Nothing was changed. Wait until it catches up and run pulumi up again.");
+            }
+            return Optional.of("switchover: " + old.node() + " is the primary, " + primary + " is a standby "
+                    + lag + " bytes behind");
+        }
+        long received = target.server().orElseThrow().receivedPosition();
+        List<String> ahead = states.stream()
+                .filter(s -> s.standby() && !s.node().equals(primary)
+                        && s.server().orElseThrow().receivedPosition() > received)
+                .map(s -> s.node() + " (received up to " + s.server().orElseThrow().received() + ")")
+                .toList();
+        if (!ahead.isEmpty() && !config.acceptDataLoss()) {
+            throw new ClusterStateException("refusing to fail over to " + primary + " (received up to "
+                    + target.server().orElseThrow().received() + "): other standbys have received more WAL: "
+                    + String.join(", ", ahead) + ". Nothing was changed. Promote the most advanced one instead"
+                    + " (pulumi config set pg-cluster:primary <node>), or set pg-cluster:acceptDataLoss true to"
+                    + " accept losing what only they have.");
         }
         return Optional.of("failover: no node accepts writes, " + primary + " is a standby");
     }

@@ -668,11 +668,14 @@ class ClusterDeclarationTest {
     @Test
     void aClusterNotAsConfiguredIsHandedToThePrimaryStep() {
         ClusterConfig config = TestConfigs.config("test", "replicas", "2", "primary", "pg1");
+        var primary = new NodeState("pg0", "running", Optional.of(new NodeState.Server(false, 1, "", "0/3000000",
+                Map.of("pg1", "streaming 0", "pg2", "streaming 0"))));
         DeclaredStack stack = DeclaredStack.of(config, c -> List.of(
-                writable("pg0", 1), standby("pg1", "pg-cluster-test-pg0"), standby("pg2", "pg-cluster-test-pg0")));
+                primary, standby("pg1", "pg-cluster-test-pg0"), standby("pg2", "pg-cluster-test-pg0")));
         var step = command(stack, "pg-cluster-test-primary");
         String found = environment(step).get("PGC_FOUND");
-        assertTrue(found.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ: switchover: pg0 is the primary, pg1 is a standby"),
+        assertTrue(found.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ: switchover: pg0 is the primary, pg1 is a"
+                        + " standby 0 bytes behind"),
                 found);
         assertEquals(List.of(), step.ignoreChanges(), "a new finding must change the step so that it runs");
     }

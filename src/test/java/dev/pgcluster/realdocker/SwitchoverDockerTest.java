@@ -110,7 +110,10 @@ class SwitchoverDockerTest {
         assertEquals(before, ids(), "nothing changed");
     }
 
-    /** A target whose replay is far behind: refused with its lag, before anything is touched. */
+    /**
+     * A target whose replay is far behind: refused with its lag before anything is declared (so in
+     * `pulumi preview` too); nothing changes, not even in the stack's state.
+     */
     @Test
     @Order(3)
     void aLaggingTargetIsRefusedAndNothingChanges() {
@@ -120,14 +123,18 @@ class SwitchoverDockerTest {
             Docker.psql(cluster.container("pg0"), "CREATE TABLE filler AS SELECT g, repeat('x', 1000) AS pad "
                     + "FROM generate_series(1, 40000) g");
             var before = ids();
+            var stateBefore = cluster.stack().state().stream().map(r -> r.urn() + r.inputs()).toList();
             cluster.stack().setConfig(Map.of("primary", "pg2"));
+            assertThrows(EngineStack.EngineFailure.class, () -> cluster.stack().preview(false));
             var refused = assertThrows(EngineStack.EngineFailure.class, () -> cluster.stack().up());
             assertTrue(refused.getMessage().contains("refusing to switch over to pg2: it is streaming and")
-                    && refused.getMessage().contains("bytes behind pg0 (at most 16777216 allowed); nothing was changed"),
+                    && refused.getMessage().contains("bytes behind pg0 (at most 16777216 allowed). Nothing was changed."),
                     refused.getMessage());
             assertEquals("f", Docker.psql(cluster.container("pg0"), "SELECT pg_is_in_recovery()"));
             assertEquals("t", Docker.psql(pg2, "SELECT pg_is_in_recovery()"));
             assertEquals(before, ids(), "no Docker object changed");
+            assertEquals(stateBefore, cluster.stack().state().stream().map(r -> r.urn() + r.inputs()).toList(),
+                    "nothing changed in the stack's state");
         } finally {
             Docker.psql(pg2, "SELECT pg_wal_replay_resume()");
             cluster.stack().setConfig(Map.of("primary", "pg0"));

@@ -8,6 +8,7 @@ import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.testing.TestConfigs;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -69,16 +70,56 @@ class TopologyTest {
                 List.of(writable("pg0", 1), standby("pg1", ""), standby("pg2", PG0))));
     }
 
-    @Test
-    void aPlannedSwitchoverIsFoundWhenConfigNamesAStandby() {
-        assertEquals(Optional.of("switchover: pg0 is the primary, pg1 is a standby"), Topology.check(primary("pg1"),
-                List.of(writable("pg0", 1), standby("pg1", PG0), standby("pg2", PG0))));
+    /** A primary whose WAL senders report each standby's state and replay lag. */
+    private static NodeState primaryWithSenders(String node, Map<String, String> senders) {
+        return new NodeState(node, "running", Optional.of(new NodeState.Server(false, 1, "", "0/5000000", senders)));
+    }
+
+    private static NodeState standbyAt(String node, String received) {
+        return new NodeState(node, "running", Optional.of(new NodeState.Server(true, 0, PG0, received, Map.of())));
     }
 
     @Test
-    void aFailoverIsFoundWhenNoNodeIsWritableAndConfigNamesAStandby() {
+    void aPlannedSwitchoverIsFoundWhenConfigNamesAStandbyThatIsCaughtUp() {
+        assertEquals(Optional.of("switchover: pg0 is the primary, pg1 is a standby 1024 bytes behind"),
+                Topology.check(primary("pg1"), List.of(
+                        primaryWithSenders("pg0", Map.of("pg1", "streaming 1024", "pg2", "streaming 0")),
+                        standby("pg1", PG0), standby("pg2", PG0))));
+    }
+
+    /** Refused before anything is declared: the target must stream and be at most the bound behind. */
+    @Test
+    void refusesASwitchoverToALaggingOrUnconnectedStandby() {
+        String lagging = refusal(primary("pg1"), primaryWithSenders("pg0", Map.of("pg1", "streaming 16777217")),
+                standby("pg1", PG0), standby("pg2", PG0));
+        assertTrue(lagging.contains("refusing to switch over to pg1: it is streaming and 16777217 bytes behind pg0"
+                + " (at most 16777216 allowed)"), lagging);
+        String catchingUp = refusal(primary("pg1"), primaryWithSenders("pg0", Map.of("pg1", "catchup -1")),
+                standby("pg1", PG0), standby("pg2", PG0));
+        assertTrue(catchingUp.contains("it is catchup and -1 bytes behind pg0"), catchingUp);
+        String unconnected = refusal(primary("pg1"), primaryWithSenders("pg0", Map.of("pg2", "streaming 0")),
+                standby("pg1", PG0), standby("pg2", PG0));
+        assertTrue(unconnected.contains("refusing to switch over to pg1: it is not connected to the primary pg0"),
+                unconnected);
+    }
+
+    @Test
+    void aFailoverIsFoundWhenNoNodeIsWritableAndConfigNamesTheMostAdvancedStandby() {
         assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby"), Topology.check(primary("pg1"),
-                List.of(stopped("pg0"), standby("pg1", PG0), standby("pg2", PG0))));
+                List.of(stopped("pg0"), standbyAt("pg1", "0/3000100"), standbyAt("pg2", "0/3000100"))));
+    }
+
+    /** Another standby received more: promoting this one would lose what only that one has. */
+    @Test
+    void refusesAFailoverToALessAdvancedStandbyUnlessDataLossIsAccepted() {
+        String message = refusal(primary("pg1"), stopped("pg0"), standbyAt("pg1", "0/3000100"),
+                standbyAt("pg2", "0/30001A0"));
+        assertTrue(message.contains("refusing to fail over to pg1 (received up to 0/3000100): other standbys have"
+                + " received more WAL: pg2 (received up to 0/30001A0)"), message);
+        assertTrue(message.contains("pg-cluster:acceptDataLoss true"), message);
+        assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby"),
+                Topology.check(primary("pg1", "acceptDataLoss", "true"),
+                        List.of(stopped("pg0"), standbyAt("pg1", "0/3000100"), standbyAt("pg2", "0/30001A0"))));
     }
 
     /** A node promoted by hand while the configured primary is down: config must say so first. */
