@@ -26,7 +26,6 @@
 # Runs where Pulumi runs, through the docker CLI (DOCKER_HOST) and each node's Unix socket (peer
 # authentication). Stdin: the superuser password, then the replication password.
 #   PGC_PRIMARY                 the configured primary (a node name)
-#   PGC_NODES                   every node of the stack, space-separated
 #   PGC_NAME_PREFIX             <project>-<stack>: node containers are <prefix>-<node>, volumes <prefix>-<node>-data
 #   PGC_NETWORK, PGC_IMAGE      the cluster network and image, for the one-off rejoin containers
 #   PGC_PRIMARY_PORT            the server port on the cluster network
@@ -39,7 +38,7 @@
 # Stdout: one line, "<primary> primary timeline <n>[; what changed]". Progress goes to stderr.
 set -eu
 
-pgc_require PGC_PRIMARY PGC_NODES PGC_NAME_PREFIX PGC_NETWORK PGC_IMAGE PGC_PRIMARY_PORT PGC_REPLICATION_USER \
+pgc_require PGC_PRIMARY PGC_NAME_PREFIX PGC_NETWORK PGC_IMAGE PGC_PRIMARY_PORT PGC_REPLICATION_USER \
     PGC_MAX_LAG_BYTES PGC_TIMEOUT_SECONDS PGC_REJOIN_SCRIPT PGC_PROJECT PGC_STACK
 
 IFS= read -r superuser_password || true
@@ -92,8 +91,12 @@ timeline_of() {
             ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END"
 }
 
+# The stack's nodes: its node containers (labelled with the seed of their data), created so far.
+# A node of config that has no container yet is seeded later by its own steps.
+nodes=$(docker ps -a --filter "label=pg-cluster.project=$PGC_PROJECT" --filter "label=pg-cluster.stack=$PGC_STACK" \
+    --filter label=pg-cluster.seed --format '{{.Label "pg-cluster.node"}}' | sort)
 writable="" standbys="" stopped=""
-for node in $PGC_NODES; do
+for node in $nodes; do
     case "$(state_of "$node")" in
         running)
             await_accepting "$node"
@@ -107,7 +110,7 @@ done
 say "found: writable:${writable:- none}; standbys:${standbys:- none}; stopped:${stopped:- none}"
 
 ensure_slots() {
-    for node in $PGC_NODES; do
+    for node in $nodes; do
         [ "$node" != "$primary" ] || continue
         q "$primary" "SELECT pg_create_physical_replication_slot($(pgc_literal "$node"), true)
             WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $(pgc_literal "$node"))" >/dev/null

@@ -21,7 +21,7 @@ export const LABEL_RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
  * PGC_SLOT too), so steps are told apart by PGC_STEP, never by counting commands.
  *
  * Nodes carry no role: the cluster's `primary` step names the primary (PGC_PRIMARY) among all
- * nodes (PGC_NODES); each node's `seed` step fills its empty volume, initializing the cluster
+ * nodes; each node's `seed` step fills its empty volume, initializing the cluster
  * on the primary (PGC_ROLE=primary) or taking a base backup through the node's own slot on a
  * standby (PGC_ROLE=replica).
  */

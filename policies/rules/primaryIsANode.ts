@@ -3,13 +3,12 @@ import { commandStepsOf, listNodes, nodesOf, primaryStepsOf, stepKind, stepValue
 import { isKnown, quote } from "../lib/values";
 
 // Nodes carry no role: the cluster's primary step (PGC_STEP=primary) makes the node it names in
-// PGC_PRIMARY the primary, among the nodes it lists in PGC_NODES, and every other node follows
-// it. A name that is no node of the stack (a typo in pg-cluster:primary, a removed node) leaves
+// PGC_PRIMARY the primary, and every other node follows it. A name that is no node of the stack (a typo in pg-cluster:primary, a removed node) leaves
 // the cluster without a primary to converge on, and a stack without exactly one such step leaves
 // which node is the primary undefined.
 export const primaryIsANode: StackValidationPolicy = {
     name: "primary-is-a-node",
-    description: "Exactly one primary step names the primary (PGC_PRIMARY), and it is one of its PGC_NODES and a node container of the stack.",
+    description: "Exactly one primary step names the primary (PGC_PRIMARY), and it is a node container of the stack.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const nodes = nodesOf(args.resources);
@@ -43,16 +42,6 @@ export const primaryIsANode: StackValidationPolicy = {
                 reportViolation(`The primary step ${step.resource.name} sets no PGC_PRIMARY; it names no node to be the primary.`,
                     step.resource.urn);
                 continue;
-            }
-            const listed = stepValue(step, "PGC_NODES");
-            if (isKnown(listed)) {
-                const members = (listed ?? "").split(/\s+/).filter((n) => n !== "");
-                if (!members.includes(primary)) {
-                    const of = members.length === 0 ? "the step lists no nodes (PGC_NODES is empty)" : `PGC_NODES is ${quote(members.join(" "))}`;
-                    reportViolation(
-                        `The primary step names ${quote(primary)} as the primary but ${of}; the primary must be one of the cluster's nodes.`,
-                        step.resource.urn);
-                }
             }
             if (!known.includes(primary) && !undecided) {
                 reportViolation(

@@ -166,15 +166,13 @@ export function seedStepProps(
     };
 }
 
-/** The cluster's primary step: makes PGC_PRIMARY the primary among PGC_NODES. */
+/** The cluster's primary step: makes PGC_PRIMARY the primary. */
 export function primaryStepProps(
-    primary = PRIMARY, nodes: readonly string[] = ["pg0", "pg1", "pg2"],
-    environment: NodeOptions["environment"] = "development"): Record<string, any> {
+    primary = PRIMARY, environment: NodeOptions["environment"] = "development"): Record<string, any> {
     return {
         environment: {
             PGC_STEP: "primary",
             PGC_PRIMARY: primary,
-            PGC_NODES: nodes.join(" "),
             PGC_NAME_PREFIX: prefix(environment),
             PGC_REPLICATION_USER: "replicator",
             PGC_ACCEPT_DATA_LOSS: "false",
@@ -277,7 +275,7 @@ export function clusterResources(
     };
     node(primary, false);
     resources.push(
-        { type: COMMAND, name: "primary", props: primaryStepProps(primary, nodes, environment), dependsOn: [`${primary}-ready`] },
+        { type: COMMAND, name: "primary", props: primaryStepProps(primary, environment), dependsOn: [`${primary}-ready`] },
         { type: COMMAND, name: "passwords", props: passwordsStepProps(environment), dependsOn: ["primary"] },
     );
     for (const name of nodes.filter((n) => n !== primary)) {

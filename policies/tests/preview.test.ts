@@ -335,7 +335,7 @@ const table: Array<[AnyPolicy, Case[]]> = [
         {
             name: "passes a named primary while a container cannot be told to be a node yet",
             args: () => {
-                const resources = knowing(previewCluster(2), "primary", primaryStepProps("pgx", ["pg0", "pg1", "pg2", "pgx"]).environment);
+                const resources = knowing(previewCluster(2), "primary", primaryStepProps("pgx").environment);
                 resources.push({ type: CONTAINER, name: "pgx", props: undecidedContainer() });
                 return stackArgs(resources);
             },
@@ -343,7 +343,7 @@ const table: Array<[AnyPolicy, Case[]]> = [
         },
         {
             name: "reports a known primary that is no node, while the other steps are unknown",
-            args: () => stackArgs(knowing(previewCluster(2), "primary", primaryStepProps("pg9", ["pg0", "pg1", "pg2", "pg9"]).environment)),
+            args: () => stackArgs(knowing(previewCluster(2), "primary", primaryStepProps("pg9").environment)),
             violations: [NOT_A_NODE("pg9", "pg0, pg1, pg2")],
         },
     ]],

@@ -11,16 +11,13 @@ function without(resources: TestResource[], name: string): TestResource[] {
 
 describe("primary-is-a-node", () => {
     const policy = primaryIsANode;
-    const naming = (primary: string | undefined, nodes?: string) => {
+    const naming = (primary: string | undefined) => {
         const resources = clusterResources(2);
         const environment = propsOf(resources, "primary").environment;
         if (primary === undefined) {
             delete environment.PGC_PRIMARY;
         } else {
             environment.PGC_PRIMARY = primary;
-        }
-        if (nodes !== undefined) {
-            environment.PGC_NODES = nodes;
         }
         return stackArgs(resources);
     };
@@ -40,26 +37,12 @@ describe("primary-is-a-node", () => {
         await assertNoViolations(policy, stackArgs(clusterResources(0)));
     });
 
-    it("reports a primary that is no node of the stack, nor of PGC_NODES", async () => {
-        await assertHasViolations(policy, naming("pg9"), [
-            "The primary step names \"pg9\" as the primary but PGC_NODES is \"pg0 pg1 pg2\"; the primary must be one of the cluster's nodes.",
-            notANode("pg9"),
-        ]);
+    it("reports a primary that is no node of the stack", async () => {
+        await assertHasViolation(policy, naming("pg9"), notANode("pg9"), urnOf(COMMAND, "primary"));
     });
 
-    it("reports a primary listed in PGC_NODES but without a node container", async () => {
-        await assertHasViolation(policy, naming("pg3", "pg0 pg1 pg2 pg3"), notANode("pg3"), urnOf(COMMAND, "primary"));
-    });
-
-    it("reports a primary that is a node container but not in PGC_NODES", async () => {
-        await assertHasViolation(policy, naming("pg2", "pg0 pg1"),
-            "The primary step names \"pg2\" as the primary but PGC_NODES is \"pg0 pg1\"; the primary must be one of the cluster's nodes.");
-    });
-
-    it("reports an empty PGC_NODES", async () => {
-        await assertHasViolation(policy, naming("pg0", ""),
-            "The primary step names \"pg0\" as the primary but the step lists no nodes (PGC_NODES is empty); " +
-            "the primary must be one of the cluster's nodes.");
+    it("reports a primary one past the last node", async () => {
+        await assertHasViolation(policy, naming("pg3"), notANode("pg3"), urnOf(COMMAND, "primary"));
     });
 
     it("reports a primary step without PGC_PRIMARY", async () => {
@@ -84,14 +67,13 @@ describe("primary-is-a-node", () => {
         await assertNoViolations(policy, naming(UNKNOWN_STRING));
     });
 
-    it("checks PGC_NODES alone while the node containers' names are unknown", async () => {
+    it("decides nothing while the node containers' names are unknown", async () => {
         const resources = clusterResources(2);
         propsOf(resources, "primary").environment.PGC_PRIMARY = "pg9";
         for (const node of ["pg0", "pg1", "pg2"]) {
             propsOf(resources, node).labels = UNKNOWN_STRING;
         }
-        await assertHasViolation(policy, stackArgs(resources),
-            "The primary step names \"pg9\" as the primary but PGC_NODES is \"pg0 pg1 pg2\"; the primary must be one of the cluster's nodes.");
+        await assertNoViolations(policy, stackArgs(resources));
     });
 
     it("does not apply to a stack without PostgreSQL nodes", async () => {

@@ -114,7 +114,6 @@ public final class PostgresCluster extends ComponentResource {
                     var env = new LinkedHashMap<String, String>();
                     env.put("PGC_STEP", "primary");
                     env.put("PGC_PRIMARY", config.primary().name());
-                    env.put("PGC_NODES", String.join(" ", config.nodeNames()));
                     env.put("PGC_NAME_PREFIX", config.namePrefix());
                     env.put("PGC_NETWORK", t.t1);
                     env.put("PGC_IMAGE", t.t2);
