@@ -19,7 +19,6 @@
 #   PGC_ATTEMPTS                  how many times to try a base backup before giving up
 #   PGC_PROJECT, PGC_STACK        for the labels of the one-off container
 #   PGC_NAME_PREFIX               prefix of the one-off container's name
-#   PGC_PEER_VOLUMES              the other nodes' volumes (primary: none of them may hold data)
 #   PGC_DATABASE, PGC_INITDB_ARGS, PGC_HBA   the new cluster's database, initdb options, pg_hba.conf
 #   PGC_INIT_SCRIPT, PGC_BACKUP_SCRIPT       what the one-off container runs
 #
@@ -47,10 +46,12 @@ name_data() {
 
 if [ "$PGC_ROLE" = primary ]; then
     pgc_require PGC_DATABASE PGC_INITDB_ARGS PGC_HBA PGC_INIT_SCRIPT
+    # The stack's other data volumes, found by label (none of them may hold data); only those
+    # that exist: mounting a missing named volume would create it.
     peers=""
-    for peer in ${PGC_PEER_VOLUMES:-}; do
-        # Only volumes that exist: mounting a missing named volume would create it.
-        if docker volume inspect "$peer" >/dev/null 2>&1; then
+    for peer in $(docker volume ls -q --filter "label=pg-cluster.project=$PGC_PROJECT" \
+        --filter "label=pg-cluster.stack=$PGC_STACK" --filter label=pg-cluster.node); do
+        if [ "$peer" != "$PGC_VOLUME" ]; then
             peers="$peers --volume $peer:/peers/$peer:ro"
         fi
     done

@@ -193,9 +193,6 @@ public final class PostgresNode extends ComponentResource {
         env.put("PGC_STACK", config.stack());
         env.put("PGC_NAME_PREFIX", config.namePrefix());
         if (node.isPrimary()) {
-            env.put("PGC_PEER_VOLUMES", String.join(" ", config.nodeNames().stream()
-                    .filter(other -> !other.equals(node.name()))
-                    .map(other -> config.containerName(other) + "-data").toList()));
             env.put("PGC_DATABASE", config.database());
             env.put("PGC_INITDB_ARGS", INITDB_ARGS);
             env.put("PGC_HBA", InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(), config.replicationUser()));

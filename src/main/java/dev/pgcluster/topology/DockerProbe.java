@@ -17,15 +17,22 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DockerProbe implements ClusterProbe {
     /**
-     * Role, the timeline a writable server writes on, and whom a standby streams from. The host
-     * may be quoted: pg_basebackup -R quotes every value that is not plain alphanumerics, such
-     * as a container name with dashes (the conninfo and primary steps write it unquoted).
+     * Role, the timeline a writable server writes on, whom a standby streams from, the WAL a
+     * standby received (a primary: wrote), and a primary's WAL senders with their replay lag. The
+     * host may be quoted: pg_basebackup -R quotes every value that is not plain alphanumerics,
+     * such as a container name with dashes (the conninfo and primary steps write it unquoted).
      */
     static final String QUERY = "SELECT pg_is_in_recovery(),"
             + " CASE WHEN pg_is_in_recovery() THEN 0"
             + " ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,"
             + " CASE WHEN pg_is_in_recovery()"
-            + " THEN coalesce(substring(current_setting('primary_conninfo') from 'host=''?([^ '']+)'), '') ELSE '' END";
+            + " THEN coalesce(substring(current_setting('primary_conninfo') from 'host=''?([^ '']+)'), '') ELSE '' END,"
+            + " CASE WHEN pg_is_in_recovery()"
+            + " THEN coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text"
+            + " ELSE pg_current_wal_lsn()::text END,"
+            + " CASE WHEN pg_is_in_recovery() THEN '' ELSE (SELECT coalesce(string_agg(application_name || ':' || state"
+            + " || ':' || coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, -1), ','), '')"
+            + " FROM pg_stat_replication) END";
     private static final long TIMEOUT_SECONDS = 30;
     private static final String STANDBY_SIGNAL = "/var/lib/postgresql/data/pgdata/standby.signal";
     private static final String PG_VERSION = "/var/lib/postgresql/data/pgdata/PG_VERSION";
@@ -63,11 +70,11 @@ public final class DockerProbe implements ClusterProbe {
                 "psql", "-X", "-q", "-A", "-t", "-F", "|", "-d", "postgres", "-c", QUERY);
         if (query.status != 0) {
             // Starting, stopping or crashing: no role to report.
-            return new NodeState(node, state, Optional.empty());
+            return new NodeState(node, state, Optional.empty(), firstLine(query.stderr));
         }
         String[] fields = query.stdout.strip().split("\\|", -1);
         if (fields.length != 5) {
-            return new NodeState(node, state, Optional.empty());
+            return new NodeState(node, state, Optional.empty(), "unexpected answer: " + firstLine(query.stdout));
         }
         var senders = new LinkedHashMap<String, String>();
         for (String sender : fields[4].split(",")) {
@@ -78,6 +85,10 @@ public final class DockerProbe implements ClusterProbe {
         }
         return new NodeState(node, state, Optional.of(new NodeState.Server(fields[0].equals("t"),
                 Integer.parseInt(fields[1]), fields[2], fields[3], senders)));
+    }
+
+    private static String firstLine(String text) {
+        return text.strip().lines().findFirst().orElse("no output");
     }
 
     private record Result(int status, String stdout, String stderr) {

@@ -11,12 +11,18 @@ import java.util.Optional;
  * @param container  the container's state: {@code missing}, {@code running}, {@code exited}, …
  * @param server     what the server answered, when it is running and answered; for a stopped
  *                   node, what its data says ({@code inRecovery}: it would start as a standby)
+ * @param unanswered why a running node's server gave no answer ("" when it answered)
  */
-public record NodeState(String node, String container, Optional<Server> server) {
+public record NodeState(String node, String container, Optional<Server> server, String unanswered) {
     public NodeState {
         Objects.requireNonNull(node);
         Objects.requireNonNull(container);
         Objects.requireNonNull(server);
+        Objects.requireNonNull(unanswered);
+    }
+
+    public NodeState(String node, String container, Optional<Server> server) {
+        this(node, container, server, "");
     }
 
     /**

@@ -91,8 +91,11 @@ public final class Topology {
                         + ", then pulumi up.");
             }
             List<String> standbys = states.stream().filter(NodeState::standby).map(NodeState::node).toList();
+            String unanswered = states.stream().filter(s -> s.running() && s.server().isEmpty())
+                    .map(s -> " " + s.node() + " runs but did not answer (" + s.unanswered() + ").")
+                    .collect(Collectors.joining());
             throw new ClusterStateException("no node accepts writes: the configured primary " + primary + " is "
-                    + target.container() + ". Nothing was changed. Start it again (docker start "
+                    + target.container() + "." + unanswered + " Nothing was changed. Start it again (docker start "
                     + config.containerName(primary) + "), or fail over to a running standby"
                     + (standbys.isEmpty() ? " (none is running)" : " (" + String.join(", ", standbys) + ")")
                     + ": pulumi config set pg-cluster:primary <node>, then pulumi up (README: Failover).");
