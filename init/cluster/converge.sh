@@ -7,8 +7,8 @@
 #
 #   configured primary is … | what this step does
 #   the writable primary     | slots for every other node on it; standbys that follow another
-#                            | node are repointed; stopped nodes get a standby's configuration
-#                            | (rewound if they were a primary) and stay stopped; another writable
+#                            | node are repointed; a stopped old primary is rewound and started as
+#                            | a standby; a stopped standby is configured and stays stopped; another writable
 #                            | node is refused, unless PGC_ACCEPT_DATA_LOSS=true: then it is
 #                            | stopped, rewound and restarted as a standby
 #   a standby, and one other | planned switchover: refuse unless it streams and is at most
@@ -120,9 +120,8 @@ ensure_slots() {
 }
 
 # rejoin NODE MODE: NODE (stopped here first if it runs) becomes a standby of the primary: rewound,
-# configured. MODE: "start" starts it again; "keep-stopped" leaves it stopped; "start-if-primary"
-# starts it only if it was a primary (an old primary after a failover), and leaves a standby that
-# someone stopped as it was. Prints the rejoin container's stdout ("wal-end …" for an old primary).
+# configured. MODE: "start" starts it again; "start-if-primary" starts it only if it was a
+# primary (an old primary), and leaves a standby that someone stopped as it was. Prints the rejoin container's stdout ("wal-end …" for an old primary).
 rejoin() {
     if [ "$(state_of "$1")" = running ]; then
         say "stopping $1 (fast shutdown)"
@@ -302,8 +301,10 @@ fi
 ensure_slots
 follow_standbys
 for node in $stopped; do
-    # A stopped node stays stopped, but starts as a standby of the primary when it comes back.
-    rejoin "$node" keep-stopped >/dev/null
+    # An old primary (stopped by a switchover or a failover, here or in a run that was killed,
+    # or by hand) comes back as a standby; a standby someone stopped stays stopped, but starts as
+    # a standby of the primary when it comes back.
+    rejoin "$node" start-if-primary >/dev/null
 done
 
 timeline=$(timeline_of "$primary")

@@ -70,7 +70,7 @@ public final class Topology {
             for (NodeState stopped : states) {
                 if (stopped.stoppedAsPrimary()) {
                     append(found, stopped.node() + " is " + stopped.container() + " and would start as a second"
-                            + " primary: it gets a standby's configuration and stays stopped");
+                            + " primary: it is rewound and started as a standby");
                 }
             }
             return found.isEmpty() ? Optional.empty() : Optional.of(found.toString());

@@ -231,9 +231,8 @@ class FaultsDockerTest {
     /**
      * A failover done by hand (stop the primary, promote a replica), as the README's old runbook
      * had it: `pulumi up` refuses while config still names the stopped primary, and changes
-     * nothing; once config names the promoted node, `pulumi up` adopts it. The old primary gets a
-     * standby's configuration (pg_rewind) and stays stopped; started, it streams from the new
-     * primary with every acknowledged row.
+     * nothing; once config names the promoted node, `pulumi up` adopts it. The old primary is
+     * rewound and started as a standby: it streams from the new primary with every acknowledged row.
      */
     @Test
     @Order(6)
@@ -256,8 +255,7 @@ class FaultsDockerTest {
 
         cluster.stack().setConfig(Map.of("primary", "pg1"));
         cluster.stack().up();
-        assertEquals("exited", Docker.inspect(oldPrimary, "{{.State.Status}}"), "a stopped node stays stopped");
-        Docker.ok("start", oldPrimary);
+        assertEquals("running", Docker.inspect(oldPrimary, "{{.State.Status}}"), "the old primary runs again");
         Sql.awaitPsql(newPrimary, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'pg0' "
                 + "AND state = 'streaming'", "1"::equals, Duration.ofSeconds(60));
         assertEquals("t", Docker.psql(oldPrimary, "SELECT pg_is_in_recovery()"), "the old primary came back as a standby");

@@ -182,8 +182,8 @@ class TopologyTest {
     void aStoppedNodeThatWouldStartAsAPrimaryIsFound() {
         var oldPrimary = new NodeState("pg0", "exited", Optional.of(new NodeState.Server(false, 0, "")));
         var stoppedStandby = new NodeState("pg2", "exited", Optional.of(new NodeState.Server(true, 0, "")));
-        assertEquals(Optional.of("pg0 is exited and would start as a second primary: it gets a standby's"
-                        + " configuration and stays stopped"),
+        assertEquals(Optional.of("pg0 is exited and would start as a second primary: it is rewound and"
+                        + " started as a standby"),
                 Topology.check(primary("pg1"), List.of(oldPrimary, writable("pg1", 2), stoppedStandby)));
     }
 
