@@ -121,7 +121,8 @@ ensure_slots() {
 
 # rejoin NODE MODE: NODE (stopped here first if it runs) becomes a standby of the primary: rewound,
 # configured. MODE: "start" starts it again; "start-if-primary" starts it only if it was a
-# primary (an old primary), and leaves a standby that someone stopped as it was. Prints the rejoin container's stdout ("wal-end …" for an old primary).
+# primary (an old primary), and leaves a standby that someone stopped as it was. Prints the rejoin
+# container's stdout ("was-primary" and "wal-end …" for an old primary).
 rejoin() {
     if [ "$(state_of "$1")" = running ]; then
         say "stopping $1 (fast shutdown)"
@@ -142,7 +143,7 @@ rejoin() {
         5) fail "$1 cannot rejoin as a standby of $primary: pg_rewind failed (its data is left as it was and its container stopped). Seed it afresh from $primary: pulumi up --replace <URN of volume $(container "$1")-data> (README: Troubleshooting)" ;;
         *) fail "$1 cannot rejoin as a standby of $primary (exit status $status)" ;;
     esac
-    if [ "$2" = start ] || { [ "$2" = start-if-primary ] && printf '%s\n' "$out" | grep -q '^wal-end '; }; then
+    if [ "$2" = start ] || { [ "$2" = start-if-primary ] && printf '%s\n' "$out" | grep -q '^was-primary$'; }; then
         docker start "$(container "$1")" >/dev/null
         await_accepting "$1"
         [ "$(q "$1" "SELECT pg_is_in_recovery()")" = t ] || fail "$1 started, but not as a standby"

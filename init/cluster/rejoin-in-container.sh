@@ -8,9 +8,10 @@
 #     would refuse to run);
 #  2. pg_rewind against the primary: a no-op when the node's history did not diverge; after a
 #     failover it undoes what the node wrote after the point where the primary's timeline forked
-#     off (pg_rewind first finishes crash recovery of a node that was killed). Before that, the end
-#     of the node's own WAL is printed as "wal-end <LSN>", so the caller can tell how much of it
-#     the new primary never received;
+#     off (pg_rewind first finishes crash recovery of a node that was killed). Before that, a node
+#     that was a primary (no standby.signal) prints "was-primary" and the end of its own WAL as
+#     "wal-end <LSN> <length of its last record>", so the caller can tell how much of it the new
+#     primary never received;
 #  3. standby.signal, primary_conninfo and primary_slot_name; the slots it held as a primary go.
 # Exit status: 0 done, 3 no data on the volume, 5 pg_rewind failed (the data is left as it is).
 set -eu
@@ -30,9 +31,13 @@ fi
 rm -f "$pgdata/postmaster.pid"
 
 if [ ! -e "$pgdata/standby.signal" ]; then
-    # The last WAL record the node wrote: pg_waldump from the last checkpoint's redo point.
-    redo=$(pg_controldata "$pgdata" | sed -n "s/^Latest checkpoint's REDO location: *//p")
-    last=$(pg_waldump --path="$pgdata/pg_wal" --start="$redo" 2>/dev/null | grep 'lsn: ' | tail -n 1 || true)
+    echo "was-primary"
+    # The last WAL record the node wrote: pg_waldump from the last checkpoint's redo point, on
+    # the checkpoint's timeline.
+    controldata=$(pg_controldata "$pgdata")
+    redo=$(printf '%s\n' "$controldata" | sed -n "s/^Latest checkpoint's REDO location: *//p")
+    timeline=$(printf '%s\n' "$controldata" | sed -n "s/^Latest checkpoint's TimeLineID: *//p")
+    last=$(pg_waldump --path="$pgdata/pg_wal" --timeline="$timeline" --start="$redo" 2>/dev/null | grep 'lsn: ' | tail -n 1 || true)
     if [ -n "$last" ]; then
         lsn=$(printf '%s\n' "$last" | sed -n 's/.*lsn: \([0-9A-F]*\/[0-9A-F]*\).*/\1/p')
         length=$(printf '%s\n' "$last" | sed -n 's/.*len (rec\/tot): *[0-9]*\/ *\([0-9]*\).*/\1/p')
