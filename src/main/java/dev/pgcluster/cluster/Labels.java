@@ -12,8 +12,6 @@ public final class Labels {
     public static final String PROJECT = "pg-cluster.project";
     public static final String STACK = "pg-cluster.stack";
     public static final String NODE = "pg-cluster.node";
-    /** On the one-off containers of the steps only: what they do. A node's role is not a label. */
-    public static final String ROLE = "pg-cluster.role";
     public static final String ENVIRONMENT = "pg-cluster.environment";
     public static final String RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
     /** On a node's container: the seed its data came from (a new cluster or a base backup). */

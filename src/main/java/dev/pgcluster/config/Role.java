@@ -11,7 +11,7 @@ public enum Role {
         this.label = label;
     }
 
-    /** The value written into the {@code pg-cluster.role} label. */
+    /** The role as the seed step is told it ({@code PGC_ROLE}). */
     public String label() {
         return label;
     }

@@ -25,17 +25,21 @@ public record SyncReplication(Method method, int count, String synchronousCommit
         return method != Method.OFF;
     }
 
-    /** The {@code synchronous_standby_names} value for these replicas, or empty when off. */
-    public Optional<String> standbyNames(List<String> replicaNames) {
-        if (!enabled() || replicaNames.isEmpty()) {
+    /**
+     * The {@code synchronous_standby_names} value naming these nodes, or empty when off. Every node
+     * of the cluster is named: a primary never counts itself, so the value holds whichever node is
+     * the primary.
+     */
+    public Optional<String> standbyNames(List<String> nodeNames) {
+        if (!enabled() || nodeNames.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(method.name() + " " + count + " (" + String.join(",", replicaNames) + ")");
+        return Optional.of(method.name() + " " + count + " (" + String.join(",", nodeNames) + ")");
     }
 
     /** A short human description, exported as {@code replicationMode}. */
-    public String describe(List<String> replicaNames) {
-        return standbyNames(replicaNames)
+    public String describe(List<String> nodeNames) {
+        return standbyNames(nodeNames)
                 .map(names -> "synchronous: " + names + ", synchronous_commit=" + synchronousCommit)
                 .orElse("asynchronous");
     }

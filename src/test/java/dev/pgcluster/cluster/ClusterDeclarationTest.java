@@ -372,7 +372,7 @@ class ClusterDeclarationTest {
         for (DeclaredResource c : stack.ofType(CONTAINER)) {
             assertEquals(List.of("PGDATA=/var/lib/postgresql/data/pgdata"), c.input("envs"), c.name());
             assertEquals(null, c.input("uploads"), c.name());
-            assertFalse(labels(c).containsKey(Labels.ROLE), c.name());
+            assertFalse(labels(c).containsKey("pg-cluster.role"), c.name());
         }
     }
 
