@@ -72,9 +72,14 @@ public final class DockerProbe implements ClusterProbe {
             // Starting, stopping or crashing: no role to report.
             return new NodeState(node, state, Optional.empty(), firstLine(query.stderr));
         }
-        String[] fields = query.stdout.strip().split("\\|", -1);
-        if (fields.length != 5) {
-            return new NodeState(node, state, Optional.empty(), "unexpected answer: " + firstLine(query.stdout));
+        return answered(node, query.stdout);
+    }
+
+    /** A running node from its server's answer to {@link #QUERY} (psql, unaligned, "|" between fields). */
+    static NodeState answered(String node, String answer) {
+        String[] fields = answer.strip().split("\\|", -1);
+        if (fields.length != 5 || !fields[1].matches("\\d+")) {
+            return new NodeState(node, "running", Optional.empty(), "unexpected answer: " + firstLine(answer));
         }
         var senders = new LinkedHashMap<String, String>();
         for (String sender : fields[4].split(",")) {
@@ -83,7 +88,7 @@ public final class DockerProbe implements ClusterProbe {
                 senders.put(parts[0], parts[1] + " " + parts[2]);
             }
         }
-        return new NodeState(node, state, Optional.of(new NodeState.Server(fields[0].equals("t"),
+        return new NodeState(node, "running", Optional.of(new NodeState.Server(fields[0].equals("t"),
                 Integer.parseInt(fields[1]), fields[2], fields[3], senders)));
     }
 
