@@ -63,6 +63,12 @@ fi
 
 export PGPASSWORD
 
+# An invalidated slot holds no WAL: the caller makes it again first (exit status 6).
+if [ "$PGC_SLOT_WAL_STATUS" = lost ]; then
+    echo "pg-cluster: slot $PGC_SLOT on the primary was lost; it must be made again before a base backup" >&2
+    exit 6
+fi
+
 # Leftovers of an interrupted attempt are ours and incomplete by construction.
 rm -rf "$partial"
 trap 'rm -rf "$partial"' EXIT

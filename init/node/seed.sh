@@ -76,16 +76,20 @@ pgc_require PGC_PRIMARY_HOST PGC_PRIMARY_PORT PGC_BACKUP_SCRIPT
 # What the primary says about itself and about the replica's slot, for a volume that already
 # holds a cluster: it may resume streaming only if it is a standby of this very primary and the
 # slot still holds the WAL it needs (see base-backup-in-container.sh).
-primary_facts=$(docker exec -i -u postgres "$PGC_PRIMARY_HOST" psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 \
-    -d postgres -v slot="$PGC_SLOT" <<'SQL'
+ask_primary() {
+    primary_facts=$(docker exec -i -u postgres "$PGC_PRIMARY_HOST" psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 \
+        -d postgres -v slot="$PGC_SLOT" <<'SQL'
 SELECT (SELECT system_identifier FROM pg_control_system()),
        coalesce((SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = :'slot'), '-'),
        coalesce((SELECT wal_status FROM pg_replication_slots WHERE slot_name = :'slot'), '-');
 SQL
-) || { echo "pg-cluster: cannot query the primary $PGC_PRIMARY_HOST" >&2; exit 1; }
-set -- $primary_facts
-PGC_PRIMARY_SYSTEM_ID=$1 PGC_SLOT_RESTART_LSN=$2 PGC_SLOT_WAL_STATUS=$3
-export PGC_PRIMARY_SYSTEM_ID PGC_SLOT_RESTART_LSN PGC_SLOT_WAL_STATUS
+    ) || { echo "pg-cluster: cannot query the primary $PGC_PRIMARY_HOST" >&2; exit 1; }
+    set -- $primary_facts
+    PGC_PRIMARY_SYSTEM_ID=$1 PGC_SLOT_RESTART_LSN=$2 PGC_SLOT_WAL_STATUS=$3
+    export PGC_PRIMARY_SYSTEM_ID PGC_SLOT_RESTART_LSN PGC_SLOT_WAL_STATUS
+}
+ask_primary
+remade=""
 
 attempt=1
 while :; do
@@ -105,6 +109,23 @@ while :; do
         0) name_data seeded; exit 0 ;;
         4) name_data resumed; exit 0 ;;
         3) exit 3 ;; # the volume already holds a cluster: never retried, never touched
+        6)
+            # An empty volume and an invalidated slot: make the slot again (it holds WAL from
+            # now on), once, and take the backup through it.
+            if [ -z "$remade" ]; then
+                remade=1
+                docker exec -i -u postgres "$PGC_PRIMARY_HOST" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres \
+                    -v slot="$PGC_SLOT" >/dev/null <<'SQL'
+SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+WHERE slot_name = :'slot' AND wal_status = 'lost' AND NOT active;
+SELECT pg_create_physical_replication_slot(:'slot', true)
+WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = :'slot');
+SQL
+                echo "pg-cluster: slot $PGC_SLOT was lost; made it again for the base backup of $PGC_NODE" >&2
+                ask_primary
+                continue
+            fi
+            ;;
     esac
     if [ "$attempt" -ge "$PGC_ATTEMPTS" ]; then
         echo "pg-cluster: base backup of $PGC_NODE failed $attempt times (last exit status $status); giving up" >&2

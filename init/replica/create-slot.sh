@@ -1,6 +1,9 @@
 #!/bin/sh
 # pg-cluster step "replication-slot", create: makes sure the physical replication slot
-# $PGC_SLOT exists on the primary. Running it again is a no-op.
+# $PGC_SLOT exists on the primary and holds WAL. Running it again is a no-op, unless the slot was
+# invalidated (wal_status "lost": it passed max_slot_wal_keep_size and holds no WAL any more);
+# then, and only then, it is dropped and made again (a standby that needed the lost WAL must be
+# seeded afresh; README, Troubleshooting).
 #
 # Runs where Pulumi runs and reaches the primary through the Docker API (DOCKER_HOST when set),
 # so it needs no route to the database and no password: psql connects over the primary's Unix
@@ -13,9 +16,16 @@ set -eu
 : "${PGC_SLOT:?PGC_SLOT is not set}"
 
 # immediately_reserve=true: the slot holds WAL from now on, before the base backup connects.
-docker exec -i -u postgres "$PGC_PRIMARY_CONTAINER" \
+recreated=$(docker exec -i -u postgres "$PGC_PRIMARY_CONTAINER" \
     psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -v slot="$PGC_SLOT" <<'SQL'
+SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots
+WHERE slot_name = :'slot' AND wal_status = 'lost' AND NOT active;
 SELECT pg_create_physical_replication_slot(:'slot', true)
 WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = :'slot');
 SQL
-echo "pg-cluster: replication slot $PGC_SLOT is present on $PGC_PRIMARY_CONTAINER"
+)
+if [ "$(printf '%s\n' "$recreated" | head -n 1)" = 1 ]; then
+    echo "pg-cluster: replication slot $PGC_SLOT on $PGC_PRIMARY_CONTAINER was lost (it held no WAL any more); made it again"
+else
+    echo "pg-cluster: replication slot $PGC_SLOT is present on $PGC_PRIMARY_CONTAINER"
+fi

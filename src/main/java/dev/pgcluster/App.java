@@ -11,7 +11,9 @@ import dev.pgcluster.config.DockerHosts;
 import dev.pgcluster.config.RuntimeConfigInfo;
 import dev.pgcluster.topology.ClusterProbe;
 import dev.pgcluster.topology.DockerProbe;
+import dev.pgcluster.topology.NodeState;
 import dev.pgcluster.topology.Topology;
+import java.util.List;
 import java.util.Optional;
 
 /** Entry point of the Pulumi program: read config once, then declare the cluster. */
@@ -48,7 +50,9 @@ public final class App {
      * split-brain guard: {@code probe} tells what the nodes are now.
      */
     public static PostgresCluster declare(Context ctx, ClusterConfig config, ClusterProbe probe) {
-        Optional<String> found = Topology.check(config, probe.observe(config));
+        List<NodeState> states = probe.observe(config);
+        Optional<String> found = Topology.check(config, states);
+        Topology.lostSlotWarnings(config, states).forEach(warning -> ctx.log().warn("pg-cluster: " + warning));
         found.ifPresent(text -> ctx.log().info("pg-cluster: the cluster differs from config: " + text
                 + "; the primary step resolves it"));
         var cluster = new PostgresCluster(config, found);

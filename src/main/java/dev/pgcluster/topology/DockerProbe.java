@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 public final class DockerProbe implements ClusterProbe {
     /**
      * Role, the timeline a writable server writes on, whom a standby streams from, the WAL a
-     * standby received (a primary: wrote), and a primary's WAL senders with their replay lag. The
+     * standby received (a primary: wrote), a primary's WAL senders with their replay lag, and its
+     * slots that were invalidated ("lost"). The
      * host may be quoted: pg_basebackup -R quotes every value that is not plain alphanumerics,
      * such as a container name with dashes (the conninfo and primary steps write it unquoted).
      */
@@ -32,7 +33,9 @@ public final class DockerProbe implements ClusterProbe {
             + " ELSE pg_current_wal_lsn()::text END,"
             + " CASE WHEN pg_is_in_recovery() THEN '' ELSE (SELECT coalesce(string_agg(application_name || ':' || state"
             + " || ':' || coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, -1), ','), '')"
-            + " FROM pg_stat_replication) END";
+            + " FROM pg_stat_replication) END,"
+            + " CASE WHEN pg_is_in_recovery() THEN '' ELSE (SELECT coalesce(string_agg(slot_name, ','"
+            + " ORDER BY slot_name), '') FROM pg_replication_slots WHERE wal_status = 'lost') END";
     private static final long TIMEOUT_SECONDS = 30;
     private static final String STANDBY_SIGNAL = "/var/lib/postgresql/data/pgdata/standby.signal";
     private static final String PG_VERSION = "/var/lib/postgresql/data/pgdata/PG_VERSION";
@@ -78,7 +81,7 @@ public final class DockerProbe implements ClusterProbe {
     /** A running node from its server's answer to {@link #QUERY} (psql, unaligned, "|" between fields). */
     static NodeState answered(String node, String answer) {
         String[] fields = answer.strip().split("\\|", -1);
-        if (fields.length != 5 || !fields[1].matches("\\d+")) {
+        if (fields.length != 6 || !fields[1].matches("\\d+")) {
             return new NodeState(node, "running", Optional.empty(), "unexpected answer: " + firstLine(answer));
         }
         var senders = new LinkedHashMap<String, String>();
@@ -88,8 +91,9 @@ public final class DockerProbe implements ClusterProbe {
                 senders.put(parts[0], parts[1] + " " + parts[2]);
             }
         }
+        List<String> lost = fields[5].isEmpty() ? List.of() : List.of(fields[5].split(","));
         return new NodeState(node, "running", Optional.of(new NodeState.Server(fields[0].equals("t"),
-                Integer.parseInt(fields[1]), fields[2], fields[3], senders)));
+                Integer.parseInt(fields[1]), fields[2], fields[3], senders, lost)));
     }
 
     private static String firstLine(String text) {

@@ -1,5 +1,6 @@
 package dev.pgcluster.topology;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -33,12 +34,20 @@ public record NodeState(String node, String container, Optional<Server> server, 
      *                   written, as an LSN ("" when not known)
      * @param senders    a writable server's WAL senders: standby name → "state lag-in-bytes" (lag
      *                   -1 when not known yet)
+     * @param lostSlots  a writable server's replication slots that were invalidated (wal_status
+     *                   "lost"): they hold no WAL for their standby any more
      */
-    public record Server(boolean inRecovery, int timeline, String follows, String received, Map<String, String> senders) {
+    public record Server(boolean inRecovery, int timeline, String follows, String received,
+                         Map<String, String> senders, List<String> lostSlots) {
         public Server {
             Objects.requireNonNull(follows);
             Objects.requireNonNull(received);
             senders = Map.copyOf(senders);
+            lostSlots = List.copyOf(lostSlots);
+        }
+
+        public Server(boolean inRecovery, int timeline, String follows, String received, Map<String, String> senders) {
+            this(inRecovery, timeline, follows, received, senders, List.of());
         }
 
         public Server(boolean inRecovery, int timeline, String follows) {

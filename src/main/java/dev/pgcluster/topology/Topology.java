@@ -144,6 +144,30 @@ public final class Topology {
         return Optional.of("failover: no node accepts writes, " + primary + " is a standby");
     }
 
+    /**
+     * One warning per slot the primary lost (wal_status "lost": it passed maxSlotWalKeepSize while
+     * its standby was away), with the one command that seeds that standby afresh: a new volume,
+     * a base backup through its slot made again, a new container.
+     */
+    public static List<String> lostSlotWarnings(ClusterConfig config, List<NodeState> states) {
+        return states.stream()
+                .filter(s -> s.writable() && s.node().equals(config.primary().name()))
+                .flatMap(s -> s.server().orElseThrow().lostSlots().stream())
+                .filter(slot -> config.nodeNames().contains(slot))
+                .map(slot -> "the replication slot of " + slot + " on " + config.primary().name() + " is lost: it"
+                        + " passed pg-cluster:maxSlotWalKeepSize (" + config.wal().maxSlotWalKeepSize() + ") while " + slot
+                        + " was away, and holds no WAL for it any more; " + slot + " cannot catch up by streaming."
+                        + " Seed it afresh (its data is replaced by a new base backup): pulumi up --replace '"
+                        + volumeUrn(config, slot) + "'")
+                .toList();
+    }
+
+    /** The URN of a node's data volume. */
+    static String volumeUrn(ClusterConfig config, String node) {
+        return "urn:pulumi:" + config.stack() + "::" + config.project() + "::pgcluster:index:PostgresCluster"
+                + "$pgcluster:index:PostgresNode$docker:index/volume:Volume::" + config.containerName(node) + "-data";
+    }
+
     private static void append(StringBuilder found, String text) {
         if (!found.isEmpty()) {
             found.append("; ");

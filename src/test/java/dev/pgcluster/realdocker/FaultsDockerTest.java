@@ -192,7 +192,9 @@ class FaultsDockerTest {
 
     /**
      * A stopped replica's slot cannot hold more WAL than max_slot_wal_keep_size: once the WAL since
-     * its restart point passes the bound, a checkpoint invalidates it and the WAL goes.
+     * its restart point passes the bound, a checkpoint invalidates it and the WAL goes. Then
+     * README's one command re-seeds the replica (volume, base backup through its slot made again,
+     * container), which `pulumi up` names.
      */
     @Test
     @Order(5)
@@ -226,6 +228,23 @@ class FaultsDockerTest {
         System.out.printf("  slot pg2 (bound 64MB) invalidated with %d MB of WAL behind it; pg_wal holds %s%n",
                 retainedWhenLost >> 20, Docker.psql(cluster.primary(),
                         "SELECT count(*) || ' segments, ' || pg_size_pretty(sum(size)) FROM pg_ls_waldir()"));
+
+        // pulumi up says what it found and the one command that brings pg2 back; that command
+        // seeds it afresh through its slot, made again, and pg2 streams with every row.
+        Docker.ok("start", replica);
+        var run = cluster.stack().up();
+        String volumeUrn = cluster.stack().resource("docker:index/volume:Volume", cluster.volume("pg2")).urn();
+        assertTrue(run.stdout().contains("the replication slot of pg2 on pg0 is lost")
+                && run.stdout().contains("pulumi up --replace '" + volumeUrn + "'"), run.stdout());
+        cluster.stack().up(List.of(volumeUrn));
+        assertEquals("reserved", Docker.psql(cluster.primary(),
+                "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'pg2'"), "the slot holds WAL again");
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        ClusterChecks.awaitCaughtUp(cluster, Duration.ofSeconds(60));
+        assertEquals(ClusterChecks.ackFingerprint(cluster.primary()), ClusterChecks.ackFingerprint(replica),
+                "the re-seeded replica holds every row");
+        assertTrue(cluster.command(cluster.step("pg2", "seed")).outputs().get("stdout").getAsString()
+                .startsWith("pg2 seeded "), "a new base backup");
     }
 
     /**

@@ -211,4 +211,19 @@ class TopologyTest {
         assertEquals(Optional.empty(), Topology.check(primary("pg0"),
                 List.of(notAnswering("pg0"), standby("pg1", PG0), standby("pg2", PG0))));
     }
+
+    /** A lost slot on the primary: a warning naming the standby and the one command that re-seeds it. */
+    @Test
+    void aLostSlotIsReportedWithTheCommandThatSeedsItsStandbyAfresh() {
+        var primary = new NodeState("pg0", "running", Optional.of(new NodeState.Server(false, 1, "", "0/9000000",
+                Map.of("pg1", "streaming 0"), List.of("pg2"))));
+        assertEquals(List.of("the replication slot of pg2 on pg0 is lost: it passed pg-cluster:maxSlotWalKeepSize (1GB)"
+                        + " while pg2 was away, and holds no WAL for it any more; pg2 cannot catch up by streaming."
+                        + " Seed it afresh (its data is replaced by a new base backup): pulumi up --replace"
+                        + " 'urn:pulumi:test::pg-cluster::pgcluster:index:PostgresCluster$pgcluster:index:PostgresNode"
+                        + "$docker:index/volume:Volume::pg-cluster-test-pg2-data'"),
+                Topology.lostSlotWarnings(primary("pg0"), List.of(primary, standby("pg1", PG0), standby("pg2", PG0))));
+        assertEquals(List.of(), Topology.lostSlotWarnings(primary("pg0"),
+                List.of(writable("pg0", 1), standby("pg1", PG0), standby("pg2", PG0))));
+    }
 }
