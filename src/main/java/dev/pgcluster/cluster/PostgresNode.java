@@ -41,8 +41,19 @@ public final class PostgresNode extends ComponentResource {
     static final int POSTGRES_PORT = 5432;
     /** Written by the seed step as the last step of initializing a cluster; base backups copy it. */
     static final String INIT_DONE = "pg-cluster-init.done";
-    /** Accepting TCP connections and holding a cluster pg-cluster initialized, whatever the role. */
-    static final String HEALTHCHECK = pgIsReady() + " && test -f \"$PGDATA/" + INIT_DONE + "\"";
+    /** How often Docker runs the health check. */
+    static final int HEALTH_INTERVAL_SECONDS = 2;
+    /**
+     * Healthy: accepting TCP connections, holding a cluster pg-cluster initialized, and, on a
+     * standby (standby.signal), its WAL receiver streaming. The same check on every node; a failed
+     * check says why in Docker's health log.
+     */
+    static final String HEALTHCHECK = pgIsReady() + " || { echo 'pg-cluster: not accepting connections'; exit 1; }; "
+            + "test -f \"$PGDATA/" + INIT_DONE + "\" || { echo 'pg-cluster: no cluster initialized by pg-cluster'; exit 1; }; "
+            + "test ! -f \"$PGDATA/standby.signal\" || { "
+            + "s=$(runuser -u postgres -- psql -X -q -A -t -d postgres -c 'SELECT status FROM pg_stat_wal_receiver'); "
+            + "[ \"$s\" = streaming ] || { echo \"pg-cluster: a standby that does not stream (WAL receiver: ${s:-none})\"; "
+            + "exit 1; }; }";
     /** Peer for the socket (the steps), SCRAM for every network login, checksums for pg_rewind. */
     static final String INITDB_ARGS = "--auth-local=peer --auth-host=scram-sha-256 --data-checksums";
 
@@ -245,9 +256,11 @@ public final class PostgresNode extends ComponentResource {
                         .build())
                 .healthcheck(ContainerHealthcheckArgs.builder()
                         .tests("CMD-SHELL", HEALTHCHECK)
-                        .interval("2s")
+                        .interval(HEALTH_INTERVAL_SECONDS + "s")
                         .timeout("5s")
-                        .retries(5)
+                        // A standby may stop streaming for streamingGraceSeconds (a reconnect)
+                        // before it counts as unhealthy.
+                        .retries(healthRetries(config))
                         // Durations as Go prints them ("1m0s", not "60s"): the provider compares
                         // them with what Docker reads back.
                         .startPeriod("1m0s")
@@ -298,6 +311,11 @@ public final class PostgresNode extends ComponentResource {
                 .triggers(container.id().applyValue(id -> List.<Object>of(id)))
                 .build(),
                 CustomResourceOptions.builder().parent(this).dependsOn(container).aliases(aliases).build());
+    }
+
+    /** Consecutive failed checks before Docker calls a node unhealthy: the streaming grace. */
+    static int healthRetries(ClusterConfig config) {
+        return Math.max(2, (config.streamingGraceSeconds() + HEALTH_INTERVAL_SECONDS - 1) / HEALTH_INTERVAL_SECONDS);
     }
 
     static String pgIsReady() {

@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param replicationPassword  from secret config, or empty to generate one
  * @param baseBackupAttempts   how often a failed base backup is tried before giving up
  * @param healthTimeoutSeconds how long to wait for a container to become healthy
+ * @param streamingGraceSeconds how long a standby may go without streaming (a restart of its
+ *                             primary, a reconnect) before it counts as unhealthy
  * @param defaultDockerHost    the Docker host of the default docker provider ({@code docker:host}, else
  *                             {@code DOCKER_HOST}, else the local socket): command steps of nodes
  *                             without {@code dockerHost} talk to it, so they reach the same engine
@@ -54,6 +56,7 @@ public record ClusterConfig(
         Optional<Secret> replicationPassword,
         int baseBackupAttempts,
         int healthTimeoutSeconds,
+        int streamingGraceSeconds,
         String defaultDockerHost,
         boolean acceptDataLoss) {
 

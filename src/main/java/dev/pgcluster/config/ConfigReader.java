@@ -21,7 +21,7 @@ public final class ConfigReader {
             "synchronous", "synchronousCommit", "memory", "shmSize", "cpuShares",
             "retainVolumesOnDelete", "database", "replicationUser",
             "superuserPassword", "replicationPassword", "dockerHost",
-            "baseBackupAttempts", "healthTimeoutSeconds", "primary", "acceptDataLoss");
+            "baseBackupAttempts", "healthTimeoutSeconds", "streamingGraceSeconds", "primary", "acceptDataLoss");
 
     public static final String DEFAULT_IMAGE = "postgres:17.6";
     public static final String DEFAULT_SUBNET = "10.89.0.0/24";
@@ -97,6 +97,8 @@ public final class ConfigReader {
                 v -> Validators.integer(key("baseBackupAttempts"), v, 1, 10));
         Integer healthTimeout = optional("healthTimeoutSeconds", "180",
                 v -> Validators.integer(key("healthTimeoutSeconds"), v, 10, 3600));
+        Integer streamingGrace = optional("streamingGraceSeconds", "10",
+                v -> Validators.integer(key("streamingGraceSeconds"), v, 4, 600));
         String primary = replicas == null ? null
                 : optional("primary", "pg0", v -> Validators.nodeName(key("primary"), v, replicas + 1));
         Boolean acceptDataLoss = optional("acceptDataLoss", "false", v -> Validators.bool(key("acceptDataLoss"), v));
@@ -121,7 +123,7 @@ public final class ConfigReader {
                 nodes, new WalSettings(walKeepSize, maxSlotWalKeepSize), sync,
                 new ResourceLimits(Optional.ofNullable(memoryMb), shmSizeMb, Optional.ofNullable(cpuShares)),
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
-                attempts, healthTimeout, defaultDockerHost, acceptDataLoss);
+                attempts, healthTimeout, streamingGrace, defaultDockerHost, acceptDataLoss);
     }
 
     private List<Integer> replicaPorts(Integer replicas, Integer primaryPort) {

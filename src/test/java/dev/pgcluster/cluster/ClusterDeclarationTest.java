@@ -442,17 +442,31 @@ class ClusterDeclarationTest {
         }
     }
 
-    /** Whatever the role, a node is healthy once it accepts TCP connections on a cluster pg-cluster initialized. */
+    /**
+     * Whatever the role, a node is healthy once it accepts TCP connections on a cluster pg-cluster
+     * initialized, and a standby only while it streams; the grace before a standby that stopped
+     * streaming counts as unhealthy is streamingGraceSeconds (checks every 2 s).
+     */
     @Test
-    void everyNodeIsHealthyOnlyOverTcpOnceInitCompletedWhateverItsRole() {
+    void everyNodeIsHealthyOnlyOverTcpOnceInitCompletedAndAStandbyOnlyWhileItStreams() {
         DeclaredStack stack = DeclaredStack.of(withReplicas(1));
         for (DeclaredResource node : stack.ofType(CONTAINER)) {
             @SuppressWarnings("unchecked")
             var health = (Map<String, Object>) node.input("healthcheck");
             assertEquals(List.of("CMD-SHELL", "pg_isready --host=127.0.0.1 --port=5432 --username=postgres --dbname=postgres "
-                    + "--quiet && test -f \"$PGDATA/pg-cluster-init.done\""), health.get("tests"), node.name());
+                    + "--quiet || { echo 'pg-cluster: not accepting connections'; exit 1; }; "
+                    + "test -f \"$PGDATA/pg-cluster-init.done\" || { echo 'pg-cluster: no cluster initialized by pg-cluster'; exit 1; }; "
+                    + "test ! -f \"$PGDATA/standby.signal\" || { s=$(runuser -u postgres -- psql -X -q -A -t -d postgres "
+                    + "-c 'SELECT status FROM pg_stat_wal_receiver'); [ \"$s\" = streaming ] || { echo \"pg-cluster: a standby "
+                    + "that does not stream (WAL receiver: ${s:-none})\"; exit 1; }; }"), health.get("tests"), node.name());
+            assertEquals("2s", health.get("interval"), node.name());
+            assertEquals(5, ((Number) health.get("retries")).intValue(), "10 s of grace by default: " + node.name());
             assertEquals("unless-stopped", node.input("restart"), node.name());
         }
+        var longer = DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "streamingGraceSeconds", "31"));
+        @SuppressWarnings("unchecked")
+        var health = (Map<String, Object>) container(longer, "pg-cluster-test-pg1").input("healthcheck");
+        assertEquals(16, ((Number) health.get("retries")).intValue(), "31 s of grace: 16 checks 2 s apart");
     }
 
     /**

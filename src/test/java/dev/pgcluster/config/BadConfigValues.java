@@ -81,6 +81,8 @@ public final class BadConfigValues {
                         + "number from 1 to 10"),
                 Arguments.of(Map.of("healthTimeoutSeconds", "5"), "pg-cluster:healthTimeoutSeconds = \"5\" is not allowed: a "
                         + "whole number from 10 to 3600"),
+                Arguments.of(Map.of("streamingGraceSeconds", "2"), "pg-cluster:streamingGraceSeconds = \"2\" is not allowed: a "
+                        + "whole number from 4 to 600"),
                 Arguments.of(Map.of("replicas", "2", "primary", "pg3"), "pg-cluster:primary = \"pg3\" is not allowed: a node "
                         + "of this stack: pg0, pg1, pg2 (pg0 plus one per replica; raise pg-cluster:replicas to add nodes)"),
                 Arguments.of(Map.of("primary", "primary"), "pg-cluster:primary = \"primary\" is not allowed: a node of this "

@@ -229,9 +229,23 @@ class FaultsDockerTest {
                 retainedWhenLost >> 20, Docker.psql(cluster.primary(),
                         "SELECT count(*) || ' segments, ' || pg_size_pretty(sum(size)) FROM pg_ls_waldir()"));
 
+        // A standby that cannot stream is unhealthy, and says why (after the container's start
+        // period and the streaming grace).
+        Docker.ok("start", replica);
+        Instant started = Instant.now();
+        Instant deadline = started.plus(Duration.ofSeconds(120));
+        while (!Docker.inspect(replica, "{{.State.Health.Status}}").equals("unhealthy")) {
+            assertTrue(Instant.now().isBefore(deadline), "pg2 cannot stream, but its health stays "
+                    + Docker.inspect(replica, "{{.State.Health.Status}}"));
+            Docker.sleep(Duration.ofSeconds(1));
+        }
+        String healthLog = Docker.inspect(replica, "{{range .State.Health.Log}}{{.Output}}{{end}}");
+        assertTrue(healthLog.contains("pg-cluster: a standby that does not stream (WAL receiver: "), healthLog);
+        System.out.printf("  pg2 unhealthy %d s after its start: %s%n", Duration.between(started, Instant.now()).toSeconds(),
+                healthLog.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse(""));
+
         // pulumi up says what it found and the one command that brings pg2 back; that command
         // seeds it afresh through its slot, made again, and pg2 streams with every row.
-        Docker.ok("start", replica);
         var run = cluster.stack().up();
         String volumeUrn = cluster.stack().resource("docker:index/volume:Volume", cluster.volume("pg2")).urn();
         assertTrue(run.stdout().contains("the replication slot of pg2 on pg0 is lost")
@@ -245,6 +259,7 @@ class FaultsDockerTest {
                 "the re-seeded replica holds every row");
         assertTrue(cluster.command(cluster.step("pg2", "seed")).outputs().get("stdout").getAsString()
                 .startsWith("pg2 seeded "), "a new base backup");
+        Docker.awaitHealthy(replica, Duration.ofSeconds(60));
     }
 
     /**
