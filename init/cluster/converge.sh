@@ -129,6 +129,9 @@ rejoin() {
         docker stop --time 60 "$(container "$1")" >/dev/null
     fi
     [ "$(state_of "$1")" != running ] || fail "$1 is still running after docker stop"
+    # pg_rewind reads the source's timeline from its control file, which a just promoted primary
+    # updates only at its first checkpoint: without one, it may see no divergence to undo.
+    q "$primary" "CHECKPOINT" >/dev/null
     status=0
     out=$(printf '%s\n%s\n' "$superuser_password" "$replication_password" | docker run -i --rm \
         --name "$(container "$1")-rejoin" --user postgres --network "$PGC_NETWORK" \
@@ -152,6 +155,16 @@ rejoin() {
     printf '%s\n' "$out"
 }
 
+# await_streaming NODE SECONDS: true once NODE's WAL receiver streams from the primary.
+await_streaming() {
+    until_time=$(( $(date +%s) + $2 ))
+    until [ "$(q "$1" "SELECT count(*) FROM pg_stat_wal_receiver
+            WHERE status = 'streaming' AND sender_host = $(pgc_literal "$(container "$primary")")")" = 1 ]; do
+        [ "$(date +%s)" -lt "$until_time" ] || return 1
+        sleep 0.1
+    done
+}
+
 # follow NODE: a running standby streams from the primary through its slot; a standby that cannot
 # (its history went past the point where the primary's timeline forked off) is rewound. The host
 # in primary_conninfo is quoted when pg_basebackup -R wrote it.
@@ -168,18 +181,11 @@ follow() {
         echo "ALTER SYSTEM SET primary_slot_name = $(pgc_literal "$1");"
         echo "SELECT pg_reload_conf();"
     } | docker exec -i -u postgres "$(container "$1")" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres >/dev/null
-    until_time=$(( $(date +%s) + 15 ))
-    while :; do
-        streaming=$(q "$1" "SELECT count(*) FROM pg_stat_wal_receiver
-            WHERE status = 'streaming' AND sender_host = $(pgc_literal "$(container "$primary")")")
-        [ "$streaming" != 1 ] || break
-        if [ "$(date +%s)" -ge "$until_time" ]; then
-            say "$1 does not stream from $primary after 15s; rewinding it"
-            rejoin "$1" start >/dev/null
-            break
-        fi
-        sleep 0.1
-    done
+    if ! await_streaming "$1" 15; then
+        say "$1 does not stream from $primary after 15s; rewinding it"
+        rejoin "$1" start >/dev/null
+        await_streaming "$1" 30 || fail "$1 does not stream from $primary even after pg_rewind; see docker logs $(container "$1")"
+    fi
     say "$1 streams from $primary"
 }
 

@@ -168,7 +168,9 @@ class SwitchoverDockerTest {
         // No standby streams from pg2 yet: under quorum commit its commits would wait for one.
         Docker.psql(pg2, "SET synchronous_commit = local; CREATE TABLE written_on_pg2 AS SELECT 1 AS id");
         cluster.stack().setConfig(Map.of("primary", "pg2"));
-        cluster.stack().up();
+        var reconciled = cluster.stack().up();
+        reconciled.stdout().lines().filter(l -> l.contains("-primary ") && l.contains("pg-cluster: ")).distinct()
+                .forEach(l -> System.out.println("  " + l.substring(l.indexOf("pg-cluster: "))));
         assertEquals("running", Docker.inspect(pg0, "{{.State.Status}}"), "the old primary runs again");
         ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(90));
         ClusterChecks.awaitCaughtUp(cluster, Duration.ofMinutes(1));
