@@ -155,11 +155,15 @@ rejoin() {
     printf '%s\n' "$out"
 }
 
-# await_streaming NODE SECONDS: true once NODE's WAL receiver streams from the primary.
-await_streaming() {
+# await_following NODE SECONDS: true once NODE streams from the primary and has replayed what the
+# primary had written when this was called. Streaming alone is not enough: a standby whose history
+# went past the point where the primary's timeline forked off connects, but replays nothing.
+await_following() {
+    pgc_target=$(q "$primary" "SELECT pg_current_wal_lsn()")
     until_time=$(( $(date +%s) + $2 ))
     until [ "$(q "$1" "SELECT count(*) FROM pg_stat_wal_receiver
-            WHERE status = 'streaming' AND sender_host = $(pgc_literal "$(container "$primary")")")" = 1 ]; do
+            WHERE status = 'streaming' AND sender_host = $(pgc_literal "$(container "$primary")")
+              AND pg_last_wal_replay_lsn() >= $(pgc_literal "$pgc_target")::pg_lsn")" = 1 ]; do
         [ "$(date +%s)" -lt "$until_time" ] || return 1
         sleep 0.1
     done
@@ -181,10 +185,10 @@ follow() {
         echo "ALTER SYSTEM SET primary_slot_name = $(pgc_literal "$1");"
         echo "SELECT pg_reload_conf();"
     } | docker exec -i -u postgres "$(container "$1")" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres >/dev/null
-    if ! await_streaming "$1" 15; then
-        say "$1 does not stream from $primary after 15s; rewinding it"
+    if ! await_following "$1" 15; then
+        say "$1 does not follow $primary after 15s; rewinding it"
         rejoin "$1" start >/dev/null
-        await_streaming "$1" 30 || fail "$1 does not stream from $primary even after pg_rewind; see docker logs $(container "$1")"
+        await_following "$1" 60 || fail "$1 does not follow $primary even after pg_rewind; see docker logs $(container "$1")"
     fi
     say "$1 streams from $primary"
 }
