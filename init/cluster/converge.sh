@@ -103,7 +103,7 @@ for node in $nodes; do
             recovery=$(q "$node" "SELECT pg_is_in_recovery()") || fail "cannot query $node"
             if [ "$recovery" = f ]; then writable="$writable $node"; else standbys="$standbys $node"; fi
             ;;
-        missing) ;; # not created yet: its own seed step makes it a standby
+        missing) ;; # removed since it was listed (a scale-down in progress)
         *) stopped="$stopped $node" ;;
     esac
 done

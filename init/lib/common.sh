@@ -29,6 +29,18 @@ pgc_primary_conninfo() {
         "$PGC_REPLICATION_USER" "$(pgc_conninfo_value "$2")" "$1"
 }
 
+# pgc_move_into_place PARTIAL TARGET: renames a complete data directory built at PARTIAL to
+# TARGET (an empty directory there is replaced), synced before and after, so the volume never
+# holds a half-written data directory under the name the server uses.
+pgc_move_into_place() {
+    sync
+    if [ -d "$2" ]; then
+        rmdir "$2"
+    fi
+    mv "$1" "$2"
+    sync
+}
+
 # pgc_write_standby_conf PGDATA NODE PASSWORD: makes the stopped data directory PGDATA a standby
 # that streams from the primary through slot NODE: standby.signal, and primary_conninfo and
 # primary_slot_name in postgresql.auto.conf (replacing any earlier ones). Run as the data owner

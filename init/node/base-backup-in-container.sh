@@ -82,11 +82,6 @@ pg_basebackup --pgdata="$partial" --wal-method=stream --slot="$PGC_SLOT" --write
 
 chown -R postgres:postgres "$partial"
 chmod 0700 "$partial"
-sync
-if [ -d "$target" ]; then
-    rmdir "$target"
-fi
-mv "$partial" "$target"
+pgc_move_into_place "$partial" "$target"
 trap - EXIT
-sync
 echo "pg-cluster: base backup of $PGC_NODE complete"

@@ -63,11 +63,6 @@ pg_ctl --pgdata="$partial" --wait --timeout=120 --silent --mode=fast stop >&2
 printf '%s\n' "$PGC_HBA" >"$partial/pg_hba.conf"
 chmod 0600 "$partial/pg_hba.conf"
 touch "$partial/pg-cluster-init.done"
-sync
-if [ -d "$target" ]; then
-    rmdir "$target"
-fi
-mv "$partial" "$target"
+pgc_move_into_place "$partial" "$target"
 trap - EXIT
-sync
 echo "pg-cluster: initialized a new database cluster for $PGC_NODE (role $PGC_REPLICATION_USER, database $PGC_DATABASE)" >&2

@@ -25,11 +25,13 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * A PostgreSQL cluster on Docker: network, passwords, image, and role-neutral nodes, one of which
@@ -46,7 +48,8 @@ public final class PostgresCluster extends ComponentResource {
     private final ClusterConfig config;
     private final ClusterNetwork network;
     private final ClusterSecrets secrets;
-    private final Map<String, PostgresNode> nodes = new LinkedHashMap<>();
+    /** In node order (pg0, pg1, …), whichever is the primary. */
+    private final Map<String, PostgresNode> nodes;
     private final Command primaryStep;
     private final Command passwords;
 
@@ -59,6 +62,7 @@ public final class PostgresCluster extends ComponentResource {
     public PostgresCluster(ClusterConfig config, Optional<String> found) {
         super(TYPE, config.namePrefix(), ComponentResourceOptions.builder().build());
         this.config = config;
+        this.nodes = new TreeMap<>(Comparator.comparingInt(config.nodeNames()::indexOf));
         String name = config.namePrefix();
         var placements = placements(name);
 
@@ -78,11 +82,6 @@ public final class PostgresCluster extends ComponentResource {
             nodes.put(replica.name(), new PostgresNode(name + "-" + replica.name(), config, replica, image, network,
                     secrets, placements.get(replica.dockerHost()), Optional.of(upstream), child()));
         }
-        // Back in node order (pg0, pg1, …), whichever is the primary.
-        var ordered = new LinkedHashMap<String, PostgresNode>();
-        config.nodeNames().forEach(node -> ordered.put(node, nodes.get(node)));
-        nodes.clear();
-        nodes.putAll(ordered);
         registerOutputs(Map.of(
                 "networkName", network.networkName(),
                 "primaryConnectionString", primaryConnectionString()));

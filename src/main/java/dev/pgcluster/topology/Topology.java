@@ -12,6 +12,9 @@ import java.util.stream.Collectors;
  * node), or it is refused with what was found and what to do.
  */
 public final class Topology {
+    /** How far behind the primary a switchover target may be. */
+    public static final long SWITCHOVER_MAX_LAG_BYTES = 16L * 1024 * 1024;
+
     private Topology() {
     }
 
@@ -21,14 +24,6 @@ public final class Topology {
      * @throws ClusterStateException when resolving it would risk a second writable primary or data
      */
     public static Optional<String> check(ClusterConfig config, List<NodeState> states) {
-        return check(config, states, SWITCHOVER_MAX_LAG_BYTES);
-    }
-
-    /** How far behind the primary a switchover target may be. */
-    public static final long SWITCHOVER_MAX_LAG_BYTES = 16L * 1024 * 1024;
-
-    /** {@link #check(ClusterConfig, List)} with the switchover's lag bound given. */
-    static Optional<String> check(ClusterConfig config, List<NodeState> states, long maxLagBytes) {
         String primary = config.primary().name();
         NodeState target = states.stream().filter(s -> s.node().equals(primary)).findFirst()
                 .orElse(NodeState.missing(primary));
@@ -120,9 +115,9 @@ public final class Topology {
             }
             String[] stateAndLag = sender.split(" ");
             long lag = Long.parseLong(stateAndLag[1]);
-            if (!stateAndLag[0].equals("streaming") || lag < 0 || lag > maxLagBytes) {
+            if (!stateAndLag[0].equals("streaming") || lag < 0 || lag > SWITCHOVER_MAX_LAG_BYTES) {
                 throw new ClusterStateException("refusing to switch over to " + primary + ": it is " + stateAndLag[0]
-                        + " and " + lag + " bytes behind " + old.node() + " (at most " + maxLagBytes + " allowed)."
+                        + " and " + lag + " bytes behind " + old.node() + " (at most " + SWITCHOVER_MAX_LAG_BYTES + " allowed)."
                         + " Nothing was changed. Wait until it catches up and run pulumi up again.");
             }
             return Optional.of("switchover: " + old.node() + " is the primary, " + primary + " is a standby "
