@@ -35,11 +35,12 @@
 #   PGC_ACCEPT_DATA_LOSS        true: fail over to a standby even if another one received more WAL
 #   PGC_REJOIN_SCRIPT           init/cluster/rejoin-in-container.sh
 #   PGC_PROJECT, PGC_STACK      labels of the one-off containers
+#   PGC_DATABASE                the application database, where the read gate is kept
 # Stdout: one line, "<primary> primary timeline <n>[; what changed]". Progress goes to stderr.
 set -eu
 
 pgc_require PGC_PRIMARY PGC_NAME_PREFIX PGC_NETWORK PGC_IMAGE PGC_PRIMARY_PORT PGC_REPLICATION_USER \
-    PGC_MAX_LAG_BYTES PGC_TIMEOUT_SECONDS PGC_REJOIN_SCRIPT PGC_PROJECT PGC_STACK
+    PGC_MAX_LAG_BYTES PGC_TIMEOUT_SECONDS PGC_REJOIN_SCRIPT PGC_PROJECT PGC_STACK PGC_DATABASE
 
 IFS= read -r superuser_password || true
 IFS= read -r replication_password || true
@@ -117,6 +118,39 @@ ensure_slots() {
     done
     q "$primary" "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
         WHERE slot_name = $(pgc_literal "$primary") AND NOT active" >/dev/null
+}
+
+# The read gate, kept on the primary in the application database and replicated to every
+# standby: a login event trigger that refuses network logins to a standby whose WAL receiver is
+# not streaming, with SQLSTATE 57P03 (cannot connect now), so that no client of the read-only
+# connection strings reads data that stopped moving. Logins over the node's Unix socket (this
+# step, the health check, docker exec … psql) are always let in. Idempotent.
+ensure_read_gate() {
+    printf '%s\n' "CREATE SCHEMA IF NOT EXISTS pgcluster;
+REVOKE ALL ON SCHEMA pgcluster FROM PUBLIC;
+GRANT USAGE ON SCHEMA pgcluster TO PUBLIC;
+-- SECURITY DEFINER: pg_stat_wal_receiver shows its status only to privileged roles.
+CREATE OR REPLACE FUNCTION pgcluster.refuse_reads_unless_streaming() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS \$gate\$
+DECLARE
+    receiver text;
+BEGIN
+    IF NOT pg_is_in_recovery() OR inet_client_addr() IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT status INTO receiver FROM pg_stat_wal_receiver;
+    IF receiver IS DISTINCT FROM 'streaming' THEN
+        RAISE EXCEPTION 'pg-cluster: this standby does not stream from the primary (WAL receiver: %), so it refuses reads until it streams again', coalesce(receiver, 'none')
+            USING ERRCODE = 'cannot_connect_now',
+                  HINT = 'Connect to another node: the read-only connection strings list every node.';
+    END IF;
+END
+\$gate\$;
+DO \$do\$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pgcluster_read_gate') THEN
+        CREATE EVENT TRIGGER pgcluster_read_gate ON login EXECUTE FUNCTION pgcluster.refuse_reads_unless_streaming();
+    END IF;
+END \$do\$;" | docker exec -i -u postgres "$(container "$primary")" psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGC_DATABASE" >/dev/null
 }
 
 # rejoin NODE MODE: NODE (stopped here first if it runs) becomes a standby of the primary: rewound,
@@ -310,6 +344,7 @@ else
 fi
 
 ensure_slots
+ensure_read_gate
 follow_standbys
 for node in $stopped; do
     # An old primary (stopped by a switchover or a failover, here or in a run that was killed,

@@ -124,6 +124,7 @@ public final class PostgresCluster extends ComponentResource {
                     env.put("PGC_REJOIN_SCRIPT", InitScripts.read(InitScripts.REJOIN_IN_CONTAINER));
                     env.put("PGC_PROJECT", config.project());
                     env.put("PGC_STACK", config.stack());
+                    env.put("PGC_DATABASE", config.database());
                     if (foundAt != null) {
                         env.put("PGC_FOUND", foundAt);
                     }

@@ -200,6 +200,13 @@ class FaultsDockerTest {
     @Order(5)
     void slotOfAStoppedReplicaIsBoundedAndThePrimaryKeepsServing() {
         String replica = cluster.replicas().get(1);
+        // While every standby streams, the read-only strings read from the standbys only.
+        var before = List.of(ReadRouting.jdbc(cluster, 30), ReadRouting.libpq(cluster, 30));
+        for (var tally : before) {
+            assertTrue(tally.refusals().isEmpty() && tally.servedBy("pg0") == 0 && tally.servedBy("pg2") > 0,
+                    "reads through the read-only strings of a streaming cluster: " + tally);
+        }
+        System.out.println("  reads of the read-only strings, all streaming: JDBC " + before.get(0) + ", libpq " + before.get(1));
         Docker.ok("stop", replica);
         String restartLsn = Docker.psql(cluster.primary(), "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'pg2'");
         String restartSegment = Docker.psql(cluster.primary(), "SELECT pg_walfile_name('" + restartLsn + "')");
@@ -243,6 +250,23 @@ class FaultsDockerTest {
         assertTrue(healthLog.contains("pg-cluster: a standby that does not stream (WAL receiver: "), healthLog);
         System.out.printf("  pg2 unhealthy %d s after its start: %s%n", Duration.between(started, Instant.now()).toSeconds(),
                 healthLog.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse(""));
+        assertEquals("healthy", Docker.inspect(cluster.primary(), "{{.State.Health.Status}}"),
+                "the primary's health does not depend on a standby's");
+
+        // The stale standby serves no reads. pgJDBC moves on to another node; libpq stops at the
+        // refusal (it tries the next host only when a server refuses before authentication).
+        var jdbc = ReadRouting.jdbc(cluster, 40);
+        var libpq = ReadRouting.libpq(cluster, 40);
+        assertEquals(0, jdbc.servedBy("pg2"), "JDBC reads served by the stale pg2: " + jdbc);
+        assertEquals(List.of(), jdbc.refusals(), "pgJDBC falls back to another node");
+        assertEquals(40, jdbc.total());
+        assertEquals(0, libpq.servedBy("pg2"), "libpq reads served by the stale pg2: " + libpq);
+        for (String refusal : libpq.refusals()) {
+            assertTrue(refusal.contains("pg-cluster: this standby does not stream from the primary")
+                    && refusal.contains("refuses reads until it streams again"), refusal);
+        }
+        assertEquals("t", Docker.psql(replica, "SELECT pg_is_in_recovery()"), "the node's own socket still works");
+        System.out.println("  reads of the read-only strings, pg2 stale: JDBC " + jdbc + ", libpq " + libpq);
 
         // pulumi up says what it found and the one command that brings pg2 back; that command
         // seeds it afresh through its slot, made again, and pg2 streams with every row.
@@ -260,6 +284,50 @@ class FaultsDockerTest {
         assertTrue(cluster.command(cluster.step("pg2", "seed")).outputs().get("stdout").getAsString()
                 .startsWith("pg2 seeded "), "a new base backup");
         Docker.awaitHealthy(replica, Duration.ofSeconds(60));
+        assertTrue(ReadRouting.jdbc(cluster, 30).servedBy("pg2") > 0, "the re-seeded pg2 serves reads again");
+
+        // A second outage inside the bound (32 MB of 64 MB) needs nothing: pg2 catches up through
+        // its slot, and its health fails only within the streaming grace after its start.
+        Docker.ok("stop", replica);
+        try (var writer = new SteadyWriter(primaryJdbc)) {
+            for (int segment = 0; segment < 2; segment++) {
+                writer.awaitProgress(20, Duration.ofSeconds(30));
+                Docker.psql(cluster.primary(), "SELECT pg_switch_wal()");
+                Docker.psql(cluster.primary(), "CHECKPOINT");
+            }
+            assertEquals("t", Docker.psql(cluster.primary(), "SELECT wal_status IN ('reserved', 'extended') "
+                    + "FROM pg_replication_slots WHERE slot_name = 'pg2'"), "the slot holds the WAL pg2 needs");
+            Docker.ok("start", replica);
+            Instant restarted = Instant.parse(Docker.inspect(replica, "{{.State.StartedAt}}"));
+            // Every check Docker runs until well past the grace (its log keeps only the last five).
+            Duration grace = Duration.ofSeconds(cluster.config().streamingGraceSeconds());
+            var checks = new java.util.TreeMap<Instant, String>();
+            while (Instant.now().isBefore(restarted.plus(grace).plusSeconds(6))) {
+                for (String check : Docker.lines(Docker.inspect(replica, "{{range .State.Health.Log}}"
+                        + "{{.Start.Format \"2006-01-02T15:04:05.000Z07:00\"}}|{{.ExitCode}}|{{.Output}}{{\"\\n\"}}{{end}}"))) {
+                    String[] parts = check.split("\\|", 3);
+                    checks.put(java.time.OffsetDateTime.parse(parts[0]).toInstant(), parts[1] + "|" + parts[2].strip());
+                }
+                Docker.sleep(Duration.ofSeconds(1));
+            }
+            checks.forEach((at, check) -> assertTrue(check.startsWith("0|") || at.isBefore(restarted.plus(grace)),
+                    "a failed check " + Duration.between(restarted, at).toMillis() + " ms after pg2 started again (grace "
+                            + grace + "): " + check));
+            assertTrue(checks.size() >= 3, "health checks seen: " + checks);
+            assertEquals("healthy", Docker.inspect(replica, "{{.State.Health.Status}}"));
+            Sql.awaitPsql(cluster.primary(), "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'pg2' "
+                    + "AND state = 'streaming'", "1"::equals, Duration.ofSeconds(60));
+            writer.awaitProgress(100, Duration.ofSeconds(30));
+            System.out.println("  health checks of pg2 after its restart: " + checks.values().stream()
+                    .map(c -> c.substring(0, 1)).reduce("", String::concat) + " (0 = passed)");
+            assertEquals("healthy", Docker.inspect(cluster.primary(), "{{.State.Health.Status}}"));
+        }
+        ClusterChecks.awaitCaughtUp(cluster, Duration.ofSeconds(60));
+        assertEquals(ClusterChecks.ackFingerprint(cluster.primary()), ClusterChecks.ackFingerprint(replica),
+                "after an outage inside the bound, pg2 holds every row");
+        assertEquals("reserved", Docker.psql(cluster.primary(),
+                "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'pg2'"));
+        System.out.println("  second outage of pg2 inside the bound: caught up through its slot, no new base backup");
     }
 
     /**
