@@ -258,12 +258,13 @@ public final class PostgresNode extends ComponentResource {
                         .tests("CMD-SHELL", HEALTHCHECK)
                         .interval(HEALTH_INTERVAL_SECONDS + "s")
                         .timeout("5s")
-                        // A standby may stop streaming for streamingGraceSeconds (a reconnect)
-                        // before it counts as unhealthy.
+                        // A standby may go without streaming for streamingGraceSeconds (its start,
+                        // a reconnect) before it counts as unhealthy; no start period on top, so a
+                        // node that cannot stream after a start is unhealthy within the grace.
                         .retries(healthRetries(config))
-                        // Durations as Go prints them ("1m0s", not "60s"): the provider compares
-                        // them with what Docker reads back.
-                        .startPeriod("1m0s")
+                        // Durations as Go prints them ("0s", "1m0s", not "60s"): the provider
+                        // compares them with what Docker reads back.
+                        .startPeriod("0s")
                         .build())
                 // Health is awaited by the node's own readiness step, not the provider's
                 // `wait`: a timed-out wait leaves the container in state and a rerun would go on
