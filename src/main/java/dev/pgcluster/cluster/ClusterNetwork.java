@@ -17,6 +17,7 @@ import java.util.Map;
  */
 public final class ClusterNetwork extends ComponentResource {
     public static final String TYPE = "pgcluster:index:ClusterNetwork";
+    private final String plannedName;
 
     private final Network network;
 
@@ -28,6 +29,7 @@ public final class ClusterNetwork extends ComponentResource {
      */
     public ClusterNetwork(String name, ClusterConfig config, Placement placement, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        this.plannedName = name;
         this.network = new Network(name, NetworkArgs.builder()
                 .name(name)
                 .driver("bridge")
@@ -47,6 +49,15 @@ public final class ClusterNetwork extends ComponentResource {
 
     public Output<String> networkName() {
         return network.name();
+    }
+
+    /**
+     * The network's Docker name as a plain value, for inputs that must not wait for the network:
+     * a primary's seed runs without a network, and a standby's runs only after the primary's
+     * container, which joined the network.
+     */
+    public String plannedName() {
+        return plannedName;
     }
 
     public Network network() {

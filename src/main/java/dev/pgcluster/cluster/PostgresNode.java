@@ -126,8 +126,11 @@ public final class PostgresNode extends ComponentResource {
         this.seed = new Command(name + "-seed", CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.SEED))
                 .update(InitScripts.read(InitScripts.SEED_UPDATE))
-                .environment(Output.tuple(network.networkName(), volume.name(), image)
-                        .applyValue(t -> seedEnvironment(config, node, primaryContainer, t.t1, t.t2, t.t3, placement)))
+                // The network by name, not by output: the seed of a new cluster runs while Docker
+                // creates the network (the provider holds a network's creation for 2 s).
+                .environment(Output.tuple(volume.name(), image)
+                        .applyValue(t -> seedEnvironment(config, node, primaryContainer, network.plannedName(), t.t1, t.t2,
+                                placement)))
                 .stdin(passwords)
                 // A new volume (renamed, or replaced by `pulumi up --replace`: the engine then
                 // replaces whatever depends on its name through a force-new input) is empty

@@ -1,0 +1,671 @@
+package dev.pgcluster.bench;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.pgcluster.realdocker.SteadyWriter;
+import dev.pgcluster.realdocker.TestImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * pg-cluster's benchmark (README, "Performance"): bring-up against a docker-compose baseline and
+ * the minimal hand-run sequence, base backup throughput against a raw copy, replication lag and
+ * TPS under pgbench (asynchronous and synchronous), the switchover write gap, and destroy. Every
+ * comparison is measured side by side in one run, on the real Docker engine with the project's
+ * image and the real Pulumi CLI running this project as a user does.
+ *
+ * <p>Run with {@code bench/run.sh [--runs N] [--replicas 1,2,3] [--scale S] [--pgbench-seconds T]
+ * [--switchovers K]}; writes {@code target/bench/bench.json} and {@code target/bench/bench.md}
+ * and prints the table. Objects it creates are named {@code pg-cluster-bench-*}, {@code pgcbench*}
+ * and {@code pgcmin-*}; it removes only those.
+ */
+public final class Bench {
+    private static final Path ROOT = Path.of("target", "bench").toAbsolutePath();
+    private static final String PASSWORD = "bench-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
+    private static final String COMPOSE_PROJECT = "pgcbench";
+    private static final String MINIMAL_NAME = "pgcmin";
+    private static final Duration LIMIT = Duration.ofMinutes(10);
+
+    private final int runs;
+    private final List<Integer> replicaCounts;
+    private final int scale;
+    private final int pgbenchSeconds;
+    private final int switchovers;
+    private final String image = TestImage.reference();
+    private final Path project = ROOT.resolve("project");
+    private final Map<String, String> cliEnv = new LinkedHashMap<>();
+    private final BenchReport report;
+    private final List<Integer> baselinePorts = freePorts(4);
+    private int subnet = 0;
+
+    private Bench(Map<String, String> options) {
+        runs = Integer.parseInt(options.getOrDefault("runs", "3"));
+        replicaCounts = List.of(options.getOrDefault("replicas", "1,2,3").split(",")).stream().map(Integer::parseInt).toList();
+        scale = Integer.parseInt(options.getOrDefault("scale", "100"));
+        pgbenchSeconds = Integer.parseInt(options.getOrDefault("pgbench-seconds", "60"));
+        switchovers = Integer.parseInt(options.getOrDefault("switchovers", "5"));
+        report = new BenchReport(machine());
+    }
+
+    public static void main(String[] args) throws Exception {
+        var options = new LinkedHashMap<String, String>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("usage: bench/run.sh [--runs N] [--replicas 1,2,3] [--scale S] "
+                        + "[--pgbench-seconds T] [--switchovers K]; got " + String.join(" ", args));
+            }
+            options.put(args[i].substring(2), args[++i]);
+        }
+        Instant started = Instant.now();
+        var bench = new Bench(options);
+        try {
+            bench.run();
+        } finally {
+            bench.cleanUp();
+        }
+        bench.report.machine().put("harness run time", Duration.between(started, Instant.now()).toSeconds() + " s");
+        bench.write();
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        prepareProject();
+        cleanUp();
+        for (int n : replicaCounts) {
+            bringUp(n);
+        }
+        baseBackupLagAndTps();
+        switchoverGap();
+        compare();
+    }
+
+    // ---------------------------------------------------------------- bring-up
+
+    private void bringUp(int n) throws Exception {
+        String stack = "bench-r" + n;
+        initStack(stack, n, Map.of());
+        // A first preview compiles the program; every measured run starts a JVM as a user's does.
+        cli(project, "preview", "--stack", stack).orThrow("pulumi preview " + stack);
+        var ours = new ArrayList<Double>();
+        var oursDocker = new ArrayList<Double>();
+        var oursToStreaming = new ArrayList<Double>();
+        var oursDestroy = new ArrayList<Double>();
+        var compose = new ArrayList<Double>();
+        var composeDocker = new ArrayList<Double>();
+        var composeDown = new ArrayList<Double>();
+        var minimal = new ArrayList<Double>();
+        var minimalDocker = new ArrayList<Double>();
+        var leftovers = new ArrayList<Double>();
+        for (int run = 1; run <= runs; run++) {
+            // Ours: the whole `pulumi up` of the CLI, the time to all replicas streaming, and the Docker side.
+            String prefix = "pg-cluster-" + stack;
+            Instant t0 = Instant.now();
+            Instant reached;
+            try (var watch = new StreamingWatch(portOf(stack, 0), n)) {
+                cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
+                ours.add(seconds(t0, Instant.now()));
+                reached = watch.await(Duration.ofSeconds(60));
+            }
+            oursToStreaming.add(seconds(t0, reached));
+            Instant first = BenchParsers.firstCreate(events(t0), e -> e.name().startsWith(prefix)
+                    || stack.equals(e.attribute("pg-cluster.stack"))).orElseThrow();
+            oursDocker.add(seconds(first, reached));
+            Instant d0 = Instant.now();
+            cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
+            oursDestroy.add(seconds(d0, Instant.now()));
+            leftovers.add((double) leftovers("label=pg-cluster.stack=" + stack));
+
+            // The docker-compose baseline.
+            var services = new ArrayList<>(List.of("docker-compose", "-p", COMPOSE_PROJECT, "-f", "docker-compose.yml", "up", "-d",
+                    "primary"));
+            for (int i = 1; i <= n; i++) {
+                services.add("standby" + i);
+            }
+            t0 = Instant.now();
+            try (var watch = new StreamingWatch(baselinePorts.get(0), n)) {
+                sh(services, baselineEnv(), Path.of("bench", "compose")).orThrow("docker-compose up");
+                reached = watch.await(Duration.ofSeconds(60));
+            }
+            compose.add(seconds(t0, reached));
+            first = BenchParsers.firstCreate(events(t0), e -> e.name().startsWith(COMPOSE_PROJECT)).orElseThrow();
+            composeDocker.add(seconds(first, reached));
+            d0 = Instant.now();
+            composeDown();
+            composeDown.add(seconds(d0, Instant.now()));
+
+            // The minimal hand-run sequence.
+            t0 = Instant.now();
+            try (var watch = new StreamingWatch(baselinePorts.get(0), n)) {
+                sh(List.of("bash", "bench/minimal.sh", "up", String.valueOf(n)), baselineEnv(), Path.of(".")).orThrow("minimal.sh up");
+                reached = watch.await(Duration.ofSeconds(60));
+            }
+            minimal.add(seconds(t0, reached));
+            first = BenchParsers.firstCreate(events(t0), e -> e.name().startsWith(MINIMAL_NAME)).orElseThrow();
+            minimalDocker.add(seconds(first, reached));
+            minimalDown();
+            System.out.printf("bench: bring-up, %d replica(s), run %d: pulumi up %.1f s (streaming after %.1f s, Docker side %.1f s), "
+                            + "compose %.1f s (Docker side %.1f s), minimal %.1f s%n", n, run, last(ours), last(oursToStreaming),
+                    last(oursDocker), last(compose), last(composeDocker), last(minimal));
+        }
+        String section = "Bring-up, " + n + " replica" + (n == 1 ? "" : "s");
+        report.add(section, "pg-cluster: whole `pulumi up --skip-preview` (CLI, JVM, engine)", "s", ours);
+        report.add(section, "pg-cluster: program start → all replicas streaming", "s", oursToStreaming);
+        report.add(section, "pg-cluster: Docker side (first object created → all streaming)", "s", oursDocker);
+        report.add(section, "docker-compose: `up -d` → all streaming", "s", compose);
+        report.add(section, "docker-compose: Docker side (first object created → all streaming)", "s", composeDocker);
+        report.add(section, "minimal hand-run sequence → all streaming", "s", minimal);
+        report.add(section, "minimal hand-run sequence: Docker side", "s", minimalDocker);
+        report.add(section, "pg-cluster: `pulumi destroy`", "s", oursDestroy);
+        report.add(section, "docker-compose: `down -v`", "s", composeDown);
+        report.add(section, "pg-cluster: objects left after destroy", "", leftovers);
+    }
+
+    // ------------------------------------------------- base backup, lag and TPS
+
+    private void baseBackupLagAndTps() throws Exception {
+        String stack = "bench-load";
+        String prefix = "pg-cluster-" + stack;
+        initStack(stack, 1, Map.of());
+        cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
+        String primary = prefix + "-pg0";
+        Instant i0 = Instant.now();
+        docker("exec", "-u", "postgres", primary, "pgbench", "-i", "-q", "-s", String.valueOf(scale), "postgres")
+                .orThrow("pgbench -i");
+        System.out.printf("bench: pgbench -i -s %d took %.0f s%n", scale, seconds(i0, Instant.now()));
+        long dataBytes = Long.parseLong(docker("exec", primary, "du", "-sb", "/var/lib/postgresql/data").orThrow("du")
+                .stdout().split("\\s+")[0]);
+
+        // Base backup through the slot step (a re-seed of pg1) against a raw copy of pg0's volume.
+        String volumeUrn = urn(stack, "docker:index/volume:Volume", prefix + "-pg1-data");
+        var backup = new ArrayList<Double>();
+        var copy = new ArrayList<Double>();
+        for (int run = 1; run <= runs; run++) {
+            Instant t0 = Instant.now();
+            cli(project, "up", "--yes", "--skip-preview", "--stack", stack, "--replace", volumeUrn).orThrow("pulumi up --replace");
+            var seed = events(t0).stream().filter(e -> e.type().equals("container") && e.name().equals(prefix + "-pg1-seed")).toList();
+            Instant start = seed.stream().filter(e -> e.action().equals("start")).map(BenchParsers.DockerEvent::at).findFirst().orElseThrow();
+            Instant end = seed.stream().filter(e -> e.action().equals("die")).map(BenchParsers.DockerEvent::at).reduce((a, b) -> b).orElseThrow();
+            backup.add(dataBytes / 1e6 / seconds(start, end));
+            String out = docker("run", "--rm", "--label", "pg-cluster-bench=copy", "-v", prefix + "-pg0-data:/src:ro",
+                    "-v", "pgcbench-copy:/dst", "--entrypoint", "sh", image, "-c",
+                    "s=$(date +%s%N); cp -a /src/. /dst/ && sync; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))")
+                    .orThrow("raw copy").stdout().strip();
+            docker("volume", "rm", "pgcbench-copy").orThrow("volume rm");
+            copy.add(dataBytes / 1e6 / (Long.parseLong(out) / 1000.0));
+            System.out.printf("bench: base backup %.0f MB/s, raw copy %.0f MB/s (%d MB)%n", last(backup), last(copy), dataBytes >> 20);
+        }
+        String section = "Base backup (pgbench scale " + scale + ", " + (dataBytes >> 20) + " MB)";
+        report.add(section, "seed step's base backup (one-off container start → exit)", "MB/s", backup);
+        report.add(section, "raw copy of the primary's volume (cp -a, sync)", "MB/s", copy);
+
+        // Lag and TPS under pgbench: asynchronous, then `any 1` with on and with remote_apply.
+        load(stack, "asynchronous");
+        setConfig(stack, Map.of("synchronous", "any 1"));
+        cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up (any 1)");
+        load(stack, "any 1, synchronous_commit=on");
+        setConfig(stack, Map.of("synchronousCommit", "remote_apply"));
+        cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up (remote_apply)");
+        load(stack, "any 1, synchronous_commit=remote_apply");
+        cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
+    }
+
+    private void load(String stack, String mode) throws Exception {
+        String primary = "pg-cluster-" + stack + "-pg0";
+        try (var ignored = new StreamingWatch(portOf(stack, 0), 1)) {
+            ignored.await(Duration.ofSeconds(60));
+        }
+        var lagMs = new ArrayList<Double>();
+        var behind = new ArrayList<Double>();
+        var sampler = new Thread(() -> {
+            try (Connection c = connect(portOf(stack, 0))) {
+                while (!Thread.currentThread().isInterrupted()) {
+                    try (ResultSet rs = c.createStatement().executeQuery("SELECT coalesce(extract(epoch FROM replay_lag) * 1000, 0), "
+                            + "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) FROM pg_stat_replication WHERE application_name = 'pg1'")) {
+                        if (rs.next()) {
+                            lagMs.add(rs.getDouble(1));
+                            behind.add(rs.getDouble(2));
+                        }
+                    }
+                    Thread.sleep(100);
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "lag-sampler");
+        sampler.start();
+        var out = docker("exec", "-u", "postgres", primary, "pgbench", "-n", "-c", "4", "-j", "2", "-T", String.valueOf(pgbenchSeconds),
+                "-P", "5", "postgres").orThrow("pgbench");
+        sampler.interrupt();
+        sampler.join();
+        var tps = new ArrayList<Double>();
+        Matcher m = Pattern.compile("^progress: [0-9.]+ s, ([0-9.]+) tps", Pattern.MULTILINE).matcher(out.stderr() + out.stdout());
+        while (m.find()) {
+            tps.add(Double.parseDouble(m.group(1)));
+        }
+        double total = BenchParsers.pgbenchTps(out.stdout());
+        String section = "Load: pgbench -c 4 -j 2 -T " + pgbenchSeconds + ", " + mode;
+        report.add(section, "TPS (per 5 s interval)", "tps", tps);
+        report.add(section, "TPS (whole run)", "tps", List.of(total));
+        report.add(section, "replay lag, p50 of 100 ms samples", "ms", List.of(BenchParsers.percentile(lagMs, 50)));
+        report.add(section, "replay lag, p99", "ms", List.of(BenchParsers.percentile(lagMs, 99)));
+        report.add(section, "replay lag, max", "ms", List.of(BenchParsers.percentile(lagMs, 100)));
+        report.add(section, "bytes behind, p99", "kB", List.of(BenchParsers.percentile(behind, 99) / 1024));
+        report.add(section, "bytes behind, max", "kB", List.of(BenchParsers.percentile(behind, 100) / 1024));
+        System.out.printf("bench: %s: %.0f tps, replay lag p99 %.1f ms (%d samples)%n", mode, total,
+                BenchParsers.percentile(lagMs, 99), lagMs.size());
+    }
+
+    // ------------------------------------------------------------- switchover
+
+    private void switchoverGap() throws Exception {
+        String stack = "bench-switch";
+        initStack(stack, 2, Map.of());
+        cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
+        String readOnly = outputs(stack).get("readOnlyJdbcUrl").getAsString();
+        String anyPrimary = readOnly.replaceAll("targetServerType=[A-Za-z]+", "targetServerType=primary")
+                .replace("loadBalanceHosts=true", "loadBalanceHosts=false");
+        var gaps = new ArrayList<Double>();
+        var ups = new ArrayList<Double>();
+        try (var writer = new SteadyWriter(anyPrimary)) {
+            writer.awaitProgress(100, Duration.ofSeconds(30));
+            for (int i = 1; i <= switchovers; i++) {
+                String target = i % 2 == 1 ? "pg1" : "pg0";
+                setConfig(stack, Map.of("primary", target));
+                Instant t0 = Instant.now();
+                cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("switchover to " + target);
+                ups.add(seconds(t0, Instant.now()));
+                writer.awaitProgress(100, Duration.ofSeconds(60));
+                gaps.add(writer.longestGap(t0, Instant.now()).toMillis() / 1000.0);
+                System.out.printf("bench: switchover to %s: pulumi up %.1f s, write gap %.2f s%n", target, last(ups), last(gaps));
+            }
+        }
+        report.add("Switchover (2 replicas, steady writer)", "write gap: last acknowledged write on the old primary → first on the new",
+                "s", gaps);
+        report.add("Switchover (2 replicas, steady writer)", "whole `pulumi up` of the switchover", "s", ups);
+        cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
+    }
+
+    // ------------------------------------------------------------ comparisons
+
+    private void compare() {
+        if (replicaCounts.contains(1)) {
+            String s = "Bring-up, 1 replica";
+            double docker = report.figure(s, "pg-cluster: Docker side (first object created → all streaming)").median()
+                    / report.figure(s, "docker-compose: Docker side (first object created → all streaming)").median();
+            report.atMost("dev stack bring-up, Docker side ÷ compose, Docker side", docker, 1.3, "medians, same run");
+            double whole = report.figure(s, "pg-cluster: whole `pulumi up --skip-preview` (CLI, JVM, engine)").median()
+                    / report.figure(s, "docker-compose: `up -d` → all streaming").median();
+            report.atMost("dev stack: whole `pulumi up` ÷ compose `up -d` → streaming", whole, 1.5, "medians, same run");
+            double minimal = report.figure(s, "pg-cluster: Docker side (first object created → all streaming)").median()
+                    / report.figure(s, "minimal hand-run sequence: Docker side").median();
+            report.reference("dev stack, Docker side ÷ minimal sequence, Docker side", minimal, "medians, same run");
+        }
+        for (int n : replicaCounts) {
+            if (n == 1 || !replicaCounts.contains(1)) {
+                continue;
+            }
+            double one = report.figure("Bring-up, 1 replica", "pg-cluster: program start → all replicas streaming").median();
+            double this_ = report.figure("Bring-up, " + n + " replicas", "pg-cluster: program start → all replicas streaming").median();
+            report.atMost("each replica beyond the first adds (÷ 1-replica bring-up), " + n + " replicas", (this_ - one) / (n - 1) / one, 0.2,
+                    "program start → all streaming");
+        }
+        String b = report.figures().stream().map(BenchReport.Figure::section).filter(x -> x.startsWith("Base backup")).findFirst().orElse(null);
+        if (b != null) {
+            report.atLeast("base backup ÷ raw copy throughput", report.figure(b, "seed step's base backup (one-off container start → exit)").median()
+                    / report.figure(b, "raw copy of the primary's volume (cp -a, sync)").median(), 0.7, "MB/s medians");
+        }
+        String async = "Load: pgbench -c 4 -j 2 -T " + pgbenchSeconds + ", asynchronous";
+        String on = "Load: pgbench -c 4 -j 2 -T " + pgbenchSeconds + ", any 1, synchronous_commit=on";
+        String apply = "Load: pgbench -c 4 -j 2 -T " + pgbenchSeconds + ", any 1, synchronous_commit=remote_apply";
+        if (report.has(async, "replay lag, p99")) {
+            report.atMost("async replay lag p99 (ms)", report.figure(async, "replay lag, p99").median(), 100, "pg_stat_replication.replay_lag every 100 ms");
+            report.atLeast("any 1 (on) TPS ÷ async TPS", report.figure(on, "TPS (whole run)").median()
+                    / report.figure(async, "TPS (whole run)").median(), 0.8, "whole-run TPS");
+            report.reference("any 1 (remote_apply) TPS ÷ async TPS", report.figure(apply, "TPS (whole run)").median()
+                    / report.figure(async, "TPS (whole run)").median(), "whole-run TPS");
+        }
+        String sw = "Switchover (2 replicas, steady writer)";
+        if (report.has(sw, "write gap: last acknowledged write on the old primary → first on the new")) {
+            report.atMost("planned switchover write gap, median (s)",
+                    report.figure(sw, "write gap: last acknowledged write on the old primary → first on the new").median(), 5, switchovers + " switchovers");
+        }
+        double left = report.figures().stream().filter(f -> f.name().equals("pg-cluster: objects left after destroy"))
+                .mapToDouble(BenchReport.Figure::max).max().orElse(0);
+        report.atMost("objects left after `pulumi destroy` (max over runs)", left, 0, "containers, volumes, networks with the stack's label");
+    }
+
+    // -------------------------------------------------------------- plumbing
+
+    private void write() throws IOException {
+        Files.createDirectories(ROOT);
+        Files.writeString(ROOT.resolve("bench.json"), report.toJson());
+        String markdown = report.toMarkdown();
+        Files.writeString(ROOT.resolve("bench.md"), markdown);
+        System.out.println();
+        System.out.println(markdown);
+        System.out.println("bench: wrote " + ROOT.resolve("bench.json") + " and " + ROOT.resolve("bench.md"));
+    }
+
+    private Map<String, String> machine() {
+        var m = new LinkedHashMap<String, String>();
+        m.put("date", LocalDate.now().toString());
+        m.put("machine", Runtime.getRuntime().availableProcessors() + " CPUs, "
+                + firstLine(sh(List.of("sh", "-c", "free -g | awk '/Mem:/ {print $2 \" GiB\"}'"), Map.of(), Path.of(".")).stdout()));
+        m.put("kernel", firstLine(sh(List.of("uname", "-r"), Map.of(), Path.of(".")).stdout()));
+        m.put("docker", firstLine(docker("version", "--format", "{{.Server.Version}}").stdout()));
+        m.put("docker-compose", firstLine(sh(List.of("docker-compose", "version", "--short"), Map.of(), Path.of(".")).stdout()));
+        m.put("pulumi", firstLine(sh(List.of("pulumi", "version"), Map.of(), Path.of(".")).stdout()));
+        m.put("java", System.getProperty("java.version"));
+        m.put("image", image + " (" + firstLine(docker("image", "inspect", "--format", "{{.Id}}", image).stdout()).substring(0, 19) + ")");
+        m.put("postgres", firstLine(docker("run", "--rm", "--entrypoint", "postgres", image, "--version").stdout()));
+        m.put("settings", "runs " + runs + ", replicas " + replicaCounts + ", pgbench scale " + scale + ", pgbench -T " + pgbenchSeconds
+                + ", switchovers " + switchovers);
+        return m;
+    }
+
+    private void prepareProject() throws IOException {
+        Files.createDirectories(ROOT.resolve("home"));
+        for (String file : List.of("Pulumi.yaml", "pom.xml")) {
+            copy(Path.of(file), project.resolve(file));
+        }
+        for (String dir : List.of("src/main", "init")) {
+            try (var files = Files.walk(Path.of(dir))) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    copy(file, project.resolve(file.toString()));
+                }
+            }
+        }
+        cliEnv.put("HOME", ROOT.resolve("home").toString());
+        cliEnv.put("PULUMI_HOME", ROOT.resolve("home").resolve(".pulumi").toString());
+        cliEnv.put("PULUMI_BACKEND_URL", ROOT.resolve("state").toUri().toString());
+        cliEnv.put("PULUMI_CONFIG_PASSPHRASE", "pg-cluster-bench");
+        cliEnv.put("PULUMI_SKIP_UPDATE_CHECK", "true");
+        cliEnv.put("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true");
+        String repo = System.getProperty("maven.repo.local", Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
+        cliEnv.put("MAVEN_OPTS", "-Dmaven.repo.local=" + repo);
+        Files.createDirectories(ROOT.resolve("state"));
+    }
+
+    private final Map<String, List<Integer>> stackPorts = new LinkedHashMap<>();
+
+    private void initStack(String stack, int replicas, Map<String, String> extra) {
+        if (cli(project, "stack", "select", stack).ok()) {
+            cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack);
+        } else {
+            cli(project, "stack", "init", stack).orThrow("pulumi stack init " + stack);
+        }
+        List<Integer> ports = freePorts(replicas + 1);
+        stackPorts.put(stack, ports);
+        var values = new LinkedHashMap<String, String>();
+        values.put("replicas", String.valueOf(replicas));
+        values.put("image", image);
+        values.put("pullImage", "false");
+        values.put("subnet", "10.209." + (++subnet) + ".0/24");
+        values.put("primaryPort", String.valueOf(ports.get(0)));
+        values.put("replicaPorts", ports.subList(1, ports.size()).toString());
+        values.putAll(extra);
+        setConfig(stack, values);
+        cli(project, "config", "set", "--secret", "--stack", stack, "pg-cluster:superuserPassword", PASSWORD).orThrow("config set");
+    }
+
+    private void setConfig(String stack, Map<String, String> values) {
+        values.forEach((k, v) -> cli(project, "config", "set", "--stack", stack, "pg-cluster:" + k, v).orThrow("config set " + k));
+    }
+
+    private int portOf(String stack, int node) {
+        return stackPorts.get(stack).get(node);
+    }
+
+    private JsonObject outputs(String stack) {
+        return JsonParser.parseString(cli(project, "stack", "output", "--json", "--show-secrets", "--stack", stack)
+                .orThrow("stack output").stdout()).getAsJsonObject();
+    }
+
+    private String urn(String stack, String type, String name) {
+        var state = JsonParser.parseString(cli(project, "stack", "export", "--stack", stack).orThrow("stack export").stdout())
+                .getAsJsonObject().getAsJsonObject("deployment").getAsJsonArray("resources");
+        for (var r : state) {
+            String urn = r.getAsJsonObject().get("urn").getAsString();
+            if (r.getAsJsonObject().get("type").getAsString().equals(type) && urn.endsWith("::" + name)) {
+                return urn;
+            }
+        }
+        throw new IllegalStateException("no " + type + " " + name + " in stack " + stack);
+    }
+
+    private Map<String, String> baselineEnv() {
+        var env = new LinkedHashMap<String, String>();
+        env.put("BENCH_IMAGE", image);
+        env.put("BENCH_PASSWORD", PASSWORD);
+        env.put("BENCH_NAME", MINIMAL_NAME);
+        for (int i = 0; i < 4; i++) {
+            env.put("BENCH_PORT" + i, String.valueOf(baselinePorts.get(i)));
+        }
+        return env;
+    }
+
+    private void composeDown() {
+        sh(List.of("docker-compose", "-p", COMPOSE_PROJECT, "-f", "docker-compose.yml", "down", "-v", "--remove-orphans"),
+                baselineEnv(), Path.of("bench", "compose")).orThrow("docker-compose down");
+    }
+
+    private void minimalDown() {
+        sh(List.of("bash", "bench/minimal.sh", "down"), baselineEnv(), Path.of(".")).orThrow("minimal.sh down");
+    }
+
+    /** Removes what an earlier, interrupted run of the benchmark left: only its own objects. */
+    private void cleanUp() {
+        for (String stack : List.of("bench-r1", "bench-r2", "bench-r3", "bench-load", "bench-switch")) {
+            if (Files.isDirectory(project) && cli(project, "stack", "select", stack).ok()) {
+                cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack);
+                cli(project, "stack", "rm", "--yes", "--force", stack);
+            }
+        }
+        sh(List.of("docker-compose", "-p", COMPOSE_PROJECT, "-f", "docker-compose.yml", "down", "-v", "--remove-orphans"),
+                baselineEnv(), Path.of("bench", "compose"));
+        minimalDown();
+        docker("volume", "rm", "-f", "pgcbench-copy");
+    }
+
+    private static long leftovers(String filter) {
+        long count = 0;
+        for (List<String> list : List.of(List.of("ps", "-aq"), List.of("volume", "ls", "-q"), List.of("network", "ls", "-q"))) {
+            var args = new ArrayList<>(list);
+            args.add("--filter");
+            args.add(filter);
+            count += docker(args.toArray(String[]::new)).stdout().lines().filter(l -> !l.isBlank()).count();
+        }
+        return count;
+    }
+
+    private static List<BenchParsers.DockerEvent> events(Instant since) {
+        String out = docker("events", "--since", String.valueOf(since.getEpochSecond() - 1), "--until",
+                String.valueOf(Instant.now().getEpochSecond() + 1), "--format", "{{json .}}").orThrow("docker events").stdout();
+        return BenchParsers.dockerEvents(out).stream().filter(e -> !e.at().isBefore(since)).toList();
+    }
+
+    /** Polls the primary's pg_stat_replication until {@code expected} standbys stream. */
+    private static final class StreamingWatch implements AutoCloseable {
+        private final Thread thread;
+        private volatile Instant reached;
+
+        StreamingWatch(int port, int expected) {
+            thread = new Thread(() -> {
+                Connection c = null;
+                while (reached == null && !Thread.currentThread().isInterrupted()) {
+                    try {
+                        if (c == null) {
+                            c = connect(port);
+                        }
+                        try (ResultSet rs = c.createStatement().executeQuery(
+                                "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")) {
+                            rs.next();
+                            if (rs.getInt(1) >= expected) {
+                                reached = Instant.now();
+                            }
+                        }
+                    } catch (SQLException e) {
+                        try {
+                            if (c != null) {
+                                c.close();
+                            }
+                        } catch (SQLException ignored) {
+                            // a connection that already failed
+                        }
+                        c = null;
+                    }
+                    try {
+                        Thread.sleep(25);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                try {
+                    if (c != null) {
+                        c.close();
+                    }
+                } catch (SQLException ignored) {
+                    // done watching
+                }
+            }, "streaming-watch");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        Instant await(Duration timeout) throws InterruptedException {
+            thread.join(timeout.toMillis());
+            if (reached == null) {
+                throw new IllegalStateException("the standbys did not all stream within " + timeout);
+            }
+            return reached;
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+        }
+    }
+
+    private static Connection connect(int port) throws SQLException {
+        var props = new Properties();
+        props.setProperty("user", "postgres");
+        props.setProperty("password", PASSWORD);
+        props.setProperty("connectTimeout", "2");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", props);
+    }
+
+    // -------------------------------------------------------------- processes
+
+    record Result(int exitCode, String stdout, String stderr, String what) {
+        boolean ok() {
+            return exitCode == 0;
+        }
+
+        Result orThrow(String description) {
+            if (exitCode != 0) {
+                throw new IllegalStateException(description + " failed (exit " + exitCode + "): " + what + "\n" + stdout + "\n" + stderr);
+            }
+            return this;
+        }
+    }
+
+    private Result cli(Path dir, String... args) {
+        var command = new ArrayList<String>();
+        command.add("pulumi");
+        command.addAll(List.of(args));
+        command.add("--non-interactive");
+        return sh(command, cliEnv, dir);
+    }
+
+    private static Result docker(String... args) {
+        var command = new ArrayList<String>();
+        command.add("docker");
+        command.addAll(List.of(args));
+        return sh(command, Map.of(), Path.of("."));
+    }
+
+    private static Result sh(List<String> command, Map<String, String> env, Path dir) {
+        try {
+            Path out = Files.createTempFile("bench", ".out");
+            Path err = Files.createTempFile("bench", ".err");
+            var builder = new ProcessBuilder(command).directory(dir.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            builder.environment().putAll(env);
+            Process p = builder.start();
+            if (!p.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + " ran longer than " + LIMIT);
+            }
+            var result = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8), String.join(" ", command));
+            Files.delete(out);
+            Files.delete(err);
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to.getParent());
+        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static double seconds(Instant from, Instant to) {
+        return Duration.between(from, to).toMillis() / 1000.0;
+    }
+
+    private static double last(List<Double> values) {
+        return values.get(values.size() - 1);
+    }
+
+    private static String firstLine(String s) {
+        return s.lines().findFirst().orElse("").strip();
+    }
+
+    private static List<Integer> freePorts(int count) {
+        var sockets = new ArrayList<ServerSocket>();
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets.add(new ServerSocket(0));
+            }
+            return sockets.stream().map(ServerSocket::getLocalPort).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (var s : sockets) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // only borrowed to learn a free port
+                }
+            }
+        }
+    }
+
+}
