@@ -295,8 +295,8 @@ public final class PostgresNode extends ComponentResource {
     }
 
     /**
-     * The node's readiness step: waits until Docker reports the container healthy, for at most
-     * {@code healthTimeoutSeconds}. Dependents wait for this step. A new container (another ID)
+     * The node's readiness step: waits until the container passes its health check (the step
+     * runs the check itself), for at most {@code healthTimeoutSeconds}. Dependents wait for this step. A new container (another ID)
      * replaces the step, so it waits again.
      */
     private Command readiness(String name, ClusterConfig config, Container container, Placement placement,
@@ -309,6 +309,7 @@ public final class PostgresNode extends ComponentResource {
                     env.put("PGC_CONTAINER", t.t1);
                     env.put("PGC_CONTAINER_ID", t.t2);
                     env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
+                    env.put("PGC_HEALTHCHECK", HEALTHCHECK);
                     env.putAll(placement.commandEnvironment());
                     return (Map<String, String>) env;
                 }))

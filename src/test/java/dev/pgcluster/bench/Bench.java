@@ -127,7 +127,9 @@ public final class Bench {
                 reached = watch.await(Duration.ofSeconds(60));
             }
             oursToStreaming.add(seconds(t0, reached));
-            Instant first = BenchParsers.firstCreate(events(t0), e -> e.name().startsWith(prefix)
+            var ourEvents = events(t0);
+            saveRaw("events " + stack + " run " + run + ".jsonl", ourEvents.stream().map(e -> e.raw()).reduce("", (a, b) -> a + b + "\n"));
+            Instant first = BenchParsers.firstCreate(ourEvents, e -> e.name().startsWith(prefix)
                     || stack.equals(e.attribute("pg-cluster.stack"))).orElseThrow();
             oursDocker.add(seconds(first, reached));
             Instant d0 = Instant.now();
@@ -259,6 +261,7 @@ public final class Bench {
                 "-P", "5", "postgres").orThrow("pgbench");
         sampler.interrupt();
         sampler.join();
+        saveRaw("pgbench " + mode + ".txt", out.stdout());
         var tps = new ArrayList<Double>();
         Matcher m = Pattern.compile("^progress: [0-9.]+ s, ([0-9.]+) tps", Pattern.MULTILINE).matcher(out.stderr() + out.stdout());
         while (m.find()) {
@@ -366,6 +369,16 @@ public final class Bench {
         System.out.println();
         System.out.println(markdown);
         System.out.println("bench: wrote " + ROOT.resolve("bench.json") + " and " + ROOT.resolve("bench.md"));
+    }
+
+    /** Keeps what a tool printed under target/bench/raw/, for a look afterwards and as test samples. */
+    private static void saveRaw(String name, String content) {
+        try {
+            Files.createDirectories(ROOT.resolve("raw"));
+            Files.writeString(ROOT.resolve("raw").resolve(name.replaceAll("[^A-Za-z0-9._-]+", "-")), content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private Map<String, String> machine() {

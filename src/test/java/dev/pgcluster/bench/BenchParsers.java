@@ -28,7 +28,7 @@ public final class BenchParsers {
     }
 
     /** One Docker event: when, the object type, the action and the object's name. */
-    public record DockerEvent(Instant at, String type, String action, String name, JsonObject attributes) {
+    public record DockerEvent(Instant at, String type, String action, String name, JsonObject attributes, String raw) {
         public String attribute(String key) {
             return attributes.has(key) ? attributes.get(key).getAsString() : "";
         }
@@ -49,7 +49,8 @@ public final class BenchParsers {
             String type = o.get("Type").getAsString();
             // Volumes are named by their ID; other objects carry a name attribute.
             String name = attributes.has("name") ? attributes.get("name").getAsString() : actor.get("ID").getAsString();
-            events.add(new DockerEvent(Instant.ofEpochSecond(0, nanos), type, o.get("Action").getAsString(), name, attributes));
+            events.add(new DockerEvent(Instant.ofEpochSecond(0, nanos), type, o.get("Action").getAsString(), name, attributes,
+                    line.strip()));
         }
         return events;
     }
