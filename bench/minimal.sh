@@ -21,7 +21,7 @@ docker run -d --name "$name-pg0" --label "$label" --network "$name-net" --networ
 until docker exec "$name-pg0" pg_isready -q -h 127.0.0.1 -U postgres 2>/dev/null; do sleep 0.05; done
 {
     echo "CREATE ROLE replicator WITH LOGIN REPLICATION PASSWORD '$BENCH_PASSWORD';"
-    for i in $(seq 1 "$n"); do echo "SELECT pg_create_physical_replication_slot('pg$i');"; done
+    for i in $(seq 1 "$n"); do echo "SELECT pg_create_physical_replication_slot('pg$i', true);"; done
 } | docker exec -i -u postgres "$name-pg0" psql -q -X -v ON_ERROR_STOP=1 >/dev/null
 docker exec -u postgres "$name-pg0" sh -c 'echo "host replication replicator all scram-sha-256" >> "$PGDATA/pg_hba.conf" && pg_ctl reload -s'
 pids=""

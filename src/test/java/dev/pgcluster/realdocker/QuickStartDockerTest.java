@@ -66,7 +66,7 @@ class QuickStartDockerTest {
         Path home = root.resolve("home");
         Files.createDirectories(home);
         for (String file : List.of("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", "pom.xml",
-                "README.md")) {
+                "README.md", ".mvn/jvm.config")) {
             copy(Path.of(file), project.resolve(file));
         }
         for (String dir : List.of("src/main", "init")) {
