@@ -126,7 +126,10 @@ ensure_slots() {
 # connection strings reads data that stopped moving. Logins over the node's Unix socket (this
 # step, the health check, docker exec … psql) are always let in. Idempotent.
 ensure_read_gate() {
-    printf '%s\n' "CREATE SCHEMA IF NOT EXISTS pgcluster;
+    # Local commit: with synchronous replication configured, a commit would otherwise wait for a
+    # standby, and on a first bring-up none exists yet.
+    printf '%s\n' "SET synchronous_commit = local;
+CREATE SCHEMA IF NOT EXISTS pgcluster;
 REVOKE ALL ON SCHEMA pgcluster FROM PUBLIC;
 GRANT USAGE ON SCHEMA pgcluster TO PUBLIC;
 -- SECURITY DEFINER: pg_stat_wal_receiver shows its status only to privileged roles.

@@ -1,12 +1,14 @@
 package dev.pgcluster.config;
 
+import com.pulumi.exceptions.RunException;
 import java.util.List;
 
 /**
  * Stack config that cannot be used. Thrown before any resource is declared; the message lists
- * every problem, each naming the key, the value and what is allowed.
+ * every problem, each naming the key, the value and what is allowed. A {@link RunException}: the
+ * Pulumi SDK reports it as the error it is, without a Java stack trace.
  */
-public class ConfigException extends RuntimeException {
+public class ConfigException extends RunException {
     private final List<String> problems;
 
     public ConfigException(List<String> problems) {

@@ -1,6 +1,7 @@
 package dev.pgcluster.realdocker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,6 +46,9 @@ class BadInputDockerTest {
         stack.setConfig(values);
         var failure = assertThrows(EngineStack.EngineFailure.class, stack::up);
         assertTrue(failure.getMessage().contains(message), "expected \"" + message + "\" in " + failure.getMessage());
+        // The message is the error, as the user reads it: no Java stack trace around it.
+        assertFalse(failure.getMessage().contains("unhandled exception") || failure.getMessage().contains("\tat dev.pgcluster."),
+                failure.getMessage());
         assertEquals(List.of(), stack.state().stream()
                 .filter(r -> !r.type().startsWith("pulumi:") && !r.type().startsWith("pgcluster:"))
                 .map(r -> r.type() + " " + r.name()).toList(), "nothing may be created");

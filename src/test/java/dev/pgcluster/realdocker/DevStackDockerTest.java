@@ -235,6 +235,8 @@ class DevStackDockerTest {
         assertTrue(refused.getMessage().contains("no node accepts writes: the configured primary pg0 is exited")
                 && refused.getMessage().contains("docker start " + cluster.primary())
                 && refused.getMessage().contains("pulumi config set pg-cluster:primary"), refused.getMessage());
+        assertFalse(refused.getMessage().contains("unhandled exception") || refused.getMessage().contains("\tat dev.pgcluster."),
+                "the refusal is the error, without a Java stack trace: " + refused.getMessage());
         assertEquals(before, cluster.stack().state().stream().map(r -> r.urn() + "=" + r.id()).toList(),
                 "nothing is changed");
         assertEquals("exited", Docker.inspect(cluster.primary(), "{{.State.Status}}"), "it stays stopped");
