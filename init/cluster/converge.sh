@@ -124,7 +124,8 @@ ensure_slots() {
 # standby: a login event trigger that refuses network logins to a standby whose WAL receiver is
 # not streaming, with SQLSTATE 57P03 (cannot connect now), so that no client of the read-only
 # connection strings reads data that stopped moving. Logins over the node's Unix socket (this
-# step, the health check, docker exec … psql) are always let in. Idempotent.
+# step, the health check, docker exec … psql), superusers and members of pg_monitor are always
+# let in. Idempotent.
 ensure_read_gate() {
     # Local commit: with synchronous replication configured, a commit would otherwise wait for a
     # standby, and on a first bring-up none exists yet.
@@ -138,7 +139,10 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS \$gate\$
 DECLARE
     receiver text;
 BEGIN
-    IF NOT pg_is_in_recovery() OR inet_client_addr() IS NULL THEN
+    -- The primary, the node's own socket, superusers and monitoring roles are always let in.
+    IF NOT pg_is_in_recovery() OR inet_client_addr() IS NULL
+       OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
+       OR pg_has_role(session_user, 'pg_monitor', 'MEMBER') THEN
         RETURN;
     END IF;
     SELECT status INTO receiver FROM pg_stat_wal_receiver;

@@ -64,6 +64,9 @@ public final class App {
         ctx.export("replicaConnectionStrings", cluster.replicaConnectionStrings());
         ctx.export("readOnlyConnectionString", cluster.readOnlyConnectionString());
         ctx.export("readOnlyJdbcUrl", cluster.readOnlyJdbcUrl());
+        ctx.export("superuserConnectionString", cluster.superuserConnectionString());
+        ctx.export("appUser", Output.of(config.clientRoles().appUser()));
+        ctx.export("monitoringUser", Output.of(config.clientRoles().monitoringUser()));
         ctx.export("replicationSlots", Output.of(cluster.replicationSlots()));
         ctx.export("networkName", cluster.network().networkName());
         ctx.export("replicationMode", Output.of(cluster.replicationMode()));

@@ -26,26 +26,40 @@ public final class ClusterSecrets extends ComponentResource {
 
     private final Output<String> superuserPassword;
     private final Output<String> replicationPassword;
+    private final Output<String> appPassword;
+    private final Output<String> monitoringPassword;
+    private final int generation;
 
     public ClusterSecrets(String name, ClusterConfig config, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        this.generation = config.passwordGeneration();
         this.superuserPassword = fromConfigOrGenerated(name + "-superuser-password", config.superuserPassword());
         this.replicationPassword = fromConfigOrGenerated(name + "-replication-password", config.replicationPassword());
+        this.appPassword = fromConfigOrGenerated(name + "-app-password", config.clientRoles().appPassword());
+        this.monitoringPassword = fromConfigOrGenerated(name + "-monitoring-password",
+                config.clientRoles().monitoringPassword());
         registerOutputs(Map.of(
                 "superuserPassword", superuserPassword,
-                "replicationPassword", replicationPassword));
+                "replicationPassword", replicationPassword,
+                "appPassword", appPassword,
+                "monitoringPassword", monitoringPassword));
     }
 
     private Output<String> fromConfigOrGenerated(String name, Optional<Secret> configured) {
         if (configured.isPresent()) {
             return configured.get().value();
         }
-        var generator = new Command(name, CommandArgs.builder()
+        var args = CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.GENERATE_PASSWORD))
                 .environment(Map.of("PGC_STEP", "generate-password"))
                 .logging(Logging.NONE)
-                .addPreviousOutputInEnv(false)
-                .build(),
+                .addPreviousOutputInEnv(false);
+        if (generation > 1) {
+            // Raising passwordGeneration replaces the generator, so it generates again. Generation 1
+            // has no trigger: stacks made before the key existed keep their passwords.
+            args.triggers(Output.of(List.<Object>of(generation)));
+        }
+        var generator = new Command(name, args.build(),
                 CustomResourceOptions.builder()
                         .parent(this)
                         .additionalSecretOutputs(List.of("stdout"))
@@ -65,5 +79,15 @@ public final class ClusterSecrets extends ComponentResource {
 
     public Output<String> replicationPassword() {
         return replicationPassword;
+    }
+
+    /** The application role's password. */
+    public Output<String> appPassword() {
+        return appPassword;
+    }
+
+    /** The monitoring role's password. */
+    public Output<String> monitoringPassword() {
+        return monitoringPassword;
     }
 }

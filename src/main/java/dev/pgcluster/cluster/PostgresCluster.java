@@ -139,21 +139,27 @@ public final class PostgresCluster extends ComponentResource {
     }
 
     /**
-     * Sets the superuser's and the replication role's passwords on the running primary: the ones
-     * the stack holds now (a volume retained across destroy and up keeps old ones; a changed
-     * password is applied without a restart).
+     * Sets the passwords the stack holds now on the running primary (a volume retained across
+     * destroy and up keeps old ones; a changed password is applied without a restart), and makes
+     * the application role (owner of the application database) and the monitoring role
+     * (pg_monitor) exist with exactly their attributes.
      */
     private Command passwords(String name, Placement placement) {
+        var env = new LinkedHashMap<String, String>();
+        env.put("PGC_STEP", "passwords");
+        env.put("PGC_PRIMARY_CONTAINER", config.containerName(config.primary().name()));
+        env.put("PGC_SUPERUSER", ClusterConfig.SUPERUSER);
+        env.put("PGC_REPLICATION_USER", config.replicationUser());
+        env.put("PGC_DATABASE", config.database());
+        env.put("PGC_APP_USER", config.clientRoles().appUser());
+        env.put("PGC_MONITORING_USER", config.clientRoles().monitoringUser());
+        env.put("DOCKER_HOST", placement.dockerHost());
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.SYNC_PASSWORDS))
-                .environment(Map.of(
-                        "PGC_STEP", "passwords",
-                        "PGC_PRIMARY_CONTAINER", config.containerName(config.primary().name()),
-                        "PGC_SUPERUSER", ClusterConfig.SUPERUSER,
-                        "PGC_REPLICATION_USER", config.replicationUser(),
-                        "DOCKER_HOST", placement.dockerHost()))
-                .stdin(Output.tuple(secrets.superuserPassword(), secrets.replicationPassword())
-                        .applyValue(p -> p.t1 + "\n" + p.t2 + "\n").asSecret())
+                .environment(env)
+                .stdin(Output.tuple(secrets.superuserPassword(), secrets.replicationPassword(), secrets.appPassword(),
+                                secrets.monitoringPassword())
+                        .applyValue(p -> p.t1 + "\n" + p.t2 + "\n" + p.t3 + "\n" + p.t4 + "\n").asSecret())
                 .logging(Logging.STDOUT_AND_STDERR)
                 .build(),
                 CustomResourceOptions.builder()
@@ -215,22 +221,32 @@ public final class PostgresCluster extends ComponentResource {
         return config.primary().hostPort();
     }
 
-    public Output<String> primaryConnectionString() {
+    private String appUser() {
+        return config.clientRoles().appUser();
+    }
+
+    /** The superuser's connection to the primary, for administration only. */
+    public Output<String> superuserConnectionString() {
         return secrets.superuserPassword().applyValue(pw ->
                 ConnectionStrings.uri(ClusterConfig.SUPERUSER, pw, endpoint(config.primary()), config.database())).asSecret();
     }
 
+    public Output<String> primaryConnectionString() {
+        return secrets.appPassword().applyValue(pw ->
+                ConnectionStrings.uri(appUser(), pw, endpoint(config.primary()), config.database())).asSecret();
+    }
+
     public Output<String> primaryJdbcUrl() {
-        return secrets.superuserPassword().applyValue(pw ->
-                ConnectionStrings.jdbcUrl(ClusterConfig.SUPERUSER, pw, endpoint(config.primary()), config.database())).asSecret();
+        return secrets.appPassword().applyValue(pw ->
+                ConnectionStrings.jdbcUrl(appUser(), pw, endpoint(config.primary()), config.database())).asSecret();
     }
 
     /** Node name → connection string, for each replica. */
     public Output<Map<String, String>> replicaConnectionStrings() {
-        return secrets.superuserPassword().applyValue(pw -> {
+        return secrets.appPassword().applyValue(pw -> {
             var strings = new LinkedHashMap<String, String>();
             config.replicas().forEach(r ->
-                    strings.put(r.name(), ConnectionStrings.uri(ClusterConfig.SUPERUSER, pw, endpoint(r), config.database())));
+                    strings.put(r.name(), ConnectionStrings.uri(appUser(), pw, endpoint(r), config.database())));
             return (Map<String, String>) strings;
         }).asSecret();
     }
@@ -244,13 +260,13 @@ public final class PostgresCluster extends ComponentResource {
     }
 
     public Output<String> readOnlyConnectionString() {
-        return secrets.superuserPassword().applyValue(pw ->
-                ConnectionStrings.readOnlyUri(ClusterConfig.SUPERUSER, pw, readOnlyEndpoints(), config.database())).asSecret();
+        return secrets.appPassword().applyValue(pw ->
+                ConnectionStrings.readOnlyUri(appUser(), pw, readOnlyEndpoints(), config.database())).asSecret();
     }
 
     public Output<String> readOnlyJdbcUrl() {
-        return secrets.superuserPassword().applyValue(pw ->
-                ConnectionStrings.readOnlyJdbcUrl(ClusterConfig.SUPERUSER, pw, readOnlyEndpoints(), config.database())).asSecret();
+        return secrets.appPassword().applyValue(pw ->
+                ConnectionStrings.readOnlyJdbcUrl(appUser(), pw, readOnlyEndpoints(), config.database())).asSecret();
     }
 
     public List<String> replicationSlots() {

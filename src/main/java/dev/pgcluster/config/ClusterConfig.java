@@ -35,6 +35,9 @@ import java.util.Optional;
  * @param acceptDataLoss       a failover may promote a standby that received less WAL than another,
  *                             and a node that accepts writes beside the configured primary may be
  *                             rewound: what only those nodes had is lost
+ * @param clientRoles          the application role (the exported connection strings log in as it)
+ *                             and the monitoring role
+ * @param passwordGeneration   raising it generates every password that config does not set again
  */
 public record ClusterConfig(
         String project,
@@ -58,7 +61,9 @@ public record ClusterConfig(
         int healthTimeoutSeconds,
         int streamingGraceSeconds,
         String defaultDockerHost,
-        boolean acceptDataLoss) {
+        boolean acceptDataLoss,
+        ClientRoles clientRoles,
+        int passwordGeneration) {
 
     /** The superuser the official image creates; peer authentication over the socket relies on it. */
     public static final String SUPERUSER = "postgres";
@@ -80,6 +85,7 @@ public record ClusterConfig(
         Objects.requireNonNull(superuserPassword);
         Objects.requireNonNull(replicationPassword);
         Objects.requireNonNull(defaultDockerHost);
+        Objects.requireNonNull(clientRoles);
         if (nodes.stream().filter(NodeSpec::isPrimary).count() != 1) {
             throw new IllegalArgumentException("a cluster has exactly one primary node");
         }

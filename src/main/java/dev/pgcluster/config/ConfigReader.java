@@ -21,7 +21,8 @@ public final class ConfigReader {
             "synchronous", "synchronousCommit", "memory", "shmSize", "cpuShares",
             "retainVolumesOnDelete", "database", "replicationUser",
             "superuserPassword", "replicationPassword", "dockerHost",
-            "baseBackupAttempts", "healthTimeoutSeconds", "streamingGraceSeconds", "primary", "acceptDataLoss");
+            "baseBackupAttempts", "healthTimeoutSeconds", "streamingGraceSeconds", "primary", "acceptDataLoss",
+            "appUser", "appPassword", "monitoringUser", "monitoringPassword", "passwordGeneration");
 
     public static final String DEFAULT_IMAGE = "postgres:17.6";
     public static final String DEFAULT_SUBNET = "10.89.0.0/24";
@@ -102,6 +103,15 @@ public final class ConfigReader {
         String primary = replicas == null ? null
                 : optional("primary", "pg0", v -> Validators.nodeName(key("primary"), v, replicas + 1));
         Boolean acceptDataLoss = optional("acceptDataLoss", "false", v -> Validators.bool(key("acceptDataLoss"), v));
+        String appUser = optional("appUser", ClientRoles.defaultAppUser(database),
+                v -> Validators.identifier(key("appUser"), v, List.of(ClusterConfig.SUPERUSER)));
+        String monitoringUser = optional("monitoringUser", ClientRoles.DEFAULT_MONITORING_USER,
+                v -> Validators.identifier(key("monitoringUser"), v, List.of(ClusterConfig.SUPERUSER)));
+        Optional<Secret> appPassword = password("appPassword");
+        Optional<Secret> monitoringPassword = password("monitoringPassword");
+        Integer passwordGeneration = optional("passwordGeneration", "1",
+                v -> Validators.integer(key("passwordGeneration"), v, 1, 1_000_000));
+        distinctRoles(replicationUser, appUser, monitoringUser);
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -123,7 +133,21 @@ public final class ConfigReader {
                 nodes, new WalSettings(walKeepSize, maxSlotWalKeepSize), sync,
                 new ResourceLimits(Optional.ofNullable(memoryMb), shmSizeMb, Optional.ofNullable(cpuShares)),
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
-                attempts, healthTimeout, streamingGrace, defaultDockerHost, acceptDataLoss);
+                attempts, healthTimeout, streamingGrace, defaultDockerHost, acceptDataLoss,
+                new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration);
+    }
+
+    /** The replication, application and monitoring roles are three different roles. */
+    private void distinctRoles(String replicationUser, String appUser, String monitoringUser) {
+        if (appUser != null && appUser.equals(replicationUser)) {
+            problems.add(key("appUser") + " = \"" + appUser + "\" is not allowed: a role of its own, not the replication role ("
+                    + key("replicationUser") + ")");
+        }
+        if (monitoringUser != null && (monitoringUser.equals(replicationUser) || monitoringUser.equals(appUser))) {
+            problems.add(key("monitoringUser") + " = \"" + monitoringUser + "\" is not allowed: a role of its own, not the "
+                    + (monitoringUser.equals(replicationUser) ? "replication role (" + key("replicationUser") + ")"
+                    : "application role (" + key("appUser") + ")"));
+        }
     }
 
     private List<Integer> replicaPorts(Integer replicas, Integer primaryPort) {

@@ -31,6 +31,8 @@ class ClusterDeclarationTest {
     private static final String COMMAND = "command:local:Command";
     private static final String SUPERUSER_PASSWORD = "superuser-password-for-tests";
     private static final String REPLICATION_PASSWORD = "replication-password-for-tests";
+    private static final String APP_PASSWORD = "app-password-for-tests";
+    private static final String MONITORING_PASSWORD = "monitoring-password-for-tests";
     /** The inputs of a node's container that name the node itself; everything else is the same on every node. */
     private static final Set<String> NODE_IDENTITY = Set.of("name", "hostname", "ports", "volumes", "networksAdvanced");
 
@@ -96,9 +98,9 @@ class ClusterDeclarationTest {
         assertEquals(replicas + 1, stack.ofType(PostgresNode.TYPE).size());
         assertEquals(replicas + 1, stack.ofType(VOLUME).size());
         assertEquals(replicas + 1, stack.ofType(CONTAINER).size());
-        // two generated passwords, the cluster's primary and password steps, a seed and a
+        // four generated passwords, the cluster's primary and password steps, a seed and a
         // readiness step per node, then a slot and a conninfo step per standby
-        assertEquals(2 + 2 + 2 * (replicas + 1) + 2 * replicas, stack.ofType(COMMAND).size());
+        assertEquals(4 + 2 + 2 * (replicas + 1) + 2 * replicas, stack.ofType(COMMAND).size());
         assertEquals(0, stack.ofType("docker:index/remoteImage:RemoteImage").size());
 
         var expectedContainers = new HashSet<String>();
@@ -327,36 +329,53 @@ class ClusterDeclarationTest {
     void connectionStringsReachEachNodeAndTheReadOnlyOnePrefersStandbys() {
         DeclaredStack stack = DeclaredStack.of(withReplicas(2));
         String pw = StrictMocks.GENERATED_PASSWORD;
-        assertEquals("postgresql://postgres:" + pw + "@127.0.0.1:5432/postgres", stack.outputValue("primaryConnectionString"));
-        assertEquals(Map.of("pg1", "postgresql://postgres:" + pw + "@127.0.0.1:5433/postgres",
-                "pg2", "postgresql://postgres:" + pw + "@127.0.0.1:5434/postgres"), stack.outputValue("replicaConnectionStrings"));
-        assertEquals("postgresql://postgres:" + pw + "@127.0.0.1:5433,127.0.0.1:5434,127.0.0.1:5432/postgres"
+        // Clients log in as the application role; the superuser's string is a separate output.
+        assertEquals("postgresql://postgres_app:" + pw + "@127.0.0.1:5432/postgres", stack.outputValue("primaryConnectionString"));
+        assertEquals(Map.of("pg1", "postgresql://postgres_app:" + pw + "@127.0.0.1:5433/postgres",
+                "pg2", "postgresql://postgres_app:" + pw + "@127.0.0.1:5434/postgres"), stack.outputValue("replicaConnectionStrings"));
+        assertEquals("postgresql://postgres_app:" + pw + "@127.0.0.1:5433,127.0.0.1:5434,127.0.0.1:5432/postgres"
                 + "?target_session_attrs=prefer-standby&load_balance_hosts=random", stack.outputValue("readOnlyConnectionString"));
         assertEquals("jdbc:postgresql://127.0.0.1:5433,127.0.0.1:5434,127.0.0.1:5432/postgres"
-                + "?targetServerType=preferSecondary&loadBalanceHosts=true&user=postgres&password=" + pw,
+                + "?targetServerType=preferSecondary&loadBalanceHosts=true&user=postgres_app&password=" + pw,
                 stack.outputValue("readOnlyJdbcUrl"));
+        assertEquals("postgresql://postgres:" + pw + "@127.0.0.1:5432/postgres", stack.outputValue("superuserConnectionString"));
+        assertTrue(stack.outputIsSecret("superuserConnectionString"));
+        assertEquals("postgres_app", stack.outputValue("appUser"));
+        assertEquals("monitoring", stack.outputValue("monitoringUser"));
     }
 
     /** Passwords travel only on the stdin of steps, as secrets; no container gets one. */
     @Test
     void noInputCarriesAPasswordInPlainText() {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2",
-                "superuserPassword", SUPERUSER_PASSWORD, "replicationPassword", REPLICATION_PASSWORD));
+                "superuserPassword", SUPERUSER_PASSWORD, "replicationPassword", REPLICATION_PASSWORD,
+                "appPassword", APP_PASSWORD, "monitoringPassword", MONITORING_PASSWORD));
         assertEquals(0, stack.ofType(COMMAND).stream()
                 .filter(c -> "generate-password".equals(environment(c).get("PGC_STEP"))).count(),
                 "configured passwords are not generated");
         for (DeclaredResource resource : stack.resources()) {
             for (String text : resource.stringsOutsideSecrets()) {
-                assertFalse(text.contains(SUPERUSER_PASSWORD) || text.contains(REPLICATION_PASSWORD),
-                        resource.name() + " carries a password in plain text: " + resource.secretInputs());
+                for (String password : List.of(SUPERUSER_PASSWORD, REPLICATION_PASSWORD, APP_PASSWORD, MONITORING_PASSWORD)) {
+                    assertFalse(text.contains(password),
+                            resource.name() + " carries a password in plain text: " + resource.secretInputs());
+                }
             }
         }
         stack.ofType(CONTAINER).forEach(c -> assertEquals(List.of(), c.secretInputs(), c.name()));
         for (String step : List.of("pg-cluster-test-pg0-seed", "pg-cluster-test-pg1-seed", "pg-cluster-test-pg2-seed",
-                "pg-cluster-test-primary", "pg-cluster-test-passwords")) {
+                "pg-cluster-test-primary")) {
             var command = command(stack, step);
             assertEquals(List.of("stdin"), command.secretInputs(), step);
             assertEquals(SUPERUSER_PASSWORD + "\n" + REPLICATION_PASSWORD + "\n", command.input("stdin"), step);
+        }
+        var passwords = command(stack, "pg-cluster-test-passwords");
+        assertEquals(List.of("stdin"), passwords.secretInputs());
+        assertEquals(SUPERUSER_PASSWORD + "\n" + REPLICATION_PASSWORD + "\n" + APP_PASSWORD + "\n" + MONITORING_PASSWORD + "\n",
+                passwords.input("stdin"));
+        for (String output : List.of("primaryConnectionString", "primaryJdbcUrl", "replicaConnectionStrings",
+                "readOnlyConnectionString", "readOnlyJdbcUrl")) {
+            assertTrue(String.valueOf(stack.outputValue(output)).contains(APP_PASSWORD), output);
+            assertFalse(String.valueOf(stack.outputValue(output)).contains(SUPERUSER_PASSWORD), output);
         }
     }
 
@@ -404,12 +423,26 @@ class ClusterDeclarationTest {
         DeclaredStack stack = DeclaredStack.of(withReplicas(1));
         var generators = stack.ofType(COMMAND).stream()
                 .filter(c -> "generate-password".equals(environment(c).get("PGC_STEP"))).toList();
-        assertEquals(2, generators.size());
+        assertEquals(4, generators.size());
         for (DeclaredResource generator : generators) {
             assertEquals(List.of("stdout"), generator.additionalSecretOutputs());
             assertEquals("none", generator.input("logging"));
             assertEquals(InitScripts.read(InitScripts.GENERATE_PASSWORD), generator.input("create"));
+            // Generation 1 (the default) has no trigger: stacks made before the key keep their passwords.
+            assertEquals(null, generator.input("triggers"), generator.name());
         }
+    }
+
+    /** Raising passwordGeneration changes every generator's trigger (a replacement: new passwords). */
+    @Test
+    void raisingThePasswordGenerationGeneratesEveryUnsetPasswordAgain() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "passwordGeneration", "2",
+                "appPassword", APP_PASSWORD));
+        var generators = stack.ofType(COMMAND).stream()
+                .filter(c -> "generate-password".equals(environment(c).get("PGC_STEP"))).toList();
+        assertEquals(3, generators.size(), "a configured password is not generated");
+        generators.forEach(g -> assertEquals(List.of(2), g.input("triggers"), g.name()));
+        generators.forEach(g -> assertEquals(List.of("triggers"), g.replaceOnChanges(), g.name()));
     }
 
     @Test
@@ -545,12 +578,12 @@ class ClusterDeclarationTest {
         assertEquals("pg1", stack.outputValue("primaryNode"));
         assertEquals("127.0.0.1", stack.outputValue("primaryHost"));
         assertEquals(6101, stack.outputValue("primaryPort"));
-        assertEquals("postgresql://postgres:" + pw + "@127.0.0.1:6101/postgres", stack.outputValue("primaryConnectionString"));
-        assertEquals("jdbc:postgresql://127.0.0.1:6101/postgres?user=postgres&password=" + pw,
+        assertEquals("postgresql://postgres_app:" + pw + "@127.0.0.1:6101/postgres", stack.outputValue("primaryConnectionString"));
+        assertEquals("jdbc:postgresql://127.0.0.1:6101/postgres?user=postgres_app&password=" + pw,
                 stack.outputValue("primaryJdbcUrl"));
-        assertEquals(Map.of("pg0", "postgresql://postgres:" + pw + "@127.0.0.1:6000/postgres",
-                "pg2", "postgresql://postgres:" + pw + "@127.0.0.1:6102/postgres"), stack.outputValue("replicaConnectionStrings"));
-        assertEquals("postgresql://postgres:" + pw + "@127.0.0.1:6000,127.0.0.1:6102,127.0.0.1:6101/postgres"
+        assertEquals(Map.of("pg0", "postgresql://postgres_app:" + pw + "@127.0.0.1:6000/postgres",
+                "pg2", "postgresql://postgres_app:" + pw + "@127.0.0.1:6102/postgres"), stack.outputValue("replicaConnectionStrings"));
+        assertEquals("postgresql://postgres_app:" + pw + "@127.0.0.1:6000,127.0.0.1:6102,127.0.0.1:6101/postgres"
                 + "?target_session_attrs=prefer-standby&load_balance_hosts=random", stack.outputValue("readOnlyConnectionString"));
         assertEquals(List.of("pg0", "pg2"), stack.outputValue("replicationSlots"));
     }
@@ -632,15 +665,20 @@ class ClusterDeclarationTest {
     }
 
     @Test
-    void passwordStepSetsBothRolesOnThePrimaryFromStdinAndKeepsItsOutputSecret() {
+    void passwordStepSetsEveryRoleOnThePrimaryFromStdinAndKeepsItsOutputSecret() {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "superuserPassword", SUPERUSER_PASSWORD,
-                "replicationPassword", REPLICATION_PASSWORD));
+                "replicationPassword", REPLICATION_PASSWORD, "appPassword", APP_PASSWORD,
+                "monitoringPassword", MONITORING_PASSWORD, "database", "orders", "monitoringUser", "metrics"));
         var step = command(stack, "pg-cluster-test-passwords");
         assertTrue(step.inputIsSecret("stdin"));
-        assertEquals(SUPERUSER_PASSWORD + "\n" + REPLICATION_PASSWORD + "\n", step.input("stdin"));
+        assertEquals(SUPERUSER_PASSWORD + "\n" + REPLICATION_PASSWORD + "\n" + APP_PASSWORD + "\n" + MONITORING_PASSWORD + "\n",
+                step.input("stdin"));
         assertEquals(List.of("stdout", "stderr"), step.additionalSecretOutputs());
         assertEquals("pg-cluster-test-pg0", environment(step).get("PGC_PRIMARY_CONTAINER"));
         assertEquals("replicator", environment(step).get("PGC_REPLICATION_USER"));
+        assertEquals("orders", environment(step).get("PGC_DATABASE"));
+        assertEquals("orders_app", environment(step).get("PGC_APP_USER"));
+        assertEquals("metrics", environment(step).get("PGC_MONITORING_USER"));
         assertEquals(InitScripts.read(InitScripts.SYNC_PASSWORDS), step.input("create"));
     }
 

@@ -75,6 +75,18 @@ public final class BadConfigValues {
                 Arguments.of(Map.of("replicationUser", "postgres"), "pg-cluster:replicationUser = \"postgres\" is not allowed: "
                         + "a lower-case identifier of letters, digits and _ (at most 63, not starting with a digit or pg_, not "
                         + "postgres)"),
+                Arguments.of(Map.of("appUser", "postgres"), "pg-cluster:appUser = \"postgres\" is not allowed: "
+                        + "a lower-case identifier of letters, digits and _ (at most 63, not starting with a digit or pg_, not "
+                        + "postgres)"),
+                Arguments.of(Map.of("appUser", "replicator"), "pg-cluster:appUser = \"replicator\" is not allowed: a role of "
+                        + "its own, not the replication role (pg-cluster:replicationUser)"),
+                Arguments.of(Map.of("appUser", "shop", "monitoringUser", "shop"), "pg-cluster:monitoringUser = \"shop\" is not "
+                        + "allowed: a role of its own, not the application role (pg-cluster:appUser)"),
+                Arguments.of(Map.of("monitoringUser", "pg_monitor"), "pg-cluster:monitoringUser = \"pg_monitor\" is not "
+                        + "allowed: a lower-case identifier of letters, digits and _ (at most 63, not starting with a digit or "
+                        + "pg_, not postgres)"),
+                Arguments.of(Map.of("passwordGeneration", "0"), "pg-cluster:passwordGeneration = \"0\" is not allowed: a "
+                        + "whole number from 1 to 1000000"),
                 Arguments.of(Map.of("dockerHost", "localhost:2375"), "pg-cluster:dockerHost = \"localhost:2375\" is not "
                         + "allowed: a Docker host URL: unix://…, tcp://host:port, ssh://user@host or npipe://…"),
                 Arguments.of(Map.of("baseBackupAttempts", "0"), "pg-cluster:baseBackupAttempts = \"0\" is not allowed: a whole "

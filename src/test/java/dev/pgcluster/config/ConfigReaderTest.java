@@ -135,7 +135,7 @@ class ConfigReaderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"superuserPassword", "replicationPassword"})
+    @ValueSource(strings = {"superuserPassword", "replicationPassword", "appPassword", "monitoringPassword"})
     void rejectsAPasswordSetInPlainTextWithoutEchoingIt(String key) {
         var values = Map.of(key, "plain-text-password-123");
         var runtime = new RuntimeConfigInfo(Optional.of(Set.of("pg-cluster:" + key)), Optional.of(Set.of()));

@@ -2,6 +2,7 @@ package dev.pgcluster.realdocker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pulumi.automation.OperationType;
@@ -173,17 +174,41 @@ class ChangesDockerTest {
     @Test
     @Order(6)
     void changedPasswordsReachThePrimaryAndTheReplicas() {
-        cluster.stack().setConfig(Map.of("superuserPassword", "rotated-superuser-password-1",
-                "replicationPassword", "rotated-replication-password-1"));
-        var run = cluster.stack().up();
-        var changed = names(run.changed());
-        assertTrue(changed.contains(cluster.config().namePrefix() + "-passwords") && changed.contains(cluster.step("pg1", "conninfo")),
-                "the password and conninfo steps ran: " + run.changed());
-        run.changed().forEach(s -> assertTrue(!REPLACING.contains(s.op()) || !s.type().startsWith("docker:"),
-                "no Docker object is replaced for a password: " + run.changed()));
+        String oldJdbc = String.valueOf(cluster.stack().outputs().get("primaryJdbcUrl"));
+        String oldSuperuser = Sql.jdbcFromUri(String.valueOf(cluster.stack().outputs().get("superuserConnectionString")));
+        String primaryStarted = Docker.inspect(cluster.container("pg0"), "{{.State.StartedAt}}");
+        List<Long> acknowledged;
+        try (var writer = new SteadyWriter(oldJdbc)) {
+            writer.awaitProgress(50, Duration.ofSeconds(30));
+            cluster.stack().setConfig(Map.of("superuserPassword", "rotated-superuser-password-1",
+                    "replicationPassword", "rotated-replication-password-1", "appPassword", "rotated-app-password-1",
+                    "monitoringPassword", "rotated-monitoring-password-1"));
+            var run = cluster.stack().up();
+            var changed = names(run.changed());
+            assertTrue(changed.contains(cluster.config().namePrefix() + "-passwords") && changed.contains(cluster.step("pg1", "conninfo")),
+                    "the password and conninfo steps ran: " + run.changed());
+            run.changed().forEach(s -> assertTrue(!REPLACING.contains(s.op()) || !s.type().startsWith("docker:"),
+                    "no Docker object is replaced for a password: " + run.changed()));
+            // The writer's open connection goes on; the replica streams with the new password.
+            writer.awaitProgress(50, Duration.ofSeconds(30));
+            ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+            writer.close();
+            acknowledged = writer.acknowledged();
+        }
+        assertEquals(primaryStarted, Docker.inspect(cluster.container("pg0"), "{{.State.StartedAt}}"), "the primary did not restart");
         String newJdbc = String.valueOf(cluster.stack().outputs().get("primaryJdbcUrl"));
-        assertTrue(newJdbc.contains("rotated-superuser-password-1"));
+        assertTrue(newJdbc.contains("rotated-app-password-1"), "the exported strings carry the new application password");
         assertEquals("1000", Sql.query(newJdbc, "SELECT count(*) FROM kept"));
+        String newSuperuser = Sql.jdbcFromUri(String.valueOf(cluster.stack().outputs().get("superuserConnectionString")));
+        assertEquals("postgres", Sql.query(newSuperuser, "SELECT current_user"));
+        for (String old : List.of(oldJdbc, oldSuperuser)) {
+            var refused = assertThrows(IllegalStateException.class, () -> Sql.query(old, "SELECT 1"));
+            assertTrue(refused.getMessage().contains("password authentication failed"), refused.getMessage());
+        }
+        String monitoring = newSuperuser.replace("user=postgres", "user=" + cluster.config().clientRoles().monitoringUser())
+                .replace("password=rotated-superuser-password-1", "password=rotated-monitoring-password-1");
+        assertEquals("true", Sql.query(monitoring, "SELECT pg_has_role('pg_monitor', 'MEMBER')"));
+        ClusterChecks.assertNoAcknowledgedCommitLost(cluster, acknowledged, List.of(cluster.container("pg0"), cluster.container("pg1")));
         Docker.ok("restart", cluster.container("pg1"));
         ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
         ClusterChecks.assertIdempotent(cluster.stack());

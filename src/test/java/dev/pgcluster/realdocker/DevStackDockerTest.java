@@ -121,6 +121,48 @@ class DevStackDockerTest {
                         + "WHERE 'replication' = ANY(database) AND auth_method <> 'reject'"));
     }
 
+    /**
+     * The exported strings log in as the application role: it owns the database and can create
+     * tables, and can do nothing a superuser or the replication role can. The monitoring role
+     * has pg_monitor and nothing else: it cannot read a user table.
+     */
+    @Test
+    @Order(5)
+    void exportedStringsLogInAsALeastPrivilegeApplicationRole() {
+        String app = cluster.config().clientRoles().appUser();
+        String jdbc = cluster.output("primaryJdbcUrl");
+        assertEquals(app, Sql.query(jdbc, "SELECT current_user"));
+        assertEquals(app, Sql.query(cluster.output("readOnlyJdbcUrl"), "SELECT current_user"));
+        assertEquals("postgres", Sql.query(Sql.jdbcFromUri(cluster.output("superuserConnectionString")), "SELECT current_user"));
+        assertEquals(app, Docker.psql(cluster.primary(),
+                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"));
+        assertEquals("false|false|false|false|false|true", Docker.psql(cluster.primary(), "SELECT rolsuper || '|' || rolcreaterole "
+                + "|| '|' || rolcreatedb || '|' || rolreplication || '|' || rolbypassrls || '|' || rolcanlogin FROM pg_roles "
+                + "WHERE rolname = '" + app + "'"));
+        Sql.execute(jdbc, "CREATE TABLE IF NOT EXISTS owned_by_app (id int PRIMARY KEY)");
+        assertEquals(app, Sql.query(jdbc, "SELECT tableowner FROM pg_tables WHERE tablename = 'owned_by_app'"));
+        for (String forbidden : List.of("CREATE ROLE intruder", "SELECT rolpassword FROM pg_authid",
+                "ALTER SYSTEM SET work_mem = '1GB'", "CREATE DATABASE other")) {
+            var refused = assertThrows(IllegalStateException.class, () -> Sql.execute(jdbc, forbidden), forbidden);
+            assertTrue(refused.getMessage().contains("permission denied") || refused.getMessage().contains("must be"),
+                    forbidden + ": " + refused.getMessage());
+        }
+        // A replication login as the application role, from inside the cluster network: refused.
+        var replication = Docker.run("run", "--rm", "--network", cluster.network(), "--label", Docker.TEST_LABEL + "=1",
+                "-e", "PGPASSWORD=" + Sql.jdbcParameter(jdbc, "password"), TestImage.reference(), "psql",
+                "host=pg0 user=" + app + " dbname=replication replication=true connect_timeout=5", "-XAtc", "IDENTIFY_SYSTEM");
+        assertFalse(replication.ok(), "the application role must not replicate: " + replication.stdout());
+        assertTrue(replication.stderr().contains("no pg_hba.conf entry for replication connection")
+                || replication.stderr().contains("must have the REPLICATION attribute")
+                || replication.stderr().contains("permission denied"), replication.stderr());
+
+        String monitoring = cluster.config().clientRoles().monitoringUser();
+        assertEquals("pg_monitor", Docker.psql(cluster.primary(), "SELECT string_agg(b.rolname, ',') FROM pg_auth_members m "
+                + "JOIN pg_roles r ON r.oid = m.member JOIN pg_roles b ON b.oid = m.roleid WHERE r.rolname = '" + monitoring + "'"));
+        assertEquals("f|f", Docker.psql(cluster.primary(), "SELECT has_table_privilege('" + monitoring + "', 'owned_by_app', 'SELECT')"
+                + " || '|' || has_table_privilege('" + monitoring + "', 'smoke', 'SELECT')"));
+    }
+
     /** From the cluster network a replication login works; from another network it is refused by pg_hba. */
     @Test
     @Order(6)

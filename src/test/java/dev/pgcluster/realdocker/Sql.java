@@ -30,6 +30,17 @@ public final class Sql {
                 + "?user=" + userInfo[0] + "&password=" + userInfo[1];
     }
 
+    /** One parameter of a JDBC URL's query string (URL-decoded), e.g. {@code password}. */
+    public static String jdbcParameter(String jdbcUrl, String name) {
+        for (String pair : jdbcUrl.substring(jdbcUrl.indexOf('?') + 1).split("&")) {
+            String[] kv = pair.split("=", 2);
+            if (kv[0].equals(name)) {
+                return java.net.URLDecoder.decode(kv[1], java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        throw new IllegalArgumentException("no parameter " + name + " in the JDBC URL");
+    }
+
     public static String query(String jdbcUrl, String sql) {
         try (Connection c = connect(jdbcUrl); Statement s = c.createStatement(); var rs = s.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;

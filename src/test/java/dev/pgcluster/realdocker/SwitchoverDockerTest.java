@@ -88,6 +88,20 @@ class SwitchoverDockerTest {
         assertEquals(List.of("pg0", "pg1", "pg2").stream().filter(n -> !n.equals(target)).toList(),
                 Docker.lines(Docker.psql(cluster.container(target),
                         "SELECT slot_name FROM pg_replication_slots WHERE active ORDER BY 1")));
+        // The status command shows the new roles: one primary, the others streaming from it.
+        var status = Shell.run(List.of("sh", "ops/status.sh", cluster.config().stack(), cluster.config().project()),
+                Map.of("PATH", System.getenv("PATH")), null, Duration.ofSeconds(60));
+        assertEquals(0, status.exitCode(), status.stdout() + status.stderr());
+        for (String line : Docker.lines(status.stdout())) {
+            String node = line.split(" +")[0];
+            if (node.equals(target)) {
+                assertTrue(line.matches(target + " +running \\(healthy\\) +primary .*"), line);
+            } else if (List.of("pg0", "pg1", "pg2").contains(node)) {
+                assertTrue(line.contains(" standby ") && line.contains("streaming from " + cluster.container(target))
+                        && line.contains(" quorum ") && line.contains("active reserved"), line);
+            }
+        }
+        System.out.println(status.stdout());
         var outputs = cluster.stack().outputs();
         assertEquals(target, outputs.get("primaryNode"));
         assertEquals(String.valueOf(cluster.config().nodes().stream().filter(n -> n.name().equals(target))

@@ -29,7 +29,8 @@ import org.yaml.snakeyaml.Yaml;
  */
 public final class TestConfigs {
     public static final String PROJECT = "pg-cluster";
-    public static final Set<String> SECRET_KEYS = Set.of("superuserPassword", "replicationPassword");
+    public static final Set<String> SECRET_KEYS = Set.of("superuserPassword", "replicationPassword", "appPassword",
+            "monitoringPassword");
 
     private TestConfigs() {
     }
