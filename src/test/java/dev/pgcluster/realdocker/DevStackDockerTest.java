@@ -159,7 +159,7 @@ class DevStackDockerTest {
         String monitoring = cluster.config().clientRoles().monitoringUser();
         assertEquals("pg_monitor", Docker.psql(cluster.primary(), "SELECT string_agg(b.rolname, ',') FROM pg_auth_members m "
                 + "JOIN pg_roles r ON r.oid = m.member JOIN pg_roles b ON b.oid = m.roleid WHERE r.rolname = '" + monitoring + "'"));
-        assertEquals("f|f", Docker.psql(cluster.primary(), "SELECT has_table_privilege('" + monitoring + "', 'owned_by_app', 'SELECT')"
+        assertEquals("false|false", Docker.psql(cluster.primary(), "SELECT has_table_privilege('" + monitoring + "', 'owned_by_app', 'SELECT')"
                 + " || '|' || has_table_privilege('" + monitoring + "', 'smoke', 'SELECT')"));
     }
 
