@@ -671,24 +671,27 @@ public final class Bench {
         return s.lines().findFirst().orElse("").strip();
     }
 
+    /** Next candidate host port: below Linux's ephemeral range (32768–60999), which clients' own ports come from. */
+    private static int nextPort = 22000;
+
+    /**
+     * Ports free now and outside the ephemeral range: an ephemeral port that is free when it is
+     * chosen can be taken by a client connection (the benchmark's own) before Docker binds it.
+     */
     private static List<Integer> freePorts(int count) {
-        var sockets = new ArrayList<ServerSocket>();
-        try {
-            for (int i = 0; i < count; i++) {
-                sockets.add(new ServerSocket(0));
+        var ports = new ArrayList<Integer>();
+        while (ports.size() < count) {
+            int port = nextPort++;
+            if (port > 32000) {
+                throw new IllegalStateException("no free host ports between 22000 and 32000");
             }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (var s : sockets) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // only borrowed to learn a free port
-                }
+            try (var socket = new ServerSocket(port, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+                ports.add(port);
+            } catch (IOException taken) {
+                // in use: try the next one
             }
         }
+        return ports;
     }
 
 }
