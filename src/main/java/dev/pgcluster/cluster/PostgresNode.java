@@ -296,8 +296,8 @@ public final class PostgresNode extends ComponentResource {
 
     /**
      * The node's readiness step: waits until the container passes its health check (the step
-     * runs the check itself), for at most {@code healthTimeoutSeconds}. Dependents wait for this step. A new container (another ID)
-     * replaces the step, so it waits again.
+     * runs the check itself), for at most {@code healthTimeoutSeconds}. Dependents wait for this
+     * step. A new container (another ID) replaces the step, so it waits again.
      */
     private Command readiness(String name, ClusterConfig config, Container container, Placement placement,
                               List<Output<com.pulumi.core.Alias>> aliases) {
