@@ -2,12 +2,13 @@ package dev.pgcluster.bench;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.pgcluster.realdocker.Docker;
+import dev.pgcluster.realdocker.Shell;
 import dev.pgcluster.realdocker.SteadyWriter;
 import dev.pgcluster.realdocker.TestImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -103,7 +103,7 @@ public final class Bench {
 
     private void bringUp(int n) throws Exception {
         String stack = "bench-r" + n;
-        initStack(stack, n, Map.of());
+        initStack(stack, n);
         // A first preview compiles the program; every measured run starts a JVM as a user's does.
         cli(project, "preview", "--stack", stack).orThrow("pulumi preview " + stack);
         var ours = new ArrayList<Double>();
@@ -187,7 +187,7 @@ public final class Bench {
     private void baseBackupLagAndTps() throws Exception {
         String stack = "bench-load";
         String prefix = "pg-cluster-" + stack;
-        initStack(stack, 1, Map.of());
+        initStack(stack, 1);
         cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
         String primary = prefix + "-pg0";
         Instant i0 = Instant.now();
@@ -284,7 +284,7 @@ public final class Bench {
 
     private void switchoverGap() throws Exception {
         String stack = "bench-switch";
-        initStack(stack, 2, Map.of());
+        initStack(stack, 2);
         cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
         String readOnly = outputs(stack).get("readOnlyJdbcUrl").getAsString();
         String anyPrimary = readOnly.replaceAll("targetServerType=[A-Za-z]+", "targetServerType=primary")
@@ -424,7 +424,7 @@ public final class Bench {
 
     private final Map<String, List<Integer>> stackPorts = new LinkedHashMap<>();
 
-    private void initStack(String stack, int replicas, Map<String, String> extra) {
+    private void initStack(String stack, int replicas) {
         if (cli(project, "stack", "select", stack).ok()) {
             cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack);
         } else {
@@ -439,7 +439,6 @@ public final class Bench {
         values.put("subnet", "10.209." + (++subnet) + ".0/24");
         values.put("primaryPort", String.valueOf(ports.get(0)));
         values.put("replicaPorts", ports.subList(1, ports.size()).toString());
-        values.putAll(extra);
         setConfig(stack, values);
         cli(project, "config", "set", "--secret", "--stack", stack, "pg-cluster:superuserPassword", PASSWORD).orThrow("config set");
     }
@@ -601,20 +600,7 @@ public final class Bench {
 
     // -------------------------------------------------------------- processes
 
-    record Result(int exitCode, String stdout, String stderr, String what) {
-        boolean ok() {
-            return exitCode == 0;
-        }
-
-        Result orThrow(String description) {
-            if (exitCode != 0) {
-                throw new IllegalStateException(description + " failed (exit " + exitCode + "): " + what + "\n" + stdout + "\n" + stderr);
-            }
-            return this;
-        }
-    }
-
-    private Result cli(Path dir, String... args) {
+    private Shell.Result cli(Path dir, String... args) {
         var command = new ArrayList<String>();
         command.add("pulumi");
         command.addAll(List.of(args));
@@ -622,36 +608,12 @@ public final class Bench {
         return sh(command, cliEnv, dir);
     }
 
-    private static Result docker(String... args) {
-        var command = new ArrayList<String>();
-        command.add("docker");
-        command.addAll(List.of(args));
-        return sh(command, Map.of(), Path.of("."));
+    private static Shell.Result docker(String... args) {
+        return Docker.run(LIMIT, null, args);
     }
 
-    private static Result sh(List<String> command, Map<String, String> env, Path dir) {
-        try {
-            Path out = Files.createTempFile("bench", ".out");
-            Path err = Files.createTempFile("bench", ".err");
-            var builder = new ProcessBuilder(command).directory(dir.toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile());
-            builder.environment().putAll(env);
-            Process p = builder.start();
-            if (!p.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " ran longer than " + LIMIT);
-            }
-            var result = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8), String.join(" ", command));
-            Files.delete(out);
-            Files.delete(err);
-            return result;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    private static Shell.Result sh(List<String> command, Map<String, String> env, Path dir) {
+        return Shell.run(command, env, null, LIMIT, dir);
     }
 
     private static void copy(Path from, Path to) throws IOException {

@@ -14,17 +14,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a local process to completion with a time limit, capturing both streams. */
-final class Shell {
+public final class Shell {
     private Shell() {
     }
 
     /** What a finished process left behind. */
-    record Result(int exitCode, String stdout, String stderr) {
-        boolean ok() {
+    public record Result(int exitCode, String stdout, String stderr) {
+        public boolean ok() {
             return exitCode == 0;
         }
 
-        Result orThrow(String what) {
+        public Result orThrow(String what) {
             if (exitCode != 0) {
                 throw new IllegalStateException(what + " failed with exit status " + exitCode + ": " + stderr.strip()
                         + (stdout.isBlank() ? "" : "\nstdout: " + stdout.strip()));
@@ -44,7 +44,7 @@ final class Shell {
     }
 
     /** {@link #run(List, Map, byte[], Duration)} in working directory {@code dir} (null: ours). */
-    static Result run(List<String> command, Map<String, String> extraEnv, byte[] stdin, Duration limit, Path dir) {
+    public static Result run(List<String> command, Map<String, String> extraEnv, byte[] stdin, Duration limit, Path dir) {
         var builder = new ProcessBuilder(command);
         builder.environment().putAll(extraEnv);
         if (dir != null) {
