@@ -36,10 +36,11 @@
 #   PGC_REJOIN_SCRIPT           init/cluster/rejoin-in-container.sh
 #   PGC_PROJECT, PGC_STACK      labels of the one-off containers
 #   PGC_DATABASE                the application database, where the read gate is kept
+#   PGC_TLS                     on: standbys reach the primary over TLS and check its certificate
 # Stdout: one line, "<primary> primary timeline <n>[; what changed]". Progress goes to stderr.
 set -eu
 
-pgc_require PGC_PRIMARY PGC_NAME_PREFIX PGC_NETWORK PGC_IMAGE PGC_PRIMARY_PORT PGC_REPLICATION_USER \
+pgc_require PGC_TLS PGC_PRIMARY PGC_NAME_PREFIX PGC_NETWORK PGC_IMAGE PGC_PRIMARY_PORT PGC_REPLICATION_USER \
     PGC_MAX_LAG_BYTES PGC_TIMEOUT_SECONDS PGC_REJOIN_SCRIPT PGC_PROJECT PGC_STACK PGC_DATABASE
 
 IFS= read -r superuser_password || true
@@ -180,7 +181,7 @@ rejoin() {
         --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
         --label "pg-cluster.node=$1" --label pg-cluster.role=rejoin \
         --env "PGC_NODE=$1" --env "PGC_PRIMARY_HOST=$(container "$primary")" --env "PGC_PRIMARY_PORT=$PGC_PRIMARY_PORT" \
-        --env "PGC_REPLICATION_USER=$PGC_REPLICATION_USER" \
+        --env "PGC_REPLICATION_USER=$PGC_REPLICATION_USER" --env "PGC_TLS=$PGC_TLS" \
         "$PGC_IMAGE" sh -c "$PGC_REJOIN_SCRIPT") || status=$?
     case "$status" in
         0) ;;
@@ -212,11 +213,13 @@ await_following() {
 
 # follow NODE: a running standby streams from the primary through its slot; a standby that cannot
 # (its history went past the point where the primary's timeline forked off) is rewound. The host
-# in primary_conninfo is quoted when pg_basebackup -R wrote it.
+# in primary_conninfo is quoted when pg_basebackup -R wrote it; a standby that does not check the
+# primary's certificate as the cluster says (TLS on or off) is pointed at it again.
 follow() {
     current=$(q "$1" "SELECT coalesce(substring(current_setting('primary_conninfo') from 'host=''?([^ '']+)'), '')
-        || ' ' || current_setting('primary_slot_name')")
-    if [ "$current" = "$(container "$primary") $1" ] && [ -z "${repoint_all:-}" ]; then
+        || ' ' || current_setting('primary_slot_name')
+        || ' ' || CASE WHEN current_setting('primary_conninfo') ~ 'sslmode=''?verify-full' THEN 'on' ELSE 'off' END")
+    if [ "$current" = "$(container "$primary") $1 $PGC_TLS" ] && [ -z "${repoint_all:-}" ]; then
         return 0
     fi
     PGC_PRIMARY_HOST=$(container "$primary")

@@ -47,7 +47,7 @@ fi
 
 status=0
 PGPASSWORD="$superuser_password" pg_rewind --target-pgdata="$pgdata" \
-    --source-server="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT user=postgres dbname=postgres" >&2 || status=$?
+    --source-server="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT user=postgres dbname=postgres$(pgc_tls_params)" >&2 || status=$?
 if [ "$status" -ne 0 ]; then
     echo "pg-cluster: pg_rewind of $PGC_NODE from $PGC_PRIMARY_HOST failed (exit status $status)" >&2
     exit 5

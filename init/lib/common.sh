@@ -22,11 +22,25 @@ pgc_conninfo_value() {
     printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"
 }
 
+# Each node's files that are not data (pg_hba.conf, its TLS key and certificate, the cluster's
+# CA certificates) live on its volume beside the data directory, so base backups never copy them
+# (PostgresNode.CONF_DIR in the program).
+PGC_CONF_DIR=/var/lib/postgresql/data/conf
+
+# pgc_tls_params: with PGC_TLS=on, the libpq parameters every connection between nodes carries:
+# TLS, and the server's certificate checked against the cluster's CA for the host name it was
+# reached by. Empty otherwise.
+pgc_tls_params() {
+    if [ "${PGC_TLS:-off}" = on ]; then
+        printf ' sslmode=verify-full sslrootcert=%s/ca.crt' "$PGC_CONF_DIR"
+    fi
+}
+
 # pgc_primary_conninfo NODE PASSWORD: the primary_conninfo of standby NODE, streaming from
 # $PGC_PRIMARY_HOST:$PGC_PRIMARY_PORT as $PGC_REPLICATION_USER.
 pgc_primary_conninfo() {
-    printf 'host=%s port=%s user=%s password=%s application_name=%s' "$PGC_PRIMARY_HOST" "$PGC_PRIMARY_PORT" \
-        "$PGC_REPLICATION_USER" "$(pgc_conninfo_value "$2")" "$1"
+    printf 'host=%s port=%s user=%s password=%s application_name=%s%s' "$PGC_PRIMARY_HOST" "$PGC_PRIMARY_PORT" \
+        "$PGC_REPLICATION_USER" "$(pgc_conninfo_value "$2")" "$1" "$(pgc_tls_params)"
 }
 
 # pgc_move_into_place PARTIAL TARGET: renames a complete data directory built at PARTIAL to

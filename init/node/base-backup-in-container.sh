@@ -78,7 +78,7 @@ mkdir -p "$partial"
 # -S streams from the node's slot so the primary keeps the WAL the replica will need.
 pg_basebackup --pgdata="$partial" --wal-method=stream --slot="$PGC_SLOT" --write-recovery-conf \
     --checkpoint=fast --no-password \
-    --dbname="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT user=$PGC_REPLICATION_USER application_name=$PGC_NODE"
+    --dbname="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT user=$PGC_REPLICATION_USER application_name=$PGC_NODE$(pgc_tls_params)"
 
 chown -R postgres:postgres "$partial"
 chmod 0700 "$partial"

@@ -5,7 +5,8 @@
 #
 # Initializes a new database cluster next to the data directory and renames it into place only
 # when complete: initdb (checksums on, peer for the socket, SCRAM for the network), the
-# replication role, the application database, pg-cluster's pg_hba.conf. Node containers never
+# replication role, the application database. (pg_hba.conf is not in the data directory: each
+# node's conf step keeps it beside, see init/node/sync-conf.sh.) Node containers never
 # initialize anything themselves: they carry no password, so an empty volume makes the image's
 # entrypoint refuse to start instead of creating a new, unrelated database.
 # Exit status: 0 initialized, 4 the volume already holds a cluster (kept as it is), 3 refused.
@@ -60,8 +61,6 @@ pg_ctl --pgdata="$partial" --wait --timeout=120 --silent \
 } | psql -X -q -v ON_ERROR_STOP=1 --host=/tmp --username=postgres --dbname=postgres
 pg_ctl --pgdata="$partial" --wait --timeout=120 --silent --mode=fast stop >&2
 
-printf '%s\n' "$PGC_HBA" >"$partial/pg_hba.conf"
-chmod 0600 "$partial/pg_hba.conf"
 touch "$partial/pg-cluster-init.done"
 pgc_move_into_place "$partial" "$target"
 trap - EXIT

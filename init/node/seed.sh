@@ -15,11 +15,13 @@
 #   PGC_VOLUME, PGC_NETWORK       its data volume and the cluster network
 #   PGC_IMAGE                     the cluster's image
 #   PGC_PRIMARY_HOST/PORT         where the primary listens on the cluster network (replica)
+#   PGC_TLS                       on: the base backup runs over TLS and checks the primary's
+#                                 certificate against the CA the node's conf step put on its volume
 #   PGC_REPLICATION_USER          the replication role
 #   PGC_ATTEMPTS                  how many times to try a base backup before giving up
 #   PGC_PROJECT, PGC_STACK        for the labels of the one-off container
 #   PGC_NAME_PREFIX               prefix of the one-off container's name
-#   PGC_DATABASE, PGC_INITDB_ARGS, PGC_HBA   the new cluster's database, initdb options, pg_hba.conf
+#   PGC_DATABASE, PGC_INITDB_ARGS the new cluster's database and initdb options
 #   PGC_INIT_SCRIPT, PGC_BACKUP_SCRIPT       what the one-off container runs
 #
 # Its only line on stdout names the data the node starts on ("<node> initialized|kept|seeded|
@@ -45,7 +47,7 @@ name_data() {
 }
 
 if [ "$PGC_ROLE" = primary ]; then
-    pgc_require PGC_DATABASE PGC_INITDB_ARGS PGC_HBA PGC_INIT_SCRIPT
+    pgc_require PGC_DATABASE PGC_INITDB_ARGS PGC_INIT_SCRIPT
     # The stack's other data volumes, found by label (none of them may hold data); only those
     # that exist: mounting a missing named volume would create it.
     peers=""
@@ -61,7 +63,7 @@ if [ "$PGC_ROLE" = primary ]; then
     printf '%s\n%s\n' "$superuser_password" "$replication_password" | docker run -i --rm --name "$runner" \
         --user postgres --network none --volume "$PGC_VOLUME:/var/lib/postgresql/data" $peers \
         $labels --label pg-cluster.role=seed \
-        --env PGC_NODE --env PGC_REPLICATION_USER --env PGC_DATABASE --env PGC_INITDB_ARGS --env PGC_HBA \
+        --env PGC_NODE --env PGC_REPLICATION_USER --env PGC_DATABASE --env PGC_INITDB_ARGS \
         "$PGC_IMAGE" sh -c "$PGC_INIT_SCRIPT" >&2 || status=$?
     case "$status" in
         0) name_data initialized ;;
@@ -71,7 +73,7 @@ if [ "$PGC_ROLE" = primary ]; then
     exit 0
 fi
 
-pgc_require PGC_PRIMARY_HOST PGC_PRIMARY_PORT PGC_BACKUP_SCRIPT
+pgc_require PGC_PRIMARY_HOST PGC_PRIMARY_PORT PGC_TLS PGC_BACKUP_SCRIPT
 
 # What the primary says about itself and about the replica's slot, for a volume that already
 # holds a cluster: it may resume streaming only if it is a standby of this very primary and the
@@ -103,7 +105,7 @@ while :; do
         $labels --label pg-cluster.role=base-backup \
         --env PGC_NODE --env PGC_SLOT --env PGC_PRIMARY_HOST --env PGC_PRIMARY_PORT \
         --env PGC_REPLICATION_USER --env PGC_PRIMARY_SYSTEM_ID --env PGC_SLOT_RESTART_LSN \
-        --env PGC_SLOT_WAL_STATUS \
+        --env PGC_SLOT_WAL_STATUS --env PGC_TLS \
         "$PGC_IMAGE" sh -c "$PGC_BACKUP_SCRIPT" >&2 || status=$?
     case "$status" in
         0) name_data seeded; exit 0 ;;

@@ -10,9 +10,10 @@
 #   PGC_NODE, PGC_SLOT         its node name (application_name) and slot
 #   PGC_PRIMARY_HOST/PORT      where the primary listens on the cluster network
 #   PGC_REPLICATION_USER       the replication role
+#   PGC_TLS                    on: over TLS, checking the primary's certificate against the cluster's CA
 set -eu
 
-pgc_require PGC_REPLICA_CONTAINER PGC_NODE PGC_SLOT PGC_PRIMARY_HOST PGC_PRIMARY_PORT PGC_REPLICATION_USER
+pgc_require PGC_TLS PGC_REPLICA_CONTAINER PGC_NODE PGC_SLOT PGC_PRIMARY_HOST PGC_PRIMARY_PORT PGC_REPLICATION_USER
 
 IFS= read -r password || true
 if [ -z "$password" ]; then

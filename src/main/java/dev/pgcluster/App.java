@@ -65,6 +65,7 @@ public final class App {
         ctx.export("readOnlyConnectionString", cluster.readOnlyConnectionString());
         ctx.export("readOnlyJdbcUrl", cluster.readOnlyJdbcUrl());
         ctx.export("superuserConnectionString", cluster.superuserConnectionString());
+        ctx.export("caCertificate", cluster.caCertificate());
         ctx.export("appUser", Output.of(config.clientRoles().appUser()));
         ctx.export("monitoringUser", Output.of(config.clientRoles().monitoringUser()));
         ctx.export("replicationSlots", Output.of(cluster.replicationSlots()));

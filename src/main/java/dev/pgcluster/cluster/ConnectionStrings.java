@@ -34,32 +34,45 @@ public final class ConnectionStrings {
                 .orElse("localhost");
     }
 
+    /**
+     * With TLS, every string asks for it and for the server's certificate to be checked against the
+     * CA and the host name: {@code sslmode=verify-full}. libpq and pgJDBC both read the CA
+     * certificates from {@code ~/.postgresql/root.crt} unless {@code sslrootcert} says otherwise.
+     */
+    static final String VERIFY_FULL = "sslmode=verify-full";
+
     /** libpq URI for one node. */
-    public static String uri(String user, String password, Endpoint endpoint, String database) {
-        return "postgresql://" + encode(user) + ":" + encode(password) + "@" + endpoint.hostPort() + "/" + encode(database);
+    public static String uri(String user, String password, Endpoint endpoint, String database, boolean verifyFull) {
+        return "postgresql://" + encode(user) + ":" + encode(password) + "@" + endpoint.hostPort() + "/" + encode(database)
+                + (verifyFull ? "?" + VERIFY_FULL : "");
     }
 
     /**
      * libpq URI over several nodes that prefers a standby: libpq tries the hosts in random order
      * and settles on a standby when one is up, on any node otherwise.
      */
-    public static String readOnlyUri(String user, String password, List<Endpoint> endpoints, String database) {
+    public static String readOnlyUri(String user, String password, List<Endpoint> endpoints, String database,
+                                     boolean verifyFull) {
         return "postgresql://" + encode(user) + ":" + encode(password) + "@"
                 + endpoints.stream().map(Endpoint::hostPort).collect(Collectors.joining(","))
-                + "/" + encode(database) + "?target_session_attrs=prefer-standby&load_balance_hosts=random";
+                + "/" + encode(database) + "?target_session_attrs=prefer-standby&load_balance_hosts=random"
+                + (verifyFull ? "&" + VERIFY_FULL : "");
     }
 
     /** pgJDBC URL for one node. */
-    public static String jdbcUrl(String user, String password, Endpoint endpoint, String database) {
+    public static String jdbcUrl(String user, String password, Endpoint endpoint, String database, boolean verifyFull) {
         return "jdbc:postgresql://" + endpoint.hostPort() + "/" + encode(database)
-                + "?user=" + encode(user) + "&password=" + encode(password);
+                + "?user=" + encode(user) + "&password=" + encode(password)
+                + (verifyFull ? "&" + VERIFY_FULL : "");
     }
 
     /** pgJDBC URL over several nodes that prefers a standby (the JDBC form of {@link #readOnlyUri}). */
-    public static String readOnlyJdbcUrl(String user, String password, List<Endpoint> endpoints, String database) {
+    public static String readOnlyJdbcUrl(String user, String password, List<Endpoint> endpoints, String database,
+                                         boolean verifyFull) {
         return "jdbc:postgresql://" + endpoints.stream().map(Endpoint::hostPort).collect(Collectors.joining(","))
                 + "/" + encode(database) + "?targetServerType=preferSecondary&loadBalanceHosts=true"
-                + "&user=" + encode(user) + "&password=" + encode(password);
+                + "&user=" + encode(user) + "&password=" + encode(password)
+                + (verifyFull ? "&" + VERIFY_FULL : "");
     }
 
     private static String encode(String value) {

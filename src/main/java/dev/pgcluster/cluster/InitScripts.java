@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 public final class InitScripts {
     /** Shell functions every script gets in front of it. */
     public static final String COMMON = "lib/common.sh";
-    public static final String PG_HBA_TEMPLATE = "primary/pg_hba.conf.template";
+    public static final String PG_HBA_TEMPLATE = "node/pg_hba.conf.template";
     public static final String CREATE_SLOT = "replica/create-slot.sh";
     public static final String DROP_SLOT = "replica/drop-slot.sh";
     public static final String SEED = "node/seed.sh";
@@ -22,6 +22,10 @@ public final class InitScripts {
     public static final String AWAIT_HEALTHY = "node/await-healthy.sh";
     public static final String SYNC_PASSWORDS = "primary/sync-passwords.sh";
     public static final String SYNC_CONNINFO = "replica/sync-conninfo.sh";
+    public static final String MAKE_CA = "tls/make-ca.sh";
+    public static final String CA_IN_CONTAINER = "tls/ca-in-container.sh";
+    public static final String SYNC_CONF = "node/sync-conf.sh";
+    public static final String CONF_IN_CONTAINER = "node/conf-in-container.sh";
 
     private InitScripts() {
     }
@@ -46,9 +50,20 @@ public final class InitScripts {
         }
     }
 
-    /** {@code init/primary/pg_hba.conf.template} with the cluster's subnet, gateway and role filled in. */
-    public static String pgHba(String subnet, String gateway, String replicationUser) {
+    /**
+     * {@code init/node/pg_hba.conf.template} with the cluster's subnet, gateway and role filled in.
+     * With TLS every network line is {@code hostssl} and a network login without TLS is rejected
+     * before any password is asked for; without it, the lines are {@code host}.
+     */
+    public static String pgHba(String subnet, String gateway, String replicationUser, boolean tls) {
         return read(PG_HBA_TEMPLATE)
+                .replace("{{OVER_TLS}}", tls ? ", over TLS" : "")
+                .replace("{{REJECT_PLAIN}}", tls
+                        ? "# Without TLS no network login gets as far as a password.\n"
+                        + "hostnossl all          all                      all                  reject\n"
+                        + "hostnossl replication  all                      all                  reject\n"
+                        : "")
+                .replace("{{HOST}} ", tls ? "hostssl " : "host    ")
                 .replace("{{SUBNET}}", subnet)
                 .replace("{{GATEWAY}}", gateway)
                 .replace("{{REPLICATION_USER}}", replicationUser);

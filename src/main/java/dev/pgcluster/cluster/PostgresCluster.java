@@ -48,6 +48,7 @@ public final class PostgresCluster extends ComponentResource {
     private final ClusterConfig config;
     private final ClusterNetwork network;
     private final ClusterSecrets secrets;
+    private final Optional<ClusterTls> tls;
     /** In node order (pg0, pg1, …), whichever is the primary. */
     private final Map<String, PostgresNode> nodes;
     private final Command primaryStep;
@@ -71,16 +72,19 @@ public final class PostgresCluster extends ComponentResource {
         this.network = new ClusterNetwork(name + "-net", config, primaryPlacement, child());
         this.secrets = new ClusterSecrets(name + "-secrets", config, child());
         Output<String> image = image(name + "-image", primaryPlacement);
+        this.tls = config.tls().enabled()
+                ? Optional.of(new ClusterTls(name + "-tls", config, image, primaryPlacement, child()))
+                : Optional.empty();
 
         var primary = new PostgresNode(name + "-" + primaryNode.name(), config, primaryNode, image, network, secrets,
-                primaryPlacement, Optional.empty(), child());
+                primaryPlacement, Optional.empty(), tls, child());
         nodes.put(primaryNode.name(), primary);
         this.primaryStep = primaryStep(name + "-primary", image, primary, primaryPlacement, found);
         this.passwords = passwords(name + "-passwords", primaryPlacement);
         var upstream = new PostgresNode.Upstream(primaryStep, passwords);
         for (NodeSpec replica : config.replicas()) {
             nodes.put(replica.name(), new PostgresNode(name + "-" + replica.name(), config, replica, image, network,
-                    secrets, placements.get(replica.dockerHost()), Optional.of(upstream), child()));
+                    secrets, placements.get(replica.dockerHost()), Optional.of(upstream), tls, child()));
         }
         registerOutputs(Map.of(
                 "networkName", network.networkName(),
@@ -125,6 +129,7 @@ public final class PostgresCluster extends ComponentResource {
                     env.put("PGC_PROJECT", config.project());
                     env.put("PGC_STACK", config.stack());
                     env.put("PGC_DATABASE", config.database());
+                    env.put("PGC_TLS", PostgresNode.onOff(config.tls().enabled()));
                     if (foundAt != null) {
                         env.put("PGC_FOUND", foundAt);
                     }
@@ -228,17 +233,17 @@ public final class PostgresCluster extends ComponentResource {
     /** The superuser's connection to the primary, for administration only. */
     public Output<String> superuserConnectionString() {
         return secrets.superuserPassword().applyValue(pw ->
-                ConnectionStrings.uri(ClusterConfig.SUPERUSER, pw, endpoint(config.primary()), config.database())).asSecret();
+                ConnectionStrings.uri(ClusterConfig.SUPERUSER, pw, endpoint(config.primary()), config.database(), verifyFull())).asSecret();
     }
 
     public Output<String> primaryConnectionString() {
         return secrets.appPassword().applyValue(pw ->
-                ConnectionStrings.uri(appUser(), pw, endpoint(config.primary()), config.database())).asSecret();
+                ConnectionStrings.uri(appUser(), pw, endpoint(config.primary()), config.database(), verifyFull())).asSecret();
     }
 
     public Output<String> primaryJdbcUrl() {
         return secrets.appPassword().applyValue(pw ->
-                ConnectionStrings.jdbcUrl(appUser(), pw, endpoint(config.primary()), config.database())).asSecret();
+                ConnectionStrings.jdbcUrl(appUser(), pw, endpoint(config.primary()), config.database(), verifyFull())).asSecret();
     }
 
     /** Node name → connection string, for each replica. */
@@ -246,7 +251,7 @@ public final class PostgresCluster extends ComponentResource {
         return secrets.appPassword().applyValue(pw -> {
             var strings = new LinkedHashMap<String, String>();
             config.replicas().forEach(r ->
-                    strings.put(r.name(), ConnectionStrings.uri(appUser(), pw, endpoint(r), config.database())));
+                    strings.put(r.name(), ConnectionStrings.uri(appUser(), pw, endpoint(r), config.database(), verifyFull())));
             return (Map<String, String>) strings;
         }).asSecret();
     }
@@ -261,12 +266,24 @@ public final class PostgresCluster extends ComponentResource {
 
     public Output<String> readOnlyConnectionString() {
         return secrets.appPassword().applyValue(pw ->
-                ConnectionStrings.readOnlyUri(appUser(), pw, readOnlyEndpoints(), config.database())).asSecret();
+                ConnectionStrings.readOnlyUri(appUser(), pw, readOnlyEndpoints(), config.database(), verifyFull())).asSecret();
     }
 
     public Output<String> readOnlyJdbcUrl() {
         return secrets.appPassword().applyValue(pw ->
-                ConnectionStrings.readOnlyJdbcUrl(appUser(), pw, readOnlyEndpoints(), config.database())).asSecret();
+                ConnectionStrings.readOnlyJdbcUrl(appUser(), pw, readOnlyEndpoints(), config.database(), verifyFull())).asSecret();
+    }
+
+    private boolean verifyFull() {
+        return config.tls().enabled();
+    }
+
+    /**
+     * The CA certificates (PEM) a client needs to check the nodes' certificates: every trusted
+     * generation. Empty without TLS. Not a secret.
+     */
+    public Output<String> caCertificate() {
+        return tls.map(ClusterTls::trustedCertificates).orElse(Output.of(""));
     }
 
     public List<String> replicationSlots() {

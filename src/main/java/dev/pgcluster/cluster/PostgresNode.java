@@ -21,6 +21,7 @@ import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +39,12 @@ public final class PostgresNode extends ComponentResource {
     /** Where the official image mounts data; PGDATA is a directory below it, as its docs advise. */
     static final String VOLUME_PATH = "/var/lib/postgresql/data";
     static final String PGDATA = VOLUME_PATH + "/pgdata";
+    /**
+     * The node's files that are not data (pg_hba.conf, its TLS key and certificate, the CA
+     * certificates), beside PGDATA so base backups never copy them: {@code PGC_CONF_DIR} in
+     * init/lib/common.sh.
+     */
+    static final String CONF_DIR = VOLUME_PATH + "/conf";
     static final int POSTGRES_PORT = 5432;
     /** Written by the seed step as the last step of initializing a cluster; base backups copy it. */
     static final String INIT_DONE = "pg-cluster-init.done";
@@ -67,6 +74,7 @@ public final class PostgresNode extends ComponentResource {
     }
 
     private final Volume volume;
+    private final Command conf;
     private final Optional<Command> slot;
     private final Command seed;
     private final Container container;
@@ -82,11 +90,12 @@ public final class PostgresNode extends ComponentResource {
      * @param secrets   the cluster's passwords
      * @param placement the Docker host of the node
      * @param upstream  for a standby: the steps it waits for; empty for the primary
+     * @param tls       the cluster's CAs; empty without TLS
      * @param options   component options (parent)
      */
     public PostgresNode(String name, ClusterConfig config, NodeSpec node, Output<String> image, ClusterNetwork network,
                         ClusterSecrets secrets, Placement placement, Optional<Upstream> upstream,
-                        ComponentResourceOptions options) {
+                        Optional<ClusterTls> tls, ComponentResourceOptions options) {
         super(TYPE, name, ComponentResourceOptions.merge(options,
                 ComponentResourceOptions.builder().aliases(LegacyUrns.nodeComponent()).build()));
         String primaryContainer = config.containerName(config.primary().name());
@@ -108,6 +117,8 @@ public final class PostgresNode extends ComponentResource {
                         .aliases(LegacyUrns.underNode(config, "docker:index/volume:Volume", name + "-data"))
                         .build());
 
+        this.conf = conf(name + "-conf", config, node, image, volume, placement, tls);
+
         // A standby's slot on the primary, made before its base backup; dropped when the node goes.
         this.slot = upstream.map(up -> new Command(name + "-slot", CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.CREATE_SLOT))
@@ -122,6 +133,8 @@ public final class PostgresNode extends ComponentResource {
 
         var seedDependencies = new ArrayList<Resource>();
         slot.ifPresent(seedDependencies::add);
+        // A base backup checks the primary's certificate against the CA certificates on the volume.
+        upstream.ifPresent(up -> seedDependencies.add(conf));
         upstream.ifPresent(up -> seedDependencies.add(up.passwords()));
         this.seed = new Command(name + "-seed", CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.SEED))
@@ -148,7 +161,7 @@ public final class PostgresNode extends ComponentResource {
                 seed.stdout(),
                 placement.dockerOptions(this)
                         .deleteBeforeReplace(true)
-                        .dependsOn(seed)
+                        .dependsOn(List.of(seed, conf))
                         .aliases(LegacyUrns.underNode(config, "docker:index/container:Container", name))
                         .build());
         this.readiness = readiness(name + "-ready", config, container, placement,
@@ -165,6 +178,7 @@ public final class PostgresNode extends ComponentResource {
                     env.put("PGC_PRIMARY_HOST", primaryContainer);
                     env.put("PGC_PRIMARY_PORT", String.valueOf(POSTGRES_PORT));
                     env.put("PGC_REPLICATION_USER", config.replicationUser());
+                    env.put("PGC_TLS", onOff(config.tls().enabled()));
                     env.putAll(placement.commandEnvironment());
                     return (Map<String, String>) env;
                 }))
@@ -209,15 +223,71 @@ public final class PostgresNode extends ComponentResource {
         if (node.isPrimary()) {
             env.put("PGC_DATABASE", config.database());
             env.put("PGC_INITDB_ARGS", INITDB_ARGS);
-            env.put("PGC_HBA", InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(), config.replicationUser()));
             env.put("PGC_INIT_SCRIPT", InitScripts.read(InitScripts.INIT_IN_CONTAINER));
         } else {
             env.put("PGC_PRIMARY_HOST", primaryContainer);
             env.put("PGC_PRIMARY_PORT", String.valueOf(POSTGRES_PORT));
+            env.put("PGC_TLS", onOff(config.tls().enabled()));
             env.put("PGC_BACKUP_SCRIPT", InitScripts.read(InitScripts.BASE_BACKUP_IN_CONTAINER));
         }
         env.putAll(placement.commandEnvironment());
         return env;
+    }
+
+    /**
+     * The node's conf step (init/node/sync-conf.sh): pg_hba.conf and, with TLS, the node's key and
+     * certificate and the trusted CA certificates, on its volume beside the data; a running node
+     * reloads them. It runs again when any of them would change, and on a new volume.
+     */
+    private Command conf(String name, ClusterConfig config, NodeSpec node, Output<String> image, Volume volume,
+                         Placement placement, Optional<ClusterTls> tls) {
+        Output<String> trusted = tls.map(ClusterTls::trustedCertificates).orElse(Output.of(""));
+        return new Command(name, CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.SYNC_CONF))
+                .environment(Output.tuple(volume.name(), image, trusted).applyValue(t -> {
+                    var env = new LinkedHashMap<String, String>();
+                    env.put("PGC_STEP", "conf");
+                    env.put("PGC_NODE", node.name());
+                    env.put("PGC_CONTAINER", config.containerName(node.name()));
+                    env.put("PGC_VOLUME", t.t1);
+                    env.put("PGC_IMAGE", t.t2);
+                    env.put("PGC_TLS", onOff(config.tls().enabled()));
+                    env.put("PGC_HBA", InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(),
+                            config.replicationUser(), config.tls().enabled()));
+                    if (config.tls().enabled()) {
+                        env.put("PGC_CA_BUNDLE", t.t3);
+                        env.put("PGC_CERT_NAMES", certificateNames(config, node));
+                        env.put("PGC_CERT_GENERATION", String.valueOf(config.tls().certificateGeneration()));
+                    }
+                    env.put("PGC_CONF_SCRIPT", InitScripts.read(InitScripts.CONF_IN_CONTAINER));
+                    env.put("PGC_PROJECT", config.project());
+                    env.put("PGC_STACK", config.stack());
+                    env.put("PGC_NAME_PREFIX", config.namePrefix());
+                    env.putAll(placement.commandEnvironment());
+                    return (Map<String, String>) env;
+                }))
+                .stdin(tls.map(ClusterTls::signingAuthority).orElse(Output.of("")).asSecret())
+                .build(),
+                CustomResourceOptions.builder().parent(this).build());
+    }
+
+    /**
+     * Every name a client or another node reaches the node by: its network alias and container
+     * name on the cluster network, and the host its port is published on.
+     */
+    static String certificateNames(ClusterConfig config, NodeSpec node) {
+        var names = new LinkedHashSet<String>();
+        names.add("DNS:" + node.name());
+        names.add("DNS:" + config.containerName(node.name()));
+        String clientHost = ConnectionStrings.clientHost(config.publishAddress(), node.dockerHost());
+        names.add((clientHost.matches("\\d{1,3}(\\.\\d{1,3}){3}") ? "IP:" : "DNS:") + clientHost);
+        names.add("DNS:localhost");
+        names.add("IP:127.0.0.1");
+        return String.join(",", names);
+    }
+
+    static String onOff(boolean value) {
+        return value ? "on" : "off";
     }
 
     private static Container container(String name, ClusterConfig config, NodeSpec node, Output<String> image,
@@ -329,6 +399,11 @@ public final class PostgresNode extends ComponentResource {
 
     public Volume volume() {
         return volume;
+    }
+
+    /** The step that keeps the node's pg_hba.conf, key and certificates on its volume. */
+    public Command conf() {
+        return conf;
     }
 
     /** The standby's slot step; empty for the primary. */

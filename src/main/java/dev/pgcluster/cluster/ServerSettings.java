@@ -32,6 +32,16 @@ public final class ServerSettings {
         // Needed by pg_rewind when a failed primary rejoins as a standby.
         settings.put("wal_log_hints", "on");
         settings.put("password_encryption", "scram-sha-256");
+        // Beside the data directory, written by each node's conf step: base backups do not copy
+        // them, and a changed rule or certificate reaches every node with a reload.
+        settings.put("hba_file", PostgresNode.CONF_DIR + "/pg_hba.conf");
+        if (config.tls().enabled()) {
+            settings.put("ssl", "on");
+            settings.put("ssl_cert_file", PostgresNode.CONF_DIR + "/server.crt");
+            settings.put("ssl_key_file", PostgresNode.CONF_DIR + "/server.key");
+            // TLS 1.3 whenever the client offers it (OpenSSL picks the highest both speak).
+            settings.put("ssl_min_protocol_version", "TLSv1.2");
+        }
         // Every node carries the cluster's synchronous settings, naming every node: whichever node
         // is primary applies them (a primary is never its own standby), so a switchover or a
         // failover never leaves the cluster silently asynchronous. A standby ignores them.

@@ -38,6 +38,7 @@ import java.util.Optional;
  * @param clientRoles          the application role (the exported connection strings log in as it)
  *                             and the monitoring role
  * @param passwordGeneration   raising it generates every password that config does not set again
+ * @param tls                  TLS for every network connection, and its CA and certificates
  */
 public record ClusterConfig(
         String project,
@@ -63,7 +64,8 @@ public record ClusterConfig(
         String defaultDockerHost,
         boolean acceptDataLoss,
         ClientRoles clientRoles,
-        int passwordGeneration) {
+        int passwordGeneration,
+        TlsSettings tls) {
 
     /** The superuser the official image creates; peer authentication over the socket relies on it. */
     public static final String SUPERUSER = "postgres";
@@ -86,6 +88,7 @@ public record ClusterConfig(
         Objects.requireNonNull(replicationPassword);
         Objects.requireNonNull(defaultDockerHost);
         Objects.requireNonNull(clientRoles);
+        Objects.requireNonNull(tls);
         if (nodes.stream().filter(NodeSpec::isPrimary).count() != 1) {
             throw new IllegalArgumentException("a cluster has exactly one primary node");
         }

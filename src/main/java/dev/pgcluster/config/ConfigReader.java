@@ -22,7 +22,8 @@ public final class ConfigReader {
             "retainVolumesOnDelete", "database", "replicationUser",
             "superuserPassword", "replicationPassword", "dockerHost",
             "baseBackupAttempts", "healthTimeoutSeconds", "streamingGraceSeconds", "primary", "acceptDataLoss",
-            "appUser", "appPassword", "monitoringUser", "monitoringPassword", "passwordGeneration");
+            "appUser", "appPassword", "monitoringUser", "monitoringPassword", "passwordGeneration",
+            "tls", "tlsCaGeneration", "tlsTrustedCaGenerations", "tlsCertificateGeneration");
 
     public static final String DEFAULT_IMAGE = "postgres:17.6";
     public static final String DEFAULT_SUBNET = "10.89.0.0/24";
@@ -112,6 +113,7 @@ public final class ConfigReader {
         Integer passwordGeneration = optional("passwordGeneration", "1",
                 v -> Validators.integer(key("passwordGeneration"), v, 1, 1_000_000));
         distinctRoles(replicationUser, appUser, monitoringUser);
+        TlsSettings tls = tls();
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -134,7 +136,27 @@ public final class ConfigReader {
                 new ResourceLimits(Optional.ofNullable(memoryMb), shmSizeMb, Optional.ofNullable(cpuShares)),
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
                 attempts, healthTimeout, streamingGrace, defaultDockerHost, acceptDataLoss,
-                new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration);
+                new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls);
+    }
+
+    private TlsSettings tls() {
+        Boolean enabled = optional("tls", "true", v -> Validators.bool(key("tls"), v));
+        Integer caGeneration = optional("tlsCaGeneration", "1",
+                v -> Validators.integer(key("tlsCaGeneration"), v, 1, 1_000_000));
+        List<Integer> trusted = optional("tlsTrustedCaGenerations", "[" + (caGeneration == null ? 1 : caGeneration) + "]",
+                v -> Validators.generationList(key("tlsTrustedCaGenerations"), v));
+        Integer certificateGeneration = optional("tlsCertificateGeneration", "1",
+                v -> Validators.integer(key("tlsCertificateGeneration"), v, 1, 1_000_000));
+        if (caGeneration != null && trusted != null && !trusted.contains(caGeneration)) {
+            problems.add(key("tlsTrustedCaGenerations") + " = \"" + config.get("tlsTrustedCaGenerations").orElse("")
+                    + "\" is not allowed: it must hold " + key("tlsCaGeneration") + " (" + caGeneration
+                    + "), the CA that signs the nodes' certificates");
+        }
+        if (enabled == null || caGeneration == null || trusted == null || certificateGeneration == null
+                || !trusted.contains(caGeneration)) {
+            return TlsSettings.OFF;
+        }
+        return new TlsSettings(enabled, caGeneration, trusted, certificateGeneration);
     }
 
     /** The replication, application and monitoring roles are three different roles. */

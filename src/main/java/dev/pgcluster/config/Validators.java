@@ -78,6 +78,28 @@ public final class Validators {
         return ports;
     }
 
+    /** A JSON list of distinct generations from 1 to 1000000, at most 3, e.g. {@code [1, 2]}. */
+    public static List<Integer> generationList(String key, String raw) {
+        String allowed = "a list of one to three different whole numbers from 1 to 1000000, e.g. [1, 2]";
+        String value = raw.trim();
+        if (!value.startsWith("[") || !value.endsWith("]")) {
+            throw new InvalidValue(key, raw, allowed);
+        }
+        var generations = new ArrayList<Integer>();
+        for (String item : value.substring(1, value.length() - 1).split(",", -1)) {
+            String number = item.trim();
+            if (!WHOLE_NUMBER.matcher(number).matches() || Integer.parseInt(number) < 1
+                    || Integer.parseInt(number) > 1_000_000 || generations.contains(Integer.parseInt(number))) {
+                throw new InvalidValue(key, raw, allowed);
+            }
+            generations.add(Integer.parseInt(number));
+        }
+        if (generations.size() > 3) {
+            throw new InvalidValue(key, raw, allowed);
+        }
+        return generations;
+    }
+
     // [registry[:port]/]path[:tag][@sha256:digest], following the Docker reference grammar.
     private static final Pattern IMAGE_REFERENCE = Pattern.compile(
             "^(?:(?<domain>(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\\d+)?)/)?"

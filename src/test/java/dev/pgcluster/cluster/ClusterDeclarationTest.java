@@ -98,9 +98,9 @@ class ClusterDeclarationTest {
         assertEquals(replicas + 1, stack.ofType(PostgresNode.TYPE).size());
         assertEquals(replicas + 1, stack.ofType(VOLUME).size());
         assertEquals(replicas + 1, stack.ofType(CONTAINER).size());
-        // four generated passwords, the cluster's primary and password steps, a seed and a
-        // readiness step per node, then a slot and a conninfo step per standby
-        assertEquals(4 + 2 + 2 * (replicas + 1) + 2 * replicas, stack.ofType(COMMAND).size());
+        // four generated passwords, the CA, the cluster's primary and password steps, a conf, a
+        // seed and a readiness step per node, then a slot and a conninfo step per standby
+        assertEquals(4 + 1 + 2 + 3 * (replicas + 1) + 2 * replicas, stack.ofType(COMMAND).size());
         assertEquals(0, stack.ofType("docker:index/remoteImage:RemoteImage").size());
 
         var expectedContainers = new HashSet<String>();
@@ -137,7 +137,8 @@ class ClusterDeclarationTest {
         var passwords = command(stack, "pg-cluster-test-passwords");
         assertEquals(false, primary.input("wait"), "health is awaited by the readiness step, not the provider");
         assertEquals(List.of(), primarySeed.dependsOn());
-        assertEquals(List.of(primarySeed.name()), primary.dependsOn());
+        var primaryConf = command(stack, "pg-cluster-test-pg0-conf");
+        assertEquals(List.of(primarySeed.name(), primaryConf.name()), primary.dependsOn());
         assertEquals(List.of(primary.name()), primaryReady.dependsOn());
         assertEquals(List.of(primaryReady.name()), primaryStep.dependsOn());
         assertEquals(List.of(primaryStep.name()), passwords.dependsOn());
@@ -154,8 +155,9 @@ class ClusterDeclarationTest {
             var replicaReady = command(stack, node + "-ready");
             var conninfo = command(stack, node + "-conninfo");
             assertEquals(List.of(primaryStep.name()), slot.dependsOn());
-            assertEquals(List.of(slot.name(), passwords.name()), seed.dependsOn());
-            assertEquals(List.of(seed.name()), replica.dependsOn());
+            var conf = command(stack, node + "-conf");
+            assertEquals(List.of(slot.name(), conf.name(), passwords.name()), seed.dependsOn());
+            assertEquals(List.of(seed.name(), conf.name()), replica.dependsOn());
             assertEquals(List.of(replica.name()), replicaReady.dependsOn());
             assertEquals(List.of(replicaReady.name(), primaryStep.name(), passwords.name()), conninfo.dependsOn());
 
@@ -330,18 +332,124 @@ class ClusterDeclarationTest {
         DeclaredStack stack = DeclaredStack.of(withReplicas(2));
         String pw = StrictMocks.GENERATED_PASSWORD;
         // Clients log in as the application role; the superuser's string is a separate output.
-        assertEquals("postgresql://postgres_app:" + pw + "@127.0.0.1:5432/postgres", stack.outputValue("primaryConnectionString"));
-        assertEquals(Map.of("pg1", "postgresql://postgres_app:" + pw + "@127.0.0.1:5433/postgres",
-                "pg2", "postgresql://postgres_app:" + pw + "@127.0.0.1:5434/postgres"), stack.outputValue("replicaConnectionStrings"));
+        assertEquals("postgresql://postgres_app:" + pw + "@127.0.0.1:5432/postgres?sslmode=verify-full",
+                stack.outputValue("primaryConnectionString"));
+        assertEquals(Map.of("pg1", "postgresql://postgres_app:" + pw + "@127.0.0.1:5433/postgres?sslmode=verify-full",
+                "pg2", "postgresql://postgres_app:" + pw + "@127.0.0.1:5434/postgres?sslmode=verify-full"),
+                stack.outputValue("replicaConnectionStrings"));
         assertEquals("postgresql://postgres_app:" + pw + "@127.0.0.1:5433,127.0.0.1:5434,127.0.0.1:5432/postgres"
-                + "?target_session_attrs=prefer-standby&load_balance_hosts=random", stack.outputValue("readOnlyConnectionString"));
+                + "?target_session_attrs=prefer-standby&load_balance_hosts=random&sslmode=verify-full",
+                stack.outputValue("readOnlyConnectionString"));
         assertEquals("jdbc:postgresql://127.0.0.1:5433,127.0.0.1:5434,127.0.0.1:5432/postgres"
-                + "?targetServerType=preferSecondary&loadBalanceHosts=true&user=postgres_app&password=" + pw,
-                stack.outputValue("readOnlyJdbcUrl"));
-        assertEquals("postgresql://postgres:" + pw + "@127.0.0.1:5432/postgres", stack.outputValue("superuserConnectionString"));
+                + "?targetServerType=preferSecondary&loadBalanceHosts=true&user=postgres_app&password=" + pw
+                + "&sslmode=verify-full", stack.outputValue("readOnlyJdbcUrl"));
+        assertEquals("postgresql://postgres:" + pw + "@127.0.0.1:5432/postgres?sslmode=verify-full",
+                stack.outputValue("superuserConnectionString"));
         assertTrue(stack.outputIsSecret("superuserConnectionString"));
         assertEquals("postgres_app", stack.outputValue("appUser"));
         assertEquals("monitoring", stack.outputValue("monitoringUser"));
+    }
+
+    /**
+     * One CA per trusted generation, made once by a step whose key output is secret and never
+     * logged; its certificate alone is plain, and is what clients get as {@code caCertificate}.
+     */
+    @Test
+    void theCaIsMadeOnceKeptSecretAndItsCertificateIsAPlainOutput() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        var authority = command(stack, "pg-cluster-test-tls-ca-1");
+        assertEquals(Optional.of("pg-cluster-test-tls"), authority.parent());
+        assertEquals("tls-ca", environment(authority).get("PGC_STEP"));
+        assertEquals("pg-cluster-test CA 1", environment(authority).get("PGC_CA_NAME"));
+        assertEquals(List.of("stdout"), authority.additionalSecretOutputs());
+        assertEquals("none", authority.input("logging"));
+        assertEquals(ClusterSecrets.GENERATOR_INPUTS, authority.ignoreChanges(), "an edited script or image makes no new CA");
+        assertEquals(StrictMocks.caCertificate(environment(authority)), stack.outputValue("caCertificate"));
+        assertFalse(stack.outputIsSecret("caCertificate"));
+        assertFalse(String.valueOf(stack.outputValue("caCertificate")).contains("PRIVATE KEY"));
+    }
+
+    /**
+     * Every node's conf step writes the same pg_hba.conf (TLS only on the network) and gets the
+     * signing CA's key only on its secret stdin; its certificate names what clients and nodes
+     * reach it by. The base backup of a standby waits for the CA certificates on its volume.
+     */
+    @Test
+    void everyNodeGetsTheSameTlsOnlyRulesAndACertificateForItsOwnNames() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2));
+        var hba = new HashSet<String>();
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            var conf = command(stack, "pg-cluster-test-" + node + "-conf");
+            Map<String, String> env = environment(conf);
+            assertEquals("on", env.get("PGC_TLS"), node);
+            assertEquals("pg-cluster-test-" + node, env.get("PGC_CONTAINER"), node);
+            assertEquals("DNS:" + node + ",DNS:pg-cluster-test-" + node + ",IP:127.0.0.1,DNS:localhost",
+                    env.get("PGC_CERT_NAMES"), node);
+            assertEquals("1", env.get("PGC_CERT_GENERATION"), node);
+            assertEquals(stack.outputValue("caCertificate"), env.get("PGC_CA_BUNDLE"), node);
+            assertEquals(List.of("stdin"), conf.secretInputs(), node);
+            assertTrue(String.valueOf(conf.input("stdin")).contains("PRIVATE KEY"), node);
+            assertTrue(container(stack, "pg-cluster-test-" + node).dependsOn().contains(conf.name()), node);
+            hba.add(env.get("PGC_HBA"));
+        }
+        assertEquals(1, hba.size(), "the same rules on every node: a switchover changes none");
+        String rules = hba.iterator().next();
+        assertTrue(rules.contains("hostnossl all          all                      all                  reject"), rules);
+        assertTrue(rules.contains("hostnossl replication  all                      all                  reject"), rules);
+        assertFalse(rules.lines().anyMatch(line -> line.startsWith("host ")), rules);
+        for (String standby : List.of("pg1", "pg2")) {
+            var seed = command(stack, "pg-cluster-test-" + standby + "-seed");
+            assertTrue(seed.dependsOn().contains("pg-cluster-test-" + standby + "-conf"), standby);
+            assertEquals("on", environment(seed).get("PGC_TLS"), standby);
+            assertEquals("on", environment(command(stack, "pg-cluster-test-" + standby + "-conninfo")).get("PGC_TLS"));
+        }
+        assertEquals("on", environment(command(stack, "pg-cluster-test-primary")).get("PGC_TLS"));
+        List<String> args = serverArgs(container(stack, "pg-cluster-test-pg0"));
+        for (String setting : List.of("ssl=on", "ssl_cert_file=/var/lib/postgresql/data/conf/server.crt",
+                "ssl_key_file=/var/lib/postgresql/data/conf/server.key", "ssl_min_protocol_version=TLSv1.2",
+                "hba_file=/var/lib/postgresql/data/conf/pg_hba.conf")) {
+            assertTrue(args.contains(setting), setting);
+        }
+    }
+
+    /** The conf dir of the program and of the scripts is one place. */
+    @Test
+    void theScriptsAndTheProgramAgreeWhereANodesFilesLive() {
+        assertTrue(InitScripts.read(InitScripts.COMMON).contains("PGC_CONF_DIR=" + PostgresNode.CONF_DIR + "\n"));
+    }
+
+    /**
+     * A CA rotation: the new generation is trusted first (nodes and clients get both
+     * certificates), then signs, then the old one goes.
+     */
+    @Test
+    void aSecondTrustedCaIsInTheBundleAndOnlyTheSigningOneReachesTheNodesKeys() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "1",
+                "tlsCaGeneration", "2", "tlsTrustedCaGenerations", "[1, 2]", "tlsCertificateGeneration", "3"));
+        var first = command(stack, "pg-cluster-test-tls-ca-1");
+        var second = command(stack, "pg-cluster-test-tls-ca-2");
+        assertEquals(StrictMocks.caCertificate(environment(second)) + StrictMocks.caCertificate(environment(first)),
+                stack.outputValue("caCertificate"), "the signing CA first, then the others");
+        var conf = command(stack, "pg-cluster-test-pg1-conf");
+        assertEquals(StrictMocks.caKey(environment(second)) + StrictMocks.caCertificate(environment(second)),
+                conf.input("stdin"));
+        assertEquals("3", environment(conf).get("PGC_CERT_GENERATION"));
+    }
+
+    /** tls = false: plain TCP with SCRAM, as before TLS existed; no CA, no certificate, no verify-full. */
+    @Test
+    void withoutTlsNothingOfItIsDeclared() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "tls", "false"));
+        assertTrue(stack.resources().stream().noneMatch(r -> r.type().equals(ClusterTls.TYPE)));
+        assertTrue(stack.ofType(COMMAND).stream().noneMatch(c -> "tls-ca".equals(environment(c).get("PGC_STEP"))));
+        var env = environment(command(stack, "pg-cluster-test-pg1-conf"));
+        assertEquals("off", env.get("PGC_TLS"));
+        assertFalse(env.containsKey("PGC_CERT_NAMES"));
+        assertTrue(env.get("PGC_HBA").contains("host    replication  replicator"), env.get("PGC_HBA"));
+        assertFalse(env.get("PGC_HBA").contains("hostssl"));
+        assertTrue(serverArgs(container(stack, "pg-cluster-test-pg0")).stream().noneMatch(a -> a.startsWith("ssl")));
+        assertEquals("", stack.outputValue("caCertificate"));
+        assertFalse(String.valueOf(stack.outputValue("primaryConnectionString")).contains("sslmode"));
     }
 
     /** Passwords travel only on the stdin of steps, as secrets; no container gets one. */
@@ -409,8 +517,7 @@ class ClusterDeclarationTest {
         assertFalse(env.containsKey("PGC_PEER_VOLUMES"));
         assertEquals("postgres", env.get("PGC_DATABASE"));
         assertEquals("--auth-local=peer --auth-host=scram-sha-256 --data-checksums", env.get("PGC_INITDB_ARGS"));
-        assertEquals(InitScripts.pgHba("10.89.0.0/24", "10.89.0.1", "replicator"), env.get("PGC_HBA"));
-        assertTrue(env.get("PGC_HBA").contains("host    replication  replicator     10.89.0.0/24"));
+        assertFalse(env.containsKey("PGC_HBA"), "pg_hba.conf is the conf step's, on every node");
         assertEquals(InitScripts.read(InitScripts.INIT_IN_CONTAINER), env.get("PGC_INIT_SCRIPT"));
         assertEquals(InitScripts.read(InitScripts.SEED), seed.input("create"));
         assertEquals(InitScripts.read(InitScripts.SEED_UPDATE), seed.input("update"));
@@ -578,13 +685,16 @@ class ClusterDeclarationTest {
         assertEquals("pg1", stack.outputValue("primaryNode"));
         assertEquals("127.0.0.1", stack.outputValue("primaryHost"));
         assertEquals(6101, stack.outputValue("primaryPort"));
-        assertEquals("postgresql://postgres_app:" + pw + "@127.0.0.1:6101/postgres", stack.outputValue("primaryConnectionString"));
-        assertEquals("jdbc:postgresql://127.0.0.1:6101/postgres?user=postgres_app&password=" + pw,
+        assertEquals("postgresql://postgres_app:" + pw + "@127.0.0.1:6101/postgres?sslmode=verify-full",
+                stack.outputValue("primaryConnectionString"));
+        assertEquals("jdbc:postgresql://127.0.0.1:6101/postgres?user=postgres_app&password=" + pw + "&sslmode=verify-full",
                 stack.outputValue("primaryJdbcUrl"));
-        assertEquals(Map.of("pg0", "postgresql://postgres_app:" + pw + "@127.0.0.1:6000/postgres",
-                "pg2", "postgresql://postgres_app:" + pw + "@127.0.0.1:6102/postgres"), stack.outputValue("replicaConnectionStrings"));
+        assertEquals(Map.of("pg0", "postgresql://postgres_app:" + pw + "@127.0.0.1:6000/postgres?sslmode=verify-full",
+                "pg2", "postgresql://postgres_app:" + pw + "@127.0.0.1:6102/postgres?sslmode=verify-full"),
+                stack.outputValue("replicaConnectionStrings"));
         assertEquals("postgresql://postgres_app:" + pw + "@127.0.0.1:6000,127.0.0.1:6102,127.0.0.1:6101/postgres"
-                + "?target_session_attrs=prefer-standby&load_balance_hosts=random", stack.outputValue("readOnlyConnectionString"));
+                + "?target_session_attrs=prefer-standby&load_balance_hosts=random&sslmode=verify-full",
+                stack.outputValue("readOnlyConnectionString"));
         assertEquals(List.of("pg0", "pg2"), stack.outputValue("replicationSlots"));
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,14 +31,23 @@ class GoldenTest {
     void pgHbaOfEachShippedStack(String stack) {
         ClusterConfig config = TestConfigs.shipped(stack);
         Golden.assertMatches("pg_hba-" + stack + ".conf",
-                InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(), config.replicationUser()));
+                InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(), config.replicationUser(),
+                        config.tls().enabled()));
+    }
+
+    @Test
+    void pgHbaWithoutTls() {
+        ClusterConfig config = TestConfigs.shipped("dev");
+        Golden.assertMatches("pg_hba-without-tls.conf",
+                InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(), config.replicationUser(), false));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {InitScripts.CREATE_SLOT, InitScripts.DROP_SLOT, InitScripts.SEED,
             InitScripts.SEED_UPDATE, InitScripts.INIT_IN_CONTAINER, InitScripts.BASE_BACKUP_IN_CONTAINER,
             InitScripts.CONVERGE, InitScripts.REJOIN_IN_CONTAINER, InitScripts.SYNC_PASSWORDS,
-            InitScripts.SYNC_CONNINFO, InitScripts.AWAIT_HEALTHY, InitScripts.GENERATE_PASSWORD})
+            InitScripts.SYNC_CONNINFO, InitScripts.AWAIT_HEALTHY, InitScripts.GENERATE_PASSWORD,
+            InitScripts.MAKE_CA, InitScripts.CA_IN_CONTAINER, InitScripts.SYNC_CONF, InitScripts.CONF_IN_CONTAINER})
     void everyInitScriptIsWhatIsShippedAndParsesAsPosixShell(String script) throws Exception {
         Path file = Path.of("init", script);
         String text = InitScripts.read(script);

@@ -87,6 +87,17 @@ public final class BadConfigValues {
                         + "pg_, not postgres)"),
                 Arguments.of(Map.of("passwordGeneration", "0"), "pg-cluster:passwordGeneration = \"0\" is not allowed: a "
                         + "whole number from 1 to 1000000"),
+                Arguments.of(Map.of("tls", "yes"), "pg-cluster:tls = \"yes\" is not allowed: true or false"),
+                Arguments.of(Map.of("tlsCertificateGeneration", "0"), "pg-cluster:tlsCertificateGeneration = \"0\" is not "
+                        + "allowed: a whole number from 1 to 1000000"),
+                Arguments.of(Map.of("tlsCaGeneration", "2", "tlsTrustedCaGenerations", "[1]"), "pg-cluster:"
+                        + "tlsTrustedCaGenerations = \"[1]\" is not allowed: it must hold pg-cluster:tlsCaGeneration (2), "
+                        + "the CA that signs the nodes' certificates"),
+                Arguments.of(Map.of("tlsTrustedCaGenerations", "[1, 1]"), "pg-cluster:tlsTrustedCaGenerations = \"[1, 1]\" "
+                        + "is not allowed: a list of one to three different whole numbers from 1 to 1000000, e.g. [1, 2]"),
+                Arguments.of(Map.of("tlsTrustedCaGenerations", "[1, 2, 3, 4]"), "pg-cluster:tlsTrustedCaGenerations = "
+                        + "\"[1, 2, 3, 4]\" is not allowed: a list of one to three different whole numbers from 1 to 1000000, "
+                        + "e.g. [1, 2]"),
                 Arguments.of(Map.of("dockerHost", "localhost:2375"), "pg-cluster:dockerHost = \"localhost:2375\" is not "
                         + "allowed: a Docker host URL: unix://…, tcp://host:port, ssh://user@host or npipe://…"),
                 Arguments.of(Map.of("baseBackupAttempts", "0"), "pg-cluster:baseBackupAttempts = \"0\" is not allowed: a whole "

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.GsonBuilder;
 import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.TlsSettings;
 import dev.pgcluster.config.WalSettings;
 import dev.pgcluster.testing.DeclaredResource;
 import dev.pgcluster.testing.DeclaredStack;
@@ -32,7 +33,7 @@ class DeclaredResourcesExportTest {
         write(stack, TestConfigs.shipped(stack));
     }
 
-    /** Public port, unpinned image, unbounded slot WAL: each must draw exactly its policy violation. */
+    /** Public port, unpinned image, unbounded slot WAL, no TLS: each must draw exactly its policy violation. */
     @Test
     void writesADeliberatelyBadDeclaration() throws IOException {
         String stack = "bad";
@@ -42,7 +43,7 @@ class DeclaredResourcesExportTest {
                 new WalSettings(good.wal().walKeepSize(), "-1"), good.sync(), good.limits(), good.retainVolumes(),
                 good.database(), good.replicationUser(), good.superuserPassword(), good.replicationPassword(),
                 good.baseBackupAttempts(), good.healthTimeoutSeconds(), good.streamingGraceSeconds(), good.defaultDockerHost(), good.acceptDataLoss(),
-                good.clientRoles(), good.passwordGeneration());
+                good.clientRoles(), good.passwordGeneration(), TlsSettings.OFF);
         write(stack, bad);
     }
 

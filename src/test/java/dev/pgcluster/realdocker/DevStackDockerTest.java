@@ -98,12 +98,18 @@ class DevStackDockerTest {
     @Test
     @Order(4)
     void exportedLibpqUrisWorkAsGiven() {
-        String readOnly = Docker.ok("run", "--rm", "--network", "host", "--label", Docker.TEST_LABEL + "=1",
-                TestImage.reference(), "psql", cluster.output("readOnlyConnectionString"), "-XAtc", "SELECT pg_is_in_recovery()");
+        String readOnly = Docker.ok(psqlOnTheHost(cluster.output("readOnlyConnectionString"), "SELECT pg_is_in_recovery()"));
         assertEquals("t", readOnly);
-        String primary = Docker.ok("run", "--rm", "--network", "host", "--label", Docker.TEST_LABEL + "=1",
-                TestImage.reference(), "psql", cluster.output("primaryConnectionString"), "-XAtc", "SELECT pg_is_in_recovery()");
+        String primary = Docker.ok(psqlOnTheHost(cluster.output("primaryConnectionString"), "SELECT pg_is_in_recovery()"));
         assertEquals("f", primary);
+    }
+
+    /** {@code docker run … psql URI -c SQL} on the host's network, trusting the stacks' CAs as a user does. */
+    private static String[] psqlOnTheHost(String uri, String sql) {
+        var args = new java.util.ArrayList<>(List.of("run", "--rm", "--network", "host", "--label", Docker.TEST_LABEL + "=1"));
+        args.addAll(TestTrust.psqlArgs());
+        args.addAll(List.of(TestImage.reference(), "psql", uri, "-XAtc", sql));
+        return args.toArray(String[]::new);
     }
 
     @Test

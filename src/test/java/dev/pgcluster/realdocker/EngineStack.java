@@ -288,7 +288,10 @@ public final class EngineStack implements AutoCloseable {
         }
     }
 
-    /** The stack's outputs, secrets in plain text ({@code pulumi stack output --json --show-secrets}). */
+    /**
+     * The stack's outputs, secrets in plain text ({@code pulumi stack output --json --show-secrets}).
+     * Its CA certificates join {@link TestTrust}, as a user saves them to trust the nodes.
+     */
     public Map<String, Object> outputs() {
         Shell.Result result = Engine.run(workDir, Map.of(), Duration.ofMinutes(2),
                 "stack", "output", "--json", "--show-secrets", "--stack", name).orThrow("pulumi stack output");
@@ -307,6 +310,7 @@ public final class EngineStack implements AutoCloseable {
                 outputs.put(e.getKey(), list);
             }
         });
+        TestTrust.add((String) outputs.get("caCertificate"));
         return outputs;
     }
 

@@ -63,9 +63,11 @@ final class ReadRouting {
         String script = "i=0; while [ $i -lt " + connections + " ]; do "
                 + "psql -X -A -t -c 'SELECT host(inet_server_addr())' \"$PGC_URI\" 2>&1 | tr '\\n' ' '; echo; "
                 + "i=$((i + 1)); done";
-        String out = Docker.ok("run", "--rm", "--network", "host", "--label", Docker.TEST_LABEL + "=read-routing",
-                "-e", "PGC_URI=" + cluster.output("readOnlyConnectionString"),
-                "--entrypoint", "sh", TestImage.reference(), "-c", script);
+        var args = new ArrayList<>(List.of("run", "--rm", "--network", "host", "--label", Docker.TEST_LABEL + "=read-routing",
+                "-e", "PGC_URI=" + cluster.output("readOnlyConnectionString")));
+        args.addAll(TestTrust.psqlArgs());
+        args.addAll(List.of("--entrypoint", "sh", TestImage.reference(), "-c", script));
+        String out = Docker.ok(args.toArray(String[]::new));
         var served = new TreeMap<String, Integer>();
         var refusals = new ArrayList<String>();
         for (String line : Docker.lines(out)) {

@@ -15,19 +15,29 @@ public final class Sql {
     private Sql() {
     }
 
+    /**
+     * A connection as a client on the Docker host makes it; a URL that asks for
+     * {@code sslmode=verify-full} without naming its CA file checks the server against
+     * {@link TestTrust} (where a user keeps the stack's {@code caCertificate}).
+     */
     public static Connection connect(String jdbcUrl) throws SQLException {
         var props = new Properties();
         props.setProperty("connectTimeout", "5");
         props.setProperty("socketTimeout", "30");
+        if (jdbcUrl.contains("sslmode=verify-full") && !jdbcUrl.contains("sslrootcert=")) {
+            props.setProperty("sslrootcert", TestTrust.file().toString());
+        }
         return DriverManager.getConnection(jdbcUrl, props);
     }
 
-    /** The JDBC form of a libpq URI {@code postgresql://user:password@host:port/db}. */
+    /** The JDBC form of a libpq URI {@code postgresql://user:password@host:port/db[?sslmode=…]}. */
     public static String jdbcFromUri(String uri) {
         URI parsed = URI.create(uri);
         String[] userInfo = parsed.getRawUserInfo().split(":", 2);
+        String sslMode = parsed.getRawQuery() == null ? "" : java.util.Arrays.stream(parsed.getRawQuery().split("&"))
+                .filter(p -> p.startsWith("sslmode=")).map(p -> "&" + p).findFirst().orElse("");
         return "jdbc:postgresql://" + parsed.getHost() + ":" + parsed.getPort() + parsed.getRawPath()
-                + "?user=" + userInfo[0] + "&password=" + userInfo[1];
+                + "?user=" + userInfo[0] + "&password=" + userInfo[1] + sslMode;
     }
 
     /** One parameter of a JDBC URL's query string (URL-decoded), e.g. {@code password}. */

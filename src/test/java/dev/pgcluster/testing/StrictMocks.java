@@ -3,6 +3,7 @@ package dev.pgcluster.testing;
 import com.pulumi.test.Mocks;
 import dev.pgcluster.cluster.ClusterNetwork;
 import dev.pgcluster.cluster.ClusterSecrets;
+import dev.pgcluster.cluster.ClusterTls;
 import dev.pgcluster.cluster.PostgresCluster;
 import dev.pgcluster.cluster.PostgresNode;
 import dev.pgcluster.command.Command;
@@ -26,7 +27,7 @@ import java.util.stream.Stream;
 public final class StrictMocks implements Mocks {
     /** The program's own component resources: grouping only, nothing to create. */
     public static final Set<String> COMPONENT_TYPES = Set.of(PostgresCluster.TYPE, ClusterNetwork.TYPE,
-            ClusterSecrets.TYPE, PostgresNode.TYPE);
+            ClusterSecrets.TYPE, ClusterTls.TYPE, PostgresNode.TYPE);
 
     public static final Set<String> KNOWN_TYPES = Stream.concat(COMPONENT_TYPES.stream(), Stream.of(
             "docker:index/network:Network",
@@ -62,14 +63,26 @@ public final class StrictMocks implements Mocks {
                 state.put("stdout", switch (String.valueOf(step)) {
                     case "generate-password" -> GENERATED_PASSWORD + "\n";
                     case "seed" -> seeded((Map<?, ?>) env);
+                    case "tls-ca" -> caKey((Map<?, ?>) env) + caCertificate((Map<?, ?>) env);
                     default -> "";
                 });
-                state.put("stderr", "");
+                // make-ca.sh prints the certificate alone on stderr: its one output that is not secret.
+                state.put("stderr", "tls-ca".equals(step) ? caCertificate((Map<?, ?>) env) : "");
             }
             default -> {
             }
         }
         return CompletableFuture.completedFuture(ResourceResult.of(Optional.of(args.name + "-id"), state));
+    }
+
+    /** Stands for the PEM key init/tls/make-ca.sh prints; names its CA so tests can tell generations apart. */
+    public static String caKey(Map<?, ?> env) {
+        return "-----BEGIN PRIVATE KEY-----\nkey of " + env.get("PGC_CA_NAME") + "\n-----END PRIVATE KEY-----\n";
+    }
+
+    /** Stands for the PEM certificate init/tls/make-ca.sh prints. */
+    public static String caCertificate(Map<?, ?> env) {
+        return "-----BEGIN CERTIFICATE-----\n" + env.get("PGC_CA_NAME") + "\n-----END CERTIFICATE-----\n";
     }
 
     /** What init/node/seed.sh prints: the node, what it did for the node's role, a time and a nonce. */
