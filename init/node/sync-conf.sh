@@ -63,6 +63,12 @@ if [ "$(q "SELECT current_setting('hba_file') = $(pgc_literal "$PGC_CONF_DIR/pg_
     printf '%s\n' "$served"
     exit 0
 fi
+# TLS turned on: rules that ask for TLS would lock everyone out of a server that has none.
+if [ "$PGC_TLS" = on ] && [ "$(q "SHOW ssl")" != on ]; then
+    echo "pg-cluster: $PGC_CONTAINER runs without TLS; its new container with TLS uses these files" >&2
+    printf '%s\n' "$served"
+    exit 0
+fi
 q "SELECT pg_reload_conf()" >/dev/null
 # The server keeps its old rules (and certificate) when the new ones do not load: say so.
 errors=$(q "SELECT line_number || ': ' || error FROM pg_hba_file_rules WHERE error IS NOT NULL")
@@ -71,7 +77,7 @@ if [ -n "$errors" ]; then
     printf '%s\n' "$errors" >&2
     exit 1
 fi
-if [ "$PGC_TLS" = on ] && [ "$(q "SHOW ssl")" = on ]; then
+if [ "$PGC_TLS" = on ]; then
     want=$(printf '%s\n' "$served" | sed -n 's/.* certificate \(sha256:[0-9A-F:]*\) .*/\1/p')
     deadline=$(( $(date +%s) + 15 ))
     while :; do

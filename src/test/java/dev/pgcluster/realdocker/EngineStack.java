@@ -314,6 +314,18 @@ public final class EngineStack implements AutoCloseable {
         return outputs;
     }
 
+    /**
+     * What anyone without the stack's passphrase sees: {@code pulumi stack output --json} and
+     * {@code pulumi stack export}, both without {@code --show-secrets}.
+     */
+    public String withoutSecrets() {
+        String outputs = Engine.run(workDir, Map.of(), Duration.ofMinutes(2),
+                "stack", "output", "--json", "--stack", name).orThrow("pulumi stack output").stdout();
+        String state = Engine.run(workDir, Map.of(), Duration.ofMinutes(2),
+                "stack", "export", "--stack", name).orThrow("pulumi stack export").stdout();
+        return outputs + "\n" + state;
+    }
+
     /** Removes the stack (and its state) from the tests' backend. */
     public void remove() {
         try {
