@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.pgcluster.realdocker.Docker;
 import dev.pgcluster.realdocker.Shell;
+import dev.pgcluster.realdocker.TestTrust;
 import dev.pgcluster.realdocker.SteadyWriter;
 import dev.pgcluster.realdocker.TestImage;
 import java.io.IOException;
@@ -220,18 +221,30 @@ public final class Bench {
         report.add(section, "seed step's base backup (one-off container start → exit)", "MB/s", backup);
         report.add(section, "raw copy of the primary's volume (cp -a, sync)", "MB/s", copy);
 
-        // Lag and TPS under pgbench: asynchronous, then `any 1` with on and with remote_apply.
-        load(stack, "asynchronous");
+        // Lag and TPS under pgbench: asynchronous with TLS (pgbench on the socket, then over TCP with
+        // TLS), the same with TLS off, then `any 1` with on and with remote_apply.
+        load(stack, "asynchronous", false);
+        load(stack, "asynchronous, clients over TCP", true);
+        setConfig(stack, Map.of("tls", "false"));
+        cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up (tls off)");
+        load(stack, "asynchronous, TLS off", false);
+        load(stack, "asynchronous, TLS off, clients over TCP", true);
+        setConfig(stack, Map.of("tls", "true"));
+        cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up (tls on)");
         setConfig(stack, Map.of("synchronous", "any 1"));
         cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up (any 1)");
-        load(stack, "any 1, synchronous_commit=on");
+        load(stack, "any 1, synchronous_commit=on", false);
         setConfig(stack, Map.of("synchronousCommit", "remote_apply"));
         cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up (remote_apply)");
-        load(stack, "any 1, synchronous_commit=remote_apply");
+        load(stack, "any 1, synchronous_commit=remote_apply", false);
         cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
     }
 
-    private void load(String stack, String mode) throws Exception {
+    /**
+     * pgbench on the primary for {@code pgbenchSeconds}, on its Unix socket, or with {@code overTcp}
+     * over TCP as a network client (TLS when the cluster has it, as every network login then must).
+     */
+    private void load(String stack, String mode, boolean overTcp) throws Exception {
         String primary = "pg-cluster-" + stack + "-pg0";
         try (var ignored = new StreamingWatch(stackPorts.get(stack).subList(1, 2))) {
             ignored.await(Duration.ofSeconds(60));
@@ -257,8 +270,16 @@ public final class Bench {
             }
         }, "lag-sampler");
         sampler.start();
-        var out = docker("exec", "-u", "postgres", primary, "pgbench", "-n", "-c", "4", "-j", "2", "-T", String.valueOf(pgbenchSeconds),
-                "-P", "5", "postgres").orThrow("pgbench");
+        var command = new ArrayList<>(List.of("exec", "-u", "postgres"));
+        if (overTcp) {
+            command.addAll(List.of("-e", "PGPASSWORD=" + PASSWORD, "-e", "PGSSLMODE=prefer"));
+        }
+        command.addAll(List.of(primary, "pgbench", "-n", "-c", "4", "-j", "2", "-T", String.valueOf(pgbenchSeconds), "-P", "5"));
+        if (overTcp) {
+            command.addAll(List.of("-h", "127.0.0.1", "-U", "postgres"));
+        }
+        command.add("postgres");
+        var out = docker(command.toArray(String[]::new)).orThrow("pgbench");
         sampler.interrupt();
         sampler.join();
         saveRaw("pgbench " + mode + ".txt", out.stdout());
@@ -341,6 +362,17 @@ public final class Bench {
                     / report.figure(b, "raw copy of the primary's volume (cp -a, sync)").median(), 0.7, "MB/s medians");
         }
         String async = "Load: pgbench -c 4 -j 2 -T " + pgbenchSeconds + ", asynchronous";
+        String plain = async + ", TLS off";
+        if (report.has(plain, "replay lag, p99")) {
+            report.reference("TLS on ÷ off: async TPS, pgbench on the socket (only the WAL stream encrypted)",
+                    report.figure(async, "TPS (whole run)").median() / report.figure(plain, "TPS (whole run)").median(), "whole-run TPS");
+            report.reference("TLS on ÷ off: async TPS, pgbench over TCP (clients and WAL stream encrypted)",
+                    report.figure(async + ", clients over TCP", "TPS (whole run)").median()
+                            / report.figure(plain + ", clients over TCP", "TPS (whole run)").median(), "whole-run TPS");
+            report.reference("TLS on − off: async replay lag p99 (ms), pgbench on the socket",
+                    report.figure(async, "replay lag, p99").median() - report.figure(plain, "replay lag, p99").median(),
+                    "pg_stat_replication.replay_lag every 100 ms");
+        }
         String on = "Load: pgbench -c 4 -j 2 -T " + pgbenchSeconds + ", any 1, synchronous_commit=on";
         String apply = "Load: pgbench -c 4 -j 2 -T " + pgbenchSeconds + ", any 1, synchronous_commit=remote_apply";
         if (report.has(async, "replay lag, p99")) {
@@ -451,9 +483,14 @@ public final class Bench {
         return stackPorts.get(stack).get(node);
     }
 
+    /** The stack's outputs; its CA joins the tests' trust, as a user saves it to check the nodes. */
     private JsonObject outputs(String stack) {
-        return JsonParser.parseString(cli(project, "stack", "output", "--json", "--show-secrets", "--stack", stack)
+        JsonObject outputs = JsonParser.parseString(cli(project, "stack", "output", "--json", "--show-secrets", "--stack", stack)
                 .orThrow("stack output").stdout()).getAsJsonObject();
+        if (outputs.has("caCertificate")) {
+            TestTrust.add(outputs.get("caCertificate").getAsString());
+        }
+        return outputs;
     }
 
     private String urn(String stack, String type, String name) {
