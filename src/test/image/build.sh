@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the local PostgreSQL 17 test image without any container registry:
 # a Debian trixie root filesystem made by debootstrap (Debian's own
-# postgresql-17 packages) plus our docker-entrypoint.sh, imported with
+# postgresql-17 packages, plus prometheus-postgres-exporter and prometheus
+# for the monitoring tests) plus our docker-entrypoint.sh, imported with
 # `docker import`.
 #
 # Usage (as root, from any directory):   sh src/test/image/build.sh
@@ -21,7 +22,11 @@ SUITE=trixie
 # The official image runs the server as uid/gid 999; we renumber ours to match.
 PG_UID=999
 PG_GID=999
-# debootstrap + trimming needs about 0.7 GB; ask for some headroom.
+# Monitoring: the metrics exporter and the Prometheus server (with promtool)
+# the monitoring tests run; both are plain binaries started by the tests,
+# never as services (the image has no init system).
+MONITORING_PACKAGES=prometheus-postgres-exporter,prometheus
+# debootstrap + trimming needs about 0.9 GB; ask for some headroom.
 MIN_FREE_KB=2000000
 
 log() { printf 'build.sh: %s\n' "$*" >&2; }
@@ -92,14 +97,28 @@ log "building $image in $workdir"
 
 # --- 1. root filesystem from Debian packages --------------------------------
 # No mirror argument: debootstrap's built-in default mirror is used.
-log "debootstrap $SUITE with postgresql-$MAJOR (this takes a minute or two)"
+# debootstrap puts a policy-rc.d that refuses every start and a fake
+# start-stop-daemon in place while it installs, so no postinst starts a
+# server (postgresql, prometheus, the exporter); checked below all the same.
+log "debootstrap $SUITE with postgresql-$MAJOR and $MONITORING_PACKAGES (this takes a minute or two)"
 debootstrap --variant=minbase \
-    --include="postgresql-$MAJOR,postgresql-client-$MAJOR" \
+    --include="postgresql-$MAJOR,postgresql-client-$MAJOR,$MONITORING_PACKAGES" \
     "$SUITE" "$rootfs" >&2
 log "debootstrap done after $(( $(date +%s) - started )) s"
 
 pgbin="/usr/lib/postgresql/$MAJOR/bin"
 [ -x "$rootfs$pgbin/postgres" ] || die "$pgbin/postgres missing from the root filesystem"
+for bin in /usr/bin/prometheus-postgres-exporter /usr/bin/prometheus /usr/bin/promtool; do
+    [ -x "$rootfs$bin" ] || die "$bin missing from the root filesystem"
+done
+log "packages: $(chroot "$rootfs" dpkg-query -W -f '${Package} ${Version}, ' \
+    "postgresql-$MAJOR" prometheus-postgres-exporter prometheus | sed 's/, $//')"
+# A process whose root is the new root filesystem was started by a postinst.
+for proc in /proc/[0-9]*; do
+    if [ "$(readlink "$proc/root" 2>/dev/null)" = "$rootfs" ]; then
+        die "a process was started inside the root filesystem during installation: $(tr '\0' ' ' < "$proc/cmdline")"
+    fi
+done
 
 # --- 2. drop the cluster postgresql-common created during installation -----
 # Its postinst runs pg_createcluster (create_main_cluster defaults to true);
