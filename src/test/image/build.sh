@@ -111,6 +111,11 @@ pgbin="/usr/lib/postgresql/$MAJOR/bin"
 for bin in /usr/bin/prometheus-postgres-exporter /usr/bin/prometheus /usr/bin/promtool; do
     [ -x "$rootfs$bin" ] || die "$bin missing from the root filesystem"
 done
+# The program starts the exporter and Prometheus by the paths of the official images
+# (/bin/postgres_exporter, /bin/prometheus); /bin is /usr/bin in trixie.
+ln -s prometheus-postgres-exporter "$rootfs/usr/bin/postgres_exporter"
+[ -x "$rootfs/bin/postgres_exporter" ] && [ -x "$rootfs/bin/prometheus" ] ||
+    die "/bin/postgres_exporter or /bin/prometheus missing from the root filesystem"
 log "packages: $(chroot "$rootfs" dpkg-query -W -f '${Package} ${Version}, ' \
     "postgresql-$MAJOR" prometheus-postgres-exporter prometheus | sed 's/, $//')"
 # A process whose root is the new root filesystem was started by a postinst.

@@ -4,6 +4,7 @@ import com.pulumi.Config;
 import com.pulumi.Context;
 import com.pulumi.Pulumi;
 import com.pulumi.core.Output;
+import dev.pgcluster.cluster.Monitoring;
 import dev.pgcluster.cluster.PostgresCluster;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.ConfigReader;
@@ -66,6 +67,10 @@ public final class App {
         ctx.export("readOnlyJdbcUrl", cluster.readOnlyJdbcUrl());
         ctx.export("superuserConnectionString", cluster.superuserConnectionString());
         ctx.export("caCertificate", cluster.caCertificate());
+        if (config.monitoring().enabled()) {
+            ctx.export("prometheusUrl", Output.of(Monitoring.prometheusUrl(config)));
+            ctx.export("exporterEndpoints", Output.of(Monitoring.exporterEndpoints(config)));
+        }
         ctx.export("appUser", Output.of(config.clientRoles().appUser()));
         ctx.export("monitoringUser", Output.of(config.clientRoles().monitoringUser()));
         ctx.export("replicationSlots", Output.of(cluster.replicationSlots()));

@@ -49,6 +49,7 @@ public final class PostgresCluster extends ComponentResource {
     private final ClusterNetwork network;
     private final ClusterSecrets secrets;
     private final Optional<ClusterTls> tls;
+    private final Optional<Monitoring> monitoring;
     /** In node order (pg0, pg1, …), whichever is the primary. */
     private final Map<String, PostgresNode> nodes;
     private final Command primaryStep;
@@ -71,7 +72,7 @@ public final class PostgresCluster extends ComponentResource {
         Placement primaryPlacement = placements.get(primaryNode.dockerHost());
         this.network = new ClusterNetwork(name + "-net", config, primaryPlacement, child());
         this.secrets = new ClusterSecrets(name + "-secrets", config, child());
-        Output<String> image = image(name + "-image", primaryPlacement);
+        Output<String> image = image(name + "-image", config.image(), primaryPlacement);
         this.tls = config.tls().enabled()
                 ? Optional.of(new ClusterTls(name + "-tls", config, image, primaryPlacement, child()))
                 : Optional.empty();
@@ -86,6 +87,12 @@ public final class PostgresCluster extends ComponentResource {
             nodes.put(replica.name(), new PostgresNode(name + "-" + replica.name(), config, replica, image, network,
                     secrets, placements.get(replica.dockerHost()), Optional.of(upstream), tls, child()));
         }
+        var nodePlacements = new LinkedHashMap<String, Placement>();
+        config.nodes().forEach(n -> nodePlacements.put(n.name(), placements.get(n.dockerHost())));
+        this.monitoring = Monitoring.declare(name, config, () -> new Monitoring.Inputs(
+                sameOrOwn(config.monitoring().exporterImage(), image, name + "-exporter-image", primaryPlacement),
+                sameOrOwn(config.monitoring().prometheusImage(), image, name + "-prometheus-image", primaryPlacement),
+                network.networkName(), caCertificate(), secrets.monitoringPassword(), passwords, nodePlacements), child());
         registerOutputs(Map.of(
                 "networkName", network.networkName(),
                 "primaryConnectionString", primaryConnectionString()));
@@ -199,19 +206,29 @@ public final class PostgresCluster extends ComponentResource {
      * container's image back as an ID and would replace a container declared with a tag on every
      * run.
      */
-    private Output<String> image(String name, Placement placement) {
+    private Output<String> image(String name, String reference, Placement placement) {
         if (!config.pullImage()) {
             var options = InvokeOptions.builder().parent(this);
             placement.provider().ifPresent(options::provider);
-            return DockerFunctions.getRemoteImage(GetRemoteImageArgs.builder().name(config.image()).build(),
+            return DockerFunctions.getRemoteImage(GetRemoteImageArgs.builder().name(reference).build(),
                     options.build()).applyValue(GetRemoteImageResult::id);
         }
         var remote = new RemoteImage(name, RemoteImageArgs.builder()
-                .name(config.image())
+                .name(reference)
                 .keepLocally(true)
                 .build(),
                 placement.dockerOptions(this).build());
         return remote.imageId();
+    }
+
+    /** The cluster's image when {@code reference} names it, else that image of its own. */
+    private Output<String> sameOrOwn(String reference, Output<String> clusterImage, String name, Placement placement) {
+        return reference.equals(config.image()) ? clusterImage : image(name, reference, placement);
+    }
+
+    /** Exporters and Prometheus; empty when {@code monitoring} is off. */
+    public Optional<Monitoring> monitoring() {
+        return monitoring;
     }
 
     private Endpoint endpoint(NodeSpec node) {

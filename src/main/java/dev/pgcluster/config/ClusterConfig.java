@@ -39,6 +39,7 @@ import java.util.Optional;
  *                             and the monitoring role
  * @param passwordGeneration   raising it generates every password that config does not set again
  * @param tls                  TLS for every network connection, and its CA and certificates
+ * @param monitoring           exporters, Prometheus and alert rules
  */
 public record ClusterConfig(
         String project,
@@ -65,7 +66,8 @@ public record ClusterConfig(
         boolean acceptDataLoss,
         ClientRoles clientRoles,
         int passwordGeneration,
-        TlsSettings tls) {
+        TlsSettings tls,
+        MonitoringSettings monitoring) {
 
     /** The superuser the official image creates; peer authentication over the socket relies on it. */
     public static final String SUPERUSER = "postgres";
@@ -89,6 +91,7 @@ public record ClusterConfig(
         Objects.requireNonNull(defaultDockerHost);
         Objects.requireNonNull(clientRoles);
         Objects.requireNonNull(tls);
+        Objects.requireNonNull(monitoring);
         if (nodes.stream().filter(NodeSpec::isPrimary).count() != 1) {
             throw new IllegalArgumentException("a cluster has exactly one primary node");
         }

@@ -23,7 +23,10 @@ public final class ConfigReader {
             "superuserPassword", "replicationPassword", "dockerHost",
             "baseBackupAttempts", "healthTimeoutSeconds", "streamingGraceSeconds", "primary", "acceptDataLoss",
             "appUser", "appPassword", "monitoringUser", "monitoringPassword", "passwordGeneration",
-            "tls", "tlsCaGeneration", "tlsTrustedCaGenerations", "tlsCertificateGeneration");
+            "tls", "tlsCaGeneration", "tlsTrustedCaGenerations", "tlsCertificateGeneration",
+            "monitoring", "exporterImage", "prometheusImage", "monitoringPort", "scrapeIntervalSeconds",
+            "alertForSeconds", "alertLagForSeconds", "alertReplayLagSeconds", "alertBytesBehind",
+            "alertSlotRetainedPercent");
 
     public static final String DEFAULT_IMAGE = "postgres:17.6";
     public static final String DEFAULT_SUBNET = "10.89.0.0/24";
@@ -114,6 +117,7 @@ public final class ConfigReader {
                 v -> Validators.integer(key("passwordGeneration"), v, 1, 1_000_000));
         distinctRoles(replicationUser, appUser, monitoringUser);
         TlsSettings tls = tls();
+        MonitoringSettings monitoring = monitoring(env, primaryPort, replicaPorts, nodeCount);
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -136,7 +140,46 @@ public final class ConfigReader {
                 new ResourceLimits(Optional.ofNullable(memoryMb), shmSizeMb, Optional.ofNullable(cpuShares)),
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
                 attempts, healthTimeout, streamingGrace, defaultDockerHost, acceptDataLoss,
-                new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls);
+                new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls, monitoring);
+    }
+
+    private MonitoringSettings monitoring(DeploymentEnvironment env, Integer primaryPort, List<Integer> replicaPorts,
+                                          int nodes) {
+        Boolean enabled = optional("monitoring", String.valueOf(env != DeploymentEnvironment.DEVELOPMENT),
+                v -> Validators.bool(key("monitoring"), v));
+        String exporterImage = optional("exporterImage", MonitoringSettings.DEFAULT_EXPORTER_IMAGE,
+                v -> Validators.imageReference(key("exporterImage"), v));
+        String prometheusImage = optional("prometheusImage", MonitoringSettings.DEFAULT_PROMETHEUS_IMAGE,
+                v -> Validators.imageReference(key("prometheusImage"), v));
+        Integer port = optional("monitoringPort", String.valueOf(MonitoringSettings.DEFAULT_PORT),
+                v -> Validators.integer(key("monitoringPort"), v, 1, 65535 - nodes));
+        Integer scrape = optional("scrapeIntervalSeconds", "5",
+                v -> Validators.integer(key("scrapeIntervalSeconds"), v, 1, 300));
+        Integer alertFor = optional("alertForSeconds", "30", v -> Validators.integer(key("alertForSeconds"), v, 0, 86400));
+        Integer lagFor = optional("alertLagForSeconds", "60", v -> Validators.integer(key("alertLagForSeconds"), v, 0, 86400));
+        Integer replayLag = optional("alertReplayLagSeconds", "30",
+                v -> Validators.integer(key("alertReplayLagSeconds"), v, 1, 86400));
+        Long bytesBehind = optional("alertBytesBehind", "64MB", v -> Validators.walSizeBytes(key("alertBytesBehind"), v));
+        Integer slotPercent = optional("alertSlotRetainedPercent", "80",
+                v -> Validators.integer(key("alertSlotRetainedPercent"), v, 1, 99));
+        if (Boolean.TRUE.equals(enabled) && port != null && primaryPort != null && replicaPorts != null) {
+            var used = new java.util.TreeSet<Integer>(replicaPorts);
+            used.add(primaryPort);
+            for (int p = port; p <= port + nodes; p++) {
+                if (used.contains(p)) {
+                    problems.add(key("monitoringPort") + " = \"" + port + "\" is not allowed: Prometheus takes it and the "
+                            + "exporters the next " + nodes + " ports (" + port + "–" + (port + nodes) + "), and " + p
+                            + " is a PostgreSQL port of this stack");
+                    break;
+                }
+            }
+        }
+        if (enabled == null || exporterImage == null || prometheusImage == null || port == null || scrape == null
+                || alertFor == null || lagFor == null || replayLag == null || bytesBehind == null || slotPercent == null) {
+            return MonitoringSettings.OFF;
+        }
+        return new MonitoringSettings(enabled, exporterImage, prometheusImage, port, scrape, alertFor, lagFor, replayLag,
+                bytesBehind, slotPercent);
     }
 
     private TlsSettings tls() {

@@ -196,6 +196,22 @@ public final class Validators {
         return value;
     }
 
+    /** A PostgreSQL size (kB, MB, GB, TB), in bytes. */
+    public static long walSizeBytes(String key, String raw) {
+        String value = raw.trim();
+        Matcher m = PG_SIZE.matcher(value);
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw new InvalidValue(key, raw, "a positive size with unit kB, MB, GB or TB (e.g. 64MB)");
+        }
+        int shift = switch (m.group(2)) {
+            case "kB" -> 10;
+            case "MB" -> 20;
+            case "GB" -> 30;
+            default -> 40;
+        };
+        return Long.parseLong(m.group(1)) << shift;
+    }
+
     private static final Pattern MEMORY = Pattern.compile("^(\\d{1,7})([mMgG])?$");
 
     /** A memory size in MiB ({@code 512}, {@code 512m}) or GiB ({@code 2g}), at least {@code min} MiB. */

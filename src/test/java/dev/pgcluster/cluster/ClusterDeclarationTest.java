@@ -452,6 +452,76 @@ class ClusterDeclarationTest {
         assertFalse(String.valueOf(stack.outputValue("primaryConnectionString")).contains("sslmode"));
     }
 
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> upload(DeclaredResource container, String file) {
+        return ((List<Map<String, Object>>) container.input("uploads")).stream()
+                .filter(u -> u.get("file").equals(file)).findFirst()
+                .orElseThrow(() -> new AssertionError(container.name() + " has no upload " + file));
+    }
+
+    /** Monitoring off (development's default): not one resource or output of it. */
+    @Test
+    void withoutMonitoringNothingOfItIsDeclared() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2));
+        assertTrue(stack.resources().stream().noneMatch(r -> r.type().equals(Monitoring.TYPE)));
+        assertEquals(3, stack.ofType(CONTAINER).size(), "the nodes only");
+        assertEquals(3, stack.ofType(VOLUME).size(), "the nodes' only");
+        assertTrue(stack.names().stream().noneMatch(n -> n.contains("exporter") || n.contains("prometheus")), stack.names().toString());
+        assertFalse(stack.hasOutput("prometheusUrl"));
+        assertFalse(stack.hasOutput("exporterEndpoints"));
+    }
+
+    /**
+     * With monitoring: an exporter per node on the cluster network, logging in as the monitoring
+     * role over verify-full with the password from an uploaded file (secret), never from its
+     * environment; Prometheus with the stack's rules, targets and its own data volume.
+     */
+    @Test
+    void withMonitoringEveryNodeHasAnExporterAndPrometheusScrapesThemAll() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "monitoring", "true",
+                "monitoringPort", "9300", "monitoringPassword", MONITORING_PASSWORD, "synchronous", "any 1"));
+        assertEquals(1, stack.ofType(Monitoring.TYPE).size());
+        for (int i = 0; i < 3; i++) {
+            String node = "pg" + i;
+            var exporter = container(stack, "pg-cluster-test-" + node + "-exporter");
+            assertEquals(List.of("/bin/postgres_exporter"), exporter.input("entrypoints"));
+            @SuppressWarnings("unchecked")
+            List<String> envs = (List<String>) exporter.input("envs");
+            assertEquals(List.of("DATA_SOURCE_URI=" + node + ":5432/postgres?sslmode=verify-full&sslrootcert=/etc/pg-cluster/ca.crt",
+                    "DATA_SOURCE_USER=monitoring", "DATA_SOURCE_PASS_FILE=/etc/pg-cluster/monitoring-password"), envs);
+            assertEquals(MONITORING_PASSWORD, upload(exporter, "/etc/pg-cluster/monitoring-password").get("content"));
+            assertTrue(exporter.inputIsSecret("uploads"), "the password upload is secret");
+            assertFalse(String.valueOf(exporter.plainInputs().get("envs")).contains(MONITORING_PASSWORD));
+            assertEquals(stack.outputValue("caCertificate"), upload(exporter, "/etc/pg-cluster/ca.crt").get("content"));
+            assertEquals(MonitoringFiles.queries(), upload(exporter, "/etc/pg-cluster/queries.yml").get("content"));
+            assertEquals(9301 + i, publishedPort(exporter), node);
+            assertEquals("exporter", labels(exporter).get(Monitoring.LABEL));
+            assertEquals(node, labels(exporter).get(Monitoring.LABEL_MONITORS));
+            assertFalse(labels(exporter).containsKey("pg-cluster.node"), "an exporter is not a node");
+            assertTrue(exporter.dependsOn().contains("pg-cluster-test-passwords"), "the monitoring role exists first");
+        }
+        var prometheus = container(stack, "pg-cluster-test-prometheus");
+        assertEquals(List.of("/bin/prometheus"), prometheus.input("entrypoints"));
+        assertEquals(9300, publishedPort(prometheus));
+        ClusterConfig config = TestConfigs.config("test", "replicas", "2", "monitoring", "true", "monitoringPort", "9300",
+                "synchronous", "any 1");
+        assertEquals(MonitoringFiles.rules(config), upload(prometheus, "/etc/pg-cluster/alerts.rules.yml").get("content"));
+        assertEquals(MonitoringFiles.targets(config), upload(prometheus, "/etc/pg-cluster/targets.json").get("content"));
+        assertEquals(MonitoringFiles.prometheusConfig(config), upload(prometheus, "/etc/pg-cluster/prometheus.yml").get("content"));
+        volume(stack, "pg-cluster-test-prometheus-data");
+        assertEquals("http://127.0.0.1:9300", stack.outputValue("prometheusUrl"));
+        assertEquals(Map.of("pg0", "http://127.0.0.1:9301/metrics", "pg1", "http://127.0.0.1:9302/metrics",
+                "pg2", "http://127.0.0.1:9303/metrics"), stack.outputValue("exporterEndpoints"));
+        assertFalse(stack.outputIsSecret("prometheusUrl"));
+    }
+
+    @Test
+    void stagingAndProductionMonitorByDefaultAndDevelopmentDoesNot() {
+        assertFalse(TestConfigs.shipped("dev").monitoring().enabled());
+        assertTrue(TestConfigs.shipped("staging").monitoring().enabled());
+        assertTrue(TestConfigs.shipped("prod").monitoring().enabled());
+    }
+
     /** Passwords travel only on the stdin of steps, as secrets; no container gets one. */
     @Test
     void noInputCarriesAPasswordInPlainText() {

@@ -46,6 +46,11 @@ public final class RealCluster implements AutoCloseable {
         values.put("primaryPort", String.valueOf(ports.get(0)));
         values.put("replicaPorts", ports.subList(1, ports.size()).toString());
         values.put("healthTimeoutSeconds", "120");
+        // Monitoring (on in the staging and prod shapes): the test image carries both programs,
+        // and Prometheus and the exporters need consecutive free host ports.
+        values.put("exporterImage", TestImage.reference());
+        values.put("prometheusImage", TestImage.reference());
+        values.put("monitoringPort", String.valueOf(freeRange(replicas + 2)));
         for (int i = 0; i < extra.length; i += 2) {
             values.put(extra[i], extra[i + 1]);
         }
@@ -162,6 +167,41 @@ public final class RealCluster implements AutoCloseable {
     @Override
     public void close() {
         destroy();
+    }
+
+    private static final AtomicInteger NEXT_RANGE = new AtomicInteger(
+            30000 + (int) (ProcessHandle.current().pid() % 100) * 20);
+
+    /**
+     * The first of {@code count} consecutive host ports that are free now, below the ephemeral
+     * range (where a client's own port could take one meanwhile).
+     */
+    static int freeRange(int count) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int base = NEXT_RANGE.getAndAdd(count);
+            if (base + count > 32700) {
+                NEXT_RANGE.set(30000);
+                continue;
+            }
+            var sockets = new ArrayList<ServerSocket>();
+            try {
+                for (int i = 0; i < count; i++) {
+                    sockets.add(new ServerSocket(base + i));
+                }
+                return base;
+            } catch (IOException taken) {
+                // try the next range
+            } finally {
+                sockets.forEach(socket -> {
+                    try {
+                        socket.close();
+                    } catch (IOException ignored) {
+                        // a port we only borrowed to see that it is free
+                    }
+                });
+            }
+        }
+        throw new IllegalStateException("no " + count + " consecutive free ports between 30000 and 32700");
     }
 
     static List<Integer> freePorts(int count) {

@@ -124,6 +124,10 @@ public final class DeclaredStack {
         return Internal.of(output).getValueNullable().join();
     }
 
+    public boolean hasOutput(String name) {
+        return outputs.containsKey(name);
+    }
+
     public boolean outputIsSecret(String name) {
         return Internal.of(outputs.get(name)).isSecret().join();
     }

@@ -4,6 +4,7 @@ import com.pulumi.test.Mocks;
 import dev.pgcluster.cluster.ClusterNetwork;
 import dev.pgcluster.cluster.ClusterSecrets;
 import dev.pgcluster.cluster.ClusterTls;
+import dev.pgcluster.cluster.Monitoring;
 import dev.pgcluster.cluster.PostgresCluster;
 import dev.pgcluster.cluster.PostgresNode;
 import dev.pgcluster.command.Command;
@@ -27,7 +28,7 @@ import java.util.stream.Stream;
 public final class StrictMocks implements Mocks {
     /** The program's own component resources: grouping only, nothing to create. */
     public static final Set<String> COMPONENT_TYPES = Set.of(PostgresCluster.TYPE, ClusterNetwork.TYPE,
-            ClusterSecrets.TYPE, ClusterTls.TYPE, PostgresNode.TYPE);
+            ClusterSecrets.TYPE, ClusterTls.TYPE, Monitoring.TYPE, PostgresNode.TYPE);
 
     public static final Set<String> KNOWN_TYPES = Stream.concat(COMPONENT_TYPES.stream(), Stream.of(
             "docker:index/network:Network",

@@ -1,0 +1,110 @@
+package dev.pgcluster.cluster;
+
+import com.google.gson.Gson;
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.MonitoringSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The files of the monitoring containers, from the templates under {@code monitoring/} (which
+ * Maven copies onto the classpath): the exporter's queries, and Prometheus's config, alert rules
+ * and targets for this stack. A placeholder is {@code {{NAME}}}; Prometheus's own templates
+ * ({@code {{ $labels.node }}}) have spaces and stay. monitoring/README.md is the contract.
+ */
+public final class MonitoringFiles {
+    public static final String QUERIES = "queries.yml";
+    public static final String RULES = "alerts.rules.yml";
+    public static final String PROMETHEUS = "prometheus.yml";
+    public static final String TARGETS = "targets.json";
+    /** Where the containers get them. */
+    public static final String DIRECTORY = "/etc/pg-cluster";
+    /** The job name the rules select on. */
+    static final String JOB = "pg-cluster-exporter";
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([A-Z][A-Z0-9_]*)}}");
+
+    private MonitoringFiles() {
+    }
+
+    /** The values of every placeholder for this stack (monitoring/defaults.env names them all). */
+    public static Map<String, String> values(ClusterConfig config) {
+        MonitoringSettings m = config.monitoring();
+        var values = new LinkedHashMap<String, String>();
+        values.put("SCRAPE_INTERVAL", m.scrapeIntervalSeconds() + "s");
+        values.put("DOWN_FOR", m.alertForSeconds() + "s");
+        values.put("LAG_FOR", m.alertLagForSeconds() + "s");
+        values.put("REPLAY_LAG_SECONDS", String.valueOf(m.replayLagSeconds()));
+        values.put("BYTES_BEHIND", String.valueOf(m.bytesBehind()));
+        values.put("SLOT_RETAINED_PERCENT", String.valueOf(m.slotRetainedPercent()));
+        // Asynchronous: 0, and the rule can never fire (a count is never below 0).
+        values.put("SYNC_STANDBYS", String.valueOf(config.sync().enabled() ? config.sync().count() : 0));
+        return values;
+    }
+
+    public static String rules(ClusterConfig config) {
+        return render(read(RULES), values(config));
+    }
+
+    public static String prometheusConfig(ClusterConfig config) {
+        return render(read(PROMETHEUS), values(config));
+    }
+
+    public static String queries() {
+        return read(QUERIES);
+    }
+
+    /** Prometheus's file-based targets: each node's exporter by its alias on the cluster network. */
+    public static String targets(ClusterConfig config) {
+        var targets = new ArrayList<Map<String, Object>>();
+        for (String node : config.nodeNames()) {
+            var labels = new LinkedHashMap<String, String>();
+            labels.put("cluster", config.namePrefix());
+            labels.put("node", node);
+            var entry = new LinkedHashMap<String, Object>();
+            entry.put("targets", List.of(exporterAlias(node) + ":" + MonitoringSettings.EXPORTER_PORT));
+            entry.put("labels", labels);
+            targets.add(entry);
+        }
+        return new Gson().toJson(targets) + "\n";
+    }
+
+    /** A node's exporter on the cluster network. */
+    public static String exporterAlias(String node) {
+        return node + "-exporter";
+    }
+
+    /** Every placeholder replaced; one without a value is a bug here, not a user's error. */
+    static String render(String template, Map<String, String> values) {
+        Matcher m = PLACEHOLDER.matcher(template);
+        var out = new StringBuilder();
+        while (m.find()) {
+            String value = values.get(m.group(1));
+            if (value == null) {
+                throw new IllegalStateException("monitoring template placeholder {{" + m.group(1) + "}} has no value");
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    static String read(String name) {
+        try (InputStream in = MonitoringFiles.class.getResourceAsStream("/monitoring/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("monitoring/" + name + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
