@@ -12,6 +12,7 @@ export interface HbaRule {
     text: string;
     type: string;
     databases: string[];
+    users: string[];
     address?: string;
     mask?: string;
     method: string;
@@ -34,10 +35,11 @@ export function parseHbaLine(line: string): HbaRule | undefined {
             continue;
         }
         const databases = (tokens[i + 1] ?? "").split(",");
+        const users = (tokens[i + 2] ?? "").split(",");
         if (type === "local") {
             const method = tokens[i + 3];
             if (method !== undefined && AUTH_METHODS.has(method)) {
-                return { text, type, databases, method };
+                return { text, type, databases, users, method };
             }
             continue;
         }
@@ -49,7 +51,7 @@ export function parseHbaLine(line: string): HbaRule | undefined {
             method = tokens[i + 5];
         }
         if (address !== undefined && method !== undefined && AUTH_METHODS.has(method)) {
-            return { text, type, databases, address, mask, method };
+            return { text, type, databases, users, address, mask, method };
         }
     }
     return undefined;
@@ -73,4 +75,9 @@ export function isAnyAddress(rule: HbaRule): boolean {
 
 export function isReplicationRule(rule: HbaRule): boolean {
     return rule.databases.includes("replication");
+}
+
+/** Every rule but `local` (the Unix socket) takes connections over the network. */
+export function isNetworkRule(rule: HbaRule): boolean {
+    return rule.type !== "local";
 }

@@ -51,3 +51,26 @@ export function findPlaintextPassword(text: string): string | undefined {
 
 /** Secret values shorter than this are not searched for elsewhere (too many false matches). */
 export const MIN_SECRET_LENGTH = 8;
+
+/**
+ * The lines of a step's stdin that are secret, each at least MIN_SECRET_LENGTH long: every line
+ * but those of PEM armour (`-----BEGIN …-----`, `-----END …-----`) and of PEM certificates. A
+ * conf step takes the signing CA's key and certificate on stdin: the certificate is public (it is
+ * in the CA bundle every node and client gets) and the armour is in the scripts that split the two.
+ */
+export function secretStdinLines(stdin: string): string[] {
+    const secrets: string[] = [];
+    let inCertificate = false;
+    for (const raw of stdin.split(/\r?\n/)) {
+        const line = raw.trim();
+        const armour = /^-----(BEGIN|END) ([A-Z0-9 ]+)-----$/.exec(line);
+        if (armour) {
+            inCertificate = armour[1] === "BEGIN" && / ?CERTIFICATE$/.test(armour[2]) && !/REQUEST/.test(armour[2]);
+            continue;
+        }
+        if (!inCertificate && line.length >= MIN_SECRET_LENGTH) {
+            secrets.push(line);
+        }
+    }
+    return secrets;
+}

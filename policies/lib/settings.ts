@@ -41,6 +41,8 @@ export const PG17_DEFAULTS: Readonly<Record<string, string>> = {
     password_encryption: "scram-sha-256",
     synchronous_commit: "on",
     synchronous_standby_names: "",
+    ssl: "off",
+    ssl_min_protocol_version: "TLSv1.2",
 };
 
 /** The value the server would run with: the command-line value, else the PostgreSQL 17 default. */

@@ -17,8 +17,8 @@ export const LABEL_RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
 
 /**
  * `environment.PGC_STEP` values of the command:local:Command steps the rules look for. The program
- * also declares generate-password, ready, passwords and conninfo steps (conninfo sets PGC_NODE and
- * PGC_SLOT too), so steps are told apart by PGC_STEP, never by counting commands.
+ * also declares generate-password, ready, passwords, tls-ca and conninfo steps (conninfo and conf set
+ * PGC_NODE too), so steps are told apart by PGC_STEP, never by counting commands.
  *
  * Nodes carry no role: the cluster's `primary` step names the primary (PGC_PRIMARY) among all
  * nodes; each node's `seed` step fills its empty volume, initializing the cluster
@@ -29,6 +29,12 @@ export const STEP_REPLICATION_SLOT = "replication-slot";
 export const STEP_SEED = "seed";
 export const STEP_PRIMARY = "primary";
 export const STEP_GENERATE_PASSWORD = "generate-password";
+/** A node's conf step: pg_hba.conf (PGC_HBA) and, with TLS, the node's key and certificate, beside its data. */
+export const STEP_CONF = "conf";
+/** A standby's step that points its primary_conninfo at the primary. */
+export const STEP_CONNINFO = "conninfo";
+/** A CA generation's step: makes the CA key and certificate once (stdout, kept in state as a secret). */
+export const STEP_TLS_CA = "tls-ca";
 
 /** PGC_ROLE of a seed step. */
 export const SEED_ROLE_PRIMARY = "primary";

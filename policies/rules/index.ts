@@ -9,6 +9,8 @@ import { hotStandbyOn } from "./hotStandbyOn";
 import { noPlaintextPasswords } from "./noPlaintextPasswords";
 import { noPublicPostgresPort } from "./noPublicPostgresPort";
 import { noTrustAuthDefaults } from "./noTrustAuthDefaults";
+import { pgHbaOnEveryNode } from "./pgHbaOnEveryNode";
+import { pgHbaTlsOnly } from "./pgHbaTlsOnly";
 import { pgRewindReady } from "./pgRewindReady";
 import { pinnedImage } from "./pinnedImage";
 import { primaryIsANode } from "./primaryIsANode";
@@ -19,17 +21,24 @@ import { replicationRoleNotSuperuser } from "./replicationRoleNotSuperuser";
 import { scramPasswordEncryption } from "./scramPasswordEncryption";
 import { securePgHba } from "./securePgHba";
 import { shmSize } from "./shmSize";
+import { sslOnEveryNode } from "./sslOnEveryNode";
 import { synchronousStandbysExist } from "./synchronousStandbysExist";
+import { tlsVerifyFull } from "./tlsVerifyFull";
 import { walSettingsFitReplicas } from "./walSettingsFitReplicas";
 
 export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> = [
     // Security
     noPublicPostgresPort,
     securePgHba,
+    pgHbaOnEveryNode,
     noTrustAuthDefaults,
     noPlaintextPasswords,
     scramPasswordEncryption,
     replicationRoleNotSuperuser,
+    // TLS
+    sslOnEveryNode,
+    pgHbaTlsOnly,
+    tlsVerifyFull,
     // Replication
     primaryIsANode,
     walSettingsFitReplicas,

@@ -1,6 +1,6 @@
 import { ResourceValidationArgs, ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { envOf, uploadsOf } from "../lib/container";
-import { findPlaintextPassword, isPasswordName, MIN_SECRET_LENGTH } from "../lib/passwords";
+import { findPlaintextPassword, isPasswordName, MIN_SECRET_LENGTH, secretStdinLines } from "../lib/passwords";
 import { COMMAND, CONTAINER, SECRETS_DIR, STEP_GENERATE_PASSWORD } from "../lib/types";
 import { isKnown, quote, readArray, readString, readStringMap } from "../lib/values";
 
@@ -54,11 +54,10 @@ function checkCommand(props: Record<string, any>, reportViolation: ReportViolati
     // Wholly unknown during preview when built from other resources' outputs: nothing to check yet.
     const known = readStringMap(() => props.environment);
     const environment = isKnown(known) ? known : new Map<string, string>();
-    // A step may take several passwords on stdin, one a line (seed and primary steps take two).
+    // A step may take several passwords on stdin, one a line (seed and primary steps take two), or
+    // a PEM key (a conf step takes the signing CA's key and its public certificate).
     const stdin = readString(() => props.stdin);
-    const stdinSecrets = typeof stdin === "string"
-        ? stdin.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= MIN_SECRET_LENGTH)
-        : [];
+    const stdinSecrets = typeof stdin === "string" ? secretStdinLines(stdin) : [];
     const hasStdinSecret = (text: string) => stdinSecrets.some((secret) => text.includes(secret));
 
     if (environment.get("PGC_STEP") === STEP_GENERATE_PASSWORD) {

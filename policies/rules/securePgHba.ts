@@ -2,7 +2,7 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { stepEnvOf, stepKind } from "../lib/cluster";
 import { databaseContainer, uploadsOf } from "../lib/container";
 import { HbaRule, hbaRulesIn, isAnyAddress, isReplicationRule } from "../lib/hba";
-import { COMMAND, INIT_SCRIPT_DIR, STEP_SEED } from "../lib/types";
+import { COMMAND, INIT_SCRIPT_DIR, STEP_CONF, STEP_SEED } from "../lib/types";
 import { isKnown, quote } from "../lib/values";
 
 // trust needs no password at all; md5 and password are weaker than SCRAM (md5 hashes are
@@ -20,7 +20,8 @@ function problemsOf(rule: HbaRule): string[] {
     if (weakness !== undefined) {
         problems.push(`uses auth method ${rule.method}, which ${weakness}; use scram-sha-256 (or peer for local)`);
     }
-    if (isReplicationRule(rule) && isAnyAddress(rule)) {
+    // A reject rule opens nothing: `hostnossl replication all all reject` turns away every plain one.
+    if (isReplicationRule(rule) && isAnyAddress(rule) && rule.method !== "reject") {
         problems.push("accepts replication connections from any address; restrict it to the cluster network's subnet");
     }
     return problems;
@@ -30,8 +31,14 @@ function isHbaFile(file: string): boolean {
     return file.split("/").pop() === "pg_hba.conf";
 }
 
-/** What a seed step installs: the pg_hba.conf it writes (PGC_HBA) and the script that initializes the cluster. */
-const SEED_HBA_SOURCES = ["PGC_HBA", "PGC_INIT_SCRIPT"];
+/**
+ * Where a step carries pg_hba rules: each node's conf step writes PGC_HBA as the pg_hba.conf its
+ * server reads (hba_file, beside the data); a seed step's script could still write rules.
+ */
+const HBA_SOURCES: ReadonlyMap<string, string> = new Map([
+    [STEP_CONF, "PGC_HBA"],
+    [STEP_SEED, "PGC_INIT_SCRIPT"],
+]);
 
 function report(text: string, where: string, reportViolation: (message: string) => void): void {
     for (const rule of hbaRulesIn(text)) {
@@ -43,24 +50,23 @@ function report(text: string, where: string, reportViolation: (message: string) 
 
 export const securePgHba: ResourceValidationPolicy = {
     name: "secure-pg-hba",
-    description: "pg_hba rules the program installs use no trust/md5/password and no replication source open to every address.",
+    description: "pg_hba rules the program installs (each node's conf step's PGC_HBA, a seed's init script) use no trust/md5/password and no replication source open to every address.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type === COMMAND) {
-            // The primary's seed step writes PGC_HBA as the new cluster's pg_hba.conf; standbys copy it.
             const step = stepEnvOf(args.props);
             const kind = stepKind(step);
-            if (isKnown(kind) && kind !== STEP_SEED) {
-                return args.notApplicable("not a seed step");
+            if (isKnown(kind) && !HBA_SOURCES.has(kind ?? "")) {
+                return args.notApplicable("neither a conf step nor a seed step");
             }
-            if (!isKnown(step.env)) {
+            // During preview a step's environment is unknown: decided during the update.
+            if (!isKnown(kind) || !isKnown(step.env)) {
                 return;
             }
-            for (const name of SEED_HBA_SOURCES) {
-                const text = step.env.get(name);
-                if (typeof text === "string") {
-                    report(text, `${name} of seed step ${args.name}`, reportViolation);
-                }
+            const name = HBA_SOURCES.get(kind ?? "")!;
+            const text = step.env.get(name);
+            if (typeof text === "string") {
+                report(text, `${name} of ${kind} step ${args.name}`, reportViolation);
             }
             return;
         }

@@ -12,17 +12,23 @@ const prefix = (environment: string) => `pg-cluster-${environment === "productio
 /** The primary the stacks built here name, as the program's default `pg-cluster:primary`. */
 export const PRIMARY = "pg0";
 
+/** The gateway of SUBNET: Docker's published ports reach the nodes from it. */
+export const GATEWAY = "172.28.0.1";
+
+/** The pg_hba.conf every node's conf step writes (PGC_HBA), as the program makes it with TLS. */
 export const PG_HBA = [
     "# TYPE  DATABASE     USER        ADDRESS          METHOD",
     "local   all          all                          peer",
-    "host    all          all         127.0.0.1/32     scram-sha-256",
-    "host    all          all         ::1/128          scram-sha-256",
-    `host    replication  replicator  ${SUBNET}    scram-sha-256`,
-    `host    all          all         ${SUBNET}    scram-sha-256`,
+    "hostnossl all        all         all              reject",
+    "hostnossl replication all        all              reject",
+    `hostssl replication  all         ${GATEWAY}/32    reject`,
+    `hostssl replication  replicator  ${SUBNET}    scram-sha-256`,
+    "hostssl all          replicator  all              reject",
+    "hostssl all          all         all              scram-sha-256",
     "",
 ].join("\n");
 
-/** What the primary's seed step runs in its one-off container (PGC_INIT_SCRIPT): initdb, the replication role, pg_hba.conf. */
+/** What the primary's seed step runs in its one-off container (PGC_INIT_SCRIPT): initdb and the replication role. */
 export const INIT_SCRIPT_TEXT = [
     "set -eu",
     "IFS= read -r superuser_password",
@@ -32,7 +38,6 @@ export const INIT_SCRIPT_TEXT = [
     "    echo \"CREATE ROLE \\\"$PGC_REPLICATION_USER\\\" WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE\" \\",
     "        \"NOINHERIT PASSWORD $(pgc_literal \"$replication_password\");\"",
     "} | psql -X -q -v ON_ERROR_STOP=1 --host=/tmp --username=postgres --dbname=postgres",
-    "printf '%s\\n' \"$PGC_HBA\" >\"$partial/pg_hba.conf\"",
     "",
 ].join("\n");
 
@@ -49,6 +54,11 @@ export const SERVER_ARGS = [
     "-c", "wal_log_hints=on",
     "-c", "password_encryption=scram-sha-256",
     "-c", "listen_addresses=*",
+    "-c", "hba_file=/var/lib/postgresql/data/conf/pg_hba.conf",
+    "-c", "ssl=on",
+    "-c", "ssl_cert_file=/var/lib/postgresql/data/conf/server.crt",
+    "-c", "ssl_key_file=/var/lib/postgresql/data/conf/server.key",
+    "-c", "ssl_min_protocol_version=TLSv1.2",
 ];
 
 export interface NodeOptions {
@@ -145,13 +155,13 @@ export function seedStepProps(
         Object.assign(env, {
             PGC_DATABASE: "postgres",
             PGC_INITDB_ARGS: INITDB_ARGS,
-            PGC_HBA: PG_HBA,
             PGC_INIT_SCRIPT: INIT_SCRIPT_TEXT,
         });
     } else {
         Object.assign(env, {
             PGC_PRIMARY_HOST: `${prefix(environment)}-${PRIMARY}`,
             PGC_PRIMARY_PORT: "5432",
+            PGC_TLS: "on",
             PGC_BACKUP_SCRIPT: "set -eu\nIFS= read -r PGPASSWORD\nexport PGPASSWORD\n" +
                 "pg_basebackup -h \"$PGC_PRIMARY_HOST\" -U \"$PGC_REPLICATION_USER\" -D \"$partial\" -X stream -S \"$PGC_SLOT\"\n",
         });
@@ -166,6 +176,35 @@ export function seedStepProps(
     };
 }
 
+/** The CA certificate every node and client trusts (PGC_CA_BUNDLE), and the signing CA a conf step takes on stdin. */
+export const CA_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIUCAcertificateBodyOfTheTestCA\n-----END CERTIFICATE-----\n";
+export const SIGNING_CA = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49privateKeyOfTheTestCA\n-----END PRIVATE KEY-----\n" +
+    CA_CERTIFICATE;
+
+/**
+ * A node's conf step: writes PGC_HBA as the pg_hba.conf the node reads (hba_file) and, with TLS,
+ * the node's key and certificate signed by the CA it takes on stdin, beside the data.
+ */
+export function confStepProps(node = "pg0", environment: NodeOptions["environment"] = "development"): Record<string, any> {
+    return {
+        environment: {
+            PGC_STEP: "conf",
+            PGC_NODE: node,
+            PGC_CONTAINER: `${prefix(environment)}-${node}`,
+            PGC_VOLUME: `${prefix(environment)}-${node}-data`,
+            PGC_IMAGE: "postgres:17.6",
+            PGC_TLS: "on",
+            PGC_HBA: PG_HBA,
+            PGC_CA_BUNDLE: CA_CERTIFICATE,
+            PGC_CERT_NAMES: `DNS:${node},DNS:${prefix(environment)}-${node},IP:127.0.0.1,DNS:localhost`,
+            PGC_CERT_GENERATION: "1",
+            PGC_CONF_SCRIPT: "set -eu\nsed -n '/-----BEGIN PRIVATE KEY-----/,/-----END PRIVATE KEY-----/p' \"$work/signing.pem\" >\"$work/ca.key\"\n",
+        },
+        stdin: SIGNING_CA,
+        create: "set -eu\ndocker run -i --rm --volume \"$PGC_VOLUME:/var/lib/postgresql/data\" \"$PGC_IMAGE\" sh -c \"$PGC_CONF_SCRIPT\"\n",
+    };
+}
+
 /** The cluster's primary step: makes PGC_PRIMARY the primary. */
 export function primaryStepProps(
     primary = PRIMARY, environment: NodeOptions["environment"] = "development"): Record<string, any> {
@@ -176,6 +215,7 @@ export function primaryStepProps(
             PGC_NAME_PREFIX: prefix(environment),
             PGC_REPLICATION_USER: "replicator",
             PGC_ACCEPT_DATA_LOSS: "false",
+            PGC_TLS: "on",
         },
         stdin: "s3cr3t-superuser-password\ns3cr3t-replication-password\n",
         create: "set -eu\nIFS= read -r superuser_password\nIFS= read -r replication_password\nconverge\n",
@@ -234,6 +274,7 @@ export function conninfoStepProps(node = "pg1", environment: NodeOptions["enviro
             PGC_PRIMARY_HOST: `${prefix(environment)}-${PRIMARY}`,
             PGC_PRIMARY_PORT: "5432",
             PGC_REPLICATION_USER: "replicator",
+            PGC_TLS: "on",
         },
         stdin: "s3cr3t-replication-password\n",
         create: "set -eu\nIFS= read -r PGPASSWORD\ndocker exec -i -e PGPASSWORD \"$PGC_REPLICA_CONTAINER\" /usr/local/bin/sync-conninfo\n",
@@ -242,7 +283,7 @@ export function conninfoStepProps(node = "pg1", environment: NodeOptions["enviro
 
 /**
  * A complete, valid stack as the program declares it: network, password generator, and nodes
- * pg0…pg<replicas>, each with its volume, seed step, container and readiness step; the primary
+ * pg0…pg<replicas>, each with its volume, conf step, seed step, container and readiness step; the primary
  * step naming `primary` once it is ready, the passwords step after it; each standby with its
  * slot (after the primary step), a seed that waits for the slot and the passwords, and conninfo.
  */
@@ -259,11 +300,15 @@ export function clusterResources(
             resources.push({ type: COMMAND, name: `${name}-slot`, props: slotStepProps(name, environment), dependsOn: ["primary"] });
         }
         resources.push(
+            { type: COMMAND, name: `${name}-conf`, props: confStepProps(name, environment), dependsOn: [`${name}-data`] },
             {
                 type: COMMAND, name: `${name}-seed`, props: seedStepProps(name, standby ? "replica" : "primary", environment),
-                dependsOn: standby ? [`${name}-slot`, "passwords", `${name}-data`] : [`${name}-data`, "replication-password"],
+                dependsOn: standby ? [`${name}-slot`, `${name}-conf`, "passwords", `${name}-data`] : [`${name}-data`, "replication-password"],
             },
-            { type: CONTAINER, name, props: containerProps(name, { environment }), dependsOn: [`${name}-seed`, "network"] },
+            {
+                type: CONTAINER, name, props: containerProps(name, { environment }),
+                dependsOn: [`${name}-seed`, `${name}-conf`, "network"],
+            },
             { type: COMMAND, name: `${name}-ready`, props: readyStepProps(name, environment), dependsOn: [name] },
         );
         if (standby) {

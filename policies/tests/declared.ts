@@ -189,9 +189,11 @@ export async function assertShippedStackIsClean(stack: DeclaredStack, expectedNa
 }
 
 /**
- * The deliberately bad stack fails exactly three rules: 5432 published on 0.0.0.0 (on the containers
+ * The deliberately bad stack fails exactly these rules: 5432 published on 0.0.0.0 (on the containers
  * that publish it), the image postgres:latest (on each RemoteImage and each container given that
- * reference), max_slot_wal_keep_size=-1 (on every PostgreSQL node), and nothing else.
+ * reference), max_slot_wal_keep_size=-1 (on every PostgreSQL node), and TLS off: ssl off on every
+ * node, each conf step's pg_hba.conf accepting `host` logins without the `hostnossl … reject`
+ * lines, and PGC_TLS=off on the steps that connect standbys to the primary; nothing else.
  */
 export async function assertBadStackFailsAsExpected(stack: DeclaredStack): Promise<void> {
     const publicPort =
@@ -204,6 +206,24 @@ export async function assertBadStackFailsAsExpected(stack: DeclaredStack): Promi
         "max_slot_wal_keep_size is -1 (unbounded): a lagging or lost replica's slot can keep WAL " +
         "until the primary's disk is full; set a bound such as 1GB.";
 
+    const sslOff =
+        "ssl is \"off\", so logins, queries and replicated WAL cross the network in clear; set ssl=on with ssl_cert_file " +
+        "and ssl_key_file naming the node's certificate and key.";
+    const noReject = (where: string, line: string, replication: boolean) =>
+        `${where} has no ${JSON.stringify(line)}; add it so network logins without TLS ${replication ? "for replication " : ""}` +
+        "are rejected before any password is asked.";
+    const plainHost = (where: string, line: string) =>
+        `pg_hba rule ${JSON.stringify(line)} in ${where} accepts network logins over host, which does not require TLS; ` +
+        "make it hostssl (or reject).";
+    const tlsOff = (kind: string, name: string, exposed: string) =>
+        `PGC_TLS is "off" on ${kind} step ${name}, so ${exposed}; ` +
+        "set pg-cluster:tls to true (with PGC_TLS=on the step connects with sslmode=verify-full).";
+    const stepsOf = (kind: string) => stack.resources.filter((r) => r.type === COMMAND && r.props.environment?.PGC_STEP === kind);
+    const confSteps = stepsOf("conf");
+    const standbySeeds = stepsOf("seed").filter((r) => r.props.environment.PGC_ROLE === "replica");
+    const conninfoSteps = stepsOf("conninfo");
+    const primarySteps = stepsOf(STEP_PRIMARY);
+
     const publishing = stack.resources.filter((r) =>
         r.type === CONTAINER && Array.isArray(r.props.ports) && r.props.ports.some((p: { internal?: unknown }) => Number(p.internal) === 5432));
     const latest = stack.resources.filter((r) =>
@@ -212,11 +232,40 @@ export async function assertBadStackFailsAsExpected(stack: DeclaredStack): Promi
     assert.ok(publishing.length > 0, "the bad stack publishes 5432");
     assert.ok(latest.length > 0, "the bad stack uses postgres:latest");
     assert.ok(nodes.length > 0, "the bad stack declares PostgreSQL nodes");
+    assert.equal(confSteps.length, nodes.length, "the bad stack has a conf step per node");
+    assert.ok(standbySeeds.length > 0 && conninfoSteps.length > 0 && primarySteps.length === 1,
+        "the bad stack has standbys and a primary step");
 
     const expected: Finding[] = [
         ...publishing.map((r) => ({ policy: "no-public-postgres-port", resource: resourceKey(r), message: publicPort })),
         ...latest.map((r) => ({ policy: "pinned-image", resource: resourceKey(r), message: unpinned("postgres:latest") })),
         ...nodes.map((r) => ({ policy: "bounded-slot-wal", resource: resourceKey(r), message: unbounded })),
+        ...nodes.map((r) => ({ policy: "ssl-on-every-node", resource: resourceKey(r), message: sslOff })),
+        ...confSteps.flatMap((r) => {
+            const where = `PGC_HBA of conf step ${r.name}`;
+            const accepting = String(r.props.environment.PGC_HBA).split("\n").map((l) => l.trim())
+                .filter((l) => /^host\s/.test(l) && !/\sreject$/.test(l));
+            assert.ok(accepting.length > 0, `${r.name} accepts plain host logins`);
+            return [
+                noReject(where, "hostnossl all all all reject", false),
+                noReject(where, "hostnossl replication all all reject", true),
+                ...accepting.map((line) => plainHost(where, line)),
+            ].map((message) => ({ policy: "pg-hba-tls-only", resource: resourceKey(r), message }));
+        }),
+        ...standbySeeds.map((r) => ({
+            policy: "tls-verify-full", resource: resourceKey(r),
+            message: tlsOff("seed", r.name, "the standby's base backup runs without TLS and without checking the primary's certificate"),
+        })),
+        ...conninfoSteps.map((r) => ({
+            policy: "tls-verify-full", resource: resourceKey(r),
+            message: tlsOff("conninfo", r.name, "the standby streams WAL without TLS and without checking the primary's certificate"),
+        })),
+        ...primarySteps.map((r) => ({
+            policy: "tls-verify-full", resource: resourceKey(r),
+            message: tlsOff("primary", r.name,
+                "the standbys it points at the primary stream without TLS and without checking its certificate, and " +
+                "the exported connection strings (set by the same pg-cluster:tls) do not ask for sslmode=verify-full"),
+        })),
     ];
     const findings = await runPack(stack);
     assert.deepEqual(findings.map(formatFinding).sort(), expected.map(formatFinding).sort());

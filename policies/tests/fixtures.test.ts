@@ -1,5 +1,5 @@
-// The program-test harness against hand-made declarations that follow the same contract, so the
-// harness is known to work whether or not target/declared exists.
+// The program-test harness against checked-in declarations: copies of target/declared/{dev,prod,bad}.json
+// as the program wrote them, so the harness is known to work whether or not target/declared exists.
 
 import * as path from "node:path";
 import { describe, it } from "node:test";
@@ -8,7 +8,7 @@ import { assertBadStackFailsAsExpected, assertShippedStackIsClean, loadDeclaredS
 const FIXTURES = path.join(PACK_ROOT, "tests", "fixtures");
 const load = (stack: string) => loadDeclaredStack(path.join(FIXTURES, `${stack}.json`), "the fixture is checked in");
 
-describe("the harness on hand-made declarations", () => {
+describe("the harness on checked-in declarations", () => {
     for (const stack of ["dev", "prod"]) {
         it(`fixture ${stack} has no violations`, async () => {
             await assertShippedStackIsClean(load(stack), stack);

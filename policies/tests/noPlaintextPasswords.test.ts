@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { noPlaintextPasswords } from "../rules/noPlaintextPasswords";
 import {
-    COMMAND, containerProps, CONTAINER, containerWithUploads, passwordGeneratorProps, primaryStepProps, seedStepProps, setEnv, slotStepProps,
+    CA_CERTIFICATE, COMMAND, confStepProps, containerProps, CONTAINER, containerWithUploads, passwordGeneratorProps, primaryStepProps, seedStepProps, setEnv, slotStepProps,
     VOLUME, volumeProps,
 } from "./builders";
 import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs } from "./util";
@@ -133,6 +133,18 @@ describe("no-plaintext-passwords", () => {
             props.create = "psql -c \"ALTER ROLE replicator PASSWORD 'hunter2'\"\n";
             await assertHasViolation(policy, command(props),
                 "Command create script contains a plaintext password (PASSWORD '…'); pass the password on stdin instead.");
+        });
+
+        it("passes a conf step, whose CA certificate on stdin is public and whose PEM armour is in its script", async () => {
+            await assertNoViolations(policy, command(confStepProps("pg1")));
+        });
+
+        it("reports the CA key a conf step takes on stdin copied into its environment", async () => {
+            const props = confStepProps("pg1");
+            const keyLine = String(props.stdin).split("\n")[1];
+            props.environment.PGC_CA_BUNDLE = CA_CERTIFICATE + keyLine + "\n";
+            await assertHasViolation(policy, command(props),
+                "Command environment variable PGC_CA_BUNDLE contains a password given on stdin; read it from stdin instead.");
         });
 
         it("reports one of the stdin passwords copied into a script", async () => {

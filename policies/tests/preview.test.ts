@@ -14,6 +14,8 @@ import { hotStandbyOn } from "../rules/hotStandbyOn";
 import { noPlaintextPasswords } from "../rules/noPlaintextPasswords";
 import { noPublicPostgresPort } from "../rules/noPublicPostgresPort";
 import { noTrustAuthDefaults } from "../rules/noTrustAuthDefaults";
+import { pgHbaOnEveryNode } from "../rules/pgHbaOnEveryNode";
+import { pgHbaTlsOnly } from "../rules/pgHbaTlsOnly";
 import { pgRewindReady } from "../rules/pgRewindReady";
 import { pinnedImage } from "../rules/pinnedImage";
 import { primaryIsANode } from "../rules/primaryIsANode";
@@ -24,10 +26,12 @@ import { replicationRoleNotSuperuser } from "../rules/replicationRoleNotSuperuse
 import { scramPasswordEncryption } from "../rules/scramPasswordEncryption";
 import { securePgHba } from "../rules/securePgHba";
 import { shmSize } from "../rules/shmSize";
+import { sslOnEveryNode } from "../rules/sslOnEveryNode";
 import { synchronousStandbysExist } from "../rules/synchronousStandbysExist";
+import { tlsVerifyFull } from "../rules/tlsVerifyFull";
 import { walSettingsFitReplicas } from "../rules/walSettingsFitReplicas";
 import {
-    clusterResources, COMMAND, containerProps, CONTAINER, containerWithUploads, HBA_FILE, INIT_SCRIPT, INIT_SCRIPT_TEXT, NodeOptions,
+    clusterResources, COMMAND, confStepProps, conninfoStepProps, containerProps, CONTAINER, containerWithUploads, HBA_FILE, INIT_SCRIPT, INIT_SCRIPT_TEXT, NodeOptions,
     passwordGeneratorProps, previewOf, previewProps, primaryStepProps, REMOTE_IMAGE, remoteImageProps, REPLICATION_ROLE_SCRIPT,
     seedStepProps, setEnv, setSetting, slotStepProps, uploadOf,
 } from "./builders";
@@ -57,6 +61,9 @@ const previewNode = (node = "pg0", options: NodeOptions = {}) => previewProps(CO
 
 /** A seed step as preview shows it: its environment (and stdin, triggers) unknown. */
 const previewSeed = (node = "pg0") => previewProps(COMMAND, seedStepProps(node));
+
+/** A conf step as preview shows it: its environment (it names the volume and the image) and stdin unknown. */
+const previewConf = (node = "pg1") => previewProps(COMMAND, confStepProps(node));
 
 /** A container with uploads whose password files' contents (secret, generated) are unknown. */
 const uploadsWithUnknownPasswords = () => {
@@ -133,16 +140,17 @@ const table: Array<[AnyPolicy, Case[]]> = [
     [securePgHba, [
         { name: "passes the preview primary seed, whose environment is unknown", args: () => command(previewSeed("pg0")), violations: [] },
         { name: "passes the preview node container", args: () => container(previewNode("pg0")), violations: [] },
+        { name: "passes the preview conf step, whose environment is unknown", args: () => command(previewConf("pg1")), violations: [] },
         {
-            name: "reports trust in the known PGC_HBA of a seed step whose stdin is unknown",
+            name: "reports trust in the known PGC_HBA of a conf step whose stdin is unknown",
             args: () => {
-                const props = previewSeed("pg0");
-                props.environment = seedStepProps("pg0").environment;
-                props.environment.PGC_HBA += "host all all 10.0.0.0/8 trust\n";
-                return resourceArgs(COMMAND, props, { name: "pg0-seed" });
+                const props = previewConf("pg1");
+                props.environment = confStepProps("pg1").environment;
+                props.environment.PGC_HBA += "hostssl all all 10.0.0.0/8 trust\n";
+                return resourceArgs(COMMAND, props, { name: "pg1-conf" });
             },
             violations: [
-                "pg_hba rule \"host all all 10.0.0.0/8 trust\" in PGC_HBA of seed step pg0-seed uses auth method trust, which accepts " +
+                "pg_hba rule \"hostssl all all 10.0.0.0/8 trust\" in PGC_HBA of conf step pg1-conf uses auth method trust, which accepts " +
                 "connections without any password; use scram-sha-256 (or peer for local).",
             ],
         },
@@ -156,6 +164,89 @@ const table: Array<[AnyPolicy, Case[]]> = [
             violations: [
                 `pg_hba rule "host all all 10.0.0.0/8 trust" in ${HBA_FILE} uses auth method trust, which accepts connections ` +
                 "without any password; use scram-sha-256 (or peer for local).",
+            ],
+        },
+    ]],
+    [pgHbaOnEveryNode, [
+        { name: "passes the preview stack", args: () => stackArgs(previewCluster(2)), violations: [] },
+        {
+            name: "does not report a missing conf step while a command may be it",
+            args: () => stackArgs(without(previewCluster(2), "pg1-conf")),
+            violations: [],
+        },
+        {
+            name: "does not compare pg_hba.conf while a conf step's PGC_HBA is unknown",
+            args: () => {
+                const resources = edit(previewContainers(2), "pg1-conf", (r) => (r.props.environment.PGC_HBA += "# pg1 only\n"));
+                return stackArgs(edit(resources, "pg2-conf", (r) => (r.props.environment.PGC_HBA = UNKNOWN_STRING)));
+            },
+            violations: [],
+        },
+        {
+            name: "reports a node without a conf step once every step is known",
+            args: () => stackArgs(without(previewContainers(2), "pg1-conf")),
+            violations: [
+                "Node pg1 has no conf step (a command:local:Command with PGC_STEP=conf and PGC_NODE=pg1); nothing writes " +
+                "the pg_hba.conf (and certificate) it reads.",
+            ],
+        },
+    ]],
+    [sslOnEveryNode, [
+        { name: "passes the preview node", args: () => container(previewNode("pg1")), violations: [] },
+        { name: "skips a node whose command is unknown", args: () => container({ ...previewNode("pg1"), command: UNKNOWN_STRING }), violations: [] },
+        {
+            name: "reports ssl=off",
+            args: () => {
+                const props = previewNode("pg1");
+                setSetting(props, "ssl", "off");
+                return container(props);
+            },
+            violations: [
+                "ssl is \"off\", so logins, queries and replicated WAL cross the network in clear; set ssl=on with ssl_cert_file " +
+                "and ssl_key_file naming the node's certificate and key.",
+            ],
+        },
+    ]],
+    [pgHbaTlsOnly, [
+        { name: "passes the preview conf step, whose environment is unknown", args: () => command(previewConf("pg1")), violations: [] },
+        { name: "passes the preview node container", args: () => container(previewNode("pg1")), violations: [] },
+        {
+            name: "skips a conf step whose PGC_HBA entry is unknown",
+            args: () => command({ ...previewConf("pg1"), environment: { ...confStepProps("pg1").environment, PGC_HBA: UNKNOWN_STRING } }),
+            violations: [],
+        },
+        {
+            name: "reports a host line in the known PGC_HBA of a conf step whose stdin is unknown",
+            args: () => {
+                const props = previewConf("pg1");
+                props.environment = confStepProps("pg1").environment;
+                props.environment.PGC_HBA += "host all all 10.0.0.0/8 scram-sha-256\n";
+                return resourceArgs(COMMAND, props, { name: "pg1-conf" });
+            },
+            violations: [
+                "pg_hba rule \"host all all 10.0.0.0/8 scram-sha-256\" in PGC_HBA of conf step pg1-conf accepts network logins over " +
+                "host, which does not require TLS; make it hostssl (or reject).",
+            ],
+        },
+    ]],
+    [tlsVerifyFull, [
+        { name: "passes the preview conninfo step, whose environment is unknown", args: () => command(previewProps(COMMAND, conninfoStepProps("pg1"))), violations: [] },
+        { name: "passes the preview primary step, whose environment is unknown", args: () => command(previewProps(COMMAND, primaryStepProps())), violations: [] },
+        {
+            name: "skips a conninfo step whose PGC_TLS entry is unknown",
+            args: () => command({
+                ...previewProps(COMMAND, conninfoStepProps("pg1")), environment: { ...conninfoStepProps("pg1").environment, PGC_TLS: UNKNOWN_STRING },
+            }),
+            violations: [],
+        },
+        {
+            name: "reports PGC_TLS=off on a known conninfo step whose stdin is unknown",
+            args: () => resourceArgs(COMMAND, {
+                ...previewProps(COMMAND, conninfoStepProps("pg1")), environment: { ...conninfoStepProps("pg1").environment, PGC_TLS: "off" },
+            }, { name: "pg1-conninfo" }),
+            violations: [
+                "PGC_TLS is \"off\" on conninfo step pg1-conninfo, so the standby streams WAL without TLS and without checking " +
+                "the primary's certificate; set pg-cluster:tls to true (with PGC_TLS=on the step connects with sslmode=verify-full).",
             ],
         },
     ]],

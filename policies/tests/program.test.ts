@@ -20,7 +20,7 @@ describe("the program's declared stacks", () => {
         });
     }
 
-    it("the bad stack has exactly the public-port, unpinned-image and unbounded-slot-WAL violations", async () => {
+    it("the bad stack has exactly the public-port, unpinned-image, unbounded-slot-WAL and TLS-off violations", async () => {
         await assertBadStackFailsAsExpected(load("bad"));
     });
 });

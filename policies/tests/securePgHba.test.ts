@@ -1,17 +1,18 @@
 import { describe, it } from "node:test";
 import { securePgHba } from "../rules/securePgHba";
-import { COMMAND, containerProps, CONTAINER, containerWithUploads, HBA_FILE, INIT_SCRIPT, seedStepProps, uploadOf } from "./builders";
+import { COMMAND, confStepProps, containerProps, CONTAINER, containerWithUploads, HBA_FILE, INIT_SCRIPT, seedStepProps, uploadOf } from "./builders";
 import { assertHasViolation, assertHasViolations, assertNoViolations, assertNotApplicable, resourceArgs, UNKNOWN_STRING } from "./util";
 
 describe("secure-pg-hba", () => {
     const policy = securePgHba;
-    const HBA = "PGC_HBA of seed step pg0-seed";
+    const HBA = "PGC_HBA of conf step pg1-conf";
     const SCRIPT = "PGC_INIT_SCRIPT of seed step pg0-seed";
     const seed = (props: Record<string, any>) => resourceArgs(COMMAND, props, { name: "pg0-seed" });
+    const conf = (props: Record<string, any>) => resourceArgs(COMMAND, props, { name: "pg1-conf" });
     const withHbaLine = (line: string) => {
-        const props = seedStepProps("pg0", "primary");
+        const props = confStepProps("pg1");
         props.environment.PGC_HBA += line + "\n";
-        return seed(props);
+        return conf(props);
     };
     const weak = (line: string, method: string, why: string, where = HBA) =>
         `pg_hba rule "${line}" in ${where} uses auth method ${method}, which ${why}; use scram-sha-256 (or peer for local).`;
@@ -19,8 +20,25 @@ describe("secure-pg-hba", () => {
         `pg_hba rule ${JSON.stringify(line)} in ${where} accepts replication connections from any address; ` +
         "restrict it to the cluster network's subnet.";
 
-    it("passes the program's pg_hba.conf and init script in the primary's seed step", async () => {
+    it("passes the program's pg_hba.conf in a node's conf step", async () => {
+        await assertNoViolations(policy, conf(confStepProps("pg1")));
+    });
+
+    it("passes the program's init script in the primary's seed step", async () => {
         await assertNoViolations(policy, seed(seedStepProps("pg0", "primary")));
+    });
+
+    it("passes the pg_hba.conf the program writes without TLS", async () => {
+        const props = confStepProps("pg1");
+        props.environment.PGC_HBA = props.environment.PGC_HBA
+            .split("\n").filter((l: string) => !l.startsWith("hostnossl")).map((l: string) => l.replace(/^hostssl/, "host   ")).join("\n");
+        await assertNoViolations(policy, conf(props));
+    });
+
+    it("no longer reads PGC_HBA of a seed step, which installs none", async () => {
+        const props = seedStepProps("pg0", "primary");
+        props.environment.PGC_HBA = "host all all all trust\n";
+        await assertNoViolations(policy, seed(props));
     });
 
     it("passes a standby's seed step, which installs no pg_hba rules", async () => {
@@ -33,6 +51,10 @@ describe("secure-pg-hba", () => {
 
     it("skips a seed step whose environment is unknown during preview", async () => {
         await assertNoViolations(policy, seed({ ...seedStepProps("pg0", "primary"), environment: UNKNOWN_STRING }));
+    });
+
+    it("skips a conf step whose environment is unknown during preview", async () => {
+        await assertNoViolations(policy, conf({ ...confStepProps("pg1"), environment: UNKNOWN_STRING }));
     });
 
     it("does not apply to other steps", async () => {
@@ -80,6 +102,10 @@ describe("secure-pg-hba", () => {
             weak(line, "trust", "accepts connections without any password"),
             open(line),
         ]);
+    });
+
+    it("passes a replication rule from every address that rejects", async () => {
+        await assertNoViolations(policy, withHbaLine("host replication all 0.0.0.0/0 reject"));
     });
 
     it("passes a non-replication rule open to every address with scram", async () => {
