@@ -71,12 +71,17 @@ public final class Monitoring extends ComponentResource {
                     settings.exporterPort(i), inputs));
         }
         Placement home = inputs.placements().get(config.primary().name());
+        // Metrics history is kept like the nodes' data: retained on destroy where they are.
+        var volumeLabels = Labels.stack(config);
+        volumeLabels.put(LABEL, "prometheus");
+        volumeLabels.put(Labels.RETAIN_ON_DELETE, String.valueOf(config.retainVolumes()));
         var data = new Volume(name + "-prometheus-data", VolumeArgs.builder()
                 .name(name + "-prometheus-data")
-                .labels(labelArgs(labels(config, "prometheus")).stream()
-                        .map(l -> VolumeLabelArgs.builder().label(l.label()).value(l.value()).build()).toList())
+                .labels(volumeLabels.entrySet().stream()
+                        .map(e -> VolumeLabelArgs.builder().label(e.getKey()).value(e.getValue()).build()).toList())
                 .build(),
-                home.dockerOptions(this).deleteBeforeReplace(true).ignoreChanges(List.of("labels")).build());
+                home.dockerOptions(this).retainOnDelete(config.retainVolumes()).deleteBeforeReplace(true)
+                        .ignoreChanges(List.of("labels")).build());
         var uploads = List.of(
                 upload(MonitoringFiles.PROMETHEUS, Output.of(MonitoringFiles.prometheusConfig(config))),
                 upload(MonitoringFiles.RULES, Output.of(MonitoringFiles.rules(config))),

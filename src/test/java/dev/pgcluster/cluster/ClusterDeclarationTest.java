@@ -41,6 +41,11 @@ class ClusterDeclarationTest {
                 "image", "pg-cluster-test/postgres:17");
     }
 
+    /** The PostgreSQL nodes' containers (not the monitoring ones). */
+    private static List<DeclaredResource> nodeContainers(DeclaredStack stack) {
+        return stack.ofType(CONTAINER).stream().filter(c -> labels(c).containsKey("pg-cluster.node")).toList();
+    }
+
     private static DeclaredResource container(DeclaredStack stack, String name) {
         return stack.find(r -> r.type().equals(CONTAINER) && r.name().equals(name), "no container " + name);
     }
@@ -190,6 +195,8 @@ class ClusterDeclarationTest {
         stack.ofType(CONTAINER).forEach(c -> {
             assertEquals("bridge", c.input("networkMode"), c.name());
             assertEquals(false, c.input("mustRun"), c.name());
+        });
+        nodeContainers(stack).forEach(c -> {
             @SuppressWarnings("unchecked")
             var health = (Map<String, Object>) c.input("healthcheck");
             for (String duration : List.of("interval", "timeout", "startPeriod")) {
@@ -252,12 +259,18 @@ class ClusterDeclarationTest {
     @ValueSource(strings = {"dev", "staging", "prod"})
     void portsArePublishedOnLoopbackOnly(String stackName) {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped(stackName));
-        for (DeclaredResource node : stack.ofType(CONTAINER)) {
+        for (DeclaredResource container : stack.ofType(CONTAINER)) {
             @SuppressWarnings("unchecked")
-            var ports = (List<Map<String, Object>>) node.input("ports");
+            var ports = (List<Map<String, Object>>) container.input("ports");
             assertEquals(1, ports.size());
-            assertEquals("127.0.0.1", ports.get(0).get("ip"), node.name());
-            assertEquals(5432, ((Number) ports.get(0).get("internal")).intValue());
+            assertEquals("127.0.0.1", ports.get(0).get("ip"), container.name());
+            String kind = labels(container).getOrDefault(Monitoring.LABEL, "node");
+            int internal = switch (kind) {
+                case "exporter" -> 9187;
+                case "prometheus" -> 9090;
+                default -> 5432;
+            };
+            assertEquals(internal, ((Number) ports.get(0).get("internal")).intValue(), container.name());
         }
     }
 
@@ -782,8 +795,8 @@ class ClusterDeclarationTest {
     @Test
     void productionRetainsVolumesAndLimitsResources() {
         DeclaredStack prod = DeclaredStack.of(TestConfigs.shipped("prod"));
-        prod.ofType(VOLUME).forEach(v -> assertTrue(v.retainOnDelete(), v.name()));
-        prod.ofType(CONTAINER).forEach(c -> {
+        prod.ofType(VOLUME).forEach(v -> assertTrue(v.retainOnDelete(), v.name() + ": data and metrics history stay"));
+        nodeContainers(prod).forEach(c -> {
             assertEquals(4096, ((Number) c.input("memory")).intValue());
             assertEquals(1024, ((Number) c.input("shmSize")).intValue());
             assertEquals(2048, ((Number) c.input("cpuShares")).intValue());
