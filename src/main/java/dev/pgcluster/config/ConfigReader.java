@@ -174,6 +174,12 @@ public final class ConfigReader {
                 }
             }
         }
+        // postgres_exporter cuts its connection string at whitespace (a "malformed dsn").
+        if (Boolean.TRUE.equals(enabled) && config.get("monitoringPassword").map(pw -> pw.chars().anyMatch(Character::isWhitespace))
+                .orElse(false)) {
+            problems.add(key("monitoringPassword") + " is not allowed: with " + key("monitoring")
+                    + " on it must have no spaces, which the metrics exporter cannot pass on (the value is not shown: it is a secret)");
+        }
         if (enabled == null || exporterImage == null || prometheusImage == null || port == null || scrape == null
                 || alertFor == null || lagFor == null || replayLag == null || bytesBehind == null || slotPercent == null) {
             return MonitoringSettings.OFF;

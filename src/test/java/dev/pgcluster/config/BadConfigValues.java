@@ -98,6 +98,19 @@ public final class BadConfigValues {
                 Arguments.of(Map.of("tlsTrustedCaGenerations", "[1, 2, 3, 4]"), "pg-cluster:tlsTrustedCaGenerations = "
                         + "\"[1, 2, 3, 4]\" is not allowed: a list of one to three different whole numbers from 1 to 1000000, "
                         + "e.g. [1, 2]"),
+                Arguments.of(Map.of("monitoring", "on"), "pg-cluster:monitoring = \"on\" is not allowed: true or false"),
+                Arguments.of(Map.of("monitoring", "true", "primaryPort", "9091"), "pg-cluster:monitoringPort = \"9090\" is not "
+                        + "allowed: Prometheus takes it and the exporters the next 2 ports (9090–9092), and 9091 is a PostgreSQL "
+                        + "port of this stack"),
+                Arguments.of(Map.of("exporterImage", "postgres-exporter"), "pg-cluster:exporterImage = \"postgres-exporter\" is "
+                        + "not allowed: a pinned image reference: name:tag with a version tag (e.g. postgres:17.6) or "
+                        + "name@sha256:<digest>; not a bare name and not :latest"),
+                Arguments.of(Map.of("alertBytesBehind", "64"), "pg-cluster:alertBytesBehind = \"64\" is not allowed: a positive "
+                        + "size with unit kB, MB, GB or TB (e.g. 64MB)"),
+                Arguments.of(Map.of("alertSlotRetainedPercent", "100"), "pg-cluster:alertSlotRetainedPercent = \"100\" is not "
+                        + "allowed: a whole number from 1 to 99"),
+                Arguments.of(Map.of("scrapeIntervalSeconds", "0"), "pg-cluster:scrapeIntervalSeconds = \"0\" is not allowed: a "
+                        + "whole number from 1 to 300"),
                 Arguments.of(Map.of("dockerHost", "localhost:2375"), "pg-cluster:dockerHost = \"localhost:2375\" is not "
                         + "allowed: a Docker host URL: unix://…, tcp://host:port, ssh://user@host or npipe://…"),
                 Arguments.of(Map.of("baseBackupAttempts", "0"), "pg-cluster:baseBackupAttempts = \"0\" is not allowed: a whole "

@@ -146,6 +146,18 @@ class ConfigReaderTest {
         assertFalse(e.getMessage().contains("plain-text-password-123"));
     }
 
+    /** The exporter cannot take a password with a space; the error says so without showing it. */
+    @Test
+    void withMonitoringOnTheMonitoringPasswordHasNoSpaces() {
+        var e = assertThrows(ConfigException.class, () -> TestConfigs.config("dev", "monitoring", "true",
+                "monitoringPassword", "correct horse battery"));
+        assertEquals(List.of("pg-cluster:monitoringPassword is not allowed: with pg-cluster:monitoring on it must have no "
+                + "spaces, which the metrics exporter cannot pass on (the value is not shown: it is a secret)"), e.problems());
+        assertFalse(e.getMessage().contains("horse"));
+        assertEquals("Secret[***]", TestConfigs.config("dev", "monitoringPassword", "correct horse battery")
+                .clientRoles().monitoringPassword().orElseThrow().toString(), "without monitoring a space is fine");
+    }
+
     @Test
     void acceptsPasswordsWhenTheRuntimeDoesNotSayWhichKeysAreSecret() {
         var values = Map.of("superuserPassword", "some-long-password");
