@@ -69,6 +69,12 @@ if [ "$PGC_SLOT_WAL_STATUS" = lost ]; then
     exit 6
 fi
 
+if [ "${PGC_TLS:-off}" = on ] && [ ! -s "$PGC_CONF_DIR/ca.crt" ]; then
+    echo "pg-cluster: $PGC_CONF_DIR/ca.crt is not on the volume of $PGC_NODE, so the primary's certificate cannot be" \
+        "checked: its conf step has not run on this volume" >&2
+    exit 1
+fi
+
 # Leftovers of an interrupted attempt are ours and incomplete by construction.
 rm -rf "$partial"
 trap 'rm -rf "$partial"' EXIT

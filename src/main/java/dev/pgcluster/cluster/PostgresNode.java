@@ -237,7 +237,7 @@ public final class PostgresNode extends ComponentResource {
     /**
      * The node's conf step (init/node/sync-conf.sh): pg_hba.conf and, with TLS, the node's key and
      * certificate and the trusted CA certificates, on its volume beside the data; a running node
-     * reloads them. It runs again when any of them would change, and on a new volume.
+     * reloads them. It runs again when any of them would change, and is replaced with its volume.
      */
     private Command conf(String name, ClusterConfig config, NodeSpec node, Output<String> image, Volume volume,
                          Placement placement, Optional<ClusterTls> tls) {
@@ -267,6 +267,9 @@ public final class PostgresNode extends ComponentResource {
                     return (Map<String, String>) env;
                 }))
                 .stdin(tls.map(ClusterTls::signingAuthority).orElse(Output.of("")).asSecret())
+                // A new volume (`pulumi up --replace` of it: a re-seed) is empty: the step is
+                // replaced with it and writes the files again, before the seed that needs them.
+                .triggers(volume.name().applyValue(volumeName -> List.<Object>of(volumeName)))
                 .build(),
                 CustomResourceOptions.builder().parent(this).build());
     }

@@ -817,6 +817,10 @@ class ClusterDeclarationTest {
             // force-new inputs fed by the volume's name and by the seed's output
             assertEquals(List.of(prefix + "-data"), seed.input("triggers"));
             assertEquals(List.of("triggers"), seed.replaceOnChanges());
+            // the conf step too: the new volume gets its pg_hba.conf, key and CA certificates again
+            var conf = command(stack, prefix + "-conf");
+            assertEquals(List.of(prefix + "-data"), conf.input("triggers"));
+            assertEquals(List.of("triggers"), conf.replaceOnChanges());
             assertEquals(InitScripts.read(InitScripts.SEED_UPDATE), seed.input("update"));
             assertEquals(StrictMocks.seeded(environment(seed)), labels(container(stack, prefix)).get(Labels.SEED));
         }

@@ -170,8 +170,14 @@ class QuickStartDockerTest {
         String readOnly = cli("stack", "output", "readOnlyConnectionString", "--show-secrets").orThrow("stack output")
                 .stdout().strip();
         String jdbc = cli("stack", "output", "primaryJdbcUrl", "--show-secrets").orThrow("stack output").stdout().strip();
-        assertEquals("f", psqlOnHost(uri));
-        assertEquals("t", psqlOnHost(readOnly), "the read-only string lands on a standby");
+        // As README says: the CA certificate where libpq and pgJDBC look by default (~/.postgresql/root.crt;
+        // here the test's own file, mounted there in the psql container, and given to JDBC).
+        String ca = cli("stack", "output", "caCertificate").orThrow("stack output caCertificate").stdout();
+        assertTrue(ca.startsWith("-----BEGIN CERTIFICATE-----"), ca);
+        Path rootCrt = Files.writeString(project.resolve("root.crt"), ca);
+        TestTrust.add(ca);
+        assertEquals("f", psqlOnHost(uri, rootCrt));
+        assertEquals("t", psqlOnHost(readOnly, rootCrt), "the read-only string lands on a standby");
         assertEquals("f", Sql.query(jdbc, "SELECT pg_is_in_recovery()"));
         assertFalse(cli("stack", "output", "primaryConnectionString").stdout().contains(uri.substring(14)),
                 "without --show-secrets the password stays hidden");
@@ -181,10 +187,11 @@ class QuickStartDockerTest {
         assertTrue(Files.readString(Path.of(env.get("PULUMI_HOME"), "credentials.json")).contains("file://~"));
     }
 
-    /** libpq (PostgreSQL 17's, from the image) with the URI exactly as printed. */
-    private static String psqlOnHost(String uri) {
+    /** libpq (PostgreSQL 17's, from the image) with the URI exactly as printed, the CA in its default place. */
+    private static String psqlOnHost(String uri, Path rootCrt) {
         return Docker.ok("run", "--rm", "--network", "host", "--label", Docker.TEST_LABEL + "=1",
-                TestImage.reference(), "psql", uri, "-XAtc", "SELECT pg_is_in_recovery()");
+                "-v", rootCrt + ":/root/.postgresql/root.crt:ro", TestImage.reference(), "psql", uri, "-XAtc",
+                "SELECT pg_is_in_recovery()");
     }
 
     @Test
