@@ -3,7 +3,7 @@
 import { PolicyResource } from "@pulumi/policy";
 import { isDatabaseContainer, labelsOf, settingsOf } from "./container";
 import { ServerSettings } from "./settings";
-import { COMMAND, LABEL_ENVIRONMENT, LABEL_NODE, SEED_ROLE_PRIMARY, STEP_PRIMARY, STEP_SEED } from "./types";
+import { COMMAND, ENVIRONMENT_PRODUCTION, LABEL_ENVIRONMENT, LABEL_NODE, SEED_ROLE_PRIMARY, STEP_PRIMARY, STEP_SEED } from "./types";
 import { isKnown, readString, readStringMap, Unknown, UNKNOWN } from "./values";
 
 export interface PgNode {
@@ -40,6 +40,15 @@ export function nodesOf(resources: readonly PolicyResource[]): PgNode[] {
                 settings: settingsOf(r.props),
             };
         });
+}
+
+/**
+ * Whether the stack is a production stack: one of its nodes is labelled
+ * `pg-cluster.environment=production`. A node whose label is not known yet does not count, so the
+ * production rules decide such a stack during the update.
+ */
+export function isProductionStack(resources: readonly PolicyResource[]): boolean {
+    return nodesOf(resources).some((n) => n.environment === ENVIRONMENT_PRODUCTION);
 }
 
 /** Containers that cannot be told yet (during preview) to be PostgreSQL nodes or not. */

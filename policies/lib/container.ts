@@ -2,7 +2,7 @@
 
 import { ResourceValidationArgs } from "@pulumi/policy";
 import { parseServerSettings, ServerSettings } from "./settings";
-import { CONTAINER, DEFAULT_PGDATA, LABEL_NODE } from "./types";
+import { CONTAINER, DEFAULT_PGDATA, LABEL_MONITORING, LABEL_NODE } from "./types";
 import { isKnown, read, readArray, readString, Unknown, UNKNOWN } from "./values";
 
 type Props = Record<string, any>;
@@ -182,7 +182,8 @@ export function uploadsOf(props: Props): Upload[] {
  * A PostgreSQL node of the cluster: a container labelled with a pg-cluster node name, or one whose
  * command starts the server (so an unlabelled PostgreSQL container is not silently skipped).
  * Nodes carry no role; which one is the primary is the cluster's `primary` step's business.
- * UNKNOWN when that cannot be told yet: no known node label and a command not known yet.
+ * A monitoring container (labelled `pg-cluster.monitoring`, no node label) is not a node.
+ * UNKNOWN when that cannot be told yet: no known node or monitoring label and a command not known yet.
  */
 export function isDatabaseContainer(type: string, props: Props): boolean | Unknown {
     if (type !== CONTAINER) {
@@ -199,7 +200,13 @@ export function isDatabaseContainer(type: string, props: Props): boolean | Unkno
             return true;
         }
     }
-    return labelled === false && isKnown(args) ? false : UNKNOWN;
+    if (labelled === false && isKnown(args)) {
+        return false;
+    }
+    // An exporter or Prometheus says so in its labels, known during preview even where its
+    // command would not be.
+    const monitoring = labelsOf(props).get(LABEL_MONITORING);
+    return labelled === false && typeof monitoring === "string" && monitoring !== "" ? false : UNKNOWN;
 }
 
 /**

@@ -1,10 +1,13 @@
 // Spotting passwords written out in plain text: in environment variables, server arguments and the
 // shell scripts of command resources. Messages never repeat the value found.
 
-/** Variable or setting names that hold a password ("PGPASSWORD", "password" in a conninfo …). */
+/**
+ * Variable or setting names that hold a password ("PGPASSWORD", "password" in a conninfo …), and
+ * names that end in a PASS word (postgres_exporter's DATA_SOURCE_PASS).
+ */
 export function isPasswordName(name: string): boolean {
     const n = name.toUpperCase();
-    return /PASSW(OR)?D/.test(n) && !NOT_A_PASSWORD.test(n);
+    return (/PASSW(OR)?D/.test(n) || /(^|_)PASS$/.test(n)) && !NOT_A_PASSWORD.test(n);
 }
 
 // Names that mention a password but hold none: where it is (…_FILE), how it is made or hashed.

@@ -12,6 +12,17 @@ export const LABEL_NODE = "pg-cluster.node";
 /** Names the data a node's container starts on (the seed step's output); replaces the container when it changes. */
 export const LABEL_SEED = "pg-cluster.seed";
 export const LABEL_ENVIRONMENT = "pg-cluster.environment";
+/** `pg-cluster.environment` of a production stack's nodes. */
+export const ENVIRONMENT_PRODUCTION = "production";
+/**
+ * Tells the monitoring containers from the nodes (which carry LABEL_NODE instead): `exporter` on
+ * each node's postgres_exporter, `prometheus` on the one Prometheus (and its data volume).
+ */
+export const LABEL_MONITORING = "pg-cluster.monitoring";
+export const MONITORING_EXPORTER = "exporter";
+export const MONITORING_PROMETHEUS = "prometheus";
+/** On an exporter: the node (its `pg-cluster.node`) it watches. */
+export const LABEL_MONITORS = "pg-cluster.monitors";
 /** Mirrors the retainOnDelete resource option, which @pulumi/policy 1.21.0 does not expose to policies. */
 export const LABEL_RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
 
@@ -43,5 +54,7 @@ export const SEED_ROLE_REPLICA = "replica";
 /** The official image's PGDATA for PostgreSQL 17 when the program does not set one. */
 export const DEFAULT_PGDATA = "/var/lib/postgresql/data";
 export const POSTGRES_PORT = 5432;
+/** The superuser initdb creates (the program's `--username=postgres`). */
+export const POSTGRES_SUPERUSER = "postgres";
 export const INIT_SCRIPT_DIR = "/docker-entrypoint-initdb.d/";
 export const SECRETS_DIR = "/run/secrets/";

@@ -15,6 +15,7 @@ import { pgRewindReady } from "./pgRewindReady";
 import { pinnedImage } from "./pinnedImage";
 import { primaryIsANode } from "./primaryIsANode";
 import { productionMemoryLimit } from "./productionMemoryLimit";
+import { productionMonitoring } from "./productionMonitoring";
 import { productionVolumesRetained } from "./productionVolumesRetained";
 import { replicaBootstrappedFromOwnSlot } from "./replicaBootstrappedFromOwnSlot";
 import { replicationRoleNotSuperuser } from "./replicationRoleNotSuperuser";
@@ -52,6 +53,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     dataInNamedVolume,
     productionVolumesRetained,
     productionMemoryLimit,
+    productionMonitoring,
     healthcheckAndRestart,
     shmSize,
 ];

@@ -9,8 +9,13 @@ import { isKnown, quote, readArray, readString, readStringMap } from "../lib/val
 // Passwords belong in files (*_FILE, /run/secrets) or on a command's stdin, which is a secret.
 
 function checkContainer(props: Record<string, any>, reportViolation: ReportViolation) {
+    // Password files: under /run/secrets, or named by a password's *_FILE variable
+    // (POSTGRES_PASSWORD_FILE, an exporter's DATA_SOURCE_PASS_FILE).
+    const passwordFiles = new Set(envOf(props)
+        .filter((v) => v.name.endsWith("_FILE") && isPasswordName(v.name.slice(0, -"_FILE".length)))
+        .map((v) => v.value));
     const secretFiles = uploadsOf(props)
-        .filter((u) => u.file.startsWith(SECRETS_DIR) && u.content.trim().length >= MIN_SECRET_LENGTH)
+        .filter((u) => (u.file.startsWith(SECRETS_DIR) || passwordFiles.has(u.file)) && u.content.trim().length >= MIN_SECRET_LENGTH)
         .map((u) => ({ file: u.file, secret: u.content.trim() }));
     const leakedFile = (text: string) => secretFiles.find((s) => text.includes(s.secret))?.file;
 

@@ -1,9 +1,10 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { CONTAINER, POSTGRES_PORT } from "../lib/types";
+import { labelsOf } from "../lib/container";
+import { CONTAINER, LABEL_MONITORING, MONITORING_EXPORTER, MONITORING_PROMETHEUS, POSTGRES_PORT } from "../lib/types";
 import { isKnown, quote, read, readArray } from "../lib/values";
 
 export interface NoPublicPostgresPortConfig {
-    /** Allow publishing 5432 on every interface (e.g. a host behind its own firewall). */
+    /** Allow publishing 5432 and the monitoring ports on every interface (e.g. a host behind its own firewall). */
     allowPublicPorts?: boolean;
 }
 
@@ -11,16 +12,28 @@ export interface NoPublicPostgresPortConfig {
 // INPUT firewall rules, so a "local" cluster becomes reachable from the whole network.
 const ALL_INTERFACES = new Set(["", "0.0.0.0", "::", "[::]"]);
 
+// The monitoring containers serve without a login: an exporter its node's metrics, Prometheus its
+// UI and API (queries over every metric). Every port they publish counts, not only 5432.
+function monitoringPort(kind: string): string {
+    if (kind === MONITORING_EXPORTER) {
+        return "of this postgres_exporter, which serves its node's metrics without a login,";
+    }
+    if (kind === MONITORING_PROMETHEUS) {
+        return "of this Prometheus, which serves its UI and API without a login,";
+    }
+    return `of this monitoring container (${LABEL_MONITORING}=${kind})`;
+}
+
 export const noPublicPostgresPort: ResourceValidationPolicy = {
     name: "no-public-postgres-port",
-    description: "PostgreSQL's port 5432 is not published on all host interfaces.",
+    description: "PostgreSQL's port 5432, and any port of an exporter or Prometheus, is not published on all host interfaces.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
             allowPublicPorts: {
                 type: "boolean",
                 default: false,
-                description: "Allow publishing 5432 on all interfaces.",
+                description: "Allow publishing 5432 (and the exporters' and Prometheus's ports) on all interfaces.",
             },
         },
     },
@@ -35,6 +48,8 @@ export const noPublicPostgresPort: ResourceValidationPolicy = {
         if (!isKnown(ports)) {
             return;
         }
+        const kind = labelsOf(args.props).get(LABEL_MONITORING);
+        const monitoring = typeof kind === "string" && kind !== "" ? monitoringPort(kind) : undefined;
         for (const port of ports) {
             if (!isKnown(port) || port === null || typeof port !== "object") {
                 continue;
@@ -42,11 +57,18 @@ export const noPublicPostgresPort: ResourceValidationPolicy = {
             const entry = port as Record<string, unknown>;
             const internal = read(() => entry.internal);
             const ip = read(() => entry.ip);
-            if (!isKnown(internal) || Number(internal) !== POSTGRES_PORT || !isKnown(ip)) {
+            if (!isKnown(internal) || (monitoring === undefined && Number(internal) !== POSTGRES_PORT) || !isKnown(ip)) {
                 continue;
             }
             if (ip === undefined || ip === null || (typeof ip === "string" && ALL_INTERFACES.has(ip.trim()))) {
                 const where = typeof ip === "string" ? `ip ${quote(ip)}` : "no ip";
+                if (monitoring !== undefined) {
+                    reportViolation(
+                        `Port ${String(internal)} ${monitoring} is published on all interfaces (${where}); ` +
+                        "bind it to 127.0.0.1 or another specific address (pg-cluster:publishAddress), or set allowPublicPorts: true " +
+                        "in this policy's config.");
+                    continue;
+                }
                 reportViolation(
                     `PostgreSQL port ${POSTGRES_PORT} is published on all interfaces (${where}); ` +
                     "bind it to 127.0.0.1 or another specific address, or set allowPublicPorts: true in this policy's config.");

@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { databaseContainer, labelsOf } from "../lib/container";
-import { LABEL_ENVIRONMENT } from "../lib/types";
+import { ENVIRONMENT_PRODUCTION, LABEL_ENVIRONMENT } from "../lib/types";
 import { isKnown, read } from "../lib/values";
 
 // Without a limit one node's runaway sort or hash can push the host into the OOM killer, which
@@ -11,7 +11,7 @@ export const productionMemoryLimit: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const props = databaseContainer(args);
-        if (labelsOf(props).get(LABEL_ENVIRONMENT) !== "production") {
+        if (labelsOf(props).get(LABEL_ENVIRONMENT) !== ENVIRONMENT_PRODUCTION) {
             return;
         }
         const memory = read(() => props.memory);

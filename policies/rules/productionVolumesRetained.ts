@@ -1,10 +1,8 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { labelsOf } from "../lib/container";
-import { nodesOf } from "../lib/cluster";
-import { LABEL_ENVIRONMENT, LABEL_RETAIN_ON_DELETE, VOLUME } from "../lib/types";
+import { isProductionStack } from "../lib/cluster";
+import { ENVIRONMENT_PRODUCTION, LABEL_ENVIRONMENT, LABEL_RETAIN_ON_DELETE, VOLUME } from "../lib/types";
 import { isKnown, quote, readString } from "../lib/values";
-
-const PRODUCTION = "production";
 
 // `pulumi destroy`, or a replacement after renaming, deletes a volume and with it the cluster's
 // data. The retainOnDelete resource option prevents that, but @pulumi/policy 1.21.0 does not pass
@@ -15,11 +13,11 @@ export const productionVolumesRetained: StackValidationPolicy = {
     description: "In production stacks every Docker volume is retained on delete (label pg-cluster.retain-on-delete=true).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        const productionStack = nodesOf(args.resources).some((n) => n.environment === PRODUCTION);
+        const productionStack = isProductionStack(args.resources);
         const volumes = args.resources.filter((r) => r.type === VOLUME);
         for (const volume of volumes) {
             const labels = labelsOf(volume.props);
-            if (!productionStack && labels.get(LABEL_ENVIRONMENT) !== PRODUCTION) {
+            if (!productionStack && labels.get(LABEL_ENVIRONMENT) !== ENVIRONMENT_PRODUCTION) {
                 continue;
             }
             // A stack, or a volume, not known yet to be production is skipped above; a label not

@@ -119,6 +119,93 @@ export function remoteImageProps(name = "postgres:17.6"): Record<string, any> {
     return { name, keepLocally: true };
 }
 
+export const EXPORTER_IMAGE = "quay.io/prometheuscommunity/postgres-exporter:v0.17.1";
+export const PROMETHEUS_IMAGE = "quay.io/prometheus/prometheus:v2.53.3";
+/** Where the monitoring containers get their files (the program's MonitoringFiles.DIRECTORY). */
+export const MONITORING_DIR = "/etc/pg-cluster";
+export const MONITORING_PASSWORD = "s3cr3t-monitoring-password";
+
+function monitoringLabels(kind: "exporter" | "prometheus", environment: string): Array<{ label: string; value: string }> {
+    return [
+        { label: "pg-cluster.project", value: "pg-cluster" },
+        { label: "pg-cluster.stack", value: STACK },
+        { label: "pg-cluster.environment", value: environment },
+        { label: "pg-cluster.monitoring", value: kind },
+    ];
+}
+
+/**
+ * A node's postgres_exporter as the program declares it: labelled with the node it watches (no
+ * pg-cluster.node label, which marks nodes), logging in as the monitoring role over TLS checked
+ * with verify-full, the password in an uploaded file; its metrics port published on 127.0.0.1.
+ */
+export function exporterProps(node = "pg0", options: NodeOptions = {}): Record<string, any> {
+    const environment = options.environment ?? "development";
+    const index = Number(node.replace(/^\D+/, "")) || 0;
+    return {
+        name: `${prefix(environment)}-${node}-exporter`,
+        hostname: `${node}-exporter`,
+        image: EXPORTER_IMAGE,
+        entrypoints: ["/bin/postgres_exporter"],
+        command: ["--web.listen-address=:9187", `--extend.query-path=${MONITORING_DIR}/queries.yml`],
+        envs: [
+            `DATA_SOURCE_URI=${node}:5432/postgres?sslmode=verify-full&sslrootcert=${MONITORING_DIR}/ca.crt`,
+            "DATA_SOURCE_USER=monitoring",
+            `DATA_SOURCE_PASS_FILE=${MONITORING_DIR}/monitoring-password`,
+        ],
+        labels: [...monitoringLabels("exporter", environment), { label: "pg-cluster.monitors", value: node }],
+        uploads: [
+            { file: `${MONITORING_DIR}/queries.yml`, content: "pg_cluster_node:\n  query: SELECT pg_is_in_recovery()::int AS in_recovery\n" },
+            { file: `${MONITORING_DIR}/monitoring-password`, content: MONITORING_PASSWORD },
+            { file: `${MONITORING_DIR}/ca.crt`, content: CA_CERTIFICATE },
+        ],
+        ports: [{ internal: 9187, external: 19091 + index, ip: "127.0.0.1" }],
+        restart: "unless-stopped",
+        networksAdvanced: [{ name: `${prefix(environment)}-net`, aliases: [`${node}-exporter`] }],
+        wait: false,
+    };
+}
+
+/** The cluster's one Prometheus: its data on a named volume, its UI and API published on 127.0.0.1. */
+export function prometheusProps(options: NodeOptions = {}): Record<string, any> {
+    const environment = options.environment ?? "development";
+    return {
+        name: `${prefix(environment)}-prometheus`,
+        hostname: "prometheus",
+        image: PROMETHEUS_IMAGE,
+        entrypoints: ["/bin/prometheus"],
+        command: [
+            `--config.file=${MONITORING_DIR}/prometheus.yml`,
+            "--storage.tsdb.path=/prometheus",
+            "--storage.tsdb.retention.time=15d",
+            "--web.listen-address=:9090",
+        ],
+        labels: monitoringLabels("prometheus", environment),
+        volumes: [{ volumeName: `${prefix(environment)}-prometheus-data`, containerPath: "/prometheus" }],
+        uploads: [
+            { file: `${MONITORING_DIR}/prometheus.yml`, content: "rule_files:\n  - alerts.rules.yml\n" },
+            { file: `${MONITORING_DIR}/targets.json`, content: "[]\n" },
+        ],
+        ports: [{ internal: 9090, external: 19090, ip: "127.0.0.1" }],
+        restart: "unless-stopped",
+        networksAdvanced: [{ name: `${prefix(environment)}-net`, aliases: ["prometheus"] }],
+        wait: false,
+    };
+}
+
+/** Prometheus's data volume: retained where the nodes' volumes are. */
+export function prometheusVolumeProps(environment: NodeOptions["environment"] = "development"): Record<string, any> {
+    const labels = [
+        { label: "pg-cluster.project", value: "pg-cluster" },
+        { label: "pg-cluster.stack", value: STACK },
+        { label: "pg-cluster.monitoring", value: "prometheus" },
+    ];
+    if (environment === "production") {
+        labels.push({ label: "pg-cluster.retain-on-delete", value: "true" });
+    }
+    return { name: `${prefix(environment)}-prometheus-data`, labels };
+}
+
 export function slotStepProps(slot = "pg1", environment: NodeOptions["environment"] = "development"): Record<string, any> {
     return {
         environment: {
@@ -286,9 +373,12 @@ export function conninfoStepProps(node = "pg1", environment: NodeOptions["enviro
  * pg0…pg<replicas>, each with its volume, conf step, seed step, container and readiness step; the primary
  * step naming `primary` once it is ready, the passwords step after it; each standby with its
  * slot (after the primary step), a seed that waits for the slot and the passwords, and conninfo.
+ * With monitoring (on by default in staging and production, as in the program): an exporter per
+ * node and one Prometheus with its data volume.
  */
 export function clusterResources(
-    replicas = 2, environment: NodeOptions["environment"] = "development", primary = PRIMARY): TestResource[] {
+    replicas = 2, environment: NodeOptions["environment"] = "development", primary = PRIMARY,
+    monitoring = environment !== "development"): TestResource[] {
     const nodes = Array.from({ length: replicas + 1 }, (_, i) => `pg${i}`);
     const resources: TestResource[] = [
         { type: NETWORK, name: "network", props: { name: `${prefix(environment)}-net`, driver: "bridge", ipamConfigs: [{ subnet: SUBNET }] } },
@@ -326,6 +416,17 @@ export function clusterResources(
     for (const name of nodes.filter((n) => n !== primary)) {
         node(name, true);
     }
+    if (monitoring) {
+        for (const name of nodes) {
+            resources.push({
+                type: CONTAINER, name: `${name}-exporter`, props: exporterProps(name, { environment }), dependsOn: ["passwords", "network"],
+            });
+        }
+        resources.push(
+            { type: VOLUME, name: "prometheus-data", props: prometheusVolumeProps(environment) },
+            { type: CONTAINER, name: "prometheus", props: prometheusProps({ environment }), dependsOn: ["prometheus-data", "network"] },
+        );
+    }
     return resources;
 }
 
@@ -335,7 +436,8 @@ export function clusterResources(
  * (it names containers, the network, volumes and the image ID; not the password generator's, a
  * constant), its stdin and triggers; a container's image ID, network and volume names and its
  * seed label (the seed step's output); uploads of init scripts, should a container have any
- * (secret, built from the generated passwords). Nothing else changes, so what the rules can still decide is what they
+ * (secret, built from the generated passwords), and the content of an exporter's password and CA
+ * certificate files. Nothing else changes, so what the rules can still decide is what they
  * decide on the same resources with everything known.
  */
 export function previewProps(type: string, known: Record<string, any>): Record<string, any> {
@@ -364,6 +466,13 @@ export function previewProps(type: string, known: Record<string, any>): Record<s
         }
         if ((props.uploads as Array<{ file: string }> | undefined)?.some((u) => u.file.startsWith(INIT_SCRIPT_DIR))) {
             props.uploads = UNKNOWN_STRING;
+        } else if (Array.isArray(props.uploads)) {
+            // An exporter's password (generated) and CA certificate (the CA step's output).
+            for (const upload of props.uploads as Array<{ file: string; content: string }>) {
+                if (/(-password|\.crt)$/.test(upload.file)) {
+                    upload.content = UNKNOWN_STRING;
+                }
+            }
         }
     }
     return props;

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { noPlaintextPasswords } from "../rules/noPlaintextPasswords";
 import {
-    CA_CERTIFICATE, COMMAND, confStepProps, containerProps, CONTAINER, containerWithUploads, passwordGeneratorProps, primaryStepProps, seedStepProps, setEnv, slotStepProps,
+    CA_CERTIFICATE, COMMAND, confStepProps, containerProps, CONTAINER, containerWithUploads, exporterProps, MONITORING_PASSWORD, passwordGeneratorProps, primaryStepProps, seedStepProps, setEnv, slotStepProps,
     VOLUME, volumeProps,
 } from "./builders";
 import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs } from "./util";
@@ -18,6 +18,26 @@ describe("no-plaintext-passwords", () => {
 
         it("passes POSTGRES_PASSWORD_FILE with the password uploaded under /run/secrets/", async () => {
             await assertNoViolations(policy, container(containerWithUploads("pg0")));
+        });
+
+        it("passes the exporter, whose password is in a file named by DATA_SOURCE_PASS_FILE", async () => {
+            await assertNoViolations(policy, container(exporterProps("pg1")));
+        });
+
+        it("reports the exporter's DATA_SOURCE_PASS", async () => {
+            const props = exporterProps("pg1");
+            setEnv(props, "DATA_SOURCE_PASS", MONITORING_PASSWORD);
+            await assertHasViolation(policy, container(props),
+                "Container env DATA_SOURCE_PASS holds a password in plain text; upload the password as a file under " +
+                "/run/secrets/ and set DATA_SOURCE_PASS_FILE instead.");
+        });
+
+        it("reports the content of the file DATA_SOURCE_PASS_FILE names copied into a variable", async () => {
+            const props = exporterProps("pg1");
+            setEnv(props, "PGC_TOKEN", MONITORING_PASSWORD);
+            await assertHasViolation(policy, container(props),
+                "Container env PGC_TOKEN contains the content of /etc/pg-cluster/monitoring-password; read the file instead of " +
+                "copying the password.");
         });
 
         it("reports POSTGRES_PASSWORD", async () => {

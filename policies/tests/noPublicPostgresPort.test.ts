@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { noPublicPostgresPort } from "../rules/noPublicPostgresPort";
-import { containerProps, CONTAINER, VOLUME, volumeProps } from "./builders";
+import { containerProps, CONTAINER, exporterProps, prometheusProps, VOLUME, volumeProps } from "./builders";
 import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs, UNKNOWN_STRING } from "./util";
 
 describe("no-public-postgres-port", () => {
@@ -58,6 +58,48 @@ describe("no-public-postgres-port", () => {
         const props = containerProps("pg0");
         props.ports[0].ip = UNKNOWN_STRING;
         await assertNoViolations(policy, args(props));
+    });
+
+    describe("monitoring containers: every published port counts", () => {
+        const monitoringMessage = (port: number, of: string, where: string) =>
+            `Port ${port} ${of} is published on all interfaces (${where}); bind it to 127.0.0.1 or another specific address ` +
+            "(pg-cluster:publishAddress), or set allowPublicPorts: true in this policy's config.";
+        const OF_EXPORTER = "of this postgres_exporter, which serves its node's metrics without a login,";
+
+        it("passes the exporter's metrics port bound to 127.0.0.1", async () => {
+            await assertNoViolations(policy, args(exporterProps("pg1")));
+        });
+
+        it("passes Prometheus's port bound to 127.0.0.1", async () => {
+            await assertNoViolations(policy, args(prometheusProps()));
+        });
+
+        it("reports the exporter's metrics port on 0.0.0.0", async () => {
+            const props = exporterProps("pg1");
+            props.ports[0].ip = "0.0.0.0";
+            await assertHasViolation(policy, args(props), monitoringMessage(9187, OF_EXPORTER, "ip \"0.0.0.0\""));
+        });
+
+        it("reports Prometheus's port published without an ip", async () => {
+            const props = prometheusProps();
+            delete props.ports[0].ip;
+            await assertHasViolation(policy, args(props),
+                monitoringMessage(9090, "of this Prometheus, which serves its UI and API without a login,", "no ip"));
+        });
+
+        it("reports a port of another kind of monitoring container", async () => {
+            const props = prometheusProps();
+            props.labels.find((l: { label: string }) => l.label === "pg-cluster.monitoring").value = "grafana";
+            props.ports[0] = { internal: 3000, external: 3000, ip: "::" };
+            await assertHasViolation(policy, args(props),
+                monitoringMessage(3000, "of this monitoring container (pg-cluster.monitoring=grafana)", "ip \"::\""));
+        });
+
+        it("passes the exporter's port on all interfaces when allowPublicPorts is true", async () => {
+            const props = exporterProps("pg1");
+            props.ports[0].ip = "0.0.0.0";
+            await assertNoViolations(policy, args(props, { allowPublicPorts: true }));
+        });
     });
 
     it("does not apply to volumes", async () => {

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { pinnedImage } from "../rules/pinnedImage";
-import { containerProps, CONTAINER, NETWORK, REMOTE_IMAGE, remoteImageProps } from "./builders";
+import { containerProps, CONTAINER, EXPORTER_IMAGE, exporterProps, NETWORK, prometheusProps, REMOTE_IMAGE, remoteImageProps } from "./builders";
 import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs, UNKNOWN_STRING } from "./util";
 
 const DIGEST = "sha256:" + "a".repeat(64);
@@ -10,6 +10,23 @@ describe("pinned-image", () => {
     const container = (image: string) => resourceArgs(CONTAINER, { ...containerProps("pg0"), image });
     const remoteImage = (name: string) => resourceArgs(REMOTE_IMAGE, remoteImageProps(name));
     const advice = "use a version tag (e.g. postgres:17.6) or a digest (@sha256:…).";
+
+    it("passes the exporter's and Prometheus's RemoteImages (tags v0.17.1, v2.53.3)", async () => {
+        await assertNoViolations(policy, remoteImage(EXPORTER_IMAGE));
+        await assertNoViolations(policy, remoteImage(prometheusProps().image));
+    });
+
+    it("reports an exporter container on latest", async () => {
+        const image = "quay.io/prometheuscommunity/postgres-exporter:latest";
+        await assertHasViolation(policy, resourceArgs(CONTAINER, { ...exporterProps("pg1"), image }),
+            `Image "${image}" is not pinned: tag "latest" moves to new releases; ${advice}`);
+    });
+
+    it("reports a Prometheus container without a tag", async () => {
+        const image = "quay.io/prometheus/prometheus";
+        await assertHasViolation(policy, resourceArgs(CONTAINER, { ...prometheusProps(), image }),
+            `Image "${image}" is not pinned: it has no tag, so Docker uses "latest"; ${advice}`);
+    });
 
     it("passes a container image with a version tag", async () => {
         await assertNoViolations(policy, container("postgres:17.6"));

@@ -20,6 +20,7 @@ import { pgRewindReady } from "../rules/pgRewindReady";
 import { pinnedImage } from "../rules/pinnedImage";
 import { primaryIsANode } from "../rules/primaryIsANode";
 import { productionMemoryLimit } from "../rules/productionMemoryLimit";
+import { productionMonitoring } from "../rules/productionMonitoring";
 import { productionVolumesRetained } from "../rules/productionVolumesRetained";
 import { replicaBootstrappedFromOwnSlot } from "../rules/replicaBootstrappedFromOwnSlot";
 import { replicationRoleNotSuperuser } from "../rules/replicationRoleNotSuperuser";
@@ -695,6 +696,66 @@ const table: Array<[AnyPolicy, Case[]]> = [
             violations: [
                 "Production PostgreSQL container has no memory limit; set memory (MB) so one node cannot exhaust " +
                 "the host's memory and take the other nodes down with it.",
+            ],
+        },
+    ]],
+    [productionMonitoring, [
+        { name: "passes the preview of a production stack", args: () => stackArgs(previewCluster(2, "production")), violations: [] },
+        {
+            name: "does not report a missing exporter while a container's labels are unknown",
+            args: () => {
+                const resources = without(previewCluster(2, "production"), "pg2-exporter");
+                resources.push({ type: CONTAINER, name: "pgx", props: undecidedContainer() });
+                return stackArgs(resources);
+            },
+            violations: [],
+        },
+        {
+            name: "does not report monitoring off while a container's labels are unknown",
+            args: () => {
+                const resources = previewCluster(2, "production").filter((r) => !/exporter|prometheus/.test(r.name));
+                resources.push({ type: CONTAINER, name: "pgx", props: undecidedContainer() });
+                return stackArgs(resources);
+            },
+            violations: [],
+        },
+        {
+            name: "skips an exporter whose environment is unknown",
+            args: () => stackArgs(edit(previewCluster(2, "production"), "pg1-exporter", (r) => (r.props.envs = UNKNOWN_STRING))),
+            violations: [],
+        },
+        {
+            name: "skips the exporter's TLS while its node's command is unknown",
+            args: () => {
+                const resources = edit(previewCluster(2, "production"), "pg1", (r) => (r.props.command = UNKNOWN_STRING));
+                return stackArgs(edit(resources, "pg1-exporter", (r) => setEnv(r.props, "DATA_SOURCE_URI", "pg1:5432/postgres?sslmode=require")));
+            },
+            violations: [],
+        },
+        {
+            name: "skips the user while DATA_SOURCE_USER_FILE names an upload whose content is unknown",
+            args: () => stackArgs(edit(previewCluster(2, "production"), "pg1-exporter", (r) => {
+                setEnv(r.props, "DATA_SOURCE_USER", undefined);
+                setEnv(r.props, "DATA_SOURCE_USER_FILE", "/etc/pg-cluster/monitoring-password");
+            })),
+            violations: [],
+        },
+        {
+            name: "reports a node without an exporter when every container's labels are known",
+            args: () => stackArgs(without(previewCluster(2, "production"), "pg2-exporter")),
+            violations: [
+                "Node pg2 has no metrics exporter (a container labelled pg-cluster.monitoring=exporter and pg-cluster.monitors=pg2), " +
+                "so nothing alerts when it is down or falls behind; pg-cluster declares one per node with " +
+                "`pulumi config set pg-cluster:monitoring true`.",
+            ],
+        },
+        {
+            name: "reports an exporter logging in as postgres (its environment is a constant)",
+            args: () => stackArgs(edit(previewCluster(2, "production"), "pg1-exporter", (r) => setEnv(r.props, "DATA_SOURCE_USER", "postgres"))),
+            violations: [
+                "Exporter \"pg-cluster-prod-pg1-exporter\" logs in as the superuser \"postgres\" (DATA_SOURCE_USER), which a " +
+                "compromised exporter could use to read or change anything; set DATA_SOURCE_USER to the monitoring role, a " +
+                "member of pg_monitor only (pg-cluster:monitoringUser, default \"monitoring\").",
             ],
         },
     ]],
