@@ -137,6 +137,14 @@ class FaultsDockerTest {
         try {
             Shell.script(slot.input("create").orElseThrow(), slotEnv, null)
                     .orThrow("slot pgx");
+            // What the node's conf step puts on a new volume first: the CA certificates the base
+            // backup checks the primary against.
+            var conf = cluster.command(cluster.step("pg1", "conf"));
+            var confEnv = new HashMap<>(conf.environment());
+            confEnv.put("PGC_NODE", "pgx");
+            confEnv.put("PGC_VOLUME", volume);
+            confEnv.put("PGC_CONTAINER", cluster.config().namePrefix() + "-pgx");
+            Shell.script(conf.input("create").orElseThrow(), confEnv, conf.input("stdin").orElseThrow()).orThrow("conf pgx");
             Path data = Path.of(Docker.ok("volume", "inspect", "--format", "{{.Mountpoint}}", volume));
 
             // Start the step and kill its backup container as soon as files arrive.
