@@ -82,7 +82,7 @@ public final class PostgresCluster extends ComponentResource {
         nodes.put(primaryNode.name(), primary);
         this.primaryStep = primaryStep(name + "-primary", image, primary, primaryPlacement, found);
         this.passwords = passwords(name + "-passwords", primaryPlacement);
-        var upstream = new PostgresNode.Upstream(primaryStep, passwords);
+        var upstream = new PostgresNode.Upstream(primary.seed(), primaryStep, passwords);
         for (NodeSpec replica : config.replicas()) {
             nodes.put(replica.name(), new PostgresNode(name + "-" + replica.name(), config, replica, image, network,
                     secrets, placements.get(replica.dockerHost()), Optional.of(upstream), tls, child()));

@@ -67,10 +67,13 @@ public final class PostgresNode extends ComponentResource {
     /**
      * What a standby needs from the rest of the cluster.
      *
+     * @param primarySeed the primary's seed step: a standby's conf step waits for it, so that it does
+     *                    not take the CPU from the primary's initdb (it is needed only by the
+     *                    standby's own seed, much later)
      * @param primaryStep the step that makes the configured primary the primary
      * @param passwords   the step that sets the passwords on the primary
      */
-    public record Upstream(Command primaryStep, Command passwords) {
+    public record Upstream(Command primarySeed, Command primaryStep, Command passwords) {
     }
 
     private final Volume volume;
@@ -117,7 +120,8 @@ public final class PostgresNode extends ComponentResource {
                         .aliases(LegacyUrns.underNode(config, "docker:index/volume:Volume", name + "-data"))
                         .build());
 
-        this.conf = conf(name + "-conf", config, node, image, volume, placement, tls);
+        this.conf = conf(name + "-conf", config, node, image, volume, placement, tls,
+                upstream.map(up -> List.<Resource>of(up.primarySeed())).orElse(List.of()));
 
         // A standby's slot on the primary, made before its base backup; dropped when the node goes.
         this.slot = upstream.map(up -> new Command(name + "-slot", CommandArgs.builder()
@@ -240,7 +244,7 @@ public final class PostgresNode extends ComponentResource {
      * reloads them. It runs again when any of them would change, and is replaced with its volume.
      */
     private Command conf(String name, ClusterConfig config, NodeSpec node, Output<String> image, Volume volume,
-                         Placement placement, Optional<ClusterTls> tls) {
+                         Placement placement, Optional<ClusterTls> tls, List<Resource> after) {
         Output<String> trusted = tls.map(ClusterTls::trustedCertificates).orElse(Output.of(""));
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.SYNC_CONF))
@@ -271,7 +275,7 @@ public final class PostgresNode extends ComponentResource {
                 // replaced with it and writes the files again, before the seed that needs them.
                 .triggers(volume.name().applyValue(volumeName -> List.<Object>of(volumeName)))
                 .build(),
-                CustomResourceOptions.builder().parent(this).build());
+                CustomResourceOptions.builder().parent(this).dependsOn(after).build());
     }
 
     /**

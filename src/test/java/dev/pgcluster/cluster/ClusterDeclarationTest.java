@@ -161,6 +161,7 @@ class ClusterDeclarationTest {
             var conninfo = command(stack, node + "-conninfo");
             assertEquals(List.of(primaryStep.name()), slot.dependsOn());
             var conf = command(stack, node + "-conf");
+            assertEquals(List.of(primarySeed.name()), conf.dependsOn(), "not beside the primary's initdb");
             assertEquals(List.of(slot.name(), conf.name(), passwords.name()), seed.dependsOn());
             assertEquals(List.of(seed.name(), conf.name()), replica.dependsOn());
             assertEquals(List.of(replica.name()), replicaReady.dependsOn());
