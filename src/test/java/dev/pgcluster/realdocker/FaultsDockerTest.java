@@ -311,8 +311,12 @@ class FaultsDockerTest {
             Duration grace = Duration.ofSeconds(cluster.config().streamingGraceSeconds());
             var checks = new java.util.TreeMap<Instant, String>();
             while (Instant.now().isBefore(restarted.plus(grace).plusSeconds(6))) {
+                // The output as JSON: a check's output can span lines (psql's error, then ours).
                 for (String check : Docker.lines(Docker.inspect(replica, "{{range .State.Health.Log}}"
-                        + "{{.Start.Format \"2006-01-02T15:04:05.000Z07:00\"}}|{{.ExitCode}}|{{.Output}}{{\"\\n\"}}{{end}}"))) {
+                        + "{{.Start.Format \"2006-01-02T15:04:05.000Z07:00\"}}|{{.ExitCode}}|{{json .Output}}{{\"\\n\"}}{{end}}"))) {
+                    if (check.isBlank()) {
+                        continue;
+                    }
                     String[] parts = check.split("\\|", 3);
                     checks.put(java.time.OffsetDateTime.parse(parts[0]).toInstant(), parts[1] + "|" + parts[2].strip());
                 }
