@@ -32,6 +32,7 @@ public final class ClusterTls extends ComponentResource {
     private final TlsSettings settings;
     /** Generation → its step; stdout is the key and the certificate (secret), stderr the certificate. */
     private final Map<Integer, Command> authorities = new TreeMap<>();
+    private final Output<String> trustedCertificates;
 
     public ClusterTls(String name, ClusterConfig config, Output<String> image, Placement placement,
                       ComponentResourceOptions options) {
@@ -40,7 +41,8 @@ public final class ClusterTls extends ComponentResource {
         for (int generation : settings.trustedCaGenerations()) {
             authorities.put(generation, authority(name + "-ca-" + generation, config, generation, image, placement));
         }
-        registerOutputs(Map.of("caCertificates", trustedCertificates()));
+        this.trustedCertificates = bundle();
+        registerOutputs(Map.of("caCertificates", trustedCertificates));
     }
 
     private Command authority(String name, ClusterConfig config, int generation, Output<String> image,
@@ -77,6 +79,10 @@ public final class ClusterTls extends ComponentResource {
 
     /** Every trusted CA certificate (PEM), signing generation first: what nodes and clients trust. */
     public Output<String> trustedCertificates() {
+        return trustedCertificates;
+    }
+
+    private Output<String> bundle() {
         var ordered = new ArrayList<Output<String>>();
         ordered.add(authorities.get(settings.caGeneration()).stderr());
         authorities.forEach((generation, step) -> {

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Metrics and alerts for the cluster: per node a postgres_exporter ({@code <prefix>-pgN-exporter})
@@ -201,7 +202,7 @@ public final class Monitoring extends ComponentResource {
     }
 
     /** Monitoring is declared only when config turns it on. */
-    public static Optional<Monitoring> declare(String name, ClusterConfig config, java.util.function.Supplier<Inputs> inputs,
+    public static Optional<Monitoring> declare(String name, ClusterConfig config, Supplier<Inputs> inputs,
                                                ComponentResourceOptions options) {
         return config.monitoring().enabled() ? Optional.of(new Monitoring(name, config, inputs.get(), options)) : Optional.empty();
     }

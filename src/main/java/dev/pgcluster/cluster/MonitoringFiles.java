@@ -27,8 +27,6 @@ public final class MonitoringFiles {
     public static final String TARGETS = "targets.json";
     /** Where the containers get them. */
     public static final String DIRECTORY = "/etc/pg-cluster";
-    /** The job name the rules select on. */
-    static final String JOB = "pg-cluster-exporter";
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([A-Z][A-Z0-9_]*)}}");
 

@@ -19,6 +19,7 @@ import dev.pgcluster.command.Command;
 import dev.pgcluster.command.CommandArgs;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
+import dev.pgcluster.config.Validators;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -287,7 +288,7 @@ public final class PostgresNode extends ComponentResource {
         names.add("DNS:" + node.name());
         names.add("DNS:" + config.containerName(node.name()));
         String clientHost = ConnectionStrings.clientHost(config.publishAddress(), node.dockerHost());
-        names.add((clientHost.matches("\\d{1,3}(\\.\\d{1,3}){3}") ? "IP:" : "DNS:") + clientHost);
+        names.add((Validators.isIpv4Address(clientHost) ? "IP:" : "DNS:") + clientHost);
         names.add("DNS:localhost");
         names.add("IP:127.0.0.1");
         return String.join(",", names);

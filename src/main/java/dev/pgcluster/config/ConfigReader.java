@@ -163,7 +163,7 @@ public final class ConfigReader {
         Integer slotPercent = optional("alertSlotRetainedPercent", "80",
                 v -> Validators.integer(key("alertSlotRetainedPercent"), v, 1, 99));
         if (Boolean.TRUE.equals(enabled) && port != null && primaryPort != null && replicaPorts != null) {
-            var used = new java.util.TreeSet<Integer>(replicaPorts);
+            var used = new TreeSet<Integer>(replicaPorts);
             used.add(primaryPort);
             for (int p = port; p <= port + nodes; p++) {
                 if (used.contains(p)) {

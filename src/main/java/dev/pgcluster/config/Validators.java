@@ -133,9 +133,14 @@ public final class Validators {
     private static final Pattern IPV4 = Pattern.compile(
             "^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}$");
 
+    /** Whether {@code value} is a dotted IPv4 address. */
+    public static boolean isIpv4Address(String value) {
+        return IPV4.matcher(value).matches();
+    }
+
     public static String ipv4Address(String key, String raw) {
         String value = raw.trim();
-        if (!IPV4.matcher(value).matches()) {
+        if (!isIpv4Address(value)) {
             throw new InvalidValue(key, raw, "an IPv4 address such as 127.0.0.1 (0.0.0.0 publishes on all interfaces)");
         }
         return value;

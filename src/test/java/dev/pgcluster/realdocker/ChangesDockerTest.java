@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.pulumi.automation.OperationType;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,8 +29,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChangesDockerTest {
-    private static final Set<OperationType> REPLACING = EnumSet.of(OperationType.REPLACE,
-            OperationType.CREATE_REPLACEMENT, OperationType.DELETE_REPLACED, OperationType.DISCARD_REPLACED);
+    private static final Set<OperationType> REPLACING = EngineStack.REPLACING;
 
     private Map<String, String> values;
     private List<String> ports;

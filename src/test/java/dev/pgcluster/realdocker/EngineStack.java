@@ -25,10 +25,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -178,6 +180,10 @@ public final class EngineStack implements AutoCloseable {
             throw new IllegalStateException(e);
         }
     }
+
+    /** The engine's steps that replace a resource. */
+    public static final Set<OperationType> REPLACING = EnumSet.of(OperationType.REPLACE,
+            OperationType.CREATE_REPLACEMENT, OperationType.DELETE_REPLACED, OperationType.DISCARD_REPLACED);
 
     /** {@code pulumi up}; throws {@link EngineFailure} when it fails. */
     public Run up() {

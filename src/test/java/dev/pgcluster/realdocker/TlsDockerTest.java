@@ -13,11 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -35,8 +33,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TlsDockerTest {
-    private static final Set<OperationType> REPLACING = EnumSet.of(OperationType.REPLACE,
-            OperationType.CREATE_REPLACEMENT, OperationType.DELETE_REPLACED, OperationType.DISCARD_REPLACED);
     private static final String CONF = "/var/lib/postgresql/data/conf";
 
     private RealCluster cluster;
@@ -203,7 +199,7 @@ class TlsDockerTest {
         }
     }
 
-    /** The base64 body of a PEM private key (its first line of it is enough to recognise it). */
+    /** The first base64 line of a PEM private key: enough to recognise the key anywhere. */
     private static String keyBody(String pem) {
         String body = pem.substring(pem.indexOf("-----BEGIN PRIVATE KEY-----") + "-----BEGIN PRIVATE KEY-----".length(),
                 pem.indexOf("-----END PRIVATE KEY-----"));
@@ -223,7 +219,7 @@ class TlsDockerTest {
             var run = cluster.stack().up();
             nodes().forEach(node -> assertTrue(run.changed().stream().anyMatch(s -> s.name().equals(cluster.step(node, "conf"))),
                     node + "'s conf step ran: " + run.changed()));
-            run.changed().forEach(s -> assertFalse(REPLACING.contains(s.op()) && s.type().startsWith("docker:"),
+            run.changed().forEach(s -> assertFalse(EngineStack.REPLACING.contains(s.op()) && s.type().startsWith("docker:"),
                     "no Docker object is replaced for new certificates: " + run.changed()));
             writer.awaitProgress(30, Duration.ofSeconds(30));
             writer.close();
