@@ -35,7 +35,12 @@ if [ -z "$nodes" ]; then
 fi
 
 # q CONTAINER SQL: '|'-separated rows over the node's socket; empty when the node does not answer.
-q() { docker exec -u postgres "$1" psql -X -q -At -F '|' -d postgres -c "$2" 2>/dev/null || true; }
+# A superuser session, hardened like every one pg-cluster opens (search_path pinned: nothing a client
+# role made stands in for a built-in).
+q() {
+    docker exec -u postgres -e PGOPTIONS='-c search_path=pg_catalog,pg_temp' "$1" \
+        psql -X -q -At -F '|' -d postgres -c "$2" 2>/dev/null || true
+}
 
 primaries="" problems=""
 rows=$(mktemp)

@@ -24,7 +24,8 @@
 #   nodes writable           |
 #
 # Runs where Pulumi runs, through the docker CLI (DOCKER_HOST) and each node's Unix socket (peer
-# authentication). Stdin: the superuser password, then the replication password.
+# authentication, hardened sessions: pgc_psql). It needs no password: standbys and pg_rewind log in
+# as the replication role with the password file each node's conf step keeps on its volume.
 #   PGC_PRIMARY                 the configured primary (a node name)
 #   PGC_NAME_PREFIX             <project>-<stack>: node containers are <prefix>-<node>, volumes <prefix>-<node>-data
 #   PGC_NETWORK, PGC_IMAGE      the cluster network and image, for the one-off rejoin containers
@@ -43,13 +44,6 @@ set -eu
 pgc_require PGC_TLS PGC_PRIMARY PGC_NAME_PREFIX PGC_NETWORK PGC_IMAGE PGC_PRIMARY_PORT PGC_REPLICATION_USER \
     PGC_MAX_LAG_BYTES PGC_TIMEOUT_SECONDS PGC_REJOIN_SCRIPT PGC_PROJECT PGC_STACK PGC_DATABASE
 
-IFS= read -r superuser_password || true
-IFS= read -r replication_password || true
-if [ -z "$superuser_password" ] || [ -z "$replication_password" ]; then
-    echo "pg-cluster: expected the superuser and the replication password on stdin" >&2
-    exit 2
-fi
-
 primary=$PGC_PRIMARY
 say() { echo "pg-cluster: $*" >&2; }
 fail() { echo "pg-cluster: $*" >&2; exit 1; }
@@ -60,7 +54,7 @@ state_of() {
     echo "${pgc_state:-missing}"
 }
 # q NODE SQL: one query over the node's socket; unaligned, tuples only.
-q() { printf '%s\n' "$2" | docker exec -i -u postgres "$(container "$1")" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres; }
+q() { printf '%s\n' "$2" | pgc_psql "$(container "$1")" postgres -At; }
 lsn_number() { printf '%s' $(( (0x${1%%/*} << 32) | 0x${1#*/} )); }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 deadline() { echo $(( $(date +%s) + PGC_TIMEOUT_SECONDS )); }
@@ -128,25 +122,45 @@ ensure_slots() {
 # step, the health check, docker exec … psql), superusers and members of pg_monitor are always
 # let in. Idempotent.
 ensure_read_gate() {
+    # The application role may own this database: it can make schemas there, and set its
+    # search_path (the session below pins its own). What pg-cluster runs here must be its own:
+    # a schema pgcluster or a gate function that someone else made is refused, never used.
     # Local commit: with synchronous replication configured, a commit would otherwise wait for a
     # standby, and on a first bring-up none exists yet.
     printf '%s\n' "SET synchronous_commit = local;
+DO \$check\$
+DECLARE
+    owner name;
+BEGIN
+    SELECT r.rolname INTO owner FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid = n.nspowner
+    WHERE n.nspname = 'pgcluster' AND NOT r.rolsuper;
+    IF owner IS NOT NULL THEN
+        RAISE EXCEPTION 'pg-cluster: schema pgcluster in database % is owned by role %, not by a superuser: pg-cluster does not run code that another role can change. Drop it as the superuser (DROP SCHEMA pgcluster CASCADE) and run pulumi up again', pg_catalog.current_database(), owner;
+    END IF;
+    SELECT r.rolname INTO owner FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+        JOIN pg_catalog.pg_roles r ON r.oid = p.proowner
+    WHERE n.nspname = 'pgcluster' AND NOT r.rolsuper;
+    IF owner IS NOT NULL THEN
+        RAISE EXCEPTION 'pg-cluster: a function in schema pgcluster of database % is owned by role %, not by a superuser; drop it as the superuser and run pulumi up again', pg_catalog.current_database(), owner;
+    END IF;
+END
+\$check\$;
 CREATE SCHEMA IF NOT EXISTS pgcluster;
 REVOKE ALL ON SCHEMA pgcluster FROM PUBLIC;
 GRANT USAGE ON SCHEMA pgcluster TO PUBLIC;
 -- SECURITY DEFINER: pg_stat_wal_receiver shows its status only to privileged roles.
 CREATE OR REPLACE FUNCTION pgcluster.refuse_reads_unless_streaming() RETURNS event_trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS \$gate\$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \$gate\$
 DECLARE
     receiver text;
 BEGIN
     -- The primary, the node's own socket, superusers and monitoring roles are always let in.
-    IF NOT pg_is_in_recovery() OR inet_client_addr() IS NULL
-       OR (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
-       OR pg_has_role(session_user, 'pg_monitor', 'MEMBER') THEN
+    IF NOT pg_catalog.pg_is_in_recovery() OR pg_catalog.inet_client_addr() IS NULL
+       OR (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = session_user)
+       OR pg_catalog.pg_has_role(session_user, 'pg_monitor', 'MEMBER') THEN
         RETURN;
     END IF;
-    SELECT status INTO receiver FROM pg_stat_wal_receiver;
+    SELECT status INTO receiver FROM pg_catalog.pg_stat_wal_receiver;
     IF receiver IS DISTINCT FROM 'streaming' THEN
         RAISE EXCEPTION 'pg-cluster: this standby does not stream from the primary (WAL receiver: %), so it refuses reads until it streams again', coalesce(receiver, 'none')
             USING ERRCODE = 'cannot_connect_now',
@@ -154,11 +168,12 @@ BEGIN
     END IF;
 END
 \$gate\$;
+REVOKE ALL ON FUNCTION pgcluster.refuse_reads_unless_streaming() FROM PUBLIC;
 DO \$do\$ BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pgcluster_read_gate') THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'pgcluster_read_gate') THEN
         CREATE EVENT TRIGGER pgcluster_read_gate ON login EXECUTE FUNCTION pgcluster.refuse_reads_unless_streaming();
     END IF;
-END \$do\$;" | docker exec -i -u postgres "$(container "$primary")" psql -X -q -At -v ON_ERROR_STOP=1 -d "$PGC_DATABASE" >/dev/null
+END \$do\$;" | pgc_psql "$(container "$primary")" "$PGC_DATABASE" -At >/dev/null
 }
 
 # rejoin NODE MODE: NODE (stopped here first if it runs) becomes a standby of the primary: rewound,
@@ -175,7 +190,8 @@ rejoin() {
     # updates only at its first checkpoint: without one, it may see no divergence to undo.
     q "$primary" "CHECKPOINT" >/dev/null
     status=0
-    out=$(printf '%s\n%s\n' "$superuser_password" "$replication_password" | docker run -i --rm \
+    # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
+    out=$(docker run --rm $PGC_ONE_OFF_HARDENING \
         --name "$(container "$1")-rejoin" --user postgres --network "$PGC_NETWORK" \
         --volume "$(container "$1")-data:/var/lib/postgresql/data" \
         --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
@@ -214,21 +230,23 @@ await_following() {
 # follow NODE: a running standby streams from the primary through its slot; a standby that cannot
 # (its history went past the point where the primary's timeline forked off) is rewound. The host
 # in primary_conninfo is quoted when pg_basebackup -R wrote it; a standby that does not check the
-# primary's certificate as the cluster says (TLS on or off) is pointed at it again.
+# primary's certificate as the cluster says (TLS on or off), or that still carries a password in
+# its primary_conninfo (written before the password file), is pointed at it again.
 follow() {
     current=$(q "$1" "SELECT coalesce(substring(current_setting('primary_conninfo') from 'host=''?([^ '']+)'), '')
         || ' ' || current_setting('primary_slot_name')
-        || ' ' || CASE WHEN current_setting('primary_conninfo') ~ 'sslmode=''?verify-full' THEN 'on' ELSE 'off' END")
+        || ' ' || CASE WHEN current_setting('primary_conninfo') ~ 'sslmode=''?verify-full' THEN 'on' ELSE 'off' END
+        || CASE WHEN current_setting('primary_conninfo') ~ 'password=' THEN ' password' ELSE '' END")
     if [ "$current" = "$(container "$primary") $1 $PGC_TLS" ] && [ -z "${repoint_all:-}" ]; then
         return 0
     fi
     PGC_PRIMARY_HOST=$(container "$primary")
-    conninfo=$(pgc_primary_conninfo "$1" "$replication_password")
+    conninfo=$(pgc_primary_conninfo "$1")
     {
         echo "ALTER SYSTEM SET primary_conninfo = $(pgc_literal "$conninfo");"
         echo "ALTER SYSTEM SET primary_slot_name = $(pgc_literal "$1");"
         echo "SELECT pg_reload_conf();"
-    } | docker exec -i -u postgres "$(container "$1")" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres >/dev/null
+    } | pgc_psql "$(container "$1")" postgres -At >/dev/null
     if ! await_following "$1" 15; then
         say "$1 does not follow $primary after 15s; rewinding it"
         rejoin "$1" start >/dev/null
@@ -282,7 +300,9 @@ elif has "$standbys" "$primary"; then
         say "switchover $old -> $primary: $primary is $2 bytes behind; stopping $old (fast shutdown)"
         stopped_at=$(now_ms)
         docker stop --time 60 "$(container "$old")" >/dev/null
-        facts=$(docker run --rm --user postgres --network none --volume "$(container "$old")-data:/var/lib/postgresql/data" \
+        # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
+        facts=$(docker run --rm --user postgres --network none $PGC_ONE_OFF_HARDENING \
+            --volume "$(container "$old")-data:/var/lib/postgresql/data" \
             --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
             "$PGC_IMAGE" pg_controldata /var/lib/postgresql/data/pgdata)
         checkpoint=$(printf '%s\n' "$facts" | sed -n 's/^Latest checkpoint location: *//p')

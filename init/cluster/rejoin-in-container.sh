@@ -1,6 +1,8 @@
 # pg-cluster: runs inside a one-off container (as the postgres user, with /bin/sh) on the cluster
-# network, the stopped node's volume mounted at /var/lib/postgresql/data. Stdin: the superuser
-# password (pg_rewind reads the new primary with it), then the replication password.
+# network, the stopped node's volume mounted at /var/lib/postgresql/data. pg_rewind reads the new
+# primary as the replication role (granted the functions it needs), with the replication password
+# file the node's conf step keeps on the volume: no password in an argv, the environment or stdin,
+# and no network login of the superuser.
 #
 # Turns the node's data into a standby of the primary at $PGC_PRIMARY_HOST, whatever it was:
 #  1. a stale postmaster.pid goes (the caller has made sure the node's container is stopped: a
@@ -13,19 +15,20 @@
 #     "wal-end <LSN> <length of its last record>", so the caller can tell how much of it the new
 #     primary never received;
 #  3. standby.signal, primary_conninfo and primary_slot_name; the slots it held as a primary go.
-# Exit status: 0 done, 3 no data on the volume, 5 pg_rewind failed (the data is left as it is).
+# Exit status: 0 done, 2 no password file on the volume, 3 no data on the volume, 5 pg_rewind failed (the
+# data is left as it is).
 set -eu
 
 pgdata=/var/lib/postgresql/data/pgdata
-IFS= read -r superuser_password || true
-IFS= read -r replication_password || true
-if [ -z "$superuser_password" ] || [ -z "$replication_password" ]; then
-    echo "pg-cluster: expected the superuser and the replication password on stdin" >&2
-    exit 2
-fi
 if [ ! -e "$pgdata/PG_VERSION" ]; then
     echo "pg-cluster: the volume of $PGC_NODE holds no database cluster" >&2
     exit 3
+fi
+
+if [ ! -s "$PGC_REPLICATION_PASSFILE" ]; then
+    echo "pg-cluster: $PGC_REPLICATION_PASSFILE is not on the volume of $PGC_NODE (its conf step has not run on it" \
+        "yet): run pulumi up again" >&2
+    exit 2
 fi
 
 rm -f "$pgdata/postmaster.pid"
@@ -46,8 +49,8 @@ if [ ! -e "$pgdata/standby.signal" ]; then
 fi
 
 status=0
-PGPASSWORD="$superuser_password" pg_rewind --target-pgdata="$pgdata" \
-    --source-server="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT user=postgres dbname=postgres$(pgc_tls_params)" >&2 || status=$?
+pg_rewind --target-pgdata="$pgdata" --source-server="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT \
+user=$PGC_REPLICATION_USER passfile=$PGC_REPLICATION_PASSFILE dbname=postgres$(pgc_tls_params)" >&2 || status=$?
 if [ "$status" -ne 0 ]; then
     echo "pg-cluster: pg_rewind of $PGC_NODE from $PGC_PRIMARY_HOST failed (exit status $status)" >&2
     exit 5
@@ -55,5 +58,5 @@ fi
 
 # Slots are the primary's business; this node's old ones would only hold WAL back.
 find "$pgdata/pg_replslot" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
-pgc_write_standby_conf "$pgdata" "$PGC_NODE" "$replication_password"
+pgc_write_standby_conf "$pgdata" "$PGC_NODE"
 echo "pg-cluster: $PGC_NODE is ready to start as a standby of $PGC_PRIMARY_HOST" >&2

@@ -17,9 +17,27 @@ pgc_literal() {
     printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"
 }
 
-# pgc_conninfo_value VALUE: a single-quoted libpq connection parameter value.
-pgc_conninfo_value() {
-    printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"
+# Every session pg-cluster opens on a server as its superuser pins search_path, so that no object a
+# client role made (a schema of its own, a better-matching overload of a built-in in public, a
+# search_path it set on a database it owns) can stand in for a built-in and run as the superuser.
+# Startup options win over database and role settings. ServerSettings.SAFE_SESSION_OPTIONS in the
+# program says the same (a test holds the two together).
+PGC_SAFE_SESSION_OPTIONS='-c search_path=pg_catalog,pg_temp'
+
+# Options of every one-off container the steps run: no capability but those the step adds back
+# itself, nothing gained through set-user-ID programs, a bounded number of processes, and a
+# read-only root with /tmp in memory, so that what a step writes there (a CA key, a certificate
+# request) never reaches a disk. Used unquoted: a list of options.
+PGC_ONE_OFF_HARDENING='--cap-drop ALL --security-opt no-new-privileges --pids-limit 256 --read-only --tmpfs /tmp:rw,nosuid,nodev,mode=1777'
+
+# pgc_psql CONTAINER DATABASE [PSQL OPTION…]: psql over CONTAINER's Unix socket as the postgres OS
+# user (peer authentication: no password), hardened as above, stopping at the first error. The one
+# way the steps open a session on a node; SQL comes on stdin or with -c.
+pgc_psql() {
+    pgc_container=$1 pgc_database=$2
+    shift 2
+    docker exec -i -u postgres -e "PGOPTIONS=$PGC_SAFE_SESSION_OPTIONS" "$pgc_container" \
+        psql -X -q -v ON_ERROR_STOP=1 -d "$pgc_database" "$@"
 }
 
 # Each node's files that are not data (pg_hba.conf, its TLS key and certificate, the cluster's
@@ -36,11 +54,24 @@ pgc_tls_params() {
     fi
 }
 
-# pgc_primary_conninfo NODE PASSWORD: the primary_conninfo of standby NODE, streaming from
-# $PGC_PRIMARY_HOST:$PGC_PRIMARY_PORT as $PGC_REPLICATION_USER.
+# The replication role's password file on each node's volume (libpq's passfile format; mode 0600,
+# owner postgres), written by the node's conf step. Standbys, base backups and pg_rewind read the
+# password from it, so it is in no setting (primary_conninfo is readable by pg_read_all_settings
+# and logged on every change), no argv and no environment (PostgresNode.REPLICATION_PASSFILE).
+PGC_REPLICATION_PASSFILE=$PGC_CONF_DIR/replication.pgpass
+
+# pgc_pgpass_line USER PASSWORD: a line of a libpq password file that gives USER's PASSWORD for any
+# host, port and database (\ and : escaped with a backslash).
+pgc_pgpass_line() {
+    printf '*:*:*:%s:%s\n' "$1" "$(printf '%s' "$2" | sed -e 's/\\/\\\\/g' -e 's/:/\\:/g')"
+}
+
+# pgc_primary_conninfo NODE: the primary_conninfo of standby NODE, streaming from
+# $PGC_PRIMARY_HOST:$PGC_PRIMARY_PORT as $PGC_REPLICATION_USER, its password read from the
+# replication password file.
 pgc_primary_conninfo() {
-    printf 'host=%s port=%s user=%s password=%s application_name=%s%s' "$PGC_PRIMARY_HOST" "$PGC_PRIMARY_PORT" \
-        "$PGC_REPLICATION_USER" "$(pgc_conninfo_value "$2")" "$1" "$(pgc_tls_params)"
+    printf 'host=%s port=%s user=%s passfile=%s application_name=%s%s' "$PGC_PRIMARY_HOST" "$PGC_PRIMARY_PORT" \
+        "$PGC_REPLICATION_USER" "$PGC_REPLICATION_PASSFILE" "$1" "$(pgc_tls_params)"
 }
 
 # pgc_move_into_place PARTIAL TARGET: renames a complete data directory built at PARTIAL to
@@ -55,7 +86,7 @@ pgc_move_into_place() {
     sync
 }
 
-# pgc_write_standby_conf PGDATA NODE PASSWORD: makes the stopped data directory PGDATA a standby
+# pgc_write_standby_conf PGDATA NODE: makes the stopped data directory PGDATA a standby
 # that streams from the primary through slot NODE: standby.signal, and primary_conninfo and
 # primary_slot_name in postgresql.auto.conf (replacing any earlier ones). Run as the data owner
 # or as root.
@@ -64,7 +95,7 @@ pgc_write_standby_conf() {
     touch "$pgc_auto"
     grep -v -E '^(primary_conninfo|primary_slot_name) *=' "$pgc_auto" >"$pgc_auto.new" || true
     printf "primary_conninfo = '%s'\nprimary_slot_name = '%s'\n" \
-        "$(pgc_primary_conninfo "$2" "$3" | sed "s/'/''/g")" "$2" >>"$pgc_auto.new"
+        "$(pgc_primary_conninfo "$2" | sed "s/'/''/g")" "$2" >>"$pgc_auto.new"
     touch "$1/standby.signal"
     if [ "$(id -u)" = 0 ]; then
         chown postgres:postgres "$pgc_auto.new" "$1/standby.signal"

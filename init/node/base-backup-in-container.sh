@@ -1,6 +1,6 @@
 # pg-cluster: runs inside the one-off base-backup container (as root, with /bin/sh), the
-# replica's volume mounted at /var/lib/postgresql/data. The replication password is the first
-# line of stdin.
+# replica's volume mounted at /var/lib/postgresql/data. The replication password is read from the
+# replication password file the node's conf step keeps on the volume.
 #
 # The backup is written next to the data directory and renamed into place only when complete,
 # so the volume never holds a half-written data directory under the name the server uses. A
@@ -11,9 +11,6 @@ set -eu
 volume=/var/lib/postgresql/data
 target="$volume/pgdata"
 partial="$volume/pgdata.partial"
-
-IFS= read -r PGPASSWORD || true
-export PGPASSWORD
 
 # LSN "X/Y" (hex) -> number of the WAL segment holding it.
 lsn_segment() {
@@ -51,8 +48,8 @@ if [ -e "$target/PG_VERSION" ]; then
     slot_segment=$(lsn_segment "$PGC_SLOT_RESTART_LSN")
     [ "$slot_segment" -le "$newest_segment" ] ||
         refuse "the slot starts at $PGC_SLOT_RESTART_LSN, after the newest WAL it has ($newest): the WAL between is gone"
-    # The replication password may have changed since (new passwords after destroy and up).
-    pgc_write_standby_conf "$target" "$PGC_NODE" "$PGPASSWORD"
+    # The primary, or how to reach it, may have changed since.
+    pgc_write_standby_conf "$target" "$PGC_NODE"
     echo "pg-cluster: $PGC_NODE resumes on its retained data, streaming from slot $PGC_SLOT"
     exit 4
 fi
@@ -61,14 +58,17 @@ if [ -e "$target" ] && [ -n "$(ls -A "$target" 2>/dev/null)" ]; then
     exit 3
 fi
 
-export PGPASSWORD
-
 # An invalidated slot holds no WAL: the caller makes it again first (exit status 6).
 if [ "$PGC_SLOT_WAL_STATUS" = lost ]; then
     echo "pg-cluster: slot $PGC_SLOT on the primary was lost; it must be made again before a base backup" >&2
     exit 6
 fi
 
+if [ ! -s "$PGC_REPLICATION_PASSFILE" ]; then
+    echo "pg-cluster: $PGC_REPLICATION_PASSFILE is not on the volume of $PGC_NODE, so the base backup cannot log in:" \
+        "its conf step has not run on this volume" >&2
+    exit 1
+fi
 if [ "${PGC_TLS:-off}" = on ] && [ ! -s "$PGC_CONF_DIR/ca.crt" ]; then
     echo "pg-cluster: $PGC_CONF_DIR/ca.crt is not on the volume of $PGC_NODE, so the primary's certificate cannot be" \
         "checked: its conf step has not run on this volume" >&2
@@ -80,12 +80,15 @@ rm -rf "$partial"
 trap 'rm -rf "$partial"' EXIT
 mkdir -p "$partial"
 
-# -R writes standby.signal and primary_conninfo (with application_name = the node name);
-# -S streams from the node's slot so the primary keeps the WAL the replica will need.
-pg_basebackup --pgdata="$partial" --wal-method=stream --slot="$PGC_SLOT" --write-recovery-conf \
+# -S streams from the node's slot so the primary keeps the WAL the replica will need. The backup
+# has an application_name of its own: under synchronous replication the primary must never count
+# a copy in progress (which a retry deletes) as the standby that acknowledged a commit.
+pg_basebackup --pgdata="$partial" --wal-method=stream --slot="$PGC_SLOT" \
     --checkpoint=fast --no-password \
-    --dbname="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT user=$PGC_REPLICATION_USER application_name=$PGC_NODE$(pgc_tls_params)"
+    --dbname="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT user=$PGC_REPLICATION_USER passfile=$PGC_REPLICATION_PASSFILE application_name=$PGC_NODE-base-backup$(pgc_tls_params)"
 
+# standby.signal, primary_conninfo (no password in it: it names the password file) and the slot.
+pgc_write_standby_conf "$partial" "$PGC_NODE"
 chown -R postgres:postgres "$partial"
 chmod 0700 "$partial"
 pgc_move_into_place "$partial" "$target"

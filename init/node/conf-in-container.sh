@@ -1,7 +1,8 @@
 # pg-cluster: runs inside the one-off container of a node's "conf" step (as root, no network,
 # /bin/sh), the node's volume mounted at /var/lib/postgresql/data. Writes the node's files that
 # are not data into $PGC_CONF_DIR, each replaced whole (written beside, then renamed), owned by
-# postgres, mode 0600. With TLS, stdin holds the signing CA's key and certificate.
+# postgres, mode 0600. Stdin: the replication password on the first line, then, with TLS, the
+# signing CA's key and certificate.
 #
 # The node's key and certificate are made again only when what they must say changed (names,
 # generation, signing CA) or when they are missing; otherwise they are kept.
@@ -20,7 +21,13 @@ put() {
     mv "$PGC_CONF_DIR/$1.new" "$PGC_CONF_DIR/$1"
 }
 
+IFS= read -r replication_password || true
+[ -n "$replication_password" ] || { echo "pg-cluster: no replication password on stdin" >&2; exit 2; }
+
 printf '%s\n' "$PGC_HBA" | put pg_hba.conf
+# Read by standbys (primary_conninfo names it), base backups and pg_rewind: the password is in no
+# setting, no argv, no environment.
+pgc_pgpass_line "$PGC_REPLICATION_USER" "$replication_password" | put "$(basename "$PGC_REPLICATION_PASSFILE")"
 
 if [ "$PGC_TLS" != on ]; then
     rm -f "$PGC_CONF_DIR/server.key" "$PGC_CONF_DIR/server.crt" "$PGC_CONF_DIR/server.id" "$PGC_CONF_DIR/ca.crt"

@@ -1,7 +1,7 @@
 # pg-cluster: runs inside the one-off seed container of the node that is to be the primary (as the
 # postgres user, with /bin/sh), its volume mounted at /var/lib/postgresql/data and the other
 # nodes' existing volumes read-only under /peers/<node>. Stdin: the superuser password, then the
-# replication password, one per line.
+# replication role's SCRAM verifier, one per line.
 #
 # Initializes a new database cluster next to the data directory and renames it into place only
 # when complete: initdb (checksums on, peer for the socket, SCRAM for the network), the
@@ -17,9 +17,9 @@ target="$volume/pgdata"
 partial="$volume/pgdata.partial"
 
 IFS= read -r superuser_password || true
-IFS= read -r replication_password || true
-if [ -z "$superuser_password" ] || [ -z "$replication_password" ]; then
-    echo "pg-cluster: expected the superuser and the replication password on stdin" >&2
+IFS= read -r replication_verifier || true
+if [ -z "$superuser_password" ] || [ -z "$replication_verifier" ]; then
+    echo "pg-cluster: expected the superuser's password and the replication role's verifier on stdin" >&2
     exit 2
 fi
 
@@ -51,14 +51,15 @@ printf '%s\n' "$superuser_password" |
 # A socket-only server for the roles and the database; nothing can connect over the network.
 pg_ctl --pgdata="$partial" --wait --timeout=120 --silent \
     -o "-c listen_addresses='' -c unix_socket_directories=/tmp" start >&2
-# The password goes to psql on stdin, never in an argv. Names are validated identifiers.
+# The verifier goes to psql on stdin, never in an argv; a failed statement logs a verifier, never a
+# password. Names are validated identifiers.
 {
     echo "CREATE ROLE \"$PGC_REPLICATION_USER\" WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE" \
-        "NOINHERIT PASSWORD $(pgc_literal "$replication_password");"
+        "NOINHERIT PASSWORD $(pgc_literal "$replication_verifier");"
     if [ "$PGC_DATABASE" != postgres ]; then
         echo "CREATE DATABASE \"$PGC_DATABASE\";"
     fi
-} | psql -X -q -v ON_ERROR_STOP=1 --host=/tmp --username=postgres --dbname=postgres
+} | PGOPTIONS="$PGC_SAFE_SESSION_OPTIONS" psql -X -q -v ON_ERROR_STOP=1 --host=/tmp --username=postgres --dbname=postgres
 pg_ctl --pgdata="$partial" --wait --timeout=120 --silent --mode=fast stop >&2
 
 touch "$partial/pg-cluster-init.done"

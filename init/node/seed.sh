@@ -6,9 +6,11 @@
 #            (init/node/base-backup-in-container.sh), or resuming on retained data.
 #
 # Runs where Pulumi runs. A one-off container of the cluster's image, with the node's volume
-# mounted, does the work. Passwords arrive on this script's stdin (superuser, then replication)
-# and are handed on through the one-off container's stdin: in no argv, in no container's
-# environment.
+# mounted, does the work. Stdin: the superuser's password, then the replication role's SCRAM
+# verifier (never its password: the server would log a failed statement with it), one per line;
+# a new cluster gets them through the one-off container's stdin: in no argv, in no container's
+# environment. A base backup logs in with the replication password file the node's conf step
+# put on the volume.
 #
 #   PGC_ROLE                      primary | replica
 #   PGC_NODE, PGC_SLOT            the node's name and its replication slot
@@ -33,9 +35,9 @@ pgc_require PGC_ROLE PGC_NODE PGC_SLOT PGC_VOLUME PGC_NETWORK PGC_IMAGE PGC_REPL
     PGC_PROJECT PGC_STACK PGC_NAME_PREFIX
 
 IFS= read -r superuser_password || true
-IFS= read -r replication_password || true
-if [ -z "$superuser_password" ] || [ -z "$replication_password" ]; then
-    echo "pg-cluster: expected the superuser and the replication password on stdin" >&2
+IFS= read -r replication_verifier || true
+if [ -z "$superuser_password" ] || [ -z "$replication_verifier" ]; then
+    echo "pg-cluster: expected the superuser's password and the replication role's verifier on stdin" >&2
     exit 2
 fi
 
@@ -59,9 +61,9 @@ if [ "$PGC_ROLE" = primary ]; then
     done
     docker rm -f "$runner" >/dev/null 2>&1 || true
     status=0
-    # shellcheck disable=SC2086 # $labels and $peers are lists of options
-    printf '%s\n%s\n' "$superuser_password" "$replication_password" | docker run -i --rm --name "$runner" \
-        --user postgres --network none --volume "$PGC_VOLUME:/var/lib/postgresql/data" $peers \
+    # shellcheck disable=SC2086 # $labels, $peers and PGC_ONE_OFF_HARDENING are lists of options
+    printf '%s\n%s\n' "$superuser_password" "$replication_verifier" | docker run -i --rm --name "$runner" \
+        --user postgres --network none $PGC_ONE_OFF_HARDENING --volume "$PGC_VOLUME:/var/lib/postgresql/data" $peers \
         $labels --label pg-cluster.role=seed \
         --env PGC_NODE --env PGC_REPLICATION_USER --env PGC_DATABASE --env PGC_INITDB_ARGS \
         "$PGC_IMAGE" sh -c "$PGC_INIT_SCRIPT" >&2 || status=$?
@@ -79,8 +81,7 @@ pgc_require PGC_PRIMARY_HOST PGC_PRIMARY_PORT PGC_TLS PGC_BACKUP_SCRIPT
 # holds a cluster: it may resume streaming only if it is a standby of this very primary and the
 # slot still holds the WAL it needs (see base-backup-in-container.sh).
 ask_primary() {
-    primary_facts=$(docker exec -i -u postgres "$PGC_PRIMARY_HOST" psql -X -q -At -F ' ' -v ON_ERROR_STOP=1 \
-        -d postgres -v slot="$PGC_SLOT" <<'SQL'
+    primary_facts=$(pgc_psql "$PGC_PRIMARY_HOST" postgres -At -F ' ' -v slot="$PGC_SLOT" <<'SQL'
 SELECT (SELECT system_identifier FROM pg_control_system()),
        coalesce((SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = :'slot'), '-'),
        coalesce((SELECT wal_status FROM pg_replication_slots WHERE slot_name = :'slot'), '-');
@@ -98,9 +99,9 @@ while :; do
     # A client killed mid-run can leave the one-off container behind; it holds nothing we keep.
     docker rm -f "$runner" >/dev/null 2>&1 || true
     status=0
-    # shellcheck disable=SC2086 # $labels is a list of options
-    printf '%s\n' "$replication_password" | docker run -i --rm --name "$runner" \
-        --network "$PGC_NETWORK" \
+    # shellcheck disable=SC2086 # $labels and PGC_ONE_OFF_HARDENING are lists of options
+    docker run --rm --name "$runner" --network "$PGC_NETWORK" \
+        $PGC_ONE_OFF_HARDENING --cap-add CHOWN --cap-add FOWNER --cap-add DAC_OVERRIDE \
         --volume "$PGC_VOLUME:/var/lib/postgresql/data" \
         $labels --label pg-cluster.role=base-backup \
         --env PGC_NODE --env PGC_SLOT --env PGC_PRIMARY_HOST --env PGC_PRIMARY_PORT \
@@ -116,8 +117,7 @@ while :; do
             # now on), once, and take the backup through it.
             if [ -z "$remade" ]; then
                 remade=1
-                docker exec -i -u postgres "$PGC_PRIMARY_HOST" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres \
-                    -v slot="$PGC_SLOT" >/dev/null <<'SQL'
+                pgc_psql "$PGC_PRIMARY_HOST" postgres -At -v slot="$PGC_SLOT" >/dev/null <<'SQL'
 SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
 WHERE slot_name = :'slot' AND wal_status = 'lost' AND NOT active;
 SELECT pg_create_physical_replication_slot(:'slot', true)

@@ -1,19 +1,20 @@
 #!/bin/sh
 # pg-cluster step "conf": keeps the node's files that are not data on its volume, beside the data
 # directory (so base backups never copy one node's key to another): pg_hba.conf, the same on every
-# node, and with TLS the node's own key and certificate and the CA certificates the cluster
-# trusts. A running node is made to use them at once (a reload: nothing restarts, connections and
-# WAL streams stay), and the step checks that it does.
+# node, the replication role's password file, and with TLS the node's own key and certificate and
+# the CA certificates the cluster trusts. A running node is made to use them at once (a reload:
+# nothing restarts, connections and WAL streams stay), and the step checks that it does.
 #
 # Runs where Pulumi runs. A one-off container of the cluster's image (no network, removed when
 # done) with the node's volume mounted writes the files (init/node/conf-in-container.sh). The
-# node's key is made in that container and never leaves the volume. With TLS, the signing CA's
-# key and certificate arrive on stdin and go on through the one-off container's stdin: in no
-# argv, in no container's environment, in no log.
+# node's key is made in that container and never leaves the volume. Stdin: the replication
+# password on the first line, then, with TLS, the signing CA's key and certificate; both go on
+# through the one-off container's stdin: in no argv, in no container's environment, in no log.
 #   PGC_NODE, PGC_CONTAINER      the node and its container's name
 #   PGC_VOLUME, PGC_IMAGE        its data volume and the cluster's image
 #   PGC_TLS                      on | off
 #   PGC_HBA                      the pg_hba.conf
+#   PGC_REPLICATION_USER         the replication role (its password file)
 #   PGC_CA_BUNDLE                with TLS: the CA certificates (PEM) nodes and clients trust
 #   PGC_CERT_NAMES               with TLS: the node certificate's subjectAltName (DNS:pg1,IP:127.0.0.1,…)
 #   PGC_CERT_GENERATION          with TLS: raising it gives the node a new key and certificate
@@ -24,8 +25,13 @@
 # until <date>", or "<node> without TLS". Every other message goes to stderr.
 set -eu
 
-pgc_require PGC_NODE PGC_CONTAINER PGC_VOLUME PGC_IMAGE PGC_TLS PGC_HBA PGC_CONF_SCRIPT \
+pgc_require PGC_NODE PGC_CONTAINER PGC_VOLUME PGC_IMAGE PGC_TLS PGC_HBA PGC_REPLICATION_USER PGC_CONF_SCRIPT \
     PGC_PROJECT PGC_STACK PGC_NAME_PREFIX
+IFS= read -r replication_password || true
+if [ -z "$replication_password" ]; then
+    echo "pg-cluster: expected the replication password on the first line of stdin" >&2
+    exit 2
+fi
 if [ "$PGC_TLS" = on ]; then
     pgc_require PGC_CA_BUNDLE PGC_CERT_NAMES PGC_CERT_GENERATION
     signing=$(cat)
@@ -39,12 +45,13 @@ fi
 
 runner="$PGC_NAME_PREFIX-$PGC_NODE-conf"
 docker rm -f "$runner" >/dev/null 2>&1 || true
-served=$(printf '%s\n' "$signing" | docker run -i --rm --name "$runner" --network none \
+served=$(printf '%s\n%s\n' "$replication_password" "$signing" | docker run -i --rm --name "$runner" --network none \
+    $PGC_ONE_OFF_HARDENING --cap-add CHOWN --cap-add FOWNER --cap-add DAC_OVERRIDE \
     --volume "$PGC_VOLUME:/var/lib/postgresql/data" \
     --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
     --label "pg-cluster.node=$PGC_NODE" --label pg-cluster.role=conf \
-    --env PGC_NODE --env PGC_TLS --env PGC_HBA --env PGC_CA_BUNDLE --env PGC_CERT_NAMES --env PGC_CERT_GENERATION \
-    "$PGC_IMAGE" sh -c "$PGC_CONF_SCRIPT")
+    --env PGC_NODE --env PGC_TLS --env PGC_HBA --env PGC_REPLICATION_USER --env PGC_CA_BUNDLE --env PGC_CERT_NAMES \
+    --env PGC_CERT_GENERATION "$PGC_IMAGE" sh -c "$PGC_CONF_SCRIPT")
 
 state=$(docker container inspect --format '{{.State.Status}}' "$PGC_CONTAINER" 2>/dev/null) || state=missing
 if [ "$state" != running ]; then
@@ -54,7 +61,7 @@ if [ "$state" != running ]; then
 fi
 
 q() {
-    docker exec -i -u postgres "$PGC_CONTAINER" psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -c "$1"
+    pgc_psql "$PGC_CONTAINER" postgres -At -c "$1"
 }
 # A node made before the files moved out of its data directory still reads its old ones; the
 # container with the new settings replaces it in this same update.

@@ -7,7 +7,7 @@
 #
 # Runs where Pulumi runs and reaches the primary through the Docker API (DOCKER_HOST when set),
 # so it needs no route to the database and no password: psql connects over the primary's Unix
-# socket as the postgres OS user (peer authentication).
+# socket as the postgres OS user (peer authentication, a hardened session).
 #   PGC_PRIMARY_CONTAINER  the primary's container name
 #   PGC_SLOT               the slot name (the replica's node name)
 set -eu
@@ -16,8 +16,7 @@ set -eu
 : "${PGC_SLOT:?PGC_SLOT is not set}"
 
 # immediately_reserve=true: the slot holds WAL from now on, before the base backup connects.
-recreated=$(docker exec -i -u postgres "$PGC_PRIMARY_CONTAINER" \
-    psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -v slot="$PGC_SLOT" <<'SQL'
+recreated=$(pgc_psql "$PGC_PRIMARY_CONTAINER" postgres -At -v slot="$PGC_SLOT" <<'SQL'
 SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots
 WHERE slot_name = :'slot' AND wal_status = 'lost' AND NOT active;
 SELECT pg_create_physical_replication_slot(:'slot', true)

@@ -32,8 +32,7 @@ fi
 
 attempt=1
 while :; do
-    remaining=$(docker exec -i -u postgres "$PGC_PRIMARY_CONTAINER" \
-        psql -X -q -At -v ON_ERROR_STOP=1 -d postgres -v slot="$PGC_SLOT" <<'SQL'
+    remaining=$(pgc_psql "$PGC_PRIMARY_CONTAINER" postgres -At -v slot="$PGC_SLOT" <<'SQL'
 SELECT count(pg_drop_replication_slot(slot_name)) * 0 FROM pg_replication_slots
 WHERE slot_name = :'slot' AND NOT active;
 SELECT count(*) FROM pg_replication_slots WHERE slot_name = :'slot';

@@ -6,7 +6,7 @@
 #
 # Runs where Pulumi runs. openssl runs in a one-off container of the cluster's image (no network,
 # removed when done), so the machine running Pulumi needs no openssl of its own; the key exists
-# only inside that container and on this script's stdout.
+# only inside that container's /tmp, in memory (its root is read-only), and on this script's stdout.
 #   PGC_IMAGE                  the cluster's image
 #   PGC_CA_NAME                the CA certificate's subject common name
 #   PGC_CA_SCRIPT              init/tls/ca-in-container.sh
@@ -15,7 +15,8 @@ set -eu
 
 pgc_require PGC_IMAGE PGC_CA_NAME PGC_CA_SCRIPT PGC_PROJECT PGC_STACK
 
-pem=$(docker run --rm --network none --label "pg-cluster.project=$PGC_PROJECT" \
+# shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
+pem=$(docker run --rm --network none $PGC_ONE_OFF_HARDENING --label "pg-cluster.project=$PGC_PROJECT" \
     --label "pg-cluster.stack=$PGC_STACK" --label pg-cluster.role=tls-ca \
     --env PGC_CA_NAME "$PGC_IMAGE" sh -c "$PGC_CA_SCRIPT")
 certificate=$(printf '%s\n' "$pem" | sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p')

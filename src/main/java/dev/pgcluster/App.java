@@ -65,7 +65,6 @@ public final class App {
         ctx.export("replicaConnectionStrings", cluster.replicaConnectionStrings());
         ctx.export("readOnlyConnectionString", cluster.readOnlyConnectionString());
         ctx.export("readOnlyJdbcUrl", cluster.readOnlyJdbcUrl());
-        ctx.export("superuserConnectionString", cluster.superuserConnectionString());
         ctx.export("caCertificate", cluster.caCertificate());
         if (config.monitoring().enabled()) {
             ctx.export("prometheusUrl", Output.of(Monitoring.prometheusUrl(config)));

@@ -14,9 +14,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The superuser and replication passwords: from secret config when set, otherwise generated once
- * by a command step whose output Pulumi keeps in state as a secret, so it stays the same across
- * updates. Every value here is a secret {@link Output}.
+ * The passwords of the cluster's roles: from secret config when set, otherwise generated once by a
+ * command step whose output Pulumi keeps in state as a secret, so it stays the same across
+ * updates; and each role's SCRAM verifier, which is what the server is sent (see
+ * {@link ScramVerifier}; their salts are derived under a key generated the same way). Every value
+ * here is a secret {@link Output}.
  */
 public final class ClusterSecrets extends ComponentResource {
     public static final String TYPE = "pgcluster:index:ClusterSecrets";
@@ -28,16 +30,20 @@ public final class ClusterSecrets extends ComponentResource {
     private final Output<String> replicationPassword;
     private final Output<String> appPassword;
     private final Output<String> monitoringPassword;
+    private final Output<String> saltKey;
+    private final ClusterConfig config;
     private final int generation;
 
     public ClusterSecrets(String name, ClusterConfig config, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        this.config = config;
         this.generation = config.passwordGeneration();
         this.superuserPassword = fromConfigOrGenerated(name + "-superuser-password", config.superuserPassword());
         this.replicationPassword = fromConfigOrGenerated(name + "-replication-password", config.replicationPassword());
         this.appPassword = fromConfigOrGenerated(name + "-app-password", config.clientRoles().appPassword());
         this.monitoringPassword = fromConfigOrGenerated(name + "-monitoring-password",
                 config.clientRoles().monitoringPassword());
+        this.saltKey = fromConfigOrGenerated(name + "-scram-salt-key", Optional.empty());
         registerOutputs(Map.of(
                 "superuserPassword", superuserPassword,
                 "replicationPassword", replicationPassword,
@@ -89,5 +95,29 @@ public final class ClusterSecrets extends ComponentResource {
     /** The monitoring role's password. */
     public Output<String> monitoringPassword() {
         return monitoringPassword;
+    }
+
+    /** The superuser's SCRAM verifier. */
+    public Output<String> superuserVerifier() {
+        return verifier(ClusterConfig.SUPERUSER, superuserPassword);
+    }
+
+    /** The replication role's SCRAM verifier. */
+    public Output<String> replicationVerifier() {
+        return verifier(config.replicationUser(), replicationPassword);
+    }
+
+    /** The application role's SCRAM verifier. */
+    public Output<String> appVerifier() {
+        return verifier(config.clientRoles().appUser(), appPassword);
+    }
+
+    /** The monitoring role's SCRAM verifier. */
+    public Output<String> monitoringVerifier() {
+        return verifier(config.clientRoles().monitoringUser(), monitoringPassword);
+    }
+
+    private Output<String> verifier(String role, Output<String> password) {
+        return Output.tuple(saltKey, password).applyValue(t -> ScramVerifier.forRole(t.t1, role, t.t2)).asSecret();
     }
 }

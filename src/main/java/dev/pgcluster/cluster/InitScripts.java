@@ -3,6 +3,7 @@ package dev.pgcluster.cluster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import dev.pgcluster.config.ClusterConfig;
 import java.nio.charset.StandardCharsets;
 
 /** The scripts under {@code init/}, which Maven copies onto the classpath. */
@@ -51,7 +52,7 @@ public final class InitScripts {
     }
 
     /**
-     * {@code init/node/pg_hba.conf.template} with the cluster's subnet, gateway and role filled in.
+     * {@code init/node/pg_hba.conf.template} with the cluster's subnet, gateway and roles filled in.
      * With TLS every network line is {@code hostssl} and a network login without TLS is rejected
      * before any password is asked for; without it, the lines are {@code host}.
      */
@@ -66,6 +67,7 @@ public final class InitScripts {
                 .replace("{{HOST}} ", tls ? "hostssl " : "host    ")
                 .replace("{{SUBNET}}", subnet)
                 .replace("{{GATEWAY}}", gateway)
+                .replace("{{SUPERUSER}}", ClusterConfig.SUPERUSER)
                 .replace("{{REPLICATION_USER}}", replicationUser);
     }
 }

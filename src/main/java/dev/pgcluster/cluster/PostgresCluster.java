@@ -143,8 +143,6 @@ public final class PostgresCluster extends ComponentResource {
                     env.putAll(placement.commandEnvironment());
                     return (Map<String, String>) env;
                 }))
-                .stdin(Output.tuple(secrets.superuserPassword(), secrets.replicationPassword())
-                        .applyValue(p -> p.t1 + "\n" + p.t2 + "\n").asSecret())
                 .logging(Logging.STDOUT_AND_STDERR)
                 .build(),
                 options.build());
@@ -152,9 +150,10 @@ public final class PostgresCluster extends ComponentResource {
 
     /**
      * Sets the passwords the stack holds now on the running primary (a volume retained across
-     * destroy and up keeps old ones; a changed password is applied without a restart), and makes
-     * the application role (owner of the application database) and the monitoring role
-     * (pg_monitor) exist with exactly their attributes.
+     * destroy and up keeps old ones; a changed password is applied without a restart), as SCRAM
+     * verifiers, and makes the application role (owner of the application database, unless that
+     * is {@code postgres}) and the monitoring role (pg_monitor) exist with exactly their
+     * attributes.
      */
     private Command passwords(String name, Placement placement) {
         var env = new LinkedHashMap<String, String>();
@@ -169,8 +168,8 @@ public final class PostgresCluster extends ComponentResource {
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.SYNC_PASSWORDS))
                 .environment(env)
-                .stdin(Output.tuple(secrets.superuserPassword(), secrets.replicationPassword(), secrets.appPassword(),
-                                secrets.monitoringPassword())
+                .stdin(Output.tuple(secrets.superuserVerifier(), secrets.replicationVerifier(), secrets.appVerifier(),
+                                secrets.monitoringVerifier())
                         .applyValue(p -> p.t1 + "\n" + p.t2 + "\n" + p.t3 + "\n" + p.t4 + "\n").asSecret())
                 .logging(Logging.STDOUT_AND_STDERR)
                 .build(),
@@ -245,12 +244,6 @@ public final class PostgresCluster extends ComponentResource {
 
     private String appUser() {
         return config.clientRoles().appUser();
-    }
-
-    /** The superuser's connection to the primary, for administration only. */
-    public Output<String> superuserConnectionString() {
-        return secrets.superuserPassword().applyValue(pw ->
-                ConnectionStrings.uri(ClusterConfig.SUPERUSER, pw, endpoint(config.primary()), config.database(), verifyFull())).asSecret();
     }
 
     public Output<String> primaryConnectionString() {

@@ -52,14 +52,21 @@ public final class PostgresNode extends ComponentResource {
     /** How often Docker runs the health check. */
     static final int HEALTH_INTERVAL_SECONDS = 2;
     /**
+     * The replication role's password file, beside PGDATA, written by the conf step:
+     * {@code PGC_REPLICATION_PASSFILE} in init/lib/common.sh.
+     */
+    static final String REPLICATION_PASSFILE = CONF_DIR + "/replication.pgpass";
+    /**
      * Healthy: accepting TCP connections, holding a cluster pg-cluster initialized, and, on a
      * standby (standby.signal), its WAL receiver streaming. The same check on every node; a failed
-     * check says why in Docker's health log.
+     * check says why in Docker's health log. Its session runs as the superuser every few seconds
+     * on every node: hardened like every session of ours, and the catalog view named in full.
      */
     static final String HEALTHCHECK = pgIsReady() + " || { echo 'pg-cluster: not accepting connections'; exit 1; }; "
             + "test -f \"$PGDATA/" + INIT_DONE + "\" || { echo 'pg-cluster: no cluster initialized by pg-cluster'; exit 1; }; "
             + "test ! -f \"$PGDATA/standby.signal\" || { "
-            + "s=$(runuser -u postgres -- psql -X -q -A -t -d postgres -c 'SELECT status FROM pg_stat_wal_receiver'); "
+            + "s=$(runuser -u postgres -- env PGOPTIONS='" + ClusterConfig.SAFE_SESSION_OPTIONS + "' "
+            + "psql -X -q -A -t -d postgres -c 'SELECT status FROM pg_catalog.pg_stat_wal_receiver'); "
             + "[ \"$s\" = streaming ] || { echo \"pg-cluster: a standby that does not stream (WAL receiver: ${s:-none})\"; "
             + "exit 1; }; }";
     /** Peer for the socket (the steps), SCRAM for every network login, checksums for pg_rewind. */
@@ -103,7 +110,8 @@ public final class PostgresNode extends ComponentResource {
         super(TYPE, name, ComponentResourceOptions.merge(options,
                 ComponentResourceOptions.builder().aliases(LegacyUrns.nodeComponent()).build()));
         String primaryContainer = config.containerName(config.primary().name());
-        Output<String> passwords = Output.tuple(secrets.superuserPassword(), secrets.replicationPassword())
+        // A new cluster's superuser password (initdb takes it) and the replication role's verifier.
+        Output<String> seedSecrets = Output.tuple(secrets.superuserPassword(), secrets.replicationVerifier())
                 .applyValue(p -> p.t1 + "\n" + p.t2 + "\n").asSecret();
 
         this.volume = new Volume(name + "-data", VolumeArgs.builder()
@@ -121,7 +129,7 @@ public final class PostgresNode extends ComponentResource {
                         .aliases(LegacyUrns.underNode(config, "docker:index/volume:Volume", name + "-data"))
                         .build());
 
-        this.conf = conf(name + "-conf", config, node, image, volume, placement, tls,
+        this.conf = conf(name + "-conf", config, node, image, volume, placement, tls, secrets.replicationPassword(),
                 upstream.map(up -> List.<Resource>of(up.primarySeed())).orElse(List.of()));
 
         // A standby's slot on the primary, made before its base backup; dropped when the node goes.
@@ -149,7 +157,7 @@ public final class PostgresNode extends ComponentResource {
                 .environment(Output.tuple(volume.name(), image)
                         .applyValue(t -> seedEnvironment(config, node, primaryContainer, network.plannedName(), t.t1, t.t2,
                                 placement)))
-                .stdin(passwords)
+                .stdin(seedSecrets)
                 // A new volume (renamed, or replaced by `pulumi up --replace`: the engine then
                 // replaces whatever depends on its name through a force-new input) is empty
                 // and needs seeding; the same volume is never seeded twice.
@@ -187,7 +195,6 @@ public final class PostgresNode extends ComponentResource {
                     env.putAll(placement.commandEnvironment());
                     return (Map<String, String>) env;
                 }))
-                .stdin(secrets.replicationPassword().applyValue(password -> password + "\n").asSecret())
                 .build(),
                 CustomResourceOptions.builder()
                         .parent(this)
@@ -240,12 +247,14 @@ public final class PostgresNode extends ComponentResource {
     }
 
     /**
-     * The node's conf step (init/node/sync-conf.sh): pg_hba.conf and, with TLS, the node's key and
-     * certificate and the trusted CA certificates, on its volume beside the data; a running node
-     * reloads them. It runs again when any of them would change, and is replaced with its volume.
+     * The node's conf step (init/node/sync-conf.sh): pg_hba.conf, the replication role's password
+     * file and, with TLS, the node's key and certificate and the trusted CA certificates, on its
+     * volume beside the data; a running node reloads them. It runs again when any of them would
+     * change, and is replaced with its volume.
      */
     private Command conf(String name, ClusterConfig config, NodeSpec node, Output<String> image, Volume volume,
-                         Placement placement, Optional<ClusterTls> tls, List<Resource> after) {
+                         Placement placement, Optional<ClusterTls> tls, Output<String> replicationPassword,
+                         List<Resource> after) {
         Output<String> trusted = tls.map(ClusterTls::trustedCertificates).orElse(Output.of(""));
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.SYNC_CONF))
@@ -259,6 +268,7 @@ public final class PostgresNode extends ComponentResource {
                     env.put("PGC_TLS", onOff(config.tls().enabled()));
                     env.put("PGC_HBA", InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(),
                             config.replicationUser(), config.tls().enabled()));
+                    env.put("PGC_REPLICATION_USER", config.replicationUser());
                     if (config.tls().enabled()) {
                         env.put("PGC_CA_BUNDLE", t.t3);
                         env.put("PGC_CERT_NAMES", certificateNames(config, node));
@@ -271,7 +281,8 @@ public final class PostgresNode extends ComponentResource {
                     env.putAll(placement.commandEnvironment());
                     return (Map<String, String>) env;
                 }))
-                .stdin(tls.map(ClusterTls::signingAuthority).orElse(Output.of("")).asSecret())
+                .stdin(Output.tuple(replicationPassword, tls.map(ClusterTls::signingAuthority).orElse(Output.of("")))
+                        .applyValue(t -> t.t1 + "\n" + t.t2).asSecret())
                 // A new volume (`pulumi up --replace` of it: a re-seed) is empty: the step is
                 // replaced with it and writes the files again, before the seed that needs them.
                 .triggers(volume.name().applyValue(volumeName -> List.<Object>of(volumeName)))

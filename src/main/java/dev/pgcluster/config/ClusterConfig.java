@@ -72,6 +72,15 @@ public record ClusterConfig(
     /** The superuser the official image creates; peer authentication over the socket relies on it. */
     public static final String SUPERUSER = "postgres";
 
+    /**
+     * The startup options of every session pg-cluster opens as the superuser (steps, health check,
+     * the probe): search_path pinned, so that nothing a client role made (a schema, an overload of
+     * a built-in in public, a search_path set on a database it owns) stands in for a built-in.
+     * Startup options win over database and role settings. {@code PGC_SAFE_SESSION_OPTIONS} in
+     * init/lib/common.sh says the same.
+     */
+    public static final String SAFE_SESSION_OPTIONS = "-c search_path=pg_catalog,pg_temp";
+
     public ClusterConfig {
         Objects.requireNonNull(project);
         Objects.requireNonNull(stack);

@@ -94,7 +94,7 @@ public final class ConfigReader {
         String database = optional("database", "postgres",
                 v -> Validators.identifier(key("database"), v, List.of("template0", "template1")));
         String replicationUser = optional("replicationUser", "replicator",
-                v -> Validators.identifier(key("replicationUser"), v, List.of(ClusterConfig.SUPERUSER)));
+                v -> Validators.roleName(key("replicationUser"), v, List.of(ClusterConfig.SUPERUSER)));
         Optional<Secret> superuserPassword = password("superuserPassword");
         Optional<Secret> replicationPassword = password("replicationPassword");
         String dockerHost = optionalOrNull("dockerHost", v -> Validators.dockerHost(key("dockerHost"), v));
@@ -108,9 +108,9 @@ public final class ConfigReader {
                 : optional("primary", "pg0", v -> Validators.nodeName(key("primary"), v, replicas + 1));
         Boolean acceptDataLoss = optional("acceptDataLoss", "false", v -> Validators.bool(key("acceptDataLoss"), v));
         String appUser = optional("appUser", ClientRoles.defaultAppUser(database),
-                v -> Validators.identifier(key("appUser"), v, List.of(ClusterConfig.SUPERUSER)));
+                v -> Validators.roleName(key("appUser"), v, List.of(ClusterConfig.SUPERUSER)));
         String monitoringUser = optional("monitoringUser", ClientRoles.DEFAULT_MONITORING_USER,
-                v -> Validators.identifier(key("monitoringUser"), v, List.of(ClusterConfig.SUPERUSER)));
+                v -> Validators.roleName(key("monitoringUser"), v, List.of(ClusterConfig.SUPERUSER)));
         Optional<Secret> appPassword = password("appPassword");
         Optional<Secret> monitoringPassword = password("monitoringPassword");
         Integer passwordGeneration = optional("passwordGeneration", "1",

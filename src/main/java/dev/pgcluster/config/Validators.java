@@ -273,6 +273,36 @@ public final class Validators {
         return value;
     }
 
+    /**
+     * Names a role may not have: those PostgreSQL reserves for roles ({@code public}, {@code none}),
+     * the words pg_hba.conf reads as keywords in its user column, and PostgreSQL's reserved SQL
+     * key words (PostgreSQL 17, appendix "SQL Key Words"), which name something else wherever a
+     * role name is not quoted. The policy pack keeps the same list (policies/lib/roles.ts).
+     */
+    public static final List<String> RESERVED_ROLE_NAMES = List.of(
+            "public", "none", "samerole", "samegroup",
+            "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast",
+            "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role",
+            "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do",
+            "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in",
+            "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+            "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select",
+            "session_user", "some", "symmetric", "system_user", "table", "then", "to", "trailing", "true", "union",
+            "unique", "user", "using", "variadic", "when", "where", "window", "with");
+
+    /**
+     * A role name: a lower-case identifier that needs no quoting and that PostgreSQL does not
+     * reserve; {@code others} are the cluster's other roles' names, which it may not take either.
+     */
+    public static String roleName(String key, String raw, List<String> others) {
+        String value = identifier(key, raw, others);
+        if (RESERVED_ROLE_NAMES.contains(value)) {
+            throw new InvalidValue(key, raw, "a role name PostgreSQL does not reserve (not public, none, samerole, "
+                    + "samegroup or an SQL key word such as all, user, current_user or session_user)");
+        }
+        return value;
+    }
+
     private static final Pattern DOCKER_HOST = Pattern.compile("^(unix|tcp|ssh|npipe)://\\S+$");
 
     public static String dockerHost(String key, String raw) {

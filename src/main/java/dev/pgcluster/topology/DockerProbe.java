@@ -69,7 +69,8 @@ public final class DockerProbe implements ClusterProbe {
             }
             return new NodeState(node, state, Optional.of(new NodeState.Server(signal.status == 0, 0, "")));
         }
-        Result query = run(dockerHost, "docker", "exec", "-u", "postgres", container,
+        Result query = run(dockerHost, "docker", "exec", "-u", "postgres",
+                "-e", "PGOPTIONS=" + ClusterConfig.SAFE_SESSION_OPTIONS, container,
                 "psql", "-X", "-q", "-A", "-t", "-F", "|", "-d", "postgres", "-c", QUERY);
         if (query.status != 0) {
             // Starting, stopping or crashing: no role to report.

@@ -103,9 +103,10 @@ class ClusterDeclarationTest {
         assertEquals(replicas + 1, stack.ofType(PostgresNode.TYPE).size());
         assertEquals(replicas + 1, stack.ofType(VOLUME).size());
         assertEquals(replicas + 1, stack.ofType(CONTAINER).size());
-        // four generated passwords, the CA, the cluster's primary and password steps, a conf, a
-        // seed and a readiness step per node, then a slot and a conninfo step per standby
-        assertEquals(4 + 1 + 2 + 3 * (replicas + 1) + 2 * replicas, stack.ofType(COMMAND).size());
+        // four generated passwords and the key of the verifiers' salts, the CA, the cluster's
+        // primary and password steps, a conf, a seed and a readiness step per node, then a slot
+        // and a conninfo step per standby
+        assertEquals(5 + 1 + 2 + 3 * (replicas + 1) + 2 * replicas, stack.ofType(COMMAND).size());
         assertEquals(0, stack.ofType("docker:index/remoteImage:RemoteImage").size());
 
         var expectedContainers = new HashSet<String>();
@@ -357,9 +358,8 @@ class ClusterDeclarationTest {
         assertEquals("jdbc:postgresql://127.0.0.1:5433,127.0.0.1:5434,127.0.0.1:5432/postgres"
                 + "?targetServerType=preferSecondary&loadBalanceHosts=true&user=postgres_app&password=" + pw
                 + "&sslmode=verify-full", stack.outputValue("readOnlyJdbcUrl"));
-        assertEquals("postgresql://postgres:" + pw + "@127.0.0.1:5432/postgres?sslmode=verify-full",
-                stack.outputValue("superuserConnectionString"));
-        assertTrue(stack.outputIsSecret("superuserConnectionString"));
+        assertFalse(stack.hasOutput("superuserConnectionString"),
+                "the superuser logs in over the Unix socket only");
         assertEquals("postgres_app", stack.outputValue("appUser"));
         assertEquals("monitoring", stack.outputValue("monitoringUser"));
     }
@@ -446,7 +446,7 @@ class ClusterDeclarationTest {
                 stack.outputValue("caCertificate"), "the signing CA first, then the others");
         var conf = command(stack, "pg-cluster-test-pg1-conf");
         assertEquals(StrictMocks.caKey(environment(second)) + StrictMocks.caCertificate(environment(second)),
-                conf.input("stdin"));
+                conf.input("stdin").toString().substring(conf.input("stdin").toString().indexOf('\n') + 1));
         assertEquals("3", environment(conf).get("PGC_CERT_GENERATION"));
     }
 
@@ -536,15 +536,19 @@ class ClusterDeclarationTest {
         assertTrue(TestConfigs.shipped("prod").monitoring().enabled());
     }
 
-    /** Passwords travel only on the stdin of steps, as secrets; no container gets one. */
+    /**
+     * Passwords travel only on the stdin of steps, as secrets; no container gets one; the server is
+     * sent SCRAM verifiers, never a password; the replication password reaches only the conf steps,
+     * which keep it in the password file on each node's volume.
+     */
     @Test
     void noInputCarriesAPasswordInPlainText() {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2",
                 "superuserPassword", SUPERUSER_PASSWORD, "replicationPassword", REPLICATION_PASSWORD,
                 "appPassword", APP_PASSWORD, "monitoringPassword", MONITORING_PASSWORD));
-        assertEquals(0, stack.ofType(COMMAND).stream()
+        assertEquals(1, stack.ofType(COMMAND).stream()
                 .filter(c -> "generate-password".equals(environment(c).get("PGC_STEP"))).count(),
-                "configured passwords are not generated");
+                "configured passwords are not generated; the key of the verifiers' salts is");
         for (DeclaredResource resource : stack.resources()) {
             for (String text : resource.stringsOutsideSecrets()) {
                 for (String password : List.of(SUPERUSER_PASSWORD, REPLICATION_PASSWORD, APP_PASSWORD, MONITORING_PASSWORD)) {
@@ -554,16 +558,25 @@ class ClusterDeclarationTest {
             }
         }
         stack.ofType(CONTAINER).forEach(c -> assertEquals(List.of(), c.secretInputs(), c.name()));
-        for (String step : List.of("pg-cluster-test-pg0-seed", "pg-cluster-test-pg1-seed", "pg-cluster-test-pg2-seed",
-                "pg-cluster-test-primary")) {
-            var command = command(stack, step);
-            assertEquals(List.of("stdin"), command.secretInputs(), step);
-            assertEquals(SUPERUSER_PASSWORD + "\n" + REPLICATION_PASSWORD + "\n", command.input("stdin"), step);
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            var seed = command(stack, "pg-cluster-test-" + node + "-seed");
+            assertEquals(List.of("stdin"), seed.secretInputs(), node);
+            List<String> lines = seed.input("stdin").toString().lines().toList();
+            assertEquals(SUPERUSER_PASSWORD, lines.get(0), "initdb takes the superuser's password itself");
+            assertVerifierOf(REPLICATION_PASSWORD, lines.get(1));
+            var conf = command(stack, "pg-cluster-test-" + node + "-conf");
+            assertEquals(List.of("stdin"), conf.secretInputs(), node);
+            assertEquals(REPLICATION_PASSWORD, conf.input("stdin").toString().lines().findFirst().orElseThrow(), node);
         }
+        assertEquals(null, command(stack, "pg-cluster-test-primary").input("stdin"), "the primary step needs no password");
         var passwords = command(stack, "pg-cluster-test-passwords");
         assertEquals(List.of("stdin"), passwords.secretInputs());
-        assertEquals(SUPERUSER_PASSWORD + "\n" + REPLICATION_PASSWORD + "\n" + APP_PASSWORD + "\n" + MONITORING_PASSWORD + "\n",
-                passwords.input("stdin"));
+        List<String> verifiers = passwords.input("stdin").toString().lines().toList();
+        assertEquals(4, verifiers.size());
+        assertVerifierOf(SUPERUSER_PASSWORD, verifiers.get(0));
+        assertVerifierOf(REPLICATION_PASSWORD, verifiers.get(1));
+        assertVerifierOf(APP_PASSWORD, verifiers.get(2));
+        assertVerifierOf(MONITORING_PASSWORD, verifiers.get(3));
         for (String output : List.of("primaryConnectionString", "primaryJdbcUrl", "replicaConnectionStrings",
                 "readOnlyConnectionString", "readOnlyJdbcUrl")) {
             assertTrue(String.valueOf(stack.outputValue(output)).contains(APP_PASSWORD), output);
@@ -609,12 +622,19 @@ class ClusterDeclarationTest {
         assertFalse(env.containsKey("PGC_PRIMARY_HOST"));
     }
 
+    /** A SCRAM-SHA-256 verifier that PostgreSQL accepts for {@code password}: the same as made again from its salt. */
+    private static void assertVerifierOf(String password, String verifier) {
+        assertTrue(verifier.startsWith("SCRAM-SHA-256$4096:"), verifier);
+        String salt = verifier.substring("SCRAM-SHA-256$4096:".length(), verifier.indexOf('$', "SCRAM-SHA-256$4096:".length()));
+        assertEquals(ScramVerifier.of(password, java.util.Base64.getDecoder().decode(salt)), verifier);
+    }
+
     @Test
     void generatedPasswordsAreSecretAndNeverLogged() {
         DeclaredStack stack = DeclaredStack.of(withReplicas(1));
         var generators = stack.ofType(COMMAND).stream()
                 .filter(c -> "generate-password".equals(environment(c).get("PGC_STEP"))).toList();
-        assertEquals(4, generators.size());
+        assertEquals(5, generators.size(), "four passwords and the key of the verifiers' salts");
         for (DeclaredResource generator : generators) {
             assertEquals(List.of("stdout"), generator.additionalSecretOutputs());
             assertEquals("none", generator.input("logging"));
@@ -631,7 +651,7 @@ class ClusterDeclarationTest {
                 "appPassword", APP_PASSWORD));
         var generators = stack.ofType(COMMAND).stream()
                 .filter(c -> "generate-password".equals(environment(c).get("PGC_STEP"))).toList();
-        assertEquals(3, generators.size(), "a configured password is not generated");
+        assertEquals(4, generators.size(), "a configured password is not generated; the others and the salt key are");
         generators.forEach(g -> assertEquals(List.of(2), g.input("triggers"), g.name()));
         generators.forEach(g -> assertEquals(List.of("triggers"), g.replaceOnChanges(), g.name()));
     }
@@ -680,8 +700,9 @@ class ClusterDeclarationTest {
             assertEquals(List.of("CMD-SHELL", "pg_isready --host=127.0.0.1 --port=5432 --username=postgres --dbname=postgres "
                     + "--quiet || { echo 'pg-cluster: not accepting connections'; exit 1; }; "
                     + "test -f \"$PGDATA/pg-cluster-init.done\" || { echo 'pg-cluster: no cluster initialized by pg-cluster'; exit 1; }; "
-                    + "test ! -f \"$PGDATA/standby.signal\" || { s=$(runuser -u postgres -- psql -X -q -A -t -d postgres "
-                    + "-c 'SELECT status FROM pg_stat_wal_receiver'); [ \"$s\" = streaming ] || { echo \"pg-cluster: a standby "
+                    + "test ! -f \"$PGDATA/standby.signal\" || { s=$(runuser -u postgres -- "
+                    + "env PGOPTIONS='-c search_path=pg_catalog,pg_temp' psql -X -q -A -t -d postgres "
+                    + "-c 'SELECT status FROM pg_catalog.pg_stat_wal_receiver'); [ \"$s\" = streaming ] || { echo \"pg-cluster: a standby "
                     + "that does not stream (WAL receiver: ${s:-none})\"; exit 1; }; }"), health.get("tests"), node.name());
             assertEquals("2s", health.get("interval"), node.name());
             assertEquals(5, ((Number) health.get("retries")).intValue(), "10 s of grace by default: " + node.name());
@@ -827,16 +848,22 @@ class ClusterDeclarationTest {
         }
     }
 
+    /**
+     * A standby follows the primary with the replication password from the file its conf step
+     * keeps: the conninfo step carries no password, and a new password changes the conf steps.
+     */
     @Test
-    void standbysFollowTheReplicationPasswordAfterThePrimaryHasIt() {
+    void standbysReadTheReplicationPasswordFromTheirPasswordFile() {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "replicationPassword",
                 REPLICATION_PASSWORD));
+        assertTrue(InitScripts.read(InitScripts.COMMON).contains(
+                "PGC_REPLICATION_PASSFILE=$PGC_CONF_DIR/" + PostgresNode.REPLICATION_PASSFILE.substring(PostgresNode.CONF_DIR.length() + 1) + "\n"));
         for (String node : List.of("pg1", "pg2")) {
             var step = command(stack, "pg-cluster-test-" + node + "-conninfo");
             assertEquals(List.of("pg-cluster-test-" + node + "-ready", "pg-cluster-test-primary", "pg-cluster-test-passwords"),
                     step.dependsOn());
-            assertTrue(step.inputIsSecret("stdin"));
-            assertEquals(REPLICATION_PASSWORD + "\n", step.input("stdin"));
+            assertEquals(null, step.input("stdin"));
+            assertEquals("replicator", environment(command(stack, "pg-cluster-test-" + node + "-conf")).get("PGC_REPLICATION_USER"));
             assertEquals(List.of("stdout", "stderr"), step.additionalSecretOutputs());
             assertEquals("pg-cluster-test-" + node, environment(step).get("PGC_REPLICA_CONTAINER"));
             assertEquals(node, environment(step).get("PGC_SLOT"));
@@ -869,8 +896,11 @@ class ClusterDeclarationTest {
                 "monitoringPassword", MONITORING_PASSWORD, "database", "orders", "monitoringUser", "metrics"));
         var step = command(stack, "pg-cluster-test-passwords");
         assertTrue(step.inputIsSecret("stdin"));
-        assertEquals(SUPERUSER_PASSWORD + "\n" + REPLICATION_PASSWORD + "\n" + APP_PASSWORD + "\n" + MONITORING_PASSWORD + "\n",
-                step.input("stdin"));
+        List<String> verifiers = step.input("stdin").toString().lines().toList();
+        assertVerifierOf(SUPERUSER_PASSWORD, verifiers.get(0));
+        assertVerifierOf(REPLICATION_PASSWORD, verifiers.get(1));
+        assertVerifierOf(APP_PASSWORD, verifiers.get(2));
+        assertVerifierOf(MONITORING_PASSWORD, verifiers.get(3));
         assertEquals(List.of("stdout", "stderr"), step.additionalSecretOutputs());
         assertEquals("pg-cluster-test-pg0", environment(step).get("PGC_PRIMARY_CONTAINER"));
         assertEquals("replicator", environment(step).get("PGC_REPLICATION_USER"));
@@ -906,8 +936,8 @@ class ClusterDeclarationTest {
         assertEquals("unix:///var/run/docker.sock", env.get("DOCKER_HOST"));
         assertFalse(env.containsKey("PGC_FOUND"), "nothing found on a new stack");
         assertEquals(InitScripts.read(InitScripts.CONVERGE), step.input("create"));
-        assertEquals(List.of("stdin"), step.secretInputs());
-        assertEquals(SUPERUSER_PASSWORD + "\n" + REPLICATION_PASSWORD + "\n", step.input("stdin"));
+        assertEquals(List.of(), step.secretInputs());
+        assertEquals(null, step.input("stdin"), "standbys and pg_rewind read the replication password file");
         assertEquals("stdoutAndStderr", step.input("logging"));
         assertEquals(List.of("pg-cluster-test-pg2-ready"), step.dependsOn());
         // An unchanged cluster leaves the step unchanged, whatever an earlier run found.

@@ -166,14 +166,13 @@ class ChangesDockerTest {
     }
 
     /**
-     * README, "Configuration": new passwords reach the primary's roles and the replicas'
-     * connection to it; the replica reconnects with the new one (its restart proves it).
+     * README, "Configuration": new passwords reach the primary's roles (as verifiers) and the
+     * replicas' password files; the replica reconnects with the new one (its restart proves it).
      */
     @Test
     @Order(6)
     void changedPasswordsReachThePrimaryAndTheReplicas() {
         String oldJdbc = String.valueOf(cluster.stack().outputs().get("primaryJdbcUrl"));
-        String oldSuperuser = Sql.jdbcFromUri(String.valueOf(cluster.stack().outputs().get("superuserConnectionString")));
         String primaryStarted = Docker.inspect(cluster.container("pg0"), "{{.State.StartedAt}}");
         List<Long> acknowledged;
         try (var writer = new SteadyWriter(oldJdbc)) {
@@ -183,8 +182,9 @@ class ChangesDockerTest {
                     "monitoringPassword", "rotated-monitoring-password-1"));
             var run = cluster.stack().up();
             var changed = names(run.changed());
-            assertTrue(changed.contains(cluster.config().namePrefix() + "-passwords") && changed.contains(cluster.step("pg1", "conninfo")),
-                    "the password and conninfo steps ran: " + run.changed());
+            assertTrue(changed.contains(cluster.config().namePrefix() + "-passwords") && changed.contains(cluster.step("pg0", "conf"))
+                    && changed.contains(cluster.step("pg1", "conf")),
+                    "the password step and the conf steps (password files) ran: " + run.changed());
             run.changed().forEach(s -> assertTrue(!REPLACING.contains(s.op()) || !s.type().startsWith("docker:"),
                     "no Docker object is replaced for a password: " + run.changed()));
             // The writer's open connection goes on; the replica streams with the new password.
@@ -197,14 +197,16 @@ class ChangesDockerTest {
         String newJdbc = String.valueOf(cluster.stack().outputs().get("primaryJdbcUrl"));
         assertTrue(newJdbc.contains("rotated-app-password-1"), "the exported strings carry the new application password");
         assertEquals("1000", Sql.query(newJdbc, "SELECT count(*) FROM kept"));
-        String newSuperuser = Sql.jdbcFromUri(String.valueOf(cluster.stack().outputs().get("superuserConnectionString")));
-        assertEquals("postgres", Sql.query(newSuperuser, "SELECT current_user"));
-        for (String old : List.of(oldJdbc, oldSuperuser)) {
-            var refused = assertThrows(IllegalStateException.class, () -> Sql.query(old, "SELECT 1"));
-            assertTrue(refused.getMessage().contains("password authentication failed"), refused.getMessage());
-        }
-        String monitoring = newSuperuser.replace("user=postgres", "user=" + cluster.config().clientRoles().monitoringUser())
-                .replace("password=rotated-superuser-password-1", "password=rotated-monitoring-password-1");
+        // The superuser logs in over the socket only; its stored verifier is that of the new password.
+        String stored = Docker.psql(cluster.primary(), "SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'");
+        String salt = stored.substring(stored.indexOf(':') + 1, stored.indexOf('$', stored.indexOf(':')));
+        assertEquals(dev.pgcluster.cluster.ScramVerifier.of("rotated-superuser-password-1", java.util.Base64.getDecoder().decode(salt)),
+                stored);
+        var refused = assertThrows(IllegalStateException.class, () -> Sql.query(oldJdbc, "SELECT 1"));
+        assertTrue(refused.getMessage().contains("password authentication failed"), refused.getMessage());
+        String monitoring = newJdbc.replace("user=" + cluster.config().clientRoles().appUser(),
+                        "user=" + cluster.config().clientRoles().monitoringUser())
+                .replace("password=rotated-app-password-1", "password=rotated-monitoring-password-1");
         assertEquals("t", Sql.query(monitoring, "SELECT pg_has_role('pg_monitor', 'MEMBER')"));
         ClusterChecks.assertNoAcknowledgedCommitLost(cluster, acknowledged, List.of(cluster.container("pg0"), cluster.container("pg1")));
         Docker.ok("restart", cluster.container("pg1"));

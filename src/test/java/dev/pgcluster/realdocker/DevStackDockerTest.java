@@ -50,11 +50,16 @@ class DevStackDockerTest {
     }
 
     private String replicationPassword() {
-        // The seed step's stdin: the superuser password, then the replication password.
-        return cluster.command(cluster.step("pg1", "seed")).input("stdin").orElseThrow().lines().toList().get(1);
+        // The conf step's stdin: the replication password, then (with TLS) the signing CA.
+        return cluster.command(cluster.step("pg1", "conf")).input("stdin").orElseThrow().lines().toList().get(0);
     }
 
     private String superuserPassword() {
+        // The seed step's stdin: the superuser password, then the replication role's verifier.
+        return cluster.command(cluster.step("pg0", "seed")).input("stdin").orElseThrow().lines().toList().get(0);
+    }
+
+    private String appPassword() {
         String uri = cluster.output("primaryConnectionString");
         return uri.substring(uri.indexOf(':', "postgresql://".length()) + 1, uri.indexOf('@'));
     }
@@ -128,9 +133,11 @@ class DevStackDockerTest {
     }
 
     /**
-     * The exported strings log in as the application role: it owns the database and can create
-     * tables, and can do nothing a superuser or the replication role can. The monitoring role
-     * has pg_monitor and nothing else: it cannot read a user table.
+     * The exported strings log in as the application role: it can create tables (the dev stack's
+     * database is postgres, pg-cluster's own: the superuser owns it, the application role may
+     * create in schema public), and can do nothing a superuser or the replication role can. The
+     * superuser does not log in over the network at all. The monitoring role has pg_monitor and
+     * nothing else: it cannot read a user table.
      */
     @Test
     @Order(5)
@@ -139,8 +146,12 @@ class DevStackDockerTest {
         String jdbc = cluster.output("primaryJdbcUrl");
         assertEquals(app, Sql.query(jdbc, "SELECT current_user"));
         assertEquals(app, Sql.query(cluster.output("readOnlyJdbcUrl"), "SELECT current_user"));
-        assertEquals("postgres", Sql.query(Sql.jdbcFromUri(cluster.output("superuserConnectionString")), "SELECT current_user"));
-        assertEquals(app, Docker.psql(cluster.primary(),
+        String asSuperuser = jdbc.replaceFirst("user=[^&]*", "user=postgres")
+                .replaceFirst("password=[^&]*", "password=" + java.net.URLEncoder.encode(superuserPassword(), java.nio.charset.StandardCharsets.UTF_8));
+        var superuser = assertThrows(IllegalStateException.class, () -> Sql.query(asSuperuser, "SELECT current_user"));
+        assertTrue(superuser.getMessage().contains("pg_hba.conf rejects connection") && superuser.getMessage().contains("postgres"),
+                superuser.getMessage());
+        assertEquals("postgres", Docker.psql(cluster.primary(),
                 "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"));
         assertEquals("false|false|false|false|false|true", Docker.psql(cluster.primary(), "SELECT rolsuper || '|' || rolcreaterole "
                 + "|| '|' || rolcreatedb || '|' || rolreplication || '|' || rolbypassrls || '|' || rolcanlogin FROM pg_roles "
@@ -212,7 +223,7 @@ class DevStackDockerTest {
     @Test
     @Order(8)
     void noPasswordInAnyContainersEnvironmentLabelsOrCommandLine() {
-        List<String> passwords = List.of(superuserPassword(), replicationPassword());
+        List<String> passwords = List.of(superuserPassword(), replicationPassword(), appPassword());
         passwords.forEach(p -> assertTrue(p.length() >= 12));
         for (String container : Docker.lines(Docker.ok("ps", "-aq", "--filter", "label=pg-cluster.stack=" + cluster.config().stack()))) {
             String seen = Docker.inspect(container, "{{json .Config.Env}} {{json .Config.Labels}} {{json .Config.Cmd}} "

@@ -121,7 +121,8 @@ class TlsDockerTest {
         assertTrue(refused.getMessage().contains("pg_hba.conf rejects connection") && refused.getMessage().contains("no encryption"),
                 refused.getMessage());
 
-        String password = cluster.command(cluster.step("pg1", "seed")).input("stdin").orElseThrow().lines().toList().get(1);
+        // The conf step's stdin: the replication password, then the signing CA.
+        String password = cluster.command(cluster.step("pg1", "conf")).input("stdin").orElseThrow().lines().toList().get(0);
         String probe = "PGPASSWORD=$(cat) psql \"host=pg0 user=replicator dbname=replication replication=true "
                 + "connect_timeout=5 $MODE\" -XAtc IDENTIFY_SYSTEM";
         Shell.Result withoutTls = replicationLogin(password, probe, "sslmode=disable");
