@@ -9,6 +9,8 @@ import org.junit.jupiter.params.provider.Arguments;
  * layer (the reader) and by the real-Docker layer (the whole program against the engine).
  */
 public final class BadConfigValues {
+    private static final String RESERVED_ROLE = "a role name PostgreSQL does not reserve (not public, none, samerole, samegroup or an SQL key word such as all, user, current_user or session_user)";
+
     private BadConfigValues() {
     }
 
@@ -85,6 +87,14 @@ public final class BadConfigValues {
                 Arguments.of(Map.of("monitoringUser", "pg_monitor"), "pg-cluster:monitoringUser = \"pg_monitor\" is not "
                         + "allowed: a lower-case identifier of letters, digits and _ (at most 63, not starting with a digit or "
                         + "pg_, not postgres)"),
+                Arguments.of(Map.of("replicationUser", "public"), "pg-cluster:replicationUser = \"public\" is not allowed: "
+                        + RESERVED_ROLE),
+                Arguments.of(Map.of("appUser", "current_user"), "pg-cluster:appUser = \"current_user\" is not allowed: "
+                        + RESERVED_ROLE),
+                Arguments.of(Map.of("monitoringUser", "none"), "pg-cluster:monitoringUser = \"none\" is not allowed: "
+                        + RESERVED_ROLE),
+                Arguments.of(Map.of("replicationUser", "all"), "pg-cluster:replicationUser = \"all\" is not allowed: "
+                        + RESERVED_ROLE),
                 Arguments.of(Map.of("passwordGeneration", "0"), "pg-cluster:passwordGeneration = \"0\" is not allowed: a "
                         + "whole number from 1 to 1000000"),
                 Arguments.of(Map.of("tls", "yes"), "pg-cluster:tls = \"yes\" is not allowed: true or false"),

@@ -1,0 +1,300 @@
+package dev.pgcluster.realdocker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * What an attacker holding only the exported application credential can do, and what the
+ * monitoring role and the logs give away, on one stack (a primary, two standbys, monitoring on)
+ * whose passwords carry every character that breaks quoting: a quote, a backslash, a double
+ * quote, a dollar, a space, a colon.
+ *
+ * <p>The application role plants, in schema public (where it may create), functions and views
+ * named like the built-ins pg-cluster's superuser sessions use, each of which would mark that it
+ * ran as the superuser; the database's search_path is set to put public first, as a role owning
+ * the database could. Then a switchover, a scale-up, a password rotation and a preview run every
+ * step, the health checks run on every node for the whole time: nothing of the application
+ * role's ever runs as the superuser.
+ */
+@RequiresDocker
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SecurityDockerTest {
+    private static final String REPLICATION_PASSWORD = "a'b\\c\"d $x:y-1234567890";
+    private static final String ROTATED_REPLICATION_PASSWORD = "r'o\\t\"a $t:ed-0987654321";
+    /** postgres_exporter cuts a password at whitespace (README): everything else that breaks quoting. */
+    private static final String MONITORING_PASSWORD = "m'o\\n\"i$t:o&r=i%ng-12345";
+    private static final String APP_PASSWORD = "a'p\\p\"l $i:c&a=t%ion-123";
+    private static final String SUPERUSER_PASSWORD = "s'u\\p\"e $r:u&s=e%r-123";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+    private RealCluster cluster;
+
+    @BeforeAll
+    void up() {
+        cluster = RealCluster.up("security", RealCluster.testConfig(2, "monitoring", "true",
+                "replicationPassword", REPLICATION_PASSWORD, "monitoringPassword", MONITORING_PASSWORD,
+                "appPassword", APP_PASSWORD, "superuserPassword", SUPERUSER_PASSWORD,
+                "scrapeIntervalSeconds", "1"));
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    void down() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private String appJdbc() {
+        return cluster.output("primaryJdbcUrl");
+    }
+
+    private String as(String jdbc, String user, String password) {
+        return jdbc.replaceFirst("user=[^&]*", "user=" + user)
+                .replaceFirst("password=[^&]*", "password=" + URLEncoder.encode(password, StandardCharsets.UTF_8));
+    }
+
+    /** Every path that sets or sends a password with quotes, backslashes and spaces works. */
+    @Test
+    @Order(1)
+    void passwordsThatBreakQuotingWorkOnEveryPath() throws Exception {
+        // init (the replication role's verifier), the passwords step, the base backups (streaming
+        // standbys), the conninfo steps, and the exporter (its metrics say it logged in).
+        assertEquals(cluster.config().clientRoles().appUser(), Sql.query(appJdbc(), "SELECT current_user"));
+        assertEquals("t", Sql.query(cluster.output("readOnlyJdbcUrl"), "SELECT pg_is_in_recovery()"));
+        @SuppressWarnings("unchecked")
+        var exporters = (Map<String, String>) cluster.stack().outputs().get("exporterEndpoints");
+        for (var exporter : exporters.entrySet()) {
+            String metrics = awaitMetric(exporter.getValue(), "pg_up 1", Duration.ofSeconds(30));
+            assertTrue(metrics.lines().anyMatch("pg_up 1"::equals), exporter.getKey());
+        }
+        // The stored verifiers are the configured passwords' (SCRAM: the server never saw them).
+        for (var role : Map.of("replicator", REPLICATION_PASSWORD, "postgres", SUPERUSER_PASSWORD).entrySet()) {
+            String stored = Docker.psql(cluster.primary(), "SELECT rolpassword FROM pg_authid WHERE rolname = '" + role.getKey() + "'");
+            String salt = stored.substring(stored.indexOf(':') + 1, stored.indexOf('$', stored.indexOf(':')));
+            assertEquals(dev.pgcluster.cluster.ScramVerifier.of(role.getValue(), java.util.Base64.getDecoder().decode(salt)),
+                    stored, role.getKey());
+        }
+        // The password file each standby streams with, and pg_rewind reads.
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            String file = Docker.ok("exec", cluster.container(node), "sh", "-c",
+                    "stat -c '%a %U' /var/lib/postgresql/data/conf/replication.pgpass");
+            assertEquals("600 postgres", file, node);
+        }
+    }
+
+    /** pg_monitor reads every setting: none shows a password (issue: primary_conninfo carried it). */
+    @Test
+    @Order(2)
+    void theMonitoringRoleSeesNoPasswordOnAStandby() {
+        for (String node : cluster.replicas()) {
+            String standby = as(Sql.jdbcFromUri(cluster.replicaConnectionStrings().get(node.substring(node.lastIndexOf('-') + 1))),
+                    cluster.config().clientRoles().monitoringUser(), MONITORING_PASSWORD);
+            assertEquals("t", Sql.query(standby, "SELECT pg_has_role('pg_read_all_settings', 'MEMBER')"));
+            String seen = Sql.query(standby, "SELECT string_agg(name || '=' || coalesce(setting, ''), ' ') FROM pg_settings")
+                    + Sql.query(standby, "SELECT current_setting('primary_conninfo')")
+                    + Sql.query(standby, "SELECT coalesce(string_agg(conninfo, ' '), '') FROM pg_stat_wal_receiver")
+                    + Sql.query(standby, "SELECT coalesce(string_agg(name || '=' || coalesce(setting, ''), ' '), '') FROM pg_file_settings");
+            assertTrue(seen.contains("passfile=/var/lib/postgresql/data/conf/replication.pgpass"), seen);
+            assertNoPassword(node + " as the monitoring role", seen);
+        }
+    }
+
+    /**
+     * The application role, logged in with the exported string, can neither own pg-cluster's
+     * database nor set its search_path, and what it plants in public never runs as the superuser,
+     * even with the database's search_path putting public first (as a database owner could).
+     */
+    @Test
+    @Order(3)
+    void theApplicationRoleCannotRunCodeAsTheSuperuser() {
+        String app = appJdbc();
+        String appUser = cluster.config().clientRoles().appUser();
+        for (String forbidden : List.of("ALTER DATABASE postgres SET search_path = public, pg_catalog",
+                "CREATE SCHEMA pgcluster", "ALTER DATABASE postgres OWNER TO " + appUser)) {
+            var refused = assertThrows(IllegalStateException.class, () -> Sql.execute(app, forbidden), forbidden);
+            assertTrue(refused.getMessage().contains("must be owner") || refused.getMessage().contains("permission denied"),
+                    forbidden + ": " + refused.getMessage());
+        }
+        Sql.execute(app, "CREATE TABLE public.pwned (who text, via text, at timestamptz DEFAULT now())");
+        // Runs whatever it can as whoever calls it: a file in /tmp (COPY TO PROGRAM: superusers
+        // only, and it works on a standby), a row, and the superuser attribute for itself.
+        Sql.execute(app, "CREATE FUNCTION public.pwn(via text) RETURNS text LANGUAGE plpgsql AS $f$ BEGIN "
+                + "BEGIN EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'touch /tmp/pwned-' || via); EXCEPTION WHEN OTHERS THEN NULL; END; "
+                + "BEGIN INSERT INTO public.pwned (who, via) VALUES (current_user, via); EXCEPTION WHEN OTHERS THEN NULL; END; "
+                + "BEGIN EXECUTE 'ALTER ROLE " + appUser + " SUPERUSER'; EXCEPTION WHEN OTHERS THEN NULL; END; "
+                + "RETURN 'streaming'; END $f$");
+        // Better-matching overloads of built-ins the steps call with untyped literals, and views
+        // named like the catalog views the steps and the health check read.
+        for (String ddl : List.of(
+                "CREATE FUNCTION public.pg_create_physical_replication_slot(text, boolean) RETURNS text LANGUAGE sql "
+                        + "AS $$ SELECT public.pwn('create-slot') $$",
+                "CREATE FUNCTION public.pg_drop_replication_slot(text) RETURNS text LANGUAGE sql AS $$ SELECT public.pwn('drop-slot') $$",
+                "CREATE FUNCTION public.format(text, text) RETURNS text LANGUAGE sql AS $$ SELECT public.pwn('format') $$",
+                "CREATE VIEW public.pg_stat_wal_receiver AS SELECT public.pwn('wal-receiver') AS status, NULL::text AS sender_host",
+                "CREATE VIEW public.pg_replication_slots AS SELECT public.pwn('slots') AS slot_name, NULL::text AS wal_status, "
+                        + "false AS active, NULL::pg_lsn AS restart_lsn, NULL::int AS active_pid",
+                "CREATE VIEW public.pg_stat_replication AS SELECT public.pwn('replication') AS application_name, "
+                        + "'streaming'::text AS state, NULL::pg_lsn AS replay_lsn",
+                "CREATE VIEW public.pg_roles AS SELECT public.pwn('roles')::name AS rolname, true AS rolsuper",
+                "CREATE VIEW public.pg_event_trigger AS SELECT public.pwn('event-trigger')::name AS evtname")) {
+            Sql.execute(app, ddl);
+        }
+        // What a role owning the database could do; here the test does it for it.
+        Docker.psql(cluster.primary(), "ALTER DATABASE postgres SET search_path = public, pg_catalog");
+        // The planted views work for a session that does not pin its search_path: the trap is armed.
+        assertEquals("streaming", Sql.query(app, "SELECT status FROM pg_stat_wal_receiver"));
+        Sql.execute(app, "DELETE FROM public.pwned");
+
+        // Every step runs: a switchover to pg1, a scale-up to three standbys, a new replication password.
+        cluster.stack().setConfig(Map.of("primary", "pg1"));
+        cluster.stack().up();
+        cluster.stack().setConfig(Map.of("replicas", "3", "replicaPorts", freePortsFor(3)));
+        cluster.stack().up();
+        cluster.stack().setConfig(Map.of("replicationPassword", ROTATED_REPLICATION_PASSWORD));
+        cluster.stack().up();
+        cluster.stack().preview(false);
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        // Several health-check intervals on every node, with the trap armed.
+        Sql.awaitPsql(cluster.primary(), "SELECT count(*) FROM pg_stat_replication", "3"::equals, Duration.ofSeconds(30));
+        sleep(Duration.ofSeconds(6));
+
+        assertEquals("pg1", cluster.config().primary().name());
+        String newPrimary = cluster.container("pg1");
+        assertEquals("false", Docker.psql(newPrimary, "SELECT rolsuper FROM pg_roles WHERE rolname = '" + appUser + "'"));
+        assertEquals("", Docker.psql(newPrimary, "SELECT coalesce(string_agg(who || ' via ' || via, ', '), '') FROM public.pwned"),
+                "a planted object ran as the superuser");
+        for (String node : List.of("pg0", "pg1", "pg2", "pg3")) {
+            String marks = Docker.ok("exec", cluster.container(node), "sh", "-c", "ls /tmp | grep '^pwned' || true");
+            assertEquals("", marks, "a planted object ran as the superuser on " + node);
+        }
+        // The application role owns nothing pg-cluster runs: not the database, not the read gate.
+        assertEquals("postgres|postgres|postgres", Docker.psql(newPrimary,
+                "SELECT pg_get_userbyid(d.datdba) || '|' || pg_get_userbyid(n.nspowner) || '|' || pg_get_userbyid(p.proowner) "
+                        + "FROM pg_database d, pg_namespace n JOIN pg_proc p ON p.pronamespace = n.oid "
+                        + "WHERE d.datname = 'postgres' AND n.nspname = 'pgcluster'"));
+        Docker.psql(newPrimary, "ALTER DATABASE postgres RESET search_path");
+    }
+
+    /** A read gate schema the application role made first is refused, never used. */
+    @Test
+    @Order(4)
+    void aReadGateSchemaSomeoneElseOwnsIsRefused() {
+        String newPrimary = cluster.container("pg1");
+        String appUser = cluster.config().clientRoles().appUser();
+        Docker.psql(newPrimary, "DROP SCHEMA pgcluster CASCADE; CREATE SCHEMA pgcluster AUTHORIZATION " + appUser);
+        try {
+            cluster.stack().setConfig(Map.of("primary", "pg0"));
+            var failed = assertThrows(RuntimeException.class, () -> cluster.stack().up());
+            assertTrue(failed.getMessage().contains("schema pgcluster in database postgres is owned by role " + appUser),
+                    failed.getMessage());
+        } finally {
+            Docker.psql(cluster.container(currentWritable()), "DROP SCHEMA pgcluster CASCADE");
+        }
+        cluster.stack().up();
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        assertEquals("postgres", Docker.psql(cluster.container("pg0"),
+                "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'pgcluster'"));
+    }
+
+    /** No password of the stack, old or new, in any container's log, nor in state without the passphrase. */
+    @Test
+    @Order(5)
+    void noPasswordInAnyLogOrInStateWithoutThePassphrase() {
+        for (String container : Docker.lines(Docker.ok("ps", "-aq", "--filter", "label=pg-cluster.stack=" + cluster.config().stack()))) {
+            Shell.Result logs = Docker.run("logs", container);
+            assertNoPassword("docker logs " + container, logs.stdout() + logs.stderr());
+        }
+        assertNoPassword("pulumi stack output/export without --show-secrets", cluster.stack().withoutSecrets());
+        // The superuser does not log in over the network, even from the cluster network.
+        Shell.Result superuser = Docker.run(Duration.ofMinutes(1), Docker.utf8(SUPERUSER_PASSWORD + "\n"), "run", "--rm", "-i",
+                "--network", cluster.network(), "--label", Docker.TEST_LABEL + "=1", TestImage.reference(), "sh", "-c",
+                "PGPASSWORD=$(cat) psql 'host=pg0 user=postgres dbname=postgres sslmode=require connect_timeout=5' -XAtc 'SELECT 1'");
+        assertFalse(superuser.ok(), superuser.stdout());
+        assertTrue(superuser.stderr().contains("pg_hba.conf rejects connection") && superuser.stderr().contains("postgres"),
+                superuser.stderr());
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    private void assertNoPassword(String where, String text) {
+        for (String password : List.of(REPLICATION_PASSWORD, ROTATED_REPLICATION_PASSWORD, MONITORING_PASSWORD, APP_PASSWORD,
+                SUPERUSER_PASSWORD)) {
+            assertFalse(text.contains(password), where + " shows a password");
+            // Its last part, after every character a log or a quoting might change.
+            assertFalse(text.contains(password.substring(password.lastIndexOf(':') + 1)), where + " shows part of a password");
+        }
+        assertFalse(text.contains("password="), where + " shows a password= parameter");
+    }
+
+    private String currentWritable() {
+        for (String node : List.of("pg0", "pg1", "pg2", "pg3")) {
+            if ("f".equals(Docker.run("exec", "-u", "postgres", cluster.container(node), "psql", "-XAtc",
+                    "SELECT pg_is_in_recovery()").stdout().strip())) {
+                return node;
+            }
+        }
+        throw new IllegalStateException("no writable node");
+    }
+
+    private String freePortsFor(int replicas) {
+        var ports = new ArrayList<Integer>();
+        String current = cluster.stack().values().get("replicaPorts");
+        for (String p : current.replaceAll("[\\[\\] ]", "").split(",")) {
+            ports.add(Integer.parseInt(p));
+        }
+        int next = RealCluster.freeRange(replicas - ports.size());
+        while (ports.size() < replicas) {
+            ports.add(next++);
+        }
+        return ports.toString();
+    }
+
+    private static String awaitMetric(String url, String line, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String body = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                body = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                if (body.lines().anyMatch(line::equals)) {
+                    return body;
+                }
+            } catch (IOException e) {
+                body = e.toString();
+            }
+            Thread.sleep(500);
+        }
+        return body;
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
