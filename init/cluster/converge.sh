@@ -48,10 +48,18 @@ primary=$PGC_PRIMARY
 say() { echo "pg-cluster: $*" >&2; }
 fail() { echo "pg-cluster: $*" >&2; exit 1; }
 container() { printf '%s-%s' "$PGC_NAME_PREFIX" "$1"; }
-# state_of NODE: its container's state (running, exited, …), or "missing".
+# state_of NODE: its container's state (running, exited, paused, restarting, …), "missing" when
+# Docker says there is no such container, "unknown" when Docker could not be asked: never taken for
+# "missing".
 state_of() {
-    pgc_state=$(docker container inspect --format '{{.State.Status}}' "$(container "$1")" 2>/dev/null) || pgc_state=""
-    echo "${pgc_state:-missing}"
+    if pgc_state=$(docker container inspect --format '{{.State.Status}}' "$(container "$1")" 2>&1); then
+        echo "$pgc_state"
+    else
+        case "$pgc_state" in
+            *"No such container"* | *"no such container"*) echo missing ;;
+            *) echo unknown ;;
+        esac
+    fi
 }
 # q NODE SQL: one query over the node's socket; unaligned, tuples only.
 q() { printf '%s\n' "$2" | pgc_psql "$(container "$1")" postgres -At; }
@@ -91,19 +99,33 @@ timeline_of() {
 # A node of config that has no container yet is seeded later by its own steps.
 nodes=$(docker ps -a --filter "label=pg-cluster.project=$PGC_PROJECT" --filter "label=pg-cluster.stack=$PGC_STACK" \
     --filter label=pg-cluster.seed --format '{{.Label "pg-cluster.node"}}' | sort)
-writable="" standbys="" stopped=""
+# Only a container that has exited (or was never started) is stopped: its data may be rewound, and
+# it cannot write. A paused container still holds its server (and its writes, once unpaused); a
+# restarting one is being started again by Docker; a removing or dead one, or one Docker cannot
+# tell about, is unknown. Such a node is "unsettled": no role changes while there is one.
+writable="" standbys="" stopped="" unsettled=""
 for node in $nodes; do
-    case "$(state_of "$node")" in
+    node_state=$(state_of "$node")
+    case "$node_state" in
         running)
             await_accepting "$node"
             recovery=$(q "$node" "SELECT pg_is_in_recovery()") || fail "cannot query $node"
             if [ "$recovery" = f ]; then writable="$writable $node"; else standbys="$standbys $node"; fi
             ;;
         missing) ;; # removed since it was listed (a scale-down in progress)
-        *) stopped="$stopped $node" ;;
+        exited | created) stopped="$stopped $node" ;;
+        *) unsettled="${unsettled:+$unsettled, }$node is $node_state" ;;
     esac
 done
-say "found: writable:${writable:- none}; standbys:${standbys:- none}; stopped:${stopped:- none}"
+say "found: writable:${writable:- none}; standbys:${standbys:- none}; stopped:${stopped:- none}${unsettled:+; unsettled: $unsettled}"
+
+# refuse_if_unsettled: a switchover or a failover waits until every node has settled (the same
+# refusal as the program's, Topology.check, which decided on what it saw minutes ago).
+refuse_if_unsettled() {
+    if [ -n "$unsettled" ]; then
+        fail "refusing to make $primary the primary: $unsettled, neither running nor stopped. A paused node holds its server and accepts writes once unpaused; a restarting one is being started again by Docker. Nothing was changed. Unpause it (docker unpause), or stop it for good (docker stop), and run pulumi up again."
+    fi
+}
 
 ensure_slots() {
     for node in $nodes; do
@@ -185,7 +207,11 @@ rejoin() {
         say "stopping $1 (fast shutdown)"
         docker stop --time 60 "$(container "$1")" >/dev/null
     fi
-    [ "$(state_of "$1")" != running ] || fail "$1 is still running after docker stop"
+    rejoin_state=$(state_of "$1")
+    case "$rejoin_state" in
+        exited | created) ;;
+        *) fail "$1 is $rejoin_state, not stopped: its data is not rewound while anything may hold it" ;;
+    esac
     # pg_rewind reads the source's timeline from its control file, which a just promoted primary
     # updates only at its first checkpoint: without one, it may see no divergence to undo.
     q "$primary" "CHECKPOINT" >/dev/null
@@ -280,6 +306,7 @@ if has "$writable" "$primary"; then
         event="${event:+$event; }$node rejoined as a standby"
     done
 elif has "$standbys" "$primary"; then
+    refuse_if_unsettled
     set -- $writable
     if [ "$#" -gt 1 ]; then
         fail "refusing to promote $primary: several nodes accept writes ($writable); reconcile first (README: Troubleshooting)"
@@ -370,7 +397,7 @@ elif has "$standbys" "$primary"; then
         stopped=""
     fi
 else
-    fail "the configured primary $primary is $(state_of "$primary"); start it, or fail over to a running standby (pulumi config set pg-cluster:primary <node>)"
+    fail "the configured primary $primary is $(state_of "$primary"); start it (or unpause it), or fail over to a running standby (pulumi config set pg-cluster:primary <node>)"
 fi
 
 ensure_slots

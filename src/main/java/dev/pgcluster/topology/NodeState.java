@@ -88,6 +88,15 @@ public record NodeState(String node, String container, Optional<Server> server, 
         return exists() && !running() && server.map(s -> !s.inRecovery()).orElse(false);
     }
 
+    /**
+     * Its container neither runs nor is stopped (paused, restarting, removing, dead, or a state
+     * Docker could not tell): it may still hold its server, or be started again any moment, so it
+     * is never taken for stopped.
+     */
+    public boolean unsettled() {
+        return exists() && !running() && !container.equals("exited") && !container.equals("created");
+    }
+
     /** The Docker host could not be asked: nothing is known about the node. */
     public boolean unreachable() {
         return container.equals("unreachable");

@@ -70,6 +70,17 @@ public final class Topology {
             }
             return found.isEmpty() ? Optional.empty() : Optional.of(found.toString());
         }
+        List<NodeState> unsettled = states.stream().filter(NodeState::unsettled).toList();
+        if (!unsettled.isEmpty()) {
+            // Making another node the primary while one of these may still write (a paused
+            // primary accepts writes again once unpaused) or is being started by Docker would risk
+            // two writable nodes, or a rewind of data a server still holds.
+            throw new ClusterStateException("refusing to make " + primary + " the primary: "
+                    + unsettled.stream().map(s -> s.node() + " is " + s.container()).collect(Collectors.joining(", "))
+                    + ", neither running nor stopped. A paused node holds its server and accepts writes once unpaused;"
+                    + " a restarting one is being started again by Docker. Nothing was changed. Unpause it (docker"
+                    + " unpause), or stop it for good (docker stop), and run pulumi up again.");
+        }
         if (!target.exists()) {
             throw new ClusterStateException("pg-cluster:primary = \"" + primary + "\" names a node that has no container"
                     + " yet. Nothing was changed. Add the node first (raise pg-cluster:replicas and run pulumi up), then"

@@ -1,5 +1,6 @@
 package dev.pgcluster.cluster;
 
+import static dev.pgcluster.testing.Scram.assertVerifierOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -620,13 +621,6 @@ class ClusterDeclarationTest {
         assertEquals(InitScripts.read(InitScripts.SEED_UPDATE), seed.input("update"));
         assertFalse(env.containsKey("PGC_BACKUP_SCRIPT"));
         assertFalse(env.containsKey("PGC_PRIMARY_HOST"));
-    }
-
-    /** A SCRAM-SHA-256 verifier that PostgreSQL accepts for {@code password}: the same as made again from its salt. */
-    private static void assertVerifierOf(String password, String verifier) {
-        assertTrue(verifier.startsWith("SCRAM-SHA-256$4096:"), verifier);
-        String salt = verifier.substring("SCRAM-SHA-256$4096:".length(), verifier.indexOf('$', "SCRAM-SHA-256$4096:".length()));
-        assertEquals(ScramVerifier.of(password, java.util.Base64.getDecoder().decode(salt)), verifier);
     }
 
     @Test

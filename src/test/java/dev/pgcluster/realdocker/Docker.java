@@ -44,15 +44,9 @@ public final class Docker {
 
     /** {@link #psql(String, String)} on another engine. */
     public static String psqlAt(String host, String container, String sql) {
-        return okAt(host, "exec", "-u", "postgres", "-e", TEST_SESSION_OPTIONS, container, "psql", "-X", "-q", "-At",
-                "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c", sql);
+        return okAt(host, "exec", "-u", "postgres", container, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+                "-d", "postgres", "-c", sql);
     }
-
-    /**
-     * The tests' own superuser sessions find the catalog first, whatever a database's search_path
-     * says (SecurityDockerTest arms a trap of views in public), and the tests' tables in public.
-     */
-    static final String TEST_SESSION_OPTIONS = "PGOPTIONS=-c search_path=pg_catalog,public";
 
     /** {@code docker exec} as user postgres running psql on the socket; returns unaligned tuples. */
     public static String psql(String container, String sql) {
@@ -61,8 +55,8 @@ public final class Docker {
 
     /** {@link #psql(String, String)} in another database. */
     public static String psql(String container, String database, String sql) {
-        return ok("exec", "-u", "postgres", "-e", TEST_SESSION_OPTIONS, container, "psql", "-X", "-q", "-At",
-                "-v", "ON_ERROR_STOP=1", "-d", database, "-c", sql);
+        return ok("exec", "-u", "postgres", container, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+                "-d", database, "-c", sql);
     }
 
     public static boolean available() {

@@ -174,7 +174,7 @@ class MonitoringDockerTest {
                 "user=" + cluster.config().clientRoles().monitoringUser())
                 .replace("password=" + Sql.jdbcParameter(app, "password"), "password=" + monitoringPassword);
         assertEquals("t", Sql.query(asMonitoring, "SELECT count(*) > 0 FROM pg_stat_replication"), "it reads statistics");
-        var refused = assertThrows(IllegalStateException.class, () -> Sql.query(asMonitoring, "SELECT id FROM private_orders"));
+        var refused = assertThrows(IllegalStateException.class, () -> Sql.query(asMonitoring, "SELECT id FROM public.private_orders"));
         assertTrue(refused.getMessage().contains("permission denied"), refused.getMessage());
         for (String node : List.of("pg0", "pg1", "pg2")) {
             String exporter = cluster.container(node) + "-exporter";

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pgcluster.testing.Scram;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -92,10 +93,8 @@ class SecurityDockerTest {
         }
         // The stored verifiers are the configured passwords' (SCRAM: the server never saw them).
         for (var role : Map.of("replicator", REPLICATION_PASSWORD, "postgres", SUPERUSER_PASSWORD).entrySet()) {
-            String stored = Docker.psql(cluster.primary(), "SELECT rolpassword FROM pg_authid WHERE rolname = '" + role.getKey() + "'");
-            String salt = stored.substring(stored.indexOf(':') + 1, stored.indexOf('$', stored.indexOf(':')));
-            assertEquals(dev.pgcluster.cluster.ScramVerifier.of(role.getValue(), java.util.Base64.getDecoder().decode(salt)),
-                    stored, role.getKey());
+            Scram.assertVerifierOf(role.getValue(),
+                    Docker.psql(cluster.primary(), "SELECT rolpassword FROM pg_authid WHERE rolname = '" + role.getKey() + "'"));
         }
         // The password file each standby streams with, and pg_rewind reads.
         for (String node : List.of("pg0", "pg1", "pg2")) {
@@ -115,8 +114,7 @@ class SecurityDockerTest {
             assertEquals("t", Sql.query(standby, "SELECT pg_has_role('pg_read_all_settings', 'MEMBER')"));
             String seen = Sql.query(standby, "SELECT string_agg(name || '=' || coalesce(setting, ''), ' ') FROM pg_settings")
                     + Sql.query(standby, "SELECT current_setting('primary_conninfo')")
-                    + Sql.query(standby, "SELECT coalesce(string_agg(conninfo, ' '), '') FROM pg_stat_wal_receiver")
-                    + Sql.query(standby, "SELECT coalesce(string_agg(name || '=' || coalesce(setting, ''), ' '), '') FROM pg_file_settings");
+                    + Sql.query(standby, "SELECT coalesce(string_agg(conninfo, ' '), '') FROM pg_stat_wal_receiver");
             assertTrue(seen.contains("passfile=/var/lib/postgresql/data/conf/replication.pgpass"), seen);
             assertNoPassword(node + " as the monitoring role", seen);
         }
@@ -162,40 +160,66 @@ class SecurityDockerTest {
                 "CREATE VIEW public.pg_event_trigger AS SELECT public.pwn('event-trigger')::name AS evtname")) {
             Sql.execute(app, ddl);
         }
-        // What a role owning the database could do; here the test does it for it.
+        // What a role owning the database could do; here the test does it for it. From now on the
+        // test's own superuser sessions pin their search_path too (pinned()), or the trap would
+        // catch them.
         Docker.psql(cluster.primary(), "ALTER DATABASE postgres SET search_path = public, pg_catalog");
-        // The planted views work for a session that does not pin its search_path: the trap is armed.
-        assertEquals("streaming", Sql.query(app, "SELECT status FROM pg_stat_wal_receiver"));
-        Sql.execute(app, "DELETE FROM public.pwned");
+        try {
+            // The planted views work for a session that does not pin its search_path: the trap is armed.
+            assertEquals("streaming", Sql.query(app, "SELECT status FROM pg_stat_wal_receiver"));
+            Sql.execute(app, "DELETE FROM public.pwned");
 
-        // Every step runs: a switchover to pg1, a scale-up to three standbys, a new replication password.
-        cluster.stack().setConfig(Map.of("primary", "pg1"));
-        cluster.stack().up();
-        cluster.stack().setConfig(Map.of("replicas", "3", "replicaPorts", freePortsFor(3)));
-        cluster.stack().up();
-        cluster.stack().setConfig(Map.of("replicationPassword", ROTATED_REPLICATION_PASSWORD));
-        cluster.stack().up();
-        cluster.stack().preview(false);
-        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
-        // Several health-check intervals on every node, with the trap armed.
-        Sql.awaitPsql(cluster.primary(), "SELECT count(*) FROM pg_stat_replication", "3"::equals, Duration.ofSeconds(30));
-        sleep(Duration.ofSeconds(6));
+            // Every step runs: a switchover to pg1, a scale-up to three standbys, a new replication password.
+            cluster.stack().setConfig(Map.of("primary", "pg1"));
+            cluster.stack().up();
+            cluster.stack().setConfig(Map.of("replicas", "3", "replicaPorts", freePortsFor(3),
+                    "monitoringPort", String.valueOf(RealCluster.freeRange(3 + 2))));
+            cluster.stack().up();
+            cluster.stack().setConfig(Map.of("replicationPassword", ROTATED_REPLICATION_PASSWORD));
+            cluster.stack().up();
+            cluster.stack().preview(false);
+            String newPrimary = cluster.container("pg1");
+            // Every standby streams; then several health-check intervals on every node, the trap armed.
+            awaitPinned(newPrimary, "SELECT count(*) FROM pg_catalog.pg_stat_replication WHERE state = 'streaming'", "3",
+                    Duration.ofSeconds(60));
+            sleep(Duration.ofSeconds(6));
 
-        assertEquals("pg1", cluster.config().primary().name());
-        String newPrimary = cluster.container("pg1");
-        assertEquals("false", Docker.psql(newPrimary, "SELECT rolsuper FROM pg_roles WHERE rolname = '" + appUser + "'"));
-        assertEquals("", Docker.psql(newPrimary, "SELECT coalesce(string_agg(who || ' via ' || via, ', '), '') FROM public.pwned"),
-                "a planted object ran as the superuser");
-        for (String node : List.of("pg0", "pg1", "pg2", "pg3")) {
-            String marks = Docker.ok("exec", cluster.container(node), "sh", "-c", "ls /tmp | grep '^pwned' || true");
-            assertEquals("", marks, "a planted object ran as the superuser on " + node);
+            assertEquals("f", pinned(newPrimary, "SELECT rolsuper FROM pg_roles WHERE rolname = '" + appUser + "'"));
+            assertEquals("", pinned(newPrimary, "SELECT coalesce(string_agg(who || ' via ' || via, ', '), '') FROM public.pwned"),
+                    "a planted object ran as the superuser");
+            for (String node : List.of("pg0", "pg1", "pg2", "pg3")) {
+                String marks = Docker.ok("exec", cluster.container(node), "sh", "-c", "ls /tmp | grep '^pwned' || true");
+                assertEquals("", marks, "a planted object ran as the superuser on " + node);
+            }
+            // The application role owns nothing pg-cluster runs: not the database, not the read gate.
+            assertEquals("postgres|postgres|postgres", pinned(newPrimary,
+                    "SELECT pg_get_userbyid(d.datdba) || '|' || pg_get_userbyid(n.nspowner) || '|' || pg_get_userbyid(p.proowner) "
+                            + "FROM pg_database d, pg_namespace n JOIN pg_proc p ON p.pronamespace = n.oid "
+                            + "WHERE d.datname = 'postgres' AND n.nspname = 'pgcluster'"));
+        } finally {
+            pinned(cluster.container(currentWritable()), "ALTER DATABASE postgres RESET search_path");
         }
-        // The application role owns nothing pg-cluster runs: not the database, not the read gate.
-        assertEquals("postgres|postgres|postgres", Docker.psql(newPrimary,
-                "SELECT pg_get_userbyid(d.datdba) || '|' || pg_get_userbyid(n.nspowner) || '|' || pg_get_userbyid(p.proowner) "
-                        + "FROM pg_database d, pg_namespace n JOIN pg_proc p ON p.pronamespace = n.oid "
-                        + "WHERE d.datname = 'postgres' AND n.nspname = 'pgcluster'"));
-        Docker.psql(newPrimary, "ALTER DATABASE postgres RESET search_path");
+    }
+
+    /** A superuser session of the test's own, hardened like pg-cluster's. */
+    private static String pinned(String container, String sql) {
+        return Docker.ok("exec", "-u", "postgres", "-e", "PGOPTIONS=-c search_path=pg_catalog,pg_temp", container,
+                "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c", sql);
+    }
+
+    private static void awaitPinned(String container, String sql, String expected, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            Shell.Result result = Docker.run("exec", "-u", "postgres", "-e", "PGOPTIONS=-c search_path=pg_catalog,pg_temp",
+                    container, "psql", "-X", "-q", "-At", "-d", "postgres", "-c", sql);
+            last = result.stdout().strip() + result.stderr().strip();
+            if (expected.equals(last)) {
+                return;
+            }
+            sleep(Duration.ofMillis(250));
+        }
+        throw new AssertionError(sql + " on " + container + ": " + last + " after " + timeout);
     }
 
     /** A read gate schema the application role made first is refused, never used. */
@@ -226,6 +250,7 @@ class SecurityDockerTest {
         for (String container : Docker.lines(Docker.ok("ps", "-aq", "--filter", "label=pg-cluster.stack=" + cluster.config().stack()))) {
             Shell.Result logs = Docker.run("logs", container);
             assertNoPassword("docker logs " + container, logs.stdout() + logs.stderr());
+            assertFalse((logs.stdout() + logs.stderr()).contains("password="), "docker logs " + container + " shows a password= parameter");
         }
         assertNoPassword("pulumi stack output/export without --show-secrets", cluster.stack().withoutSecrets());
         // The superuser does not log in over the network, even from the cluster network.
@@ -245,13 +270,12 @@ class SecurityDockerTest {
             // Its last part, after every character a log or a quoting might change.
             assertFalse(text.contains(password.substring(password.lastIndexOf(':') + 1)), where + " shows part of a password");
         }
-        assertFalse(text.contains("password="), where + " shows a password= parameter");
     }
 
     private String currentWritable() {
         for (String node : List.of("pg0", "pg1", "pg2", "pg3")) {
-            if ("f".equals(Docker.run("exec", "-u", "postgres", cluster.container(node), "psql", "-XAtc",
-                    "SELECT pg_is_in_recovery()").stdout().strip())) {
+            if ("f".equals(Docker.run("exec", "-u", "postgres", "-e", "PGOPTIONS=-c search_path=pg_catalog,pg_temp",
+                    cluster.container(node), "psql", "-XAtc", "SELECT pg_is_in_recovery()").stdout().strip())) {
                 return node;
             }
         }

@@ -70,6 +70,27 @@ class TopologyTest {
                 List.of(writable("pg0", 1), standby("pg1", ""), standby("pg2", PG0))));
     }
 
+    /**
+     * A paused primary holds its server and accepts writes again once unpaused; a restarting one is
+     * being started by Docker: neither is stopped, and no other node is made the primary.
+     */
+    @Test
+    void aPausedOrRestartingNodeIsNeverTakenForStopped() {
+        for (String state : List.of("paused", "restarting", "removing", "dead")) {
+            String message = refusal(primary("pg1"), new NodeState("pg0", state, Optional.empty()), standby("pg1", PG0),
+                    standby("pg2", PG0));
+            assertTrue(message.contains("refusing to make pg1 the primary: pg0 is " + state + ", neither running nor stopped"),
+                    message);
+            assertTrue(message.contains("docker unpause"), message);
+        }
+        // A paused standby stops no switchover plan of its own: it is never rewound either.
+        assertTrue(refusal(primary("pg1"), writable("pg0", 1), standby("pg1", PG0),
+                new NodeState("pg2", "paused", Optional.empty())).contains("pg2 is paused"));
+        // With the configured primary writable, nothing changes roles: a paused standby is left alone.
+        assertEquals(Optional.empty(), Topology.check(primary("pg0"),
+                List.of(writable("pg0", 1), standby("pg1", PG0), new NodeState("pg2", "paused", Optional.empty()))));
+    }
+
     /** A primary whose WAL senders report each standby's state and replay lag. */
     private static NodeState primaryWithSenders(String node, Map<String, String> senders) {
         return new NodeState(node, "running", Optional.of(new NodeState.Server(false, 1, "", "0/5000000", senders)));
