@@ -420,7 +420,7 @@ class ClusterDeclarationTest {
         assertEquals("on", environment(command(stack, "pg-cluster-test-primary")).get("PGC_TLS"));
         List<String> args = serverArgs(container(stack, "pg-cluster-test-pg0"));
         for (String setting : List.of("ssl=on", "ssl_cert_file=/var/lib/postgresql/data/conf/server.crt",
-                "ssl_key_file=/var/lib/postgresql/data/conf/server.key", "ssl_min_protocol_version=TLSv1.2",
+                "ssl_key_file=/var/lib/postgresql/data/conf/server.key", "ssl_min_protocol_version=TLSv1.3",
                 "hba_file=/var/lib/postgresql/data/conf/pg_hba.conf")) {
             assertTrue(args.contains(setting), setting);
         }
@@ -1033,5 +1033,21 @@ class ClusterDeclarationTest {
                         COMMAND), "pg-cluster-staging-pg1-bootstrap-slot"));
         assertEquals("urn:pulumi:staging::pg-cluster::pgcluster:index:PostgresCluster::pg-cluster-staging",
                 LegacyUrns.urn(config, List.of(LegacyUrns.CLUSTER), "pg-cluster-staging"));
+    }
+
+    /** Every node logs each connection with who, to which database, from where and with what. */
+    @Test
+    void everyNodeLogsConnectionsWithTheUserDatabaseClientAndApplication() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        for (DeclaredResource c : nodeContainers(stack)) {
+            List<String> args = serverArgs(c);
+            assertTrue(args.contains("log_connections=on"), c.name() + ": " + args);
+            String prefix = args.stream().filter(a -> a.startsWith("log_line_prefix=")).findFirst()
+                    .orElseThrow(() -> new AssertionError(c.name() + " sets no log_line_prefix: " + args));
+            for (String escape : List.of("%m", "%p", "%u", "%d", "%h", "%a")) {
+                assertTrue(prefix.contains(escape), prefix + " lacks " + escape);
+            }
+            assertEquals("-c", args.get(args.indexOf(prefix) - 1), "one argument, spaces and all");
+        }
     }
 }

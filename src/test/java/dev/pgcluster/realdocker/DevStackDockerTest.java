@@ -329,4 +329,33 @@ class DevStackDockerTest {
         assertEquals("", Docker.ok("volume", "ls", "-q", "--filter", filter));
         assertEquals("", Docker.ok("network", "ls", "-q", "--filter", filter));
     }
+
+    /**
+     * TLS 1.2 is refused (1.3 is the minimum), and every connection is logged with who, to which
+     * database, from where and with which application.
+     */
+    @Test
+    @Order(10)
+    void theServerRefusesTls12AndLogsEveryConnection() {
+        String tls12 = Docker.run("exec", cluster.primary(), "sh", "-c", "openssl s_client -starttls postgres -tls1_2 "
+                + "-connect 127.0.0.1:5432 </dev/null 2>&1; echo exit=$?").stdout();
+        assertTrue(tls12.contains("exit=1") && tls12.contains("alert protocol version") && tls12.contains("Cipher is (NONE)"),
+                "TLS 1.2 was not refused: " + tls12);
+        String tls13 = Docker.run("exec", cluster.primary(), "sh", "-c", "openssl s_client -starttls postgres -tls1_3 "
+                + "-connect 127.0.0.1:5432 </dev/null 2>&1").stdout();
+        assertTrue(tls13.contains("TLSv1.3"), tls13);
+
+        String app = "hardening-check-" + System.nanoTime();
+        Docker.run("exec", "-u", "postgres", "-e", "PGAPPNAME=" + app, cluster.primary(), "psql", "-XAtc",
+                "SELECT 1/0");
+        var log = Docker.run("logs", "--since", "2m", cluster.primary());
+        String logs = log.stdout() + log.stderr();
+        // The application name is known from the session's first statement on; the connection
+        // line itself names it in its message.
+        assertTrue(logs.lines().anyMatch(line -> line.contains("postgres@postgres from [local] ")
+                        && line.contains("connection authorized: user=postgres database=postgres application_name=" + app)),
+                "no connection line with user, database, client and application:\n" + logs);
+        assertTrue(logs.lines().anyMatch(line -> line.contains("postgres@postgres from [local] app=" + app + " ERROR:  division by zero")),
+                "no session line with its application:\n" + logs);
+    }
 }
