@@ -1035,6 +1035,54 @@ class ClusterDeclarationTest {
                 LegacyUrns.urn(config, List.of(LegacyUrns.CLUSTER), "pg-cluster-staging"));
     }
 
+    @SuppressWarnings("unchecked")
+    private static Map<String, List<String>> capabilities(DeclaredResource container) {
+        return (Map<String, List<String>>) container.input("capabilities");
+    }
+
+    /**
+     * A node keeps only the capabilities its entrypoint and health check need as root (README,
+     * "Security defaults"), gains none through exec, and writes nowhere but its volume and two
+     * bounded in-memory directories: the socket directory and /tmp.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "staging", "prod"})
+    void nodeContainersDropEveryCapabilityButTheEntrypointsAndRunOnAReadOnlyRoot(String stackName) {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped(stackName));
+        for (DeclaredResource c : nodeContainers(stack)) {
+            assertEquals(Map.of("drops", List.of("ALL"), "adds", List.of("CAP_CHOWN", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
+                    "CAP_SETGID", "CAP_SETUID")),
+                    capabilities(c), c.name());
+            assertEquals(List.of("no-new-privileges:true"), c.input("securityOpts"), c.name());
+            assertEquals(true, c.input("readOnly"), c.name());
+            @SuppressWarnings("unchecked")
+            var tmpfs = (Map<String, String>) c.input("tmpfs");
+            assertEquals(Set.of("/tmp", "/var/run/postgresql"), tmpfs.keySet(), c.name());
+            tmpfs.forEach((path, options) -> {
+                var flags = List.of(options.split(","));
+                assertTrue(flags.containsAll(List.of("noexec", "nosuid", "nodev")), path + ": " + options);
+                assertTrue(flags.stream().anyMatch(f -> f.matches("size=\\d+[km]")), path + " is bounded: " + options);
+            });
+        }
+    }
+
+    /**
+     * The exporter and Prometheus need no capability at all and gain none. Their root stays
+     * writable: the provider uploads their files through "/", which Docker refuses on a
+     * read-only root.
+     */
+    @Test
+    void monitoringContainersRunWithoutCapabilitiesAndCannotGainAny() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "monitoring", "true"));
+        var monitoring = stack.ofType(CONTAINER).stream().filter(c -> labels(c).containsKey(Monitoring.LABEL)).toList();
+        assertEquals(3, monitoring.size(), "two exporters and Prometheus");
+        for (DeclaredResource c : monitoring) {
+            assertEquals(Map.of("drops", List.of("ALL")), capabilities(c), c.name());
+            assertEquals(List.of("no-new-privileges:true"), c.input("securityOpts"), c.name());
+            assertEquals(null, c.input("readOnly"), c.name() + ": its uploads need a writable root");
+        }
+    }
+
     /** Every node logs each connection with who, to which database, from where and with what. */
     @Test
     void everyNodeLogsConnectionsWithTheUserDatabaseClientAndApplication() {

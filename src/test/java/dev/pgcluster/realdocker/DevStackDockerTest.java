@@ -331,6 +331,47 @@ class DevStackDockerTest {
     }
 
     /**
+     * README, "Security defaults": every node runs with Docker's capabilities dropped but the five
+     * its entrypoint and health check need, no-new-privileges, a read-only root filesystem and
+     * bounded in-memory /tmp and socket directory; the server runs (writes, streams, passes its
+     * health check) while nothing, root included, can write to the image's files.
+     */
+    @Test
+    @Order(10)
+    void nodeContainersRunHardened() {
+        Sql.execute(Sql.jdbcFromUri(cluster.output("primaryConnectionString")),
+                "CREATE TABLE IF NOT EXISTS hardened (id int PRIMARY KEY); INSERT INTO hardened VALUES (1) ON CONFLICT DO NOTHING");
+        var nodes = new java.util.ArrayList<String>(List.of(cluster.primary()));
+        nodes.addAll(cluster.replicas());
+        for (String node : nodes) {
+            assertEquals("[\"ALL\"]", Docker.inspect(node, "{{json .HostConfig.CapDrop}}"), node);
+            assertEquals(List.of("CAP_CHOWN", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID"),
+                    Docker.lines(Docker.inspect(node, "{{range .HostConfig.CapAdd}}{{println .}}{{end}}")).stream().sorted().toList(), node);
+            assertEquals("[\"no-new-privileges:true\"]", Docker.inspect(node, "{{json .HostConfig.SecurityOpt}}"), node);
+            assertEquals("true", Docker.inspect(node, "{{.HostConfig.ReadonlyRootfs}}"), node);
+            assertEquals("/tmp=rw,noexec,nosuid,nodev,size=64m /var/run/postgresql=rw,noexec,nosuid,nodev,size=1m",
+                    Docker.inspect(node, "{{range $path, $options := .HostConfig.Tmpfs}}{{$path}}={{$options}} {{end}}").strip(), node);
+            // What the kernel applies: the postmaster (pid 1, user postgres) has no capability left,
+            // its bounding set is the five (bits 0, 2, 3, 6, 7), and it cannot gain privileges.
+            String status = Docker.ok("exec", node, "grep", "-E", "^(CapEff|CapBnd|NoNewPrivs):", "/proc/1/status");
+            assertTrue(status.contains("CapEff:\t0000000000000000"), node + ": " + status);
+            assertTrue(status.contains("CapBnd:\t00000000000000cd"), node + ": " + status);
+            assertTrue(status.contains("NoNewPrivs:\t1"), node + ": " + status);
+            assertEquals("tmpfs", Docker.ok("exec", node, "stat", "-f", "-c", "%T", "/tmp"), node);
+            assertEquals("postgres tmpfs", Docker.ok("exec", node, "sh", "-c",
+                    "stat -c %U /var/run/postgresql; stat -f -c %T /var/run/postgresql").replace('\n', ' '), node);
+            for (String user : List.of("root", "postgres")) {
+                var write = Docker.run("exec", "-u", user, node, "touch", "/pg-cluster-write-test");
+                assertTrue(!write.ok() && write.stderr().contains("Read-only file system"),
+                        node + ": " + user + " wrote to the root filesystem: " + write);
+            }
+            assertEquals("1", Docker.psql(node, "SELECT count(*) FROM hardened"), node);
+            Docker.awaitHealthy(node, Duration.ofSeconds(10));
+        }
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(30));
+    }
+
+    /**
      * TLS 1.2 is refused (1.3 is the minimum), and every connection is logged with who, to which
      * database, from where and with which application.
      */
