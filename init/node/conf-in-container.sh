@@ -53,7 +53,7 @@ if [ ! -s "$PGC_CONF_DIR/server.key" ] || [ ! -s "$PGC_CONF_DIR/server.crt" ] ||
     printf '%s\n' "subjectAltName=$PGC_CERT_NAMES" "basicConstraints=critical,CA:FALSE" \
         "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >"$work/server.ext"
     openssl x509 -req -in "$work/server.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" \
-        -set_serial "0x$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" -days 1825 -sha256 \
+        -set_serial "0x$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" -days 397 -sha256 \
         -extfile "$work/server.ext" -out "$work/server.crt" 2>/dev/null
     # The key first: a server reloading in between keeps its old pair when the two do not match.
     put server.key <"$work/server.key"

@@ -6,7 +6,7 @@ umask 077
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/ca.key" 2>/dev/null
-openssl req -x509 -new -key "$work/ca.key" -sha256 -days 3650 -subj "/CN=$PGC_CA_NAME" \
+openssl req -x509 -new -key "$work/ca.key" -sha256 -days 1825 -subj "/CN=$PGC_CA_NAME" \
     -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
     -addext "keyUsage=critical,keyCertSign,cRLSign" \
     -out "$work/ca.crt"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # pg-cluster step "tls-ca", create: makes one generation of the cluster's certificate authority
-# (an ECDSA P-256 key and a self-signed CA certificate, valid 10 years), once. Pulumi keeps it in
+# (an ECDSA P-256 key and a self-signed CA certificate, valid 5 years), once. Pulumi keeps it in
 # state: stdout, the key and the certificate, is a secret output; stderr, the certificate alone,
 # is the one output that is not. Nothing is logged.
 #

@@ -157,7 +157,13 @@ public final class Monitoring extends ComponentResource {
                 .mustRun(false)
                 .wait_(false)
                 .logDriver("json-file")
-                .logOpts(Map.<String, Object>of("max-size", "10m", "max-file", "3"));
+                .logOpts(Map.<String, Object>of("max-size", "10m", "max-file", "3"))
+                // Both programs run as one user from start to end (nobody in the official images)
+                // and need no capability. Their root filesystem stays writable: the provider
+                // uploads every file by extracting an archive at "/", which Docker refuses on a
+                // read-only root even when the file's directory is a volume.
+                .capabilities(Hardening.capabilities(List.of()))
+                .securityOpts(Hardening.NO_NEW_PRIVILEGES);
     }
 
     private static Map<String, String> labels(ClusterConfig config, String kind) {

@@ -21,6 +21,7 @@ import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
 import dev.pgcluster.config.Validators;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -309,6 +310,37 @@ public final class PostgresNode extends ComponentResource {
         return value ? "on" : "off";
     }
 
+    /**
+     * The capabilities a node keeps (Docker's others are dropped). PostgreSQL itself has none: it
+     * runs as postgres. They serve root in the entrypoint, before it steps down to postgres, and
+     * in {@code docker exec} of the health check; each was checked by removing it (README,
+     * "Security defaults"):
+     * CAP_CHOWN: the entrypoint gives PGDATA and the socket directory to postgres;
+     * CAP_DAC_READ_SEARCH: root walks PGDATA (0700, postgres's): the entrypoint's {@code find},
+     * the health check's {@code test -f}; read and search only, never write;
+     * CAP_FOWNER: root's {@code chmod} of postgres's directories (the socket directory, a PGDATA
+     * whose mode is wrong);
+     * CAP_SETGID, CAP_SETUID: the step down to postgres ({@code gosu}, {@code setpriv}) and the
+     * health check's {@code runuser -u postgres}.
+     * Spelled as Docker clients since v28 send them (see {@link Hardening}).
+     */
+    static final List<String> NODE_CAPABILITIES = List.of(
+            "CAP_CHOWN", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID");
+    /** Where PostgreSQL puts its Unix socket and lock file; the entrypoint gives it to postgres. */
+    static final String SOCKET_DIRECTORY = "/var/run/postgresql";
+    /**
+     * The only places a node writes besides its volume (the root filesystem is read-only): the
+     * socket directory and {@code /tmp}. In memory, bounded; options written as Docker keeps them.
+     */
+    static final Map<String, Object> NODE_TMPFS = nodeTmpfs();
+
+    private static Map<String, Object> nodeTmpfs() {
+        var tmpfs = new LinkedHashMap<String, Object>();
+        tmpfs.put("/tmp", "rw,noexec,nosuid,nodev,size=64m");
+        tmpfs.put(SOCKET_DIRECTORY, "rw,noexec,nosuid,nodev,size=1m");
+        return Collections.unmodifiableMap(tmpfs);
+    }
+
     private static Container container(String name, ClusterConfig config, NodeSpec node, Output<String> image,
                                        Output<String> networkName, Output<String> volumeName, Output<String> seeded,
                                        CustomResourceOptions options) {
@@ -372,7 +404,11 @@ public final class PostgresNode extends ComponentResource {
                 .destroyGraceSeconds(60)
                 .logDriver("json-file")
                 .logOpts(Map.<String, Object>of("max-size", "10m", "max-file", "5"))
-                .shmSize(config.limits().shmSizeMb());
+                .shmSize(config.limits().shmSizeMb())
+                .capabilities(Hardening.capabilities(NODE_CAPABILITIES))
+                .securityOpts(Hardening.NO_NEW_PRIVILEGES)
+                .readOnly(true)
+                .tmpfs(NODE_TMPFS);
         config.limits().memoryMb().ifPresent(memory -> {
             args.memory(memory);
             // Docker's own default (twice the memory), said explicitly: Docker reads it back

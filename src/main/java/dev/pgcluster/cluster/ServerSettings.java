@@ -8,6 +8,9 @@ import java.util.Map;
 
 /** The PostgreSQL server settings of every node, derived from config and passed as server arguments. */
 public final class ServerSettings {
+    /** {@code log_line_prefix}: when, which process, and for a session who, on which database, from where. */
+    static final String LOG_LINE_PREFIX = "%m [%p] %q%u@%d from %h app=%a ";
+
     private ServerSettings() {
     }
 
@@ -35,12 +38,19 @@ public final class ServerSettings {
         // Beside the data directory, written by each node's conf step: base backups do not copy
         // them, and a changed rule or certificate reaches every node with a reload.
         settings.put("hba_file", PostgresNode.CONF_DIR + "/pg_hba.conf");
+        // Who came from where, for every attempt (refused ones too): the trail an incident needs.
+        settings.put("log_connections", "on");
+        // Time and PID on every line; user, database, client address and application on lines of
+        // a session (%q ends the prefix for background processes). One argument, no shell: the
+        // spaces need no quoting.
+        settings.put("log_line_prefix", LOG_LINE_PREFIX);
         if (config.tls().enabled()) {
             settings.put("ssl", "on");
             settings.put("ssl_cert_file", PostgresNode.CONF_DIR + "/server.crt");
             settings.put("ssl_key_file", PostgresNode.CONF_DIR + "/server.key");
-            // TLS 1.3 whenever the client offers it (OpenSSL picks the highest both speak).
-            settings.put("ssl_min_protocol_version", "TLSv1.2");
+            // Every client here speaks TLS 1.3 (libpq, JDBC on Java 11+, the exporter's Go); 1.2
+            // would serve only older clients, with its weaker cipher suites.
+            settings.put("ssl_min_protocol_version", "TLSv1.3");
         }
         // Every node carries the cluster's synchronous settings, naming every node: whichever node
         // is primary applies them (a primary is never its own standby), so a switchover or a

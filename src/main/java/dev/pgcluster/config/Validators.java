@@ -304,13 +304,30 @@ public final class Validators {
     }
 
     private static final Pattern DOCKER_HOST = Pattern.compile("^(unix|tcp|ssh|npipe)://\\S+$");
+    // tcp://host[:port][/]; host is a name, a dotted IPv4 address or a bracketed IPv6 address.
+    private static final Pattern TCP_HOST = Pattern.compile("^tcp://(?<host>\\[[0-9a-fA-F:.]+]|[^:/\\[\\]@]+)(?::\\d{1,5})?/?$");
 
+    /**
+     * A Docker host URL the program may hand its secrets to. Plain {@code tcp://} is accepted on a
+     * loopback address only: whoever reaches a Docker engine's API is root on its host, and the
+     * engine receives every password and the CA's key (on the steps' stdin) unencrypted.
+     */
     public static String dockerHost(String key, String raw) {
         String value = raw.trim();
-        if (!DOCKER_HOST.matcher(value).matches()) {
-            throw new InvalidValue(key, raw, "a Docker host URL: unix://…, tcp://host:port, ssh://user@host or npipe://…");
+        Matcher tcp = TCP_HOST.matcher(value);
+        if (!DOCKER_HOST.matcher(value).matches()
+                || (value.startsWith("tcp://") && !(tcp.matches() && isLoopback(tcp.group("host"))))) {
+            throw new InvalidValue(key, raw, "a Docker host URL: unix://…, npipe://…, ssh://user@host, or tcp:// on a "
+                    + "loopback address (127.0.0.0/8, localhost, [::1]); a remote Docker engine over plain tcp:// gives "
+                    + "root on that host and carries every secret in clear: use ssh:// (TLS for tcp:// comes with "
+                    + "several-hosts support)");
         }
         return value;
+    }
+
+    private static boolean isLoopback(String host) {
+        String name = host.toLowerCase(Locale.ROOT);
+        return name.equals("localhost") || name.equals("[::1]") || (isIpv4Address(name) && name.startsWith("127."));
     }
 
     public static DeploymentEnvironment environment(String key, String raw) {

@@ -421,7 +421,7 @@ class ClusterDeclarationTest {
         assertEquals("on", environment(command(stack, "pg-cluster-test-primary")).get("PGC_TLS"));
         List<String> args = serverArgs(container(stack, "pg-cluster-test-pg0"));
         for (String setting : List.of("ssl=on", "ssl_cert_file=/var/lib/postgresql/data/conf/server.crt",
-                "ssl_key_file=/var/lib/postgresql/data/conf/server.key", "ssl_min_protocol_version=TLSv1.2",
+                "ssl_key_file=/var/lib/postgresql/data/conf/server.key", "ssl_min_protocol_version=TLSv1.3",
                 "hba_file=/var/lib/postgresql/data/conf/pg_hba.conf")) {
             assertTrue(args.contains(setting), setting);
         }
@@ -1057,5 +1057,69 @@ class ClusterDeclarationTest {
                         COMMAND), "pg-cluster-staging-pg1-bootstrap-slot"));
         assertEquals("urn:pulumi:staging::pg-cluster::pgcluster:index:PostgresCluster::pg-cluster-staging",
                 LegacyUrns.urn(config, List.of(LegacyUrns.CLUSTER), "pg-cluster-staging"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, List<String>> capabilities(DeclaredResource container) {
+        return (Map<String, List<String>>) container.input("capabilities");
+    }
+
+    /**
+     * A node keeps only the capabilities its entrypoint and health check need as root (README,
+     * "Security defaults"), gains none through exec, and writes nowhere but its volume and two
+     * bounded in-memory directories: the socket directory and /tmp.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "staging", "prod"})
+    void nodeContainersDropEveryCapabilityButTheEntrypointsAndRunOnAReadOnlyRoot(String stackName) {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped(stackName));
+        for (DeclaredResource c : nodeContainers(stack)) {
+            assertEquals(Map.of("drops", List.of("ALL"), "adds", List.of("CAP_CHOWN", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
+                    "CAP_SETGID", "CAP_SETUID")),
+                    capabilities(c), c.name());
+            assertEquals(List.of("no-new-privileges:true"), c.input("securityOpts"), c.name());
+            assertEquals(true, c.input("readOnly"), c.name());
+            @SuppressWarnings("unchecked")
+            var tmpfs = (Map<String, String>) c.input("tmpfs");
+            assertEquals(Set.of("/tmp", "/var/run/postgresql"), tmpfs.keySet(), c.name());
+            tmpfs.forEach((path, options) -> {
+                var flags = List.of(options.split(","));
+                assertTrue(flags.containsAll(List.of("noexec", "nosuid", "nodev")), path + ": " + options);
+                assertTrue(flags.stream().anyMatch(f -> f.matches("size=\\d+[km]")), path + " is bounded: " + options);
+            });
+        }
+    }
+
+    /**
+     * The exporter and Prometheus need no capability at all and gain none. Their root stays
+     * writable: the provider uploads their files through "/", which Docker refuses on a
+     * read-only root.
+     */
+    @Test
+    void monitoringContainersRunWithoutCapabilitiesAndCannotGainAny() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "monitoring", "true"));
+        var monitoring = stack.ofType(CONTAINER).stream().filter(c -> labels(c).containsKey(Monitoring.LABEL)).toList();
+        assertEquals(3, monitoring.size(), "two exporters and Prometheus");
+        for (DeclaredResource c : monitoring) {
+            assertEquals(Map.of("drops", List.of("ALL")), capabilities(c), c.name());
+            assertEquals(List.of("no-new-privileges:true"), c.input("securityOpts"), c.name());
+            assertEquals(null, c.input("readOnly"), c.name() + ": its uploads need a writable root");
+        }
+    }
+
+    /** Every node logs each connection with who, to which database, from where and with what. */
+    @Test
+    void everyNodeLogsConnectionsWithTheUserDatabaseClientAndApplication() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(1));
+        for (DeclaredResource c : nodeContainers(stack)) {
+            List<String> args = serverArgs(c);
+            assertTrue(args.contains("log_connections=on"), c.name() + ": " + args);
+            String prefix = args.stream().filter(a -> a.startsWith("log_line_prefix=")).findFirst()
+                    .orElseThrow(() -> new AssertionError(c.name() + " sets no log_line_prefix: " + args));
+            for (String escape : List.of("%m", "%p", "%u", "%d", "%h", "%a")) {
+                assertTrue(prefix.contains(escape), prefix + " lacks " + escape);
+            }
+            assertEquals("-c", args.get(args.indexOf(prefix) - 1), "one argument, spaces and all");
+        }
     }
 }

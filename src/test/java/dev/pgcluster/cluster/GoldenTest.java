@@ -23,7 +23,13 @@ class GoldenTest {
         ClusterConfig config = TestConfigs.shipped(stack);
         // One command line for every node: the role is data, not configuration.
         Golden.assertMatches("server-args-" + stack + ".txt",
-                "every node: " + String.join(" ", ServerSettings.serverArguments(config)) + "\n");
+                "every node: " + String.join(" ", ServerSettings.serverArguments(config).stream()
+                        .map(GoldenTest::quoted).toList()) + "\n");
+    }
+
+    /** In single quotes when it holds a space or a quote, so that the text shows where each argument ends. */
+    private static String quoted(String argument) {
+        return argument.matches("[^\\s'\"]+") ? argument : "'" + argument.replace("'", "'\\''") + "'";
     }
 
     @ParameterizedTest

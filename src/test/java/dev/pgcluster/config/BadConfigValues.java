@@ -14,6 +14,12 @@ public final class BadConfigValues {
     private BadConfigValues() {
     }
 
+    /** What {@code dockerHost} (and {@code docker:host}) allows, as every refusal of one says it. */
+    public static final String DOCKER_HOSTS_ALLOWED = "a Docker host URL: unix://…, npipe://…, ssh://user@host, or "
+            + "tcp:// on a loopback address (127.0.0.0/8, localhost, [::1]); a remote Docker engine over plain tcp:// "
+            + "gives root on that host and carries every secret in clear: use ssh:// (TLS for tcp:// comes with "
+            + "several-hosts support)";
+
     public static Stream<Arguments> all() {
         return Stream.of(
                 Arguments.of(Map.of("replicas", "-1"), "pg-cluster:replicas = \"-1\" is not allowed: a whole number from 0 to 10"),
@@ -122,7 +128,11 @@ public final class BadConfigValues {
                 Arguments.of(Map.of("scrapeIntervalSeconds", "0"), "pg-cluster:scrapeIntervalSeconds = \"0\" is not allowed: a "
                         + "whole number from 1 to 300"),
                 Arguments.of(Map.of("dockerHost", "localhost:2375"), "pg-cluster:dockerHost = \"localhost:2375\" is not "
-                        + "allowed: a Docker host URL: unix://…, tcp://host:port, ssh://user@host or npipe://…"),
+                        + "allowed: " + DOCKER_HOSTS_ALLOWED),
+                Arguments.of(Map.of("dockerHost", "tcp://db-host:2375"), "pg-cluster:dockerHost = \"tcp://db-host:2375\" is "
+                        + "not allowed: " + DOCKER_HOSTS_ALLOWED),
+                Arguments.of(Map.of("dockerHost", "tcp://192.168.1.20:2375"), "pg-cluster:dockerHost = "
+                        + "\"tcp://192.168.1.20:2375\" is not allowed: " + DOCKER_HOSTS_ALLOWED),
                 Arguments.of(Map.of("baseBackupAttempts", "0"), "pg-cluster:baseBackupAttempts = \"0\" is not allowed: a whole "
                         + "number from 1 to 10"),
                 Arguments.of(Map.of("healthTimeoutSeconds", "5"), "pg-cluster:healthTimeoutSeconds = \"5\" is not allowed: a "

@@ -12,7 +12,7 @@ class DockerHostsTest {
 
     @Test
     void dockerHostConfigWinsOverTheEnvironment() {
-        assertEquals("tcp://db-host:2376", DockerHosts.providerDefault(Optional.of("tcp://db-host:2376"),
+        assertEquals("ssh://ops@db-host", DockerHosts.providerDefault(Optional.of("ssh://ops@db-host"),
                 Map.of("DOCKER_HOST", "unix:///other.sock")));
     }
 
@@ -31,7 +31,15 @@ class DockerHostsTest {
     @Test
     void rejectsADockerHostConfigThatIsNoUrl() {
         var e = assertThrows(ConfigException.class, () -> DockerHosts.providerDefault(Optional.of("localhost:2375"), Map.of()));
-        assertEquals("invalid pg-cluster config: docker:host = \"localhost:2375\" is not allowed: a Docker host URL: "
-                + "unix://…, tcp://host:port, ssh://user@host or npipe://…", e.getMessage());
+        assertEquals("invalid pg-cluster config: docker:host = \"localhost:2375\" is not allowed: "
+                + BadConfigValues.DOCKER_HOSTS_ALLOWED, e.getMessage());
+    }
+
+    /** The default provider would talk to it too: the same rule as for pg-cluster:dockerHost. */
+    @Test
+    void rejectsADockerHostConfigOfPlainTcpToAnotherMachine() {
+        var e = assertThrows(ConfigException.class, () -> DockerHosts.providerDefault(Optional.of("tcp://db-host:2376"), Map.of()));
+        assertEquals("invalid pg-cluster config: docker:host = \"tcp://db-host:2376\" is not allowed: "
+                + BadConfigValues.DOCKER_HOSTS_ALLOWED, e.getMessage());
     }
 }

@@ -163,7 +163,22 @@ class ValidatorsTest {
     @ValueSource(strings = {"docker.sock", "http://host:2375", "tcp://"})
     void rejectsDockerHostsThatAreNotUrls(String raw) {
         var e = assertThrows(InvalidValue.class, () -> Validators.dockerHost("pg-cluster:dockerHost", raw));
-        assertEquals("pg-cluster:dockerHost = \"" + raw + "\" is not allowed: a Docker host URL: unix://…, "
-                + "tcp://host:port, ssh://user@host or npipe://…", e.getMessage());
+        assertEquals("pg-cluster:dockerHost = \"" + raw + "\" is not allowed: " + BadConfigValues.DOCKER_HOSTS_ALLOWED, e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp://db-host:2375", "tcp://10.0.0.5:2375", "tcp://0.0.0.0:2375", "tcp://[2001:db8::1]:2375",
+            "tcp://127.0.0.1.example.com:2375", "tcp://ops@127.0.0.1:2375", "tcp://[::ffff:127.0.0.1]:2375"})
+    void rejectsPlainTcpToAnEngineThatIsNotOnLoopback(String raw) {
+        var e = assertThrows(InvalidValue.class, () -> Validators.dockerHost("pg-cluster:dockerHost", raw));
+        assertEquals("pg-cluster:dockerHost = \"" + raw + "\" is not allowed: " + BadConfigValues.DOCKER_HOSTS_ALLOWED, e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unix:///var/run/docker.sock", "unix:///run/docker26/docker.sock", "ssh://ops@db-host",
+            "ssh://ops@db-host:2222", "npipe:////./pipe/docker_engine", "tcp://127.0.0.1:2375", "tcp://127.1.2.3:2375",
+            "tcp://localhost:2375", "tcp://LOCALHOST", "tcp://[::1]:2375"})
+    void acceptsLocalEnginesAndSsh(String raw) {
+        assertEquals(raw, Validators.dockerHost("pg-cluster:dockerHost", " " + raw + " "));
     }
 }

@@ -340,4 +340,74 @@ class DevStackDockerTest {
         assertEquals("", Docker.ok("volume", "ls", "-q", "--filter", filter));
         assertEquals("", Docker.ok("network", "ls", "-q", "--filter", filter));
     }
+
+    /**
+     * README, "Security defaults": every node runs with Docker's capabilities dropped but the five
+     * its entrypoint and health check need, no-new-privileges, a read-only root filesystem and
+     * bounded in-memory /tmp and socket directory; the server runs (writes, streams, passes its
+     * health check) while nothing, root included, can write to the image's files.
+     */
+    @Test
+    @Order(10)
+    void nodeContainersRunHardened() {
+        Sql.execute(Sql.jdbcFromUri(cluster.output("primaryConnectionString")),
+                "CREATE TABLE IF NOT EXISTS hardened (id int PRIMARY KEY); INSERT INTO hardened VALUES (1) ON CONFLICT DO NOTHING");
+        var nodes = new java.util.ArrayList<String>(List.of(cluster.primary()));
+        nodes.addAll(cluster.replicas());
+        for (String node : nodes) {
+            assertEquals("[\"ALL\"]", Docker.inspect(node, "{{json .HostConfig.CapDrop}}"), node);
+            assertEquals(List.of("CAP_CHOWN", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID"),
+                    Docker.lines(Docker.inspect(node, "{{range .HostConfig.CapAdd}}{{println .}}{{end}}")).stream().sorted().toList(), node);
+            assertEquals("[\"no-new-privileges:true\"]", Docker.inspect(node, "{{json .HostConfig.SecurityOpt}}"), node);
+            assertEquals("true", Docker.inspect(node, "{{.HostConfig.ReadonlyRootfs}}"), node);
+            assertEquals("/tmp=rw,noexec,nosuid,nodev,size=64m /var/run/postgresql=rw,noexec,nosuid,nodev,size=1m",
+                    Docker.inspect(node, "{{range $path, $options := .HostConfig.Tmpfs}}{{$path}}={{$options}} {{end}}").strip(), node);
+            // What the kernel applies: the postmaster (pid 1, user postgres) has no capability left,
+            // its bounding set is the five (bits 0, 2, 3, 6, 7), and it cannot gain privileges.
+            String status = Docker.ok("exec", node, "grep", "-E", "^(CapEff|CapBnd|NoNewPrivs):", "/proc/1/status");
+            assertTrue(status.contains("CapEff:\t0000000000000000"), node + ": " + status);
+            assertTrue(status.contains("CapBnd:\t00000000000000cd"), node + ": " + status);
+            assertTrue(status.contains("NoNewPrivs:\t1"), node + ": " + status);
+            assertEquals("tmpfs", Docker.ok("exec", node, "stat", "-f", "-c", "%T", "/tmp"), node);
+            assertEquals("postgres tmpfs", Docker.ok("exec", node, "sh", "-c",
+                    "stat -c %U /var/run/postgresql; stat -f -c %T /var/run/postgresql").replace('\n', ' '), node);
+            for (String user : List.of("root", "postgres")) {
+                var write = Docker.run("exec", "-u", user, node, "touch", "/pg-cluster-write-test");
+                assertTrue(!write.ok() && write.stderr().contains("Read-only file system"),
+                        node + ": " + user + " wrote to the root filesystem: " + write);
+            }
+            assertEquals("1", Docker.psql(node, "SELECT count(*) FROM hardened"), node);
+            Docker.awaitHealthy(node, Duration.ofSeconds(10));
+        }
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(30));
+    }
+
+    /**
+     * TLS 1.2 is refused (1.3 is the minimum), and every connection is logged with who, to which
+     * database, from where and with which application.
+     */
+    @Test
+    @Order(10)
+    void theServerRefusesTls12AndLogsEveryConnection() {
+        String tls12 = Docker.run("exec", cluster.primary(), "sh", "-c", "openssl s_client -starttls postgres -tls1_2 "
+                + "-connect 127.0.0.1:5432 </dev/null 2>&1; echo exit=$?").stdout();
+        assertTrue(tls12.contains("exit=1") && tls12.contains("alert protocol version") && tls12.contains("Cipher is (NONE)"),
+                "TLS 1.2 was not refused: " + tls12);
+        String tls13 = Docker.run("exec", cluster.primary(), "sh", "-c", "openssl s_client -starttls postgres -tls1_3 "
+                + "-connect 127.0.0.1:5432 </dev/null 2>&1").stdout();
+        assertTrue(tls13.contains("TLSv1.3"), tls13);
+
+        String app = "hardening-check-" + System.nanoTime();
+        Docker.run("exec", "-u", "postgres", "-e", "PGAPPNAME=" + app, cluster.primary(), "psql", "-XAtc",
+                "SELECT 1/0");
+        var log = Docker.run("logs", "--since", "2m", cluster.primary());
+        String logs = log.stdout() + log.stderr();
+        // The application name is known from the session's first statement on; the connection
+        // line itself names it in its message.
+        assertTrue(logs.lines().anyMatch(line -> line.contains("postgres@postgres from [local] ")
+                        && line.contains("connection authorized: user=postgres database=postgres application_name=" + app)),
+                "no connection line with user, database, client and application:\n" + logs);
+        assertTrue(logs.lines().anyMatch(line -> line.contains("postgres@postgres from [local] app=" + app + " ERROR:  division by zero")),
+                "no session line with its application:\n" + logs);
+    }
 }

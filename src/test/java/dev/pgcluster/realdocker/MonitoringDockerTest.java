@@ -245,4 +245,32 @@ class MonitoringDockerTest {
         assertFalse(cluster.stack().outputs().containsKey("prometheusUrl"));
         ClusterChecks.assertIdempotent(cluster.stack());
     }
+
+    /**
+     * README, "Security defaults": the exporters and Prometheus run with no capability and cannot
+     * gain one (no-new-privileges), and still serve metrics and write Prometheus's data.
+     */
+    @Test
+    @Order(4)
+    void monitoringContainersRunWithoutCapabilities() {
+        var containers = new java.util.ArrayList<String>();
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            containers.add(cluster.container(node) + "-exporter");
+        }
+        containers.add(cluster.config().namePrefix() + "-prometheus");
+        for (String container : containers) {
+            assertEquals("[\"ALL\"]", Docker.inspect(container, "{{json .HostConfig.CapDrop}}"), container);
+            assertEquals("", Docker.inspect(container, "{{range .HostConfig.CapAdd}}{{.}}{{end}}"), container);
+            assertEquals("[\"no-new-privileges:true\"]", Docker.inspect(container, "{{json .HostConfig.SecurityOpt}}"), container);
+            String status = Docker.ok("exec", container, "grep", "-E", "^(CapEff|CapBnd|NoNewPrivs):", "/proc/1/status");
+            assertTrue(status.contains("CapEff:\t0000000000000000") && status.contains("CapBnd:\t0000000000000000")
+                    && status.contains("NoNewPrivs:\t1"), container + ": " + status);
+        }
+        for (String endpoint : exporterEndpoints().values()) {
+            assertTrue(get(endpoint).lines().anyMatch(l -> l.equals("pg_up 1")), endpoint);
+        }
+        assertTrue(get(prometheus() + "/api/v1/query?query=up").contains("\"status\":\"success\""));
+        assertTrue(Docker.ok("exec", cluster.config().namePrefix() + "-prometheus", "ls", "/prometheus").contains("wal"),
+                "Prometheus writes its data volume");
+    }
 }

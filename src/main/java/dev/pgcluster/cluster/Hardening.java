@@ -1,0 +1,36 @@
+package dev.pgcluster.cluster;
+
+import com.pulumi.docker.inputs.ContainerCapabilitiesArgs;
+import java.util.List;
+
+/**
+ * What every long-running container of the cluster (node, exporter, Prometheus) runs with beyond
+ * Docker's defaults: every capability dropped but those named, and no privilege gained through a
+ * setuid binary ({@code no-new-privileges}). Where a container may write is said by the container
+ * itself (a node's root filesystem is read-only).
+ *
+ * <p>The strings are written in the one form that reads back unchanged whichever docker provider
+ * runs: the engine keeps what it is sent, the official provider (Docker client 20.10) sends them
+ * as declared, and newer Docker clients (v28, in the provider built under tools/pulumi) send
+ * capabilities upper case, with {@code CAP_} and sorted. Both inputs force a new container, so
+ * another spelling ({@code CHOWN}, {@code all}, {@code no-new-privileges}) would show drift on
+ * refresh and replace the container on the next run.
+ */
+final class Hardening {
+    /** Docker's {@code --security-opt} that keeps exec from raising privileges (setuid, file capabilities). */
+    static final String NO_NEW_PRIVILEGES = "no-new-privileges:true";
+    /** Dropped first; only the capabilities a container names are added back. */
+    static final String ALL_CAPABILITIES = "ALL";
+
+    private Hardening() {
+    }
+
+    /** Drop every capability, then add back {@code kept} (upper case, with {@code CAP_}, sorted). */
+    static ContainerCapabilitiesArgs capabilities(List<String> kept) {
+        var builder = ContainerCapabilitiesArgs.builder().drops(ALL_CAPABILITIES);
+        if (!kept.isEmpty()) {
+            builder.adds(kept);
+        }
+        return builder.build();
+    }
+}
