@@ -210,6 +210,21 @@ export function isDatabaseContainer(type: string, props: Props): boolean | Unkno
 }
 
 /**
+ * A monitoring container (an exporter or Prometheus): labelled `pg-cluster.monitoring` with a
+ * kind. UNKNOWN while its labels are not known yet.
+ */
+export function isMonitoringContainer(type: string, props: Props): boolean | Unknown {
+    if (type !== CONTAINER) {
+        return false;
+    }
+    const kind = labelsOf(props).get(LABEL_MONITORING);
+    if (!isKnown(kind)) {
+        return UNKNOWN;
+    }
+    return typeof kind === "string" && kind !== "";
+}
+
+/**
  * For resource rules: the props of a database container, else the rule is not applicable. A
  * container that cannot be told to be one yet (during preview) is skipped the same way; the rule
  * decides during the update, when its inputs are known.

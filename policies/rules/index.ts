@@ -3,9 +3,11 @@
 
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { boundedSlotWal } from "./boundedSlotWal";
+import { containersHardened } from "./containersHardened";
 import { dataInNamedVolume } from "./dataInNamedVolume";
 import { healthcheckAndRestart } from "./healthcheckAndRestart";
 import { hotStandbyOn } from "./hotStandbyOn";
+import { noNetworkSuperuserLogin } from "./noNetworkSuperuserLogin";
 import { noPlaintextPasswords } from "./noPlaintextPasswords";
 import { noPublicPostgresPort } from "./noPublicPostgresPort";
 import { noTrustAuthDefaults } from "./noTrustAuthDefaults";
@@ -19,6 +21,7 @@ import { productionMonitoring } from "./productionMonitoring";
 import { productionVolumesRetained } from "./productionVolumesRetained";
 import { replicaBootstrappedFromOwnSlot } from "./replicaBootstrappedFromOwnSlot";
 import { replicationRoleNotSuperuser } from "./replicationRoleNotSuperuser";
+import { roleNamesNotReserved } from "./roleNamesNotReserved";
 import { scramPasswordEncryption } from "./scramPasswordEncryption";
 import { securePgHba } from "./securePgHba";
 import { shmSize } from "./shmSize";
@@ -32,10 +35,13 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     noPublicPostgresPort,
     securePgHba,
     pgHbaOnEveryNode,
+    noNetworkSuperuserLogin,
     noTrustAuthDefaults,
     noPlaintextPasswords,
     scramPasswordEncryption,
     replicationRoleNotSuperuser,
+    roleNamesNotReserved,
+    containersHardened,
     // TLS
     sslOnEveryNode,
     pgHbaTlsOnly,

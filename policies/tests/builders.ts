@@ -15,7 +15,11 @@ export const PRIMARY = "pg0";
 /** The gateway of SUBNET: Docker's published ports reach the nodes from it. */
 export const GATEWAY = "172.28.0.1";
 
-/** The pg_hba.conf every node's conf step writes (PGC_HBA), as the program makes it with TLS. */
+/**
+ * The pg_hba.conf every node's conf step writes (PGC_HBA), as the program makes it with TLS: the
+ * replication role also reaches the postgres database (pg_rewind), and the superuser never logs in
+ * over the network.
+ */
 export const PG_HBA = [
     "# TYPE  DATABASE     USER        ADDRESS          METHOD",
     "local   all          all                          peer",
@@ -23,7 +27,9 @@ export const PG_HBA = [
     "hostnossl replication all        all              reject",
     `hostssl replication  all         ${GATEWAY}/32    reject`,
     `hostssl replication  replicator  ${SUBNET}    scram-sha-256`,
+    `hostssl postgres     replicator  ${SUBNET}    scram-sha-256`,
     "hostssl all          replicator  all              reject",
+    "hostssl all          postgres    all              reject",
     "hostssl all          all         all              scram-sha-256",
     "",
 ].join("\n");
@@ -61,13 +67,30 @@ export const SERVER_ARGS = [
     "-c", "ssl_min_protocol_version=TLSv1.2",
 ];
 
+/** The process limit every node and monitoring container declares. */
+const PIDS_LIMIT = 512;
+
+/** What every node and monitoring container declares so a compromised process reaches no further than it must. */
+function hardening(adds: string[]): Record<string, any> {
+    return {
+        capabilities: { drops: ["ALL"], adds },
+        securityOpts: ["no-new-privileges:true"],
+        pidsLimit: PIDS_LIMIT,
+        readOnly: true,
+    };
+}
+
+/** What the postgres image's entrypoint needs to hand its directories to postgres and drop to it. */
+const NODE_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID"];
+
 export interface NodeOptions {
     environment?: "development" | "staging" | "production";
 }
 
 /**
  * A PostgreSQL node as the program declares it: every node the same whatever its role, apart from
- * its name, volume, published port (on 127.0.0.1) and node label; no password, no uploads.
+ * its name, volume, published port (on 127.0.0.1) and node label; no password, no uploads; hardened
+ * (all capabilities dropped but what the entrypoint needs, a read-only root with tmpfs where it writes).
  */
 export function containerProps(node = "pg0", options: NodeOptions = {}): Record<string, any> {
     const environment = options.environment ?? "development";
@@ -100,6 +123,8 @@ export function containerProps(node = "pg0", options: NodeOptions = {}): Record<
         cpuShares: 1024,
         networksAdvanced: [{ name: `${prefix(environment)}-net`, aliases: [node] }],
         wait: false,
+        ...hardening([...NODE_CAPABILITIES]),
+        tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m", "/var/run/postgresql": "rw,noexec,nosuid,size=1m" },
     };
 }
 
@@ -163,6 +188,7 @@ export function exporterProps(node = "pg0", options: NodeOptions = {}): Record<s
         restart: "unless-stopped",
         networksAdvanced: [{ name: `${prefix(environment)}-net`, aliases: [`${node}-exporter`] }],
         wait: false,
+        ...hardening([]),
     };
 }
 
@@ -190,6 +216,7 @@ export function prometheusProps(options: NodeOptions = {}): Record<string, any> 
         restart: "unless-stopped",
         networksAdvanced: [{ name: `${prefix(environment)}-net`, aliases: ["prometheus"] }],
         wait: false,
+        ...hardening([]),
     };
 }
 
@@ -341,6 +368,8 @@ export function passwordsStepProps(environment: NodeOptions["environment"] = "de
             PGC_PRIMARY_CONTAINER: `${prefix(environment)}-${PRIMARY}`,
             PGC_SUPERUSER: "postgres",
             PGC_REPLICATION_USER: "replicator",
+            PGC_APP_USER: "postgres_app",
+            PGC_MONITORING_USER: "monitoring",
         },
         stdin: "s3cr3t-superuser-password\ns3cr3t-replication-password\n",
         create: "set -eu\nIFS= read -r SUPERUSER_PW\nIFS= read -r REPLICATION_PW\n" +

@@ -67,6 +67,7 @@ describe("pg-hba-tls-only", () => {
             noReject("hostnossl all all all reject", false),
             noReject("hostnossl replication all all reject", true),
             plain("host    replication  replicator  172.28.0.0/16    scram-sha-256"),
+            plain("host    postgres     replicator  172.28.0.0/16    scram-sha-256"),
             plain("host    all          all         all              scram-sha-256"),
         ]);
     });

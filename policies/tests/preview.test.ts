@@ -8,9 +8,11 @@ import { describe, it } from "node:test";
 import { ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { policies } from "../rules";
 import { boundedSlotWal } from "../rules/boundedSlotWal";
+import { containersHardened } from "../rules/containersHardened";
 import { dataInNamedVolume } from "../rules/dataInNamedVolume";
 import { healthcheckAndRestart } from "../rules/healthcheckAndRestart";
 import { hotStandbyOn } from "../rules/hotStandbyOn";
+import { noNetworkSuperuserLogin } from "../rules/noNetworkSuperuserLogin";
 import { noPlaintextPasswords } from "../rules/noPlaintextPasswords";
 import { noPublicPostgresPort } from "../rules/noPublicPostgresPort";
 import { noTrustAuthDefaults } from "../rules/noTrustAuthDefaults";
@@ -24,6 +26,7 @@ import { productionMonitoring } from "../rules/productionMonitoring";
 import { productionVolumesRetained } from "../rules/productionVolumesRetained";
 import { replicaBootstrappedFromOwnSlot } from "../rules/replicaBootstrappedFromOwnSlot";
 import { replicationRoleNotSuperuser } from "../rules/replicationRoleNotSuperuser";
+import { roleNamesNotReserved } from "../rules/roleNamesNotReserved";
 import { scramPasswordEncryption } from "../rules/scramPasswordEncryption";
 import { securePgHba } from "../rules/securePgHba";
 import { shmSize } from "../rules/shmSize";
@@ -32,9 +35,9 @@ import { synchronousStandbysExist } from "../rules/synchronousStandbysExist";
 import { tlsVerifyFull } from "../rules/tlsVerifyFull";
 import { walSettingsFitReplicas } from "../rules/walSettingsFitReplicas";
 import {
-    clusterResources, COMMAND, confStepProps, conninfoStepProps, containerProps, CONTAINER, containerWithUploads, HBA_FILE, INIT_SCRIPT, INIT_SCRIPT_TEXT, NodeOptions,
-    passwordGeneratorProps, previewOf, previewProps, primaryStepProps, REMOTE_IMAGE, remoteImageProps, REPLICATION_ROLE_SCRIPT,
-    seedStepProps, setEnv, setSetting, slotStepProps, uploadOf,
+    clusterResources, COMMAND, confStepProps, conninfoStepProps, containerProps, CONTAINER, containerWithUploads, exporterProps, HBA_FILE, INIT_SCRIPT,
+    INIT_SCRIPT_TEXT, NodeOptions, passwordGeneratorProps, passwordsStepProps, PG_HBA, previewOf, previewProps, primaryStepProps, REMOTE_IMAGE,
+    remoteImageProps, REPLICATION_ROLE_SCRIPT, seedStepProps, setEnv, setSetting, slotStepProps, uploadOf,
 } from "./builders";
 import { AnyPolicy, assertHasViolations, resourceArgs, stackArgs, TestResource, UNKNOWN_STRING } from "./util";
 
@@ -189,6 +192,34 @@ const table: Array<[AnyPolicy, Case[]]> = [
             violations: [
                 "Node pg1 has no conf step (a command:local:Command with PGC_STEP=conf and PGC_NODE=pg1); nothing writes " +
                 "the pg_hba.conf (and certificate) it reads.",
+            ],
+        },
+    ]],
+    [noNetworkSuperuserLogin, [
+        { name: "passes the preview conf step, whose environment is unknown", args: () => command(previewConf("pg1")), violations: [] },
+        { name: "passes the preview node container", args: () => container(previewNode("pg1")), violations: [] },
+        {
+            name: "skips a known PGC_HBA while PGC_SUPERUSER is unknown",
+            args: () => {
+                const props = previewConf("pg1");
+                props.environment = { ...confStepProps("pg1").environment, PGC_HBA: "hostssl all all all scram-sha-256\n", PGC_SUPERUSER: UNKNOWN_STRING };
+                return command(props);
+            },
+            violations: [],
+        },
+        {
+            name: "reports a known PGC_HBA without the superuser's reject, next to a stdin that is unknown",
+            args: () => {
+                const props = previewConf("pg1");
+                props.environment = confStepProps("pg1").environment;
+                props.environment.PGC_HBA = PG_HBA.split("\n").filter((l) => !/^hostssl all +postgres /.test(l)).join("\n");
+                return resourceArgs(COMMAND, props, { name: "pg1-conf" });
+            },
+            violations: [
+                "pg_hba rule \"hostssl all          all         all              scram-sha-256\" in PGC_HBA of conf step pg1-conf lets the " +
+                "superuser \"postgres\" log in over the network, and no line before it rejects the superuser; put " +
+                "\"hostssl all postgres all reject\" above it (the superuser administers through docker exec and the local socket, " +
+                "never over the network).",
             ],
         },
     ]],
@@ -404,6 +435,39 @@ const table: Array<[AnyPolicy, Case[]]> = [
                 return container(props);
             },
             violations: [SUPERUSER_ROLE(INIT_SCRIPT)],
+        },
+    ]],
+    [roleNamesNotReserved, [
+        { name: "passes the preview passwords step, whose environment is unknown", args: () => command(previewProps(COMMAND, passwordsStepProps())), violations: [] },
+        {
+            name: "skips a role name that is unknown and reports a known one",
+            args: () => {
+                const props = previewProps(COMMAND, passwordsStepProps());
+                props.environment = { ...passwordsStepProps().environment, PGC_REPLICATION_USER: UNKNOWN_STRING, PGC_APP_USER: "public" };
+                return resourceArgs(COMMAND, props, { name: "passwords" });
+            },
+            violations: [
+                "PGC_APP_USER of passwords step passwords is \"public\", the pseudo-role every role belongs to, which CREATE ROLE " +
+                "refuses; set pg-cluster:appUser to another name.",
+            ],
+        },
+    ]],
+    [containersHardened, [
+        { name: "passes the preview node", args: () => container(previewNode("pg1")), violations: [] },
+        { name: "passes the preview exporter", args: () => container(previewProps(CONTAINER, exporterProps("pg1"))), violations: [] },
+        {
+            name: "skips hardening that is unknown",
+            args: () => container({ ...previewNode("pg1"), capabilities: UNKNOWN_STRING, securityOpts: UNKNOWN_STRING, pidsLimit: UNKNOWN_STRING, readOnly: UNKNOWN_STRING }),
+            violations: [],
+        },
+        {
+            name: "reports a writable root, a constant known during preview",
+            args: () => container({ ...previewNode("pg1"), readOnly: false }),
+            violations: [
+                "The container's root filesystem is writable (readOnly is not true), so whoever takes over its process can change " +
+                "the programs and libraries of its image; set readOnly: true, with tmpfs mounts where it writes (/tmp, and " +
+                "/var/run/postgresql on a node).",
+            ],
         },
     ]],
     [primaryIsANode, [
