@@ -94,42 +94,25 @@ function isPositive(value: unknown): boolean {
 }
 
 /**
- * A positive pidsLimit, or an nproc ulimit with positive soft and hard limits. The docker
- * provider's Container has no pidsLimit input (pulumi-docker 4.5.1 to 5.1.0); its `ulimits`
- * entry `nproc` bounds the processes of the container's users instead.
+ * A declared pidsLimit must limit. Its absence is not reported: the docker provider's Container
+ * has no pidsLimit input (pulumi-docker 4.5.1 to 5.1.0), and an nproc ulimit is no substitute (it
+ * counts every process of the user on the whole host, so every node of every stack, uid 999,
+ * would share one budget). A program or provider that can declare one is held to a real one.
  */
 function checkProcessLimit(props: Record<string, any>, report: ReportViolation): void {
     const pidsLimit = read(() => props.pidsLimit);
-    if (!isKnown(pidsLimit) || isPositive(pidsLimit)) {
+    if (!isKnown(pidsLimit) || pidsLimit === undefined || pidsLimit === null || isPositive(pidsLimit)) {
         return;
-    }
-    const ulimits = readArray(() => props.ulimits);
-    if (!isKnown(ulimits)) {
-        return;
-    }
-    for (const item of ulimits) {
-        if (!isKnown(item)) {
-            return;
-        }
-        if (item === null || typeof item !== "object") {
-            continue;
-        }
-        const ulimit = item as Record<string, unknown>;
-        const name = read(() => ulimit.name);
-        const soft = read(() => ulimit.soft);
-        const hard = read(() => ulimit.hard);
-        if (!isKnown(name) || !isKnown(soft) || !isKnown(hard)) {
-            return;
-        }
-        if (name === "nproc" && isPositive(soft) && isPositive(hard)) {
-            return;
-        }
     }
     report(
-        "The container has no process limit (a pidsLimit, or a ulimits entry nproc, with limits above 0), so a fork bomb " +
-        "in it can use up the host's process IDs and stop every other container; set one.");
+        `The container's process limit does not limit (pidsLimit ${quote(String(pidsLimit))}), so a fork bomb in it can ` +
+        "use up the host's process IDs and stop every other container; set it above 0.");
 }
 
+/**
+ * A node's root is read-only. The monitoring containers' cannot be: the docker provider uploads
+ * their files by extracting an archive at /, which Docker refuses on a read-only root.
+ */
 function checkReadOnly(props: Record<string, any>, report: ReportViolation): void {
     const readOnly = read(() => props.readOnly);
     if (isKnown(readOnly) && readOnly !== true) {
@@ -153,7 +136,8 @@ export const containersHardened: ResourceValidationPolicy = {
     name: "containers-hardened",
     description:
         "Nodes and monitoring containers drop all capabilities (adding back at most CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, " +
-        "FOWNER, SETUID, SETGID, KILL), set no-new-privileges, a process limit and a read-only root, and are not privileged.",
+        "FOWNER, SETUID, SETGID, KILL), set no-new-privileges, no process limit that does not limit, a read-only root " +
+        "(nodes), and are not privileged.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type !== CONTAINER) {
@@ -167,8 +151,11 @@ export const containersHardened: ResourceValidationPolicy = {
             }
             return args.notApplicable("neither a PostgreSQL node nor a monitoring container");
         }
-        for (const check of [checkPrivileged, checkCapabilities, checkNoNewPrivileges, checkProcessLimit, checkReadOnly]) {
+        for (const check of [checkPrivileged, checkCapabilities, checkNoNewPrivileges, checkProcessLimit]) {
             check(args.props, reportViolation);
+        }
+        if (node === true) {
+            checkReadOnly(args.props, reportViolation);
         }
     },
 };

@@ -64,24 +64,24 @@ export const SERVER_ARGS = [
     "-c", "ssl=on",
     "-c", "ssl_cert_file=/var/lib/postgresql/data/conf/server.crt",
     "-c", "ssl_key_file=/var/lib/postgresql/data/conf/server.key",
-    "-c", "ssl_min_protocol_version=TLSv1.2",
+    "-c", "ssl_min_protocol_version=TLSv1.3",
 ];
 
-/** The process limit every node and monitoring container declares. */
-const PIDS_LIMIT = 512;
-
-/** What every node and monitoring container declares so a compromised process reaches no further than it must. */
-function hardening(adds: string[]): Record<string, any> {
+/**
+ * What every node and monitoring container declares so a compromised process reaches no further
+ * than it must (no process limit: the docker provider has no input for one). A node's root is
+ * read-only; the monitoring containers' cannot be (their uploads).
+ */
+function hardening(adds: string[], readOnly: boolean): Record<string, any> {
     return {
-        capabilities: { drops: ["ALL"], adds },
+        capabilities: adds.length > 0 ? { drops: ["ALL"], adds } : { drops: ["ALL"] },
         securityOpts: ["no-new-privileges:true"],
-        pidsLimit: PIDS_LIMIT,
-        readOnly: true,
+        ...(readOnly ? { readOnly: true } : {}),
     };
 }
 
 /** What the postgres image's entrypoint needs to hand its directories to postgres and drop to it. */
-const NODE_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID"];
+const NODE_CAPABILITIES = ["CAP_CHOWN", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID"];
 
 export interface NodeOptions {
     environment?: "development" | "staging" | "production";
@@ -123,7 +123,7 @@ export function containerProps(node = "pg0", options: NodeOptions = {}): Record<
         cpuShares: 1024,
         networksAdvanced: [{ name: `${prefix(environment)}-net`, aliases: [node] }],
         wait: false,
-        ...hardening([...NODE_CAPABILITIES]),
+        ...hardening([...NODE_CAPABILITIES], true),
         tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m", "/var/run/postgresql": "rw,noexec,nosuid,size=1m" },
     };
 }
@@ -188,7 +188,7 @@ export function exporterProps(node = "pg0", options: NodeOptions = {}): Record<s
         restart: "unless-stopped",
         networksAdvanced: [{ name: `${prefix(environment)}-net`, aliases: [`${node}-exporter`] }],
         wait: false,
-        ...hardening([]),
+        ...hardening([], false),
     };
 }
 
@@ -216,7 +216,7 @@ export function prometheusProps(options: NodeOptions = {}): Record<string, any> 
         restart: "unless-stopped",
         networksAdvanced: [{ name: `${prefix(environment)}-net`, aliases: ["prometheus"] }],
         wait: false,
-        ...hardening([]),
+        ...hardening([], false),
     };
 }
 

@@ -12,9 +12,9 @@ const adds = (caps: string) =>
 const noNewPrivileges = (now = "does not set no-new-privileges (securityOpts)") =>
     `The container ${now}, so a setuid or file-capability program in its image can give a process privileges it did not ` +
     "start with; add \"no-new-privileges:true\" to securityOpts.";
-const NO_PROCESS_LIMIT =
-    "The container has no process limit (a pidsLimit, or a ulimits entry nproc, with limits above 0), so a fork bomb in it " +
-    "can use up the host's process IDs and stop every other container; set one.";
+const noProcessLimit = (value: string) =>
+    `The container's process limit does not limit (pidsLimit "${value}"), so a fork bomb in it can use up the host's ` +
+    "process IDs and stop every other container; set it above 0.";
 const WRITABLE =
     "The container's root filesystem is writable (readOnly is not true), so whoever takes over its process can change the " +
     "programs and libraries of its image; set readOnly: true, with tmpfs mounts where it writes (/tmp, and /var/run/postgresql on a node).";
@@ -30,7 +30,7 @@ describe("containers-hardened", () => {
         return resourceArgs(CONTAINER, props);
     };
 
-    it("passes the program's node: ALL dropped but what the entrypoint needs, no-new-privileges, a process limit, a read-only root", async () => {
+    it("passes the program's node: ALL dropped but what the entrypoint needs, no-new-privileges, a read-only root", async () => {
         await assertNoViolations(policy, node());
     });
 
@@ -41,16 +41,18 @@ describe("containers-hardened", () => {
 
     it("reports a node that declares none of it, once per missing piece", async () => {
         await assertHasViolations(policy, node((p) => {
-            for (const key of ["capabilities", "securityOpts", "pidsLimit", "readOnly"]) {
+            for (const key of ["capabilities", "securityOpts", "readOnly"]) {
                 delete p[key];
             }
-        }), [DROP_ALL, noNewPrivileges(), NO_PROCESS_LIMIT, WRITABLE]);
+        }), [DROP_ALL, noNewPrivileges(), WRITABLE]);
     });
 
-    it("holds the monitoring containers to the same", async () => {
+    it("holds the monitoring containers to the same, but for the read-only root their uploads cannot have", async () => {
         const props = exporterProps("pg1", { environment: "production" });
         props.readOnly = false;
-        await assertHasViolation(policy, resourceArgs(CONTAINER, props), WRITABLE);
+        await assertNoViolations(policy, resourceArgs(CONTAINER, props));
+        props.capabilities = { drops: ["NET_RAW"] };
+        await assertHasViolation(policy, resourceArgs(CONTAINER, props), DROP_ALL);
     });
 
     describe("capabilities", () => {
@@ -115,34 +117,18 @@ describe("containers-hardened", () => {
         });
     });
 
-    describe("process limit", () => {
+    describe("process limit (the docker provider cannot declare one: only a declared one is checked)", () => {
         it("reports pidsLimit 0", async () => {
-            await assertHasViolation(policy, node((p) => (p.pidsLimit = 0)), NO_PROCESS_LIMIT);
+            await assertHasViolation(policy, node((p) => (p.pidsLimit = 0)), noProcessLimit("0"));
         });
 
         it("reports pidsLimit -1 (unlimited)", async () => {
-            await assertHasViolation(policy, node((p) => (p.pidsLimit = -1)), NO_PROCESS_LIMIT);
+            await assertHasViolation(policy, node((p) => (p.pidsLimit = -1)), noProcessLimit("-1"));
         });
 
-        it("takes an nproc ulimit, which the docker provider can declare, for the limit", async () => {
-            await assertNoViolations(policy, node((p) => {
-                delete p.pidsLimit;
-                p.ulimits = [{ name: "nofile", soft: 1024, hard: 4096 }, { name: "nproc", soft: 512, hard: 512 }];
-            }));
-        });
-
-        it("reports an unlimited nproc ulimit", async () => {
-            await assertHasViolation(policy, node((p) => {
-                delete p.pidsLimit;
-                p.ulimits = [{ name: "nproc", soft: 512, hard: -1 }];
-            }), NO_PROCESS_LIMIT);
-        });
-
-        it("does not take another ulimit for a process limit", async () => {
-            await assertHasViolation(policy, node((p) => {
-                delete p.pidsLimit;
-                p.ulimits = [{ name: "nofile", soft: 1024, hard: 4096 }];
-            }), NO_PROCESS_LIMIT);
+        it("passes a positive pidsLimit, and none", async () => {
+            await assertNoViolations(policy, node((p) => (p.pidsLimit = 200)));
+            await assertNoViolations(policy, node((p) => delete p.pidsLimit));
         });
     });
 

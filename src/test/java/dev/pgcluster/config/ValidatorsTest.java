@@ -2,8 +2,10 @@ package dev.pgcluster.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -180,5 +182,21 @@ class ValidatorsTest {
             "tcp://localhost:2375", "tcp://LOCALHOST", "tcp://[::1]:2375"})
     void acceptsLocalEnginesAndSsh(String raw) {
         assertEquals(raw, Validators.dockerHost("pg-cluster:dockerHost", " " + raw + " "));
+    }
+
+    /** The program and the policy pack refuse the same role names (policies/lib/roles.ts). */
+    @Test
+    void theProgramAndThePolicyPackReserveTheSameRoleNames() throws java.io.IOException {
+        String roles = java.nio.file.Files.readString(java.nio.file.Path.of("policies", "lib", "roles.ts"));
+        var inPack = new java.util.TreeSet<String>();
+        for (String list : List.of("SPECIAL_ROLE_NAMES", "RESERVED_KEY_WORDS")) {
+            int start = roles.indexOf("[", roles.indexOf("export const " + list));
+            var words = java.util.regex.Pattern.compile("\"([a-z_]+)\"").matcher(roles.substring(start, roles.indexOf("];", start)));
+            while (words.find()) {
+                inPack.add(words.group(1));
+            }
+        }
+        assertEquals(inPack, new java.util.TreeSet<>(Validators.RESERVED_ROLE_NAMES));
+        assertTrue(roles.contains("RESERVED_ROLE_PREFIX = \"pg_\""), "both refuse pg_…");
     }
 }
