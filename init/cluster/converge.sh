@@ -34,6 +34,8 @@
 #   PGC_MAX_LAG_BYTES           how far behind a switchover target may be
 #   PGC_TIMEOUT_SECONDS         how long to wait for a server to stop, start, receive or promote
 #   PGC_ACCEPT_DATA_LOSS        true: fail over to a standby even if another one received more WAL
+#   PGC_SYNC_COUNT              k of synchronous "any k"/"first k" (0: asynchronous): how many
+#                               standbys a failover must compare to find every acknowledged commit
 #   PGC_REJOIN_SCRIPT           init/cluster/rejoin-in-container.sh
 #   PGC_PROJECT, PGC_STACK      labels of the one-off containers
 #   PGC_DATABASE                the application database, where the read gate is kept
@@ -78,6 +80,16 @@ pause_after_promote() {
     if [ -n "${PGC_TEST_PAUSE_AFTER_PROMOTE:-}" ] && [ ! -e "$PGC_TEST_PAUSE_AFTER_PROMOTE" ]; then
         : >"$PGC_TEST_PAUSE_AFTER_PROMOTE"
         sleep 600
+    fi
+}
+
+# Test hook (FailoverSafetyDockerTest): with PGC_TEST_FAIL_BEFORE_PROMOTE naming a file that
+# exists, a switchover fails (once: the file goes) right before it would promote, after the old
+# primary was stopped. Unset in normal use.
+fail_before_promote() {
+    if [ -n "${PGC_TEST_FAIL_BEFORE_PROMOTE:-}" ] && [ -e "$PGC_TEST_FAIL_BEFORE_PROMOTE" ]; then
+        rm -f "$PGC_TEST_FAIL_BEFORE_PROMOTE"
+        fail "test hook: failing right before the promotion of $primary"
     fi
 }
 
@@ -196,6 +208,52 @@ DO \$do\$ BEGIN
         CREATE EVENT TRIGGER pgcluster_read_gate ON login EXECUTE FUNCTION pgcluster.refuse_reads_unless_streaming();
     END IF;
 END \$do\$;" | pgc_psql "$(container "$primary")" "$PGC_DATABASE" -At >/dev/null
+}
+
+# restart_old_primary (EXIT trap of a switchover): a switchover that stopped the old primary and
+# failed before it asked for the promotion starts the old primary again, so the cluster is never
+# left without one.
+restart_old=""
+restart_old_primary() {
+    exit_status=$?
+    if [ -n "$restart_old" ] && [ "$exit_status" -ne 0 ]; then
+        echo "pg-cluster: the switchover failed before $primary was promoted: starting $restart_old again as the primary" >&2
+        docker start "$(container "$restart_old")" >/dev/null ||
+            echo "pg-cluster: could not start $restart_old again; start it by hand: docker start $(container "$restart_old")" >&2
+    fi
+}
+
+# recheck_before_promote: the node states were read at the start of the run; right before a
+# promotion they are read again, and any change that makes it unsafe refuses it: a node that
+# accepts writes (an old primary started by hand), one that is paused or restarting, a target that
+# is no longer a running standby.
+recheck_before_promote() {
+    for node in $nodes; do
+        node_state=$(state_of "$node")
+        case "$node_state" in
+            running)
+                recovery=$(q "$node" "SELECT pg_is_in_recovery()") ||
+                    fail "refusing to promote $primary: $node runs but does not answer now; nothing more was changed"
+                [ "$recovery" = t ] ||
+                    fail "refusing to promote $primary: $node accepts writes now (it did not when this run started); nothing more was changed"
+                ;;
+            exited | created | missing)
+                [ "$node" != "$primary" ] || fail "refusing to promote $primary: it is $node_state now"
+                ;;
+            *) fail "refusing to promote $primary: $node is $node_state now; nothing more was changed" ;;
+        esac
+    done
+}
+
+# wal_report NODE: what the stopped node's own files say ("standby" or "was-primary", and
+# "wal-end <LSN> <length>"), from a one-off container that changes nothing.
+wal_report() {
+    # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
+    docker run --rm $PGC_ONE_OFF_HARDENING --name "$(container "$1")-report" --user postgres --network none \
+        --volume "$(container "$1")-data:/var/lib/postgresql/data" \
+        --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
+        --label "pg-cluster.node=$1" --label pg-cluster.role=report \
+        --env "PGC_NODE=$1" --env PGC_REPORT_ONLY=1 "$PGC_IMAGE" sh -c "$PGC_REJOIN_SCRIPT"
 }
 
 # rejoin NODE MODE: NODE (stopped here first if it runs) becomes a standby of the primary: rewound,
@@ -324,7 +382,11 @@ elif has "$standbys" "$primary"; then
             fail "refusing to switch over to $primary: it is $1 and $2 bytes behind $old (at most $PGC_MAX_LAG_BYTES allowed); nothing was changed. Wait until it catches up and run pulumi up again"
         fi
         # 2. Stop writes on the old primary: a fast shutdown sends its last WAL to the standbys.
+        #    From here until the promotion is asked for, any failure (a refusal below, a failing
+        #    docker or psql command under set -e) starts it again as the primary.
         say "switchover $old -> $primary: $primary is $2 bytes behind; stopping $old (fast shutdown)"
+        restart_old=$old
+        trap restart_old_primary EXIT
         stopped_at=$(now_ms)
         docker stop --time 60 "$(container "$old")" >/dev/null
         # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
@@ -335,8 +397,7 @@ elif has "$standbys" "$primary"; then
         checkpoint=$(printf '%s\n' "$facts" | sed -n 's/^Latest checkpoint location: *//p')
         cluster_state=$(printf '%s\n' "$facts" | sed -n 's/^Database cluster state: *//p')
         if [ "$cluster_state" != "shut down" ]; then
-            docker start "$(container "$old")" >/dev/null
-            fail "refusing to switch over to $primary: $old did not shut down cleanly ($cluster_state); it was started again as the primary"
+            fail "refusing to switch over to $primary: $old did not shut down cleanly ($cluster_state); it is started again as the primary"
         fi
         # 3. The target must have everything up to the old primary's shutdown checkpoint.
         until_time=$(deadline)
@@ -344,11 +405,14 @@ elif has "$standbys" "$primary"; then
             received=$(q "$primary" "SELECT coalesce(pg_last_wal_receive_lsn()::text, '0/0')")
             [ "$(lsn_number "$received")" -le "$(lsn_number "$checkpoint")" ] || break
             if [ "$(date +%s)" -ge "$until_time" ]; then
-                docker start "$(container "$old")" >/dev/null
-                fail "refusing to promote $primary: it received WAL up to $received, not the shutdown checkpoint of $old at $checkpoint; $old was started again as the primary"
+                fail "refusing to promote $primary: it received WAL up to $received, not the shutdown checkpoint of $old at $checkpoint; $old is started again as the primary"
             fi
             sleep 0.05
         done
+        fail_before_promote
+        recheck_before_promote
+        # Once asked, a promotion may finish even if the call fails: the old primary stays stopped.
+        restart_old=""
         [ "$(q "$primary" "SELECT pg_promote(true, $PGC_TIMEOUT_SECONDS)")" = t ] || fail "$primary did not finish promotion within ${PGC_TIMEOUT_SECONDS}s"
         promoted_at=$(now_ms)
         say "$primary promoted, $((promoted_at - stopped_at)) ms after $old stopped taking writes (received up to $received, shutdown checkpoint $checkpoint)"
@@ -361,24 +425,56 @@ elif has "$standbys" "$primary"; then
         rejoin "$old" start >/dev/null
         event="switchover from $old; writes paused $((promoted_at - stopped_at)) ms"
     else
-        # Failover: no node accepts writes. Promote only the standby that has received the most WAL.
-        received=$(q "$primary" "SELECT coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text")
-        ahead=""
+        # Failover: no node accepts writes. Promote only a standby that holds every acknowledged
+        # commit: the most advanced of enough standbys. A standby's position is the greater of what
+        # it received and what it replayed (a standby restarted while the primary is down asks for
+        # WAL from the start of a segment: its receive position is then behind its replay), on its
+        # timeline; a stopped standby's is read from its own files.
+        position="SELECT (SELECT timeline_id FROM pg_control_checkpoint()) || ' '
+            || greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text"
+        set -- $(q "$primary" "$position")
+        target_tli=$1 received=$2
+        ahead="" answered=1 others=0
+        compare() { # NODE TIMELINE LSN: is NODE ahead of the target?
+            if [ "$2" -gt "$target_tli" ] || { [ "$2" -eq "$target_tli" ] && [ "$(lsn_number "$3")" -gt "$(lsn_number "$received")" ]; }; then
+                ahead="$ahead $1 (timeline $2, WAL up to $3)"
+                ahead_bytes=$(( $(lsn_number "$3") - $(lsn_number "$received") ))
+                [ "$ahead_bytes" -gt "${most_ahead:-0}" ] && most_ahead=$ahead_bytes
+            fi
+            answered=$((answered + 1))
+        }
         for node in $standbys; do
             [ "$node" != "$primary" ] || continue
-            theirs=$(q "$node" "SELECT coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text")
-            if [ "$(lsn_number "$theirs")" -gt "$(lsn_number "$received")" ]; then
-                ahead="$ahead $node (received up to $theirs)"
-            fi
+            set -- $(q "$node" "$position")
+            compare "$node" "$1" "$2"
         done
-        if [ -n "$ahead" ] && [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
-            fail "refusing to fail over to $primary (received up to $received): other standbys have received more WAL:$ahead. Promote the most advanced one instead (pulumi config set pg-cluster:primary <node>), or set pg-cluster:acceptDataLoss true to accept losing what only they have; nothing was changed"
+        for node in $stopped; do
+            report=$(wal_report "$node") || fail "cannot read the WAL of the stopped node $node; nothing was changed"
+            printf '%s\n' "$report" | grep -q '^standby$' || continue # an old primary: handled below
+            end=$(printf '%s\n' "$report" | sed -n 's/^wal-end //p')
+            [ -n "$end" ] || { answered=$((answered + 1)); continue; }
+            set -- $end
+            # The end of its last record; taken to be on the target's timeline (both followed the
+            # same primary; a node that went its own way shows up as ahead, or when it is rewound).
+            compare "$node" "$target_tli" "$(printf '%X/%X' $(( ($(lsn_number "$1") + $2) >> 32 )) $(( ($(lsn_number "$1") + $2) & 0xFFFFFFFF )))"
+        done
+        # Under "any k" or "first k" a commit was acknowledged by k of the N standbys: only when at
+        # least N - k + 1 of them answered does the most advanced hold every acknowledged commit.
+        set -- $nodes
+        standby_count=$(( $# - 1 ))
+        required=$(( standby_count - ${PGC_SYNC_COUNT:-0} + 1 ))
+        if [ "${PGC_SYNC_COUNT:-0}" -gt 0 ] && [ "$answered" -lt "$required" ] && [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
+            fail "refusing to fail over to $primary: with synchronous replication of $PGC_SYNC_COUNT of $standby_count standbys, $required of them must be compared to know which holds every acknowledged commit, and only $answered could be (${unsettled:-the others are missing}). Nothing was changed. Bring the others back (docker start), or set pg-cluster:acceptDataLoss true to fail over without knowing"
         fi
-        say "failover to $primary (received WAL up to $received)${ahead:+; discarding what only$ahead had}"
+        if [ -n "$ahead" ] && [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
+            fail "refusing to fail over to $primary (timeline $target_tli, WAL up to $received): other standbys have more WAL:$ahead. Promote the most advanced one instead (pulumi config set pg-cluster:primary <node>), or set pg-cluster:acceptDataLoss true to accept losing what only they have (${most_ahead:-0} bytes); nothing was changed"
+        fi
+        say "failover to $primary (received WAL up to $received)${ahead:+; discarding what only$ahead had, ${most_ahead:-0} bytes}"
+        recheck_before_promote
         [ "$(q "$primary" "SELECT pg_promote(true, $PGC_TIMEOUT_SECONDS)")" = t ] || fail "$primary did not finish promotion within ${PGC_TIMEOUT_SECONDS}s"
         pause_after_promote
         ensure_slots
-        event="failover: $primary promoted at $received"
+        event="failover: $primary promoted at $received${ahead:+; lost what only$ahead had (${most_ahead:-0} bytes)}"
         repoint_all=1
         follow_standbys
         # Stopped nodes that were primaries come back as standbys; what they wrote that the new

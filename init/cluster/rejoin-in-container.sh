@@ -15,6 +15,8 @@
 #     "wal-end <LSN> <length of its last record>", so the caller can tell how much of it the new
 #     primary never received;
 #  3. standby.signal, primary_conninfo and primary_slot_name; the slots it held as a primary go.
+# With PGC_REPORT_ONLY=1 it changes nothing and only prints "standby" or "was-primary" and the
+# "wal-end" line (a failover compares a stopped standby's WAL with the target's).
 # Exit status: 0 done, 2 no password file on the volume, 3 no data on the volume, 5 pg_rewind failed (the
 # data is left as it is).
 set -eu
@@ -23,6 +25,28 @@ pgdata=/var/lib/postgresql/data/pgdata
 if [ ! -e "$pgdata/PG_VERSION" ]; then
     echo "pg-cluster: the volume of $PGC_NODE holds no database cluster" >&2
     exit 3
+fi
+
+# wal_end: "wal-end <LSN> <length>" of the last WAL record on the volume: pg_waldump from the last
+# checkpoint's redo point, on the checkpoint's timeline. Nothing when none can be read.
+wal_end() {
+    controldata=$(pg_controldata "$pgdata")
+    redo=$(printf '%s\n' "$controldata" | sed -n "s/^Latest checkpoint's REDO location: *//p")
+    timeline=$(printf '%s\n' "$controldata" | sed -n "s/^Latest checkpoint's TimeLineID: *//p")
+    last=$(pg_waldump --path="$pgdata/pg_wal" --timeline="$timeline" --start="$redo" 2>/dev/null | grep 'lsn: ' | tail -n 1 || true)
+    if [ -n "$last" ]; then
+        lsn=$(printf '%s\n' "$last" | sed -n 's/.*lsn: \([0-9A-F]*\/[0-9A-F]*\).*/\1/p')
+        length=$(printf '%s\n' "$last" | sed -n 's/.*len (rec\/tot): *[0-9]*\/ *\([0-9]*\).*/\1/p')
+        echo "wal-end $lsn $length"
+    fi
+}
+
+# PGC_REPORT_ONLY=1: only say what the node is and where its WAL ends; change nothing. The primary
+# step asks this of a stopped standby before a failover: it may hold WAL the target lacks.
+if [ "${PGC_REPORT_ONLY:-}" = 1 ]; then
+    [ -e "$pgdata/standby.signal" ] && echo standby || echo was-primary
+    wal_end
+    exit 0
 fi
 
 if [ ! -s "$PGC_REPLICATION_PASSFILE" ]; then
@@ -35,17 +59,7 @@ rm -f "$pgdata/postmaster.pid"
 
 if [ ! -e "$pgdata/standby.signal" ]; then
     echo "was-primary"
-    # The last WAL record the node wrote: pg_waldump from the last checkpoint's redo point, on
-    # the checkpoint's timeline.
-    controldata=$(pg_controldata "$pgdata")
-    redo=$(printf '%s\n' "$controldata" | sed -n "s/^Latest checkpoint's REDO location: *//p")
-    timeline=$(printf '%s\n' "$controldata" | sed -n "s/^Latest checkpoint's TimeLineID: *//p")
-    last=$(pg_waldump --path="$pgdata/pg_wal" --timeline="$timeline" --start="$redo" 2>/dev/null | grep 'lsn: ' | tail -n 1 || true)
-    if [ -n "$last" ]; then
-        lsn=$(printf '%s\n' "$last" | sed -n 's/.*lsn: \([0-9A-F]*\/[0-9A-F]*\).*/\1/p')
-        length=$(printf '%s\n' "$last" | sed -n 's/.*len (rec\/tot): *[0-9]*\/ *\([0-9]*\).*/\1/p')
-        echo "wal-end $lsn $length"
-    fi
+    wal_end
 fi
 
 status=0

@@ -400,6 +400,9 @@ public final class PostgresNode extends ComponentResource {
                 .mustRun(false)
                 .restart("unless-stopped")
                 // A clean shutdown writes a checkpoint; give it time before SIGKILL.
+                // A fast shutdown (SIGINT) whatever the image says: a smart one (SIGTERM) waits for
+                // every client to leave, and the stop timeout then ends it with a kill.
+                .stopSignal("SIGINT")
                 .stopTimeout(60)
                 .destroyGraceSeconds(60)
                 .logDriver("json-file")

@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
 public final class DockerProbe implements ClusterProbe {
     /**
      * Role, the timeline a writable server writes on, whom a standby streams from, the WAL a
-     * standby received (a primary: wrote), a primary's WAL senders with their replay lag, and its
+     * standby holds (the greater of what it received and what it replayed: a standby restarted
+     * while its primary is down asks for WAL from the start of a segment, so its receive position
+     * is then behind its replay; a primary: what it wrote), a primary's WAL senders with their replay lag, and its
      * slots that were invalidated ("lost"). The
      * host may be quoted: pg_basebackup -R quotes every value that is not plain alphanumerics,
      * such as a container name with dashes (the conninfo and primary steps write it unquoted).
@@ -29,7 +31,7 @@ public final class DockerProbe implements ClusterProbe {
             + " CASE WHEN pg_is_in_recovery()"
             + " THEN coalesce(substring(current_setting('primary_conninfo') from 'host=''?([^ '']+)'), '') ELSE '' END,"
             + " CASE WHEN pg_is_in_recovery()"
-            + " THEN coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text"
+            + " THEN greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text"
             + " ELSE pg_current_wal_lsn()::text END,"
             + " CASE WHEN pg_is_in_recovery() THEN '' ELSE (SELECT coalesce(string_agg(application_name || ':' || state"
             + " || ':' || coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, -1), ','), '')"

@@ -134,6 +134,23 @@ public final class Topology {
             return Optional.of("switchover: " + old.node() + " is the primary, " + primary + " is a standby "
                     + lag + " bytes behind");
         }
+        // Under "any k" or "first k" a commit was acknowledged by k of the N standbys: only when
+        // N - k + 1 of them can be compared does the most advanced hold every acknowledged commit.
+        // Stopped standbys count: the primary step reads their WAL from their own files.
+        if (config.sync().enabled() && !config.acceptDataLoss()) {
+            int standbys = config.nodes().size() - 1;
+            int required = standbys - config.sync().count() + 1;
+            List<NodeState> comparable = states.stream()
+                    .filter(s -> s.standby() || (s.exists() && !s.running() && !s.unsettled() && !s.stoppedAsPrimary()))
+                    .toList();
+            if (comparable.size() < required) {
+                throw new ClusterStateException("refusing to fail over to " + primary + ": with synchronous replication of "
+                        + config.sync().count() + " of " + standbys + " standbys, " + required + " of them must be compared"
+                        + " to know which holds every acknowledged commit, and only " + comparable.size() + " can be ("
+                        + names(comparable) + "). Nothing was changed. Bring the others back, or set"
+                        + " pg-cluster:acceptDataLoss true to fail over without knowing.");
+            }
+        }
         long received = target.server().orElseThrow().receivedPosition();
         List<String> ahead = states.stream()
                 .filter(s -> s.standby() && !s.node().equals(primary)

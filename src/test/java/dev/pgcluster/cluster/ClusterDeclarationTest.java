@@ -701,6 +701,7 @@ class ClusterDeclarationTest {
             assertEquals("2s", health.get("interval"), node.name());
             assertEquals(5, ((Number) health.get("retries")).intValue(), "10 s of grace by default: " + node.name());
             assertEquals("unless-stopped", node.input("restart"), node.name());
+            assertEquals("SIGINT", node.input("stopSignal"), "a fast shutdown, whatever the image says: " + node.name());
         }
         var longer = DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "streamingGraceSeconds", "31"));
         @SuppressWarnings("unchecked")

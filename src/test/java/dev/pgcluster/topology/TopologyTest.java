@@ -91,6 +91,26 @@ class TopologyTest {
                 List.of(writable("pg0", 1), standby("pg1", PG0), new NodeState("pg2", "paused", Optional.empty()))));
     }
 
+    /**
+     * Under "any 1" of two standbys a commit was acknowledged by one of them: only when both can be
+     * compared (running, or stopped with their WAL on their volume) is the target known to hold
+     * every acknowledged commit.
+     */
+    @Test
+    void aSynchronousFailoverNeedsEnoughStandbysCompared() {
+        ClusterConfig anyOne = primary("pg1", "synchronous", "any 1");
+        var oldPrimary = new NodeState("pg0", "exited", Optional.of(new NodeState.Server(false, 0, "")));
+        String message = refusal(anyOne, oldPrimary, standbyAt("pg1", "0/5000000"), new NodeState("pg2", "unreachable", Optional.empty()));
+        assertTrue(message.contains("refusing to fail over to pg1: with synchronous replication of 1 of 2 standbys, 2 of them must"
+                + " be compared to know which holds every acknowledged commit, and only 1 can be (pg1)"), message);
+        var stoppedStandby = new NodeState("pg2", "exited", Optional.of(new NodeState.Server(true, 0, "")));
+        assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby"),
+                Topology.check(anyOne, List.of(oldPrimary, standbyAt("pg1", "0/5000000"), stoppedStandby)));
+        assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby"), Topology.check(
+                primary("pg1", "synchronous", "any 1", "acceptDataLoss", "true"),
+                List.of(oldPrimary, standbyAt("pg1", "0/5000000"), new NodeState("pg2", "unreachable", Optional.empty()))));
+    }
+
     /** A primary whose WAL senders report each standby's state and replay lag. */
     private static NodeState primaryWithSenders(String node, Map<String, String> senders) {
         return new NodeState(node, "running", Optional.of(new NodeState.Server(false, 1, "", "0/5000000", senders)));
