@@ -285,7 +285,7 @@ rejoin() {
         "$PGC_IMAGE" sh -c "$PGC_REJOIN_SCRIPT") || status=$?
     case "$status" in
         0) ;;
-        5) fail "$1 cannot rejoin as a standby of $primary: pg_rewind failed (its data is left as it was and its container stopped). Seed it afresh from $primary: pulumi up --replace <URN of volume $(container "$1")-data> (README: Troubleshooting)" ;;
+        5 | 6) fail "$1 cannot rejoin as a standby of $primary: $([ "$status" = 5 ] && echo "pg_rewind failed" || echo "an earlier pg_rewind of it did not finish"), so its data may be half-copied (its container stays stopped, fenced as a standby, and its health check fails should it be started). Seed it afresh from $primary: pulumi up --replace <URN of volume $(container "$1")-data> (README: Troubleshooting)" ;;
         *) fail "$1 cannot rejoin as a standby of $primary (exit status $status)" ;;
     esac
     if [ "$2" = start ] || { [ "$2" = start-if-primary ] && printf '%s\n' "$out" | grep -q '^was-primary$'; }; then

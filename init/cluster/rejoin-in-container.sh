@@ -17,8 +17,12 @@
 #  3. standby.signal, primary_conninfo and primary_slot_name; the slots it held as a primary go.
 # With PGC_REPORT_ONLY=1 it changes nothing and only prints "standby" or "was-primary" and the
 # "wal-end" line (a failover compares a stopped standby's WAL with the target's).
+# While pg_rewind runs, PGC_REWIND_MARKER is on the volume; it goes only when the node is a
+# complete standby. A node that still has it (a rewind killed or failed) is refused: its data may be
+# half-copied, and only a new base backup makes it whole again.
 # Exit status: 0 done, 2 no password file on the volume, 3 no data on the volume, 5 pg_rewind failed (the
-# data is left as it is).
+# data may be half-copied: the marker stays, and standby.signal fences it), 6 an earlier rewind did
+# not finish.
 set -eu
 
 pgdata=/var/lib/postgresql/data/pgdata
@@ -41,6 +45,12 @@ wal_end() {
     fi
 }
 
+if [ -e "$PGC_REWIND_MARKER" ]; then
+    echo "pg-cluster: an earlier pg_rewind of $PGC_NODE did not finish ($PGC_REWIND_MARKER is on its volume): its data" \
+        "may be half-copied and is never rewound again" >&2
+    exit 6
+fi
+
 # PGC_REPORT_ONLY=1: only say what the node is and where its WAL ends; change nothing. The primary
 # step asks this of a stopped standby before a failover: it may hold WAL the target lacks.
 if [ "${PGC_REPORT_ONLY:-}" = 1 ]; then
@@ -62,10 +72,15 @@ if [ ! -e "$pgdata/standby.signal" ]; then
     wal_end
 fi
 
+touch "$PGC_REWIND_MARKER"
+sync
 status=0
 pg_rewind --target-pgdata="$pgdata" --source-server="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT \
 user=$PGC_REPLICATION_USER passfile=$PGC_REPLICATION_PASSFILE dbname=postgres$(pgc_tls_params)" >&2 || status=$?
 if [ "$status" -ne 0 ]; then
+    # Fenced: should it be started anyway, it starts read-only, never as a second primary.
+    touch "$pgdata/standby.signal"
+    sync
     echo "pg-cluster: pg_rewind of $PGC_NODE from $PGC_PRIMARY_HOST failed (exit status $status)" >&2
     exit 5
 fi
@@ -73,4 +88,6 @@ fi
 # Slots are the primary's business; this node's old ones would only hold WAL back.
 find "$pgdata/pg_replslot" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
 pgc_write_standby_conf "$pgdata" "$PGC_NODE"
+rm -f "$PGC_REWIND_MARKER"
+sync
 echo "pg-cluster: $PGC_NODE is ready to start as a standby of $PGC_PRIMARY_HOST" >&2

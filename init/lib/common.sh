@@ -60,6 +60,12 @@ pgc_tls_params() {
 # and logged on every change), no argv and no environment (PostgresNode.REPLICATION_PASSFILE).
 PGC_REPLICATION_PASSFILE=$PGC_CONF_DIR/replication.pgpass
 
+# Left on a node's volume, beside the data directory, while pg_rewind runs on it: a rewind that
+# was interrupted or failed may have left the data half-copied. Such a node is never rewound again
+# nor started as a server that counts (its health check fails): it is seeded afresh
+# (PostgresNode.REWIND_MARKER in the program).
+PGC_REWIND_MARKER=/var/lib/postgresql/data/pg-cluster-rewind.in-progress
+
 # pgc_pgpass_line USER PASSWORD: a line of a libpq password file that gives USER's PASSWORD for any
 # host, port and database (\ and : escaped with a backslash).
 pgc_pgpass_line() {

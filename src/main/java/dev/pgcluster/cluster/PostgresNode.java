@@ -58,12 +58,19 @@ public final class PostgresNode extends ComponentResource {
      */
     static final String REPLICATION_PASSFILE = CONF_DIR + "/replication.pgpass";
     /**
+     * On the volume while pg_rewind runs on the node: {@code PGC_REWIND_MARKER} in
+     * init/lib/common.sh. A node that has it is never healthy.
+     */
+    static final String REWIND_MARKER = VOLUME_PATH + "/pg-cluster-rewind.in-progress";
+    /**
      * Healthy: accepting TCP connections, holding a cluster pg-cluster initialized, and, on a
      * standby (standby.signal), its WAL receiver streaming. The same check on every node; a failed
      * check says why in Docker's health log. Its session runs as the superuser every few seconds
      * on every node: hardened like every session of ours, and the catalog view named in full.
      */
-    static final String HEALTHCHECK = pgIsReady() + " || { echo 'pg-cluster: not accepting connections'; exit 1; }; "
+    static final String HEALTHCHECK = "test ! -e " + REWIND_MARKER + " || { echo 'pg-cluster: an interrupted pg_rewind left "
+            + "this node half-copied: seed it afresh (README: Troubleshooting)'; exit 1; }; "
+            + pgIsReady() + " || { echo 'pg-cluster: not accepting connections'; exit 1; }; "
             + "test -f \"$PGDATA/" + INIT_DONE + "\" || { echo 'pg-cluster: no cluster initialized by pg-cluster'; exit 1; }; "
             + "test ! -f \"$PGDATA/standby.signal\" || { "
             + "s=$(runuser -u postgres -- env PGOPTIONS='" + ClusterConfig.SAFE_SESSION_OPTIONS + "' "

@@ -691,7 +691,9 @@ class ClusterDeclarationTest {
         for (DeclaredResource node : stack.ofType(CONTAINER)) {
             @SuppressWarnings("unchecked")
             var health = (Map<String, Object>) node.input("healthcheck");
-            assertEquals(List.of("CMD-SHELL", "pg_isready --host=127.0.0.1 --port=5432 --username=postgres --dbname=postgres "
+            assertEquals(List.of("CMD-SHELL", "test ! -e /var/lib/postgresql/data/pg-cluster-rewind.in-progress || { echo "
+                    + "'pg-cluster: an interrupted pg_rewind left this node half-copied: seed it afresh (README: Troubleshooting)'; "
+                    + "exit 1; }; pg_isready --host=127.0.0.1 --port=5432 --username=postgres --dbname=postgres "
                     + "--quiet || { echo 'pg-cluster: not accepting connections'; exit 1; }; "
                     + "test -f \"$PGDATA/pg-cluster-init.done\" || { echo 'pg-cluster: no cluster initialized by pg-cluster'; exit 1; }; "
                     + "test ! -f \"$PGDATA/standby.signal\" || { s=$(runuser -u postgres -- "

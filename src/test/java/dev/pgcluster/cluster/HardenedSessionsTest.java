@@ -38,6 +38,8 @@ class HardenedSessionsTest {
                 "PGC_SAFE_SESSION_OPTIONS='" + ClusterConfig.SAFE_SESSION_OPTIONS + "'\n"));
         assertTrue(PostgresNode.HEALTHCHECK.contains("PGOPTIONS='" + ClusterConfig.SAFE_SESSION_OPTIONS + "' psql "));
         assertTrue(PostgresNode.HEALTHCHECK.contains("pg_catalog.pg_stat_wal_receiver"));
+        assertTrue(InitScripts.read(InitScripts.COMMON).contains("PGC_REWIND_MARKER=" + PostgresNode.REWIND_MARKER + "\n"),
+                "the scripts and the health check name one rewind marker");
     }
 
     /**

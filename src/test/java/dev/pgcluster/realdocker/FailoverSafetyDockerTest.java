@@ -172,6 +172,37 @@ class FailoverSafetyDockerTest {
         ClusterChecks.assertIdempotent(cluster.stack());
     }
 
+    /**
+     * A node whose volume still says a pg_rewind began and did not finish (killed, or failed) may
+     * be half-copied: it is never rewound again, never healthy, and `pulumi up --replace` of its
+     * volume seeds it afresh.
+     */
+    @Test
+    @Order(5)
+    void aNodeWithAnUnfinishedRewindIsNeverRewoundAgainNorHealthy() {
+        String pg1 = cluster.container("pg1");
+        Docker.ok("stop", pg1);
+        Docker.ok("run", "--rm", "--label", Docker.TEST_LABEL + "=1", "-v", cluster.volume("pg1") + ":/var/lib/postgresql/data",
+                TestImage.reference(), "touch", "/var/lib/postgresql/data/pg-cluster-rewind.in-progress");
+        // Any change of the primary step's inputs runs it; it rejoins every stopped node.
+        cluster.stack().setConfig(Map.of("healthTimeoutSeconds", "121"));
+        var refused = assertThrows(RuntimeException.class, () -> cluster.stack().up());
+        assertTrue(refused.getMessage().contains("pg1 cannot rejoin as a standby of pg2: an earlier pg_rewind of it did not finish")
+                && refused.getMessage().contains("pulumi up --replace"), refused.getMessage());
+        Docker.ok("start", pg1);
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (!Docker.inspect(pg1, "{{.State.Health.Status}}").equals("unhealthy") && Instant.now().isBefore(deadline)) {
+            Docker.sleep(Duration.ofMillis(500));
+        }
+        assertEquals("unhealthy", Docker.inspect(pg1, "{{.State.Health.Status}}"));
+        assertTrue(Docker.inspect(pg1, "{{json .State.Health.Log}}").contains("an interrupted pg_rewind left this node half-copied"));
+
+        cluster.stack().up(List.of(cluster.stack().resource("docker:index/volume:Volume", cluster.volume("pg1")).urn()));
+        Docker.awaitHealthy(pg1, Duration.ofSeconds(60));
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
     /** Docker reports "restarting" between failed starts; after a few, its back-off keeps it there most of the time. */
     private static void awaitRestarting(String container, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
