@@ -187,6 +187,7 @@ CREATE OR REPLACE FUNCTION pgcluster.refuse_reads_unless_streaming() RETURNS eve
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \$gate\$
 DECLARE
     receiver text;
+    sender text;
 BEGIN
     -- The primary, the node's own socket, superusers and monitoring roles are always let in.
     IF NOT pg_catalog.pg_is_in_recovery() OR pg_catalog.inet_client_addr() IS NULL
@@ -194,9 +195,16 @@ BEGIN
        OR pg_catalog.pg_has_role(session_user, 'pg_monitor', 'MEMBER') THEN
         RETURN;
     END IF;
-    SELECT status INTO receiver FROM pg_catalog.pg_stat_wal_receiver;
+    SELECT status, sender_host INTO receiver, sender FROM pg_catalog.pg_stat_wal_receiver;
     IF receiver IS DISTINCT FROM 'streaming' THEN
         RAISE EXCEPTION 'pg-cluster: this standby does not stream from the primary (WAL receiver: %), so it refuses reads until it streams again', coalesce(receiver, 'none')
+            USING ERRCODE = 'cannot_connect_now',
+                  HINT = 'Connect to another node: the read-only connection strings list every node.';
+    END IF;
+    -- The primary as the last run of this step made it: a standby that streams from another
+    -- node (an old primary, a node promoted by hand) may serve a history the cluster left.
+    IF sender IS DISTINCT FROM $(pgc_literal "$(container "$primary")") THEN
+        RAISE EXCEPTION 'pg-cluster: this standby streams from %, not from the primary %, so it refuses reads until it follows the primary', coalesce(sender, 'no host'), $(pgc_literal "$(container "$primary")")
             USING ERRCODE = 'cannot_connect_now',
                   HINT = 'Connect to another node: the read-only connection strings list every node.';
     END IF;

@@ -203,6 +203,33 @@ class FailoverSafetyDockerTest {
         ClusterChecks.assertIdempotent(cluster.stack());
     }
 
+    /**
+     * A standby that streams, but from a node that is not the configured primary (here pg0 made to
+     * cascade from pg1 by hand), refuses network reads; the next `pulumi up` repoints it and it
+     * serves them again.
+     */
+    @Test
+    @Order(6)
+    void aStandbyThatStreamsFromAnotherNodeThanThePrimaryServesNoReads() {
+        String pg0 = cluster.container("pg0");
+        String pg1 = cluster.container("pg1");
+        Docker.psql(pg0, "ALTER SYSTEM SET primary_conninfo = '" + Docker.psql(pg0, "SHOW primary_conninfo")
+                .replace(cluster.container("pg2"), pg1).replace("'", "''") + "'");
+        Docker.psql(pg0, "ALTER SYSTEM SET primary_slot_name = ''");
+        Docker.psql(pg0, "SELECT pg_reload_conf()");
+        Sql.awaitPsql(pg0, "SELECT sender_host || ' ' || status FROM pg_stat_wal_receiver", (pg1 + " streaming")::equals,
+                Duration.ofSeconds(60));
+        String readFromPg0 = Sql.jdbcFromUri(cluster.replicaConnectionStrings().get("pg0"));
+        var refused = assertThrows(IllegalStateException.class, () -> Sql.query(readFromPg0, "SELECT 1"));
+        assertTrue(refused.getMessage().contains("pg-cluster: this standby streams from " + pg1 + ", not from the primary "
+                + cluster.container("pg2")), refused.getMessage());
+        cluster.stack().up();
+        Sql.awaitPsql(pg0, "SELECT sender_host || ' ' || status FROM pg_stat_wal_receiver",
+                (cluster.container("pg2") + " streaming")::equals, Duration.ofSeconds(60));
+        assertEquals("1", Sql.query(readFromPg0, "SELECT 1"));
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
     /** Docker reports "restarting" between failed starts; after a few, its back-off keeps it there most of the time. */
     private static void awaitRestarting(String container, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
