@@ -34,6 +34,8 @@
 #   PGC_MAX_LAG_BYTES           how far behind a switchover target may be
 #   PGC_TIMEOUT_SECONDS         how long to wait for a server to stop, start, receive or promote
 #   PGC_ACCEPT_DATA_LOSS        true: fail over to a standby even if another one received more WAL
+#   PGC_READ_MAX_LAG_BYTES      the read gate's bound: a standby that replays more bytes of WAL
+#                               behind what its primary last reported refuses reads (0: no bound)
 #   PGC_SYNC_COUNT              k of synchronous "any k"/"first k" (0: asynchronous): how many
 #                               standbys a failover must compare to find every acknowledged commit
 #   PGC_REJOIN_SCRIPT           init/cluster/rejoin-in-container.sh
@@ -43,7 +45,7 @@
 # Stdout: one line, "<primary> primary timeline <n>[; what changed]". Progress goes to stderr.
 set -eu
 
-pgc_require PGC_TLS PGC_PRIMARY PGC_NAME_PREFIX PGC_NETWORK PGC_IMAGE PGC_PRIMARY_PORT PGC_REPLICATION_USER \
+pgc_require PGC_TLS PGC_READ_MAX_LAG_BYTES PGC_PRIMARY PGC_NAME_PREFIX PGC_NETWORK PGC_IMAGE PGC_PRIMARY_PORT PGC_REPLICATION_USER \
     PGC_MAX_LAG_BYTES PGC_TIMEOUT_SECONDS PGC_REJOIN_SCRIPT PGC_PROJECT PGC_STACK PGC_DATABASE
 
 primary=$PGC_PRIMARY
@@ -198,6 +200,13 @@ BEGIN
     SELECT status, sender_host INTO receiver, sender FROM pg_catalog.pg_stat_wal_receiver;
     IF receiver IS DISTINCT FROM 'streaming' THEN
         RAISE EXCEPTION 'pg-cluster: this standby does not stream from the primary (WAL receiver: %), so it refuses reads until it streams again', coalesce(receiver, 'none')
+            USING ERRCODE = 'cannot_connect_now',
+                  HINT = 'Connect to another node: the read-only connection strings list every node.';
+    END IF;
+    -- Fresh enough: what it replayed against what its primary last said it has.
+    IF $PGC_READ_MAX_LAG_BYTES > 0 AND (SELECT pg_catalog.pg_wal_lsn_diff(latest_end_lsn, pg_catalog.pg_last_wal_replay_lsn())
+            FROM pg_catalog.pg_stat_wal_receiver) > $PGC_READ_MAX_LAG_BYTES THEN
+        RAISE EXCEPTION 'pg-cluster: this standby replays more than % bytes behind its primary, so it refuses reads until it catches up', $PGC_READ_MAX_LAG_BYTES
             USING ERRCODE = 'cannot_connect_now',
                   HINT = 'Connect to another node: the read-only connection strings list every node.';
     END IF;

@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param replicationPassword  from secret config, or empty to generate one
  * @param baseBackupAttempts   how often a failed base backup is tried before giving up
  * @param healthTimeoutSeconds how long to wait for a container to become healthy
+ * @param readMaxLagBytes      how far (bytes of WAL) a standby may replay behind what its primary
+ *                             last reported before it refuses network reads; 0: no bound
  * @param streamingGraceSeconds how long a standby may go without streaming (a restart of its
  *                             primary, a reconnect) before it counts as unhealthy
  * @param defaultDockerHost    the Docker host of the default docker provider ({@code docker:host}, else
@@ -62,6 +64,7 @@ public record ClusterConfig(
         int baseBackupAttempts,
         int healthTimeoutSeconds,
         int streamingGraceSeconds,
+        long readMaxLagBytes,
         String defaultDockerHost,
         boolean acceptDataLoss,
         ClientRoles clientRoles,

@@ -21,7 +21,7 @@ public final class ConfigReader {
             "synchronous", "synchronousCommit", "memory", "shmSize", "cpuShares",
             "retainVolumesOnDelete", "database", "replicationUser",
             "superuserPassword", "replicationPassword", "dockerHost",
-            "baseBackupAttempts", "healthTimeoutSeconds", "streamingGraceSeconds", "primary", "acceptDataLoss",
+            "baseBackupAttempts", "healthTimeoutSeconds", "streamingGraceSeconds", "readMaxLag", "primary", "acceptDataLoss",
             "appUser", "appPassword", "monitoringUser", "monitoringPassword", "passwordGeneration",
             "tls", "tlsCaGeneration", "tlsTrustedCaGenerations", "tlsCertificateGeneration",
             "monitoring", "exporterImage", "prometheusImage", "monitoringPort", "scrapeIntervalSeconds",
@@ -104,6 +104,7 @@ public final class ConfigReader {
                 v -> Validators.integer(key("healthTimeoutSeconds"), v, 10, 3600));
         Integer streamingGrace = optional("streamingGraceSeconds", "10",
                 v -> Validators.integer(key("streamingGraceSeconds"), v, 4, 600));
+        Long readMaxLag = optional("readMaxLag", "off", v -> Validators.sizeOrOff(key("readMaxLag"), v));
         String primary = replicas == null ? null
                 : optional("primary", "pg0", v -> Validators.nodeName(key("primary"), v, replicas + 1));
         Boolean acceptDataLoss = optional("acceptDataLoss", "false", v -> Validators.bool(key("acceptDataLoss"), v));
@@ -139,7 +140,7 @@ public final class ConfigReader {
                 nodes, new WalSettings(walKeepSize, maxSlotWalKeepSize), sync,
                 new ResourceLimits(Optional.ofNullable(memoryMb), shmSizeMb, Optional.ofNullable(cpuShares)),
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
-                attempts, healthTimeout, streamingGrace, defaultDockerHost, acceptDataLoss,
+                attempts, healthTimeout, streamingGrace, readMaxLag, defaultDockerHost, acceptDataLoss,
                 new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls, monitoring);
     }
 

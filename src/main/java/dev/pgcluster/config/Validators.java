@@ -202,6 +202,18 @@ public final class Validators {
     }
 
     /** A PostgreSQL size (kB, MB, GB, TB), in bytes. */
+    /** {@code off} (0), or a positive size in bytes as {@link #walSizeBytes} reads it. */
+    public static long sizeOrOff(String key, String raw) {
+        if (raw.trim().equals("off")) {
+            return 0;
+        }
+        try {
+            return walSizeBytes(key, raw);
+        } catch (InvalidValue e) {
+            throw new InvalidValue(key, raw, "off, or a positive size with unit kB, MB, GB or TB (e.g. 64MB)");
+        }
+    }
+
     public static long walSizeBytes(String key, String raw) {
         String value = raw.trim();
         Matcher m = PG_SIZE.matcher(value);

@@ -922,6 +922,9 @@ class ClusterDeclarationTest {
         assertEquals("pg2", env.get("PGC_PRIMARY"));
         assertFalse(env.containsKey("PGC_NODES"), "scaling must not change the primary step");
         assertEquals("false", env.get("PGC_ACCEPT_DATA_LOSS"));
+        assertEquals("0", env.get("PGC_READ_MAX_LAG_BYTES"), "no read-lag bound unless configured");
+        assertEquals(String.valueOf(64L << 20), environment(command(DeclaredStack.of(TestConfigs.config("test", "replicas", "1",
+                "readMaxLag", "64MB")), "pg-cluster-test-primary")).get("PGC_READ_MAX_LAG_BYTES"));
         assertEquals("pg-cluster-test", env.get("PGC_NAME_PREFIX"));
         assertEquals("pg-cluster-test-net", env.get("PGC_NETWORK"));
         assertEquals("sha256:" + "0".repeat(64), env.get("PGC_IMAGE"));

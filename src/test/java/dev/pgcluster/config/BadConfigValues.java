@@ -101,6 +101,8 @@ public final class BadConfigValues {
                         + RESERVED_ROLE),
                 Arguments.of(Map.of("replicationUser", "all"), "pg-cluster:replicationUser = \"all\" is not allowed: "
                         + RESERVED_ROLE),
+                Arguments.of(Map.of("readMaxLag", "fast"), "pg-cluster:readMaxLag = \"fast\" is not allowed: off, or a "
+                        + "positive size with unit kB, MB, GB or TB (e.g. 64MB)"),
                 Arguments.of(Map.of("passwordGeneration", "0"), "pg-cluster:passwordGeneration = \"0\" is not allowed: a "
                         + "whole number from 1 to 1000000"),
                 Arguments.of(Map.of("tls", "yes"), "pg-cluster:tls = \"yes\" is not allowed: true or false"),

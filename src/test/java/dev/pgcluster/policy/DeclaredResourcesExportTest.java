@@ -42,7 +42,7 @@ class DeclaredResourcesExportTest {
                 "postgres:latest", true, good.subnet(), good.publishAddress(), good.nodes(),
                 new WalSettings(good.wal().walKeepSize(), "-1"), good.sync(), good.limits(), good.retainVolumes(),
                 good.database(), good.replicationUser(), good.superuserPassword(), good.replicationPassword(),
-                good.baseBackupAttempts(), good.healthTimeoutSeconds(), good.streamingGraceSeconds(), good.defaultDockerHost(), good.acceptDataLoss(),
+                good.baseBackupAttempts(), good.healthTimeoutSeconds(), good.streamingGraceSeconds(), good.readMaxLagBytes(), good.defaultDockerHost(), good.acceptDataLoss(),
                 good.clientRoles(), good.passwordGeneration(), TlsSettings.OFF, good.monitoring());
         write(stack, bad);
     }

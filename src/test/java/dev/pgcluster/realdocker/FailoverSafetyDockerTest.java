@@ -230,6 +230,35 @@ class FailoverSafetyDockerTest {
         ClusterChecks.assertIdempotent(cluster.stack());
     }
 
+    /**
+     * With readMaxLag, a standby that streams but replays further behind its primary than the
+     * bound refuses network reads, and serves them again once it has caught up.
+     */
+    @Test
+    @Order(7)
+    void aStandbyReplayingTooFarBehindServesNoReadsUnderReadMaxLag() {
+        cluster.stack().setConfig(Map.of("readMaxLag", "1MB"));
+        cluster.stack().up();
+        String pg0 = cluster.container("pg0");
+        String readFromPg0 = Sql.jdbcFromUri(cluster.replicaConnectionStrings().get("pg0"));
+        assertEquals("1", Sql.query(readFromPg0, "SELECT 1"));
+        Docker.psql(pg0, "SELECT pg_wal_replay_pause()");
+        try {
+            Sql.execute(cluster.output("primaryJdbcUrl"),
+                    "CREATE TABLE lag_filler AS SELECT g AS id, repeat('x', 500) AS pad FROM generate_series(1, 10000) g");
+            Sql.awaitPsql(pg0, "SELECT pg_wal_lsn_diff(latest_end_lsn, pg_last_wal_replay_lsn()) > 1048576 FROM pg_stat_wal_receiver",
+                    "t"::equals, Duration.ofSeconds(30));
+            var refused = assertThrows(IllegalStateException.class, () -> Sql.query(readFromPg0, "SELECT 1"));
+            assertTrue(refused.getMessage().contains("pg-cluster: this standby replays more than 1048576 bytes behind its primary"),
+                    refused.getMessage());
+        } finally {
+            Docker.psql(pg0, "SELECT pg_wal_replay_resume()");
+        }
+        ClusterChecks.awaitCaughtUp(cluster, Duration.ofSeconds(30));
+        assertEquals("10000", Sql.query(readFromPg0, "SELECT count(*) FROM lag_filler"));
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
     /** Docker reports "restarting" between failed starts; after a few, its back-off keeps it there most of the time. */
     private static void awaitRestarting(String container, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
