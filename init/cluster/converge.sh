@@ -42,6 +42,8 @@
 #   PGC_PROJECT, PGC_STACK      labels of the one-off containers
 #   PGC_DATABASE                the application database, where the read gate is kept
 #   PGC_TLS                     on: standbys reach the primary over TLS and check its certificate
+# It holds a lock on the Docker host while it runs: the container <prefix>-primary-lock (created,
+# never started), which another run finds and waits for.
 # Stdout: one line, "<primary> primary timeline <n>[; what changed]". Progress goes to stderr.
 set -eu
 
@@ -108,6 +110,55 @@ timeline_of() {
     q "$1" "SELECT CASE WHEN pg_is_in_recovery() THEN (SELECT timeline_id FROM pg_control_checkpoint())
             ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END"
 }
+
+# on_exit (the EXIT trap): a switchover that stopped the old primary and failed before it asked
+# for the promotion starts the old primary again, so the cluster is never left without one; then
+# the lock goes.
+restart_old="" lock_id=""
+on_exit() {
+    exit_status=$?
+    if [ -n "$restart_old" ] && [ "$exit_status" -ne 0 ]; then
+        echo "pg-cluster: the switchover failed before $primary was promoted: starting $restart_old again as the primary" >&2
+        docker start "$(container "$restart_old")" >/dev/null ||
+            echo "pg-cluster: could not start $restart_old again; start it by hand: docker start $(container "$restart_old")" >&2
+    fi
+    if [ -n "$lock_id" ]; then
+        docker rm -f "$lock_id" >/dev/null 2>&1 || echo "pg-cluster: could not remove the lock $lock; docker rm $lock" >&2
+    fi
+}
+trap on_exit EXIT
+
+# One run at a time reads and changes the cluster's roles, whoever runs it: the Pulumi stack lock
+# does not cover two people with backends of their own on one Docker host, a step that goes on
+# after `pulumi cancel`, or a run on another machine. The lock is a container that is created and
+# never started (creating a name is atomic in Docker), labelled with its owner and when it expires,
+# so that the lock of a run that was killed does not stay forever.
+lock="$PGC_NAME_PREFIX-primary-lock"
+lock_owner="$(hostname 2>/dev/null || echo unknown), pid $$, since $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+lock_expires=$(( $(date +%s) + 4 * PGC_TIMEOUT_SECONDS + 600 ))
+take_lock() {
+    lock_id=$(docker create --name "$lock" --network none --label "pg-cluster.project=$PGC_PROJECT" \
+        --label "pg-cluster.stack=$PGC_STACK" --label pg-cluster.role=lock --label "pg-cluster.lock.owner=$lock_owner" \
+        --label "pg-cluster.lock.expires=$lock_expires" "$PGC_IMAGE" true 2>/dev/null) || lock_id=""
+    [ -n "$lock_id" ]
+}
+if ! take_lock; then
+    held=$(docker container inspect --format \
+        '{{.Id}}|{{index .Config.Labels "pg-cluster.lock.expires"}}|{{index .Config.Labels "pg-cluster.lock.owner"}}' \
+        "$lock" 2>/dev/null) || held=""
+    held_id=${held%%|*} held_rest=${held#*|}
+    held_expires=${held_rest%%|*} held_owner=${held_rest#*|}
+    case "$held_expires" in '' | *[!0-9]*) held_expires=0 ;; esac
+    if [ -n "$held" ] && [ "$held_expires" -lt "$(date +%s)" ]; then
+        # Removed by its ID: a lock another run took meanwhile has another one, and stays.
+        say "the lock of $held_owner expired; taking it over"
+        docker rm -f "$held_id" >/dev/null 2>&1 || true
+        take_lock || fail "another run took the lock $lock meanwhile; nothing was changed. Run pulumi up again when it is done"
+    else
+        fail "another run is changing this cluster's roles: the lock $lock is held by ${held_owner:-a run that cannot be named}, for $(( held_expires - $(date +%s) )) s more at most. Nothing was changed. Wait for it and run pulumi up again; if that run is gone, remove its lock (docker rm $lock) first"
+    fi
+fi
+
 
 # The stack's nodes: its node containers (labelled with the seed of their data), created so far.
 # A node of config that has no container yet is seeded later by its own steps.
@@ -225,19 +276,6 @@ DO \$do\$ BEGIN
         CREATE EVENT TRIGGER pgcluster_read_gate ON login EXECUTE FUNCTION pgcluster.refuse_reads_unless_streaming();
     END IF;
 END \$do\$;" | pgc_psql "$(container "$primary")" "$PGC_DATABASE" -At >/dev/null
-}
-
-# restart_old_primary (EXIT trap of a switchover): a switchover that stopped the old primary and
-# failed before it asked for the promotion starts the old primary again, so the cluster is never
-# left without one.
-restart_old=""
-restart_old_primary() {
-    exit_status=$?
-    if [ -n "$restart_old" ] && [ "$exit_status" -ne 0 ]; then
-        echo "pg-cluster: the switchover failed before $primary was promoted: starting $restart_old again as the primary" >&2
-        docker start "$(container "$restart_old")" >/dev/null ||
-            echo "pg-cluster: could not start $restart_old again; start it by hand: docker start $(container "$restart_old")" >&2
-    fi
 }
 
 # recheck_before_promote: the node states were read at the start of the run; right before a
@@ -403,7 +441,6 @@ elif has "$standbys" "$primary"; then
         #    docker or psql command under set -e) starts it again as the primary.
         say "switchover $old -> $primary: $primary is $2 bytes behind; stopping $old (fast shutdown)"
         restart_old=$old
-        trap restart_old_primary EXIT
         stopped_at=$(now_ms)
         docker stop --time 60 "$(container "$old")" >/dev/null
         # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options

@@ -1,6 +1,7 @@
 package dev.pgcluster.realdocker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -256,6 +257,35 @@ class FailoverSafetyDockerTest {
         }
         ClusterChecks.awaitCaughtUp(cluster, Duration.ofSeconds(30));
         assertEquals("10000", Sql.query(readFromPg0, "SELECT count(*) FROM lag_filler"));
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    /**
+     * Two runs never change roles at once, whatever backends they use: the primary step takes a
+     * lock on the Docker host (a named container, created and never started) and refuses while
+     * another run's lock has not expired; an expired one (a run that was killed) is taken over.
+     */
+    @Test
+    @Order(8)
+    void theClustersRolesAreChangedByOneRunAtATime() {
+        String lock = cluster.config().namePrefix() + "-primary-lock";
+        assertFalse(Docker.exists("container", lock), "a run leaves no lock behind");
+        String image = Docker.inspect(cluster.container("pg0"), "{{.Image}}");
+        long later = java.time.Instant.now().getEpochSecond() + 600;
+        Docker.ok("create", "--name", lock, "--label", Docker.TEST_LABEL + "=1", "--label", "pg-cluster.lock.owner=another run",
+                "--label", "pg-cluster.lock.expires=" + later, image, "true");
+        cluster.stack().setConfig(Map.of("healthTimeoutSeconds", "122"));
+        var refused = assertThrows(RuntimeException.class, () -> cluster.stack().up());
+        assertTrue(refused.getMessage().contains("another run is changing this cluster's roles: the lock " + lock
+                + " is held by another run"), refused.getMessage());
+        assertTrue(Docker.exists("container", lock), "another run's lock is left alone");
+
+        Docker.ok("rm", lock);
+        Docker.ok("create", "--name", lock, "--label", Docker.TEST_LABEL + "=1", "--label", "pg-cluster.lock.owner=a killed run",
+                "--label", "pg-cluster.lock.expires=1", image, "true");
+        var run = cluster.stack().up();
+        assertTrue(run.stdout().contains("the lock of a killed run expired; taking it over"), run.stdout());
+        assertFalse(Docker.exists("container", lock), "the run removed its lock");
         ClusterChecks.assertIdempotent(cluster.stack());
     }
 
