@@ -51,7 +51,8 @@ class TlsSwitchDockerTest {
                 assertEquals("pg1:false", walSenderEncryption(cluster));
                 assertEquals("", String.valueOf(cluster.stack().outputs().get("caCertificate")));
                 assertEquals("", Docker.ok("exec", cluster.container("pg1"), "sh", "-c",
-                        "ls /var/lib/postgresql/data/conf | grep -v pg_hba.conf || true"), "no key or certificate is left");
+                        "ls /var/lib/postgresql/data/conf | grep -v -e pg_hba.conf -e replication.pgpass || true"),
+                        "no key or certificate is left (the replication password file stays: TLS or not)");
                 writer.awaitProgress(30, Duration.ofSeconds(60));
                 writer.close();
                 acknowledged = writer.acknowledged();
