@@ -131,27 +131,39 @@ trap on_exit EXIT
 # One run at a time reads and changes the cluster's roles, whoever runs it: the Pulumi stack lock
 # does not cover two people with backends of their own on one Docker host, a step that goes on
 # after `pulumi cancel`, or a run on another machine. The lock is a container that is created and
-# never started (creating a name is atomic in Docker), labelled with its owner and when it expires,
-# so that the lock of a run that was killed does not stay forever.
+# never started (creating a name is atomic in Docker), labelled with its owner (host and process)
+# and when it expires. A lock whose process is gone (same host) or that expired is taken over.
 lock="$PGC_NAME_PREFIX-primary-lock"
-lock_owner="$(hostname 2>/dev/null || echo unknown), pid $$, since $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+lock_host=$(hostname 2>/dev/null || echo unknown)
+lock_owner="$lock_host, pid $$, since $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 lock_expires=$(( $(date +%s) + 4 * PGC_TIMEOUT_SECONDS + 600 ))
 take_lock() {
     lock_id=$(docker create --name "$lock" --network none --label "pg-cluster.project=$PGC_PROJECT" \
         --label "pg-cluster.stack=$PGC_STACK" --label pg-cluster.role=lock --label "pg-cluster.lock.owner=$lock_owner" \
+        --label "pg-cluster.lock.host=$lock_host" --label "pg-cluster.lock.pid=$$" \
         --label "pg-cluster.lock.expires=$lock_expires" "$PGC_IMAGE" true 2>/dev/null) || lock_id=""
     [ -n "$lock_id" ]
 }
 if ! take_lock; then
     held=$(docker container inspect --format \
-        '{{.Id}}|{{index .Config.Labels "pg-cluster.lock.expires"}}|{{index .Config.Labels "pg-cluster.lock.owner"}}' \
+        '{{.Id}}|{{index .Config.Labels "pg-cluster.lock.expires"}}|{{index .Config.Labels "pg-cluster.lock.host"}}|{{index .Config.Labels "pg-cluster.lock.pid"}}|{{index .Config.Labels "pg-cluster.lock.owner"}}' \
         "$lock" 2>/dev/null) || held=""
-    held_id=${held%%|*} held_rest=${held#*|}
-    held_expires=${held_rest%%|*} held_owner=${held_rest#*|}
+    held_id=$(printf '%s' "$held" | cut -d'|' -f1)
+    held_expires=$(printf '%s' "$held" | cut -d'|' -f2)
+    held_host=$(printf '%s' "$held" | cut -d'|' -f3)
+    held_pid=$(printf '%s' "$held" | cut -d'|' -f4)
+    held_owner=$(printf '%s' "$held" | cut -d'|' -f5-)
     case "$held_expires" in '' | *[!0-9]*) held_expires=0 ;; esac
+    case "$held_pid" in *[!0-9]*) held_pid="" ;; esac
+    gone=""
     if [ -n "$held" ] && [ "$held_expires" -lt "$(date +%s)" ]; then
+        gone="expired"
+    elif [ -n "$held" ] && [ "$held_host" = "$lock_host" ] && [ -n "$held_pid" ] && ! kill -0 "$held_pid" 2>/dev/null; then
+        gone="is gone (its process $held_pid on this host no longer runs)"
+    fi
+    if [ -n "$gone" ]; then
         # Removed by its ID: a lock another run took meanwhile has another one, and stays.
-        say "the lock of $held_owner expired; taking it over"
+        say "the lock of $held_owner $gone; taking it over"
         docker rm -f "$held_id" >/dev/null 2>&1 || true
         take_lock || fail "another run took the lock $lock meanwhile; nothing was changed. Run pulumi up again when it is done"
     else

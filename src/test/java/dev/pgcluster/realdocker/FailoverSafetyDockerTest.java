@@ -133,6 +133,9 @@ class FailoverSafetyDockerTest {
                 cluster.stack().setConfig(Map.of("primary", "pg0"));
             }
             Docker.awaitHealthy(cluster.container("pg0"), Duration.ofSeconds(60));
+            // The failed run had updated the steps that follow the configured roles (pg1's seed
+            // step saw it as the primary); this run sets them back.
+            cluster.stack().up();
             assertEquals(List.of("pg0"), writableNodes());
             writer.awaitProgress(50, Duration.ofSeconds(60));
             writer.close();
@@ -220,7 +223,7 @@ class FailoverSafetyDockerTest {
         Docker.psql(pg0, "SELECT pg_reload_conf()");
         Sql.awaitPsql(pg0, "SELECT sender_host || ' ' || status FROM pg_stat_wal_receiver", (pg1 + " streaming")::equals,
                 Duration.ofSeconds(60));
-        String readFromPg0 = Sql.jdbcFromUri(cluster.replicaConnectionStrings().get("pg0"));
+        String readFromPg0 = Sql.jdbcFromUri(replicaConnectionString("pg0"));
         var refused = assertThrows(IllegalStateException.class, () -> Sql.query(readFromPg0, "SELECT 1"));
         assertTrue(refused.getMessage().contains("pg-cluster: this standby streams from " + pg1 + ", not from the primary "
                 + cluster.container("pg2")), refused.getMessage());
@@ -241,7 +244,7 @@ class FailoverSafetyDockerTest {
         cluster.stack().setConfig(Map.of("readMaxLag", "1MB"));
         cluster.stack().up();
         String pg0 = cluster.container("pg0");
-        String readFromPg0 = Sql.jdbcFromUri(cluster.replicaConnectionStrings().get("pg0"));
+        String readFromPg0 = Sql.jdbcFromUri(replicaConnectionString("pg0"));
         assertEquals("1", Sql.query(readFromPg0, "SELECT 1"));
         Docker.psql(pg0, "SELECT pg_wal_replay_pause()");
         try {
@@ -286,7 +289,25 @@ class FailoverSafetyDockerTest {
         var run = cluster.stack().up();
         assertTrue(run.stdout().contains("the lock of a killed run expired; taking it over"), run.stdout());
         assertFalse(Docker.exists("container", lock), "the run removed its lock");
+
+        // A lock of a run on this host whose process is gone (killed with its pulumi up) is taken
+        // over at once, before it expires.
+        String host = Shell.run(List.of("hostname"), Map.of(), null, Duration.ofSeconds(10)).stdout().strip();
+        Docker.ok("create", "--name", lock, "--label", Docker.TEST_LABEL + "=1", "--label", "pg-cluster.lock.owner=a run here",
+                "--label", "pg-cluster.lock.expires=" + later, "--label", "pg-cluster.lock.host=" + host,
+                "--label", "pg-cluster.lock.pid=4194304", image, "true");
+        cluster.stack().setConfig(Map.of("healthTimeoutSeconds", "123"));
+        run = cluster.stack().up();
+        assertTrue(run.stdout().contains("the lock of a run here is gone (its process 4194304 on this host no longer runs)"),
+                run.stdout());
+        assertFalse(Docker.exists("container", lock), "the run removed its lock");
         ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    /** The stack's connection string of a standby now (the roles moved since the first run). */
+    @SuppressWarnings("unchecked")
+    private String replicaConnectionString(String node) {
+        return ((Map<String, String>) cluster.stack().outputs().get("replicaConnectionStrings")).get(node);
     }
 
     /** Docker reports "restarting" between failed starts; after a few, its back-off keeps it there most of the time. */
