@@ -248,7 +248,7 @@ class FailoverSafetyDockerTest {
         assertEquals("1", Sql.query(readFromPg0, "SELECT 1"));
         Docker.psql(pg0, "SELECT pg_wal_replay_pause()");
         try {
-            Sql.execute(cluster.output("primaryJdbcUrl"),
+            Sql.execute(String.valueOf(cluster.stack().outputs().get("primaryJdbcUrl")),
                     "CREATE TABLE lag_filler AS SELECT g AS id, repeat('x', 500) AS pad FROM generate_series(1, 10000) g");
             Sql.awaitPsql(pg0, "SELECT pg_wal_lsn_diff(latest_end_lsn, pg_last_wal_replay_lsn()) > 1048576 FROM pg_stat_wal_receiver",
                     "t"::equals, Duration.ofSeconds(30));
