@@ -119,6 +119,8 @@ on_exit() {
     exit_status=$?
     if [ -n "$restart_old" ] && [ "$exit_status" -ne 0 ]; then
         echo "pg-cluster: the switchover failed before $primary was promoted: starting $restart_old again as the primary" >&2
+        fence "$restart_old" unfence ||
+            echo "pg-cluster: could not take the fence of $restart_old away; see README: Troubleshooting" >&2
         docker start "$(container "$restart_old")" >/dev/null ||
             echo "pg-cluster: could not start $restart_old again; start it by hand: docker start $(container "$restart_old")" >&2
     fi
@@ -312,6 +314,17 @@ recheck_before_promote() {
     done
 }
 
+# fence NODE fence|unfence: an old primary that is stopped gets standby.signal (and the marker that
+# says pg-cluster put it there) before another node is promoted, or loses them again.
+fence() {
+    # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
+    docker run --rm $PGC_ONE_OFF_HARDENING --name "$(container "$1")-fence" --user postgres --network none \
+        --volume "$(container "$1")-data:/var/lib/postgresql/data" \
+        --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
+        --label "pg-cluster.node=$1" --label pg-cluster.role=fence \
+        --env "PGC_NODE=$1" --env "PGC_FENCE=$2" "$PGC_IMAGE" sh -c "$PGC_REJOIN_SCRIPT"
+}
+
 # wal_report NODE: what the stopped node's own files say ("standby" or "was-primary", and
 # "wal-end <LSN> <length>"), from a one-off container that changes nothing.
 wal_report() {
@@ -403,6 +416,8 @@ follow() {
         rejoin "$1" start >/dev/null
         await_following "$1" 60 || fail "$1 does not follow $primary even after pg_rewind; see docker logs $(container "$1")"
     fi
+    # A fenced old primary that follows the primary needs its fence no more.
+    docker exec -u postgres "$(container "$1")" rm -f "$PGC_FENCE_MARKER"
     say "$1 streams from $primary"
 }
 
@@ -477,6 +492,8 @@ elif has "$standbys" "$primary"; then
         done
         fail_before_promote
         recheck_before_promote
+        # Fenced before the promotion: started by hand from now on, it comes back read-only.
+        fence "$old" fence || fail "cannot fence $old before promoting $primary"
         # Once asked, a promotion may finish even if the call fails: the old primary stays stopped.
         restart_old=""
         [ "$(q "$primary" "SELECT pg_promote(true, $PGC_TIMEOUT_SECONDS)")" = t ] || fail "$primary did not finish promotion within ${PGC_TIMEOUT_SECONDS}s"
@@ -536,6 +553,11 @@ elif has "$standbys" "$primary"; then
             fail "refusing to fail over to $primary (timeline $target_tli, WAL up to $received): other standbys have more WAL:$ahead. Promote the most advanced one instead (pulumi config set pg-cluster:primary <node>), or set pg-cluster:acceptDataLoss true to accept losing what only they have (${most_ahead:-0} bytes); nothing was changed"
         fi
         say "failover to $primary (received WAL up to $received)${ahead:+; discarding what only$ahead had, ${most_ahead:-0} bytes}"
+        # Every stopped old primary is fenced first: started by hand from now on, it comes back
+        # read-only, never as a second writable primary.
+        for node in $stopped; do
+            fence "$node" fence || fail "cannot fence the stopped node $node; nothing was promoted"
+        done
         recheck_before_promote
         [ "$(q "$primary" "SELECT pg_promote(true, $PGC_TIMEOUT_SECONDS)")" = t ] || fail "$primary did not finish promotion within ${PGC_TIMEOUT_SECONDS}s"
         pause_after_promote

@@ -15,6 +15,7 @@
 #     "wal-end <LSN> <length of its last record>", so the caller can tell how much of it the new
 #     primary never received;
 #  3. standby.signal, primary_conninfo and primary_slot_name; the slots it held as a primary go.
+# With PGC_FENCE=fence or unfence it only fences an old primary (or takes the fence away).
 # With PGC_REPORT_ONLY=1 it changes nothing and only prints "standby" or "was-primary" and the
 # "wal-end" line (a failover compares a stopped standby's WAL with the target's).
 # While pg_rewind runs, PGC_REWIND_MARKER is on the volume; it goes only when the node is a
@@ -51,13 +52,43 @@ if [ -e "$PGC_REWIND_MARKER" ]; then
     exit 6
 fi
 
+# An old primary: no standby.signal, or fenced by pg-cluster (standby.signal with the marker).
+was_primary() {
+    [ ! -e "$pgdata/standby.signal" ] || [ -e "$PGC_FENCE_MARKER" ]
+}
+
 # PGC_REPORT_ONLY=1: only say what the node is and where its WAL ends; change nothing. The primary
 # step asks this of a stopped standby before a failover: it may hold WAL the target lacks.
 if [ "${PGC_REPORT_ONLY:-}" = 1 ]; then
-    [ -e "$pgdata/standby.signal" ] && echo standby || echo was-primary
+    was_primary && echo was-primary || echo standby
     wal_end
     exit 0
 fi
+
+# PGC_FENCE=fence: an old primary gets the marker, then standby.signal, before another node is
+# promoted: started by hand, it comes back read-only. PGC_FENCE=unfence takes them away again (a
+# switchover that failed before its promotion starts the old primary again as the primary).
+case "${PGC_FENCE:-}" in
+    fence)
+        if [ ! -e "$pgdata/standby.signal" ]; then
+            touch "$PGC_FENCE_MARKER"
+            sync
+            touch "$pgdata/standby.signal"
+            sync
+            echo "pg-cluster: $PGC_NODE is fenced: it starts read-only until it rejoins" >&2
+        fi
+        exit 0
+        ;;
+    unfence)
+        if [ -e "$PGC_FENCE_MARKER" ]; then
+            rm -f "$pgdata/standby.signal"
+            sync
+            rm -f "$PGC_FENCE_MARKER"
+            sync
+        fi
+        exit 0
+        ;;
+esac
 
 if [ ! -s "$PGC_REPLICATION_PASSFILE" ]; then
     echo "pg-cluster: $PGC_REPLICATION_PASSFILE is not on the volume of $PGC_NODE (its conf step has not run on it" \
@@ -67,7 +98,7 @@ fi
 
 rm -f "$pgdata/postmaster.pid"
 
-if [ ! -e "$pgdata/standby.signal" ]; then
+if was_primary; then
     echo "was-primary"
     wal_end
 fi
@@ -88,6 +119,6 @@ fi
 # Slots are the primary's business; this node's old ones would only hold WAL back.
 find "$pgdata/pg_replslot" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
 pgc_write_standby_conf "$pgdata" "$PGC_NODE"
-rm -f "$PGC_REWIND_MARKER"
+rm -f "$PGC_REWIND_MARKER" "$PGC_FENCE_MARKER"
 sync
 echo "pg-cluster: $PGC_NODE is ready to start as a standby of $PGC_PRIMARY_HOST" >&2

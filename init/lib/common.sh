@@ -66,6 +66,12 @@ PGC_REPLICATION_PASSFILE=$PGC_CONF_DIR/replication.pgpass
 # (PostgresNode.REWIND_MARKER in the program).
 PGC_REWIND_MARKER=/var/lib/postgresql/data/pg-cluster-rewind.in-progress
 
+# Beside the data directory of an old primary that a switchover or a failover fenced before it
+# promoted another node: with it comes standby.signal, so a `docker start` brings the node back
+# read-only, never as a second writable primary. Its rejoin (pg_rewind) takes both away
+# (PostgresNode.FENCE_MARKER in the program).
+PGC_FENCE_MARKER=/var/lib/postgresql/data/pg-cluster-fenced
+
 # pgc_pgpass_line USER PASSWORD: a line of a libpq password file that gives USER's PASSWORD for any
 # host, port and database (\ and : escaped with a backslash).
 pgc_pgpass_line() {

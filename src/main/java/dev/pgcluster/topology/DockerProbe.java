@@ -41,6 +41,12 @@ public final class DockerProbe implements ClusterProbe {
     private static final long TIMEOUT_SECONDS = 30;
     private static final String STANDBY_SIGNAL = "/var/lib/postgresql/data/pgdata/standby.signal";
     private static final String PG_VERSION = "/var/lib/postgresql/data/pgdata/PG_VERSION";
+    /**
+     * Put beside the data of an old primary that a switchover or failover fenced (with
+     * standby.signal) before it promoted another node: {@code PGC_FENCE_MARKER} in init/lib/common.sh.
+     * Such a node is still an old primary that has to rejoin.
+     */
+    public static final String FENCE_MARKER = "/var/lib/postgresql/data/pg-cluster-fenced";
 
     @Override
     public List<NodeState> observe(ClusterConfig config) {
@@ -69,7 +75,9 @@ public final class DockerProbe implements ClusterProbe {
             if (version.status != 0) {
                 return new NodeState(node, state, Optional.empty());
             }
-            return new NodeState(node, state, Optional.of(new NodeState.Server(signal.status == 0, 0, "")));
+            Result fenced = run(dockerHost, "docker", "cp", container + ":" + FENCE_MARKER, "-");
+            boolean standby = signal.status == 0 && fenced.status != 0;
+            return new NodeState(node, state, Optional.of(new NodeState.Server(standby, 0, "")));
         }
         Result query = run(dockerHost, "docker", "exec", "-u", "postgres",
                 "-e", "PGOPTIONS=" + ClusterConfig.SAFE_SESSION_OPTIONS, container,

@@ -155,6 +155,51 @@ class FailoverDockerTest {
         }
     }
 
+    /**
+     * A failover whose `pulumi up` is killed right after the promotion, before the stopped old
+     * primary was rewound: the old primary was fenced first, so a `docker start` of it (what a
+     * person might do) brings it back read-only, never as a second writable primary; the next
+     * `pulumi up` rejoins it as a standby with every acknowledged row of the new primary.
+     */
+    @Test
+    void aFailoverKilledAfterPromotionLeavesTheOldPrimaryFenced() throws Exception {
+        Path pause = Files.createTempDirectory("pg-cluster-pause").resolve("after-promote");
+        try (var cluster = RealCluster.up("fenced", RealCluster.testConfig(2),
+                Map.of("PGC_TEST_PAUSE_AFTER_PROMOTE", pause.toString()))) {
+            ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+            List<Long> acknowledged;
+            try (var writer = new SteadyWriter(cluster.output("primaryJdbcUrl"))) {
+                writer.awaitProgress(200, Duration.ofSeconds(60));
+                writer.close();
+                acknowledged = writer.acknowledged();
+            }
+            ClusterChecks.awaitCaughtUp(cluster, Duration.ofSeconds(30));
+            String pg0 = cluster.container("pg0");
+            Docker.ok("kill", pg0);
+            cluster.stack().setConfig(Map.of("primary", "pg1"));
+            var run = CompletableFuture.runAsync(() -> cluster.stack().up());
+            awaitFile(pause, Duration.ofMinutes(2));
+            assertEquals("f", Docker.psql(cluster.container("pg1"), "SELECT pg_is_in_recovery()"), "pg1 was promoted");
+            killPulumi();
+            assertThrows(Exception.class, run::join, "the killed pulumi up fails");
+
+            Docker.ok("start", pg0);
+            Sql.awaitPsql(pg0, "SELECT pg_is_in_recovery()", "t"::equals, Duration.ofSeconds(60));
+            assertEquals("f", Docker.psql(cluster.container("pg1"), "SELECT pg_is_in_recovery()"));
+
+            cluster.stack().cancel();
+            cluster.stack().up();
+            assertEquals("t", Docker.psql(pg0, "SELECT pg_is_in_recovery()"));
+            assertEquals("", Docker.ok("run", "--rm", "--label", Docker.TEST_LABEL + "=1", "-v", cluster.volume("pg0")
+                    + ":/var/lib/postgresql/data", TestImage.reference(), "sh", "-c",
+                    "ls /var/lib/postgresql/data | grep pg-cluster-fenced || true"), "the fence went with the rejoin");
+            ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(90));
+            ClusterChecks.assertNoAcknowledgedCommitLost(cluster, acknowledged,
+                    List.of(cluster.container("pg0"), cluster.container("pg1"), cluster.container("pg2")));
+            ClusterChecks.assertIdempotent(cluster.stack());
+        }
+    }
+
     private static long lsn(String lsn) {
         String[] parts = lsn.split("/");
         return new BigInteger(parts[0], 16).shiftLeft(32).add(new BigInteger(parts[1], 16)).longValueExact();
