@@ -587,10 +587,19 @@ fi
 ensure_slots
 ensure_read_gate
 follow_standbys
+primary_timeline=$(timeline_of "$primary")
 for node in $stopped; do
     # An old primary (stopped by a switchover or a failover, here or in a run that was killed,
     # or by hand) comes back as a standby; a standby someone stopped stays stopped, but starts as
-    # a standby of the primary when it comes back.
+    # a standby of the primary when it comes back. A node whose newest timeline is not older
+    # than the primary's was promoted on its own (by hand, by another tool): what it wrote is a
+    # history of its own, and rewinding it discards that, only with consent.
+    report=$(wal_report "$node") || fail "cannot read the data of the stopped node $node; nothing more was changed"
+    node_timeline=$(printf '%s\n' "$report" | sed -n 's/^timeline //p')
+    if printf '%s\n' "$report" | grep -q '^was-primary$' && [ "${node_timeline:-0}" -ge "$primary_timeline" ] \
+        && [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
+        fail "$node is stopped and was a primary on timeline $node_timeline, not older than the primary $primary's ($primary_timeline): it was promoted on its own and may hold writes $primary never had ($(printf '%s\n' "$report" | sed -n 's/^wal-end //p' | cut -d' ' -f1 | sed 's/^/its WAL ends at /')). Nothing more was changed. If $node should be the primary: pulumi config set pg-cluster:primary $node. To keep $primary and discard what $node wrote on its own: set pg-cluster:acceptDataLoss true for one pulumi up"
+    fi
     rejoin "$node" start-if-primary >/dev/null
 done
 

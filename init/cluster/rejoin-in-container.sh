@@ -57,10 +57,23 @@ was_primary() {
     [ ! -e "$pgdata/standby.signal" ] || [ -e "$PGC_FENCE_MARKER" ]
 }
 
-# PGC_REPORT_ONLY=1: only say what the node is and where its WAL ends; change nothing. The primary
-# step asks this of a stopped standby before a failover: it may hold WAL the target lacks.
+# newest_timeline: the newest timeline the node's data knows: a promotion writes its history file
+# at once, before any checkpoint records the new timeline.
+newest_timeline() {
+    newest=$(pg_controldata "$pgdata" | sed -n "s/^Latest checkpoint's TimeLineID: *//p")
+    for history in "$pgdata"/pg_wal/*.history; do
+        [ -e "$history" ] || continue
+        tli=$(( 0x$(basename "$history" .history) ))
+        [ "$tli" -le "$newest" ] || newest=$tli
+    done
+    echo "$newest"
+}
+
+# PGC_REPORT_ONLY=1: only say what the node is, its newest timeline and where its WAL ends; change
+# nothing. The primary step asks this of a stopped node before it acts on it.
 if [ "${PGC_REPORT_ONLY:-}" = 1 ]; then
     was_primary && echo was-primary || echo standby
+    echo "timeline $(newest_timeline)"
     wal_end
     exit 0
 fi

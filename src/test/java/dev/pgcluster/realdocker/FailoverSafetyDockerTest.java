@@ -304,6 +304,37 @@ class FailoverSafetyDockerTest {
         ClusterChecks.assertIdempotent(cluster.stack());
     }
 
+    /**
+     * A stopped node that was promoted on its own (by hand here) and took writes is newer than the
+     * configured primary's history: it is not rewound without consent; with it, it rejoins.
+     */
+    @Test
+    @Order(9)
+    void aStoppedNodePromotedOnItsOwnIsNotRewoundWithoutConsent() {
+        String pg1 = cluster.container("pg1");
+        Docker.psql(pg1, "SELECT pg_promote(true, 60)");
+        Docker.psql(pg1, "CREATE TABLE written_on_pg1_alone AS SELECT 1 AS id");
+        Docker.ok("stop", pg1);
+        var refused = assertThrows(RuntimeException.class, () -> cluster.stack().up());
+        assertTrue(refused.getMessage().contains("pg1 is stopped and was a primary on timeline")
+                && refused.getMessage().contains("not older than the primary pg2's")
+                && refused.getMessage().contains("Nothing more was changed."), refused.getMessage());
+        assertEquals("exited", Docker.inspect(pg1, "{{.State.Status}}"), "pg1 was left as it was");
+
+        cluster.stack().setConfig(Map.of("acceptDataLoss", "true"));
+        try {
+            cluster.stack().up();
+        } finally {
+            cluster.stack().removeConfig("acceptDataLoss");
+        }
+        cluster.stack().up(); // the consent removed again (the primary step's input)
+        Sql.awaitPsql(pg1, "SELECT pg_is_in_recovery()", "t"::equals, Duration.ofSeconds(60));
+        assertEquals("", Docker.psql(pg1, "SELECT coalesce(to_regclass('written_on_pg1_alone')::text, '')"),
+                "what pg1 wrote on its own is gone");
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
     /** The stack's connection string of a standby now (the roles moved since the first run). */
     @SuppressWarnings("unchecked")
     private String replicaConnectionString(String node) {
