@@ -118,6 +118,12 @@ fi
 
 touch "$PGC_REWIND_MARKER"
 sync
+# A fenced old primary's standby.signal goes for the rewind (pg_rewind finishes a killed node's
+# crash recovery in single-user mode, which refuses standby mode); the rewind marker guards it
+# meanwhile, and a failed rewind fences it again.
+if [ -e "$PGC_FENCE_MARKER" ]; then
+    rm -f "$pgdata/standby.signal"
+fi
 status=0
 pg_rewind --target-pgdata="$pgdata" --source-server="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT \
 user=$PGC_REPLICATION_USER passfile=$PGC_REPLICATION_PASSFILE dbname=postgres$(pgc_tls_params)" >&2 || status=$?
