@@ -336,6 +336,18 @@ wal_report() {
         --env "PGC_NODE=$1" --env PGC_REPORT_ONLY=1 "$PGC_IMAGE" sh -c "$PGC_REJOIN_SCRIPT"
 }
 
+# report_of NODE: wal_report, or the run fails saying why: a node whose rewind did not finish is
+# to be seeded afresh.
+report_of() {
+    report_status=0
+    report=$(wal_report "$1") || report_status=$?
+    case "$report_status" in
+        0) printf '%s\n' "$report" ;;
+        6) fail "$1 cannot rejoin as a standby of $primary: an earlier pg_rewind of it did not finish, so its data may be half-copied (its container stays stopped, fenced as a standby, and its health check fails should it be started). Seed it afresh from $primary: pulumi up --replace <URN of volume $(container "$1")-data> (README: Troubleshooting)" ;;
+        *) fail "cannot read the data of the stopped node $1 (exit status $report_status); nothing more was changed" ;;
+    esac
+}
+
 # rejoin NODE MODE: NODE (stopped here first if it runs) becomes a standby of the primary: rewound,
 # configured. MODE: "start" starts it again; "start-if-primary" starts it only if it was a
 # primary (an old primary), and leaves a standby that someone stopped as it was. Prints the rejoin
@@ -532,7 +544,7 @@ elif has "$standbys" "$primary"; then
             compare "$node" "$1" "$2"
         done
         for node in $stopped; do
-            report=$(wal_report "$node") || fail "cannot read the WAL of the stopped node $node; nothing was changed"
+            report=$(report_of "$node")
             printf '%s\n' "$report" | grep -q '^standby$' || continue # an old primary: handled below
             end=$(printf '%s\n' "$report" | sed -n 's/^wal-end //p')
             [ -n "$end" ] || { answered=$((answered + 1)); continue; }
@@ -594,7 +606,7 @@ for node in $stopped; do
     # a standby of the primary when it comes back. A node whose newest timeline is not older
     # than the primary's was promoted on its own (by hand, by another tool): what it wrote is a
     # history of its own, and rewinding it discards that, only with consent.
-    report=$(wal_report "$node") || fail "cannot read the data of the stopped node $node; nothing more was changed"
+    report=$(report_of "$node")
     node_timeline=$(printf '%s\n' "$report" | sed -n 's/^timeline //p')
     if printf '%s\n' "$report" | grep -q '^was-primary$' && [ "${node_timeline:-0}" -ge "$primary_timeline" ] \
         && [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
