@@ -1,9 +1,12 @@
 #!/bin/sh
 # pg-cluster step "primary": makes the node named by pg-cluster:primary the cluster's one writable
 # primary and every other node a standby streaming from it through its own slot. Runs when the
-# configured primary changes, when a password changes, and when the program found the cluster
+# configured primary or another of its inputs changes, and when the program found the cluster
 # not as configured (PGC_FOUND says what it found). Every action is checked first and each is
-# idempotent: a run interrupted anywhere and run again finishes the job.
+# idempotent: a run interrupted anywhere and run again finishes the job. A node that is neither
+# running nor stopped (paused, restarting, …) stops every role change; an old primary is fenced
+# (standby.signal) before another node is promoted; every node is read again right before a
+# promotion; a stopped node promoted on its own is not rewound without PGC_ACCEPT_DATA_LOSS.
 #
 #   configured primary is … | what this step does
 #   the writable primary     | slots for every other node on it; standbys that follow another

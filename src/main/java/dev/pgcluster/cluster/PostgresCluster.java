@@ -104,7 +104,7 @@ public final class PostgresCluster extends ComponentResource {
 
     /**
      * The step that makes the configured primary the one writable node (init/cluster/converge.sh).
-     * It runs when the primary, the nodes or a password change, and when the program found the
+     * It runs when the primary or another of its inputs changes, and when the program found the
      * cluster differing from config: then {@code PGC_FOUND} says what (with the time, so that each
      * finding is new). When nothing was found that input is left as it was, so an unchanged cluster
      * means an unchanged step.
