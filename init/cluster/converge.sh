@@ -219,20 +219,10 @@ ensure_slots() {
         WHERE slot_name = $(pgc_literal "$primary") AND NOT active" >/dev/null
 }
 
-# The read gate, kept on the primary in the application database and replicated to every
-# standby: a login event trigger that refuses network logins to a standby whose WAL receiver is
-# not streaming, with SQLSTATE 57P03 (cannot connect now), so that no client of the read-only
-# connection strings reads data that stopped moving. Logins over the node's Unix socket (this
-# step, the health check, docker exec … psql), superusers and members of pg_monitor are always
-# let in. Idempotent.
-ensure_read_gate() {
-    # The application role may own this database: it can make schemas there, and set its
-    # search_path (the session below pins its own). What pg-cluster runs here must be its own:
-    # a schema pgcluster or a gate function that someone else made is refused, never used.
-    # Local commit: with synchronous replication configured, a commit would otherwise wait for a
-    # standby, and on a first bring-up none exists yet.
-    printf '%s\n' "SET synchronous_commit = local;
-DO \$check\$
+# schema_check_sql: SQL that refuses a schema pgcluster, or a function in it, that a role other than
+# a superuser owns (the application role owns its database and may create schemas there).
+schema_check_sql() {
+    printf '%s\n' "DO \$check\$
 DECLARE
     owner name;
 BEGIN
@@ -248,7 +238,47 @@ BEGIN
         RAISE EXCEPTION 'pg-cluster: a function in schema pgcluster of database % is owned by role %, not by a superuser; drop it as the superuser and run pulumi up again', pg_catalog.current_database(), owner;
     END IF;
 END
-\$check\$;
+\$check\$;"
+}
+
+# tls_expiry_function: SQL for pgcluster.tls_certificate_not_after(), the node's own certificate's
+# expiry (seconds since the epoch; NULL without TLS) read from the file its conf step writes, for
+# the exporter's monitoring role (pg_monitor); its schema is checked as the read gate's is.
+tls_expiry_function() {
+    printf '%s\n' "CREATE OR REPLACE FUNCTION pgcluster.tls_certificate_not_after() RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \$expiry\$
+    SELECT nullif(pg_catalog.btrim(pg_catalog.pg_read_file($(pgc_literal "$PGC_CONF_DIR/server.notafter"), 0, 64, true)), '')::bigint
+\$expiry\$;
+REVOKE ALL ON FUNCTION pgcluster.tls_certificate_not_after() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pgcluster.tls_certificate_not_after() TO pg_monitor;"
+}
+
+# ensure_monitoring_schema: the exporters log in to database postgres; when the application
+# database is another one, pgcluster's schema there holds the expiry function only.
+ensure_monitoring_schema() {
+    [ "$PGC_DATABASE" != postgres ] || return 0
+    printf '%s\n' "SET synchronous_commit = local;
+$(schema_check_sql)
+CREATE SCHEMA IF NOT EXISTS pgcluster;
+REVOKE ALL ON SCHEMA pgcluster FROM PUBLIC;
+GRANT USAGE ON SCHEMA pgcluster TO PUBLIC;
+$(tls_expiry_function)" | pgc_psql "$(container "$primary")" postgres -At >/dev/null
+}
+
+# The read gate, kept on the primary in the application database and replicated to every
+# standby: a login event trigger that refuses network logins to a standby whose WAL receiver is
+# not streaming, with SQLSTATE 57P03 (cannot connect now), so that no client of the read-only
+# connection strings reads data that stopped moving. Logins over the node's Unix socket (this
+# step, the health check, docker exec … psql), superusers and members of pg_monitor are always
+# let in. Idempotent.
+ensure_read_gate() {
+    # The application role may own this database: it can make schemas there, and set its
+    # search_path (the session below pins its own). What pg-cluster runs here must be its own:
+    # a schema pgcluster or a gate function that someone else made is refused, never used.
+    # Local commit: with synchronous replication configured, a commit would otherwise wait for a
+    # standby, and on a first bring-up none exists yet.
+    printf '%s\n' "SET synchronous_commit = local;
+$(schema_check_sql)
 CREATE SCHEMA IF NOT EXISTS pgcluster;
 REVOKE ALL ON SCHEMA pgcluster FROM PUBLIC;
 GRANT USAGE ON SCHEMA pgcluster TO PUBLIC;
@@ -288,6 +318,7 @@ BEGIN
 END
 \$gate\$;
 REVOKE ALL ON FUNCTION pgcluster.refuse_reads_unless_streaming() FROM PUBLIC;
+$(tls_expiry_function)
 DO \$do\$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'pgcluster_read_gate') THEN
         CREATE EVENT TRIGGER pgcluster_read_gate ON login EXECUTE FUNCTION pgcluster.refuse_reads_unless_streaming();
@@ -601,6 +632,7 @@ fi
 
 ensure_slots
 ensure_read_gate
+ensure_monitoring_schema
 follow_standbys
 primary_timeline=$(timeline_of "$primary")
 for node in $stopped; do

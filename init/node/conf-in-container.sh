@@ -30,7 +30,8 @@ printf '%s\n' "$PGC_HBA" | put pg_hba.conf
 pgc_pgpass_line "$PGC_REPLICATION_USER" "$replication_password" | put "$(basename "$PGC_REPLICATION_PASSFILE")"
 
 if [ "$PGC_TLS" != on ]; then
-    rm -f "$PGC_CONF_DIR/server.key" "$PGC_CONF_DIR/server.crt" "$PGC_CONF_DIR/server.id" "$PGC_CONF_DIR/ca.crt"
+    rm -f "$PGC_CONF_DIR/server.key" "$PGC_CONF_DIR/server.crt" "$PGC_CONF_DIR/server.id" "$PGC_CONF_DIR/ca.crt" \
+        "$PGC_CONF_DIR/server.notafter"
     sync
     echo "$PGC_NODE without TLS"
     exit 0
@@ -66,4 +67,7 @@ openssl verify -CAfile "$PGC_CONF_DIR/ca.crt" "$PGC_CONF_DIR/server.crt" >/dev/n
 sync
 fingerprint=$(openssl x509 -noout -fingerprint -sha256 -in "$PGC_CONF_DIR/server.crt" | sed 's/^[^=]*=//')
 until=$(openssl x509 -noout -enddate -in "$PGC_CONF_DIR/server.crt" | sed 's/^notAfter=//')
+# When the certificate expires, in seconds since the epoch: the server reads it for the exporter
+# (pgcluster.tls_certificate_not_after(), the PgClusterCertificateExpiresSoon alert).
+date -u -d "$until" +%s | put server.notafter
 echo "$PGC_NODE certificate sha256:$fingerprint until $until"

@@ -138,6 +138,12 @@ class MonitoringDockerTest {
         for (var endpoint : endpoints.entrySet()) {
             String metrics = get(endpoint.getValue());
             assertTrue(metrics.lines().anyMatch(l -> l.equals("pg_up 1")), endpoint.getKey() + " reaches its node");
+            // Its node's own certificate (397 days): when it expires, for PgClusterCertificateExpiresSoon.
+            long notAfter = metrics.lines().filter(l -> l.startsWith("pg_cluster_tls_certificate_not_after_seconds{"))
+                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+                    .orElseThrow(() -> new AssertionError(endpoint.getKey() + " reports no certificate expiry"));
+            long days = (notAfter - java.time.Instant.now().getEpochSecond()) / 86400;
+            assertTrue(days >= 390 && days <= 397, endpoint.getKey() + ": certificate expires in " + days + " days");
         }
         String primary = get(endpoints.get("pg0"));
         for (String standby : List.of("pg1", "pg2")) {
