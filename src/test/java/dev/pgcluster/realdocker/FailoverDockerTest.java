@@ -127,12 +127,7 @@ class FailoverDockerTest {
             List<Long> acknowledged;
             try (var writer = new SteadyWriter(cluster.anyPrimaryJdbcUrl())) {
                 writer.awaitProgress(200, Duration.ofSeconds(60));
-                cluster.stack().setConfig(Map.of("primary", "pg1"));
-                var run = CompletableFuture.runAsync(() -> cluster.stack().up());
-                awaitFile(pause, Duration.ofMinutes(2));
-                assertEquals("f", Docker.psql(cluster.container("pg1"), "SELECT pg_is_in_recovery()"), "pg1 was promoted");
-                killPulumi();
-                assertThrows(Exception.class, run::join, "the killed pulumi up fails");
+                upKilledRightAfterPg1IsPromoted(cluster, pause);
                 assertEquals("exited", Docker.inspect(cluster.container("pg0"), "{{.State.Status}}"),
                         "the old primary was stopped before the promotion, and stays so");
 
@@ -176,12 +171,7 @@ class FailoverDockerTest {
             ClusterChecks.awaitCaughtUp(cluster, Duration.ofSeconds(30));
             String pg0 = cluster.container("pg0");
             Docker.ok("kill", pg0);
-            cluster.stack().setConfig(Map.of("primary", "pg1"));
-            var run = CompletableFuture.runAsync(() -> cluster.stack().up());
-            awaitFile(pause, Duration.ofMinutes(2));
-            assertEquals("f", Docker.psql(cluster.container("pg1"), "SELECT pg_is_in_recovery()"), "pg1 was promoted");
-            killPulumi();
-            assertThrows(Exception.class, run::join, "the killed pulumi up fails");
+            upKilledRightAfterPg1IsPromoted(cluster, pause);
 
             Docker.ok("start", pg0);
             Sql.awaitPsql(pg0, "SELECT pg_is_in_recovery()", "t"::equals, Duration.ofSeconds(60));
@@ -198,6 +188,19 @@ class FailoverDockerTest {
                     List.of(cluster.container("pg0"), cluster.container("pg1"), cluster.container("pg2")));
             ClusterChecks.assertIdempotent(cluster.stack());
         }
+    }
+
+    /**
+     * `pulumi up` with `primary` set to pg1, killed (the CLI, its plugins and the step) right after
+     * the primary step promoted pg1, where its test hook (PGC_TEST_PAUSE_AFTER_PROMOTE = pause) waits.
+     */
+    private static void upKilledRightAfterPg1IsPromoted(RealCluster cluster, Path pause) {
+        cluster.stack().setConfig(Map.of("primary", "pg1"));
+        var run = CompletableFuture.runAsync(() -> cluster.stack().up());
+        awaitFile(pause, Duration.ofMinutes(2));
+        assertEquals("f", Docker.psql(cluster.container("pg1"), "SELECT pg_is_in_recovery()"), "pg1 was promoted");
+        killPulumi();
+        assertThrows(Exception.class, run::join, "the killed pulumi up fails");
     }
 
     private static long lsn(String lsn) {
