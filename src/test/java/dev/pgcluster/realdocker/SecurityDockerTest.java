@@ -193,7 +193,7 @@ class SecurityDockerTest {
             }
             // The application role owns nothing pg-cluster runs: not the database, not the read gate.
             assertEquals("postgres|postgres|postgres", pinned(newPrimary,
-                    "SELECT pg_get_userbyid(d.datdba) || '|' || pg_get_userbyid(n.nspowner) || '|' || pg_get_userbyid(p.proowner) "
+                    "SELECT DISTINCT pg_get_userbyid(d.datdba) || '|' || pg_get_userbyid(n.nspowner) || '|' || pg_get_userbyid(p.proowner) "
                             + "FROM pg_database d, pg_namespace n JOIN pg_proc p ON p.pronamespace = n.oid "
                             + "WHERE d.datname = 'postgres' AND n.nspname = 'pgcluster'"));
         } finally {
