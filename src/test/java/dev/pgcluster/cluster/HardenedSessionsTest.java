@@ -51,6 +51,7 @@ class HardenedSessionsTest {
     @Test
     void everyPsqlOfTheScriptsIsAHardenedSession() throws IOException {
         var offenders = new ArrayList<String>();
+        var seen = new java.util.TreeSet<String>();
         for (Path script : scripts()) {
             List<String> lines = Files.readAllLines(script);
             for (int i = 0; i < lines.size(); i++) {
@@ -58,6 +59,7 @@ class HardenedSessionsTest {
                 if (line.startsWith("#") || !PSQL.matcher(line).find()) {
                     continue;
                 }
+                seen.add(script.getFileName().toString());
                 boolean inPgcPsql = script.endsWith("lib/common.sh") && lines.get(i - 1).contains("PGOPTIONS=$PGC_SAFE_SESSION_OPTIONS");
                 boolean pinnedHere = line.contains("PGOPTIONS=\"$PGC_SAFE_SESSION_OPTIONS\"")
                         || line.contains("PGOPTIONS='" + ClusterConfig.SAFE_SESSION_OPTIONS + "'")
@@ -68,6 +70,8 @@ class HardenedSessionsTest {
             }
         }
         assertEquals(List.of(), offenders, "psql outside pgc_psql, without the pinned search_path");
+        // The scan finds the sessions it is about: pgc_psql itself, init's temporary server, the status view.
+        assertTrue(seen.containsAll(List.of("common.sh", "init-in-container.sh", "status.sh")), "psql found in " + seen);
     }
 
     /** No script puts a password in an environment variable or a connection string. */
