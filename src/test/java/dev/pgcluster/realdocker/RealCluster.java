@@ -204,23 +204,14 @@ public final class RealCluster implements AutoCloseable {
         throw new IllegalStateException("no " + count + " consecutive free ports between 30000 and 32700");
     }
 
+    /**
+     * {@code count} host ports that are free now, from the same range as {@link #freeRange}: below
+     * the ephemeral range, where the kernel hands out ports to clients (ports it handed out once
+     * were taken by a client's own connection before the stack published them: "address already
+     * in use").
+     */
     static List<Integer> freePorts(int count) {
-        var sockets = new ArrayList<ServerSocket>();
-        try {
-            for (int i = 0; i < count; i++) {
-                sockets.add(new ServerSocket(0));
-            }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            sockets.forEach(s -> {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // a port we only borrowed to learn its number
-                }
-            });
-        }
+        int base = freeRange(count);
+        return java.util.stream.IntStream.range(base, base + count).boxed().toList();
     }
 }
