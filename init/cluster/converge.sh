@@ -6,21 +6,23 @@
 # idempotent: a run interrupted anywhere and run again finishes the job. A node that is neither
 # running nor stopped (paused, restarting, …) stops every role change; an old primary is fenced
 # (standby.signal) before another node is promoted; every node is read again right before a
-# promotion; a stopped node promoted on its own is not rewound without PGC_ACCEPT_DATA_LOSS.
+# promotion; a node whose WAL goes past what the primary has is not rewound without consent
+# (PGC_ACCEPT_DATA_LOSS naming it and the position its WAL ends at).
 #
 #   configured primary is … | what this step does
 #   the writable primary     | slots for every other node on it; standbys that follow another
 #                            | node are repointed; a stopped old primary is rewound and started as
 #                            | a standby; a stopped standby is configured and stays stopped; another writable
-#                            | node is refused, unless PGC_ACCEPT_DATA_LOSS=true: then it is
-#                            | stopped, rewound and restarted as a standby
+#                            | node is refused (stopped, it is found again as a stopped node that
+#                            | was a primary); a stopped node with WAL past the point where the
+#                            | primary's history left its timeline is rewound only with consent
 #   a standby, and one other | planned switchover: refuse unless it streams and is at most
 #   node is writable         | PGC_MAX_LAG_BYTES behind; stop the old primary cleanly (a fast
 #                            | shutdown sends its last WAL to the standbys); wait until the target
 #                            | has received the shutdown checkpoint; promote; slots; the old
 #                            | primary rewound if needed and restarted as a standby; others repointed
-#   a standby, no node is    | failover: refuse if another standby has received more WAL (unless
-#   writable                 | PGC_ACCEPT_DATA_LOSS=true); promote; slots; standbys repointed; a
+#   a standby, no node is    | failover: refuse if another standby has more WAL, or too few can be
+#   writable                 | compared (unless consented); promote; slots; standbys repointed; a
 #                            | stopped old primary is rewound and restarted as a standby, and the
 #                            | WAL it wrote that the new primary never received is reported
 #   not running, or several  | refuse, with what was found
@@ -36,7 +38,10 @@
 #   PGC_REPLICATION_USER        the replication role
 #   PGC_MAX_LAG_BYTES           how far behind a switchover target may be
 #   PGC_TIMEOUT_SECONDS         how long to wait for a server to stop, start, receive or promote
-#   PGC_ACCEPT_DATA_LOSS        true: fail over to a standby even if another one received more WAL
+#   PGC_ACCEPT_DATA_LOSS        consent ("" for none): "node@position" entries separated by spaces,
+#                               each node whose WAL this run may discard and the position it ends
+#                               at ("unknown": a standby that cannot be compared); applied only
+#                               when it names exactly what the run finds (DataLossConsent)
 #   PGC_READ_MAX_LAG_BYTES      the read gate's bound: a standby that replays more bytes of WAL
 #                               behind what its primary last reported refuses reads (0: no bound)
 #   PGC_SYNC_COUNT              k of synchronous "any k"/"first k" (0: asynchronous): how many
@@ -76,6 +81,33 @@ lsn_number() { printf '%s' $(( (0x${1%%/*} << 32) | 0x${1#*/} )); }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 deadline() { echo $(( $(date +%s) + PGC_TIMEOUT_SECONDS )); }
 has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
+lsn_text() { printf '%X/%X' $(( $1 >> 32 )) $(( $1 & 0xFFFFFFFF )); }
+# sorted_list WORDS…: the words sorted (C locale, as the program's TreeMap), separated by SEP.
+sorted_list() { sep=$1; shift; printf '%s\n' "$@" | LC_ALL=C sort | tr '\n' "$sep" | sed "s/[$sep]*\$//"; }
+# require_consent FOUND REFUSAL WHAT: FOUND ("node@position" …) is what this run would discard. It
+# goes on only when PGC_ACCEPT_DATA_LOSS names each of these nodes at exactly that position; else
+# it fails with REFUSAL and the one command that consents (to WHAT). Consent for other nodes is kept
+# in that command; consent that applies to nothing is reported at the end of the run.
+consent_used=""
+require_consent() {
+    [ -n "$1" ] || return 0
+    missing=""
+    for entry in $1; do
+        has "${PGC_ACCEPT_DATA_LOSS:-}" "$entry" || missing="$missing $entry"
+    done
+    if [ -z "$missing" ]; then
+        consent_used="$consent_used $1"
+        # shellcheck disable=SC2086 # a word list
+        say "acceptDataLoss $(sorted_list ',' $1): $3"
+        return 0
+    fi
+    wanted="$1"
+    for entry in ${PGC_ACCEPT_DATA_LOSS:-}; do
+        case " $1 " in *" ${entry%@*}@"*) ;; *) wanted="$wanted $entry" ;; esac
+    done
+    # shellcheck disable=SC2086 # word lists
+    fail "$2 To $3, consent for one pulumi up: pulumi config set pg-cluster:acceptDataLoss $(sorted_list ',' $wanted)${PGC_ACCEPT_DATA_LOSS:+ (pg-cluster:acceptDataLoss = \"$(sorted_list ',' $PGC_ACCEPT_DATA_LOSS)\" does not name$missing)}, then remove it again (pulumi config rm pg-cluster:acceptDataLoss)."
+}
 if [ -n "${PGC_FOUND:-}" ]; then
     say "found: $PGC_FOUND"
 fi
@@ -112,6 +144,20 @@ await_accepting() {
 timeline_of() {
     q "$1" "SELECT CASE WHEN pg_is_in_recovery() THEN (SELECT timeline_id FROM pg_control_checkpoint())
             ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END"
+}
+
+# set_role NODE primary|standby: the role file on a running node's volume (pgc_set_role).
+set_role() {
+    docker exec -u postgres "$(container "$1")" sh -c "printf '%s\\n' $2 >$PGC_ROLE_FILE.new && chmod 0644 $PGC_ROLE_FILE.new && mv -f $PGC_ROLE_FILE.new $PGC_ROLE_FILE"
+}
+
+# switch_point TLI: the position where the primary's history left timeline TLI, read from the
+# primary's own timeline history file; nothing when TLI is not an earlier timeline of that history
+# (the primary's own, or one that went its own way).
+switch_point() {
+    [ "$1" -lt "$primary_timeline" ] || return 0
+    q "$primary" "SELECT pg_read_file('pg_wal/' || lpad(upper(to_hex($primary_timeline)), 8, '0') || '.history')" |
+        awk -v tli="$1" '$1 == tli { print $2 }'
 }
 
 # on_exit (the EXIT trap): a switchover that stopped the old primary and failed before it asked
@@ -437,30 +483,62 @@ await_following() {
     done
 }
 
-# follow NODE: a running standby streams from the primary through its slot; a standby that cannot
-# (its history went past the point where the primary's timeline forked off) is rewound. The host
-# in primary_conninfo is quoted when pg_basebackup -R wrote it; a standby that does not check the
-# primary's certificate as the cluster says (TLS on or off), or that still carries a password in
-# its primary_conninfo (written before the password file), is pointed at it again.
+# diverged NODE: for a running standby, "<LSN> <bytes>" when it cannot follow the primary without
+# pg_rewind: the WAL it holds goes past the position where the primary's timeline history left
+# the timeline that WAL is on (bytes past it), or that timeline is not in the primary's history at
+# all (bytes "unknown"). False when it can follow, switching timelines where the primary did. The
+# timeline of its WAL is the newest one among its WAL files that hold its last position: the
+# timeline of a restartpoint may be older.
+diverged() {
+    set -- $(q "$1" "WITH p AS (SELECT greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) AS lsn),
+            size AS (SELECT setting::bigint AS bytes FROM pg_settings WHERE name = 'wal_segment_size'),
+            seg AS (SELECT p.lsn, floor((p.lsn - '0/0'::pg_lsn - 1) / size.bytes)::bigint AS no,
+                           4294967296 / size.bytes AS per_id FROM p, size)
+        SELECT seg.lsn::text || ' ' || coalesce((SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_ls_waldir()
+                WHERE name ~ '^[0-9A-F]{24}\$' AND substr(name, 9) = lpad(upper(to_hex(seg.no / seg.per_id)), 8, '0')
+                    || lpad(upper(to_hex(seg.no % seg.per_id)), 8, '0')),
+            (SELECT timeline_id FROM pg_control_checkpoint())) FROM seg")
+    [ "$2" -ne "$primary_timeline" ] || return 1
+    fork=$(switch_point "$2")
+    if [ -z "$fork" ]; then
+        echo "$1 unknown"
+        return 0
+    fi
+    [ "$(lsn_number "$1")" -gt "$(lsn_number "$fork")" ] || return 1
+    echo "$1 $(( $(lsn_number "$1") - $(lsn_number "$fork") ))"
+}
+
+# follow NODE [rewind]: a running standby streams from the primary through its slot; one that
+# cannot (diverged: its history went past the point where the primary's timeline forked off) is
+# rewound first. The host in primary_conninfo is quoted when pg_basebackup -R wrote it; a standby
+# that does not check the primary's certificate as the cluster says (TLS on or off), or that still
+# carries a password in its primary_conninfo (written before the password file), is pointed at it
+# again. A standby that does not catch up within the timeout is a warning, not a failure: it goes on
+# following, and the read gate keeps readers off it meanwhile.
 follow() {
     current=$(q "$1" "SELECT coalesce(substring(current_setting('primary_conninfo') from 'host=''?([^ '']+)'), '')
         || ' ' || current_setting('primary_slot_name')
         || ' ' || CASE WHEN current_setting('primary_conninfo') ~ 'sslmode=''?verify-full' THEN 'on' ELSE 'off' END
         || CASE WHEN current_setting('primary_conninfo') ~ 'password=' THEN ' password' ELSE '' END")
-    if [ "$current" = "$(container "$primary") $1 $PGC_TLS" ] && [ -z "${repoint_all:-}" ]; then
+    if [ "$current" = "$(container "$primary") $1 $PGC_TLS" ] && [ -z "${repoint_all:-}" ] && [ "${2:-}" != rewind ]; then
         return 0
     fi
-    PGC_PRIMARY_HOST=$(container "$primary")
-    conninfo=$(pgc_primary_conninfo "$1")
-    {
-        echo "ALTER SYSTEM SET primary_conninfo = $(pgc_literal "$conninfo");"
-        echo "ALTER SYSTEM SET primary_slot_name = $(pgc_literal "$1");"
-        echo "SELECT pg_reload_conf();"
-    } | pgc_psql "$(container "$1")" postgres -At >/dev/null
-    if ! await_following "$1" 15; then
-        say "$1 does not follow $primary after 15s; rewinding it"
+    if [ "${2:-}" = rewind ]; then
+        say "$1 holds WAL past where $primary's history left its timeline; rewinding it"
         rejoin "$1" start >/dev/null
-        await_following "$1" 60 || fail "$1 does not follow $primary even after pg_rewind; see docker logs $(container "$1")"
+    else
+        PGC_PRIMARY_HOST=$(container "$primary")
+        conninfo=$(pgc_primary_conninfo "$1")
+        {
+            echo "ALTER SYSTEM SET primary_conninfo = $(pgc_literal "$conninfo");"
+            echo "ALTER SYSTEM SET primary_slot_name = $(pgc_literal "$1");"
+            echo "SELECT pg_reload_conf();"
+        } | pgc_psql "$(container "$1")" postgres -At >/dev/null
+    fi
+    if ! await_following "$1" "$PGC_TIMEOUT_SECONDS"; then
+        say "warning: $1 does not stream from $primary and replay its WAL yet after ${PGC_TIMEOUT_SECONDS}s; it goes on trying (docker logs $(container "$1"))"
+        slow="$slow $1"
+        return 0
     fi
     # A fenced old primary that follows the primary needs its fence no more.
     docker exec -u postgres "$(container "$1")" rm -f "$PGC_FENCE_MARKER"
@@ -468,12 +546,30 @@ follow() {
 }
 
 # follow_standbys: every running standby (but the primary) follows the primary; once per run.
-followed=""
+# Which of them diverged is decided first, from the primary's timeline history: rewinding one
+# discards the WAL it holds past the fork, which needs consent unless this run's failover already
+# had it.
+followed="" slow=""
 follow_standbys() {
+    pending="" rewind="" found="" refusal=""
+    primary_timeline=$(timeline_of "$primary")
     for node in $standbys; do
         [ "$node" != "$primary" ] || continue
         has "$followed" "$node" && continue
-        follow "$node"
+        pending="$pending $node"
+        if past=$(diverged "$node"); then
+            set -- $past
+            rewind="$rewind $node"
+            has "$consent_used" "$node@$1" && continue
+            found="$found $node@$1"
+            refusal="$refusal $node holds WAL up to $1, $2 bytes past where the history of the primary $primary left its timeline: it followed another node (an old primary, or one promoted on its own)."
+        fi
+    done
+    require_consent "$found" "${refusal# } Nothing more was changed. If that node should be the primary: pulumi config set pg-cluster:primary <node> (and stop $primary)." \
+        "keep $primary and rewind them"
+    for node in $pending; do
+        if has "$rewind" "$node"; then follow "$node" rewind; else follow "$node"; fi
+        set_role "$node" standby
         followed="$followed $node"
     done
 }
@@ -484,12 +580,14 @@ if has "$writable" "$primary"; then
     for node in $writable; do
         [ "$node" != "$primary" ] || continue
         node_timeline=$(timeline_of "$node")
-        if [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
-            fail "$node accepts writes too, on timeline $node_timeline, beside the configured primary $primary (timeline $primary_timeline); nothing was changed. If $node should be the primary: pulumi config set pg-cluster:primary $node. To keep $primary: stop $node (docker stop $(container "$node")) and run pulumi up, or set pg-cluster:acceptDataLoss true for one pulumi up (pg_rewind discards what $node wrote on its own)."
+        # What it writes goes on growing: it is stopped first; then this step finds it as a stopped
+        # node that was a primary, reads where its WAL ends and asks for consent to that position.
+        if [ "$node_timeline" -lt "$primary_timeline" ]; then
+            what="$node is an old primary that came back after a failover"
+        else
+            what="$node was promoted outside pg-cluster"
         fi
-        say "$node accepts writes on timeline $node_timeline beside $primary (timeline $primary_timeline); acceptDataLoss: it is rewound and rejoins as a standby"
-        rejoin "$node" start >/dev/null
-        event="${event:+$event; }$node rejoined as a standby"
+        fail "$node accepts writes too, on timeline $node_timeline, beside the configured primary $primary (timeline $primary_timeline): $what. Nothing was changed. If $node should be the primary: pulumi config set pg-cluster:primary $node and stop $primary. To keep $primary: stop $node (docker stop $(container "$node")) and run pulumi up. It is rewound and rejoins as a standby; if it holds WAL that $primary never had (what it wrote on its own), that run names the position where its WAL ends and rewinds it only with pg-cluster:acceptDataLoss naming that position."
     done
 elif has "$standbys" "$primary"; then
     refuse_if_unsettled
@@ -542,16 +640,18 @@ elif has "$standbys" "$primary"; then
         fence "$old" fence || fail "cannot fence $old before promoting $primary"
         # Once asked, a promotion may finish even if the call fails: the old primary stays stopped.
         restart_old=""
+        set_role "$primary" primary
         [ "$(q "$primary" "SELECT pg_promote(true, $PGC_TIMEOUT_SECONDS)")" = t ] || fail "$primary did not finish promotion within ${PGC_TIMEOUT_SECONDS}s"
         promoted_at=$(now_ms)
         say "$primary promoted, $((promoted_at - stopped_at)) ms after $old stopped taking writes (received up to $received, shutdown checkpoint $checkpoint)"
         pause_after_promote
         ensure_slots
-        # 4. The other standbys follow at once (with synchronous commit, the new primary's commits
-        #    wait for them); then the old primary becomes a standby of the new one.
+        # 4. The old primary becomes a standby of the new one first (it has every commit the new
+        #    primary has, and with synchronous commit the new primary's commits wait for a
+        #    standby), then the other standbys follow; one that is slow is a warning.
+        rejoin "$old" start >/dev/null
         repoint_all=1
         follow_standbys
-        rejoin "$old" start >/dev/null
         event="switchover from $old; writes paused $((promoted_at - stopped_at)) ms"
     else
         # Failover: no node accepts writes. Promote only a standby that holds every acknowledged
@@ -563,41 +663,64 @@ elif has "$standbys" "$primary"; then
             || greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text"
         set -- $(q "$primary" "$position")
         target_tli=$1 received=$2
-        ahead="" answered=1 others=0
+        ahead="" answered="$primary" discard=""
         compare() { # NODE TIMELINE LSN: is NODE ahead of the target?
             if [ "$2" -gt "$target_tli" ] || { [ "$2" -eq "$target_tli" ] && [ "$(lsn_number "$3")" -gt "$(lsn_number "$received")" ]; }; then
                 ahead="$ahead $1 (timeline $2, WAL up to $3)"
+                discard="$discard $1@$3"
                 ahead_bytes=$(( $(lsn_number "$3") - $(lsn_number "$received") ))
                 [ "$ahead_bytes" -gt "${most_ahead:-0}" ] && most_ahead=$ahead_bytes
             fi
-            answered=$((answered + 1))
+            answered="$answered $1"
         }
         for node in $standbys; do
             [ "$node" != "$primary" ] || continue
             set -- $(q "$node" "$position")
             compare "$node" "$1" "$2"
         done
+        old_primaries=""
         for node in $stopped; do
             report=$(report_of "$node")
-            printf '%s\n' "$report" | grep -q '^standby$' || continue # an old primary: handled below
             end=$(printf '%s\n' "$report" | sed -n 's/^wal-end //p')
-            [ -n "$end" ] || { answered=$((answered + 1)); continue; }
+            node_timeline=$(printf '%s\n' "$report" | sed -n 's/^timeline //p')
+            if printf '%s\n' "$report" | grep -q '^was-primary$'; then
+                # The old primary (on the target's timeline, or an older one): what it wrote that
+                # the target never received is this failover's loss, reported when it rejoins. A
+                # node promoted on its own (a newer timeline) holds a history of its own.
+                old_primaries="$old_primaries $node"
+                if [ "${node_timeline:-0}" -gt "$target_tli" ] && [ -n "$end" ]; then
+                    set -- $end
+                    compare "$node" "$node_timeline" "$(lsn_text $(( $(lsn_number "$1") + $2 )))"
+                fi
+                continue
+            fi
+            [ -n "$end" ] || continue
             set -- $end
             # The end of its last record; taken to be on the target's timeline (both followed the
             # same primary; a node that went its own way shows up as ahead, or when it is rewound).
-            compare "$node" "$target_tli" "$(printf '%X/%X' $(( ($(lsn_number "$1") + $2) >> 32 )) $(( ($(lsn_number "$1") + $2) & 0xFFFFFFFF )))"
+            compare "$node" "$target_tli" "$(lsn_text $(( $(lsn_number "$1") + $2 )))"
         done
         # Under "any k" or "first k" a commit was acknowledged by k of the N standbys: only when at
         # least N - k + 1 of them answered does the most advanced hold every acknowledged commit.
+        # Those that could not be compared (their WAL could not be read) are named "unknown".
         set -- $nodes
         standby_count=$(( $# - 1 ))
         required=$(( standby_count - ${PGC_SYNC_COUNT:-0} + 1 ))
-        if [ "${PGC_SYNC_COUNT:-0}" -gt 0 ] && [ "$answered" -lt "$required" ] && [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
-            fail "refusing to fail over to $primary: with synchronous replication of $PGC_SYNC_COUNT of $standby_count standbys, $required of them must be compared to know which holds every acknowledged commit, and only $answered could be (${unsettled:-the others are missing}). Nothing was changed. Bring the others back (docker start), or set pg-cluster:acceptDataLoss true to fail over without knowing"
+        set -- $answered
+        refusal=""
+        if [ "${PGC_SYNC_COUNT:-0}" -gt 0 ] && [ "$#" -lt "$required" ]; then
+            unknown=""
+            for node in $nodes; do
+                has "$answered $old_primaries" "$node" || unknown="$unknown $node"
+            done
+            for node in $unknown; do discard="$discard $node@unknown"; done
+            refusal="with synchronous replication of $PGC_SYNC_COUNT of $standby_count standbys, $required of them must be compared to know which holds every acknowledged commit, and only $# could be (not:$unknown${unsettled:+; $unsettled})"
         fi
-        if [ -n "$ahead" ] && [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
-            fail "refusing to fail over to $primary (timeline $target_tli, WAL up to $received): other standbys have more WAL:$ahead. Promote the most advanced one instead (pulumi config set pg-cluster:primary <node>), or set pg-cluster:acceptDataLoss true to accept losing what only they have (${most_ahead:-0} bytes); nothing was changed"
+        if [ -n "$ahead" ]; then
+            refusal="${refusal:+$refusal; }other standbys have more WAL:$ahead (${most_ahead:-0} bytes more)"
         fi
+        require_consent "$discard" "refusing to fail over to $primary (timeline $target_tli, WAL up to $received): $refusal. Nothing was changed. Promote the most advanced one instead (pulumi config set pg-cluster:primary <node>), or bring the others back (docker start)." \
+            "accept losing what only they have"
         say "failover to $primary (received WAL up to $received)${ahead:+; discarding what only$ahead had, ${most_ahead:-0} bytes}"
         # Every stopped old primary is fenced first: started by hand from now on, it comes back
         # read-only, never as a second writable primary.
@@ -605,6 +728,7 @@ elif has "$standbys" "$primary"; then
             fence "$node" fence || fail "cannot fence the stopped node $node; nothing was promoted"
         done
         recheck_before_promote
+        set_role "$primary" primary
         [ "$(q "$primary" "SELECT pg_promote(true, $PGC_TIMEOUT_SECONDS)")" = t ] || fail "$primary did not finish promotion within ${PGC_TIMEOUT_SECONDS}s"
         pause_after_promote
         ensure_slots
@@ -633,22 +757,61 @@ fi
 ensure_slots
 ensure_read_gate
 ensure_monitoring_schema
+set_role "$primary" primary
 follow_standbys
 primary_timeline=$(timeline_of "$primary")
+# An old primary (stopped by a switchover or a failover, here or in a run that was killed, or by
+# hand) comes back as a standby; a standby someone stopped stays stopped, but starts as a standby
+# of the primary when it comes back. What decides whether a rewind discards anything is the
+# primary's timeline history: the position where it left the node's timeline. A node fenced by a
+# failover of pg-cluster loses what it wrote past that point, which is reported (the failover
+# chose it). Any other node whose WAL goes past that point wrote things the primary never had (an
+# old primary that came back and took writes); a node whose timeline is not in the primary's
+# history was promoted on its own: both are rewound only with consent naming where their WAL ends.
+discard="" refusal="" rejoins=""
 for node in $stopped; do
-    # An old primary (stopped by a switchover or a failover, here or in a run that was killed,
-    # or by hand) comes back as a standby; a standby someone stopped stays stopped, but starts as
-    # a standby of the primary when it comes back. A node whose newest timeline is not older
-    # than the primary's was promoted on its own (by hand, by another tool): what it wrote is a
-    # history of its own, and rewinding it discards that, only with consent.
     report=$(report_of "$node")
+    rejoins="$rejoins $node"
+    printf '%s\n' "$report" | grep -q '^was-primary$' || continue
     node_timeline=$(printf '%s\n' "$report" | sed -n 's/^timeline //p')
-    if printf '%s\n' "$report" | grep -q '^was-primary$' && [ "${node_timeline:-0}" -ge "$primary_timeline" ] \
-        && [ "${PGC_ACCEPT_DATA_LOSS:-false}" != true ]; then
-        fail "$node is stopped and was a primary on timeline $node_timeline, not older than the primary $primary's ($primary_timeline): it was promoted on its own and may hold writes $primary never had ($(printf '%s\n' "$report" | sed -n 's/^wal-end //p' | cut -d' ' -f1 | sed 's/^/its WAL ends at /')). Nothing more was changed. If $node should be the primary: pulumi config set pg-cluster:primary $node. To keep $primary and discard what $node wrote on its own: set pg-cluster:acceptDataLoss true for one pulumi up"
+    end=$(printf '%s\n' "$report" | sed -n 's/^wal-end //p')
+    if [ -n "$end" ]; then
+        set -- $end
+        end=$(lsn_text $(( $(lsn_number "$1") + $2 )))
     fi
+    fork=$(switch_point "${node_timeline:-0}")
+    if [ -z "$fork" ]; then
+        discard="$discard $node@${end:-unknown}"
+        refusal="$refusal $node is stopped and was a primary on timeline $node_timeline, which is not in the history of the primary $primary (timeline $primary_timeline): it was promoted on its own and holds writes $primary never had (its WAL ends at ${end:-a position that cannot be read})."
+    elif [ -n "$end" ] && [ "$(lsn_number "$end")" -gt "$(lsn_number "$fork")" ]; then
+        beyond=$(( $(lsn_number "$end") - $(lsn_number "$fork") ))
+        if printf '%s\n' "$report" | grep -q '^fenced$'; then
+            event="${event:+$event; }$node (old primary, fenced by pg-cluster when it promoted another node, WAL up to $end) rejoined as a standby; $beyond bytes of its WAL past $fork, where $primary's history left timeline $node_timeline, had not reached $primary and are lost"
+        else
+            discard="$discard $node@$end"
+            refusal="$refusal $node is stopped and was a primary on timeline $node_timeline: an old primary that took writes after $primary's history left that timeline at $fork (its WAL ends at $end, $beyond bytes further)."
+        fi
+    fi
+done
+require_consent "$discard" "${refusal# } Nothing more was changed. If one of them should be the primary: pulumi config set pg-cluster:primary <node> (and stop $primary)." \
+    "keep $primary and discard what they wrote on their own"
+for node in $rejoins; do
     rejoin "$node" start-if-primary >/dev/null
 done
+for entry in $discard; do
+    event="${event:+$event; }${entry%@*} rejoined as a standby; what it wrote on its own (WAL up to ${entry#*@}) was discarded (acceptDataLoss)"
+done
+unused=""
+for entry in ${PGC_ACCEPT_DATA_LOSS:-}; do
+    has "$consent_used" "$entry" || unused="$unused $entry"
+done
+if [ -n "$unused" ]; then
+    # shellcheck disable=SC2086 # a word list
+    say "pg-cluster:acceptDataLoss: $(sorted_list ',' $unused) applied to nothing in this run; remove it: pulumi config rm pg-cluster:acceptDataLoss"
+fi
 
+for node in $slow; do
+    event="${event:+$event; }warning: $node does not stream from $primary yet"
+done
 timeline=$(timeline_of "$primary")
 echo "$primary primary timeline $timeline${event:+; $event}"

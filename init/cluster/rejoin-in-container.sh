@@ -16,8 +16,9 @@
 #     primary never received;
 #  3. standby.signal, primary_conninfo and primary_slot_name; the slots it held as a primary go.
 # With PGC_FENCE=fence or unfence it only fences an old primary (or takes the fence away).
-# With PGC_REPORT_ONLY=1 it changes nothing and only prints "standby" or "was-primary" and the
-# "wal-end" line (a failover compares a stopped standby's WAL with the target's).
+# With PGC_REPORT_ONLY=1 it changes nothing and only prints "standby" or "was-primary", "fenced"
+# when a failover of pg-cluster fenced it, "timeline <newest>" and the "wal-end" line (a failover
+# compares a stopped standby's WAL with the target's; a rewind asks for consent from them).
 # While pg_rewind runs, PGC_REWIND_MARKER is on the volume; it goes only when the node is a
 # complete standby. A node that still has it (a rewind killed or failed) is refused: its data may be
 # half-copied, and only a new base backup makes it whole again.
@@ -73,6 +74,7 @@ newest_timeline() {
 # nothing. The primary step asks this of a stopped node before it acts on it.
 if [ "${PGC_REPORT_ONLY:-}" = 1 ]; then
     was_primary && echo was-primary || echo standby
+    [ ! -e "$PGC_FENCE_MARKER" ] || echo fenced
     echo "timeline $(newest_timeline)"
     wal_end
     exit 0
@@ -88,6 +90,7 @@ case "${PGC_FENCE:-}" in
             sync
             touch "$pgdata/standby.signal"
             sync
+            pgc_set_role standby
             echo "pg-cluster: $PGC_NODE is fenced: it starts read-only until it rejoins" >&2
         fi
         exit 0
@@ -98,6 +101,7 @@ case "${PGC_FENCE:-}" in
             sync
             rm -f "$PGC_FENCE_MARKER"
             sync
+            pgc_set_role primary
         fi
         exit 0
         ;;

@@ -72,6 +72,24 @@ PGC_REWIND_MARKER=/var/lib/postgresql/data/pg-cluster-rewind.in-progress
 # (PostgresNode.FENCE_MARKER in the program).
 PGC_FENCE_MARKER=/var/lib/postgresql/data/pg-cluster-fenced
 
+# The role pg-cluster gave the node, "primary" or "standby", in a file beside its data directory:
+# written when a node is initialized, seeded, promoted, fenced or rejoins. A node that accepts
+# writes while it says "standby" was promoted outside pg-cluster, and its health check fails
+# (PostgresNode.ROLE_FILE in the program). A volume without it (made before it existed) is not
+# checked until the primary step writes it.
+PGC_ROLE_FILE=/var/lib/postgresql/data/pg-cluster-role
+
+# pgc_set_role primary|standby: writes PGC_ROLE_FILE (atomically; readable by the health check).
+pgc_set_role() {
+    printf '%s\n' "$1" >"$PGC_ROLE_FILE.new"
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres:postgres "$PGC_ROLE_FILE.new"
+    fi
+    chmod 0644 "$PGC_ROLE_FILE.new"
+    mv -f "$PGC_ROLE_FILE.new" "$PGC_ROLE_FILE"
+    sync
+}
+
 # pgc_pgpass_line USER PASSWORD: a line of a libpq password file that gives USER's PASSWORD for any
 # host, port and database (\ and : escaped with a backslash).
 pgc_pgpass_line() {
@@ -115,4 +133,5 @@ pgc_write_standby_conf() {
     chmod 0600 "$pgc_auto.new" "$1/standby.signal"
     mv "$pgc_auto.new" "$pgc_auto"
     sync
+    pgc_set_role standby
 }

@@ -64,5 +64,6 @@ pg_ctl --pgdata="$partial" --wait --timeout=120 --silent --mode=fast stop >&2
 
 touch "$partial/pg-cluster-init.done"
 pgc_move_into_place "$partial" "$target"
+pgc_set_role primary
 trap - EXIT
 echo "pg-cluster: initialized a new database cluster for $PGC_NODE (role $PGC_REPLICATION_USER, database $PGC_DATABASE)" >&2

@@ -54,6 +54,7 @@ public final class App {
         List<NodeState> states = probe.observe(config);
         Optional<String> found = Topology.check(config, states);
         Topology.lostSlotWarnings(config, states).forEach(warning -> ctx.log().warn("pg-cluster: " + warning));
+        Topology.unusedConsentWarning(config, states, found).ifPresent(warning -> ctx.log().warn("pg-cluster: " + warning));
         found.ifPresent(text -> ctx.log().info("pg-cluster: the cluster differs from config: " + text
                 + "; the primary step resolves it"));
         var cluster = new PostgresCluster(config, found);

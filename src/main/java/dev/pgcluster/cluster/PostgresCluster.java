@@ -131,7 +131,7 @@ public final class PostgresCluster extends ComponentResource {
                     env.put("PGC_REPLICATION_USER", config.replicationUser());
                     env.put("PGC_MAX_LAG_BYTES", String.valueOf(Topology.SWITCHOVER_MAX_LAG_BYTES));
                     env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
-                    env.put("PGC_ACCEPT_DATA_LOSS", String.valueOf(config.acceptDataLoss()));
+                    env.put("PGC_ACCEPT_DATA_LOSS", config.acceptDataLoss().environmentValue());
                     env.put("PGC_READ_MAX_LAG_BYTES", String.valueOf(config.readMaxLagBytes()));
                     env.put("PGC_SYNC_COUNT", String.valueOf(config.sync().enabled() ? config.sync().count() : 0));
                     env.put("PGC_REJOIN_SCRIPT", InitScripts.read(InitScripts.REJOIN_IN_CONTAINER));

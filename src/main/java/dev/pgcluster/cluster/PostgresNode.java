@@ -63,8 +63,16 @@ public final class PostgresNode extends ComponentResource {
      */
     static final String REWIND_MARKER = VOLUME_PATH + "/pg-cluster-rewind.in-progress";
     /**
-     * Healthy: accepting TCP connections, holding a cluster pg-cluster initialized, and, on a
-     * standby (standby.signal), its WAL receiver streaming. The same check on every node; a failed
+     * The role pg-cluster gave the node ("primary" or "standby"), beside PGDATA: written when the
+     * node is initialized, seeded, promoted, fenced or rejoins ({@code PGC_ROLE_FILE} in
+     * init/lib/common.sh). A node that accepts writes while it says "standby" was promoted outside
+     * pg-cluster and is never healthy.
+     */
+    static final String ROLE_FILE = VOLUME_PATH + "/pg-cluster-role";
+    /**
+     * Healthy: accepting TCP connections, holding a cluster pg-cluster initialized; on a node that
+     * would accept writes (no standby.signal), pg-cluster made it the primary; on a standby, its
+     * WAL receiver streaming. The same check on every node; a failed
      * check says why in Docker's health log. Its session runs as the superuser every few seconds
      * on every node: hardened like every session of ours, and the catalog view named in full.
      */
@@ -72,6 +80,9 @@ public final class PostgresNode extends ComponentResource {
             + "this node half-copied: seed it afresh (README: Troubleshooting)'; exit 1; }; "
             + pgIsReady() + " || { echo 'pg-cluster: not accepting connections'; exit 1; }; "
             + "test -f \"$PGDATA/" + INIT_DONE + "\" || { echo 'pg-cluster: no cluster initialized by pg-cluster'; exit 1; }; "
+            + "test -f \"$PGDATA/standby.signal\" || [ \"$(cat " + ROLE_FILE + " 2>/dev/null || echo primary)\" = primary ] || { "
+            + "echo 'pg-cluster: accepts writes, but pg-cluster made it a standby: it was promoted outside pg-cluster"
+            + " (README: Troubleshooting)'; exit 1; }; "
             + "test ! -f \"$PGDATA/standby.signal\" || { "
             + "s=$(runuser -u postgres -- env PGOPTIONS='" + ClusterConfig.SAFE_SESSION_OPTIONS + "' "
             + "psql -X -q -A -t -d postgres -c 'SELECT status FROM pg_catalog.pg_stat_wal_receiver'); "

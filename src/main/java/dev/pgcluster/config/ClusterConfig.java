@@ -34,9 +34,9 @@ import java.util.Optional;
  * @param defaultDockerHost    the Docker host of the default docker provider ({@code docker:host}, else
  *                             {@code DOCKER_HOST}, else the local socket): command steps of nodes
  *                             without {@code dockerHost} talk to it, so they reach the same engine
- * @param acceptDataLoss       a failover may promote a standby that received less WAL than another,
- *                             and a node that accepts writes beside the configured primary may be
- *                             rewound: what only those nodes had is lost
+ * @param acceptDataLoss       consent for one run to discard WAL that only the nodes it names hold,
+ *                             at the positions it names (a failover to a less advanced standby, a
+ *                             rewind of a node that went its own way)
  * @param clientRoles          the application role (the exported connection strings log in as it)
  *                             and the monitoring role
  * @param passwordGeneration   raising it generates every password that config does not set again
@@ -66,7 +66,7 @@ public record ClusterConfig(
         int streamingGraceSeconds,
         long readMaxLagBytes,
         String defaultDockerHost,
-        boolean acceptDataLoss,
+        DataLossConsent acceptDataLoss,
         ClientRoles clientRoles,
         int passwordGeneration,
         TlsSettings tls,
@@ -101,6 +101,7 @@ public record ClusterConfig(
         Objects.requireNonNull(superuserPassword);
         Objects.requireNonNull(replicationPassword);
         Objects.requireNonNull(defaultDockerHost);
+        Objects.requireNonNull(acceptDataLoss);
         Objects.requireNonNull(clientRoles);
         Objects.requireNonNull(tls);
         Objects.requireNonNull(monitoring);

@@ -107,7 +107,9 @@ public final class ConfigReader {
         Long readMaxLag = optional("readMaxLag", "off", v -> Validators.sizeOrOff(key("readMaxLag"), v));
         String primary = replicas == null ? null
                 : optional("primary", "pg0", v -> Validators.nodeName(key("primary"), v, replicas + 1));
-        Boolean acceptDataLoss = optional("acceptDataLoss", "false", v -> Validators.bool(key("acceptDataLoss"), v));
+        DataLossConsent acceptDataLoss = replicas == null ? DataLossConsent.NONE
+                : optional("acceptDataLoss", "false", v -> DataLossConsent.parse(key("acceptDataLoss"), v,
+                        java.util.stream.IntStream.rangeClosed(0, replicas).mapToObj(i -> "pg" + i).toList(), primary));
         String appUser = optional("appUser", ClientRoles.defaultAppUser(database),
                 v -> Validators.roleName(key("appUser"), v, List.of(ClusterConfig.SUPERUSER)));
         String monitoringUser = optional("monitoringUser", ClientRoles.DEFAULT_MONITORING_USER,

@@ -1,8 +1,10 @@
 package dev.pgcluster.topology;
 
 import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.DataLossConsent;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -37,23 +39,22 @@ public final class Topology {
             int timeline = target.server().orElseThrow().timeline();
             var found = new StringBuilder();
             for (NodeState other : others) {
+                // Rewinding a node that accepts writes discards what it wrote after the fork, which
+                // clients may have had acknowledged, and what it writes goes on growing: it is
+                // stopped first, then the primary step reads where its WAL ends and asks for
+                // consent naming that position.
                 int theirs = other.server().orElseThrow().timeline();
-                // Rewinding a node that accepts writes discards what it wrote after the fork,
-                // which clients may have had acknowledged: only when the user says so.
-                if (!config.acceptDataLoss()) {
-                    throw new ClusterStateException(other.node() + " accepts writes too, on timeline " + theirs
-                            + ", beside the configured primary " + primary + " (timeline " + timeline + "): "
-                            + (theirs < timeline
-                                    ? other.node() + " is an old primary that came back after a failover."
-                                    : other.node() + " was promoted outside pg-cluster.")
-                            + " Nothing was changed. If " + other.node() + " should be the primary: pulumi config set"
-                            + " pg-cluster:primary " + other.node() + ". To keep " + primary + " and turn "
-                            + other.node() + " into its standby (pg_rewind discards what " + other.node()
-                            + " wrote on its own): stop it (docker stop " + config.containerName(other.node())
-                            + ") and run pulumi up, or set pg-cluster:acceptDataLoss true for one pulumi up.");
-                }
-                append(found, other.node() + " accepts writes on timeline " + theirs + " beside " + primary
-                        + " (timeline " + timeline + "): it is rewound and rejoins as a standby (acceptDataLoss)");
+                throw new ClusterStateException(other.node() + " accepts writes too, on timeline " + theirs
+                        + ", beside the configured primary " + primary + " (timeline " + timeline + "): "
+                        + (theirs < timeline
+                                ? other.node() + " is an old primary that came back after a failover."
+                                : other.node() + " was promoted outside pg-cluster.")
+                        + " Nothing was changed. If " + other.node() + " should be the primary: pulumi config set"
+                        + " pg-cluster:primary " + other.node() + " and stop " + primary + ". To keep " + primary
+                        + ": stop " + other.node() + " (docker stop " + config.containerName(other.node())
+                        + ") and run pulumi up. It is rewound and rejoins as a standby; if it holds WAL that " + primary
+                        + " never had (what it wrote on its own), that run names the position where its WAL ends and"
+                        + " rewinds it only with pg-cluster:acceptDataLoss naming that position.");
             }
             for (NodeState standby : states) {
                 if (standby.standby() && !standby.server().orElseThrow().follows().equals(config.containerName(primary))) {
@@ -137,32 +138,54 @@ public final class Topology {
         // Under "any k" or "first k" a commit was acknowledged by k of the N standbys: only when
         // N - k + 1 of them can be compared does the most advanced hold every acknowledged commit.
         // Stopped standbys count: the primary step reads their WAL from their own files.
-        if (config.sync().enabled() && !config.acceptDataLoss()) {
+        var discarded = new TreeMap<String, String>();
+        if (config.sync().enabled()) {
             int standbys = config.nodes().size() - 1;
             int required = standbys - config.sync().count() + 1;
             List<NodeState> comparable = states.stream()
                     .filter(s -> s.standby() || (s.exists() && !s.running() && !s.unsettled() && !s.stoppedAsPrimary()))
                     .toList();
             if (comparable.size() < required) {
-                throw new ClusterStateException("refusing to fail over to " + primary + ": with synchronous replication of "
-                        + config.sync().count() + " of " + standbys + " standbys, " + required + " of them must be compared"
-                        + " to know which holds every acknowledged commit, and only " + comparable.size() + " can be ("
-                        + names(comparable) + "). Nothing was changed. Bring the others back, or set"
-                        + " pg-cluster:acceptDataLoss true to fail over without knowing.");
+                List<String> unknown = config.nodeNames().stream()
+                        .filter(n -> comparable.stream().noneMatch(s -> s.node().equals(n)))
+                        .filter(n -> states.stream().noneMatch(s -> s.node().equals(n) && s.stoppedAsPrimary()))
+                        .toList();
+                var found = new TreeMap<String, String>();
+                unknown.forEach(n -> found.put(n, DataLossConsent.UNKNOWN));
+                if (!config.acceptDataLoss().covers(found)) {
+                    throw new ClusterStateException("refusing to fail over to " + primary + ": with synchronous replication of "
+                            + config.sync().count() + " of " + standbys + " standbys, " + required + " of them must be compared"
+                            + " to know which holds every acknowledged commit, and only " + comparable.size() + " can be ("
+                            + names(comparable) + "; not " + String.join(", ", unknown) + "). Nothing was changed. Bring the"
+                            + " others back. " + config.acceptDataLoss().ask(found, "fail over without knowing what "
+                                    + String.join(", ", unknown) + " hold"));
+                }
+                discarded.putAll(found);
             }
         }
         long received = target.server().orElseThrow().receivedPosition();
-        List<String> ahead = states.stream()
+        var ahead = new TreeMap<String, String>();
+        states.stream()
                 .filter(s -> s.standby() && !s.node().equals(primary)
                         && s.server().orElseThrow().receivedPosition() > received)
-                .map(s -> s.node() + " (received up to " + s.server().orElseThrow().received() + ")")
-                .toList();
-        if (!ahead.isEmpty() && !config.acceptDataLoss()) {
-            throw new ClusterStateException("refusing to fail over to " + primary + " (received up to "
-                    + target.server().orElseThrow().received() + "): other standbys have received more WAL: "
-                    + String.join(", ", ahead) + ". Nothing was changed. Promote the most advanced one instead"
-                    + " (pulumi config set pg-cluster:primary <node>), or set pg-cluster:acceptDataLoss true to"
-                    + " accept losing what only they have.");
+                .forEach(s -> ahead.put(s.node(), s.server().orElseThrow().received()));
+        if (!ahead.isEmpty()) {
+            var found = new TreeMap<>(discarded);
+            found.putAll(ahead);
+            if (!config.acceptDataLoss().covers(found)) {
+                throw new ClusterStateException("refusing to fail over to " + primary + " (received up to "
+                        + target.server().orElseThrow().received() + "): other standbys have received more WAL: "
+                        + ahead.entrySet().stream().map(e -> e.getKey() + " (received up to " + e.getValue() + ")")
+                                .collect(Collectors.joining(", "))
+                        + ". Nothing was changed. Promote the most advanced one instead (pulumi config set"
+                        + " pg-cluster:primary <node>). " + config.acceptDataLoss().ask(found,
+                                "accept losing what only they have"));
+            }
+            discarded.putAll(ahead);
+        }
+        if (!discarded.isEmpty()) {
+            return Optional.of("failover: no node accepts writes, " + primary + " is a standby; acceptDataLoss "
+                    + DataLossConsent.value(discarded));
         }
         return Optional.of("failover: no node accepts writes, " + primary + " is a standby");
     }
@@ -183,6 +206,20 @@ public final class Topology {
                         + " Seed it afresh (its data is replaced by a new base backup): pulumi up --replace '"
                         + volumeUrn(config, slot) + "'")
                 .toList();
+    }
+
+    /**
+     * A consent ({@code acceptDataLoss}) left in config when the cluster is as configured and no
+     * stopped node would start as a primary: it applies to nothing, and should go before it is
+     * forgotten.
+     */
+    public static Optional<String> unusedConsentWarning(ClusterConfig config, List<NodeState> states,
+                                                        Optional<String> found) {
+        if (!config.acceptDataLoss().given() || found.isPresent() || states.stream().anyMatch(NodeState::stoppedAsPrimary)) {
+            return Optional.empty();
+        }
+        return Optional.of("pg-cluster:acceptDataLoss = \"" + config.acceptDataLoss() + "\" applies to nothing: the cluster"
+                + " is as configured. Remove it: pulumi config rm pg-cluster:acceptDataLoss");
     }
 
     /** The URN of a node's data volume. */

@@ -682,7 +682,8 @@ class ClusterDeclarationTest {
 
     /**
      * Whatever the role, a node is healthy once it accepts TCP connections on a cluster pg-cluster
-     * initialized, and a standby only while it streams; the grace before a standby that stopped
+     * initialized, a node that accepts writes only if pg-cluster made it the primary, and a standby
+     * only while it streams; the grace before a standby that stopped
      * streaming counts as unhealthy is streamingGraceSeconds (checks every 2 s).
      */
     @Test
@@ -696,6 +697,9 @@ class ClusterDeclarationTest {
                     + "exit 1; }; pg_isready --host=127.0.0.1 --port=5432 --username=postgres --dbname=postgres "
                     + "--quiet || { echo 'pg-cluster: not accepting connections'; exit 1; }; "
                     + "test -f \"$PGDATA/pg-cluster-init.done\" || { echo 'pg-cluster: no cluster initialized by pg-cluster'; exit 1; }; "
+                    + "test -f \"$PGDATA/standby.signal\" || [ \"$(cat /var/lib/postgresql/data/pg-cluster-role 2>/dev/null"
+                    + " || echo primary)\" = primary ] || { echo 'pg-cluster: accepts writes, but pg-cluster made it a standby:"
+                    + " it was promoted outside pg-cluster (README: Troubleshooting)'; exit 1; }; "
                     + "test ! -f \"$PGDATA/standby.signal\" || { s=$(runuser -u postgres -- "
                     + "env PGOPTIONS='-c search_path=pg_catalog,pg_temp' psql -X -q -A -t -d postgres "
                     + "-c 'SELECT status FROM pg_catalog.pg_stat_wal_receiver'); [ \"$s\" = streaming ] || { echo \"pg-cluster: a standby "
@@ -921,7 +925,7 @@ class ClusterDeclarationTest {
         assertEquals("primary", env.get("PGC_STEP"));
         assertEquals("pg2", env.get("PGC_PRIMARY"));
         assertFalse(env.containsKey("PGC_NODES"), "scaling must not change the primary step");
-        assertEquals("false", env.get("PGC_ACCEPT_DATA_LOSS"));
+        assertEquals("", env.get("PGC_ACCEPT_DATA_LOSS"));
         assertEquals("0", env.get("PGC_READ_MAX_LAG_BYTES"), "no read-lag bound unless configured");
         assertEquals(String.valueOf(64L << 20), environment(command(DeclaredStack.of(TestConfigs.config("test", "replicas", "1",
                 "readMaxLag", "64MB")), "pg-cluster-test-primary")).get("PGC_READ_MAX_LAG_BYTES"));
@@ -943,8 +947,9 @@ class ClusterDeclarationTest {
         // An unchanged cluster leaves the step unchanged, whatever an earlier run found.
         assertEquals(List.of("environment.PGC_FOUND"), step.ignoreChanges());
 
-        var lossAccepted = DeclaredStack.of(TestConfigs.config("test", "replicas", "3", "acceptDataLoss", "true"));
-        assertEquals("true", environment(command(lossAccepted, "pg-cluster-test-primary")).get("PGC_ACCEPT_DATA_LOSS"));
+        var lossAccepted = DeclaredStack.of(TestConfigs.config("test", "replicas", "3", "acceptDataLoss", "pg3@0/5000060,pg2@unknown"));
+        assertEquals("pg2@unknown pg3@0/5000060",
+                environment(command(lossAccepted, "pg-cluster-test-primary")).get("PGC_ACCEPT_DATA_LOSS"));
     }
 
     /** What the probe found differing from config reaches the primary step, which then runs. */

@@ -40,6 +40,9 @@ class HardenedSessionsTest {
         assertTrue(PostgresNode.HEALTHCHECK.contains("pg_catalog.pg_stat_wal_receiver"));
         assertTrue(InitScripts.read(InitScripts.COMMON).contains("PGC_REWIND_MARKER=" + PostgresNode.REWIND_MARKER + "\n"),
                 "the scripts and the health check name one rewind marker");
+        assertTrue(InitScripts.read(InitScripts.COMMON).contains("PGC_ROLE_FILE=" + PostgresNode.ROLE_FILE + "\n"),
+                "the scripts and the health check name one role file");
+        assertTrue(PostgresNode.HEALTHCHECK.contains("$(cat " + PostgresNode.ROLE_FILE + " "), PostgresNode.HEALTHCHECK);
         assertTrue(InitScripts.read(InitScripts.COMMON).contains("PGC_FENCE_MARKER="
                 + dev.pgcluster.topology.DockerProbe.FENCE_MARKER + "\n"), "the scripts and the probe name one fence marker");
     }

@@ -145,10 +145,28 @@ public final class BadConfigValues {
                         + "of this stack: pg0, pg1, pg2 (pg0 plus one per replica; raise pg-cluster:replicas to add nodes)"),
                 Arguments.of(Map.of("primary", "primary"), "pg-cluster:primary = \"primary\" is not allowed: a node of this "
                         + "stack: pg0, pg1 (pg0 plus one per replica; raise pg-cluster:replicas to add nodes)"),
-                Arguments.of(Map.of("acceptDataLoss", "yes"), "pg-cluster:acceptDataLoss = \"yes\" is not allowed: true or false"),
+                Arguments.of(Map.of("acceptDataLoss", "yes"), consentNotAllowed("yes") + "; the nodes of this stack are pg0, pg1"),
+                Arguments.of(Map.of("acceptDataLoss", "true"), consentNotAllowed("true") + ". \"true\" is no longer accepted:"
+                        + " left in a stack file it would apply to every later run"),
+                Arguments.of(Map.of("acceptDataLoss", "pg1@0/5000000,pg1@unknown"), "pg-cluster:acceptDataLoss ="
+                        + " \"pg1@0/5000000,pg1@unknown\" is not allowed: each node once"),
+                Arguments.of(Map.of("acceptDataLoss", "pg0@0/5000000"), "pg-cluster:acceptDataLoss = \"pg0@0/5000000\" is not"
+                        + " allowed: nodes other than the configured primary pg0: consent names the nodes whose data is"
+                        + " discarded, never the primary's"),
+                Arguments.of(Map.of("acceptDataLoss", "pg1@5000000"), consentNotAllowed("pg1@5000000")
+                        + "; the nodes of this stack are pg0, pg1"),
+                Arguments.of(Map.of("acceptDataLoss", "pg7@0/1"), consentNotAllowed("pg7@0/1")
+                        + "; the nodes of this stack are pg0, pg1"),
                 Arguments.of(Map.of("superuserPassword", "short"), "pg-cluster:superuserPassword: must be 12 to 1024 characters long"),
                 Arguments.of(Map.of("replicas", "1", "replica", "3"), "pg-cluster:replica is not a pg-cluster setting; known keys: "
                         + String.join(", ", ConfigReader.KEYS)));
     }
 
+
+    private static String consentNotAllowed(String value) {
+        return "pg-cluster:acceptDataLoss = \"" + value + "\" is not allowed: false, or the nodes whose data one pulumi up"
+                + " may discard with the position their WAL ends at, as a refusal names them:"
+                + " <node>@<LSN>[,<node>@<LSN>…] (for example pg2@0/563BF48), or <node>@unknown for a standby that cannot"
+                + " be compared";
+    }
 }

@@ -78,7 +78,7 @@ class ConfigReaderTest {
         ClusterConfig config = TestConfigs.config("s", "replicas", "2");
         assertEquals("pg0", config.primary().name());
         assertEquals(List.of("pg1", "pg2"), config.replicaNames());
-        assertFalse(config.acceptDataLoss());
+        assertFalse(config.acceptDataLoss().given());
     }
 
     /** A switchover moves the role, not the ports: node i keeps the i-th port. */
@@ -94,21 +94,27 @@ class ConfigReaderTest {
         assertEquals("pg-cluster-s-pg1", config.containerName(config.primary().name()));
     }
 
-    @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void acceptDataLossIsReadAsTrueOrFalse(boolean accept) {
-        assertEquals(accept, TestConfigs.config("s", "acceptDataLoss", String.valueOf(accept)).acceptDataLoss());
+    /** Consent names nodes and positions; read in PostgreSQL's spelling, "false" is none. */
+    @Test
+    void acceptDataLossNamesNodesAndPositions() {
+        var consent = TestConfigs.config("s", "replicas", "2", "acceptDataLoss", " pg2@0/30001a0, pg1@unknown ").acceptDataLoss();
+        assertEquals(Map.of("pg1", "unknown", "pg2", "0/30001A0"), consent.positions());
+        assertEquals("pg1@unknown,pg2@0/30001A0", consent.toString());
+        assertEquals("pg1@unknown pg2@0/30001A0", consent.environmentValue());
+        assertEquals("0/30001A0", DataLossConsent.canonical("00000000/030001a0"));
+        assertFalse(TestConfigs.config("s", "acceptDataLoss", "false").acceptDataLoss().given());
+        assertEquals("", TestConfigs.config("s").acceptDataLoss().environmentValue());
     }
 
     /** Set in the stack's config, the switchover keys are settings, not typos. */
     @Test
     void primaryAndAcceptDataLossAreKnownKeys() {
-        var values = Map.of("replicas", "2", "primary", "pg2", "acceptDataLoss", "true");
+        var values = Map.of("replicas", "2", "primary", "pg2", "acceptDataLoss", "pg1@0/5000000");
         var runtime = new RuntimeConfigInfo(Optional.of(Set.of("pg-cluster:replicas", "pg-cluster:primary",
                 "pg-cluster:acceptDataLoss")), Optional.of(Set.of()));
         ClusterConfig config = ConfigReader.read(TestConfigs.mockConfig(values), "pg-cluster", "dev", runtime);
         assertEquals("pg2", config.primary().name());
-        assertTrue(config.acceptDataLoss());
+        assertEquals(Map.of("pg1", "0/5000000"), config.acceptDataLoss().positions());
     }
 
     @Test

@@ -102,13 +102,19 @@ class TopologyTest {
         var oldPrimary = new NodeState("pg0", "exited", Optional.of(new NodeState.Server(false, 0, "")));
         String message = refusal(anyOne, oldPrimary, standbyAt("pg1", "0/5000000"), new NodeState("pg2", "unreachable", Optional.empty()));
         assertTrue(message.contains("refusing to fail over to pg1: with synchronous replication of 1 of 2 standbys, 2 of them must"
-                + " be compared to know which holds every acknowledged commit, and only 1 can be (pg1)"), message);
+                + " be compared to know which holds every acknowledged commit, and only 1 can be (pg1; not pg2)"), message);
         var stoppedStandby = new NodeState("pg2", "exited", Optional.of(new NodeState.Server(true, 0, "")));
         assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby"),
                 Topology.check(anyOne, List.of(oldPrimary, standbyAt("pg1", "0/5000000"), stoppedStandby)));
-        assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby"), Topology.check(
-                primary("pg1", "synchronous", "any 1", "acceptDataLoss", "true"),
-                List.of(oldPrimary, standbyAt("pg1", "0/5000000"), new NodeState("pg2", "unreachable", Optional.empty()))));
+        assertTrue(message.contains("pulumi config set pg-cluster:acceptDataLoss pg2@unknown,"), message);
+        var unreachable = List.of(oldPrimary, standbyAt("pg1", "0/5000000"), new NodeState("pg2", "unreachable", Optional.empty()));
+        assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby; acceptDataLoss pg2@unknown"),
+                Topology.check(primary("pg1", "synchronous", "any 1", "acceptDataLoss", "pg2@unknown"), unreachable));
+        // Consent for another node keeps its place in the command; the node found is added.
+        String other = refusal(primary("pg1", "synchronous", "any 1", "acceptDataLoss", "pg0@0/4000000"),
+                unreachable.toArray(NodeState[]::new));
+        assertTrue(other.contains("pulumi config set pg-cluster:acceptDataLoss pg0@0/4000000,pg2@unknown"
+                + " (pg-cluster:acceptDataLoss = \"pg0@0/4000000\" does not name pg2@unknown)"), other);
     }
 
     /** A primary whose WAL senders report each standby's state and replay lag. */
@@ -157,10 +163,15 @@ class TopologyTest {
                 standbyAt("pg2", "0/30001A0"));
         assertTrue(message.contains("refusing to fail over to pg1 (received up to 0/3000100): other standbys have"
                 + " received more WAL: pg2 (received up to 0/30001A0)"), message);
-        assertTrue(message.contains("pg-cluster:acceptDataLoss true"), message);
-        assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby"),
-                Topology.check(primary("pg1", "acceptDataLoss", "true"),
-                        List.of(stopped("pg0"), standbyAt("pg1", "0/3000100"), standbyAt("pg2", "0/30001A0"))));
+        assertTrue(message.contains("consent for one pulumi up: pulumi config set pg-cluster:acceptDataLoss pg2@0/30001A0,"
+                + " then remove it again"), message);
+        var states = List.of(stopped("pg0"), standbyAt("pg1", "0/3000100"), standbyAt("pg2", "0/30001A0"));
+        assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby; acceptDataLoss pg2@0/30001A0"),
+                Topology.check(primary("pg1", "acceptDataLoss", "pg2@0/30001a0"), states));
+        // Consent to another position (left from an earlier incident) does not apply.
+        String stale = refusal(primary("pg1", "acceptDataLoss", "pg2@0/3000180"), states.toArray(NodeState[]::new));
+        assertTrue(stale.contains("pulumi config set pg-cluster:acceptDataLoss pg2@0/30001A0 (pg-cluster:acceptDataLoss"
+                + " = \"pg2@0/3000180\" does not name pg2@0/30001A0)"), stale);
     }
 
     /** A node promoted by hand while the configured primary is down: config must say so first. */
@@ -197,10 +208,11 @@ class TopologyTest {
     /**
      * Another node accepts writes beside the configured primary: an old primary back after a
      * failover (older timeline) or a node promoted by hand (same or newer). Rewinding it would
-     * discard what clients wrote to it: refused, with both ways out, unless data loss is accepted.
+     * discard what clients wrote to it, and it goes on writing: refused, with both ways out; once it
+     * is stopped, the primary step reads where its WAL ends and asks for consent to that.
      */
     @Test
-    void refusesAnotherWritableNodeUnlessDataLossIsAccepted() {
+    void refusesAnotherWritableNodeUntilItIsStopped() {
         for (int theirs : List.of(1, 2, 3)) {
             String message = refusal(primary("pg1"), writable("pg0", theirs), writable("pg1", 2), standby("pg2", PG1));
             assertTrue(message.contains("pg0 accepts writes too, on timeline " + theirs
@@ -209,12 +221,11 @@ class TopologyTest {
                     : "was promoted outside pg-cluster"), message);
             assertTrue(message.contains("pulumi config set pg-cluster:primary pg0"), message);
             assertTrue(message.contains("docker stop pg-cluster-test-pg0"), message);
-            assertTrue(message.contains("pg-cluster:acceptDataLoss true"), message);
-
-            assertEquals(Optional.of("pg0 accepts writes on timeline " + theirs + " beside pg1 (timeline 2):"
-                            + " it is rewound and rejoins as a standby (acceptDataLoss)"),
-                    Topology.check(primary("pg1", "acceptDataLoss", "true"),
-                            List.of(writable("pg0", theirs), writable("pg1", 2), standby("pg2", PG1))));
+            assertTrue(message.contains("rewinds it only with pg-cluster:acceptDataLoss naming that position"), message);
+            // No consent covers a node that goes on writing: it is stopped first.
+            String consented = refusal(primary("pg1", "acceptDataLoss", "pg0@0/5000000"), writable("pg0", theirs),
+                    writable("pg1", 2), standby("pg2", PG1));
+            assertTrue(consented.contains("pg0 accepts writes too"), consented);
         }
     }
 
