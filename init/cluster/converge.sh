@@ -508,6 +508,10 @@ diverged() {
     echo "$1 $(( $(lsn_number "$1") - $(lsn_number "$fork") ))"
 }
 
+# How long a run waits for a repointed standby to stream and replay what the primary has, before it
+# reports it as slow and goes on.
+follow_seconds=30
+
 # follow NODE [rewind]: a running standby streams from the primary through its slot; one that
 # cannot (diverged: its history went past the point where the primary's timeline forked off) is
 # rewound first. The host in primary_conninfo is quoted when pg_basebackup -R wrote it; a standby
@@ -535,8 +539,8 @@ follow() {
             echo "SELECT pg_reload_conf();"
         } | pgc_psql "$(container "$1")" postgres -At >/dev/null
     fi
-    if ! await_following "$1" "$PGC_TIMEOUT_SECONDS"; then
-        say "warning: $1 does not stream from $primary and replay its WAL yet after ${PGC_TIMEOUT_SECONDS}s; it goes on trying (docker logs $(container "$1"))"
+    if ! await_following "$1" "$follow_seconds"; then
+        say "warning: $1 does not stream from $primary and replay its WAL yet after ${follow_seconds}s; it goes on trying (docker logs $(container "$1"))"
         slow="$slow $1"
         return 0
     fi
@@ -545,13 +549,13 @@ follow() {
     say "$1 streams from $primary"
 }
 
-# follow_standbys: every running standby (but the primary) follows the primary; once per run.
-# Which of them diverged is decided first, from the primary's timeline history: rewinding one
-# discards the WAL it holds past the fork, which needs consent unless this run's failover already
-# had it.
+# scan_standbys: which running standbys (but the primary) are still to follow the primary in this
+# run (pending), and which of them diverged (rewind), decided from the primary's timeline history
+# before any is touched. Rewinding one discards the WAL it holds past the fork: those not already
+# consented to in this run are added to "found" (and why to "refusal").
 followed="" slow=""
-follow_standbys() {
-    pending="" rewind="" found="" refusal=""
+scan_standbys() {
+    pending="" rewind=""
     primary_timeline=$(timeline_of "$primary")
     for node in $standbys; do
         [ "$node" != "$primary" ] || continue
@@ -562,16 +566,31 @@ follow_standbys() {
             rewind="$rewind $node"
             has "$consent_used" "$node@$1" && continue
             found="$found $node@$1"
-            refusal="$refusal $node holds WAL up to $1, $2 bytes past where the history of the primary $primary left its timeline: it followed another node (an old primary, or one promoted on its own)."
+            if [ "$2" = unknown ]; then
+                refusal="$refusal $node runs as a standby on a timeline that is not in the history of the primary $primary (its WAL ends at $1): it followed a node promoted on its own."
+            else
+                refusal="$refusal $node runs as a standby and holds WAL up to $1, $2 bytes past where the history of the primary $primary left its timeline: it followed an old primary that took writes."
+            fi
         fi
     done
-    require_consent "$found" "${refusal# } Nothing more was changed. If that node should be the primary: pulumi config set pg-cluster:primary <node> (and stop $primary)." \
-        "keep $primary and rewind them"
+}
+
+# follow_pending: the pending standbys follow the primary (rewound first when they diverged).
+follow_pending() {
     for node in $pending; do
         if has "$rewind" "$node"; then follow "$node" rewind; else follow "$node"; fi
         set_role "$node" standby
         followed="$followed $node"
     done
+}
+
+# follow_standbys: every running standby (but the primary) follows the primary; once per run.
+follow_standbys() {
+    found="" refusal=""
+    scan_standbys
+    require_consent "$found" "${refusal# } Nothing more was changed. If that node should be the primary: pulumi config set pg-cluster:primary <node> (and stop $primary)." \
+        "keep $primary and rewind them"
+    follow_pending
 }
 
 event=""
@@ -758,17 +777,17 @@ ensure_slots
 ensure_read_gate
 ensure_monitoring_schema
 set_role "$primary" primary
-follow_standbys
 primary_timeline=$(timeline_of "$primary")
 # An old primary (stopped by a switchover or a failover, here or in a run that was killed, or by
 # hand) comes back as a standby; a standby someone stopped stays stopped, but starts as a standby
 # of the primary when it comes back. What decides whether a rewind discards anything is the
-# primary's timeline history: the position where it left the node's timeline. A node fenced by a
-# failover of pg-cluster loses what it wrote past that point, which is reported (the failover
-# chose it). Any other node whose WAL goes past that point wrote things the primary never had (an
-# old primary that came back and took writes); a node whose timeline is not in the primary's
-# history was promoted on its own: both are rewound only with consent naming where their WAL ends.
-discard="" refusal="" rejoins=""
+# primary's timeline history: the position where it left the node's timeline. A node fenced by
+# pg-cluster when it promoted another node loses what it wrote past that point, which is reported
+# (the failover chose it). Any other node whose WAL goes past that point wrote things the primary
+# never had (an old primary that came back and took writes); a node whose timeline is not in the
+# primary's history was promoted on its own: both are rewound only with consent naming where their
+# WAL ends, asked for once with the running standbys that diverged, before anything is rewound.
+found="" refusal="" rejoins=""
 for node in $stopped; do
     report=$(report_of "$node")
     rejoins="$rejoins $node"
@@ -781,25 +800,28 @@ for node in $stopped; do
     fi
     fork=$(switch_point "${node_timeline:-0}")
     if [ -z "$fork" ]; then
-        discard="$discard $node@${end:-unknown}"
+        found="$found $node@${end:-unknown}"
         refusal="$refusal $node is stopped and was a primary on timeline $node_timeline, which is not in the history of the primary $primary (timeline $primary_timeline): it was promoted on its own and holds writes $primary never had (its WAL ends at ${end:-a position that cannot be read})."
     elif [ -n "$end" ] && [ "$(lsn_number "$end")" -gt "$(lsn_number "$fork")" ]; then
         beyond=$(( $(lsn_number "$end") - $(lsn_number "$fork") ))
         if printf '%s\n' "$report" | grep -q '^fenced$'; then
             event="${event:+$event; }$node (old primary, fenced by pg-cluster when it promoted another node, WAL up to $end) rejoined as a standby; $beyond bytes of its WAL past $fork, where $primary's history left timeline $node_timeline, had not reached $primary and are lost"
         else
-            discard="$discard $node@$end"
+            found="$found $node@$end"
             refusal="$refusal $node is stopped and was a primary on timeline $node_timeline: an old primary that took writes after $primary's history left that timeline at $fork (its WAL ends at $end, $beyond bytes further)."
         fi
     fi
 done
-require_consent "$discard" "${refusal# } Nothing more was changed. If one of them should be the primary: pulumi config set pg-cluster:primary <node> (and stop $primary)." \
+scan_standbys
+discarded="$found"
+require_consent "$found" "${refusal# } Nothing more was changed. If one of them should be the primary: pulumi config set pg-cluster:primary <node> (and stop $primary)." \
     "keep $primary and discard what they wrote on their own"
+follow_pending
 for node in $rejoins; do
     rejoin "$node" start-if-primary >/dev/null
 done
-for entry in $discard; do
-    event="${event:+$event; }${entry%@*} rejoined as a standby; what it wrote on its own (WAL up to ${entry#*@}) was discarded (acceptDataLoss)"
+for entry in $discarded; do
+    event="${event:+$event; }${entry%@*} was rewound and follows $primary; what it held past $primary's history (WAL up to ${entry#*@}) was discarded (acceptDataLoss)"
 done
 unused=""
 for entry in ${PGC_ACCEPT_DATA_LOSS:-}; do

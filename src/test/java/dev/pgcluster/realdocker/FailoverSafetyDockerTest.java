@@ -305,34 +305,120 @@ class FailoverSafetyDockerTest {
     }
 
     /**
-     * A stopped node that was promoted on its own (by hand here) and took writes is newer than the
-     * configured primary's history: it is not rewound without consent; with it, it rejoins.
+     * A node promoted outside pg-cluster (by hand here) takes writes, and a standby follows it: the
+     * promoted node fails its health check at once. While it runs writable, nothing is changed; once
+     * stopped, the primary step reads where its WAL ends, and finds from the primary's timeline
+     * history that the standby went past the fork: both are rewound only with consent naming each
+     * of them at exactly that position. A consent for another position is refused; one left in
+     * config after it was used applies to nothing and says so.
      */
     @Test
     @Order(9)
-    void aStoppedNodePromotedOnItsOwnIsNotRewoundWithoutConsent() {
+    void nodesThatWentTheirOwnWayAreRewoundOnlyWithConsentNamingWhereTheirWalEnds() {
+        String pg0 = cluster.container("pg0");
         String pg1 = cluster.container("pg1");
+        String pg2 = cluster.container("pg2");
         Docker.psql(pg1, "SELECT pg_promote(true, 60)");
+        Docker.psql(pg0, "ALTER SYSTEM SET primary_conninfo = '" + Docker.psql(pg0, "SHOW primary_conninfo")
+                .replace(pg2, pg1).replace("'", "''") + "'");
+        Docker.psql(pg0, "ALTER SYSTEM SET primary_slot_name = ''");
+        Docker.psql(pg0, "SELECT pg_reload_conf()");
         Docker.psql(pg1, "CREATE TABLE written_on_pg1_alone AS SELECT 1 AS id");
+        Sql.awaitPsql(pg0, "SELECT coalesce(to_regclass('written_on_pg1_alone')::text, '')",
+                "written_on_pg1_alone"::equals, Duration.ofSeconds(60));
+        awaitHealth(pg1, "unhealthy", Duration.ofSeconds(30));
+        assertTrue(Docker.inspect(pg1, "{{json .State.Health.Log}}").contains(
+                "pg-cluster: accepts writes, but pg-cluster made it a standby: it was promoted outside pg-cluster"));
+
+        var running = assertThrows(RuntimeException.class, () -> cluster.stack().up());
+        assertTrue(running.getMessage().contains("pg1 accepts writes too, on timeline")
+                && running.getMessage().contains("pg1 was promoted outside pg-cluster. Nothing was changed.")
+                && running.getMessage().contains("To keep pg2: stop pg1 (docker stop " + pg1 + ") and run pulumi up"),
+                running.getMessage());
+
         Docker.ok("stop", pg1);
         var refused = assertThrows(RuntimeException.class, () -> cluster.stack().up());
-        assertTrue(refused.getMessage().contains("pg1 is stopped and was a primary on timeline")
-                && refused.getMessage().contains("not older than the primary pg2's")
-                && refused.getMessage().contains("Nothing more was changed."), refused.getMessage());
+        String message = refused.getMessage();
+        assertTrue(message.contains("pg0 runs as a standby on a timeline that is not in the history of the primary pg2")
+                && message.contains("pg1 is stopped and was a primary on timeline")
+                && message.contains("which is not in the history of the primary pg2")
+                && message.contains("Nothing more was changed."), message);
+        var consent = java.util.regex.Pattern.compile("pulumi config set pg-cluster:acceptDataLoss (pg0@[0-9A-F]+/[0-9A-F]+,"
+                + "pg1@[0-9A-F]+/[0-9A-F]+), then remove it again").matcher(message);
+        assertTrue(consent.find(), message);
+        assertEquals("exited", Docker.inspect(pg1, "{{.State.Status}}"), "pg1 was left as it was");
+        assertEquals("t", Docker.psql(pg0, "SELECT pg_is_in_recovery()"));
+
+        // A consent for another position (an earlier incident's) applies to nothing here.
+        String stale = consent.group(1).replaceFirst("pg1@[0-9A-F]+/[0-9A-F]+", "pg1@0/1000000");
+        cluster.stack().setConfig(Map.of("acceptDataLoss", stale));
+        var staleRefused = assertThrows(RuntimeException.class, () -> cluster.stack().up());
+        assertTrue(staleRefused.getMessage().contains("pulumi config set pg-cluster:acceptDataLoss " + consent.group(1)
+                + " (pg-cluster:acceptDataLoss = \"" + stale + "\" does not name pg1@"), staleRefused.getMessage());
         assertEquals("exited", Docker.inspect(pg1, "{{.State.Status}}"), "pg1 was left as it was");
 
-        cluster.stack().setConfig(Map.of("acceptDataLoss", "true"));
+        cluster.stack().setConfig(Map.of("acceptDataLoss", consent.group(1)));
         try {
             cluster.stack().up();
+            String report = cluster.primaryStepReport();
+            assertTrue(report.contains("pg0 was rewound and follows pg2; what it held past pg2's history (WAL up to "
+                    + consent.group(1).split(",")[0].substring(4) + ") was discarded (acceptDataLoss)")
+                    && report.contains("pg1 was rewound and follows pg2; what it held past pg2's history (WAL up to "
+                    + consent.group(1).split(",")[1].substring(4) + ") was discarded (acceptDataLoss)"), report);
+            var again = cluster.stack().up();
+            assertTrue(again.stdout().contains("pg-cluster:acceptDataLoss = \"" + consent.group(1) + "\" applies to nothing"),
+                    again.stdout());
         } finally {
             cluster.stack().removeConfig("acceptDataLoss");
         }
         cluster.stack().up(); // the consent removed again (the primary step's input)
-        Sql.awaitPsql(pg1, "SELECT pg_is_in_recovery()", "t"::equals, Duration.ofSeconds(60));
-        assertEquals("", Docker.psql(pg1, "SELECT coalesce(to_regclass('written_on_pg1_alone')::text, '')"),
-                "what pg1 wrote on its own is gone");
+        for (String node : List.of(pg0, pg1)) {
+            Sql.awaitPsql(node, "SELECT pg_is_in_recovery()", "t"::equals, Duration.ofSeconds(60));
+            assertEquals("", Docker.psql(node, "SELECT coalesce(to_regclass('written_on_pg1_alone')::text, '')"),
+                    "what pg1 wrote on its own is gone from " + node);
+        }
+        assertEquals(List.of("pg2"), writableNodes());
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        awaitHealth(pg1, "healthy", Duration.ofSeconds(60));
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    /**
+     * A standby that replays slowly during a switchover (replay paused here) has not diverged: the
+     * primary's timeline history says it can follow, so it is repointed and left to catch up, never
+     * rewound; the run reports it as a warning and finishes, the old primary a standby already.
+     */
+    @Test
+    @Order(10)
+    void aLaggingStandbyDuringASwitchoverIsAWarningAndIsNotRewound() {
+        String pg0 = cluster.container("pg0");
+        String pg2 = cluster.container("pg2");
+        String startedAt = Docker.inspect(pg0, "{{.State.StartedAt}}");
+        Docker.psql(pg0, "SELECT pg_wal_replay_pause()");
+        try {
+            Sql.execute(cluster.anyPrimaryJdbcUrl(), "CREATE TABLE written_while_pg0_lags AS SELECT g AS id FROM generate_series(1, 1000) g");
+            cluster.stack().setConfig(Map.of("primary", "pg1"));
+            cluster.stack().up();
+            String report = cluster.primaryStepReport();
+            assertTrue(report.startsWith("pg1 primary timeline ") && report.contains("switchover from pg2")
+                    && report.contains("warning: pg0 does not stream from pg1 yet"), report);
+            assertEquals("t", Docker.psql(pg2, "SELECT pg_is_in_recovery()"), "the old primary is a standby");
+            assertEquals(startedAt, Docker.inspect(pg0, "{{.State.StartedAt}}"), "pg0 was neither stopped nor rewound");
+        } finally {
+            Docker.psql(pg0, "SELECT pg_wal_replay_resume()");
+        }
+        Sql.awaitPsql(pg0, "SELECT count(*) FROM written_while_pg0_lags", "1000"::equals, Duration.ofSeconds(60));
+        assertEquals(List.of("pg1"), writableNodes());
         ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
         ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    private static void awaitHealth(String container, String status, Duration timeout) {
+        Instant until = Instant.now().plus(timeout);
+        while (!status.equals(Docker.inspect(container, "{{.State.Health.Status}}"))) {
+            assertTrue(Instant.now().isBefore(until), container + " did not become " + status + " within " + timeout);
+            Docker.sleep(Duration.ofMillis(500));
+        }
     }
 
     /** The stack's connection string of a standby now (the roles moved since the first run). */
