@@ -486,18 +486,24 @@ await_following() {
 # diverged NODE: for a running standby, "<LSN> <bytes>" when it cannot follow the primary without
 # pg_rewind: the WAL it holds goes past the position where the primary's timeline history left
 # the timeline that WAL is on (bytes past it), or that timeline is not in the primary's history at
-# all (bytes "unknown"). False when it can follow, switching timelines where the primary did. The
-# timeline of its WAL is the newest one among its WAL files that hold its last position: the
-# timeline of a restartpoint may be older.
+# all (bytes "unknown"). False when it can follow, switching timelines where the primary did, or
+# already streams from the primary. The timeline of its WAL: its WAL receiver's, when one runs;
+# else the newest among its WAL files that hold its last position (a rewind removes those of the
+# timeline it undid); else its last restartpoint's.
 diverged() {
     set -- $(q "$1" "WITH p AS (SELECT greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) AS lsn),
             size AS (SELECT setting::bigint AS bytes FROM pg_settings WHERE name = 'wal_segment_size'),
             seg AS (SELECT p.lsn, floor((p.lsn - '0/0'::pg_lsn - 1) / size.bytes)::bigint AS no,
                            4294967296 / size.bytes AS per_id FROM p, size)
-        SELECT seg.lsn::text || ' ' || coalesce((SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_ls_waldir()
+        SELECT seg.lsn::text || ' ' || coalesce(
+            (SELECT received_tli FROM pg_stat_wal_receiver WHERE received_tli > 0),
+            (SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_ls_waldir()
                 WHERE name ~ '^[0-9A-F]{24}\$' AND substr(name, 9) = lpad(upper(to_hex(seg.no / seg.per_id)), 8, '0')
                     || lpad(upper(to_hex(seg.no % seg.per_id)), 8, '0')),
-            (SELECT timeline_id FROM pg_control_checkpoint())) FROM seg")
+            (SELECT timeline_id FROM pg_control_checkpoint()))
+        || ' ' || (SELECT count(*) FROM pg_stat_wal_receiver
+            WHERE status = 'streaming' AND sender_host = $(pgc_literal "$(container "$primary")")) FROM seg")
+    [ "$3" = 0 ] || return 1
     [ "$2" -ne "$primary_timeline" ] || return 1
     fork=$(switch_point "$2")
     if [ -z "$fork" ]; then

@@ -129,14 +129,40 @@ if [ -e "$PGC_FENCE_MARKER" ]; then
     rm -f "$pgdata/standby.signal"
 fi
 status=0
-pg_rewind --target-pgdata="$pgdata" --source-server="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT \
-user=$PGC_REPLICATION_USER passfile=$PGC_REPLICATION_PASSFILE dbname=postgres$(pgc_tls_params)" >&2 || status=$?
+rewind_log=$(pg_rewind --target-pgdata="$pgdata" --source-server="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT \
+user=$PGC_REPLICATION_USER passfile=$PGC_REPLICATION_PASSFILE dbname=postgres$(pgc_tls_params)" 2>&1) || status=$?
+printf '%s\n' "$rewind_log" >&2
 if [ "$status" -ne 0 ]; then
     # Fenced: should it be started anyway, it starts read-only, never as a second primary.
     touch "$pgdata/standby.signal"
     sync
     echo "pg-cluster: pg_rewind of $PGC_NODE from $PGC_PRIMARY_HOST failed (exit status $status)" >&2
     exit 5
+fi
+
+# After a rewind (not when none was needed), WAL of a timeline that is not in the primary's
+# history (what this node wrote or received on a history of its own, past the fork pg_rewind undid)
+# is of no use any more, and would make its WAL look as if it were still on that timeline; it goes.
+# pg_rewind set the minimum recovery point on the primary's timeline and copied its history file.
+# History files stay: a later promotion picks a timeline number above every one known.
+source_tli=$(pg_controldata "$pgdata" | sed -n "s/^Min recovery ending loc's timeline: *//p")
+keep=" "
+if printf '%s\n' "$rewind_log" | grep -q 'rewinding from last common checkpoint' && [ "${source_tli:-0}" -gt 0 ]; then
+    keep=" $source_tli "
+    if [ -e "$pgdata/pg_wal/$(printf '%08X' "$source_tli").history" ]; then
+        keep="$keep$(awk '{ printf "%d ", $1 }' "$pgdata/pg_wal/$(printf '%08X' "$source_tli").history")"
+    fi
+fi
+if [ "$keep" != " " ]; then
+    for segment in "$pgdata"/pg_wal/*; do
+        name=$(basename "$segment")
+        case "$name" in
+            [0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]????????????????*) ;;
+            *) continue ;;
+        esac
+        case "$name" in *.history) continue ;; esac
+        case "$keep" in *" $(( 0x$(printf '%s' "$name" | cut -c1-8) )) "*) ;; *) rm -f "$segment" ;; esac
+    done
 fi
 
 # Slots are the primary's business; this node's old ones would only hold WAL back.

@@ -328,7 +328,7 @@ export function primaryStepProps(
             PGC_PRIMARY: primary,
             PGC_NAME_PREFIX: prefix(environment),
             PGC_REPLICATION_USER: "replicator",
-            PGC_ACCEPT_DATA_LOSS: "false",
+            PGC_ACCEPT_DATA_LOSS: "",
             PGC_TLS: "on",
         },
         stdin: "s3cr3t-superuser-password\ns3cr3t-replication-password\n",
