@@ -571,6 +571,12 @@ scan_standbys() {
             set -- $past
             rewind="$rewind $node"
             has "$consent_used" "$node@$1" && continue
+            if docker exec "$(container "$node")" test -e "$PGC_FENCE_MARKER"; then
+                # An old primary fenced by pg-cluster when it promoted another node, started by
+                # hand since: what it wrote past the fork is that promotion's loss, reported.
+                event="${event:+$event; }$node (old primary, fenced by pg-cluster when it promoted another node, started since) was rewound; its WAL up to $1 went $2 bytes past $primary's history and is lost"
+                continue
+            fi
             found="$found $node@$1"
             if [ "$2" = unknown ]; then
                 refusal="$refusal $node runs as a standby on a timeline that is not in the history of the primary $primary (its WAL ends at $1): it followed a node promoted on its own."
@@ -677,7 +683,7 @@ elif has "$standbys" "$primary"; then
         rejoin "$old" start >/dev/null
         repoint_all=1
         follow_standbys
-        event="switchover from $old; writes paused $((promoted_at - stopped_at)) ms"
+        event="switchover from $old; writes paused $((promoted_at - stopped_at)) ms${event:+; $event}"
     else
         # Failover: no node accepts writes. Promote only a standby that holds every acknowledged
         # commit: the most advanced of enough standbys. A standby's position is the greater of what
@@ -757,7 +763,7 @@ elif has "$standbys" "$primary"; then
         [ "$(q "$primary" "SELECT pg_promote(true, $PGC_TIMEOUT_SECONDS)")" = t ] || fail "$primary did not finish promotion within ${PGC_TIMEOUT_SECONDS}s"
         pause_after_promote
         ensure_slots
-        event="failover: $primary promoted at $received${ahead:+; lost what only$ahead had (${most_ahead:-0} bytes)}"
+        event="failover: $primary promoted at $received${ahead:+; lost what only$ahead had (${most_ahead:-0} bytes)}${event:+; $event}"
         repoint_all=1
         follow_standbys
         # Stopped nodes that were primaries come back as standbys; what they wrote that the new
