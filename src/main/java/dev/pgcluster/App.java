@@ -6,6 +6,7 @@ import com.pulumi.Pulumi;
 import com.pulumi.core.Output;
 import dev.pgcluster.cluster.Monitoring;
 import dev.pgcluster.cluster.PostgresCluster;
+import dev.pgcluster.cluster.PublishedPorts;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.ConfigReader;
 import dev.pgcluster.config.DockerHosts;
@@ -48,7 +49,8 @@ public final class App {
 
     /**
      * Declares the cluster for an already validated config and exports its outputs, after the
-     * split-brain guard: {@code probe} tells what the nodes are now.
+     * split-brain guard: {@code probe} tells what the nodes are now, and what the stack's
+     * containers publish.
      */
     public static PostgresCluster declare(Context ctx, ClusterConfig config, ClusterProbe probe) {
         List<NodeState> states = probe.observe(config);
@@ -56,7 +58,8 @@ public final class App {
         Topology.lostSlotWarnings(config, states).forEach(warning -> ctx.log().warn("pg-cluster: " + warning));
         found.ifPresent(text -> ctx.log().info("pg-cluster: the cluster differs from config: " + text
                 + "; the primary step resolves it"));
-        var cluster = new PostgresCluster(config, found);
+        var published = new PublishedPorts(probe.published(PostgresCluster.publishingContainers(config)));
+        var cluster = new PostgresCluster(config, found, published);
         ctx.export("primaryNode", Output.of(cluster.primaryNode()));
         ctx.export("primaryHost", Output.of(cluster.primaryHost()));
         ctx.export("primaryPort", Output.of(cluster.primaryPort()));

@@ -7,7 +7,6 @@ import com.pulumi.docker.Volume;
 import com.pulumi.docker.VolumeArgs;
 import com.pulumi.docker.inputs.ContainerLabelArgs;
 import com.pulumi.docker.inputs.ContainerNetworksAdvancedArgs;
-import com.pulumi.docker.inputs.ContainerPortArgs;
 import com.pulumi.docker.inputs.ContainerUploadArgs;
 import com.pulumi.docker.inputs.ContainerVolumeArgs;
 import com.pulumi.docker.inputs.VolumeLabelArgs;
@@ -57,10 +56,21 @@ public final class Monitoring extends ComponentResource {
      * @param password        the monitoring role's password (secret)
      * @param roles           the step that makes the monitoring role exist with that password
      * @param placements      node name → its Docker host
+     * @param published       what the stack's existing containers publish now
      */
     public record Inputs(Output<String> exporterImage, Output<String> prometheusImage, Output<String> networkName,
                          Output<String> caCertificates, Output<String> password, Resource roles,
-                         Map<String, Placement> placements) {
+                         Map<String, Placement> placements, PublishedPorts published) {
+    }
+
+    /** The exporter of {@code node}: its resource and container name. */
+    public static String exporterName(String name, NodeSpec node) {
+        return name + "-" + node.name() + "-exporter";
+    }
+
+    /** Prometheus: its resource and container name. */
+    public static String prometheusName(String name) {
+        return name + "-prometheus";
     }
 
     public Monitoring(String name, ClusterConfig config, Inputs inputs, ComponentResourceOptions options) {
@@ -68,7 +78,7 @@ public final class Monitoring extends ComponentResource {
         MonitoringSettings settings = config.monitoring();
         for (int i = 0; i < config.nodes().size(); i++) {
             NodeSpec node = config.nodes().get(i);
-            exporters.put(node.name(), exporter(name + "-" + node.name() + "-exporter", config, node,
+            exporters.put(node.name(), exporter(exporterName(name, node), config, node,
                     settings.exporterPort(i), inputs));
         }
         Placement home = inputs.placements().get(config.primary().name());
@@ -87,8 +97,10 @@ public final class Monitoring extends ComponentResource {
                 upload(MonitoringFiles.PROMETHEUS, Output.of(MonitoringFiles.prometheusConfig(config))),
                 upload(MonitoringFiles.RULES, Output.of(MonitoringFiles.rules(config))),
                 upload(MonitoringFiles.TARGETS, Output.of(MonitoringFiles.targets(config))));
-        this.prometheus = new Container(name + "-prometheus", common(config, "prometheus")
-                .name(name + "-prometheus")
+        String prometheusName = prometheusName(name);
+        var prometheusPort = new PublishedPort(config.publishAddress(), settings.port(), MonitoringSettings.PROMETHEUS_PORT);
+        this.prometheus = new Container(prometheusName, common(config, "prometheus")
+                .name(prometheusName)
                 .hostname("prometheus")
                 .image(inputs.prometheusImage())
                 .entrypoints("/bin/prometheus")
@@ -100,11 +112,12 @@ public final class Monitoring extends ComponentResource {
                 .networksAdvanced(ContainerNetworksAdvancedArgs.builder()
                         .name(inputs.networkName()).aliases("prometheus").build())
                 .volumes(ContainerVolumeArgs.builder().volumeName(data.name()).containerPath("/prometheus").build())
-                .ports(ContainerPortArgs.builder().internal(MonitoringSettings.PROMETHEUS_PORT)
-                        .external(settings.port()).ip(config.publishAddress()).build())
+                .ports(prometheusPort.args())
                 .uploads(uploads)
                 .build(),
-                home.dockerOptions(this).deleteBeforeReplace(true).build());
+                // What it publishes is not taken from a refresh of it stopped (PublishedPorts).
+                home.dockerOptions(this).deleteBeforeReplace(true)
+                        .ignoreChanges(inputs.published().ignoredChanges(prometheusName, prometheusPort)).build());
         registerOutputs(Map.of("prometheusName", prometheus.name()));
     }
 
@@ -122,6 +135,7 @@ public final class Monitoring extends ComponentResource {
         var labels = labels(config, "exporter");
         labels.put(LABEL_MONITORS, node.name());
         Placement placement = inputs.placements().get(node.name());
+        var port = new PublishedPort(config.publishAddress(), hostPort, MonitoringSettings.EXPORTER_PORT);
         return new Container(name, common(config, labels)
                 .name(name)
                 .hostname(MonitoringFiles.exporterAlias(node.name()))
@@ -137,11 +151,11 @@ public final class Monitoring extends ComponentResource {
                         "DATA_SOURCE_PASS_FILE=" + file + "monitoring-password"))
                 .networksAdvanced(ContainerNetworksAdvancedArgs.builder()
                         .name(inputs.networkName()).aliases(MonitoringFiles.exporterAlias(node.name())).build())
-                .ports(ContainerPortArgs.builder().internal(MonitoringSettings.EXPORTER_PORT)
-                        .external(hostPort).ip(config.publishAddress()).build())
+                .ports(port.args())
                 .uploads(uploads)
                 .build(),
-                placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(inputs.roles()).build());
+                placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(inputs.roles())
+                        .ignoreChanges(inputs.published().ignoredChanges(name, port)).build());
     }
 
     private static ContainerArgs.Builder common(ClusterConfig config, String kind) {

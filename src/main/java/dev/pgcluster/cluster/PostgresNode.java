@@ -8,7 +8,6 @@ import com.pulumi.docker.VolumeArgs;
 import com.pulumi.docker.inputs.ContainerHealthcheckArgs;
 import com.pulumi.docker.inputs.ContainerLabelArgs;
 import com.pulumi.docker.inputs.ContainerNetworksAdvancedArgs;
-import com.pulumi.docker.inputs.ContainerPortArgs;
 import com.pulumi.docker.inputs.ContainerVolumeArgs;
 import com.pulumi.docker.inputs.VolumeLabelArgs;
 import com.pulumi.resources.ComponentResource;
@@ -20,6 +19,7 @@ import dev.pgcluster.command.CommandArgs;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
 import dev.pgcluster.config.Validators;
+import dev.pgcluster.topology.DockerProbe;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -52,6 +52,9 @@ public final class PostgresNode extends ComponentResource {
     static final String INIT_DONE = "pg-cluster-init.done";
     /** How often Docker runs the health check. */
     static final int HEALTH_INTERVAL_SECONDS = 2;
+    static final String HEALTH_TIMEOUT = "5s";
+    /** As Go prints durations ("0s", not "0"): the provider compares it with what Docker reads back. */
+    static final String HEALTH_START_PERIOD = "0s";
     /**
      * The replication role's password file, beside PGDATA, written by the conf step:
      * {@code PGC_REPLICATION_PASSFILE} in init/lib/common.sh.
@@ -110,11 +113,12 @@ public final class PostgresNode extends ComponentResource {
      * @param placement the Docker host of the node
      * @param upstream  for a standby: the steps it waits for; empty for the primary
      * @param tls       the cluster's CAs; empty without TLS
+     * @param published what the stack's existing containers publish now
      * @param options   component options (parent)
      */
     public PostgresNode(String name, ClusterConfig config, NodeSpec node, Output<String> image, ClusterNetwork network,
                         ClusterSecrets secrets, Placement placement, Optional<Upstream> upstream,
-                        Optional<ClusterTls> tls, ComponentResourceOptions options) {
+                        Optional<ClusterTls> tls, PublishedPorts published, ComponentResourceOptions options) {
         super(TYPE, name, ComponentResourceOptions.merge(options,
                 ComponentResourceOptions.builder().aliases(LegacyUrns.nodeComponent()).build()));
         String primaryContainer = config.containerName(config.primary().name());
@@ -177,15 +181,24 @@ public final class PostgresNode extends ComponentResource {
                         .aliases(LegacyUrns.underBootstrap(config, Command.TYPE, name + "-bootstrap-base-backup"))
                         .build());
 
+        var port = publishedPort(config, node);
         this.container = container(name, config, node, image, network.networkName(), volume.name(),
                 // New data means a new container: the label changes, a changed label replaces it.
-                seed.stdout(),
+                // The seed step's ID: new exactly when the step is created anew (a new volume),
+                // kept when the step is updated (a switchover changes its role), so known in a
+                // preview whenever the data stays (its output is not: an updated step's output
+                // is unknown until it has run).
+                seed.id(),
+                port,
                 placement.dockerOptions(this)
                         .deleteBeforeReplace(true)
                         .dependsOn(List.of(seed, conf))
+                        // What the node publishes is not taken from a refresh of it stopped
+                        // (PublishedPorts): a changed port is never ignored.
+                        .ignoreChanges(published.ignoredChanges(name, port))
                         .aliases(LegacyUrns.underNode(config, "docker:index/container:Container", name))
                         .build());
-        this.readiness = readiness(name + "-ready", config, container, placement,
+        this.readiness = readiness(name + "-ready", config, container, port, placement,
                 LegacyUrns.underNode(config, Command.TYPE, name + "-ready"));
 
         this.conninfo = upstream.map(up -> new Command(name + "-conninfo", CommandArgs.builder()
@@ -348,12 +361,47 @@ public final class PostgresNode extends ComponentResource {
         return Collections.unmodifiableMap(tmpfs);
     }
 
+    /** Where the node's PostgreSQL port is published on its Docker host. */
+    static PublishedPort publishedPort(ClusterConfig config, NodeSpec node) {
+        return new PublishedPort(config.publishAddress(), node.hostPort(), POSTGRES_PORT);
+    }
+
+    /**
+     * The node's health check as declared, for its label: the docker provider 4.5.1 (Terraform
+     * docker provider v3.0.2) neither replaces a container for a changed health check nor
+     * changes it in place, so a changed check (a new {@code streamingGraceSeconds}, a new
+     * program) reaches Docker through this label, which forces a new container.
+     */
+    static String healthcheckSpec(ClusterConfig config) {
+        return "interval " + HEALTH_INTERVAL_SECONDS + "s, timeout " + HEALTH_TIMEOUT + ", retries " + healthRetries(config)
+                + ", start period " + HEALTH_START_PERIOD + ", test sha256:" + sha256Prefix(HEALTHCHECK);
+    }
+
+    /** The node's tmpfs mounts as declared, for its label: the same provider never applies a changed one either. */
+    static String tmpfsSpec() {
+        var mounts = new ArrayList<String>();
+        NODE_TMPFS.forEach((path, options) -> mounts.add(path + " " + options));
+        return String.join("; ", mounts);
+    }
+
+    private static String sha256Prefix(String text) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
     private static Container container(String name, ClusterConfig config, NodeSpec node, Output<String> image,
                                        Output<String> networkName, Output<String> volumeName, Output<String> seeded,
-                                       CustomResourceOptions options) {
+                                       PublishedPort port, CustomResourceOptions options) {
         var labels = new ArrayList<ContainerLabelArgs>();
         Labels.container(config, node.name()).forEach((k, v) ->
                 labels.add(ContainerLabelArgs.builder().label(k).value(v).build()));
+        labels.add(ContainerLabelArgs.builder().label(Labels.HEALTHCHECK).value(healthcheckSpec(config)).build());
+        labels.add(ContainerLabelArgs.builder().label(Labels.TMPFS).value(tmpfsSpec()).build());
         labels.add(ContainerLabelArgs.builder().label(Labels.SEED).value(seeded).build());
         var envs = new ArrayList<String>();
         envs.add("PGDATA=" + PGDATA);
@@ -380,22 +428,18 @@ public final class PostgresNode extends ComponentResource {
                         .volumeName(volumeName)
                         .containerPath(VOLUME_PATH)
                         .build())
-                .ports(ContainerPortArgs.builder()
-                        .internal(POSTGRES_PORT)
-                        .external(node.hostPort())
-                        .ip(config.publishAddress())
-                        .build())
+                .ports(port.args())
                 .healthcheck(ContainerHealthcheckArgs.builder()
                         .tests("CMD-SHELL", HEALTHCHECK)
                         .interval(HEALTH_INTERVAL_SECONDS + "s")
-                        .timeout("5s")
+                        .timeout(HEALTH_TIMEOUT)
                         // A standby may go without streaming for streamingGraceSeconds (its start,
                         // a reconnect) before it counts as unhealthy; no start period on top, so a
                         // node that cannot stream after a start is unhealthy within the grace.
                         .retries(healthRetries(config))
                         // Durations as Go prints them ("0s", "1m0s", not "60s"): the provider
                         // compares them with what Docker reads back.
-                        .startPeriod("0s")
+                        .startPeriod(HEALTH_START_PERIOD)
                         .build())
                 // Health is awaited by the node's own readiness step, not the provider's
                 // `wait`: a timed-out wait leaves the container in state and a rerun would go on
@@ -434,8 +478,8 @@ public final class PostgresNode extends ComponentResource {
      * runs the check itself), for at most {@code healthTimeoutSeconds}. Dependents wait for this
      * step. A new container (another ID) replaces the step, so it waits again.
      */
-    private Command readiness(String name, ClusterConfig config, Container container, Placement placement,
-                              List<Output<com.pulumi.core.Alias>> aliases) {
+    private Command readiness(String name, ClusterConfig config, Container container, PublishedPort port,
+                              Placement placement, List<Output<com.pulumi.core.Alias>> aliases) {
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.AWAIT_HEALTHY))
                 .environment(Output.tuple(container.name(), container.id()).applyValue(t -> {
@@ -445,6 +489,8 @@ public final class PostgresNode extends ComponentResource {
                     env.put("PGC_CONTAINER_ID", t.t2);
                     env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
                     env.put("PGC_HEALTHCHECK", HEALTHCHECK);
+                    env.put("PGC_PUBLISHED", port.spec());
+                    env.put("PGC_PUBLISHED_FORMAT", DockerProbe.PUBLISHED_FORMAT);
                     env.putAll(placement.commandEnvironment());
                     return (Map<String, String>) env;
                 }))

@@ -724,7 +724,8 @@ class ClusterDeclarationTest {
         for (String node : List.of("pg1", "pg2")) {
             assertEquals(reference, roleNeutralPart(container(stack, "pg-cluster-test-" + node)), node);
         }
-        assertEquals(List.of(Labels.PROJECT, Labels.STACK, Labels.NODE, Labels.ENVIRONMENT, Labels.SEED).stream().sorted().toList(),
+        assertEquals(List.of(Labels.PROJECT, Labels.STACK, Labels.NODE, Labels.ENVIRONMENT, Labels.HEALTHCHECK, Labels.TMPFS,
+                        Labels.SEED).stream().sorted().toList(),
                 labels(container(stack, "pg-cluster-test-pg1")).keySet().stream().sorted().toList());
     }
 
@@ -735,18 +736,10 @@ class ClusterDeclarationTest {
         DeclaredStack after = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "primary", "pg1"));
         for (String node : List.of("pg0", "pg1", "pg2")) {
             String name = "pg-cluster-test-" + node;
-            var was = new LinkedHashMap<>(container(before, name).plainInputs());
-            var is = new LinkedHashMap<>(container(after, name).plainInputs());
-            // The seed label is what the seed step printed when the volume was filled; the step's
-            // update (init/node/seed-update.sh) repeats it, so it stays too.
-            was.remove("labels");
-            is.remove("labels");
-            assertEquals(was, is, node);
-            var labelsWere = new LinkedHashMap<>(labels(container(before, name)));
-            var labelsAre = new LinkedHashMap<>(labels(container(after, name)));
-            labelsWere.remove(Labels.SEED);
-            labelsAre.remove(Labels.SEED);
-            assertEquals(labelsWere, labelsAre, node);
+            // Every input, the seed label too: it is the seed step's ID, which the step's update
+            // (its role changed) keeps, so it is known in the switchover's preview.
+            assertEquals(container(before, name).plainInputs(), container(after, name).plainInputs(), node);
+            assertEquals(StrictMocks.id(name + "-seed"), labels(container(after, name)).get(Labels.SEED), node);
             assertEquals(volume(before, name + "-data").plainInputs(), volume(after, name + "-data").plainInputs(), node);
         }
     }
@@ -801,14 +794,39 @@ class ClusterDeclarationTest {
     }
 
     @Test
-    void labelsCarryStackNodeEnvironmentAndTheSeedButNoRole() {
+    void labelsCarryStackNodeEnvironmentSeedHealthCheckAndTmpfsButNoRole() {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped("prod"));
+        String health = "interval 2s, timeout 5s, retries 5, start period 0s, test sha256:998e070b9f328ed7";
+        String tmpfs = "/tmp rw,noexec,nosuid,nodev,size=64m; /var/run/postgresql rw,noexec,nosuid,nodev,size=1m";
         assertEquals(Map.of("pg-cluster.project", "pg-cluster", "pg-cluster.stack", "prod", "pg-cluster.node", "pg2",
-                "pg-cluster.environment", "production",
-                "pg-cluster.seed", "pg2 seeded 20261127T000000Z 0123abcd"), labels(container(stack, "pg-cluster-prod-pg2")));
+                "pg-cluster.environment", "production", "pg-cluster.healthcheck", health, "pg-cluster.tmpfs", tmpfs,
+                "pg-cluster.seed", StrictMocks.id("pg-cluster-prod-pg2-seed")), labels(container(stack, "pg-cluster-prod-pg2")));
         assertEquals(Map.of("pg-cluster.project", "pg-cluster", "pg-cluster.stack", "prod", "pg-cluster.node", "pg0",
-                "pg-cluster.environment", "production",
-                "pg-cluster.seed", "pg0 initialized 20261127T000000Z 0123abcd"), labels(container(stack, "pg-cluster-prod-pg0")));
+                "pg-cluster.environment", "production", "pg-cluster.healthcheck", health, "pg-cluster.tmpfs", tmpfs,
+                "pg-cluster.seed", StrictMocks.id("pg-cluster-prod-pg0-seed")), labels(container(stack, "pg-cluster-prod-pg0")));
+    }
+
+    /**
+     * The docker provider 4.5.1 neither replaces nor updates a container whose health check or
+     * tmpfs changed; labels do force a new container, and these two follow the declared inputs.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aChangedHealthCheckOrTmpfsChangesALabelAndSoReachesDocker() {
+        var grace10 = container(DeclaredStack.of(TestConfigs.config("test", "replicas", "1")), "pg-cluster-test-pg1");
+        var grace31 = container(DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "streamingGraceSeconds", "31")),
+                "pg-cluster-test-pg1");
+        assertFalse(grace10.input("healthcheck").equals(grace31.input("healthcheck")));
+        assertFalse(labels(grace10).get(Labels.HEALTHCHECK).equals(labels(grace31).get(Labels.HEALTHCHECK)));
+        for (var container : List.of(grace10, grace31)) {
+            var health = (Map<String, Object>) container.input("healthcheck");
+            assertTrue(labels(container).get(Labels.HEALTHCHECK).startsWith("interval " + health.get("interval")
+                    + ", timeout " + health.get("timeout") + ", retries " + health.get("retries")
+                    + ", start period " + health.get("startPeriod") + ", test sha256:"), labels(container).toString());
+            var tmpfs = (Map<String, Object>) container.input("tmpfs");
+            assertEquals(tmpfs.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.toSet()),
+                    Set.of(labels(container).get(Labels.TMPFS).split("; ")));
+        }
     }
 
     @Test
@@ -841,7 +859,8 @@ class ClusterDeclarationTest {
             assertEquals(List.of(prefix + "-data"), conf.input("triggers"));
             assertEquals(List.of("triggers"), conf.replaceOnChanges());
             assertEquals(InitScripts.read(InitScripts.SEED_UPDATE), seed.input("update"));
-            assertEquals(StrictMocks.seeded(environment(seed)), labels(container(stack, prefix)).get(Labels.SEED));
+            // the container's seed label is the seed step's ID: new with every new step
+            assertEquals(StrictMocks.id(prefix + "-seed"), labels(container(stack, prefix)).get(Labels.SEED));
         }
     }
 
@@ -979,6 +998,80 @@ class ClusterDeclarationTest {
 
     private static NodeState standby(String node, String follows) {
         return new NodeState(node, "running", Optional.of(new NodeState.Server(true, 0, follows)));
+    }
+
+    /** A new stack: every container gets the declared port, nothing about ports is ignored. */
+    @Test
+    void noPortIsIgnoredWhereNoContainerExists() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "monitoring", "true"));
+        assertEquals(7, stack.ofType(CONTAINER).size(), "3 nodes, 3 exporters, Prometheus");
+        stack.ofType(CONTAINER).forEach(c -> assertEquals(List.of(), c.ignoreChanges(), c.name()));
+    }
+
+    /**
+     * What a container publishes is never taken from a refresh of it stopped (the docker provider
+     * 4.5.1 reads no ports back then): a container that publishes exactly the declared port has
+     * changes to its ports ignored; one that publishes another port (config changed), or none, or
+     * does not exist, gets the declared one.
+     */
+    @Test
+    void portsAreIgnoredOnlyOnAContainerThatPublishesWhatIsDeclared() {
+        ClusterConfig config = TestConfigs.config("test", "replicas", "3", "primaryPort", "6000",
+                "replicaPorts", "[6101, 6102, 6103]", "monitoring", "true", "monitoringPort", "29090");
+        var asked = new java.util.ArrayList<Map<String, String>>();
+        var published = new LinkedHashMap<String, String>();
+        published.put("pg-cluster-test-pg0", "127.0.0.1:6000->5432/tcp");
+        published.put("pg-cluster-test-pg1", "127.0.0.1:6199->5432/tcp");
+        published.put("pg-cluster-test-pg2", "");
+        published.put("pg-cluster-test-pg0-exporter", "127.0.0.1:" + config.monitoring().exporterPort(0) + "->9187/tcp");
+        published.put("pg-cluster-test-prometheus", "0.0.0.0:29090->9090/tcp");
+        var probe = new dev.pgcluster.topology.ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig c) {
+                return dev.pgcluster.topology.ClusterProbe.NONE.observe(c);
+            }
+
+            @Override
+            public Map<String, String> published(Map<String, String> containers) {
+                asked.add(containers);
+                return published;
+            }
+        };
+        DeclaredStack stack = DeclaredStack.of(config, probe);
+        assertEquals(List.of(PostgresCluster.publishingContainers(config)), asked, "asked once, about every container");
+        assertEquals(List.of("ports"), container(stack, "pg-cluster-test-pg0").ignoreChanges());
+        assertEquals(List.of("ports"), container(stack, "pg-cluster-test-pg0-exporter").ignoreChanges());
+        assertEquals(List.of(), container(stack, "pg-cluster-test-pg1").ignoreChanges(), "another port: the declared one goes to Docker");
+        assertEquals(List.of(), container(stack, "pg-cluster-test-pg2").ignoreChanges(), "publishes nothing");
+        assertEquals(List.of(), container(stack, "pg-cluster-test-pg3").ignoreChanges(), "no container yet");
+        assertEquals(List.of(), container(stack, "pg-cluster-test-prometheus").ignoreChanges(), "another address");
+        assertEquals(6101, publishedPort(container(stack, "pg-cluster-test-pg1")));
+    }
+
+    /** The program asks Docker about exactly the containers that publish a port, each on its own Docker host. */
+    @Test
+    void everyContainerThatPublishesAPortIsAskedAboutOnItsDockerHost() {
+        for (var config : List.of(TestConfigs.config("test", "replicas", "2", "monitoring", "true"),
+                TestConfigs.config("test", "replicas", "2", "monitoring", "true", "dockerHost", "ssh://db@other"))) {
+            var containers = PostgresCluster.publishingContainers(config);
+            DeclaredStack stack = DeclaredStack.of(config);
+            assertEquals(stack.ofType(CONTAINER).stream().filter(c -> c.input("ports") != null)
+                    .map(c -> (String) c.input("name")).collect(Collectors.toSet()), containers.keySet());
+            assertEquals(7, containers.size(), "3 nodes, 3 exporters, Prometheus");
+            String host = config.nodes().get(0).dockerHost().orElse(config.defaultDockerHost());
+            containers.forEach((container, on) -> assertEquals(host, on, container));
+        }
+        assertEquals("ssh://db@other", PostgresCluster.publishingContainers(TestConfigs.config("test", "dockerHost",
+                "ssh://db@other")).get("pg-cluster-test-pg0"));
+    }
+
+    /** A node's readiness step checks that a new container publishes what is declared, read as the program reads it. */
+    @Test
+    void theReadinessStepChecksTheDeclaredPortAsTheProgramReadsIt() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "replicaPorts", "[6101]"));
+        var env = environment(command(stack, "pg-cluster-test-pg1-ready"));
+        assertEquals("127.0.0.1:6101->5432/tcp", env.get("PGC_PUBLISHED"));
+        assertEquals(dev.pgcluster.topology.DockerProbe.PUBLISHED_FORMAT, env.get("PGC_PUBLISHED_FORMAT"));
     }
 
     @Test
