@@ -13,17 +13,12 @@
 #   PGC_CONTAINER_ID     its ID, as the docker provider created it
 #   PGC_TIMEOUT_SECONDS  how long to wait
 #   PGC_HEALTHCHECK      the container's health check command (sh -c), as declared on it
-#   PGC_PUBLISHED        the port binding declared on it (<ip>:<host port>-><port>/tcp)
-#   PGC_PUBLISHED_FORMAT the docker inspect format that prints a container's port bindings so (the
-#                        program reads them with it before declaring: PublishedPorts)
 set -eu
 
 : "${PGC_CONTAINER:?PGC_CONTAINER is not set}"
 : "${PGC_CONTAINER_ID:?PGC_CONTAINER_ID is not set}"
 : "${PGC_TIMEOUT_SECONDS:?PGC_TIMEOUT_SECONDS is not set}"
 : "${PGC_HEALTHCHECK:?PGC_HEALTHCHECK is not set}"
-: "${PGC_PUBLISHED:?PGC_PUBLISHED is not set}"
-: "${PGC_PUBLISHED_FORMAT:?PGC_PUBLISHED_FORMAT is not set}"
 
 # The steps reach Docker through the docker CLI, the containers were made by the provider: make
 # sure both talk to the same engine before any step acts on what it finds there.
@@ -32,18 +27,6 @@ if [ "$seen" != "$PGC_CONTAINER_ID" ]; then
     echo "pg-cluster: the docker CLI of the command steps (DOCKER_HOST=${DOCKER_HOST:-unset}) does not see container" \
         "$PGC_CONTAINER ($PGC_CONTAINER_ID) that the docker provider created (it sees: ${seen:-nothing});" \
         "they talk to different Docker engines. Set pg-cluster:dockerHost (or docker:host) so both use one." >&2
-    exit 1
-fi
-
-# A new container publishes what is declared. It may not when the engine recreated it with the
-# ports a refresh recorded while it was stopped (the docker provider 4.5.1 records none then, and
-# the program ignores changes to them on a container that publishes what config says).
-published=$(docker container inspect --format "$PGC_PUBLISHED_FORMAT" "$PGC_CONTAINER")
-published=$(printf '%s' "$published" | sed 's/ *$//')
-if [ "$published" != "$PGC_PUBLISHED" ]; then
-    echo "pg-cluster: container $PGC_CONTAINER publishes '${published:-nothing}', not $PGC_PUBLISHED as declared" \
-        "(it was created from ports a refresh recorded while the old container was stopped). Run pulumi up" \
-        "again: it replaces the container with the declared port." >&2
     exit 1
 fi
 

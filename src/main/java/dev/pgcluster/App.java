@@ -6,7 +6,6 @@ import com.pulumi.Pulumi;
 import com.pulumi.core.Output;
 import dev.pgcluster.cluster.Monitoring;
 import dev.pgcluster.cluster.PostgresCluster;
-import dev.pgcluster.cluster.PublishedPorts;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.ConfigReader;
 import dev.pgcluster.config.DockerHosts;
@@ -49,8 +48,7 @@ public final class App {
 
     /**
      * Declares the cluster for an already validated config and exports its outputs, after the
-     * split-brain guard: {@code probe} tells what the nodes are now, and what the stack's
-     * containers publish.
+     * split-brain guard: {@code probe} tells what the nodes are now.
      */
     public static PostgresCluster declare(Context ctx, ClusterConfig config, ClusterProbe probe) {
         List<NodeState> states = probe.observe(config);
@@ -58,8 +56,7 @@ public final class App {
         Topology.lostSlotWarnings(config, states).forEach(warning -> ctx.log().warn("pg-cluster: " + warning));
         found.ifPresent(text -> ctx.log().info("pg-cluster: the cluster differs from config: " + text
                 + "; the primary step resolves it"));
-        var published = new PublishedPorts(probe.published(PostgresCluster.publishingContainers(config)));
-        var cluster = new PostgresCluster(config, found, published);
+        var cluster = new PostgresCluster(config, found);
         ctx.export("primaryNode", Output.of(cluster.primaryNode()));
         ctx.export("primaryHost", Output.of(cluster.primaryHost()));
         ctx.export("primaryPort", Output.of(cluster.primaryPort()));

@@ -27,6 +27,12 @@ public final class Labels {
     public static final String HEALTHCHECK = "pg-cluster.healthcheck";
     /** On a node's container: its tmpfs mounts as declared, for the same reason. */
     public static final String TMPFS = "pg-cluster.tmpfs";
+    /**
+     * On every container that publishes a port: the binding as declared. Changes to a container's
+     * {@code ports} are ignored (the docker provider 4.5.1 reads a stopped container's ports back
+     * empty, and they force a new container); a changed port changes this label, which forces one.
+     */
+    public static final String PUBLISHED = "pg-cluster.published";
 
     private Labels() {
     }

@@ -56,29 +56,19 @@ public final class Monitoring extends ComponentResource {
      * @param password        the monitoring role's password (secret)
      * @param roles           the step that makes the monitoring role exist with that password
      * @param placements      node name → its Docker host
-     * @param published       what the stack's existing containers publish now
      */
     public record Inputs(Output<String> exporterImage, Output<String> prometheusImage, Output<String> networkName,
                          Output<String> caCertificates, Output<String> password, Resource roles,
-                         Map<String, Placement> placements, PublishedPorts published) {
+                         Map<String, Placement> placements) {
     }
 
-    /** The exporter of {@code node}: its resource and container name. */
-    public static String exporterName(String name, NodeSpec node) {
-        return name + "-" + node.name() + "-exporter";
-    }
-
-    /** Prometheus: its resource and container name. */
-    public static String prometheusName(String name) {
-        return name + "-prometheus";
-    }
 
     public Monitoring(String name, ClusterConfig config, Inputs inputs, ComponentResourceOptions options) {
         super(TYPE, name, options);
         MonitoringSettings settings = config.monitoring();
         for (int i = 0; i < config.nodes().size(); i++) {
             NodeSpec node = config.nodes().get(i);
-            exporters.put(node.name(), exporter(exporterName(name, node), config, node,
+            exporters.put(node.name(), exporter(name + "-" + node.name() + "-exporter", config, node,
                     settings.exporterPort(i), inputs));
         }
         Placement home = inputs.placements().get(config.primary().name());
@@ -97,9 +87,10 @@ public final class Monitoring extends ComponentResource {
                 upload(MonitoringFiles.PROMETHEUS, Output.of(MonitoringFiles.prometheusConfig(config))),
                 upload(MonitoringFiles.RULES, Output.of(MonitoringFiles.rules(config))),
                 upload(MonitoringFiles.TARGETS, Output.of(MonitoringFiles.targets(config))));
-        String prometheusName = prometheusName(name);
+        String prometheusName = name + "-prometheus";
         var prometheusPort = new PublishedPort(config.publishAddress(), settings.port(), MonitoringSettings.PROMETHEUS_PORT);
-        this.prometheus = new Container(prometheusName, common(config, "prometheus")
+        this.prometheus = new Container(prometheusName, common(config, published(labels(config, "prometheus"),
+                prometheusPort))
                 .name(prometheusName)
                 .hostname("prometheus")
                 .image(inputs.prometheusImage())
@@ -115,9 +106,8 @@ public final class Monitoring extends ComponentResource {
                 .ports(prometheusPort.args())
                 .uploads(uploads)
                 .build(),
-                // What it publishes is not taken from a refresh of it stopped (PublishedPorts).
-                home.dockerOptions(this).deleteBeforeReplace(true)
-                        .ignoreChanges(inputs.published().ignoredChanges(prometheusName, prometheusPort)).build());
+                // As for the nodes: ports never from a refresh, a changed port through the label.
+                home.dockerOptions(this).deleteBeforeReplace(true).ignoreChanges(List.of("ports")).build());
         registerOutputs(Map.of("prometheusName", prometheus.name()));
     }
 
@@ -136,7 +126,7 @@ public final class Monitoring extends ComponentResource {
         labels.put(LABEL_MONITORS, node.name());
         Placement placement = inputs.placements().get(node.name());
         var port = new PublishedPort(config.publishAddress(), hostPort, MonitoringSettings.EXPORTER_PORT);
-        return new Container(name, common(config, labels)
+        return new Container(name, common(config, published(labels, port))
                 .name(name)
                 .hostname(MonitoringFiles.exporterAlias(node.name()))
                 .image(inputs.exporterImage())
@@ -155,11 +145,7 @@ public final class Monitoring extends ComponentResource {
                 .uploads(uploads)
                 .build(),
                 placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(inputs.roles())
-                        .ignoreChanges(inputs.published().ignoredChanges(name, port)).build());
-    }
-
-    private static ContainerArgs.Builder common(ClusterConfig config, String kind) {
-        return common(config, labels(config, kind));
+                        .ignoreChanges(List.of("ports")).build());
     }
 
     private static ContainerArgs.Builder common(ClusterConfig config, Map<String, String> labels) {
@@ -178,6 +164,13 @@ public final class Monitoring extends ComponentResource {
                 // read-only root even when the file's directory is a volume.
                 .capabilities(Hardening.capabilities(List.of()))
                 .securityOpts(Hardening.NO_NEW_PRIVILEGES);
+    }
+
+    /** {@code labels} with the published port's label: a changed port forces a new container. */
+    private static Map<String, String> published(Map<String, String> labels, PublishedPort port) {
+        var all = new LinkedHashMap<>(labels);
+        all.put(Labels.PUBLISHED, port.spec());
+        return all;
     }
 
     private static Map<String, String> labels(ClusterConfig config, String kind) {

@@ -60,10 +60,8 @@ public final class PostgresCluster extends ComponentResource {
      * @param found  what the program found on Docker that differs from config and the
      *               {@code primary} step resolves (see {@link dev.pgcluster.topology.Topology});
      *               empty when the cluster is as configured
-     * @param published what the stack's existing containers publish now
-     *                  ({@link #publishingContainers(ClusterConfig)})
      */
-    public PostgresCluster(ClusterConfig config, Optional<String> found, PublishedPorts published) {
+    public PostgresCluster(ClusterConfig config, Optional<String> found) {
         super(TYPE, config.namePrefix(), ComponentResourceOptions.builder().build());
         this.config = config;
         this.nodes = new TreeMap<>(Comparator.comparingInt(config.nodeNames()::indexOf));
@@ -80,46 +78,24 @@ public final class PostgresCluster extends ComponentResource {
                 : Optional.empty();
 
         var primary = new PostgresNode(name + "-" + primaryNode.name(), config, primaryNode, image, network, secrets,
-                primaryPlacement, Optional.empty(), tls, published, child());
+                primaryPlacement, Optional.empty(), tls, child());
         nodes.put(primaryNode.name(), primary);
         this.primaryStep = primaryStep(name + "-primary", image, primary, primaryPlacement, found);
         this.passwords = passwords(name + "-passwords", primaryPlacement);
         var upstream = new PostgresNode.Upstream(primary.seed(), primaryStep, passwords);
         for (NodeSpec replica : config.replicas()) {
             nodes.put(replica.name(), new PostgresNode(name + "-" + replica.name(), config, replica, image, network,
-                    secrets, placements.get(replica.dockerHost()), Optional.of(upstream), tls, published, child()));
+                    secrets, placements.get(replica.dockerHost()), Optional.of(upstream), tls, child()));
         }
         var nodePlacements = new LinkedHashMap<String, Placement>();
         config.nodes().forEach(n -> nodePlacements.put(n.name(), placements.get(n.dockerHost())));
         this.monitoring = Monitoring.declare(name, config, () -> new Monitoring.Inputs(
                 sameOrOwn(config.monitoring().exporterImage(), image, name + "-exporter-image", primaryPlacement),
                 sameOrOwn(config.monitoring().prometheusImage(), image, name + "-prometheus-image", primaryPlacement),
-                network.networkName(), caCertificate(), secrets.monitoringPassword(), passwords, nodePlacements,
-                published), child());
+                network.networkName(), caCertificate(), secrets.monitoringPassword(), passwords, nodePlacements), child());
         registerOutputs(Map.of(
                 "networkName", network.networkName(),
                 "primaryConnectionString", primaryConnectionString()));
-    }
-
-    /**
-     * Every container of the stack that publishes a port (the nodes and, with monitoring, the
-     * exporters and Prometheus), with the Docker host it lives on: what the program asks Docker
-     * about before declaring them ({@link PublishedPorts}).
-     */
-    public static Map<String, String> publishingContainers(ClusterConfig config) {
-        var containers = new LinkedHashMap<String, String>();
-        for (NodeSpec node : config.nodes()) {
-            containers.put(config.containerName(node.name()), node.dockerHost().orElse(config.defaultDockerHost()));
-        }
-        if (config.monitoring().enabled()) {
-            for (NodeSpec node : config.nodes()) {
-                containers.put(Monitoring.exporterName(config.namePrefix(), node),
-                        node.dockerHost().orElse(config.defaultDockerHost()));
-            }
-            containers.put(Monitoring.prometheusName(config.namePrefix()),
-                    config.primary().dockerHost().orElse(config.defaultDockerHost()));
-        }
-        return containers;
     }
 
     private ComponentResourceOptions child() {

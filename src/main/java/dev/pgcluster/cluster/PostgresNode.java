@@ -19,7 +19,6 @@ import dev.pgcluster.command.CommandArgs;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
 import dev.pgcluster.config.Validators;
-import dev.pgcluster.topology.DockerProbe;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -113,12 +112,11 @@ public final class PostgresNode extends ComponentResource {
      * @param placement the Docker host of the node
      * @param upstream  for a standby: the steps it waits for; empty for the primary
      * @param tls       the cluster's CAs; empty without TLS
-     * @param published what the stack's existing containers publish now
      * @param options   component options (parent)
      */
     public PostgresNode(String name, ClusterConfig config, NodeSpec node, Output<String> image, ClusterNetwork network,
                         ClusterSecrets secrets, Placement placement, Optional<Upstream> upstream,
-                        Optional<ClusterTls> tls, PublishedPorts published, ComponentResourceOptions options) {
+                        Optional<ClusterTls> tls, ComponentResourceOptions options) {
         super(TYPE, name, ComponentResourceOptions.merge(options,
                 ComponentResourceOptions.builder().aliases(LegacyUrns.nodeComponent()).build()));
         String primaryContainer = config.containerName(config.primary().name());
@@ -193,12 +191,15 @@ public final class PostgresNode extends ComponentResource {
                 placement.dockerOptions(this)
                         .deleteBeforeReplace(true)
                         .dependsOn(List.of(seed, conf))
-                        // What the node publishes is not taken from a refresh of it stopped
-                        // (PublishedPorts): a changed port is never ignored.
-                        .ignoreChanges(published.ignoredChanges(name, port))
+                        // What the node publishes is never taken from a refresh: the docker
+                        // provider 4.5.1 reads a stopped container's ports back empty, and ports
+                        // force a new container. A changed port changes the published label,
+                        // which forces one; a new container always gets the declared ports (the
+                        // engine checks a replacement's inputs afresh, without ignoreChanges).
+                        .ignoreChanges(List.of("ports"))
                         .aliases(LegacyUrns.underNode(config, "docker:index/container:Container", name))
                         .build());
-        this.readiness = readiness(name + "-ready", config, container, port, placement,
+        this.readiness = readiness(name + "-ready", config, container, placement,
                 LegacyUrns.underNode(config, Command.TYPE, name + "-ready"));
 
         this.conninfo = upstream.map(up -> new Command(name + "-conninfo", CommandArgs.builder()
@@ -400,6 +401,7 @@ public final class PostgresNode extends ComponentResource {
         var labels = new ArrayList<ContainerLabelArgs>();
         Labels.container(config, node.name()).forEach((k, v) ->
                 labels.add(ContainerLabelArgs.builder().label(k).value(v).build()));
+        labels.add(ContainerLabelArgs.builder().label(Labels.PUBLISHED).value(port.spec()).build());
         labels.add(ContainerLabelArgs.builder().label(Labels.HEALTHCHECK).value(healthcheckSpec(config)).build());
         labels.add(ContainerLabelArgs.builder().label(Labels.TMPFS).value(tmpfsSpec()).build());
         labels.add(ContainerLabelArgs.builder().label(Labels.SEED).value(seeded).build());
@@ -478,8 +480,8 @@ public final class PostgresNode extends ComponentResource {
      * runs the check itself), for at most {@code healthTimeoutSeconds}. Dependents wait for this
      * step. A new container (another ID) replaces the step, so it waits again.
      */
-    private Command readiness(String name, ClusterConfig config, Container container, PublishedPort port,
-                              Placement placement, List<Output<com.pulumi.core.Alias>> aliases) {
+    private Command readiness(String name, ClusterConfig config, Container container, Placement placement,
+                              List<Output<com.pulumi.core.Alias>> aliases) {
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.AWAIT_HEALTHY))
                 .environment(Output.tuple(container.name(), container.id()).applyValue(t -> {
@@ -489,8 +491,6 @@ public final class PostgresNode extends ComponentResource {
                     env.put("PGC_CONTAINER_ID", t.t2);
                     env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
                     env.put("PGC_HEALTHCHECK", HEALTHCHECK);
-                    env.put("PGC_PUBLISHED", port.spec());
-                    env.put("PGC_PUBLISHED_FORMAT", DockerProbe.PUBLISHED_FORMAT);
                     env.putAll(placement.commandEnvironment());
                     return (Map<String, String>) env;
                 }))

@@ -1,10 +1,10 @@
 package dev.pgcluster.cluster;
 
 import com.pulumi.docker.inputs.ContainerPortArgs;
-import dev.pgcluster.topology.DockerProbe;
 
 /**
- * A container's port published on its Docker host, as the program declares it.
+ * A container's port published on its Docker host, as the program declares it: the container's
+ * {@code ports} input and its {@link Labels#PUBLISHED} label.
  *
  * @param ip            the host address it is published on
  * @param hostPort      the port on the host
@@ -17,7 +17,7 @@ public record PublishedPort(String ip, int hostPort, int containerPort) {
         return ContainerPortArgs.builder().internal(containerPort).external(hostPort).ip(ip).build();
     }
 
-    /** How {@link DockerProbe#PUBLISHED_FORMAT} prints this binding: {@code 127.0.0.1:15432->5432/tcp}. */
+    /** The binding as {@code docker ps} shows it: {@code 127.0.0.1:15432->5432/tcp}. */
     public String spec() {
         return ip + ":" + hostPort + "->" + containerPort + "/tcp";
     }

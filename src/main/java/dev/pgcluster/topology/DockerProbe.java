@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -48,31 +47,6 @@ public final class DockerProbe implements ClusterProbe {
      * Such a node is still an old primary that has to rejoin.
      */
     public static final String FENCE_MARKER = "/var/lib/postgresql/data/pg-cluster-fenced";
-
-    /**
-     * A container's published ports from its configuration ({@code HostConfig.PortBindings}, which
-     * a stopped container keeps, unlike {@code NetworkSettings.Ports}): each binding as
-     * {@code <host ip>:<host port>-><container port>/<protocol>} followed by a space. The nodes'
-     * readiness steps check a new container with it too (init/node/await-healthy.sh).
-     */
-    public static final String PUBLISHED_FORMAT =
-            "{{range $port, $bindings := .HostConfig.PortBindings}}{{range $bindings}}"
-                    + "{{.HostIp}}:{{.HostPort}}->{{$port}} {{end}}{{end}}";
-
-    @Override
-    public Map<String, String> published(Map<String, String> containers) {
-        var futures = new LinkedHashMap<String, CompletableFuture<Result>>();
-        containers.forEach((container, dockerHost) -> futures.put(container, CompletableFuture.supplyAsync(() ->
-                run(dockerHost, "docker", "container", "inspect", "--format", PUBLISHED_FORMAT, container))));
-        var published = new LinkedHashMap<String, String>();
-        futures.forEach((container, future) -> {
-            Result result = future.join();
-            if (result.status == 0) {
-                published.put(container, result.stdout.strip());
-            }
-        });
-        return published;
-    }
 
     @Override
     public List<NodeState> observe(ClusterConfig config) {

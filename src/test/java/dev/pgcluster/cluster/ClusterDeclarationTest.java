@@ -92,6 +92,7 @@ class ClusterDeclarationTest {
         var labels = new LinkedHashMap<>(labels(container));
         labels.remove(Labels.NODE);
         labels.remove(Labels.SEED);
+        labels.remove(Labels.PUBLISHED);
         inputs.put("labels", labels);
         return inputs;
     }
@@ -724,8 +725,8 @@ class ClusterDeclarationTest {
         for (String node : List.of("pg1", "pg2")) {
             assertEquals(reference, roleNeutralPart(container(stack, "pg-cluster-test-" + node)), node);
         }
-        assertEquals(List.of(Labels.PROJECT, Labels.STACK, Labels.NODE, Labels.ENVIRONMENT, Labels.HEALTHCHECK, Labels.TMPFS,
-                        Labels.SEED).stream().sorted().toList(),
+        assertEquals(List.of(Labels.PROJECT, Labels.STACK, Labels.NODE, Labels.ENVIRONMENT, Labels.PUBLISHED,
+                        Labels.HEALTHCHECK, Labels.TMPFS, Labels.SEED).stream().sorted().toList(),
                 labels(container(stack, "pg-cluster-test-pg1")).keySet().stream().sorted().toList());
     }
 
@@ -794,15 +795,17 @@ class ClusterDeclarationTest {
     }
 
     @Test
-    void labelsCarryStackNodeEnvironmentSeedHealthCheckAndTmpfsButNoRole() {
+    void labelsCarryStackNodeEnvironmentSeedPortHealthCheckAndTmpfsButNoRole() {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped("prod"));
         String health = "interval 2s, timeout 5s, retries 5, start period 0s, test sha256:998e070b9f328ed7";
         String tmpfs = "/tmp rw,noexec,nosuid,nodev,size=64m; /var/run/postgresql rw,noexec,nosuid,nodev,size=1m";
         assertEquals(Map.of("pg-cluster.project", "pg-cluster", "pg-cluster.stack", "prod", "pg-cluster.node", "pg2",
                 "pg-cluster.environment", "production", "pg-cluster.healthcheck", health, "pg-cluster.tmpfs", tmpfs,
+                "pg-cluster.published", "127.0.0.1:35434->5432/tcp",
                 "pg-cluster.seed", StrictMocks.id("pg-cluster-prod-pg2-seed")), labels(container(stack, "pg-cluster-prod-pg2")));
         assertEquals(Map.of("pg-cluster.project", "pg-cluster", "pg-cluster.stack", "prod", "pg-cluster.node", "pg0",
                 "pg-cluster.environment", "production", "pg-cluster.healthcheck", health, "pg-cluster.tmpfs", tmpfs,
+                "pg-cluster.published", "127.0.0.1:35432->5432/tcp",
                 "pg-cluster.seed", StrictMocks.id("pg-cluster-prod-pg0-seed")), labels(container(stack, "pg-cluster-prod-pg0")));
     }
 
@@ -1000,78 +1003,35 @@ class ClusterDeclarationTest {
         return new NodeState(node, "running", Optional.of(new NodeState.Server(true, 0, follows)));
     }
 
-    /** A new stack: every container gets the declared port, nothing about ports is ignored. */
-    @Test
-    void noPortIsIgnoredWhereNoContainerExists() {
-        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "monitoring", "true"));
-        assertEquals(7, stack.ofType(CONTAINER).size(), "3 nodes, 3 exporters, Prometheus");
-        stack.ofType(CONTAINER).forEach(c -> assertEquals(List.of(), c.ignoreChanges(), c.name()));
-    }
-
     /**
-     * What a container publishes is never taken from a refresh of it stopped (the docker provider
-     * 4.5.1 reads no ports back then): a container that publishes exactly the declared port has
-     * changes to its ports ignored; one that publishes another port (config changed), or none, or
-     * does not exist, gets the declared one.
+     * What a container publishes is never taken from a refresh (the docker provider 4.5.1 reads a
+     * stopped container's ports back empty, and ports force a new container): every container
+     * that publishes a port has changes to its ports ignored and carries the declared binding as
+     * a label, which a changed port changes, so the change still forces a new container.
      */
     @Test
-    void portsAreIgnoredOnlyOnAContainerThatPublishesWhatIsDeclared() {
-        ClusterConfig config = TestConfigs.config("test", "replicas", "3", "primaryPort", "6000",
-                "replicaPorts", "[6101, 6102, 6103]", "monitoring", "true", "monitoringPort", "29090");
-        var asked = new java.util.ArrayList<Map<String, String>>();
-        var published = new LinkedHashMap<String, String>();
-        published.put("pg-cluster-test-pg0", "127.0.0.1:6000->5432/tcp");
-        published.put("pg-cluster-test-pg1", "127.0.0.1:6199->5432/tcp");
-        published.put("pg-cluster-test-pg2", "");
-        published.put("pg-cluster-test-pg0-exporter", "127.0.0.1:" + config.monitoring().exporterPort(0) + "->9187/tcp");
-        published.put("pg-cluster-test-prometheus", "0.0.0.0:29090->9090/tcp");
-        var probe = new dev.pgcluster.topology.ClusterProbe() {
-            @Override
-            public List<NodeState> observe(ClusterConfig c) {
-                return dev.pgcluster.topology.ClusterProbe.NONE.observe(c);
-            }
-
-            @Override
-            public Map<String, String> published(Map<String, String> containers) {
-                asked.add(containers);
-                return published;
-            }
-        };
-        DeclaredStack stack = DeclaredStack.of(config, probe);
-        assertEquals(List.of(PostgresCluster.publishingContainers(config)), asked, "asked once, about every container");
-        assertEquals(List.of("ports"), container(stack, "pg-cluster-test-pg0").ignoreChanges());
-        assertEquals(List.of("ports"), container(stack, "pg-cluster-test-pg0-exporter").ignoreChanges());
-        assertEquals(List.of(), container(stack, "pg-cluster-test-pg1").ignoreChanges(), "another port: the declared one goes to Docker");
-        assertEquals(List.of(), container(stack, "pg-cluster-test-pg2").ignoreChanges(), "publishes nothing");
-        assertEquals(List.of(), container(stack, "pg-cluster-test-pg3").ignoreChanges(), "no container yet");
-        assertEquals(List.of(), container(stack, "pg-cluster-test-prometheus").ignoreChanges(), "another address");
-        assertEquals(6101, publishedPort(container(stack, "pg-cluster-test-pg1")));
-    }
-
-    /** The program asks Docker about exactly the containers that publish a port, each on its own Docker host. */
-    @Test
-    void everyContainerThatPublishesAPortIsAskedAboutOnItsDockerHost() {
-        for (var config : List.of(TestConfigs.config("test", "replicas", "2", "monitoring", "true"),
-                TestConfigs.config("test", "replicas", "2", "monitoring", "true", "dockerHost", "ssh://db@other"))) {
-            var containers = PostgresCluster.publishingContainers(config);
-            DeclaredStack stack = DeclaredStack.of(config);
-            assertEquals(stack.ofType(CONTAINER).stream().filter(c -> c.input("ports") != null)
-                    .map(c -> (String) c.input("name")).collect(Collectors.toSet()), containers.keySet());
-            assertEquals(7, containers.size(), "3 nodes, 3 exporters, Prometheus");
-            String host = config.nodes().get(0).dockerHost().orElse(config.defaultDockerHost());
-            containers.forEach((container, on) -> assertEquals(host, on, container));
+    void portsAreIgnoredForDiffsAndCarriedByALabelOnEveryPublishingContainer() {
+        ClusterConfig config = TestConfigs.config("test", "replicas", "2", "primaryPort", "6000",
+                "replicaPorts", "[6101, 6102]", "monitoring", "true", "monitoringPort", "29090");
+        DeclaredStack stack = DeclaredStack.of(config);
+        var containers = stack.ofType(CONTAINER);
+        assertEquals(7, containers.size(), "3 nodes, 3 exporters, Prometheus");
+        for (var container : containers) {
+            assertEquals(List.of("ports"), container.ignoreChanges(), container.name());
+            @SuppressWarnings("unchecked")
+            var port = ((List<Map<String, Object>>) container.input("ports")).get(0);
+            assertEquals(port.get("ip") + ":" + port.get("external") + "->" + port.get("internal") + "/tcp",
+                    labels(container).get(Labels.PUBLISHED), container.name());
         }
-        assertEquals("ssh://db@other", PostgresCluster.publishingContainers(TestConfigs.config("test", "dockerHost",
-                "ssh://db@other")).get("pg-cluster-test-pg0"));
-    }
+        assertEquals("127.0.0.1:6101->5432/tcp", labels(container(stack, "pg-cluster-test-pg1")).get(Labels.PUBLISHED));
+        assertEquals("127.0.0.1:29090->9090/tcp", labels(container(stack, "pg-cluster-test-prometheus")).get(Labels.PUBLISHED));
 
-    /** A node's readiness step checks that a new container publishes what is declared, read as the program reads it. */
-    @Test
-    void theReadinessStepChecksTheDeclaredPortAsTheProgramReadsIt() {
-        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "replicaPorts", "[6101]"));
-        var env = environment(command(stack, "pg-cluster-test-pg1-ready"));
-        assertEquals("127.0.0.1:6101->5432/tcp", env.get("PGC_PUBLISHED"));
-        assertEquals(dev.pgcluster.topology.DockerProbe.PUBLISHED_FORMAT, env.get("PGC_PUBLISHED_FORMAT"));
+        DeclaredStack moved = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "primaryPort", "6000",
+                "replicaPorts", "[6101, 6199]", "monitoring", "true", "monitoringPort", "29091"));
+        assertEquals("127.0.0.1:6199->5432/tcp", labels(container(moved, "pg-cluster-test-pg2")).get(Labels.PUBLISHED));
+        assertEquals(labels(container(stack, "pg-cluster-test-pg1")), labels(container(moved, "pg-cluster-test-pg1")),
+                "an unchanged port leaves the label as it was");
+        assertEquals("127.0.0.1:29091->9090/tcp", labels(container(moved, "pg-cluster-test-prometheus")).get(Labels.PUBLISHED));
     }
 
     @Test
