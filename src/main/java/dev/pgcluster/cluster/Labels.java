@@ -14,8 +14,25 @@ public final class Labels {
     public static final String NODE = "pg-cluster.node";
     public static final String ENVIRONMENT = "pg-cluster.environment";
     public static final String RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
-    /** On a node's container: the seed its data came from (a new cluster or a base backup). */
+    /**
+     * On a node's container: the seed its data came from (a new cluster or a base backup), as the
+     * ID of the node's seed step, which is new exactly when the volume is seeded afresh.
+     */
     public static final String SEED = "pg-cluster.seed";
+    /**
+     * On a node's container: its health check as declared. Labels are never read back from Docker
+     * and force a new container when they change: this one carries a changed health check to
+     * Docker, which the docker provider 4.5.1 would leave as it was.
+     */
+    public static final String HEALTHCHECK = "pg-cluster.healthcheck";
+    /** On a node's container: its tmpfs mounts as declared, for the same reason. */
+    public static final String TMPFS = "pg-cluster.tmpfs";
+    /**
+     * On every container that publishes a port: the binding as declared. Changes to a container's
+     * {@code ports} are ignored (the docker provider 4.5.1 reads a stopped container's ports back
+     * empty, and they force a new container); a changed port changes this label, which forces one.
+     */
+    public static final String PUBLISHED = "pg-cluster.published";
 
     private Labels() {
     }

@@ -7,7 +7,6 @@ import com.pulumi.docker.Volume;
 import com.pulumi.docker.VolumeArgs;
 import com.pulumi.docker.inputs.ContainerLabelArgs;
 import com.pulumi.docker.inputs.ContainerNetworksAdvancedArgs;
-import com.pulumi.docker.inputs.ContainerPortArgs;
 import com.pulumi.docker.inputs.ContainerUploadArgs;
 import com.pulumi.docker.inputs.ContainerVolumeArgs;
 import com.pulumi.docker.inputs.VolumeLabelArgs;
@@ -63,6 +62,7 @@ public final class Monitoring extends ComponentResource {
                          Map<String, Placement> placements) {
     }
 
+
     public Monitoring(String name, ClusterConfig config, Inputs inputs, ComponentResourceOptions options) {
         super(TYPE, name, options);
         MonitoringSettings settings = config.monitoring();
@@ -87,8 +87,11 @@ public final class Monitoring extends ComponentResource {
                 upload(MonitoringFiles.PROMETHEUS, Output.of(MonitoringFiles.prometheusConfig(config))),
                 upload(MonitoringFiles.RULES, Output.of(MonitoringFiles.rules(config))),
                 upload(MonitoringFiles.TARGETS, Output.of(MonitoringFiles.targets(config))));
-        this.prometheus = new Container(name + "-prometheus", common(config, "prometheus")
-                .name(name + "-prometheus")
+        String prometheusName = name + "-prometheus";
+        var prometheusPort = new PublishedPort(config.publishAddress(), settings.port(), MonitoringSettings.PROMETHEUS_PORT);
+        this.prometheus = new Container(prometheusName, common(config, published(labels(config, "prometheus"),
+                prometheusPort))
+                .name(prometheusName)
                 .hostname("prometheus")
                 .image(inputs.prometheusImage())
                 .entrypoints("/bin/prometheus")
@@ -100,11 +103,11 @@ public final class Monitoring extends ComponentResource {
                 .networksAdvanced(ContainerNetworksAdvancedArgs.builder()
                         .name(inputs.networkName()).aliases("prometheus").build())
                 .volumes(ContainerVolumeArgs.builder().volumeName(data.name()).containerPath("/prometheus").build())
-                .ports(ContainerPortArgs.builder().internal(MonitoringSettings.PROMETHEUS_PORT)
-                        .external(settings.port()).ip(config.publishAddress()).build())
+                .ports(prometheusPort.args())
                 .uploads(uploads)
                 .build(),
-                home.dockerOptions(this).deleteBeforeReplace(true).build());
+                // As for the nodes: ports never from a refresh, a changed port through the label.
+                home.dockerOptions(this).deleteBeforeReplace(true).ignoreChanges(List.of("ports")).build());
         registerOutputs(Map.of("prometheusName", prometheus.name()));
     }
 
@@ -122,7 +125,8 @@ public final class Monitoring extends ComponentResource {
         var labels = labels(config, "exporter");
         labels.put(LABEL_MONITORS, node.name());
         Placement placement = inputs.placements().get(node.name());
-        return new Container(name, common(config, labels)
+        var port = new PublishedPort(config.publishAddress(), hostPort, MonitoringSettings.EXPORTER_PORT);
+        return new Container(name, common(config, published(labels, port))
                 .name(name)
                 .hostname(MonitoringFiles.exporterAlias(node.name()))
                 .image(inputs.exporterImage())
@@ -137,15 +141,11 @@ public final class Monitoring extends ComponentResource {
                         "DATA_SOURCE_PASS_FILE=" + file + "monitoring-password"))
                 .networksAdvanced(ContainerNetworksAdvancedArgs.builder()
                         .name(inputs.networkName()).aliases(MonitoringFiles.exporterAlias(node.name())).build())
-                .ports(ContainerPortArgs.builder().internal(MonitoringSettings.EXPORTER_PORT)
-                        .external(hostPort).ip(config.publishAddress()).build())
+                .ports(port.args())
                 .uploads(uploads)
                 .build(),
-                placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(inputs.roles()).build());
-    }
-
-    private static ContainerArgs.Builder common(ClusterConfig config, String kind) {
-        return common(config, labels(config, kind));
+                placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(inputs.roles())
+                        .ignoreChanges(List.of("ports")).build());
     }
 
     private static ContainerArgs.Builder common(ClusterConfig config, Map<String, String> labels) {
@@ -164,6 +164,13 @@ public final class Monitoring extends ComponentResource {
                 // read-only root even when the file's directory is a volume.
                 .capabilities(Hardening.capabilities(List.of()))
                 .securityOpts(Hardening.NO_NEW_PRIVILEGES);
+    }
+
+    /** {@code labels} with the published port's label: a changed port forces a new container. */
+    private static Map<String, String> published(Map<String, String> labels, PublishedPort port) {
+        var all = new LinkedHashMap<>(labels);
+        all.put(Labels.PUBLISHED, port.spec());
+        return all;
     }
 
     private static Map<String, String> labels(ClusterConfig config, String kind) {

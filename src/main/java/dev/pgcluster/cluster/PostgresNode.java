@@ -8,7 +8,6 @@ import com.pulumi.docker.VolumeArgs;
 import com.pulumi.docker.inputs.ContainerHealthcheckArgs;
 import com.pulumi.docker.inputs.ContainerLabelArgs;
 import com.pulumi.docker.inputs.ContainerNetworksAdvancedArgs;
-import com.pulumi.docker.inputs.ContainerPortArgs;
 import com.pulumi.docker.inputs.ContainerVolumeArgs;
 import com.pulumi.docker.inputs.VolumeLabelArgs;
 import com.pulumi.resources.ComponentResource;
@@ -52,6 +51,9 @@ public final class PostgresNode extends ComponentResource {
     static final String INIT_DONE = "pg-cluster-init.done";
     /** How often Docker runs the health check. */
     static final int HEALTH_INTERVAL_SECONDS = 2;
+    static final String HEALTH_TIMEOUT = "5s";
+    /** As Go prints durations ("0s", not "0"): the provider compares it with what Docker reads back. */
+    static final String HEALTH_START_PERIOD = "0s";
     /**
      * The replication role's password file, beside PGDATA, written by the conf step:
      * {@code PGC_REPLICATION_PASSFILE} in init/lib/common.sh.
@@ -188,12 +190,24 @@ public final class PostgresNode extends ComponentResource {
                         .aliases(LegacyUrns.underBootstrap(config, Command.TYPE, name + "-bootstrap-base-backup"))
                         .build());
 
+        var port = publishedPort(config, node);
         this.container = container(name, config, node, image, network.networkName(), volume.name(),
                 // New data means a new container: the label changes, a changed label replaces it.
-                seed.stdout(),
+                // The seed step's ID: new exactly when the step is created anew (a new volume),
+                // kept when the step is updated (a switchover changes its role), so known in a
+                // preview whenever the data stays (its output is not: an updated step's output
+                // is unknown until it has run).
+                seed.id(),
+                port,
                 placement.dockerOptions(this)
                         .deleteBeforeReplace(true)
                         .dependsOn(List.of(seed, conf))
+                        // What the node publishes is never taken from a refresh: the docker
+                        // provider 4.5.1 reads a stopped container's ports back empty, and ports
+                        // force a new container. A changed port changes the published label,
+                        // which forces one; a new container always gets the declared ports (the
+                        // engine checks a replacement's inputs afresh, without ignoreChanges).
+                        .ignoreChanges(List.of("ports"))
                         .aliases(LegacyUrns.underNode(config, "docker:index/container:Container", name))
                         .build());
         this.readiness = readiness(name + "-ready", config, container, placement,
@@ -359,12 +373,48 @@ public final class PostgresNode extends ComponentResource {
         return Collections.unmodifiableMap(tmpfs);
     }
 
+    /** Where the node's PostgreSQL port is published on its Docker host. */
+    static PublishedPort publishedPort(ClusterConfig config, NodeSpec node) {
+        return new PublishedPort(config.publishAddress(), node.hostPort(), POSTGRES_PORT);
+    }
+
+    /**
+     * The node's health check as declared, for its label: the docker provider 4.5.1 (Terraform
+     * docker provider v3.0.2) neither replaces a container for a changed health check nor
+     * changes it in place, so a changed check (a new {@code streamingGraceSeconds}, a new
+     * program) reaches Docker through this label, which forces a new container.
+     */
+    static String healthcheckSpec(ClusterConfig config) {
+        return "interval " + HEALTH_INTERVAL_SECONDS + "s, timeout " + HEALTH_TIMEOUT + ", retries " + healthRetries(config)
+                + ", start period " + HEALTH_START_PERIOD + ", test sha256:" + sha256Prefix(HEALTHCHECK);
+    }
+
+    /** The node's tmpfs mounts as declared, for its label: the same provider never applies a changed one either. */
+    static String tmpfsSpec() {
+        var mounts = new ArrayList<String>();
+        NODE_TMPFS.forEach((path, options) -> mounts.add(path + " " + options));
+        return String.join("; ", mounts);
+    }
+
+    private static String sha256Prefix(String text) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
     private static Container container(String name, ClusterConfig config, NodeSpec node, Output<String> image,
                                        Output<String> networkName, Output<String> volumeName, Output<String> seeded,
-                                       CustomResourceOptions options) {
+                                       PublishedPort port, CustomResourceOptions options) {
         var labels = new ArrayList<ContainerLabelArgs>();
         Labels.container(config, node.name()).forEach((k, v) ->
                 labels.add(ContainerLabelArgs.builder().label(k).value(v).build()));
+        labels.add(ContainerLabelArgs.builder().label(Labels.PUBLISHED).value(port.spec()).build());
+        labels.add(ContainerLabelArgs.builder().label(Labels.HEALTHCHECK).value(healthcheckSpec(config)).build());
+        labels.add(ContainerLabelArgs.builder().label(Labels.TMPFS).value(tmpfsSpec()).build());
         labels.add(ContainerLabelArgs.builder().label(Labels.SEED).value(seeded).build());
         var envs = new ArrayList<String>();
         envs.add("PGDATA=" + PGDATA);
@@ -391,22 +441,18 @@ public final class PostgresNode extends ComponentResource {
                         .volumeName(volumeName)
                         .containerPath(VOLUME_PATH)
                         .build())
-                .ports(ContainerPortArgs.builder()
-                        .internal(POSTGRES_PORT)
-                        .external(node.hostPort())
-                        .ip(config.publishAddress())
-                        .build())
+                .ports(port.args())
                 .healthcheck(ContainerHealthcheckArgs.builder()
                         .tests("CMD-SHELL", HEALTHCHECK)
                         .interval(HEALTH_INTERVAL_SECONDS + "s")
-                        .timeout("5s")
+                        .timeout(HEALTH_TIMEOUT)
                         // A standby may go without streaming for streamingGraceSeconds (its start,
                         // a reconnect) before it counts as unhealthy; no start period on top, so a
                         // node that cannot stream after a start is unhealthy within the grace.
                         .retries(healthRetries(config))
                         // Durations as Go prints them ("0s", "1m0s", not "60s"): the provider
                         // compares them with what Docker reads back.
-                        .startPeriod("0s")
+                        .startPeriod(HEALTH_START_PERIOD)
                         .build())
                 // Health is awaited by the node's own readiness step, not the provider's
                 // `wait`: a timed-out wait leaves the container in state and a rerun would go on

@@ -92,6 +92,7 @@ class ClusterDeclarationTest {
         var labels = new LinkedHashMap<>(labels(container));
         labels.remove(Labels.NODE);
         labels.remove(Labels.SEED);
+        labels.remove(Labels.PUBLISHED);
         inputs.put("labels", labels);
         return inputs;
     }
@@ -728,7 +729,8 @@ class ClusterDeclarationTest {
         for (String node : List.of("pg1", "pg2")) {
             assertEquals(reference, roleNeutralPart(container(stack, "pg-cluster-test-" + node)), node);
         }
-        assertEquals(List.of(Labels.PROJECT, Labels.STACK, Labels.NODE, Labels.ENVIRONMENT, Labels.SEED).stream().sorted().toList(),
+        assertEquals(List.of(Labels.PROJECT, Labels.STACK, Labels.NODE, Labels.ENVIRONMENT, Labels.PUBLISHED,
+                        Labels.HEALTHCHECK, Labels.TMPFS, Labels.SEED).stream().sorted().toList(),
                 labels(container(stack, "pg-cluster-test-pg1")).keySet().stream().sorted().toList());
     }
 
@@ -739,18 +741,10 @@ class ClusterDeclarationTest {
         DeclaredStack after = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "primary", "pg1"));
         for (String node : List.of("pg0", "pg1", "pg2")) {
             String name = "pg-cluster-test-" + node;
-            var was = new LinkedHashMap<>(container(before, name).plainInputs());
-            var is = new LinkedHashMap<>(container(after, name).plainInputs());
-            // The seed label is what the seed step printed when the volume was filled; the step's
-            // update (init/node/seed-update.sh) repeats it, so it stays too.
-            was.remove("labels");
-            is.remove("labels");
-            assertEquals(was, is, node);
-            var labelsWere = new LinkedHashMap<>(labels(container(before, name)));
-            var labelsAre = new LinkedHashMap<>(labels(container(after, name)));
-            labelsWere.remove(Labels.SEED);
-            labelsAre.remove(Labels.SEED);
-            assertEquals(labelsWere, labelsAre, node);
+            // Every input, the seed label too: it is the seed step's ID, which the step's update
+            // (its role changed) keeps, so it is known in the switchover's preview.
+            assertEquals(container(before, name).plainInputs(), container(after, name).plainInputs(), node);
+            assertEquals(StrictMocks.id(name + "-seed"), labels(container(after, name)).get(Labels.SEED), node);
             assertEquals(volume(before, name + "-data").plainInputs(), volume(after, name + "-data").plainInputs(), node);
         }
     }
@@ -805,14 +799,41 @@ class ClusterDeclarationTest {
     }
 
     @Test
-    void labelsCarryStackNodeEnvironmentAndTheSeedButNoRole() {
+    void labelsCarryStackNodeEnvironmentSeedPortHealthCheckAndTmpfsButNoRole() {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped("prod"));
+        String health = "interval 2s, timeout 5s, retries 5, start period 0s, test sha256:998e070b9f328ed7";
+        String tmpfs = "/tmp rw,noexec,nosuid,nodev,size=64m; /var/run/postgresql rw,noexec,nosuid,nodev,size=1m";
         assertEquals(Map.of("pg-cluster.project", "pg-cluster", "pg-cluster.stack", "prod", "pg-cluster.node", "pg2",
-                "pg-cluster.environment", "production",
-                "pg-cluster.seed", "pg2 seeded 20261127T000000Z 0123abcd"), labels(container(stack, "pg-cluster-prod-pg2")));
+                "pg-cluster.environment", "production", "pg-cluster.healthcheck", health, "pg-cluster.tmpfs", tmpfs,
+                "pg-cluster.published", "127.0.0.1:35434->5432/tcp",
+                "pg-cluster.seed", StrictMocks.id("pg-cluster-prod-pg2-seed")), labels(container(stack, "pg-cluster-prod-pg2")));
         assertEquals(Map.of("pg-cluster.project", "pg-cluster", "pg-cluster.stack", "prod", "pg-cluster.node", "pg0",
-                "pg-cluster.environment", "production",
-                "pg-cluster.seed", "pg0 initialized 20261127T000000Z 0123abcd"), labels(container(stack, "pg-cluster-prod-pg0")));
+                "pg-cluster.environment", "production", "pg-cluster.healthcheck", health, "pg-cluster.tmpfs", tmpfs,
+                "pg-cluster.published", "127.0.0.1:35432->5432/tcp",
+                "pg-cluster.seed", StrictMocks.id("pg-cluster-prod-pg0-seed")), labels(container(stack, "pg-cluster-prod-pg0")));
+    }
+
+    /**
+     * The docker provider 4.5.1 neither replaces nor updates a container whose health check or
+     * tmpfs changed; labels do force a new container, and these two follow the declared inputs.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aChangedHealthCheckOrTmpfsChangesALabelAndSoReachesDocker() {
+        var grace10 = container(DeclaredStack.of(TestConfigs.config("test", "replicas", "1")), "pg-cluster-test-pg1");
+        var grace31 = container(DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "streamingGraceSeconds", "31")),
+                "pg-cluster-test-pg1");
+        assertFalse(grace10.input("healthcheck").equals(grace31.input("healthcheck")));
+        assertFalse(labels(grace10).get(Labels.HEALTHCHECK).equals(labels(grace31).get(Labels.HEALTHCHECK)));
+        for (var container : List.of(grace10, grace31)) {
+            var health = (Map<String, Object>) container.input("healthcheck");
+            assertTrue(labels(container).get(Labels.HEALTHCHECK).startsWith("interval " + health.get("interval")
+                    + ", timeout " + health.get("timeout") + ", retries " + health.get("retries")
+                    + ", start period " + health.get("startPeriod") + ", test sha256:"), labels(container).toString());
+            var tmpfs = (Map<String, Object>) container.input("tmpfs");
+            assertEquals(tmpfs.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.toSet()),
+                    Set.of(labels(container).get(Labels.TMPFS).split("; ")));
+        }
     }
 
     @Test
@@ -845,7 +866,8 @@ class ClusterDeclarationTest {
             assertEquals(List.of(prefix + "-data"), conf.input("triggers"));
             assertEquals(List.of("triggers"), conf.replaceOnChanges());
             assertEquals(InitScripts.read(InitScripts.SEED_UPDATE), seed.input("update"));
-            assertEquals(StrictMocks.seeded(environment(seed)), labels(container(stack, prefix)).get(Labels.SEED));
+            // the container's seed label is the seed step's ID: new with every new step
+            assertEquals(StrictMocks.id(prefix + "-seed"), labels(container(stack, prefix)).get(Labels.SEED));
         }
     }
 
@@ -984,6 +1006,37 @@ class ClusterDeclarationTest {
 
     private static NodeState standby(String node, String follows) {
         return new NodeState(node, "running", Optional.of(new NodeState.Server(true, 0, follows)));
+    }
+
+    /**
+     * What a container publishes is never taken from a refresh (the docker provider 4.5.1 reads a
+     * stopped container's ports back empty, and ports force a new container): every container
+     * that publishes a port has changes to its ports ignored and carries the declared binding as
+     * a label, which a changed port changes, so the change still forces a new container.
+     */
+    @Test
+    void portsAreIgnoredForDiffsAndCarriedByALabelOnEveryPublishingContainer() {
+        ClusterConfig config = TestConfigs.config("test", "replicas", "2", "primaryPort", "6000",
+                "replicaPorts", "[6101, 6102]", "monitoring", "true", "monitoringPort", "29090");
+        DeclaredStack stack = DeclaredStack.of(config);
+        var containers = stack.ofType(CONTAINER);
+        assertEquals(7, containers.size(), "3 nodes, 3 exporters, Prometheus");
+        for (var container : containers) {
+            assertEquals(List.of("ports"), container.ignoreChanges(), container.name());
+            @SuppressWarnings("unchecked")
+            var port = ((List<Map<String, Object>>) container.input("ports")).get(0);
+            assertEquals(port.get("ip") + ":" + port.get("external") + "->" + port.get("internal") + "/tcp",
+                    labels(container).get(Labels.PUBLISHED), container.name());
+        }
+        assertEquals("127.0.0.1:6101->5432/tcp", labels(container(stack, "pg-cluster-test-pg1")).get(Labels.PUBLISHED));
+        assertEquals("127.0.0.1:29090->9090/tcp", labels(container(stack, "pg-cluster-test-prometheus")).get(Labels.PUBLISHED));
+
+        DeclaredStack moved = DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "primaryPort", "6000",
+                "replicaPorts", "[6101, 6199]", "monitoring", "true", "monitoringPort", "29091"));
+        assertEquals("127.0.0.1:6199->5432/tcp", labels(container(moved, "pg-cluster-test-pg2")).get(Labels.PUBLISHED));
+        assertEquals(labels(container(stack, "pg-cluster-test-pg1")), labels(container(moved, "pg-cluster-test-pg1")),
+                "an unchanged port leaves the label as it was");
+        assertEquals("127.0.0.1:29091->9090/tcp", labels(container(moved, "pg-cluster-test-prometheus")).get(Labels.PUBLISHED));
     }
 
     @Test

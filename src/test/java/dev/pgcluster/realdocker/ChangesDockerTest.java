@@ -126,6 +126,7 @@ class ChangesDockerTest {
     void aServerSettingReplacesTheContainersAndKeepsTheData() {
         String primaryId = containerId("pg0");
         String backupLabel = Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.seed\"}}");
+        String backupStart = ClusterChecks.baseBackupStart(cluster.container("pg1"));
         cluster.stack().setConfig(Map.of("walKeepSize", "256MB"));
         var preview = cluster.stack().preview(false);
         var replaced = names(preview.steps().stream().filter(s -> REPLACING.contains(s.op())).toList());
@@ -142,6 +143,8 @@ class ChangesDockerTest {
         ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
         assertEquals(backupLabel, Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.seed\"}}"),
                 "the replica kept its data: no new base backup");
+        ClusterChecks.assertSeedLabelNamesItsSeedStep(cluster, "pg1");
+        assertEquals(backupStart, ClusterChecks.baseBackupStart(cluster.container("pg1")), "the same base backup's data");
         assertRowsAndPasswordKept();
         ClusterChecks.assertIdempotent(cluster.stack());
     }
@@ -221,6 +224,7 @@ class ChangesDockerTest {
     void replacingAReplicasVolumeReseedsItAndNothingElse() {
         String primaryId = containerId("pg0");
         String oldLabel = Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.seed\"}}");
+        String oldBackupStart = ClusterChecks.baseBackupStart(cluster.container("pg1"));
         String volumeUrn = cluster.stack().resource("docker:index/volume:Volume", cluster.volume("pg1")).urn();
         var run = cluster.stack().up(List.of(volumeUrn));
         var replaced = names(run.steps().stream().filter(s -> REPLACING.contains(s.op())).toList());
@@ -228,8 +232,12 @@ class ChangesDockerTest {
                 cluster.container("pg1"))), "volume, base backup and container are replaced: " + run.changed());
         replaced.forEach(name -> assertTrue(name.contains("-pg1"), "only pg1 is replaced: " + run.changed()));
         String newLabel = Docker.inspect(cluster.container("pg1"), "{{index .Config.Labels \"pg-cluster.seed\"}}");
+        // A fresh base backup: a new seed step (the label names it, and it says so), new data.
         assertNotEquals(oldLabel, newLabel);
-        assertTrue(newLabel.startsWith("pg1 seeded "), newLabel);
+        ClusterChecks.assertSeedLabelNamesItsSeedStep(cluster, "pg1");
+        String seeded = cluster.command(cluster.step("pg1", "seed")).outputs().get("stdout").getAsString();
+        assertTrue(seeded.startsWith("pg1 seeded "), seeded);
+        assertNotEquals(oldBackupStart, ClusterChecks.baseBackupStart(cluster.container("pg1")), "data from a new base backup");
         assertEquals(primaryId, containerId("pg0"));
         ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
         Sql.awaitPsql(cluster.container("pg1"), "SELECT count(*) FROM kept", "1000"::equals, Duration.ofSeconds(30));

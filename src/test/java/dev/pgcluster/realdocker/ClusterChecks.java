@@ -14,6 +14,23 @@ public final class ClusterChecks {
     }
 
     /** Waits until every replica of {@code cluster} streams from the primary. */
+    /**
+     * When the base backup a node's data came from started, from the data itself: pg_basebackup
+     * writes backup_label, which the server renames to backup_label.old once it has read it on
+     * its first start. A fresh base backup gives a new time.
+     */
+    public static String baseBackupStart(String container) {
+        String label = Docker.ok("exec", "-u", "postgres", container, "cat", "/var/lib/postgresql/data/pgdata/backup_label.old");
+        return Docker.lines(label).stream().filter(l -> l.startsWith("START TIME: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no START TIME in the backup label of " + container + ":\n" + label));
+    }
+
+    /** The container's seed label and its seed step's ID in state: the label must name the step that seeded it. */
+    public static void assertSeedLabelNamesItsSeedStep(RealCluster cluster, String node) {
+        assertEquals(cluster.command(cluster.step(node, "seed")).id(),
+                Docker.inspect(cluster.container(node), "{{index .Config.Labels \"pg-cluster.seed\"}}"), node);
+    }
+
     public static void awaitAllStreaming(RealCluster cluster, Duration timeout) {
         int replicas = cluster.replicas().size();
         Sql.awaitPsql(cluster.primary(),

@@ -366,6 +366,39 @@ public final class EngineStack implements AutoCloseable {
         return resources;
     }
 
+    /**
+     * Sets {@code property} of the resource {@code logicalName} of {@code type} to {@code value} in
+     * state, in its inputs and its outputs ({@code pulumi stack export}, edited, {@code pulumi stack
+     * import}): how a test records what another provider reads back on a refresh. Secrets stay
+     * encrypted.
+     */
+    public void setInState(String type, String logicalName, String property, JsonElement value) {
+        Shell.Result export = Engine.run(workDir, Map.of(), Duration.ofMinutes(2),
+                "stack", "export", "--stack", name).orThrow("pulumi stack export");
+        JsonObject state = JsonParser.parseString(export.stdout()).getAsJsonObject();
+        int edited = 0;
+        for (JsonElement r : state.getAsJsonObject("deployment").getAsJsonArray("resources")) {
+            JsonObject o = r.getAsJsonObject();
+            String urn = o.get("urn").getAsString();
+            if (o.get("type").getAsString().equals(type) && urn.endsWith("::" + logicalName)) {
+                o.getAsJsonObject("inputs").add(property, value.deepCopy());
+                o.getAsJsonObject("outputs").add(property, value.deepCopy());
+                edited++;
+            }
+        }
+        if (edited != 1) {
+            throw new IllegalStateException(edited + " resources " + type + " " + logicalName + " in the state of " + name);
+        }
+        Path file = workDir.resolve("edited-state.json");
+        try {
+            Files.writeString(file, state.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Engine.run(workDir, Map.of(), Duration.ofMinutes(2), "stack", "import", "--file", file.toString(), "--stack", name)
+                .orThrow("pulumi stack import");
+    }
+
     /** One resource in state, secrets decrypted. */
     public record StateResource(String urn, String type, String name, String id, JsonObject inputs, JsonObject outputs) {
         public Optional<String> input(String key) {

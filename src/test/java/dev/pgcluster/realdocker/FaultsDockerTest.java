@@ -282,6 +282,8 @@ class FaultsDockerTest {
         String volumeUrn = cluster.stack().resource("docker:index/volume:Volume", cluster.volume("pg2")).urn();
         assertTrue(run.stdout().contains("the replication slot of pg2 on pg0 is lost")
                 && run.stdout().contains("pulumi up --replace '" + volumeUrn + "'"), run.stdout());
+        String oldLabel = Docker.inspect(replica, "{{index .Config.Labels \"pg-cluster.seed\"}}");
+        String oldBackupStart = ClusterChecks.baseBackupStart(replica);
         cluster.stack().up(List.of(volumeUrn));
         assertEquals("reserved", Docker.psql(cluster.primary(),
                 "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'pg2'"), "the slot holds WAL again");
@@ -291,6 +293,9 @@ class FaultsDockerTest {
                 "the re-seeded replica holds every row");
         assertTrue(cluster.command(cluster.step("pg2", "seed")).outputs().get("stdout").getAsString()
                 .startsWith("pg2 seeded "), "a new base backup");
+        assertNotEquals(oldLabel, Docker.inspect(replica, "{{index .Config.Labels \"pg-cluster.seed\"}}"), "a new seed step");
+        ClusterChecks.assertSeedLabelNamesItsSeedStep(cluster, "pg2");
+        assertNotEquals(oldBackupStart, ClusterChecks.baseBackupStart(replica), "data from a new base backup");
         Docker.awaitHealthy(replica, Duration.ofSeconds(60));
         assertTrue(ReadRouting.jdbc(cluster, 30).servedBy("pg2") > 0, "the re-seeded pg2 serves reads again");
 

@@ -29,11 +29,12 @@ class OtherDockerHostDockerTest {
     @BeforeAll
     static void requireSecondEngine() {
         if (HOST == null || HOST.isBlank()) {
-            if ("true".equals(System.getenv("CI"))) {
-                throw new IllegalStateException("CI must start the second Docker engine (PG_CLUSTER_DOCKER26_HOST is not set)");
+            String missing = "PG_CLUSTER_DOCKER26_HOST is not set: no Docker >= 26 engine to test against (start one:"
+                    + " export PG_CLUSTER_DOCKER26_HOST=$(sh tools/docker26/start.sh | tail -n 1))";
+            if (RequiresDocker.Gate.skipped()) {
+                Assumptions.abort("real-engine tests SKIPPED (-D" + RequiresDocker.SKIP_PROPERTY + "=true): " + missing);
             }
-            Assumptions.abort("PG_CLUSTER_DOCKER26_HOST is not set: no Docker >= 26 engine to test against "
-                    + "(start one: export PG_CLUSTER_DOCKER26_HOST=$(sh tools/docker26/start.sh | tail -n 1))");
+            throw RequiresDocker.Gate.missing(missing);
         }
         int major = Integer.parseInt(Docker.okAt(HOST, "version", "--format", "{{.Server.Version}}").split("\\.")[0]);
         assertTrue(major >= 26, "the second engine is Docker " + major);

@@ -44,10 +44,12 @@ class RetainedVolumesDockerTest {
                 assertNotEquals(firstPassword, again.output("primaryConnectionString"), "passwords were generated anew");
                 assertEquals("42", Sql.query(again.output("primaryJdbcUrl"), "SELECT answer FROM kept"));
                 ClusterChecks.awaitAllStreaming(again, Duration.ofSeconds(60));
-                for (String replica : again.replicas()) {
+                for (var node : again.config().replicas()) {
+                    String replica = again.container(node.name());
                     assertEquals("42", Docker.psql(replica, "SELECT answer FROM kept"));
-                    String label = Docker.inspect(replica, "{{index .Config.Labels \"pg-cluster.seed\"}}");
-                    assertTrue(label.contains(" resumed "), replica + " resumed on its retained data: " + label);
+                    String seeded = again.command(again.step(node.name(), "seed")).outputs().get("stdout").getAsString();
+                    assertTrue(seeded.startsWith(node.name() + " resumed "), replica + " resumed on its retained data: " + seeded);
+                    ClusterChecks.assertSeedLabelNamesItsSeedStep(again, node.name());
                 }
                 assertEquals("t", Sql.query(again.output("readOnlyJdbcUrl"), "SELECT pg_is_in_recovery()"));
             }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -61,9 +62,15 @@ class SwitchoverDockerTest {
 
     private void switchOver(SteadyWriter writer, String target) {
         String old = cluster.config().primary().name();
-        Instant from = Instant.now();
         cluster.stack().setConfig(Map.of("primary", target));
+        // The preview shows what up does: no replacement (the containers' seed labels are known in
+        // it), the same steps.
+        var preview = cluster.stack().preview(false);
+        assertEquals(List.of(), preview.steps().stream().filter(s -> EngineStack.REPLACING.contains(s.op())).toList(),
+                "a switchover's preview replaces nothing:\n" + preview.stdout());
+        Instant from = Instant.now();
         var run = cluster.stack().up();
+        assertEquals(Set.copyOf(preview.changed()), Set.copyOf(run.changed()), "the preview showed what up did");
         writer.awaitProgress(100, Duration.ofSeconds(60));
         Duration gap = writer.longestGap(from, Instant.now());
         System.out.printf("switchover %s -> %s: write gap %d ms (pulumi up %.1f s); %s%n", old, target,

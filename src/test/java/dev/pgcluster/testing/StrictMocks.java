@@ -73,7 +73,12 @@ public final class StrictMocks implements Mocks {
             default -> {
             }
         }
-        return CompletableFuture.completedFuture(ResourceResult.of(Optional.of(args.name + "-id"), state));
+        return CompletableFuture.completedFuture(ResourceResult.of(Optional.of(id(args.name)), state));
+    }
+
+    /** The ID the mocks give the resource named {@code name}: the same in every run, as an updated resource keeps its ID. */
+    public static String id(String name) {
+        return name + "-id";
     }
 
     /** Stands for the PEM key init/tls/make-ca.sh prints; names its CA so tests can tell generations apart. */
