@@ -801,7 +801,7 @@ class ClusterDeclarationTest {
     @Test
     void labelsCarryStackNodeEnvironmentSeedPortHealthCheckAndTmpfsButNoRole() {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped("prod"));
-        String health = "interval 2s, timeout 5s, retries 5, start period 0s, test sha256:998e070b9f328ed7";
+        String health = "interval 2s, timeout 5s, retries 5, start period 0s, test sha256:b1e7f6ee2982bab8";
         String tmpfs = "/tmp rw,noexec,nosuid,nodev,size=64m; /var/run/postgresql rw,noexec,nosuid,nodev,size=1m";
         assertEquals(Map.of("pg-cluster.project", "pg-cluster", "pg-cluster.stack", "prod", "pg-cluster.node", "pg2",
                 "pg-cluster.environment", "production", "pg-cluster.healthcheck", health, "pg-cluster.tmpfs", tmpfs,
