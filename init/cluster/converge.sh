@@ -394,26 +394,30 @@ recheck_before_promote() {
     done
 }
 
+# one_off NODE ROLE NETWORK [--env VAR=VALUE]…: runs init/cluster/rejoin-in-container.sh as
+# postgres in a one-off container (hardened, labelled with the stack, the node and ROLE) on the
+# stopped NODE's volume, attached to NETWORK; its stdout is the script's.
+one_off() {
+    one_off_node=$1 one_off_role=$2 one_off_network=$3
+    shift 3
+    # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
+    docker run --rm $PGC_ONE_OFF_HARDENING --name "$(container "$one_off_node")-$one_off_role" --user postgres \
+        --network "$one_off_network" --volume "$(container "$one_off_node")-data:/var/lib/postgresql/data" \
+        --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
+        --label "pg-cluster.node=$one_off_node" --label "pg-cluster.role=$one_off_role" \
+        --env "PGC_NODE=$one_off_node" "$@" "$PGC_IMAGE" sh -c "$PGC_REJOIN_SCRIPT"
+}
+
 # fence NODE fence|unfence: an old primary that is stopped gets standby.signal (and the marker that
 # says pg-cluster put it there) before another node is promoted, or loses them again.
 fence() {
-    # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
-    docker run --rm $PGC_ONE_OFF_HARDENING --name "$(container "$1")-fence" --user postgres --network none \
-        --volume "$(container "$1")-data:/var/lib/postgresql/data" \
-        --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
-        --label "pg-cluster.node=$1" --label pg-cluster.role=fence \
-        --env "PGC_NODE=$1" --env "PGC_FENCE=$2" "$PGC_IMAGE" sh -c "$PGC_REJOIN_SCRIPT"
+    one_off "$1" fence none --env "PGC_FENCE=$2"
 }
 
-# wal_report NODE: what the stopped node's own files say ("standby" or "was-primary", and
-# "wal-end <LSN> <length>"), from a one-off container that changes nothing.
+# wal_report NODE: what the stopped node's own files say ("standby" or "was-primary", "fenced",
+# "timeline <n>" and "wal-end <LSN> <length>"), from a one-off container that changes nothing.
 wal_report() {
-    # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
-    docker run --rm $PGC_ONE_OFF_HARDENING --name "$(container "$1")-report" --user postgres --network none \
-        --volume "$(container "$1")-data:/var/lib/postgresql/data" \
-        --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
-        --label "pg-cluster.node=$1" --label pg-cluster.role=report \
-        --env "PGC_NODE=$1" --env PGC_REPORT_ONLY=1 "$PGC_IMAGE" sh -c "$PGC_REJOIN_SCRIPT"
+    one_off "$1" report none --env PGC_REPORT_ONLY=1
 }
 
 # report_of NODE: wal_report, or the run fails saying why: a node whose rewind did not finish is
@@ -446,15 +450,9 @@ rejoin() {
     # updates only at its first checkpoint: without one, it may see no divergence to undo.
     q "$primary" "CHECKPOINT" >/dev/null
     status=0
-    # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
-    out=$(docker run --rm $PGC_ONE_OFF_HARDENING \
-        --name "$(container "$1")-rejoin" --user postgres --network "$PGC_NETWORK" \
-        --volume "$(container "$1")-data:/var/lib/postgresql/data" \
-        --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
-        --label "pg-cluster.node=$1" --label pg-cluster.role=rejoin \
-        --env "PGC_NODE=$1" --env "PGC_PRIMARY_HOST=$(container "$primary")" --env "PGC_PRIMARY_PORT=$PGC_PRIMARY_PORT" \
-        --env "PGC_REPLICATION_USER=$PGC_REPLICATION_USER" --env "PGC_TLS=$PGC_TLS" \
-        "$PGC_IMAGE" sh -c "$PGC_REJOIN_SCRIPT") || status=$?
+    out=$(one_off "$1" rejoin "$PGC_NETWORK" --env "PGC_PRIMARY_HOST=$(container "$primary")" \
+        --env "PGC_PRIMARY_PORT=$PGC_PRIMARY_PORT" --env "PGC_REPLICATION_USER=$PGC_REPLICATION_USER" \
+        --env "PGC_TLS=$PGC_TLS") || status=$?
     case "$status" in
         0) ;;
         5 | 6) fail "$1 cannot rejoin as a standby of $primary: $([ "$status" = 5 ] && echo "pg_rewind failed" || echo "an earlier pg_rewind of it did not finish"), so its data may be half-copied (its container stays stopped, fenced as a standby, and its health check fails should it be started). Seed it afresh from $primary: pulumi up --replace <URN of volume $(container "$1")-data> (README: Troubleshooting)" ;;

@@ -217,10 +217,7 @@ class FailoverSafetyDockerTest {
     void aStandbyThatStreamsFromAnotherNodeThanThePrimaryServesNoReads() {
         String pg0 = cluster.container("pg0");
         String pg1 = cluster.container("pg1");
-        Docker.psql(pg0, "ALTER SYSTEM SET primary_conninfo = '" + Docker.psql(pg0, "SHOW primary_conninfo")
-                .replace(cluster.container("pg2"), pg1).replace("'", "''") + "'");
-        Docker.psql(pg0, "ALTER SYSTEM SET primary_slot_name = ''");
-        Docker.psql(pg0, "SELECT pg_reload_conf()");
+        streamFromInsteadOf(pg0, pg1, cluster.container("pg2"));
         Sql.awaitPsql(pg0, "SELECT sender_host || ' ' || status FROM pg_stat_wal_receiver", (pg1 + " streaming")::equals,
                 Duration.ofSeconds(60));
         String readFromPg0 = Sql.jdbcFromUri(replicaConnectionString("pg0"));
@@ -319,10 +316,7 @@ class FailoverSafetyDockerTest {
         String pg1 = cluster.container("pg1");
         String pg2 = cluster.container("pg2");
         Docker.psql(pg1, "SELECT pg_promote(true, 60)");
-        Docker.psql(pg0, "ALTER SYSTEM SET primary_conninfo = '" + Docker.psql(pg0, "SHOW primary_conninfo")
-                .replace(pg2, pg1).replace("'", "''") + "'");
-        Docker.psql(pg0, "ALTER SYSTEM SET primary_slot_name = ''");
-        Docker.psql(pg0, "SELECT pg_reload_conf()");
+        streamFromInsteadOf(pg0, pg1, pg2);
         Docker.psql(pg1, "CREATE TABLE written_on_pg1_alone AS SELECT 1 AS id");
         Sql.awaitPsql(pg0, "SELECT coalesce(to_regclass('written_on_pg1_alone')::text, '')",
                 "written_on_pg1_alone"::equals, Duration.ofSeconds(60));
@@ -411,6 +405,14 @@ class FailoverSafetyDockerTest {
         assertEquals(List.of("pg1"), writableNodes());
         ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
         ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    /** Points the standby {@code container} by hand at {@code from} instead of {@code instead}, without a slot. */
+    private static void streamFromInsteadOf(String container, String from, String instead) {
+        Docker.psql(container, "ALTER SYSTEM SET primary_conninfo = '" + Docker.psql(container, "SHOW primary_conninfo")
+                .replace(instead, from).replace("'", "''") + "'");
+        Docker.psql(container, "ALTER SYSTEM SET primary_slot_name = ''");
+        Docker.psql(container, "SELECT pg_reload_conf()");
     }
 
     private static void awaitHealth(String container, String status, Duration timeout) {
