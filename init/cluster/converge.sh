@@ -141,9 +141,14 @@ await_accepting() {
     done
 }
 
-timeline_of() {
-    q "$1" "SELECT CASE WHEN pg_is_in_recovery() THEN (SELECT timeline_id FROM pg_control_checkpoint())
+# timeline_of_sql: SQL for a node's timeline: a writable node's current one; a standby's last
+# restartpoint's.
+timeline_of_sql() {
+    printf '%s' "CASE WHEN pg_is_in_recovery() THEN (SELECT timeline_id FROM pg_control_checkpoint())
             ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END"
+}
+timeline_of() {
+    q "$1" "SELECT $(timeline_of_sql)"
 }
 
 # set_role NODE primary|standby: the role file on a running node's volume (pgc_set_role).
@@ -151,13 +156,34 @@ set_role() {
     docker exec -u postgres "$(container "$1")" sh -c "printf '%s\\n' $2 >$PGC_ROLE_FILE.new && chmod 0644 $PGC_ROLE_FILE.new && mv -f $PGC_ROLE_FILE.new $PGC_ROLE_FILE"
 }
 
-# switch_point TLI: the position where the primary's history left timeline TLI, read from the
-# primary's own timeline history file; nothing when TLI is not an earlier timeline of that history
-# (the primary's own, or one that went its own way).
+# switch_point TLI [NODE NODE_TLI]: the position where the history of NODE (on timeline NODE_TLI;
+# the primary by default) left timeline TLI, read from that node's timeline history file; nothing
+# when TLI is not an earlier timeline of that history (its own, or one that went its own way).
 switch_point() {
-    [ "$1" -lt "$primary_timeline" ] || return 0
-    q "$primary" "SELECT pg_read_file('pg_wal/' || lpad(upper(to_hex($primary_timeline)), 8, '0') || '.history')" |
+    sp_node=${2:-$primary} sp_tli=${3:-$primary_timeline}
+    [ "$1" -lt "$sp_tli" ] || return 0
+    q "$sp_node" "SELECT pg_read_file('pg_wal/' || lpad(upper(to_hex($sp_tli)), 8, '0') || '.history')" |
         awk -v tli="$1" '$1 == tli { print $2 }'
+}
+
+# refuse_timeline_reuse: a promotion starts the timeline after the newest one the target knows of.
+# A node that knows of that timeline or a later one (promoted on its own, or a standby that followed
+# such a node) uses the number for a history of its own: two histories under one number cannot be
+# told apart (pg_rewind would find nothing to undo, a standby would stream the wrong bytes), so the
+# promotion is refused before anything is changed.
+refuse_timeline_reuse() {
+    next_tli=$(( $(newest_timeline_known "$primary") + 1 ))
+    for node in $nodes; do
+        [ "$node" != "$primary" ] || continue
+        case "$(state_of "$node")" in
+            running) theirs=$(newest_timeline_known "$node") ;;
+            exited | created) theirs=$(report_of "$node" | sed -n 's/^timeline //p') ;;
+            *) continue ;;
+        esac
+        if [ "${theirs:-0}" -ge "$next_tli" ]; then
+            fail "refusing to promote $primary: it would start timeline $next_tli, and $node knows of timeline $theirs, a history $primary never followed ($node, or a node it followed, was promoted outside pg-cluster). Two histories under one timeline number could not be told apart. Nothing was changed. Make $node the primary instead (pulumi config set pg-cluster:primary $node), or take it out of the cluster first (README: Troubleshooting)"
+        fi
+    done
 }
 
 # on_exit (the EXIT trap): a switchover that stopped the old primary and failed before it asked
@@ -481,35 +507,54 @@ await_following() {
     done
 }
 
-# diverged NODE: for a running standby, "<LSN> <bytes>" when it cannot follow the primary without
-# pg_rewind: the WAL it holds goes past the position where the primary's timeline history left
-# the timeline that WAL is on (bytes past it), or that timeline is not in the primary's history at
-# all (bytes "unknown"). False when it can follow, switching timelines where the primary did, or
-# already streams from the primary. The timeline of its WAL: its WAL receiver's, when one runs;
-# else the newest among its WAL files that hold its last position (a rewind removes those of the
-# timeline it undid); else its last restartpoint's.
+# wal_timeline_sql: SQL for the timeline of a running standby's WAL: its WAL receiver's, when one
+# runs; else the newest among its WAL files that hold its last position; else its last
+# restartpoint's (which may be older: it moves only at restartpoints).
+wal_timeline_sql() {
+    printf '%s\n' "(WITH size AS (SELECT setting::bigint AS bytes FROM pg_settings WHERE name = 'wal_segment_size'),
+        seg AS (SELECT floor((greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) - '0/0'::pg_lsn - 1)
+                    / size.bytes)::bigint AS no, 4294967296 / size.bytes AS per_id FROM size)
+    SELECT coalesce(
+        (SELECT received_tli FROM pg_stat_wal_receiver WHERE received_tli > 0),
+        (SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_ls_waldir(), seg
+            WHERE name ~ '^[0-9A-F]{24}\$' AND substr(name, 9) = lpad(upper(to_hex(seg.no / seg.per_id)), 8, '0')
+                || lpad(upper(to_hex(seg.no % seg.per_id)), 8, '0')),
+        (SELECT timeline_id FROM pg_control_checkpoint())))"
+}
+
+# newest_timeline_known NODE: the newest timeline a running node knows of: its own, or one of its
+# timeline history files (a node promoted on its own, or a standby that followed one, knows its).
+newest_timeline_known() {
+    q "$1" "SELECT greatest($(timeline_of_sql),
+        (SELECT coalesce(max(('x' || substr(name, 1, 8))::bit(32)::int), 0) FROM pg_ls_waldir()
+            WHERE name ~ '^[0-9A-F]{8}[.]history\$'))"
+}
+
+# diverged NODE: for a running standby, "ok" when it can follow the primary (switching timelines
+# where the primary did, or it already streams from it on the primary's timeline); else "<LSN>
+# <bytes>": what it replayed goes past the position where the primary's timeline history left the
+# timeline its WAL is on (bytes past it), or that timeline is not in the primary's history at all
+# ("unknown"). Replayed, not received, as PostgreSQL itself decides whether a standby can follow
+# (and Patroni): a partial record received from a primary that died counts for nothing. Fails
+# when the standby cannot be asked.
 diverged() {
-    set -- $(q "$1" "WITH p AS (SELECT greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) AS lsn),
-            size AS (SELECT setting::bigint AS bytes FROM pg_settings WHERE name = 'wal_segment_size'),
-            seg AS (SELECT p.lsn, floor((p.lsn - '0/0'::pg_lsn - 1) / size.bytes)::bigint AS no,
-                           4294967296 / size.bytes AS per_id FROM p, size)
-        SELECT seg.lsn::text || ' ' || coalesce(
-            (SELECT received_tli FROM pg_stat_wal_receiver WHERE received_tli > 0),
-            (SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_ls_waldir()
-                WHERE name ~ '^[0-9A-F]{24}\$' AND substr(name, 9) = lpad(upper(to_hex(seg.no / seg.per_id)), 8, '0')
-                    || lpad(upper(to_hex(seg.no % seg.per_id)), 8, '0')),
-            (SELECT timeline_id FROM pg_control_checkpoint()))
-        || ' ' || (SELECT count(*) FROM pg_stat_wal_receiver
-            WHERE status = 'streaming' AND sender_host = $(pgc_literal "$(container "$primary")")) FROM seg")
-    [ "$3" = 0 ] || return 1
-    [ "$2" -ne "$primary_timeline" ] || return 1
-    fork=$(switch_point "$2")
-    if [ -z "$fork" ]; then
-        echo "$1 unknown"
+    answer=$(q "$1" "SELECT pg_last_wal_replay_lsn()::text || ' ' || $(wal_timeline_sql) || ' ' || (SELECT count(*)
+        FROM pg_stat_wal_receiver WHERE status = 'streaming' AND received_tli = $primary_timeline
+            AND sender_host = $(pgc_literal "$(container "$primary")"))") || return 1
+    set -- $answer
+    [ "$#" -eq 3 ] || return 1
+    if [ "$3" != 0 ] || [ "$2" -eq "$primary_timeline" ]; then
+        echo ok
         return 0
     fi
-    [ "$(lsn_number "$1")" -gt "$(lsn_number "$fork")" ] || return 1
-    echo "$1 $(( $(lsn_number "$1") - $(lsn_number "$fork") ))"
+    fork=$(switch_point "$2") || return 1
+    if [ -z "$fork" ]; then
+        echo "$1 unknown"
+    elif [ "$(lsn_number "$1")" -gt "$(lsn_number "$fork")" ]; then
+        echo "$1 $(( $(lsn_number "$1") - $(lsn_number "$fork") ))"
+    else
+        echo ok
+    fi
 }
 
 # How long a run waits for a repointed standby to stream and replay what the primary has, before it
@@ -565,14 +610,16 @@ scan_standbys() {
         [ "$node" != "$primary" ] || continue
         has "$followed" "$node" && continue
         pending="$pending $node"
-        if past=$(diverged "$node"); then
+        past=$(diverged "$node") || fail "cannot tell whether $node can follow $primary (it did not answer); nothing more was changed"
+        if [ "$past" != ok ]; then
             set -- $past
             rewind="$rewind $node"
-            has "$consent_used" "$node@$1" && continue
+            # Consented to already in this run (a failover that discards what it holds).
+            case " $consent_used " in *" $node@"*) continue ;; esac
             if docker exec "$(container "$node")" test -e "$PGC_FENCE_MARKER"; then
                 # An old primary fenced by pg-cluster when it promoted another node, started by
                 # hand since: what it wrote past the fork is that promotion's loss, reported.
-                event="${event:+$event; }$node (old primary, fenced by pg-cluster when it promoted another node, started since) was rewound; its WAL up to $1 went $2 bytes past $primary's history and is lost"
+                event="${event:+$event; }$node (old primary, fenced by pg-cluster when it promoted another node, started since) was rewound; what it replayed past $primary's history (up to $1) is lost"
                 continue
             fi
             found="$found $node@$1"
@@ -636,6 +683,7 @@ elif has "$standbys" "$primary"; then
         if [ "$1" != streaming ] || [ "$2" -lt 0 ] || [ "$2" -gt "$PGC_MAX_LAG_BYTES" ]; then
             fail "refusing to switch over to $primary: it is $1 and $2 bytes behind $old (at most $PGC_MAX_LAG_BYTES allowed); nothing was changed. Wait until it catches up and run pulumi up again"
         fi
+        refuse_timeline_reuse
         # 2. Stop writes on the old primary: a fast shutdown sends its last WAL to the standbys.
         #    From here until the promotion is asked for, any failure (a refusal below, a failing
         #    docker or psql command under set -e) starts it again as the primary.
@@ -667,9 +715,9 @@ elif has "$standbys" "$primary"; then
         recheck_before_promote
         # Fenced before the promotion: started by hand from now on, it comes back read-only.
         fence "$old" fence || fail "cannot fence $old before promoting $primary"
+        set_role "$primary" primary
         # Once asked, a promotion may finish even if the call fails: the old primary stays stopped.
         restart_old=""
-        set_role "$primary" primary
         [ "$(q "$primary" "SELECT pg_promote(true, $PGC_TIMEOUT_SECONDS)")" = t ] || fail "$primary did not finish promotion within ${PGC_TIMEOUT_SECONDS}s"
         promoted_at=$(now_ms)
         say "$primary promoted, $((promoted_at - stopped_at)) ms after $old stopped taking writes (received up to $received, shutdown checkpoint $checkpoint)"
@@ -688,8 +736,8 @@ elif has "$standbys" "$primary"; then
         # it received and what it replayed (a standby restarted while the primary is down asks for
         # WAL from the start of a segment: its receive position is then behind its replay), on its
         # timeline; a stopped standby's is read from its own files.
-        position="SELECT (SELECT timeline_id FROM pg_control_checkpoint()) || ' '
-            || greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text"
+        refuse_timeline_reuse
+        position="SELECT $(wal_timeline_sql) || ' ' || greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text"
         set -- $(q "$primary" "$position")
         target_tli=$1 received=$2
         ahead="" answered="$primary" discard=""
@@ -713,13 +761,21 @@ elif has "$standbys" "$primary"; then
             end=$(printf '%s\n' "$report" | sed -n 's/^wal-end //p')
             node_timeline=$(printf '%s\n' "$report" | sed -n 's/^timeline //p')
             if printf '%s\n' "$report" | grep -q '^was-primary$'; then
-                # The old primary (on the target's timeline, or an older one): what it wrote that
-                # the target never received is this failover's loss, reported when it rejoins. A
-                # node promoted on its own (a newer timeline) holds a history of its own.
+                # The old primary (on the target's timeline): what it wrote that the target never
+                # received is this failover's loss, reported when it rejoins. An old primary of an
+                # earlier failover (an older timeline) that pg-cluster did not fence, and whose WAL
+                # goes past where the target's history left its timeline, took writes after it was
+                # replaced: discarding them needs consent. (A newer timeline was refused above.)
                 old_primaries="$old_primaries $node"
-                if [ "${node_timeline:-0}" -gt "$target_tli" ] && [ -n "$end" ]; then
+                if [ "${node_timeline:-0}" -lt "$target_tli" ] && ! printf '%s\n' "$report" | grep -q '^fenced$'; then
+                    [ -n "$end" ] || fail "cannot read where the WAL of $node (an old primary, stopped) ends; nothing was changed. Seed it afresh or start it to look (README: Troubleshooting)"
                     set -- $end
-                    compare "$node" "$node_timeline" "$(lsn_text $(( $(lsn_number "$1") + $2 )))"
+                    end=$(lsn_text $(( $(lsn_number "$1") + $2 )))
+                    fork=$(switch_point "$node_timeline" "$primary" "$target_tli")
+                    if [ -n "$fork" ] && [ "$(lsn_number "$end")" -gt "$(lsn_number "$fork")" ]; then
+                        discard="$discard $node@$end"
+                        ahead="$ahead $node (an old primary of timeline $node_timeline that took writes after $primary's history left it at $fork, WAL up to $end)"
+                    fi
                 fi
                 continue
             fi
@@ -742,7 +798,7 @@ elif has "$standbys" "$primary"; then
             for node in $nodes; do
                 has "$answered $old_primaries" "$node" || unknown="$unknown $node"
             done
-            for node in $unknown; do discard="$discard $node@unknown"; done
+            for node in $unknown; do discard="$discard $node@unknown:$received"; done
             refusal="with synchronous replication of $PGC_SYNC_COUNT of $standby_count standbys, $required of them must be compared to know which holds every acknowledged commit, and only $# could be (not:$unknown${unsettled:+; $unsettled})"
         fi
         if [ -n "$ahead" ]; then
@@ -773,7 +829,7 @@ elif has "$standbys" "$primary"; then
                 set -- $end
                 lost=$(( $(lsn_number "$1") + $2 - $(lsn_number "$received") ))
                 [ "$lost" -gt 0 ] || lost=0
-                event="$event; $node (old primary, WAL up to $1) rejoined as a standby; $lost bytes of its WAL had not reached $primary and are lost"
+                event="$event; $node (old primary, WAL up to $(lsn_text "$(lsn_number "$1")")) rejoined as a standby; $lost bytes of its WAL had not reached $primary and are lost"
                 say "$node: its WAL ends at $1 (+$2); $primary had received up to $received: $lost bytes lost"
             fi
         done
@@ -801,7 +857,6 @@ found="" refusal="" rejoins=""
 for node in $stopped; do
     report=$(report_of "$node")
     rejoins="$rejoins $node"
-    printf '%s\n' "$report" | grep -q '^was-primary$' || continue
     node_timeline=$(printf '%s\n' "$report" | sed -n 's/^timeline //p')
     end=$(printf '%s\n' "$report" | sed -n 's/^wal-end //p')
     if [ -n "$end" ]; then
@@ -809,16 +864,25 @@ for node in $stopped; do
         end=$(lsn_text $(( $(lsn_number "$1") + $2 )))
     fi
     fork=$(switch_point "${node_timeline:-0}")
-    if [ -z "$fork" ]; then
-        found="$found $node@${end:-unknown}"
-        refusal="$refusal $node is stopped and was a primary on timeline $node_timeline, which is not in the history of the primary $primary (timeline $primary_timeline): it was promoted on its own and holds writes $primary never had (its WAL ends at ${end:-a position that cannot be read})."
-    elif [ -n "$end" ] && [ "$(lsn_number "$end")" -gt "$(lsn_number "$fork")" ]; then
+    if printf '%s\n' "$report" | grep -q '^was-primary$'; then
+        what="was a primary"
+    else
+        what="is a standby"
+    fi
+    if [ "${node_timeline:-0}" -eq "$primary_timeline" ]; then
+        continue # the primary's own timeline: a standby that followed it; an old primary cannot be on it
+    elif [ -z "$end" ]; then
+        fail "cannot read where the WAL of the stopped node $node ends, so nobody can tell what rewinding it would discard. Nothing more was changed. Seed it afresh from $primary: pulumi up --replace <URN of volume $(container "$node")-data> (README: Troubleshooting)"
+    elif [ -z "$fork" ]; then
+        found="$found $node@$end"
+        refusal="$refusal $node is stopped and $what on timeline $node_timeline, which is not in the history of the primary $primary (timeline $primary_timeline): $([ "$what" = "was a primary" ] && echo "it was promoted on its own" || echo "it followed a node promoted on its own") and holds writes $primary never had (its WAL ends at $end)."
+    elif [ "$(lsn_number "$end")" -gt "$(lsn_number "$fork")" ]; then
         beyond=$(( $(lsn_number "$end") - $(lsn_number "$fork") ))
         if printf '%s\n' "$report" | grep -q '^fenced$'; then
             event="${event:+$event; }$node (old primary, fenced by pg-cluster when it promoted another node, WAL up to $end) rejoined as a standby; $beyond bytes of its WAL past $fork, where $primary's history left timeline $node_timeline, had not reached $primary and are lost"
         else
             found="$found $node@$end"
-            refusal="$refusal $node is stopped and was a primary on timeline $node_timeline: an old primary that took writes after $primary's history left that timeline at $fork (its WAL ends at $end, $beyond bytes further)."
+            refusal="$refusal $node is stopped and $what on timeline $node_timeline, and holds WAL that $primary never had: $([ "$what" = "was a primary" ] && echo "an old primary that took writes" || echo "a standby that followed an old primary that took writes") after $primary's history left that timeline at $fork (its WAL ends at $end, $beyond bytes further)."
         fi
     fi
 done

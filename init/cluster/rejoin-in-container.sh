@@ -74,7 +74,11 @@ newest_timeline() {
 # nothing. The primary step asks this of a stopped node before it acts on it.
 if [ "${PGC_REPORT_ONLY:-}" = 1 ]; then
     was_primary && echo was-primary || echo standby
-    [ ! -e "$PGC_FENCE_MARKER" ] || echo fenced
+    # Fenced, and its WAL ends where it ended when it was fenced: anything written since (someone
+    # took standby.signal away and it took writes) is not covered by the promotion that fenced it.
+    if [ -e "$PGC_FENCE_MARKER" ] && { [ ! -s "$PGC_FENCE_MARKER" ] || [ "$(cat "$PGC_FENCE_MARKER")" = "$(wal_end)" ]; }; then
+        echo fenced
+    fi
     echo "timeline $(newest_timeline)"
     wal_end
     exit 0
@@ -86,7 +90,8 @@ fi
 case "${PGC_FENCE:-}" in
     fence)
         if [ ! -e "$pgdata/standby.signal" ]; then
-            touch "$PGC_FENCE_MARKER"
+            # The marker holds where its WAL ended when it was fenced (see PGC_REPORT_ONLY).
+            wal_end >"$PGC_FENCE_MARKER"
             sync
             touch "$pgdata/standby.signal"
             sync
@@ -122,12 +127,11 @@ fi
 
 touch "$PGC_REWIND_MARKER"
 sync
-# A fenced old primary's standby.signal goes for the rewind (pg_rewind finishes a killed node's
-# crash recovery in single-user mode, which refuses standby mode); the rewind marker guards it
-# meanwhile, and a failed rewind fences it again.
-if [ -e "$PGC_FENCE_MARKER" ]; then
-    rm -f "$pgdata/standby.signal"
-fi
+# standby.signal goes for the rewind (pg_rewind finishes a killed node's crash recovery in
+# single-user mode, which refuses standby mode: a killed standby, a fenced old primary); the rewind
+# marker guards the node meanwhile, a failed rewind fences it again, and a finished one writes it
+# back with the standby's settings.
+rm -f "$pgdata/standby.signal"
 status=0
 rewind_log=$(pg_rewind --target-pgdata="$pgdata" --source-server="host=$PGC_PRIMARY_HOST port=$PGC_PRIMARY_PORT \
 user=$PGC_REPLICATION_USER passfile=$PGC_REPLICATION_PASSFILE dbname=postgres$(pgc_tls_params)" 2>&1) || status=$?
@@ -144,7 +148,7 @@ fi
 # history (what this node wrote or received on a history of its own, past the fork pg_rewind undid)
 # is of no use any more, and would make its WAL look as if it were still on that timeline; it goes.
 # pg_rewind set the minimum recovery point on the primary's timeline and copied its history file.
-# History files stay: a later promotion picks a timeline number above every one known.
+# (pg_rewind itself removes most files only the target had; this covers the segments it keeps.)
 source_tli=$(pg_controldata "$pgdata" | sed -n "s/^Min recovery ending loc's timeline: *//p")
 keep=" "
 if printf '%s\n' "$rewind_log" | grep -q 'rewinding from last common checkpoint' && [ "${source_tli:-0}" -gt 0 ]; then

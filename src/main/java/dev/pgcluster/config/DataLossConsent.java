@@ -10,13 +10,13 @@ import java.util.stream.Collectors;
 /**
  * {@code pg-cluster:acceptDataLoss}: consent to discard WAL that only some nodes hold, given for one
  * situation and no other. It names each node whose data a run may discard and the position its WAL
- * ends at, exactly as the refusal printed them ({@code pg2@0/563BF48}), or {@code unknown} for a
- * standby that cannot be compared at all ({@code pg2@unknown}). A run applies it only when what it
- * finds is exactly that; left in config, it matches nothing later (positions only grow) and each
- * run warns until it is removed.
+ * ends at, exactly as the refusal printed them ({@code pg2@0/563BF48}), or, for a standby that
+ * cannot be compared at all, {@code unknown:} and the position of the standby a failover promotes
+ * ({@code pg2@unknown:0/5000000}). A run applies it only when what it finds is exactly that; left
+ * in config, it matches nothing later (positions only grow) and each run warns until it is removed.
  *
  * @param positions node name → the position consented to (an LSN as PostgreSQL prints it, or
- *                  {@link #UNKNOWN}); empty: no consent
+ *                  {@link #UNKNOWN}, a colon and an LSN); empty: no consent
  */
 public record DataLossConsent(Map<String, String> positions) {
     public static final String UNKNOWN = "unknown";
@@ -39,8 +39,8 @@ public record DataLossConsent(Map<String, String> positions) {
             return NONE;
         }
         String allowed = "false, or the nodes whose data one pulumi up may discard with the position their WAL ends at,"
-                + " as a refusal names them: <node>@<LSN>[,<node>@<LSN>…] (for example pg2@0/563BF48), or <node>@unknown"
-                + " for a standby that cannot be compared";
+                + " as a refusal names them: <node>@<LSN>[,<node>@<LSN>…] (for example pg2@0/563BF48), or"
+                + " <node>@unknown:<LSN> for a standby that cannot be compared";
         if (value.equals("true")) {
             throw new InvalidValue(key, raw, allowed + ". \"true\" is no longer accepted: left in a stack file it"
                     + " would apply to every later run");
@@ -49,7 +49,8 @@ public record DataLossConsent(Map<String, String> positions) {
         for (String entry : value.split(",")) {
             String[] parts = entry.trim().split("@", -1);
             if (parts.length != 2 || !nodes.contains(parts[0])
-                    || !(parts[1].equals(UNKNOWN) || LSN.matcher(parts[1]).matches())) {
+                    || !(LSN.matcher(parts[1]).matches() || (parts[1].startsWith(UNKNOWN + ":")
+                            && LSN.matcher(parts[1].substring(UNKNOWN.length() + 1)).matches()))) {
                 throw new InvalidValue(key, raw, allowed + "; the nodes of this stack are " + String.join(", ", nodes));
             }
             if (parts[0].equals(primary)) {
@@ -63,10 +64,13 @@ public record DataLossConsent(Map<String, String> positions) {
         return new DataLossConsent(positions);
     }
 
-    /** An LSN as PostgreSQL prints it (upper case, no leading zeros), or {@link #UNKNOWN}. */
+    /**
+     * An LSN as PostgreSQL prints it (upper case, no leading zeros); for an unknown position,
+     * {@link #UNKNOWN}, a colon and such an LSN.
+     */
     public static String canonical(String position) {
-        if (position.equals(UNKNOWN)) {
-            return position;
+        if (position.startsWith(UNKNOWN + ":")) {
+            return UNKNOWN + ":" + canonical(position.substring(UNKNOWN.length() + 1));
         }
         String[] halves = position.split("/");
         return String.format("%X/%X", Long.parseLong(halves[0], 16), Long.parseLong(halves[1], 16));

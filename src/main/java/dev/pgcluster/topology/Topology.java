@@ -151,7 +151,8 @@ public final class Topology {
                         .filter(n -> states.stream().noneMatch(s -> s.node().equals(n) && s.stoppedAsPrimary()))
                         .toList();
                 var found = new TreeMap<String, String>();
-                unknown.forEach(n -> found.put(n, DataLossConsent.UNKNOWN));
+                // Bound to the position of the standby promoted: an incident of its own.
+                unknown.forEach(n -> found.put(n, DataLossConsent.UNKNOWN + ":" + target.server().orElseThrow().received()));
                 if (!config.acceptDataLoss().covers(found)) {
                     throw new ClusterStateException("refusing to fail over to " + primary + ": with synchronous replication of "
                             + config.sync().count() + " of " + standbys + " standbys, " + required + " of them must be compared"

@@ -969,8 +969,8 @@ class ClusterDeclarationTest {
         // An unchanged cluster leaves the step unchanged, whatever an earlier run found.
         assertEquals(List.of("environment.PGC_FOUND"), step.ignoreChanges());
 
-        var lossAccepted = DeclaredStack.of(TestConfigs.config("test", "replicas", "3", "acceptDataLoss", "pg3@0/5000060,pg2@unknown"));
-        assertEquals("pg2@unknown pg3@0/5000060",
+        var lossAccepted = DeclaredStack.of(TestConfigs.config("test", "replicas", "3", "acceptDataLoss", "pg3@0/5000060,pg2@unknown:0/5000000"));
+        assertEquals("pg2@unknown:0/5000000 pg3@0/5000060",
                 environment(command(lossAccepted, "pg-cluster-test-primary")).get("PGC_ACCEPT_DATA_LOSS"));
     }
 

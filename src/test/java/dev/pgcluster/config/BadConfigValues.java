@@ -148,8 +148,10 @@ public final class BadConfigValues {
                 Arguments.of(Map.of("acceptDataLoss", "yes"), consentNotAllowed("yes") + "; the nodes of this stack are pg0, pg1"),
                 Arguments.of(Map.of("acceptDataLoss", "true"), consentNotAllowed("true") + ". \"true\" is no longer accepted:"
                         + " left in a stack file it would apply to every later run"),
-                Arguments.of(Map.of("acceptDataLoss", "pg1@0/5000000,pg1@unknown"), "pg-cluster:acceptDataLoss ="
-                        + " \"pg1@0/5000000,pg1@unknown\" is not allowed: each node once"),
+                Arguments.of(Map.of("acceptDataLoss", "pg1@0/5000000,pg1@unknown:0/5000000"), "pg-cluster:acceptDataLoss ="
+                        + " \"pg1@0/5000000,pg1@unknown:0/5000000\" is not allowed: each node once"),
+                Arguments.of(Map.of("acceptDataLoss", "pg1@unknown"), consentNotAllowed("pg1@unknown")
+                        + "; the nodes of this stack are pg0, pg1"),
                 Arguments.of(Map.of("acceptDataLoss", "pg0@0/5000000"), "pg-cluster:acceptDataLoss = \"pg0@0/5000000\" is not"
                         + " allowed: nodes other than the configured primary pg0: consent names the nodes whose data is"
                         + " discarded, never the primary's"),
@@ -166,7 +168,7 @@ public final class BadConfigValues {
     private static String consentNotAllowed(String value) {
         return "pg-cluster:acceptDataLoss = \"" + value + "\" is not allowed: false, or the nodes whose data one pulumi up"
                 + " may discard with the position their WAL ends at, as a refusal names them:"
-                + " <node>@<LSN>[,<node>@<LSN>…] (for example pg2@0/563BF48), or <node>@unknown for a standby that cannot"
-                + " be compared";
+                + " <node>@<LSN>[,<node>@<LSN>…] (for example pg2@0/563BF48), or <node>@unknown:<LSN> for a standby that"
+                + " cannot be compared";
     }
 }

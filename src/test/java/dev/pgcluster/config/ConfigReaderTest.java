@@ -97,10 +97,10 @@ class ConfigReaderTest {
     /** Consent names nodes and positions; read in PostgreSQL's spelling, "false" is none. */
     @Test
     void acceptDataLossNamesNodesAndPositions() {
-        var consent = TestConfigs.config("s", "replicas", "2", "acceptDataLoss", " pg2@0/30001a0, pg1@unknown ").acceptDataLoss();
-        assertEquals(Map.of("pg1", "unknown", "pg2", "0/30001A0"), consent.positions());
-        assertEquals("pg1@unknown,pg2@0/30001A0", consent.toString());
-        assertEquals("pg1@unknown pg2@0/30001A0", consent.environmentValue());
+        var consent = TestConfigs.config("s", "replicas", "2", "acceptDataLoss", " pg2@0/30001a0, pg1@unknown:0/0500000a ").acceptDataLoss();
+        assertEquals(Map.of("pg1", "unknown:0/500000A", "pg2", "0/30001A0"), consent.positions());
+        assertEquals("pg1@unknown:0/500000A,pg2@0/30001A0", consent.toString());
+        assertEquals("pg1@unknown:0/500000A pg2@0/30001A0", consent.environmentValue());
         assertEquals("0/30001A0", DataLossConsent.canonical("00000000/030001a0"));
         assertFalse(TestConfigs.config("s", "acceptDataLoss", "false").acceptDataLoss().given());
         assertEquals("", TestConfigs.config("s").acceptDataLoss().environmentValue());

@@ -106,15 +106,19 @@ class TopologyTest {
         var stoppedStandby = new NodeState("pg2", "exited", Optional.of(new NodeState.Server(true, 0, "")));
         assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby"),
                 Topology.check(anyOne, List.of(oldPrimary, standbyAt("pg1", "0/5000000"), stoppedStandby)));
-        assertTrue(message.contains("pulumi config set pg-cluster:acceptDataLoss pg2@unknown,"), message);
+        assertTrue(message.contains("pulumi config set pg-cluster:acceptDataLoss pg2@unknown:0/5000000,"), message);
         var unreachable = List.of(oldPrimary, standbyAt("pg1", "0/5000000"), new NodeState("pg2", "unreachable", Optional.empty()));
-        assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby; acceptDataLoss pg2@unknown"),
-                Topology.check(primary("pg1", "synchronous", "any 1", "acceptDataLoss", "pg2@unknown"), unreachable));
+        assertEquals(Optional.of("failover: no node accepts writes, pg1 is a standby; acceptDataLoss pg2@unknown:0/5000000"),
+                Topology.check(primary("pg1", "synchronous", "any 1", "acceptDataLoss", "pg2@unknown:0/5000000"), unreachable));
         // Consent for another node keeps its place in the command; the node found is added.
         String other = refusal(primary("pg1", "synchronous", "any 1", "acceptDataLoss", "pg0@0/4000000"),
                 unreachable.toArray(NodeState[]::new));
-        assertTrue(other.contains("pulumi config set pg-cluster:acceptDataLoss pg0@0/4000000,pg2@unknown"
-                + " (pg-cluster:acceptDataLoss = \"pg0@0/4000000\" does not name pg2@unknown)"), other);
+        assertTrue(other.contains("pulumi config set pg-cluster:acceptDataLoss pg0@0/4000000,pg2@unknown:0/5000000"
+                + " (pg-cluster:acceptDataLoss = \"pg0@0/4000000\" does not name pg2@unknown:0/5000000)"), other);
+        // Consent for an unknown standby from an earlier incident (another target position) does not apply.
+        String earlier = refusal(primary("pg1", "synchronous", "any 1", "acceptDataLoss", "pg2@unknown:0/4000000"),
+                unreachable.toArray(NodeState[]::new));
+        assertTrue(earlier.contains("does not name pg2@unknown:0/5000000"), earlier);
     }
 
     /** A primary whose WAL senders report each standby's state and replay lag. */
