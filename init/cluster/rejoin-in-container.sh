@@ -148,7 +148,9 @@ fi
 # history (what this node wrote or received on a history of its own, past the fork pg_rewind undid)
 # is of no use any more, and would make its WAL look as if it were still on that timeline; it goes.
 # pg_rewind set the minimum recovery point on the primary's timeline and copied its history file.
-# (pg_rewind itself removes most files only the target had; this covers the segments it keeps.)
+# History files of those timelines go too: the timeline numbers are free again (the primary step
+# refuses a promotion to a number another node still knows of), and a stale history file under a
+# number the primary reuses would mislead this standby when it follows.
 source_tli=$(pg_controldata "$pgdata" | sed -n "s/^Min recovery ending loc's timeline: *//p")
 keep=" "
 if printf '%s\n' "$rewind_log" | grep -q 'rewinding from last common checkpoint' && [ "${source_tli:-0}" -gt 0 ]; then
@@ -161,10 +163,10 @@ if [ "$keep" != " " ]; then
     for segment in "$pgdata"/pg_wal/*; do
         name=$(basename "$segment")
         case "$name" in
-            [0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]????????????????*) ;;
+            [0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]????????????????* | \
+                [0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F].history) ;;
             *) continue ;;
         esac
-        case "$name" in *.history) continue ;; esac
         case "$keep" in *" $(( 0x$(printf '%s' "$name" | cut -c1-8) )) "*) ;; *) rm -f "$segment" ;; esac
     done
 fi
