@@ -446,6 +446,29 @@ wal_report() {
     one_off "$1" report none --env PGC_REPORT_ONLY=1
 }
 
+# commits_past NODE TLI FORK: how many commits NODE's WAL holds on timeline TLI from FORK on, or
+# "unknown" when that WAL cannot be read (recycled, missing). WAL past a fork without a commit in it
+# (the shutdown checkpoint of a clean stop, running-transactions records) holds nothing a client
+# was told was committed: rewinding it discards no write. Read with pg_waldump, through docker exec
+# on a running node, from a one-off container (its volume read-only) on a stopped one.
+commits_past() {
+    if [ "$(state_of "$1")" = running ]; then
+        dump=$(docker exec -u postgres "$(container "$1")" pg_waldump --path=/var/lib/postgresql/data/pgdata/pg_wal \
+            --timeline="$2" --start="$3" 2>&1) || true
+    else
+        # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
+        dump=$(docker run --rm $PGC_ONE_OFF_HARDENING --user postgres --network none \
+            --volume "$(container "$1")-data:/var/lib/postgresql/data:ro" \
+            --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
+            --label "pg-cluster.node=$1" --label pg-cluster.role=report \
+            "$PGC_IMAGE" pg_waldump --path=/var/lib/postgresql/data/pgdata/pg_wal --timeline="$2" --start="$3" 2>&1) || true
+    fi
+    case "$dump" in
+        *"could not find file"* | *"could not open"* | *"No such file"* | *"could not locate"*) echo unknown ;;
+        *) printf '%s\n' "$dump" | grep -c -E 'desc: (COMMIT|PREPARE)' || true ;;
+    esac
+}
+
 # report_of NODE: wal_report, or the run fails saying why: a node whose rewind did not finish is
 # to be seeded afresh.
 report_of() {
@@ -532,12 +555,13 @@ newest_timeline_known() {
 
 # diverged NODE: for a running standby, "ok" when it can follow the primary (switching timelines
 # where the primary did, or it already streams from it on the primary's timeline); else "<LSN>
-# <bytes>": what it replayed goes past the position where the primary's timeline history left the
-# timeline its WAL is on (bytes past it), or that timeline is not in the primary's history at all
-# ("unknown"). Replayed, not received, as PostgreSQL itself decides whether a standby can follow
+# <bytes> <commits>": what it replayed goes past the position where the primary's timeline history
+# left the timeline its WAL is on (bytes past it, and the commits among them: commits_past), or
+# "<LSN> unknown" when that timeline is not in the primary's history at all. Replayed, not received, as PostgreSQL itself decides whether a standby can follow
 # (and Patroni): a partial record received from a primary that died counts for nothing. Fails
 # when the standby cannot be asked.
 diverged() {
+    dv_node=$1
     answer=$(q "$1" "SELECT pg_last_wal_replay_lsn()::text || ' ' || $(wal_timeline_sql) || ' ' || (SELECT count(*)
         FROM pg_stat_wal_receiver WHERE status = 'streaming' AND received_tli = $primary_timeline
             AND sender_host = $(pgc_literal "$(container "$primary")"))") || return 1
@@ -551,7 +575,7 @@ diverged() {
     if [ -z "$fork" ]; then
         echo "$1 unknown"
     elif [ "$(lsn_number "$1")" -gt "$(lsn_number "$fork")" ]; then
-        echo "$1 $(( $(lsn_number "$1") - $(lsn_number "$fork") ))"
+        echo "$1 $(( $(lsn_number "$1") - $(lsn_number "$fork") )) $(commits_past "$dv_node" "$2" "$fork")"
     else
         echo ok
     fi
@@ -616,6 +640,11 @@ scan_standbys() {
             rewind="$rewind $node"
             # Consented to already in this run (a failover that discards what it holds).
             case " $consent_used " in *" $node@"*) continue ;; esac
+            if [ "${3:-}" = 0 ]; then
+                # Past the fork, but no commit: nothing a client was told was committed is lost.
+                event="${event:+$event; }$node was rewound; its $2 bytes of WAL past $primary's history held no commit"
+                continue
+            fi
             if docker exec "$(container "$node")" test -e "$PGC_FENCE_MARKER"; then
                 # An old primary fenced by pg-cluster when it promoted another node, started by
                 # hand since: what it wrote past the fork is that promotion's loss, reported.
@@ -626,7 +655,7 @@ scan_standbys() {
             if [ "$2" = unknown ]; then
                 refusal="$refusal $node runs as a standby on a timeline that is not in the history of the primary $primary (its WAL ends at $1): it followed a node promoted on its own."
             else
-                refusal="$refusal $node runs as a standby and holds WAL up to $1, $2 bytes past where the history of the primary $primary left its timeline: it followed an old primary that took writes."
+                refusal="$refusal $node runs as a standby and holds WAL up to $1, $2 bytes past where the history of the primary $primary left its timeline ($3 commits): it followed an old primary that took writes."
             fi
         fi
     done
@@ -772,7 +801,8 @@ elif has "$standbys" "$primary"; then
                     set -- $end
                     end=$(lsn_text $(( $(lsn_number "$1") + $2 )))
                     fork=$(switch_point "$node_timeline" "$primary" "$target_tli")
-                    if [ -n "$fork" ] && [ "$(lsn_number "$end")" -gt "$(lsn_number "$fork")" ]; then
+                    if [ -n "$fork" ] && [ "$(lsn_number "$end")" -gt "$(lsn_number "$fork")" ] \
+                        && [ "$(commits_past "$node" "$node_timeline" "$fork")" != 0 ]; then
                         discard="$discard $node@$end"
                         ahead="$ahead $node (an old primary of timeline $node_timeline that took writes after $primary's history left it at $fork, WAL up to $end)"
                     fi
@@ -878,11 +908,14 @@ for node in $stopped; do
         refusal="$refusal $node is stopped and $what on timeline $node_timeline, which is not in the history of the primary $primary (timeline $primary_timeline): $([ "$what" = "was a primary" ] && echo "it was promoted on its own" || echo "it followed a node promoted on its own") and holds writes $primary never had (its WAL ends at $end)."
     elif [ "$(lsn_number "$end")" -gt "$(lsn_number "$fork")" ]; then
         beyond=$(( $(lsn_number "$end") - $(lsn_number "$fork") ))
-        if printf '%s\n' "$report" | grep -q '^fenced$'; then
+        commits=$(commits_past "$node" "$node_timeline" "$fork")
+        if [ "$commits" = 0 ]; then
+            event="${event:+$event; }$node rejoined as a standby; its $beyond bytes of WAL past $fork, where $primary's history left timeline $node_timeline, held no commit"
+        elif printf '%s\n' "$report" | grep -q '^fenced$'; then
             event="${event:+$event; }$node (old primary, fenced by pg-cluster when it promoted another node, WAL up to $end) rejoined as a standby; $beyond bytes of its WAL past $fork, where $primary's history left timeline $node_timeline, had not reached $primary and are lost"
         else
             found="$found $node@$end"
-            refusal="$refusal $node is stopped and $what on timeline $node_timeline, and holds WAL that $primary never had: $([ "$what" = "was a primary" ] && echo "an old primary that took writes" || echo "a standby that followed an old primary that took writes") after $primary's history left that timeline at $fork (its WAL ends at $end, $beyond bytes further)."
+            refusal="$refusal $node is stopped and $what on timeline $node_timeline, and holds WAL that $primary never had: $([ "$what" = "was a primary" ] && echo "an old primary that took writes" || echo "a standby that followed an old primary that took writes") after $primary's history left that timeline at $fork (its WAL ends at $end, $beyond bytes further, with $commits commits)."
         fi
     fi
 done

@@ -383,6 +383,10 @@ public final class EngineStack implements AutoCloseable {
             if (o.get("type").getAsString().equals(type) && urn.endsWith("::" + logicalName)) {
                 o.getAsJsonObject("inputs").add(property, value.deepCopy());
                 o.getAsJsonObject("outputs").add(property, value.deepCopy());
+                // Our bridge keeps a delta against the raw Terraform state and refuses outputs it
+                // no longer applies to; the official docker provider 4.5.1 (an older bridge) keeps
+                // none, so the edited resource looks as that provider would have written it.
+                o.getAsJsonObject("outputs").remove("__pulumi_raw_state_delta");
                 edited++;
             }
         }
