@@ -14,6 +14,11 @@ log "killed leader $old"
 until r=$(first_ok_after "$t0") && [ -n "$r" ]; do sleep 0.2; done
 log "first acknowledged write after the kill: $r (seconds, node)"
 log "a new leader with 1 streaming replica after $(wait_until 60 'new leader' has_leader_and 1) s more: $(leader)"
+new=$(leader)
+# Where the time went: the new leader's own log (times in UTC, like date -u).
+log "killed at $(date -u -d @"$t0" +%H:%M:%S.%N | cut -c1-12) UTC; on $new:"
+docker logs --since "$(date -d @"${t0%.*}" +%Y-%m-%dT%H:%M:%S)" "$PREFIX-$new" 2>&1 |
+    grep -E 'promoted self|acquired session lock|starting as a primary|database system is ready to accept connections|received promote' | head -5 >&2
 t1=$(now)
 docker start "$PREFIX-$old" >/dev/null
 log "old leader $old started again"

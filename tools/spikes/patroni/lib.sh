@@ -86,8 +86,9 @@ psql_in() { member=$1; shift; docker exec -i "$PREFIX-$member" psql -h /var/run/
 writer_start() { docker exec "$CLIENT" sh -c 'rm -f /tmp/writer.log'; docker exec -d "$CLIENT" sh /tmp/writer.sh "${1:-1}"; }
 writer_stop() { docker exec "$CLIENT" touch /tmp/writer.stop; sleep 2.5; }
 writer_log() { docker exec "$CLIENT" cat /tmp/writer.log; }
-# Seconds from $1 (epoch) to the first acknowledged write after it.
-first_ok_after() { writer_log | awk -v t="$1" '$1 > t && $2 == "ok" { printf "%.2f %s\n", $1 - t, $4; exit }'; }
+# Seconds from $1 (epoch) to the first acknowledged write of an attempt that
+# started after it.
+first_ok_after() { writer_log | awk -v t="$1" '$5 > t && $2 == "ok" { printf "%.2f %s\n", $1 - t, $4; exit }'; }
 # Every acknowledged id must be on the leader: prints "acknowledged N, missing M".
 check_acknowledged() {
     writer_log | awk '$2 == "ok" { print $3 }' > /tmp/spike21-acked.$$
