@@ -2,7 +2,8 @@
 # Builds the local PostgreSQL 17 test image without any container registry:
 # a Debian trixie root filesystem made by debootstrap (Debian's own
 # postgresql-17 packages, plus prometheus-postgres-exporter and prometheus
-# for the monitoring tests) plus our docker-entrypoint.sh, imported with
+# for the monitoring tests, patroni and etcd for the `ha: patroni` mode)
+# plus our docker-entrypoint.sh, imported with
 # `docker import`.
 #
 # Usage (as root, from any directory):   sh src/test/image/build.sh
@@ -26,6 +27,10 @@ PG_GID=999
 # the monitoring tests run; both are plain binaries started by the tests,
 # never as services (the image has no init system).
 MONITORING_PACKAGES=prometheus-postgres-exporter,prometheus
+# High availability (issue 21): Patroni 4 and its etcd 3.5 DCS (etcd-server
+# has the etcd binary, etcd-client etcdctl). Started by the tests as plain
+# processes too; the packages' systemd units are never used.
+HA_PACKAGES=patroni,etcd-server,etcd-client
 # debootstrap + trimming needs about 0.9 GB; ask for some headroom.
 MIN_FREE_KB=2000000
 
@@ -100,15 +105,16 @@ log "building $image in $workdir"
 # debootstrap puts a policy-rc.d that refuses every start and a fake
 # start-stop-daemon in place while it installs, so no postinst starts a
 # server (postgresql, prometheus, the exporter); checked below all the same.
-log "debootstrap $SUITE with postgresql-$MAJOR and $MONITORING_PACKAGES (this takes a minute or two)"
+log "debootstrap $SUITE with postgresql-$MAJOR, $MONITORING_PACKAGES and $HA_PACKAGES (this takes a minute or two)"
 debootstrap --variant=minbase \
-    --include="postgresql-$MAJOR,postgresql-client-$MAJOR,$MONITORING_PACKAGES" \
+    --include="postgresql-$MAJOR,postgresql-client-$MAJOR,$MONITORING_PACKAGES,$HA_PACKAGES" \
     "$SUITE" "$rootfs" >&2
 log "debootstrap done after $(( $(date +%s) - started )) s"
 
 pgbin="/usr/lib/postgresql/$MAJOR/bin"
 [ -x "$rootfs$pgbin/postgres" ] || die "$pgbin/postgres missing from the root filesystem"
-for bin in /usr/bin/prometheus-postgres-exporter /usr/bin/prometheus /usr/bin/promtool; do
+for bin in /usr/bin/prometheus-postgres-exporter /usr/bin/prometheus /usr/bin/promtool \
+           /usr/bin/patroni /usr/bin/patronictl /usr/bin/etcd /usr/bin/etcdctl; do
     [ -x "$rootfs$bin" ] || die "$bin missing from the root filesystem"
 done
 # The program starts the exporter and Prometheus by the paths of the official images
@@ -117,7 +123,12 @@ ln -s prometheus-postgres-exporter "$rootfs/usr/bin/postgres_exporter"
 [ -x "$rootfs/bin/postgres_exporter" ] && [ -x "$rootfs/bin/prometheus" ] ||
     die "/bin/postgres_exporter or /bin/prometheus missing from the root filesystem"
 log "packages: $(chroot "$rootfs" dpkg-query -W -f '${Package} ${Version}, ' \
-    "postgresql-$MAJOR" prometheus-postgres-exporter prometheus | sed 's/, $//')"
+    "postgresql-$MAJOR" prometheus-postgres-exporter prometheus patroni etcd-server etcd-client |
+    sed 's/, $//')"
+# Patroni loads its DCS module at start: fail here, not in a test, when the
+# etcd3 module or one of its Python dependencies is missing.
+chroot "$rootfs" python3 -c 'import patroni.dcs.etcd3' ||
+    die "Patroni's etcd3 DCS module does not load in the root filesystem"
 # A process whose root is the new root filesystem was started by a postinst.
 for proc in /proc/[0-9]*; do
     if [ "$(readlink "$proc/root" 2>/dev/null)" = "$rootfs" ]; then
@@ -193,6 +204,9 @@ if [ -d "$rootfs/usr/share/i18n/locales" ]; then
         ! -name C ! -name POSIX ! -name 'i18n*' ! -name 'translit_*' -exec rm -rf {} +
     find "$rootfs/usr/share/i18n/charmaps" -mindepth 1 -maxdepth 1 ! -name 'UTF-8*' -exec rm -rf {} +
 fi
+# etcdutl (17 MB, in etcd-server) restores and defragments a stopped member's
+# data offline (snapshot restore, defrag); no test here does either.
+rm -f "$rootfs/usr/bin/etcdutl"
 # Build-time logs and host details debootstrap copied in (Docker provides
 # its own /etc/resolv.conf, /etc/hostname and /dev at run time).
 find "$rootfs/var/log" -type f -exec sh -c ': > "$1"' _ {} \;
