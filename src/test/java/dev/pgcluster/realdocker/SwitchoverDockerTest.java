@@ -167,8 +167,9 @@ class SwitchoverDockerTest {
     /**
      * A node promoted by hand while config names another: `pulumi up` (and preview) refuse, say
      * what they found and how to reconcile; nothing changes. Reconciling as told (stop the old
-     * primary, name the promoted node in config) makes it the stack's primary; the old primary is
-     * rewound and comes back as its standby.
+     * primary, name the promoted node in config) makes it the stack's primary; the old primary,
+     * which took a write after the fork, and the standby that followed it are rewound only with the
+     * consent the refusal names, and come back as its standbys without that write.
      */
     @Test
     @Order(4)
@@ -185,11 +186,30 @@ class SwitchoverDockerTest {
         assertEquals(before, ids(), "nothing changed");
         assertEquals("f", Docker.psql(pg0, "SELECT pg_is_in_recovery()"), "pg0 was left alone");
 
+        // Both accept writes: a client still writing to pg0 (pg1 streams from it and acknowledges).
+        Docker.psql(pg0, "CREATE TABLE written_on_pg0_alone AS SELECT 1 AS id");
         Docker.ok("stop", pg0);
         // No standby streams from pg2 yet: under quorum commit its commits would wait for one.
         Docker.psql(pg2, "SET synchronous_commit = local; CREATE TABLE written_on_pg2 AS SELECT 1 AS id");
         cluster.stack().setConfig(Map.of("primary", "pg2"));
-        var reconciled = cluster.stack().up();
+        // pg0 committed after pg2's history left it, and pg1 followed pg0: rewinding them discards
+        // those commits, which only the consent the refusal names allows.
+        var refusedRewind = assertThrows(EngineStack.EngineFailure.class, () -> cluster.stack().up());
+        var consent = java.util.regex.Pattern.compile("pulumi config set pg-cluster:acceptDataLoss (pg0@[0-9A-F]+/[0-9A-F]+,"
+                + "pg1@[0-9A-F]+/[0-9A-F]+), then remove it again").matcher(refusedRewind.getMessage());
+        assertTrue(consent.find() && refusedRewind.getMessage().contains("pg0 is stopped and was a primary on timeline")
+                && refusedRewind.getMessage().contains("an old primary that took writes"), refusedRewind.getMessage());
+        assertEquals("exited", Docker.inspect(pg0, "{{.State.Status}}"), "pg0 was left as it was");
+        cluster.stack().setConfig(Map.of("acceptDataLoss", consent.group(1)));
+        EngineStack.Run reconciled;
+        try {
+            reconciled = cluster.stack().up();
+        } finally {
+            cluster.stack().removeConfig("acceptDataLoss");
+        }
+        assertTrue(cluster.primaryStepReport().contains("pg0 was rewound and follows pg2")
+                && cluster.primaryStepReport().contains("pg1 was rewound and follows pg2"), cluster.primaryStepReport());
+        cluster.stack().up(); // the consent removed again (the primary step's input)
         reconciled.stdout().lines().filter(l -> l.contains("-primary ") && l.contains("pg-cluster: ")).distinct()
                 .forEach(l -> System.out.println("  " + l.substring(l.indexOf("pg-cluster: "))));
         assertEquals("running", Docker.inspect(pg0, "{{.State.Status}}"), "the old primary runs again");
@@ -198,6 +218,8 @@ class SwitchoverDockerTest {
         for (String node : List.of("pg0", "pg1")) {
             assertEquals("t", Docker.psql(cluster.container(node), "SELECT pg_is_in_recovery()"), node);
             assertEquals("1", Docker.psql(cluster.container(node), "SELECT count(*) FROM written_on_pg2"), node);
+            assertEquals("", Docker.psql(cluster.container(node),
+                    "SELECT coalesce(to_regclass('written_on_pg0_alone')::text, '')"), "what pg0 wrote on its own is gone from " + node);
         }
         assertEquals(1, ClusterChecks.fingerprints(List.of(pg0, cluster.container("pg1"), pg2)).values()
                 .stream().distinct().count(), "every node holds the same rows");
