@@ -10,7 +10,10 @@
 #   hostdown what the docker CLI says about an unreachable host: engine stopped, then cable cut
 #            (h3; restarts h3's engine and plugs the cable back in afterwards)
 #
-# Usage: sh check.sh [net|pg|hostdown]...   (no argument: all three, in that order)
+#   tls      what h1's endpoint answers to a client without TLS, without a client certificate,
+#            with another CA, without server verification, under a name its certificate lacks
+#
+# Usage: sh check.sh [net|pg|tls|hostdown]...   (no argument: all four, in that order)
 set -eu
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)
 . "$here/lib.sh"
@@ -252,15 +255,55 @@ check_hostdown() {
     log "hostdown: [cable cut, docker ps] exit $rc after $(elapsed "$t" "$(now)") s: $out"
     ip -n "$LAB_SWITCH_NS" link set "$(host_switch_port h3)" up
     probe_h3 "h3's cable back"
+    # A host that answers ARP but drops the connection silently (dead behind a router, a
+    # firewall): the rule is in h3's own namespace, removed right after.
+    nsenter --net="/run/netns/$(host_ns h3)" iptables -w -I INPUT -p tcp --dport "$LAB_DOCKER_PORT" -j DROP
+    probe_h3 "h3 drops SYNs to $LAB_DOCKER_PORT silently"
+    nsenter --net="/run/netns/$(host_ns h3)" iptables -w -D INPUT -p tcp --dport "$LAB_DOCKER_PORT" -j DROP
+    probe_h3 "h3 answers again"
+}
+
+# ---------------------------------------------------------------------------------------------
+# What an engine's TLS endpoint says to clients that are not the lab's host (issue 22, test 5).
+check_tls() {
+    ep=$(host_endpoint h1)
+    other=$LAB_RUN/pki/other
+    mkdir -p "$other"
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$other/ca-key.pem" 2>/dev/null
+    openssl req -x509 -new -key "$other/ca-key.pem" -subj "/CN=not the lab CA" -days 1 -out "$other/ca.pem"
+    try() {
+        what=$1
+        shift
+        set +e
+        out=$(timeout 60 docker --host "$ep" "$@" version --format '{{.Server.Version}}' 2>&1)
+        rc=$?
+        set -e
+        log "tls: [$what] exit $rc: $out"
+    }
+    try "no TLS at all (plain HTTP to the TLS port)"
+    try "TLS, server verified, no client certificate" --tlsverify --tlscacert "$LAB_CLIENT_CERTS/ca.pem"
+    try "client certificate, but another CA to verify the server" --tlsverify --tlscacert "$other/ca.pem" \
+        --tlscert "$LAB_CLIENT_CERTS/cert.pem" --tlskey "$LAB_CLIENT_CERTS/key.pem"
+    # The CLI still loads a CA file with --tls; it does not use it to verify.
+    try "client certificate, server not verified (--tls, another CA, no --tlsverify)" --tls --tlscacert "$other/ca.pem" \
+        --tlscert "$LAB_CLIENT_CERTS/cert.pem" --tlskey "$LAB_CLIENT_CERTS/key.pem"
+    # A name that does not resolve (no name server for the lab): the error the program would relay.
+    set +e
+    out=$(timeout 60 docker --host "tcp://$LAB-h1.invalid:$LAB_DOCKER_PORT" --tlsverify --tlscacert "$LAB_CLIENT_CERTS/ca.pem" \
+        --tlscert "$LAB_CLIENT_CERTS/cert.pem" --tlskey "$LAB_CLIENT_CERTS/key.pem" version 2>&1 | tail -n 1)
+    set -e
+    log "tls: [an unknown host name] $out"
+    rm -rf "$other"
 }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
-[ $# -gt 0 ] || set -- net pg hostdown
+[ $# -gt 0 ] || set -- net pg tls hostdown
 for step in "$@"; do
     case $step in
         net) check_net ;;
         pg) check_pg ;;
         hostdown) check_hostdown ;;
-        *) die "unknown step $step (net, pg, hostdown)" ;;
+        tls) check_tls ;;
+        *) die "unknown step $step (net, pg, hostdown, tls)" ;;
     esac
 done
