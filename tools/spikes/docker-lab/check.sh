@@ -12,8 +12,9 @@
 #
 #   tls      what h1's endpoint answers to a client without TLS, without a client certificate,
 #            with another CA, without server verification, under a name its certificate lacks
+#   swarm    (only when asked) h1 and h2 in a swarm, an attachable overlay between them, h3 outside
 #
-# Usage: sh check.sh [net|pg|tls|hostdown]...   (no argument: all four, in that order)
+# Usage: sh check.sh [net|pg|tls|hostdown|swarm]...   (no argument: net pg tls hostdown)
 set -eu
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)
 . "$here/lib.sh"
@@ -90,7 +91,9 @@ pg_stage() {
     # over TLS; everything else is refused.
     {
         echo 'local   all          all                         peer'
+        # "all" does not match replication connections (pg_hba.conf docs): both lines are needed.
         echo 'hostnossl all        all          all            reject'
+        echo 'hostnossl replication all         all            reject'
         for peer in $LAB_HOSTS; do
             [ "$peer" = "$h" ] && continue
             echo "hostssl replication  replicator   $(host_address "$peer")/32  scram-sha-256"
@@ -216,7 +219,7 @@ EOF
     log "pg: a container on h3 (not a replication peer of h1's hba for postgres) as postgres (expect pg_hba refusal):"
     lab_docker h3 run --rm --name "$LAB-outsider" -e PGPASSWORD=x --entrypoint psql "$IMAGE" -X -At \
         "host=$h1 port=$PG_PORT user=postgres dbname=postgres sslmode=require" -c 'SELECT 1' >&2 2>&1 || true
-    log "pg: a container on h3 as replicator without TLS (expect hostnossl reject):"
+    log "pg: a container on h3 as replicator without TLS (expect the hostnossl reject):"
     lab_docker h3 run --rm --name "$LAB-outsider" -e PGPASSWORD=x --entrypoint psql "$IMAGE" -X -At \
         "host=$h1 port=$PG_PORT user=replicator dbname=replication replication=true sslmode=disable" -c 'IDENTIFY_SYSTEM' >&2 2>&1 || true
     log "pg: passwords visible in docker inspect of the primary? $(lab_docker h1 inspect "$primary" | grep -c -F "$(cat "$PG_STAGE/superuser-password")" || true) match(es)"
@@ -296,6 +299,40 @@ check_tls() {
     rm -rf "$other"
 }
 
+# ---------------------------------------------------------------------------------------------
+# The swarm option: h1 and h2 in one swarm, h3 outside. An attachable overlay network carries a
+# connection between containers on h1 and h2; what h3 says when asked to use it. Leaves the
+# swarm afterwards (h2 leaves, h1 leaves with --force, the network goes with it).
+check_swarm() {
+    h1=$(host_address h1)
+    t=$(now)
+    lab_docker h1 swarm init --advertise-addr "$h1" --listen-addr "$h1:2377" >/dev/null
+    token=$(lab_docker h1 swarm join-token -q worker)
+    lab_docker h2 swarm join --advertise-addr "$(host_address h2)" --listen-addr "$(host_address h2):2377" \
+        --token "$token" "$h1:2377" >/dev/null
+    log "swarm: h1 manager, h2 worker in $(elapsed "$t" "$(now)") s; swarm state: h1 $(lab_docker h1 info --format '{{.Swarm.LocalNodeState}}/{{.Swarm.ControlAvailable}}'), h2 $(lab_docker h2 info --format '{{.Swarm.LocalNodeState}}/{{.Swarm.ControlAvailable}}'), h3 $(lab_docker h3 info --format '{{.Swarm.LocalNodeState}}')"
+    lab_docker h1 network create -d overlay --attachable "$LAB-overlay" >/dev/null
+    lab_docker h1 run -d --name "$LAB-overlay-listener" --network "$LAB-overlay" --entrypoint perl "$IMAGE" \
+        -MIO::Socket::INET -e '$| = 1; my $s = IO::Socket::INET->new(LocalPort => 5432, Listen => 5, ReuseAddr => 1) or die $!;
+            while (my $c = $s->accept) { print $c->peerhost, "\n"; print $c "hello over the overlay\n"; close $c }' >/dev/null
+    t=$(now)
+    set +e
+    lab_docker h2 run --rm --network "$LAB-overlay" --entrypoint bash "$IMAGE" -c \
+        "for i in 1 2 3 4 5 6 7 8 9 10; do exec 3<>/dev/tcp/$LAB-overlay-listener/5432 2>/dev/null && { head -n 1 <&3; exit 0; }; sleep 1; done; exit 1" >&2
+    rc=$?
+    set -e
+    log "swarm: h2 container -> $LAB-overlay-listener (by name, on h1) over the overlay: exit $rc after $(elapsed "$t" "$(now)") s; the listener saw:"
+    lab_docker h1 logs "$LAB-overlay-listener" >&2
+    log "swarm: h3 (not in the swarm) asked to run a container on the overlay:"
+    lab_docker h3 run --rm --network "$LAB-overlay" --entrypoint true "$IMAGE" >&2 2>&1 || true
+    log "swarm: h3 asked to create an overlay network:"
+    lab_docker h3 network create -d overlay --attachable "$LAB-overlay" >&2 2>&1 || true
+    lab_docker h1 rm -f "$LAB-overlay-listener" >/dev/null
+    lab_docker h2 swarm leave >/dev/null
+    lab_docker h1 swarm leave --force >/dev/null
+    log "swarm: left; h1 $(lab_docker h1 info --format '{{.Swarm.LocalNodeState}}'), h2 $(lab_docker h2 info --format '{{.Swarm.LocalNodeState}}')"
+}
+
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 [ $# -gt 0 ] || set -- net pg tls hostdown
 for step in "$@"; do
@@ -304,6 +341,7 @@ for step in "$@"; do
         pg) check_pg ;;
         hostdown) check_hostdown ;;
         tls) check_tls ;;
-        *) die "unknown step $step (net, pg, hostdown, tls)" ;;
+        swarm) check_swarm ;;
+        *) die "unknown step $step (net, pg, tls, hostdown, swarm)" ;;
     esac
 done

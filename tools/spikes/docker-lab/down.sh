@@ -11,7 +11,20 @@ set +e
 STOP_TIMEOUT_S=30
 started=$(now)
 
-# --- engines: SIGTERM (dockerd stops its containers and its containerd), then wait ----------
+# --- containers: removed at once (nothing in the lab is worth a clean shutdown; dockerd would
+# otherwise stop each one with its stop timeout). Over each engine's local socket, which works
+# even when a check left the engine's cable cut.
+for h in $LAB_HOSTS; do
+    [ -n "$(dockerd_pid "$h")" ] || continue
+    (
+        sock=unix://$(host_run "$h")/docker.sock
+        ids=$(timeout 10 docker --host "$sock" ps -aq)
+        [ -z "$ids" ] || timeout 30 docker --host "$sock" rm -f -v $ids >/dev/null
+    ) &
+done
+wait
+
+# --- engines: SIGTERM (dockerd stops its containerd), then wait -------------------------------
 pids=''
 for h in $LAB_HOSTS; do
     p=$(dockerd_pid "$h")
