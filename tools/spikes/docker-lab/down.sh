@@ -23,6 +23,7 @@ for h in $LAB_HOSTS; do
     ) &
 done
 wait
+log "containers removed after $(elapsed "$started" "$(now)") s"
 
 # --- engines: SIGTERM (dockerd stops its containerd), then wait -------------------------------
 pids=''
@@ -41,6 +42,8 @@ for p in $pids; do
         sleep 0.2
     done
 done
+
+log "engines stopped after $(elapsed "$started" "$(now)") s"
 
 # --- leftovers: processes in the lab's network namespaces or cgroups (shims, containers) -----
 lab_pids() {
@@ -67,6 +70,8 @@ done
 # --- mounts under the lab's directories (overlay2 layers, netns files), deepest first ------
 awk -v a="$LAB_DATA" -v b="$LAB_RUN" '$2 == a || index($2, a "/") == 1 || $2 == b || index($2, b "/") == 1 { print $2 }' \
     /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
+
+log "processes, cgroups and mounts gone after $(elapsed "$started" "$(now)") s"
 
 # --- network: deleting a namespace deletes the links in it; the host's cable goes with its peer
 ip link del "$LAB_HOST_LINK" 2>/dev/null
