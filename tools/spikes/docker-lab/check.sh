@@ -80,7 +80,7 @@ pg_pki() {
 # Stage the config directory of node $1 (h1|h2) as $PG_STAGE/$1/lab22-pg.
 pg_stage() {
     h=$1 dir=$PG_STAGE/$1/lab22-pg
-    rm -rf "$PG_STAGE/$h"
+    rm -rf "${PG_STAGE:?}/$h"
     mkdir -p "$dir"
     cp "$PG_STAGE/pki/ca.crt" "$dir/ca.crt"
     cp "$PG_STAGE/pki/$h.crt" "$dir/server.crt"
@@ -135,6 +135,7 @@ check_pg() {
     h1=$(host_address h1)
     primary=$LAB-pg1 standby=$LAB-pg2
     for c in "h1 $primary" "h2 $standby" "h2 $LAB-pg2-basebackup" "h3 $LAB-outsider"; do
+        # shellcheck disable=SC2086  # "engine container", split on purpose
         set -- $c
         lab_docker "$1" rm -f -v "$2" >/dev/null 2>&1 || true
     done

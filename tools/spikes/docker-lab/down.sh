@@ -19,6 +19,7 @@ for h in $LAB_HOSTS; do
     (
         sock=unix://$(host_run "$h")/docker.sock
         ids=$(timeout 10 docker --host "$sock" ps -aq)
+        # shellcheck disable=SC2086  # one id a word
         [ -z "$ids" ] || timeout 30 docker --host "$sock" rm -f -v $ids >/dev/null
     ) &
 done
