@@ -49,14 +49,14 @@ br_repo() { docker exec "$REPO" pgbackrest --config-path="$REPO_CONF_DIR" --stan
 # pgbackrest inside a PostgreSQL node (its config on the node's volume).
 br_node() { c=$1; shift; docker exec "$c" pgbackrest --config-path="$BR_CONF_PATH" --stanza="$STANZA" "$@"; }
 
-wait_until() { # timeout-seconds description command...
-    limit=$1 what=$2; shift 2
-    t=$(now)
+wait_until() { # timeout-seconds description command... (prints the seconds waited)
+    _wlimit=$1 _wwhat=$2; shift 2
+    _wt=$(now)
     while ! "$@" >/dev/null 2>&1; do
-        [ "$(elapsed "$t" "$(now)" | cut -d. -f1)" -lt "$limit" ] || die "timed out after $limit s: $what"
+        [ "$(elapsed "$_wt" "$(now)" | cut -d. -f1)" -lt "$_wlimit" ] || die "timed out after $_wlimit s: $_wwhat"
         sleep 0.2
     done
-    elapsed "$t" "$(now)"
+    elapsed "$_wt" "$(now)"
 }
 pg_ready() { docker exec "$1" pg_isready -q -h /var/run/postgresql; }
 streaming() { [ "$(psql_in "$1" -c "SELECT status FROM pg_stat_wal_receiver")" = streaming ]; }
@@ -79,7 +79,7 @@ run_pg() { # name volume [extra docker args...]
     name=$1 vol=$2; shift 2
     docker run -d --name "$name" --hostname "$name" --network "$NET" --user "$PG_UID:$PG_UID" \
         $HARDENING $PG_TMPFS -e PGDATA="$PGDATA_DIR" -v "$vol:$PGDIR" "$@" "$IMAGE" \
-        postgres -c config_file="$PGCONF/postgresql.conf" >/dev/null
+        postgres -c config_file="$PGCONF/postgresql.conf" ${PG_ARGS:-} >/dev/null
 }
 # The node's pgbackrest TLS server (the repository host connects to it for
 # backups and for the standby's files), in a sidecar with the node's volume.
@@ -203,3 +203,16 @@ touch "$4.partial/standby.signal"
 printf "primary_conninfo = '\''%s'\''\nprimary_slot_name = '\''%s'\''\n" "$conninfo" "$3" >> "$4.partial/postgresql.auto.conf"
 mv "$4.partial" "$4"' sh "$3" "$PGCONF" "$4" "$PGDATA_DIR"
 }
+
+# pgbackrest restore into a node's volume (conf/ already there), in a one-off
+# container as uid 999 on the network (it reaches the repository host with the
+# node's certificate). Extra arguments go to `pgbackrest restore`.
+restore_into() { # volume restore-args...
+    vol=$1; shift
+    docker run --rm --name "$PREFIX-restore" --network "$NET" --user "$PG_UID:$PG_UID" $HARDENING \
+        -v "$vol:$PGDIR" --entrypoint sh "$IMAGE" -c 'mkdir -p -m 0700 "$1" && shift &&
+exec pgbackrest --config-path="$0" --stanza=main --log-level-console=info restore "$@"' \
+        "$BR_CONF_PATH" "$PGDATA_DIR" "$@"
+}
+in_recovery() { psql_in "$1" -c "SELECT pg_is_in_recovery()"; }
+promoted() { pg_ready "$1" && [ "$(in_recovery "$1")" = f ]; }
