@@ -62,12 +62,12 @@ pg_ready() { docker exec "$1" pg_isready -q -h /var/run/postgresql; }
 streaming() { [ "$(psql_in "$1" -c "SELECT status FROM pg_stat_wal_receiver")" = streaming ]; }
 
 # A one-off container that extracts a tar stream from stdin into a volume.
-# Root with CHOWN and FOWNER only (like README's conf one-off containers): a
+# Root with CHOWN, FOWNER and DAC_OVERRIDE only (like README's conf one-off containers): a
 # new volume's top directory may be root's; the stream's entries are already
 # owned by uid 999 (pack() below), and the top directory is handed over too.
 fill_volume() { # volume mountpoint
     docker run --rm -i --name "$PREFIX-fill" --network none --user 0:0 $HARDENING \
-        --cap-add CHOWN --cap-add FOWNER -v "$1:$2" --entrypoint sh "$IMAGE" \
+        --cap-add CHOWN --cap-add FOWNER --cap-add DAC_OVERRIDE -v "$1:$2" --entrypoint sh "$IMAGE" \
         -c 'tar -x --same-owner --same-permissions -C "$1" && chmod 0700 "$1" && chown 999:999 "$1"' sh "$2"
 }
 # A tar stream of a local directory's content, every entry owned by uid 999.
@@ -126,6 +126,15 @@ node_conf_tar() { # node-name
     render "$HERE/pg_hba.conf.template" > "$d/tree/conf/pg_hba.conf"
     : > "$d/tree/conf/pg_ident.conf"
     render "$HERE/pgbackrest-db.conf.template" > "$d/tree/conf/pgbackrest/pgbackrest.conf"
+    if [ "${S3:-0}" = 1 ]; then
+        # repo2 is the repository host's repo2 (the S3 store) reached through the
+        # same TLS server: WAL goes to both repositories, and the S3 keys stay on
+        # the repository host.
+        sed -n 's/^repo1-host/repo2-host/p' "$d/tree/conf/pgbackrest/pgbackrest.conf" > "$d/repo2"
+        awk -v f="$d/repo2" '{ print } /^repo1-host-config-path=/ { while ((getline l < f) > 0) print l }' \
+            "$d/tree/conf/pgbackrest/pgbackrest.conf" > "$d/conf.new"
+        mv "$d/conf.new" "$d/tree/conf/pgbackrest/pgbackrest.conf"; rm -f "$d/repo2"
+    fi
     # libpq password file for the replication role (0600, as libpq demands).
     printf '*:*:replication:replicator:%s\n' "$(cat "$STATE/replication.pw")" > "$d/tree/conf/pgpass"
     chmod -R go-rwx "$d/tree"
