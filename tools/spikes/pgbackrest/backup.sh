@@ -10,7 +10,11 @@ mkdir -p "$STATE/out"
 log "pgbench -i -s ${SCALE:-15}"
 t=$(now)
 docker exec "$P" pgbench -h /var/run/postgresql -U postgres -i -s "${SCALE:-15}" -q postgres 2>&1 | tail -1
-log "pgbench -i took $(elapsed "$t" "$(now)") s; database $(psql_in "$P" -c "SELECT pg_size_pretty(pg_database_size('postgres'))")"
+if [ "${RANDOM_MB:-0}" -gt 0 ]; then
+    # pgbench's tables compress about 20:1; random hex text about 2:1.
+    psql_in "$P" -c "DROP TABLE IF EXISTS rnd; CREATE TABLE rnd AS SELECT g AS id, md5(random()::text) || md5(random()::text) AS pad FROM generate_series(1, ${RANDOM_MB} * 9000) g"
+fi
+log "pgbench -i (and random data) took $(elapsed "$t" "$(now)") s; database $(psql_in "$P" -c "SELECT pg_size_pretty(pg_database_size('postgres'))")"
 
 # Every segment written so far archived: switch, then wait for that segment.
 seg=$(psql_in "$P" -c "SELECT pg_walfile_name(pg_switch_wal())")

@@ -10,7 +10,7 @@ secrets=''
 for f in repo1.pass repo2.pass s3.access s3.secret replication.pw; do
     [ -f "$STATE/$f" ] && secrets="$secrets $f"
 done
-found=0
+rm -f "$STATE/out/secrets-found"; mkdir -p "$STATE/out"
 check() { # where: reads stdin
     data=$(cat)
     hit=''
@@ -18,7 +18,8 @@ check() { # where: reads stdin
         # grep -F reads the secret from a file (-f), never from an argv.
         printf '%s' "$data" | grep -q -F -f "$STATE/$f" && hit="$hit $f"
     done
-    if [ -n "$hit" ]; then echo "FOUND$hit in $1"; found=1; else echo "clean: $1"; fi
+    # check runs at the end of a pipeline (a subshell): a file records a hit.
+    if [ -n "$hit" ]; then echo "FOUND$hit in $1"; touch "$STATE/out/secrets-found"; else echo "clean: $1"; fi
 }
 for c in $(docker ps --format '{{.Names}}' --filter "name=^$PREFIX-"); do
     docker inspect "$c" | check "docker inspect $c"
@@ -31,4 +32,4 @@ for n in "$PREFIX-pg0" "$PREFIX-pg1"; do
     docker exec "$n" cat "$BR_CONF_PATH/pgbackrest.conf" | check "pgbackrest.conf of $n"
 done
 docker exec "$REPO" stat -c '%a %U %n' "$REPO_CONF_DIR/conf.d/secrets.conf" "$REPO_CONF_DIR/node.key"
-exit $found
+[ ! -e "$STATE/out/secrets-found" ]
