@@ -2,7 +2,6 @@ package dev.pgcluster.config;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -118,10 +117,6 @@ public record DataLossConsent(Map<String, String> positions) {
     public String environmentValue() {
         return new TreeMap<>(positions).entrySet().stream().map(e -> e.getKey() + "@" + e.getValue())
                 .collect(Collectors.joining(" "));
-    }
-
-    public Optional<String> positionOf(String node) {
-        return Optional.ofNullable(positions.get(node));
     }
 
     @Override
