@@ -12,7 +12,8 @@
 #   PGC_CONTAINER        the node's container name
 #   PGC_CONTAINER_ID     its ID, as the docker provider created it
 #   PGC_TIMEOUT_SECONDS  how long to wait
-#   PGC_HEALTHCHECK      the container's health check command (sh -c), as declared on it
+#   PGC_HEALTHCHECK      the container's health check command (sh -c), as declared on it; "docker":
+#                        wait for Docker's own health status instead (an image without a shell)
 set -eu
 
 : "${PGC_CONTAINER:?PGC_CONTAINER is not set}"
@@ -39,7 +40,13 @@ while :; do
     fi
     # An exited container may be brought back by its restart policy: keep waiting until the deadline.
     if [ "$state" = running ]; then
-        if check=$(docker exec "$PGC_CONTAINER" sh -c "$PGC_HEALTHCHECK" 2>&1); then
+        if [ "$PGC_HEALTHCHECK" = docker ]; then
+            check=$(docker container inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$PGC_CONTAINER" 2>&1) || true
+            if [ "$check" = healthy ]; then
+                echo "pg-cluster: $PGC_CONTAINER is healthy"
+                exit 0
+            fi
+        elif check=$(docker exec "$PGC_CONTAINER" sh -c "$PGC_HEALTHCHECK" 2>&1); then
             echo "pg-cluster: $PGC_CONTAINER passes its health check"
             exit 0
         fi

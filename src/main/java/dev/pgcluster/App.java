@@ -12,9 +12,7 @@ import dev.pgcluster.config.DockerHosts;
 import dev.pgcluster.config.RuntimeConfigInfo;
 import dev.pgcluster.topology.ClusterProbe;
 import dev.pgcluster.topology.DockerProbe;
-import dev.pgcluster.topology.NodeState;
-import dev.pgcluster.topology.Topology;
-import java.util.List;
+import dev.pgcluster.mode.HaMode;
 import java.util.Optional;
 
 /** Entry point of the Pulumi program: read config once, then declare the cluster. */
@@ -51,16 +49,16 @@ public final class App {
      * split-brain guard: {@code probe} tells what the nodes are now.
      */
     public static PostgresCluster declare(Context ctx, ClusterConfig config, ClusterProbe probe) {
-        List<NodeState> states = probe.observe(config);
-        Optional<String> found = Topology.check(config, states);
-        Topology.lostSlotWarnings(config, states).forEach(warning -> ctx.log().warn("pg-cluster: " + warning));
-        Topology.unusedConsentWarning(config, states, found).ifPresent(warning -> ctx.log().warn("pg-cluster: " + warning));
-        found.ifPresent(text -> ctx.log().info("pg-cluster: the cluster differs from config: " + text
-                + "; the primary step resolves it"));
+        Optional<String> found = HaMode.of(config.ha()).check(config, probe, ctx.log()::warn, ctx.log()::info);
         var cluster = new PostgresCluster(config, found);
-        ctx.export("primaryNode", Output.of(cluster.primaryNode()));
-        ctx.export("primaryHost", Output.of(cluster.primaryHost()));
-        ctx.export("primaryPort", Output.of(cluster.primaryPort()));
+        ctx.export("ha", Output.of(config.ha().mode().configValue()));
+        if (!cluster.followsLeader()) {
+            // With a leader the mode elects itself, no node is "the primary" in state: the write
+            // strings list every node and land on whichever leads.
+            ctx.export("primaryNode", Output.of(cluster.primaryNode()));
+            ctx.export("primaryHost", Output.of(cluster.primaryHost()));
+            ctx.export("primaryPort", Output.of(cluster.primaryPort()));
+        }
         ctx.export("primaryConnectionString", cluster.primaryConnectionString());
         ctx.export("primaryJdbcUrl", cluster.primaryJdbcUrl());
         ctx.export("replicaConnectionStrings", cluster.replicaConnectionStrings());

@@ -4,6 +4,7 @@ import com.pulumi.core.Output;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
 import dev.pgcluster.command.Command;
 import dev.pgcluster.command.CommandArgs;
 import dev.pgcluster.command.Logging;
@@ -55,6 +56,14 @@ public final class ClusterSecrets extends ComponentResource {
         if (configured.isPresent()) {
             return configured.get().value();
         }
+        return generated(this, name, generation);
+    }
+
+    /**
+     * A password generated once by a command step under {@code parent} and kept in state as a
+     * secret; raising {@code generation} above 1 generates it again.
+     */
+    public static Output<String> generated(Resource parent, String name, int generation) {
         var args = CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.GENERATE_PASSWORD))
                 .environment(Map.of("PGC_STEP", "generate-password"))
@@ -67,7 +76,7 @@ public final class ClusterSecrets extends ComponentResource {
         }
         var generator = new Command(name, args.build(),
                 CustomResourceOptions.builder()
-                        .parent(this)
+                        .parent(parent)
                         .additionalSecretOutputs(List.of("stdout"))
                         // Generated once, then never again: without an `update` the provider
                         // runs `create` on any input change (an edited script, even a comment),

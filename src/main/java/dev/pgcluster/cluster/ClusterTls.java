@@ -39,21 +39,26 @@ public final class ClusterTls extends ComponentResource {
         super(TYPE, name, options);
         this.settings = config.tls();
         for (int generation : settings.trustedCaGenerations()) {
-            authorities.put(generation, authority(name + "-ca-" + generation, config, generation, image, placement));
+            authorities.put(generation, authority(this, name + "-ca-" + generation, config,
+                    config.namePrefix() + " CA " + generation, image, placement));
         }
         this.trustedCertificates = bundle();
         registerOutputs(Map.of("caCertificates", trustedCertificates));
     }
 
-    private Command authority(String name, ClusterConfig config, int generation, Output<String> image,
-                              Placement placement) {
+    /**
+     * A step that makes a CA key and certificate once ({@code init/tls/make-ca.sh}) and keeps them
+     * in state: stdout the key and certificate (secret), stderr the certificate.
+     */
+    public static Command authority(ComponentResource parent, String name, ClusterConfig config, String caName,
+                                    Output<String> image, Placement placement) {
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.MAKE_CA))
                 .environment(image.applyValue(id -> {
                     var env = new LinkedHashMap<String, String>();
                     env.put("PGC_STEP", "tls-ca");
                     env.put("PGC_IMAGE", id);
-                    env.put("PGC_CA_NAME", config.namePrefix() + " CA " + generation);
+                    env.put("PGC_CA_NAME", caName);
                     env.put("PGC_CA_SCRIPT", InitScripts.read(InitScripts.CA_IN_CONTAINER));
                     env.put("PGC_PROJECT", config.project());
                     env.put("PGC_STACK", config.stack());
@@ -64,7 +69,7 @@ public final class ClusterTls extends ComponentResource {
                 .addPreviousOutputInEnv(false)
                 .build(),
                 CustomResourceOptions.builder()
-                        .parent(this)
+                        .parent(parent)
                         .additionalSecretOutputs(List.of("stdout"))
                         // Made once, then never again: a new image or an edited script must not
                         // make a new CA behind the nodes' backs. A new CA is a new generation.

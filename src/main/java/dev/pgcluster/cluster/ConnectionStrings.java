@@ -59,6 +59,27 @@ public final class ConnectionStrings {
                 + (verifyFull ? "&" + VERIFY_FULL : "");
     }
 
+    /**
+     * libpq URI over every node that lands on the one that accepts writes, whichever it is: libpq
+     * tries the hosts in order and keeps the first read-write session.
+     */
+    public static String readWriteUri(String user, String password, List<Endpoint> endpoints, String database,
+                                      boolean verifyFull) {
+        return "postgresql://" + encode(user) + ":" + encode(password) + "@"
+                + endpoints.stream().map(Endpoint::hostPort).collect(Collectors.joining(","))
+                + "/" + encode(database) + "?target_session_attrs=read-write"
+                + (verifyFull ? "&" + VERIFY_FULL : "");
+    }
+
+    /** pgJDBC URL over every node that lands on the one that accepts writes (the JDBC form of {@link #readWriteUri}). */
+    public static String readWriteJdbcUrl(String user, String password, List<Endpoint> endpoints, String database,
+                                          boolean verifyFull) {
+        return "jdbc:postgresql://" + endpoints.stream().map(Endpoint::hostPort).collect(Collectors.joining(","))
+                + "/" + encode(database) + "?targetServerType=primary"
+                + "&user=" + encode(user) + "&password=" + encode(password)
+                + (verifyFull ? "&" + VERIFY_FULL : "");
+    }
+
     /** pgJDBC URL for one node. */
     public static String jdbcUrl(String user, String password, Endpoint endpoint, String database, boolean verifyFull) {
         return "jdbc:postgresql://" + endpoint.hostPort() + "/" + encode(database)

@@ -16,9 +16,9 @@ import java.util.List;
  * another spelling ({@code CHOWN}, {@code all}, {@code no-new-privileges}) would show drift on
  * refresh and replace the container on the next run.
  */
-final class Hardening {
+public final class Hardening {
     /** Docker's {@code --security-opt} that keeps exec from raising privileges (setuid, file capabilities). */
-    static final String NO_NEW_PRIVILEGES = "no-new-privileges:true";
+    public static final String NO_NEW_PRIVILEGES = "no-new-privileges:true";
     /** Dropped first; only the capabilities a container names are added back. */
     static final String ALL_CAPABILITIES = "ALL";
 
@@ -26,7 +26,7 @@ final class Hardening {
     }
 
     /** Drop every capability, then add back {@code kept} (upper case, with {@code CAP_}, sorted). */
-    static ContainerCapabilitiesArgs capabilities(List<String> kept) {
+    public static ContainerCapabilitiesArgs capabilities(List<String> kept) {
         var builder = ContainerCapabilitiesArgs.builder().drops(ALL_CAPABILITIES);
         if (!kept.isEmpty()) {
             builder.adds(kept);

@@ -28,7 +28,25 @@ public final class InitScripts {
     public static final String SYNC_CONF = "node/sync-conf.sh";
     public static final String CONF_IN_CONTAINER = "node/conf-in-container.sh";
 
+    public static final String MEMBER_CONF = "patroni/member-conf.sh";
+    public static final String MEMBER_CONF_IN_CONTAINER = "patroni/member-conf-in-container.sh";
+    public static final String DCS_CONFIG = "patroni/dcs-config.sh";
+    public static final String PATCH_CONFIG = "patroni/patch-config.py";
+    public static final String ON_LEADER = "patroni/on-leader.sh";
+
     private InitScripts() {
+    }
+
+    /**
+     * Shell scripts run one after the other in one shell, {@code init/lib/common.sh} once in front:
+     * a prelude that sets what the next one reads.
+     */
+    public static String readJoined(String... paths) {
+        var text = new StringBuilder(raw(COMMON));
+        for (String path : paths) {
+            text.append("\n").append(raw(path));
+        }
+        return text.toString();
     }
 
     /**

@@ -33,6 +33,13 @@ public final class Labels {
      * empty, and they force a new container); a changed port changes this label, which forces one.
      */
     public static final String PUBLISHED = "pg-cluster.published";
+    /**
+     * On a Patroni or etcd member's container: a digest of the configuration it reads only when it
+     * starts, so that a changed one brings a new container.
+     */
+    public static final String CONFIG = "pg-cluster.config";
+    /** On every container of an {@code ha: patroni} cluster's members: what it is (patroni or etcd). */
+    public static final String HA_MEMBER = "pg-cluster.ha-member";
 
     private Labels() {
     }

@@ -11,16 +11,16 @@ import java.util.List;
  * {@code ReplicaNode}s, the replicas' steps under a {@code ReplicaBootstrap}), given as aliases so
  * that a stack created then is updated, not replaced, resource by resource.
  */
-final class LegacyUrns {
+public final class LegacyUrns {
     static final String CLUSTER = PostgresCluster.TYPE;
-    static final String PRIMARY_NODE = "pgcluster:index:PrimaryNode";
+    public static final String PRIMARY_NODE = "pgcluster:index:PrimaryNode";
     static final String REPLICA_NODE = "pgcluster:index:ReplicaNode";
     static final String REPLICA_BOOTSTRAP = "pgcluster:index:ReplicaBootstrap";
 
     private LegacyUrns() {
     }
 
-    static String urn(ClusterConfig config, List<String> typeChain, String name) {
+    public static String urn(ClusterConfig config, List<String> typeChain, String name) {
         return "urn:pulumi:" + config.stack() + "::" + config.project() + "::" + String.join("$", typeChain) + "::" + name;
     }
 

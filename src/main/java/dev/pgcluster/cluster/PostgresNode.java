@@ -38,15 +38,15 @@ public final class PostgresNode extends ComponentResource {
     public static final String TYPE = "pgcluster:index:PostgresNode";
 
     /** Where the official image mounts data; PGDATA is a directory below it, as its docs advise. */
-    static final String VOLUME_PATH = "/var/lib/postgresql/data";
-    static final String PGDATA = VOLUME_PATH + "/pgdata";
+    public static final String VOLUME_PATH = "/var/lib/postgresql/data";
+    public static final String PGDATA = VOLUME_PATH + "/pgdata";
     /**
      * The node's files that are not data (pg_hba.conf, its TLS key and certificate, the CA
      * certificates), beside PGDATA so base backups never copy them: {@code PGC_CONF_DIR} in
      * init/lib/common.sh.
      */
-    static final String CONF_DIR = VOLUME_PATH + "/conf";
-    static final int POSTGRES_PORT = 5432;
+    public static final String CONF_DIR = VOLUME_PATH + "/conf";
+    public static final int POSTGRES_PORT = 5432;
     /** Written by the seed step as the last step of initializing a cluster; base backups copy it. */
     static final String INIT_DONE = "pg-cluster-init.done";
     /** How often Docker runs the health check. */
@@ -150,7 +150,7 @@ public final class PostgresNode extends ComponentResource {
                         .aliases(LegacyUrns.underNode(config, "docker:index/volume:Volume", name + "-data"))
                         .build());
 
-        this.conf = conf(name + "-conf", config, node, image, volume, placement, tls, secrets.replicationPassword(),
+        this.conf = conf(this, name + "-conf", config, node, image, volume.name(), placement, tls, secrets.replicationPassword(),
                 upstream.map(up -> List.<Resource>of(up.primarySeed())).orElse(List.of()));
 
         // A standby's slot on the primary, made before its base backup; dropped when the node goes.
@@ -285,13 +285,13 @@ public final class PostgresNode extends ComponentResource {
      * volume beside the data; a running node reloads them. It runs again when any of them would
      * change, and is replaced with its volume.
      */
-    private Command conf(String name, ClusterConfig config, NodeSpec node, Output<String> image, Volume volume,
-                         Placement placement, Optional<ClusterTls> tls, Output<String> replicationPassword,
-                         List<Resource> after) {
+    public static Command conf(Resource parent, String name, ClusterConfig config, NodeSpec node, Output<String> image,
+                               Output<String> volumeName, Placement placement, Optional<ClusterTls> tls,
+                               Output<String> replicationPassword, List<Resource> after) {
         Output<String> trusted = tls.map(ClusterTls::trustedCertificates).orElse(Output.of(""));
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.SYNC_CONF))
-                .environment(Output.tuple(volume.name(), image, trusted).applyValue(t -> {
+                .environment(Output.tuple(volumeName, image, trusted).applyValue(t -> {
                     var env = new LinkedHashMap<String, String>();
                     env.put("PGC_STEP", "conf");
                     env.put("PGC_NODE", node.name());
@@ -318,16 +318,16 @@ public final class PostgresNode extends ComponentResource {
                         .applyValue(t -> t.t1 + "\n" + t.t2).asSecret())
                 // A new volume (`pulumi up --replace` of it: a re-seed) is empty: the step is
                 // replaced with it and writes the files again, before the seed that needs them.
-                .triggers(volume.name().applyValue(volumeName -> List.<Object>of(volumeName)))
+                .triggers(volumeName.applyValue(v -> List.<Object>of(v)))
                 .build(),
-                CustomResourceOptions.builder().parent(this).dependsOn(after).build());
+                CustomResourceOptions.builder().parent(parent).dependsOn(after).build());
     }
 
     /**
      * Every name a client or another node reaches the node by: its network alias and container
      * name on the cluster network, and the host its port is published on.
      */
-    static String certificateNames(ClusterConfig config, NodeSpec node) {
+    public static String certificateNames(ClusterConfig config, NodeSpec node) {
         var names = new LinkedHashSet<String>();
         names.add("DNS:" + node.name());
         names.add("DNS:" + config.containerName(node.name()));
@@ -338,7 +338,7 @@ public final class PostgresNode extends ComponentResource {
         return String.join(",", names);
     }
 
-    static String onOff(boolean value) {
+    public static String onOff(boolean value) {
         return value ? "on" : "off";
     }
 
@@ -374,7 +374,7 @@ public final class PostgresNode extends ComponentResource {
     }
 
     /** Where the node's PostgreSQL port is published on its Docker host. */
-    static PublishedPort publishedPort(ClusterConfig config, NodeSpec node) {
+    public static PublishedPort publishedPort(ClusterConfig config, NodeSpec node) {
         return new PublishedPort(config.publishAddress(), node.hostPort(), POSTGRES_PORT);
     }
 

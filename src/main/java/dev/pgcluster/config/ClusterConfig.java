@@ -42,6 +42,7 @@ import java.util.Optional;
  * @param passwordGeneration   raising it generates every password that config does not set again
  * @param tls                  TLS for every network connection, and its CA and certificates
  * @param monitoring           exporters, Prometheus and alert rules
+ * @param ha                   how the cluster fails over: pg-cluster's declared steps or Patroni
  */
 public record ClusterConfig(
         String project,
@@ -70,7 +71,8 @@ public record ClusterConfig(
         ClientRoles clientRoles,
         int passwordGeneration,
         TlsSettings tls,
-        MonitoringSettings monitoring) {
+        MonitoringSettings monitoring,
+        HaSettings ha) {
 
     /** The superuser the official image creates; peer authentication over the socket relies on it. */
     public static final String SUPERUSER = "postgres";
@@ -105,6 +107,7 @@ public record ClusterConfig(
         Objects.requireNonNull(clientRoles);
         Objects.requireNonNull(tls);
         Objects.requireNonNull(monitoring);
+        Objects.requireNonNull(ha);
         if (nodes.stream().filter(NodeSpec::isPrimary).count() != 1) {
             throw new IllegalArgumentException("a cluster has exactly one primary node");
         }

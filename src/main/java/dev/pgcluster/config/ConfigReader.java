@@ -26,7 +26,13 @@ public final class ConfigReader {
             "tls", "tlsCaGeneration", "tlsTrustedCaGenerations", "tlsCertificateGeneration",
             "monitoring", "exporterImage", "prometheusImage", "monitoringPort", "scrapeIntervalSeconds",
             "alertForSeconds", "alertLagForSeconds", "alertReplayLagSeconds", "alertBytesBehind",
-            "alertSlotRetainedPercent");
+            "alertSlotRetainedPercent",
+            "ha", "dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait", "patroniRetryTimeout",
+            "maximumLagOnFailover", "failsafeMode");
+
+    /** The keys that only {@code ha: patroni} reads. */
+    public static final List<String> PATRONI_KEYS = List.of("dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait",
+            "patroniRetryTimeout", "maximumLagOnFailover", "failsafeMode");
 
     public static final String DEFAULT_IMAGE = "postgres:17.6";
     public static final String DEFAULT_SUBNET = "10.89.0.0/24";
@@ -121,6 +127,7 @@ public final class ConfigReader {
         distinctRoles(replicationUser, appUser, monitoringUser);
         TlsSettings tls = tls();
         MonitoringSettings monitoring = monitoring(env, primaryPort, replicaPorts, nodeCount);
+        HaSettings ha = ha(image, tls, replicas, readMaxLag);
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -143,7 +150,71 @@ public final class ConfigReader {
                 new ResourceLimits(Optional.ofNullable(memoryMb), shmSizeMb, Optional.ofNullable(cpuShares)),
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
                 attempts, healthTimeout, streamingGrace, readMaxLag, defaultDockerHost, acceptDataLoss,
-                new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls, monitoring);
+                new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls, monitoring,
+                ha);
+    }
+
+    /**
+     * The {@code ha} key and what {@code ha: patroni} reads. Patroni needs TLS (the REST API and
+     * etcd carry the cluster's control), an image with Patroni in it, and timings Patroni accepts.
+     */
+    private HaSettings ha(String image, TlsSettings tls, Integer replicas, Long readMaxLag) {
+        String raw = config.get("ha").orElse("none");
+        HaSettings.Mode mode = value("ha", raw, v -> HaSettings.Mode.parse(v.trim()).orElseThrow(() ->
+                new InvalidValue(key("ha"), v, String.join(" or ", HaSettings.Mode.allowed()))));
+        if (mode != HaSettings.Mode.PATRONI) {
+            for (String name : PATRONI_KEYS) {
+                if (config.get(name).isPresent()) {
+                    problems.add(key(name) + " = \"" + config.get(name).get() + "\" is not allowed: it applies only with "
+                            + key("ha") + " = \"patroni\" (" + key("ha") + " is \"" + raw + "\")");
+                }
+            }
+            return HaSettings.NONE;
+        }
+        Integer dcsMembers = optional("dcsMembers", String.valueOf(HaSettings.DEFAULT_DCS_MEMBERS),
+                v -> Validators.dcsMembers(key("dcsMembers"), v));
+        String etcdImage = optional("etcdImage", HaSettings.DEFAULT_ETCD_IMAGE,
+                v -> Validators.imageReference(key("etcdImage"), v));
+        Integer ttl = optional("patroniTtl", String.valueOf(HaSettings.DEFAULT_TTL),
+                v -> Validators.integer(key("patroniTtl"), v, HaSettings.MIN_TTL, 3600));
+        Integer loopWait = optional("patroniLoopWait", String.valueOf(HaSettings.DEFAULT_LOOP_WAIT),
+                v -> Validators.integer(key("patroniLoopWait"), v, 1, 3600));
+        Integer retryTimeout = optional("patroniRetryTimeout", String.valueOf(HaSettings.DEFAULT_RETRY_TIMEOUT),
+                v -> Validators.integer(key("patroniRetryTimeout"), v, 1, 3600));
+        Long maximumLag = optional("maximumLagOnFailover", HaSettings.DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
+                v -> Validators.walSizeBytes(key("maximumLagOnFailover"), v));
+        Boolean failsafe = optional("failsafeMode", "false", v -> Validators.bool(key("failsafeMode"), v));
+        if (ttl != null && loopWait != null && retryTimeout != null && loopWait + 2 * retryTimeout > ttl) {
+            problems.add(key("patroniLoopWait") + " + 2 × " + key("patroniRetryTimeout") + " = " + loopWait + " + 2 × "
+                    + retryTimeout + " is not allowed: Patroni needs it at most " + key("patroniTtl") + " (" + ttl + ")");
+        }
+        if (!tls.enabled()) {
+            problems.add(key("tls") + " = \"false\" is not allowed with " + key("ha")
+                    + " = \"patroni\": Patroni's REST API and etcd carry the cluster's control and run over TLS only");
+        }
+        if (DEFAULT_IMAGE.equals(image)) {
+            problems.add(key("image") + " = \"" + image + "\" is not allowed with " + key("ha") + " = \"patroni\": the "
+                    + "official postgres image has no Patroni; build images/patroni/Dockerfile and set " + key("image")
+                    + " to that image (README: Automatic failover)");
+        }
+        if (config.get("acceptDataLoss").isPresent()) {
+            problems.add(key("acceptDataLoss") + " is not allowed with " + key("ha") + " = \"patroni\": Patroni decides "
+                    + "failovers, and " + key("maximumLagOnFailover") + " bounds what one may lose");
+        }
+        if (readMaxLag != null && readMaxLag > 0) {
+            problems.add(key("readMaxLag") + " = \"" + config.get("readMaxLag").orElse("") + "\" is not allowed with "
+                    + key("ha") + " = \"patroni\" (yet): only \"off\"");
+        }
+        if (replicas != null && replicas < 1) {
+            problems.add(key("replicas") + " = \"" + replicas + "\" is not allowed with " + key("ha")
+                    + " = \"patroni\": at least 1, a node to fail over to");
+        }
+        Optional<String> preferred = config.get("primary").map(String::trim);
+        if (mode == null || dcsMembers == null || etcdImage == null || ttl == null || loopWait == null
+                || retryTimeout == null || maximumLag == null || failsafe == null) {
+            return HaSettings.NONE;
+        }
+        return new HaSettings(mode, preferred, dcsMembers, etcdImage, ttl, loopWait, retryTimeout, maximumLag, failsafe);
     }
 
     private MonitoringSettings monitoring(DeploymentEnvironment env, Integer primaryPort, List<Integer> replicaPorts,

@@ -29,6 +29,15 @@ public final class Validators {
         return parsed;
     }
 
+    /** etcd members: an odd number from 3 (one may fail) to 7. */
+    public static int dcsMembers(String key, String raw) {
+        String value = raw.trim();
+        if (!value.equals("3") && !value.equals("5") && !value.equals("7")) {
+            throw new InvalidValue(key, raw, "3, 5 or 7 (an odd number of etcd members, at least 3 so that one may fail)");
+        }
+        return Integer.parseInt(value);
+    }
+
     /** Only {@code true} or {@code false}: Pulumi's getBoolean would read a typo as false. */
     public static boolean bool(String key, String raw) {
         return switch (raw.trim()) {

@@ -43,7 +43,7 @@ class DeclaredResourcesExportTest {
                 new WalSettings(good.wal().walKeepSize(), "-1"), good.sync(), good.limits(), good.retainVolumes(),
                 good.database(), good.replicationUser(), good.superuserPassword(), good.replicationPassword(),
                 good.baseBackupAttempts(), good.healthTimeoutSeconds(), good.streamingGraceSeconds(), good.readMaxLagBytes(), good.defaultDockerHost(), good.acceptDataLoss(),
-                good.clientRoles(), good.passwordGeneration(), TlsSettings.OFF, good.monitoring());
+                good.clientRoles(), good.passwordGeneration(), TlsSettings.OFF, good.monitoring(), good.ha());
         write(stack, bad);
     }
 

@@ -1,0 +1,34 @@
+#!/bin/sh
+# pg-cluster (ha: patroni): put in front of a step that acts on the primary. Finds the member that
+# leads now (the one that accepts writes: under Patroni only the leader does), waiting up to
+# PGC_TIMEOUT_SECONDS for one, makes the application database exist there, and sets
+# PGC_PRIMARY_CONTAINER to it for the step that follows.
+#   PGC_MEMBER_CONTAINERS   the Patroni members' containers, space-separated
+#   PGC_TIMEOUT_SECONDS     how long to wait for a leader
+#   PGC_DATABASE            the application database
+set -eu
+
+pgc_require PGC_MEMBER_CONTAINERS PGC_TIMEOUT_SECONDS PGC_DATABASE
+pgc_deadline=$(( $(date +%s) + PGC_TIMEOUT_SECONDS ))
+PGC_PRIMARY_CONTAINER=""
+while [ -z "$PGC_PRIMARY_CONTAINER" ]; do
+    for pgc_container in $PGC_MEMBER_CONTAINERS; do
+        if [ "$(pgc_psql "$pgc_container" postgres -At -c 'SELECT pg_catalog.pg_is_in_recovery()' 2>/dev/null)" = f ]; then
+            PGC_PRIMARY_CONTAINER=$pgc_container
+            break
+        fi
+    done
+    if [ -z "$PGC_PRIMARY_CONTAINER" ]; then
+        if [ "$(date +%s)" -ge "$pgc_deadline" ]; then
+            echo "pg-cluster: no Patroni member leads after ${PGC_TIMEOUT_SECONDS}s ($PGC_MEMBER_CONTAINERS)" >&2
+            exit 1
+        fi
+        sleep 0.5
+    fi
+done
+export PGC_PRIMARY_CONTAINER
+printf '%s\n' "SET synchronous_commit = local;" \
+    "SELECT format('CREATE DATABASE %I', $(pgc_literal "$PGC_DATABASE"))" \
+    "WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = $(pgc_literal "$PGC_DATABASE")) \\gexec" |
+    pgc_psql "$PGC_PRIMARY_CONTAINER" postgres >/dev/null
+echo "pg-cluster: $PGC_PRIMARY_CONTAINER leads" >&2

@@ -1,0 +1,84 @@
+package dev.pgcluster.config;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How the cluster fails over: {@code none} (pg-cluster's declared switchover and failover: the
+ * {@code primary} key says which node leads) or {@code patroni} (Patroni on every node with an
+ * etcd DCS elects the leader by itself; {@code primary}, when set, is a preferred leader).
+ *
+ * @param mode                 none or patroni
+ * @param preferredLeader      with patroni: the node {@code pulumi up} switches over to when another
+ *                             leads; empty: whoever Patroni elects stays leader
+ * @param dcsMembers           with patroni: etcd members (3 or 5)
+ * @param etcdImage            with patroni: the pinned image the etcd members run
+ * @param ttl                  Patroni's leader key TTL, seconds
+ * @param loopWait             Patroni's loop interval, seconds
+ * @param retryTimeout         how long Patroni retries the DCS or PostgreSQL before demoting, seconds
+ * @param maximumLagOnFailover bytes of WAL a replica may be behind and still be promoted
+ * @param failsafeMode         the leader keeps running while the DCS is lost if every member answers it
+ */
+public record HaSettings(Mode mode, Optional<String> preferredLeader, int dcsMembers, String etcdImage, int ttl,
+                         int loopWait, int retryTimeout, long maximumLagOnFailover, boolean failsafeMode) {
+
+    /** The values of the {@code ha} key. */
+    public enum Mode {
+        NONE("none"), PATRONI("patroni");
+
+        private final String configValue;
+
+        Mode(String configValue) {
+            this.configValue = configValue;
+        }
+
+        public String configValue() {
+            return configValue;
+        }
+
+        public static Optional<Mode> parse(String raw) {
+            for (Mode mode : values()) {
+                if (mode.configValue.equals(raw)) {
+                    return Optional.of(mode);
+                }
+            }
+            return Optional.empty();
+        }
+
+        public static List<String> allowed() {
+            return List.of(NONE.configValue, PATRONI.configValue);
+        }
+    }
+
+    /**
+     * etcd v3.5, as the etcd project publishes it. A tag, not a digest: Docker reads a container's
+     * image back as an ID, and the program declares containers with the ID it resolves.
+     */
+    public static final String DEFAULT_ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.16";
+    public static final int DEFAULT_DCS_MEMBERS = 3;
+    /** Patroni's minimum: a smaller ttl is raised to 20 with a warning. */
+    public static final int MIN_TTL = 20;
+    public static final int DEFAULT_TTL = 20;
+    public static final int DEFAULT_LOOP_WAIT = 5;
+    public static final int DEFAULT_RETRY_TIMEOUT = 7;
+    public static final String DEFAULT_MAXIMUM_LAG_ON_FAILOVER = "16MB";
+
+    public static final HaSettings NONE = new HaSettings(Mode.NONE, Optional.empty(), 0, DEFAULT_ETCD_IMAGE, DEFAULT_TTL,
+            DEFAULT_LOOP_WAIT, DEFAULT_RETRY_TIMEOUT, 16L << 20, false);
+
+    public HaSettings {
+        Objects.requireNonNull(mode);
+        Objects.requireNonNull(preferredLeader);
+        Objects.requireNonNull(etcdImage);
+    }
+
+    public boolean patroni() {
+        return mode == Mode.PATRONI;
+    }
+
+    /** The etcd members' names: etcd0, etcd1, … */
+    public List<String> dcsMemberNames() {
+        return java.util.stream.IntStream.range(0, dcsMembers).mapToObj(i -> "etcd" + i).toList();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.pgcluster.mode;
+
+import com.pulumi.core.Output;
+import com.pulumi.resources.ComponentResource;
+import dev.pgcluster.cluster.ClusterNetwork;
+import dev.pgcluster.cluster.ClusterSecrets;
+import dev.pgcluster.cluster.ClusterTls;
+import dev.pgcluster.cluster.Placement;
+import dev.pgcluster.config.ClusterConfig;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * What the cluster made for every mode, handed to {@link HaMode#declare}.
+ *
+ * @param config     the validated config
+ * @param cluster    the cluster component: the parent of everything the mode declares
+ * @param image      the cluster image's ID
+ * @param network    the cluster network
+ * @param secrets    the roles' passwords and verifiers
+ * @param tls        the cluster's CAs; empty without TLS
+ * @param placements node name → its Docker host
+ * @param found      what the program found on Docker that differs from config (see
+ *                   {@link dev.pgcluster.topology.Topology}); empty when the cluster is as configured
+ * @param images     an image reference → its ID on the primary's host (the cluster image's own when
+ *                   the reference is the cluster's)
+ */
+public record ClusterParts(ClusterConfig config, ComponentResource cluster, Output<String> image,
+                           ClusterNetwork network, ClusterSecrets secrets, Optional<ClusterTls> tls,
+                           Map<String, Placement> placements, Optional<String> found,
+                           Function<String, Output<String>> images) {
+    public ClusterParts {
+        Objects.requireNonNull(config);
+        Objects.requireNonNull(cluster);
+        placements = Map.copyOf(placements);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.pgcluster.mode;
+
+import com.pulumi.core.Output;
+import com.pulumi.resources.Resource;
+import dev.pgcluster.config.NodeSpec;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a mode declared that the shared parts need.
+ *
+ * @param containerNames node name → its container's name, in node order
+ * @param roles          done once the application and monitoring roles exist with the stack's passwords
+ * @param writeNodes     the nodes a writing client is pointed at: the one primary, or every node when
+ *                       the leader moves by itself (then the strings ask for a read-write session)
+ * @param followsLeader  whether the write strings list every node with {@code target_session_attrs=read-write}
+ */
+public record DeclaredNodes(Map<String, Output<String>> containerNames, Resource roles, List<NodeSpec> writeNodes,
+                            boolean followsLeader) {
+    public DeclaredNodes {
+        containerNames = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(containerNames));
+        Objects.requireNonNull(roles);
+        writeNodes = List.copyOf(writeNodes);
+    }
+}

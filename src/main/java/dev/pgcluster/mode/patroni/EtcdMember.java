@@ -1,0 +1,106 @@
+package dev.pgcluster.mode.patroni;
+
+import com.pulumi.core.Output;
+import com.pulumi.docker.Container;
+import com.pulumi.docker.ContainerArgs;
+import com.pulumi.docker.Volume;
+import com.pulumi.docker.inputs.ContainerHealthcheckArgs;
+import com.pulumi.docker.inputs.ContainerNetworksAdvancedArgs;
+import com.pulumi.docker.inputs.ContainerVolumeArgs;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import dev.pgcluster.cluster.Hardening;
+import dev.pgcluster.cluster.Labels;
+import dev.pgcluster.cluster.Placement;
+import dev.pgcluster.command.Command;
+import dev.pgcluster.config.ClusterConfig;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One etcd member of the DCS: its volume (configuration, key and certificates in {@code conf/},
+ * data in {@code data/}), the step that writes its files, its container (etcd's own image,
+ * pinned) and its readiness step. Static membership: every member knows the others from its
+ * configuration. Clients and peers present a certificate the control-plane CA signed.
+ */
+public final class EtcdMember extends ComponentResource {
+    public static final String TYPE = "pgcluster:index:EtcdMember";
+    /**
+     * etcd's own health endpoint through etcdctl, with the member's client certificate (the
+     * endpoint requires one). Exec form: the official etcd image has no shell.
+     */
+    static final List<String> HEALTHCHECK = List.of("CMD", "etcdctl",
+            "--endpoints=https://127.0.0.1:" + PatroniFiles.ETCD_CLIENT_PORT,
+            "--cacert=" + PatroniFiles.ETCD_CONF_DIR + "/" + PatroniFiles.DCS_CA,
+            "--cert=" + PatroniFiles.ETCD_CONF_DIR + "/" + PatroniFiles.MEMBER_CERT,
+            "--key=" + PatroniFiles.ETCD_CONF_DIR + "/" + PatroniFiles.MEMBER_KEY,
+            "--command-timeout=2s", "endpoint", "health");
+    static final Map<String, Object> TMPFS = Map.of("/tmp", "rw,noexec,nosuid,nodev,size=16m");
+
+    private final Volume volume;
+    private final Command conf;
+    private final Container container;
+    private final Command readiness;
+
+    EtcdMember(String name, ClusterConfig config, String member, Output<String> etcdImage, Output<String> clusterImage,
+               Output<String> networkName, Placement placement, Output<String> controlPlaneCa,
+               ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        this.volume = Members.volume(this, name + "-data", config, member, placement);
+        String etcdConfig = PatroniFiles.etcdConfig(config, member);
+        this.conf = Members.conf(this, name + "-conf", config, member, clusterImage, volume.name(), placement,
+                Members.certNames(config, member),
+                new Members.ConfFiles(PatroniFiles.ETCD_VOLUME_PATH, PatroniFiles.ETCD_CONF_DIR, PatroniFiles.ETCD_USER,
+                        PatroniFiles.ETCD_CONFIG_FILE, etcdConfig, null, PatroniFiles.ETCD_DATA_DIR, false),
+                Output.of(""), controlPlaneCa, List.of());
+        var labels = Labels.container(config, member);
+        // A changed configuration (the members, their names) needs a new container: etcd reads it at start.
+        labels.put(Labels.CONFIG, "sha256:" + Members.sha256Prefix(etcdConfig));
+        labels.put(Labels.HEALTHCHECK, "sha256:" + Members.sha256Prefix(String.join(" ", HEALTHCHECK)));
+        this.container = new Container(name, ContainerArgs.builder()
+                .name(name)
+                .hostname(member)
+                .image(etcdImage)
+                .user(PatroniFiles.ETCD_USER)
+                .entrypoints("etcd")
+                .command(List.of("--config-file", PatroniFiles.ETCD_CONF_DIR + "/" + PatroniFiles.ETCD_CONFIG_FILE))
+                .labels(Members.labels(labels))
+                .networkMode("bridge")
+                .networksAdvanced(ContainerNetworksAdvancedArgs.builder().name(networkName).aliases(member).build())
+                .volumes(ContainerVolumeArgs.builder().volumeName(volume.name())
+                        .containerPath(PatroniFiles.ETCD_VOLUME_PATH).build())
+                .healthcheck(ContainerHealthcheckArgs.builder()
+                        .tests(HEALTHCHECK)
+                        .interval("1s")
+                        .timeout("3s")
+                        .retries(3)
+                        .startPeriod("0s")
+                        .build())
+                .wait_(false)
+                .mustRun(false)
+                .restart("unless-stopped")
+                .stopSignal("SIGTERM")
+                .stopTimeout(30)
+                .destroyGraceSeconds(30)
+                .logDriver("json-file")
+                .logOpts(Map.<String, Object>of("max-size", "10m", "max-file", "5"))
+                .capabilities(Hardening.capabilities(List.of()))
+                .securityOpts(Hardening.NO_NEW_PRIVILEGES)
+                .readOnly(true)
+                .tmpfs(TMPFS)
+                .build(),
+                placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(conf).build());
+        this.readiness = Members.readiness(this, name + "-ready", config, container.name(), container.id(), "docker",
+                placement, container);
+        registerOutputs(Map.of("containerName", container.name()));
+    }
+
+    public Container container() {
+        return container;
+    }
+
+    /** Done once the member passes etcd's health check. */
+    public Command readiness() {
+        return readiness;
+    }
+}

@@ -1,0 +1,135 @@
+package dev.pgcluster.mode.patroni;
+
+import com.pulumi.core.Output;
+import com.pulumi.docker.Volume;
+import com.pulumi.docker.VolumeArgs;
+import com.pulumi.docker.inputs.ContainerLabelArgs;
+import com.pulumi.docker.inputs.VolumeLabelArgs;
+import com.pulumi.resources.Resource;
+import dev.pgcluster.cluster.InitScripts;
+import dev.pgcluster.cluster.Labels;
+import dev.pgcluster.cluster.Placement;
+import dev.pgcluster.command.Command;
+import dev.pgcluster.command.CommandArgs;
+import dev.pgcluster.config.ClusterConfig;
+import com.pulumi.resources.CustomResourceOptions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What Patroni and etcd members declare alike: the volume, the member-conf step, labels, readiness. */
+final class Members {
+    private Members() {
+    }
+
+    static Volume volume(Resource parent, String name, ClusterConfig config, String member, Placement placement) {
+        return new Volume(name, VolumeArgs.builder()
+                .name(name)
+                .labels(Labels.volume(config, member).entrySet().stream()
+                        .map(e -> VolumeLabelArgs.builder().label(e.getKey()).value(e.getValue()).build())
+                        .toList())
+                .build(),
+                placement.dockerOptions(parent)
+                        .retainOnDelete(config.retainVolumes())
+                        .deleteBeforeReplace(true)
+                        // Docker cannot change a volume's labels; a changed label must never
+                        // replace (empty) a data volume.
+                        .ignoreChanges(List.of("labels"))
+                        .build());
+    }
+
+    /** The files the member-conf step writes and where; see init/patroni/member-conf.sh. */
+    record ConfFiles(String mount, String dir, String owner, String configFile, String config, String secretsFile,
+                     String dataDir, boolean reloadOnHup) {
+    }
+
+    /**
+     * The member-conf step: stdin is the secrets file (may be empty), the end marker, then the
+     * control-plane CA's key and certificate. It runs again when a file's declared text changes,
+     * and is replaced with the volume.
+     */
+    static Command conf(Resource parent, String name, ClusterConfig config, String member, Output<String> image,
+                        Output<String> volumeName, Placement placement, String certNames, ConfFiles files,
+                        Output<String> secrets, Output<String> signingAuthority, List<Resource> after) {
+        return new Command(name, CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.MEMBER_CONF))
+                .environment(Output.tuple(volumeName, image).applyValue(t -> {
+                    var env = new LinkedHashMap<String, String>();
+                    env.put("PGC_STEP", "member-conf");
+                    env.put("PGC_NODE", member);
+                    env.put("PGC_CONTAINER", config.containerName(member));
+                    env.put("PGC_VOLUME", t.t1);
+                    env.put("PGC_MOUNT", files.mount());
+                    env.put("PGC_IMAGE", t.t2);
+                    env.put("PGC_DIR", files.dir());
+                    env.put("PGC_OWNER", files.owner());
+                    env.put("PGC_CERT_NAMES", certNames);
+                    env.put("PGC_CONFIG_FILE", files.configFile());
+                    env.put("PGC_CONFIG", files.config());
+                    if (files.secretsFile() != null) {
+                        env.put("PGC_SECRETS_FILE", files.secretsFile());
+                    }
+                    if (files.dataDir() != null) {
+                        env.put("PGC_DATA_DIR", files.dataDir());
+                    }
+                    if (files.reloadOnHup()) {
+                        env.put("PGC_RELOAD", "hup");
+                    }
+                    env.put("PGC_CONF_SCRIPT", InitScripts.read(InitScripts.MEMBER_CONF_IN_CONTAINER));
+                    env.put("PGC_PROJECT", config.project());
+                    env.put("PGC_STACK", config.stack());
+                    env.put("PGC_NAME_PREFIX", config.namePrefix());
+                    env.putAll(placement.commandEnvironment());
+                    return (Map<String, String>) env;
+                }))
+                .stdin(Output.tuple(secrets, signingAuthority)
+                        .applyValue(t -> t.t1 + "# pg-cluster: end of secrets\n" + t.t2).asSecret())
+                .triggers(volumeName.applyValue(v -> List.<Object>of(v)))
+                .build(),
+                CustomResourceOptions.builder().parent(parent).dependsOn(after)
+                        .additionalSecretOutputs(List.of("stderr"))
+                        .build());
+    }
+
+    /** Every name the member is reached by on the cluster network, and from inside itself. */
+    static String certNames(ClusterConfig config, String member) {
+        return "DNS:" + member + ",DNS:" + config.containerName(member) + ",DNS:localhost,IP:127.0.0.1";
+    }
+
+    static List<ContainerLabelArgs> labels(Map<String, String> labels) {
+        var args = new ArrayList<ContainerLabelArgs>();
+        labels.forEach((k, v) -> args.add(ContainerLabelArgs.builder().label(k).value(v).build()));
+        return args;
+    }
+
+    /** Waits until the container passes its health check (init/node/await-healthy.sh). */
+    static Command readiness(Resource parent, String name, ClusterConfig config, Output<String> containerName,
+                             Output<String> containerId, String healthcheck, Placement placement, Resource container) {
+        return new Command(name, CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.AWAIT_HEALTHY))
+                .environment(Output.tuple(containerName, containerId).applyValue(t -> {
+                    var env = new LinkedHashMap<String, String>();
+                    env.put("PGC_STEP", "ready");
+                    env.put("PGC_CONTAINER", t.t1);
+                    env.put("PGC_CONTAINER_ID", t.t2);
+                    env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
+                    env.put("PGC_HEALTHCHECK", healthcheck);
+                    env.putAll(placement.commandEnvironment());
+                    return (Map<String, String>) env;
+                }))
+                .triggers(containerId.applyValue(id -> List.<Object>of(id)))
+                .build(),
+                CustomResourceOptions.builder().parent(parent).dependsOn(container).build());
+    }
+
+    static String sha256Prefix(String text) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

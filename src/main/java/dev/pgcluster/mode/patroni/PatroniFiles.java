@@ -1,0 +1,218 @@
+package dev.pgcluster.mode.patroni;
+
+import com.google.gson.GsonBuilder;
+import dev.pgcluster.cluster.PostgresNode;
+import dev.pgcluster.cluster.ServerSettings;
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.HaSettings;
+import dev.pgcluster.config.SyncReplication;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The files {@code ha: patroni} puts on the volumes, and the names and paths both sides of them
+ * agree on: a Patroni member's configuration (without secrets), its secrets file, the dynamic
+ * (DCS) configuration, and an etcd member's configuration. Every text is JSON, which is YAML too:
+ * Patroni and etcd read it as their YAML configuration, and nothing here needs a quoting rule of
+ * its own.
+ */
+public final class PatroniFiles {
+    /** On a Patroni member's volume, beside PGDATA and the conf step's files. */
+    public static final String CONF_DIR = PostgresNode.CONF_DIR;
+    /** Patroni's configuration directory: it merges every *.yml in it in name order. */
+    public static final String CONFIG_DIR = CONF_DIR + "/patroni";
+    public static final String CONFIG_FILE = "patroni/00-patroni.yml";
+    /** Passwords only (owner postgres, mode 0600), merged over {@link #CONFIG_FILE}. */
+    public static final String SECRETS_FILE = "patroni/10-secrets.yml";
+    /** The control-plane CA (etcd and the REST API), apart from the CA PostgreSQL's TLS uses. */
+    public static final String DCS_CA = "dcs-ca.crt";
+    /** A member's key and certificate for the REST API and as etcd's client; signed by the control-plane CA. */
+    public static final String MEMBER_KEY = "member.key";
+    public static final String MEMBER_CERT = "member.crt";
+    /** Patroni writes the replication password here for pg_basebackup, pg_rewind and primary_conninfo. */
+    public static final String PGPASS = CONF_DIR + "/pgpass";
+    public static final int REST_API_PORT = 8008;
+    /** The REST API's basic-auth user for unsafe calls (PATCH /config, POST /switchover). */
+    public static final String REST_API_USER = "patroni";
+    /** Where PostgreSQL's Unix socket lives (a tmpfs in the member's container). */
+    public static final String SOCKET_DIRECTORY = "/var/run/postgresql";
+    public static final String BIN_DIR = "/usr/lib/postgresql/17/bin";
+
+    /** etcd's volume: conf/ (key, certificates, configuration) and data/. */
+    public static final String ETCD_VOLUME_PATH = "/var/lib/etcd";
+    public static final String ETCD_CONF_DIR = ETCD_VOLUME_PATH + "/conf";
+    public static final String ETCD_CONFIG_FILE = "etcd.conf.yml";
+    public static final String ETCD_DATA_DIR = ETCD_VOLUME_PATH + "/data";
+    /** etcd runs as this user: numeric, so that any etcd image (the official one has no passwd entry) can run it. */
+    public static final String ETCD_USER = "65532:65532";
+    public static final int ETCD_CLIENT_PORT = 2379;
+    public static final int ETCD_PEER_PORT = 2380;
+
+    private PatroniFiles() {
+    }
+
+    /** The Patroni scope (the cluster's name in the DCS): the stack's name prefix. */
+    static String scope(ClusterConfig config) {
+        return config.namePrefix();
+    }
+
+    /** {@code host:2379} of every etcd member, as Patroni's etcd3.hosts wants it. */
+    static List<String> etcdHosts(ClusterConfig config) {
+        return config.ha().dcsMemberNames().stream()
+                .map(m -> config.containerName(m) + ":" + ETCD_CLIENT_PORT).toList();
+    }
+
+    /**
+     * What Patroni keeps in the DCS and applies to every member: timings, failover bounds,
+     * synchronous mode, and the PostgreSQL settings every node shares (those of {@code ha: none},
+     * but for {@code listen_addresses}, which Patroni sets from {@code postgresql.listen}, and
+     * {@code synchronous_standby_names}, which Patroni manages). Written at bootstrap; changes reach
+     * a running cluster through {@code PATCH /config}.
+     */
+    public static Map<String, Object> dynamicConfig(ClusterConfig config) {
+        HaSettings ha = config.ha();
+        var dcs = new LinkedHashMap<String, Object>();
+        dcs.put("ttl", ha.ttl());
+        dcs.put("loop_wait", ha.loopWait());
+        dcs.put("retry_timeout", ha.retryTimeout());
+        dcs.put("maximum_lag_on_failover", ha.maximumLagOnFailover());
+        SyncReplication sync = config.sync();
+        // ANY n is Patroni's quorum mode, FIRST n its synchronous (priority) mode.
+        dcs.put("synchronous_mode", switch (sync.method()) {
+            case OFF -> false;
+            case FIRST -> true;
+            case ANY -> "quorum";
+        });
+        dcs.put("synchronous_node_count", sync.enabled() ? sync.count() : 1);
+        dcs.put("failsafe_mode", ha.failsafeMode());
+        var postgresql = new LinkedHashMap<String, Object>();
+        postgresql.put("use_pg_rewind", true);
+        postgresql.put("use_slots", true);
+        var parameters = new LinkedHashMap<String, Object>(ServerSettings.forNode(config));
+        parameters.remove("listen_addresses");
+        parameters.remove("synchronous_standby_names");
+        postgresql.put("parameters", parameters);
+        dcs.put("postgresql", postgresql);
+        return dcs;
+    }
+
+    /** {@link #dynamicConfig} as the JSON that {@code PATCH /config} sends. */
+    public static String dynamicConfigJson(ClusterConfig config) {
+        return json(dynamicConfig(config));
+    }
+
+    /** A Patroni member's configuration: everything but its passwords. */
+    public static String memberConfig(ClusterConfig config, String node) {
+        String host = config.containerName(node);
+        var root = new LinkedHashMap<String, Object>();
+        root.put("scope", scope(config));
+        root.put("namespace", "/service/");
+        root.put("name", node);
+        root.put("log", Map.of("level", "INFO"));
+        var restapi = new LinkedHashMap<String, Object>();
+        restapi.put("listen", "0.0.0.0:" + REST_API_PORT);
+        restapi.put("connect_address", host + ":" + REST_API_PORT);
+        restapi.put("certfile", CONF_DIR + "/" + MEMBER_CERT);
+        restapi.put("keyfile", CONF_DIR + "/" + MEMBER_KEY);
+        restapi.put("cafile", CONF_DIR + "/" + DCS_CA);
+        // Every call, GET too, needs a certificate the control-plane CA signed; unsafe ones also
+        // the basic-auth user of the secrets file.
+        restapi.put("verify_client", "required");
+        root.put("restapi", restapi);
+        // Patroni's calls to other members and patronictl: with verify_client required they
+        // present the member's certificate.
+        var ctl = new LinkedHashMap<String, Object>();
+        ctl.put("cacert", CONF_DIR + "/" + DCS_CA);
+        ctl.put("certfile", CONF_DIR + "/" + MEMBER_CERT);
+        ctl.put("keyfile", CONF_DIR + "/" + MEMBER_KEY);
+        root.put("ctl", ctl);
+        var etcd = new LinkedHashMap<String, Object>();
+        etcd.put("hosts", etcdHosts(config));
+        etcd.put("protocol", "https");
+        etcd.put("cacert", CONF_DIR + "/" + DCS_CA);
+        etcd.put("cert", CONF_DIR + "/" + MEMBER_CERT);
+        etcd.put("key", CONF_DIR + "/" + MEMBER_KEY);
+        root.put("etcd3", etcd);
+        var bootstrap = new LinkedHashMap<String, Object>();
+        bootstrap.put("dcs", dynamicConfig(config));
+        // Checksums and hint bits for pg_rewind; peer over the socket, SCRAM over the network.
+        bootstrap.put("initdb", List.of("data-checksums", Map.of("encoding", "UTF8"), Map.of("auth-local", "peer"),
+                Map.of("auth-host", "scram-sha-256")));
+        root.put("bootstrap", bootstrap);
+        var postgresql = new LinkedHashMap<String, Object>();
+        postgresql.put("listen", "0.0.0.0:" + PostgresNode.POSTGRES_PORT);
+        postgresql.put("connect_address", host + ":" + PostgresNode.POSTGRES_PORT);
+        postgresql.put("data_dir", PostgresNode.PGDATA);
+        postgresql.put("bin_dir", BIN_DIR);
+        postgresql.put("pgpass", PGPASS);
+        // Patroni's own superuser sessions: the Unix socket with peer authentication, so the
+        // superuser needs no password here (pg_hba rejects it over the network).
+        postgresql.put("use_unix_socket", true);
+        postgresql.put("use_unix_socket_repl", false);
+        var tlsToPeers = new LinkedHashMap<String, Object>();
+        tlsToPeers.put("sslmode", "verify-full");
+        tlsToPeers.put("sslrootcert", CONF_DIR + "/ca.crt");
+        var replication = new LinkedHashMap<String, Object>();
+        replication.put("username", config.replicationUser());
+        replication.putAll(tlsToPeers);
+        // pg_rewind logs in as the replication role too: it has the four functions pg_rewind
+        // needs (the passwords step grants them), and pg_hba lets it into database postgres
+        // from the cluster network only.
+        var rewind = new LinkedHashMap<String, Object>(replication);
+        var authentication = new LinkedHashMap<String, Object>();
+        authentication.put("superuser", Map.of("username", ClusterConfig.SUPERUSER));
+        authentication.put("replication", replication);
+        authentication.put("rewind", rewind);
+        postgresql.put("authentication", authentication);
+        // The node's own settings; the shared ones are in the DCS. hba_file (there) makes Patroni
+        // leave pg_hba.conf to the conf step, the same file as in ha: none.
+        postgresql.put("parameters", Map.of("unix_socket_directories", SOCKET_DIRECTORY));
+        root.put("postgresql", postgresql);
+        // No watchdog device in a container.
+        root.put("watchdog", Map.of("mode", "off"));
+        root.put("tags", Map.of("nofailover", false, "noloadbalance", false, "clonefrom", false, "nosync", false));
+        return "# Patroni configuration of " + node + ", written by pg-cluster (no secret in here: "
+                + SECRETS_FILE + " holds the passwords)\n" + json(root) + "\n";
+    }
+
+    /** A member's secrets file: the REST API's and the replication role's passwords. */
+    public static String memberSecrets(ClusterConfig config, String restApiPassword, String replicationPassword) {
+        var root = new LinkedHashMap<String, Object>();
+        root.put("restapi", Map.of("authentication", Map.of("username", REST_API_USER, "password", restApiPassword)));
+        var replication = Map.of("password", replicationPassword);
+        root.put("postgresql", Map.of("authentication", Map.of("replication", replication, "rewind", replication)));
+        return json(root) + "\n";
+    }
+
+    /** An etcd member's configuration ({@code etcd --config-file}): static membership, TLS for clients and peers. */
+    public static String etcdConfig(ClusterConfig config, String member) {
+        String host = config.containerName(member);
+        var root = new LinkedHashMap<String, Object>();
+        root.put("name", member);
+        root.put("data-dir", ETCD_DATA_DIR);
+        root.put("listen-client-urls", "https://0.0.0.0:" + ETCD_CLIENT_PORT);
+        root.put("advertise-client-urls", "https://" + host + ":" + ETCD_CLIENT_PORT);
+        root.put("listen-peer-urls", "https://0.0.0.0:" + ETCD_PEER_PORT);
+        root.put("initial-advertise-peer-urls", "https://" + host + ":" + ETCD_PEER_PORT);
+        root.put("initial-cluster", String.join(",", config.ha().dcsMemberNames().stream()
+                .map(m -> m + "=https://" + config.containerName(m) + ":" + ETCD_PEER_PORT).toList()));
+        root.put("initial-cluster-state", "new");
+        root.put("initial-cluster-token", config.namePrefix());
+        var security = new LinkedHashMap<String, Object>();
+        security.put("cert-file", ETCD_CONF_DIR + "/" + MEMBER_CERT);
+        security.put("key-file", ETCD_CONF_DIR + "/" + MEMBER_KEY);
+        security.put("trusted-ca-file", ETCD_CONF_DIR + "/" + DCS_CA);
+        security.put("client-cert-auth", true);
+        root.put("client-transport-security", security);
+        root.put("peer-transport-security", security);
+        root.put("tls-min-version", "TLS1.3");
+        root.put("logger", "zap");
+        root.put("log-level", "info");
+        return json(root) + "\n";
+    }
+
+    private static String json(Map<String, Object> value) {
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(value);
+    }
+}

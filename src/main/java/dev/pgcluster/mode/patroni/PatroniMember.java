@@ -1,0 +1,164 @@
+package dev.pgcluster.mode.patroni;
+
+import com.pulumi.core.Output;
+import com.pulumi.docker.Container;
+import com.pulumi.docker.ContainerArgs;
+import com.pulumi.docker.Volume;
+import com.pulumi.docker.inputs.ContainerHealthcheckArgs;
+import com.pulumi.docker.inputs.ContainerNetworksAdvancedArgs;
+import com.pulumi.docker.inputs.ContainerVolumeArgs;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.Resource;
+import dev.pgcluster.cluster.ClusterTls;
+import dev.pgcluster.cluster.Hardening;
+import dev.pgcluster.cluster.Labels;
+import dev.pgcluster.cluster.Placement;
+import dev.pgcluster.cluster.PostgresNode;
+import dev.pgcluster.command.Command;
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.NodeSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One PostgreSQL node run by Patroni: its volume, the conf step every mode shares (pg_hba.conf,
+ * the PostgreSQL key and certificate, the CA certificates), the member-conf step (Patroni's
+ * configuration and secrets, the control-plane key and certificate), its container with Patroni
+ * as PID 1 (Patroni starts PostgreSQL, makes a new cluster or a base backup, follows the leader),
+ * and its readiness step. Every member is declared the same way; which one leads is Patroni's
+ * to decide and is in no input.
+ */
+public final class PatroniMember extends ComponentResource {
+    public static final String TYPE = "pgcluster:index:PatroniMember";
+    /** The postgres user of the image (uid 999 in the official image and ours): owner of the socket tmpfs. */
+    static final String POSTGRES_UID = "999";
+    /**
+     * Patroni's readiness endpoint (200 when the member leads, or streams from the leader within
+     * the lag bound), with the member's client certificate: the REST API requires one. Patroni's
+     * own view, never a role check of ours.
+     */
+    static final String HEALTHCHECK = "python3 -c '\n"
+            + "import ssl, sys, urllib.request, urllib.error\n"
+            + "c = ssl.create_default_context(cafile=\"" + PatroniFiles.CONF_DIR + "/" + PatroniFiles.DCS_CA + "\")\n"
+            + "c.load_cert_chain(\"" + PatroniFiles.CONF_DIR + "/" + PatroniFiles.MEMBER_CERT + "\", \""
+            + PatroniFiles.CONF_DIR + "/" + PatroniFiles.MEMBER_KEY + "\")\n"
+            + "try:\n"
+            + "    urllib.request.urlopen(\"https://localhost:" + PatroniFiles.REST_API_PORT + "/readiness\", context=c, timeout=3)\n"
+            + "except urllib.error.HTTPError as e:\n"
+            + "    sys.exit(\"pg-cluster: Patroni says not ready (%d): %s\" % (e.code, e.read().decode()[:300]))\n"
+            + "except Exception as e:\n"
+            + "    sys.exit(\"pg-cluster: Patroni does not answer: %s\" % e)\n"
+            + "'";
+    static final Map<String, Object> TMPFS = tmpfs();
+
+    private static Map<String, Object> tmpfs() {
+        var tmpfs = new LinkedHashMap<String, Object>();
+        tmpfs.put("/tmp", "rw,noexec,nosuid,nodev,size=64m");
+        // Docker passes uid and gid to the mount: no root step has to give it to postgres.
+        tmpfs.put(PatroniFiles.SOCKET_DIRECTORY, "rw,noexec,nosuid,nodev,size=1m,uid=" + POSTGRES_UID + ",gid="
+                + POSTGRES_UID + ",mode=0700");
+        return java.util.Collections.unmodifiableMap(tmpfs);
+    }
+
+    private final Volume volume;
+    private final Container container;
+    private final Command readiness;
+
+    /**
+     * @param dcs the etcd members' readiness steps: a member starts once the DCS answers
+     */
+    PatroniMember(String name, ClusterConfig config, NodeSpec node, Output<String> image, Output<String> networkName,
+                  Placement placement, ClusterTls tls, Output<String> replicationPassword, Output<String> memberSecrets,
+                  Output<String> controlPlaneCa, List<Resource> dcs, ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        this.volume = Members.volume(this, name + "-data", config, node.name(), placement);
+        Command conf = PostgresNode.conf(this, name + "-conf", config, node, image, volume.name(), placement,
+                Optional.of(tls), replicationPassword, List.of());
+        String memberConfig = PatroniFiles.memberConfig(config, node.name());
+        Command memberConf = Members.conf(this, name + "-member-conf", config, node.name(), image, volume.name(),
+                placement, Members.certNames(config, node.name()),
+                new Members.ConfFiles(PostgresNode.VOLUME_PATH, PatroniFiles.CONF_DIR, "postgres:postgres",
+                        PatroniFiles.CONFIG_FILE, memberConfig, PatroniFiles.SECRETS_FILE, null, true),
+                memberSecrets, controlPlaneCa, List.of(conf));
+
+        var port = PostgresNode.publishedPort(config, node);
+        var labels = Labels.container(config, node.name());
+        labels.put(Labels.HA_MEMBER, "patroni");
+        labels.put(Labels.PUBLISHED, port.spec());
+        labels.put(Labels.HEALTHCHECK, "sha256:" + Members.sha256Prefix(HEALTHCHECK));
+        labels.put(Labels.TMPFS, String.join("; ", TMPFS.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList()));
+        var dependencies = new ArrayList<Resource>(dcs);
+        dependencies.add(conf);
+        dependencies.add(memberConf);
+        var args = ContainerArgs.builder()
+                .name(name)
+                .hostname(node.name())
+                .image(image)
+                .user("postgres")
+                // Patroni is PID 1: it reaps children and passes signals on (patroni/__main__.py).
+                .entrypoints("patroni")
+                .command(List.of(PatroniFiles.CONFIG_DIR))
+                .envs(List.of("PGDATA=" + PostgresNode.PGDATA))
+                .labels(Members.labels(labels))
+                .networkMode("bridge")
+                .networksAdvanced(ContainerNetworksAdvancedArgs.builder().name(networkName).aliases(node.name()).build())
+                .volumes(ContainerVolumeArgs.builder().volumeName(volume.name())
+                        .containerPath(PostgresNode.VOLUME_PATH).build())
+                .ports(port.args())
+                .healthcheck(ContainerHealthcheckArgs.builder()
+                        .tests("CMD-SHELL", HEALTHCHECK)
+                        .interval("2s")
+                        .timeout("5s")
+                        .retries(3)
+                        .startPeriod("0s")
+                        .build())
+                .wait_(false)
+                .mustRun(false)
+                .restart("unless-stopped")
+                // SIGTERM is Patroni's clean shutdown: it stops PostgreSQL (a checkpoint) and
+                // gives up the leader key, so a new leader is elected at once, not after the TTL.
+                .stopSignal("SIGTERM")
+                .stopTimeout(60)
+                .destroyGraceSeconds(60)
+                .logDriver("json-file")
+                .logOpts(Map.<String, Object>of("max-size", "10m", "max-file", "5"))
+                .shmSize(config.limits().shmSizeMb())
+                // Nothing runs as root: no entrypoint that chowns, a health check made as postgres.
+                .capabilities(Hardening.capabilities(List.of()))
+                .securityOpts(Hardening.NO_NEW_PRIVILEGES)
+                .readOnly(true)
+                .tmpfs(TMPFS);
+        config.limits().memoryMb().ifPresent(memory -> {
+            args.memory(memory);
+            args.memorySwap(2 * memory);
+        });
+        config.limits().cpuShares().ifPresent(args::cpuShares);
+        this.container = new Container(name, args.build(),
+                placement.dockerOptions(this)
+                        .deleteBeforeReplace(true)
+                        .dependsOn(dependencies)
+                        .ignoreChanges(List.of("ports"))
+                        .build());
+        this.readiness = Members.readiness(this, name + "-ready", config, container.name(), container.id(), HEALTHCHECK,
+                placement, container);
+        registerOutputs(Map.of("containerName", container.name()));
+    }
+
+    public Output<String> containerName() {
+        return container.name();
+    }
+
+    public Container container() {
+        return container;
+    }
+
+    /** Done once Patroni says the member is ready: it leads, or it streams from the leader. */
+    public Command readiness() {
+        return readiness;
+    }
+
+}
