@@ -33,6 +33,18 @@ class DeclaredResourcesExportTest {
         write(stack, TestConfigs.shipped(stack));
     }
 
+    /**
+     * The production stack with {@code ha: patroni} (three etcd members, a Patroni image): what the
+     * pack checks of a Patroni cluster.
+     */
+    @Test
+    void writesTheDeclarationOfAPatroniProductionStack() throws IOException {
+        var values = new java.util.HashMap<>(TestConfigs.shippedStack("prod"));
+        values.put("ha", "patroni");
+        values.put("image", "registry.example.com/pg-cluster/patroni:17.6-4.0.7");
+        write("prod-patroni", TestConfigs.read("prod", values));
+    }
+
     /** Public port, unpinned image, unbounded slot WAL, no TLS: each must draw exactly its policy violation. */
     @Test
     void writesADeliberatelyBadDeclaration() throws IOException {
