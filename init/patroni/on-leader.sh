@@ -13,7 +13,8 @@ pgc_deadline=$(( $(date +%s) + PGC_TIMEOUT_SECONDS ))
 PGC_PRIMARY_CONTAINER=""
 while [ -z "$PGC_PRIMARY_CONTAINER" ]; do
     for pgc_container in $PGC_MEMBER_CONTAINERS; do
-        if [ "$(pgc_psql "$pgc_container" postgres -At -c 'SELECT pg_catalog.pg_is_in_recovery()' 2>/dev/null)" = f ]; then
+        # </dev/null: the step's stdin (the verifiers) is for the step that follows.
+        if [ "$(pgc_psql "$pgc_container" postgres -At -c 'SELECT pg_catalog.pg_is_in_recovery()' </dev/null 2>/dev/null)" = f ]; then
             PGC_PRIMARY_CONTAINER=$pgc_container
             break
         fi

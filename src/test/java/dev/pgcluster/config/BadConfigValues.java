@@ -14,6 +14,9 @@ public final class BadConfigValues {
     private BadConfigValues() {
     }
 
+    /** An image with Patroni in it, as a user would build it (never pulled: each case fails before). */
+    static final String PATRONI_IMAGE = "registry.example.com/pg-cluster/patroni:17.6-4.0.7";
+
     /** What {@code dockerHost} (and {@code docker:host}) allows, as every refusal of one says it. */
     public static final String DOCKER_HOSTS_ALLOWED = "a Docker host URL: unix://…, npipe://…, ssh://user@host, or "
             + "tcp:// on a loopback address (127.0.0.0/8, localhost, [::1]); a remote Docker engine over plain tcp:// "
@@ -22,6 +25,29 @@ public final class BadConfigValues {
 
     public static Stream<Arguments> all() {
         return Stream.of(
+                Arguments.of(Map.of("ha", "patrony"), "pg-cluster:ha = \"patrony\" is not allowed: none or patroni"),
+                Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "dcsMembers", "1"), "pg-cluster:dcsMembers = "
+                        + "\"1\" is not allowed: 3, 5 or 7 (an odd number of etcd members, at least 3 so that one may fail)"),
+                Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "replicas", "2", "primary", "pg3"),
+                        "pg-cluster:primary = \"pg3\" is not allowed: a node of this stack: pg0, pg1, pg2"),
+                Arguments.of(Map.of("dcsMembers", "3"), "pg-cluster:dcsMembers = \"3\" is not allowed: it applies only with "
+                        + "pg-cluster:ha = \"patroni\" (pg-cluster:ha is \"none\")"),
+                Arguments.of(Map.of("ha", "patroni", "image", "postgres:17.6"), "pg-cluster:image = \"postgres:17.6\" is not "
+                        + "allowed with pg-cluster:ha = \"patroni\": the official postgres image has no Patroni; build "
+                        + "images/patroni/Dockerfile and set pg-cluster:image to that image (README: Automatic failover)"),
+                Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "tls", "false"), "pg-cluster:tls = \"false\" is "
+                        + "not allowed with pg-cluster:ha = \"patroni\": Patroni's REST API and etcd carry the cluster's "
+                        + "control and run over TLS only"),
+                Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "patroniLoopWait", "10"), "pg-cluster:patroniLoopWait "
+                        + "+ 2 × pg-cluster:patroniRetryTimeout = 10 + 2 × 7 is not allowed: Patroni needs it at most "
+                        + "pg-cluster:patroniTtl (20)"),
+                Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "patroniTtl", "10"), "pg-cluster:patroniTtl = "
+                        + "\"10\" is not allowed: a whole number from 20 to 3600"),
+                Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "acceptDataLoss", "pg1@0/3000000"),
+                        "pg-cluster:acceptDataLoss is not allowed with pg-cluster:ha = \"patroni\": Patroni decides failovers, "
+                        + "and pg-cluster:maximumLagOnFailover bounds what one may lose"),
+                Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "replicas", "0"), "pg-cluster:replicas = \"0\" is "
+                        + "not allowed with pg-cluster:ha = \"patroni\": at least 1, a node to fail over to"),
                 Arguments.of(Map.of("replicas", "-1"), "pg-cluster:replicas = \"-1\" is not allowed: a whole number from 0 to 10"),
                 Arguments.of(Map.of("replicas", "11"), "pg-cluster:replicas = \"11\" is not allowed: a whole number from 0 to 10"),
                 Arguments.of(Map.of("replicas", "two"), "pg-cluster:replicas = \"two\" is not allowed: a whole number from 0 to 10"),
