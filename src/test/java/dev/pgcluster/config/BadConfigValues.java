@@ -29,7 +29,8 @@ public final class BadConfigValues {
                 Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "dcsMembers", "1"), "pg-cluster:dcsMembers = "
                         + "\"1\" is not allowed: 3, 5 or 7 (an odd number of etcd members, at least 3 so that one may fail)"),
                 Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "replicas", "2", "primary", "pg3"),
-                        "pg-cluster:primary = \"pg3\" is not allowed: a node of this stack: pg0, pg1, pg2"),
+                        "pg-cluster:primary = \"pg3\" is not allowed: a node of this stack: pg0, pg1, pg2 (pg0 plus one per replica; "
+                        + "raise pg-cluster:replicas to add nodes)"),
                 Arguments.of(Map.of("dcsMembers", "3"), "pg-cluster:dcsMembers = \"3\" is not allowed: it applies only with "
                         + "pg-cluster:ha = \"patroni\" (pg-cluster:ha is \"none\")"),
                 Arguments.of(Map.of("ha", "patroni", "image", "postgres:17.6"), "pg-cluster:image = \"postgres:17.6\" is not "
