@@ -8,6 +8,7 @@ import base64
 import json
 import ssl
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -43,10 +44,18 @@ def differences(want, got, path=""):
     return [] if str(want).lower() == str(got).lower() else ["%s = %r (declared %r)" % (path, got, want)]
 
 
-call("PATCH", "/config", wanted)
-left = differences(wanted, call("GET", "/config"))
+left = differences(wanted, call("PATCH", "/config", wanted))
 if left:
-    sys.exit("pg-cluster: the DCS configuration differs after PATCH /config: " + "; ".join(left))
+    sys.exit("pg-cluster: PATCH /config did not take: " + "; ".join(left))
+# The member answers GET /config from its own view of the DCS, which follows within a loop.
+deadline = time.time() + 30
+while True:
+    left = differences(wanted, call("GET", "/config"))
+    if not left:
+        break
+    if time.time() > deadline:
+        sys.exit("pg-cluster: the DCS configuration still differs 30 s after PATCH /config: " + "; ".join(left))
+    time.sleep(0.5)
 pending = [m["name"] for m in call("GET", "/cluster").get("members", []) if m.get("pending_restart")]
 print("pg-cluster: the DCS holds the declared configuration" +
       ("; waiting for a restart to apply a setting: " + ", ".join(pending) if pending else ""))

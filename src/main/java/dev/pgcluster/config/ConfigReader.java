@@ -127,7 +127,7 @@ public final class ConfigReader {
         distinctRoles(replicationUser, appUser, monitoringUser);
         TlsSettings tls = tls();
         MonitoringSettings monitoring = monitoring(env, primaryPort, replicaPorts, nodeCount);
-        HaSettings ha = ha(image, tls, replicas, readMaxLag);
+        HaSettings ha = ha(image, tls, replicas, readMaxLag, primary);
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -158,7 +158,7 @@ public final class ConfigReader {
      * The {@code ha} key and what {@code ha: patroni} reads. Patroni needs TLS (the REST API and
      * etcd carry the cluster's control), an image with Patroni in it, and timings Patroni accepts.
      */
-    private HaSettings ha(String image, TlsSettings tls, Integer replicas, Long readMaxLag) {
+    private HaSettings ha(String image, TlsSettings tls, Integer replicas, Long readMaxLag, String primary) {
         String raw = config.get("ha").orElse("none");
         HaSettings.Mode mode = value("ha", raw, v -> HaSettings.Mode.parse(v.trim()).orElseThrow(() ->
                 new InvalidValue(key("ha"), v, String.join(" or ", HaSettings.Mode.allowed()))));
@@ -209,12 +209,17 @@ public final class ConfigReader {
             problems.add(key("replicas") + " = \"" + replicas + "\" is not allowed with " + key("ha")
                     + " = \"patroni\": at least 1, a node to fail over to");
         }
-        Optional<String> preferred = config.get("primary").map(String::trim);
+        // A preferred leader that `pulumi up` switches over to is not built yet: say so rather than
+        // take the key and do nothing with it. (A primary that is no node is reported above.)
+        if (config.get("primary").isPresent() && primary != null) {
+            problems.add(key("primary") + " = \"" + primary + "\" is not allowed with " + key("ha") + " = \"patroni\" (yet): "
+                    + "Patroni elects the leader; switch over with patronictl (README: Automatic failover)");
+        }
         if (mode == null || dcsMembers == null || etcdImage == null || ttl == null || loopWait == null
                 || retryTimeout == null || maximumLag == null || failsafe == null) {
             return HaSettings.NONE;
         }
-        return new HaSettings(mode, preferred, dcsMembers, etcdImage, ttl, loopWait, retryTimeout, maximumLag, failsafe);
+        return new HaSettings(mode, dcsMembers, etcdImage, ttl, loopWait, retryTimeout, maximumLag, failsafe);
     }
 
     private MonitoringSettings monitoring(DeploymentEnvironment env, Integer primaryPort, List<Integer> replicaPorts,

@@ -7,11 +7,9 @@ import java.util.Optional;
 /**
  * How the cluster fails over: {@code none} (pg-cluster's declared switchover and failover: the
  * {@code primary} key says which node leads) or {@code patroni} (Patroni on every node with an
- * etcd DCS elects the leader by itself; {@code primary}, when set, is a preferred leader).
+ * etcd DCS elects the leader by itself).
  *
  * @param mode                 none or patroni
- * @param preferredLeader      with patroni: the node {@code pulumi up} switches over to when another
- *                             leads; empty: whoever Patroni elects stays leader
  * @param dcsMembers           with patroni: etcd members (3 or 5)
  * @param etcdImage            with patroni: the pinned image the etcd members run
  * @param ttl                  Patroni's leader key TTL, seconds
@@ -20,7 +18,7 @@ import java.util.Optional;
  * @param maximumLagOnFailover bytes of WAL a replica may be behind and still be promoted
  * @param failsafeMode         the leader keeps running while the DCS is lost if every member answers it
  */
-public record HaSettings(Mode mode, Optional<String> preferredLeader, int dcsMembers, String etcdImage, int ttl,
+public record HaSettings(Mode mode, int dcsMembers, String etcdImage, int ttl,
                          int loopWait, int retryTimeout, long maximumLagOnFailover, boolean failsafeMode) {
 
     /** The values of the {@code ha} key. */
@@ -64,12 +62,11 @@ public record HaSettings(Mode mode, Optional<String> preferredLeader, int dcsMem
     public static final int DEFAULT_RETRY_TIMEOUT = 7;
     public static final String DEFAULT_MAXIMUM_LAG_ON_FAILOVER = "16MB";
 
-    public static final HaSettings NONE = new HaSettings(Mode.NONE, Optional.empty(), 0, DEFAULT_ETCD_IMAGE, DEFAULT_TTL,
+    public static final HaSettings NONE = new HaSettings(Mode.NONE, 0, DEFAULT_ETCD_IMAGE, DEFAULT_TTL,
             DEFAULT_LOOP_WAIT, DEFAULT_RETRY_TIMEOUT, 16L << 20, false);
 
     public HaSettings {
         Objects.requireNonNull(mode);
-        Objects.requireNonNull(preferredLeader);
         Objects.requireNonNull(etcdImage);
     }
 

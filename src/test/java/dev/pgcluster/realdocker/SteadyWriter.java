@@ -84,10 +84,6 @@ public final class SteadyWriter implements AutoCloseable {
      * switchover, the time from the last write the old primary acknowledged to the first one the
      * new primary did.
      */
-    public java.util.Optional<Instant> firstAcknowledgedAfter(Instant from) {
-        return acknowledgedAt.stream().filter(at -> at.isAfter(from)).findFirst();
-    }
-
     public Duration longestGap(Instant from, Instant to) {
         Duration longest = Duration.ZERO;
         Instant previous = from;

@@ -85,12 +85,8 @@ public final class PatroniMode implements HaMode {
 
         var containerNames = new LinkedHashMap<String, Output<String>>();
         members.forEach((node, member) -> containerNames.put(node, member.containerName()));
-        var writeNodes = new ArrayList<NodeSpec>();
-        // The preferred leader first: libpq tries the hosts in order.
-        config.ha().preferredLeader().flatMap(p -> config.nodes().stream().filter(n -> n.name().equals(p)).findFirst())
-                .ifPresent(writeNodes::add);
-        config.nodes().stream().filter(n -> !writeNodes.contains(n)).forEach(writeNodes::add);
-        return new DeclaredNodes(containerNames, roles, writeNodes, true);
+        // Every node: libpq tries them in order and keeps the one that accepts writes.
+        return new DeclaredNodes(containerNames, roles, config.nodes(), true);
     }
 
     /** The dynamic configuration in the DCS, set through the REST API whenever its declared value changes. */
