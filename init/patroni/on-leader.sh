@@ -1,14 +1,20 @@
 #!/bin/sh
 # pg-cluster (ha: patroni): put in front of a step that acts on the primary. Finds the member that
 # leads now (the one that accepts writes: under Patroni only the leader does), waiting up to
-# PGC_TIMEOUT_SECONDS for one, makes the application database exist there, and sets
-# PGC_PRIMARY_CONTAINER to it for the step that follows.
+# PGC_TIMEOUT_SECONDS for one, makes the application database exist there, pins the superuser's
+# search_path, and sets PGC_PRIMARY_CONTAINER to it for the step that follows.
+#
+# Patroni's own sessions (as the superuser, over the socket, in database postgres) carry no
+# startup options of ours: the role setting below pins their search_path, so that nothing the
+# application role creates in schema public can stand in for a built-in they call. A role setting
+# wins over a database's; only a superuser can set one for this role.
 #   PGC_MEMBER_CONTAINERS   the Patroni members' containers, space-separated
 #   PGC_TIMEOUT_SECONDS     how long to wait for a leader
 #   PGC_DATABASE            the application database
+#   PGC_SUPERUSER           the superuser role
 set -eu
 
-pgc_require PGC_MEMBER_CONTAINERS PGC_TIMEOUT_SECONDS PGC_DATABASE
+pgc_require PGC_MEMBER_CONTAINERS PGC_TIMEOUT_SECONDS PGC_DATABASE PGC_SUPERUSER
 pgc_deadline=$(( $(date +%s) + PGC_TIMEOUT_SECONDS ))
 PGC_PRIMARY_CONTAINER=""
 while [ -z "$PGC_PRIMARY_CONTAINER" ]; do
@@ -29,6 +35,7 @@ while [ -z "$PGC_PRIMARY_CONTAINER" ]; do
 done
 export PGC_PRIMARY_CONTAINER
 printf '%s\n' "SET synchronous_commit = local;" \
+    "ALTER ROLE $PGC_SUPERUSER SET search_path = pg_catalog, pg_temp;" \
     "SELECT format('CREATE DATABASE %I', $(pgc_literal "$PGC_DATABASE"))" \
     "WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = $(pgc_literal "$PGC_DATABASE")) \\gexec" |
     pgc_psql "$PGC_PRIMARY_CONTAINER" postgres >/dev/null

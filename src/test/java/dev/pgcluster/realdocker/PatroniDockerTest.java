@@ -104,6 +104,9 @@ class PatroniDockerTest {
         String url = cluster.output("primaryJdbcUrl");
         assertEquals("f", Sql.query(url, "SELECT pg_is_in_recovery()"));
         assertTrue(cluster.output("primaryConnectionString").contains("target_session_attrs=read-write"));
+        // Patroni's own superuser sessions get no startup options of ours: the role setting pins them.
+        assertEquals("{\"search_path=pg_catalog, pg_temp\"}", Docker.psql(leader,
+                "SELECT setconfig FROM pg_db_role_setting WHERE setrole = 'postgres'::regrole AND setdatabase = 0"));
         ClusterChecks.assertIdempotent(cluster.stack());
     }
 
