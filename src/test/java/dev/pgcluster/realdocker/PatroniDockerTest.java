@@ -85,7 +85,7 @@ class PatroniDockerTest {
 
     /** Ids that were tried but not acknowledged may exist too: only the acknowledged ones are counted. */
     private void assertEveryAcknowledgedRowOn(List<Long> acknowledged, String container) {
-        String count = Docker.psql(container, "SELECT count(*) FROM ack WHERE id = ANY ('{"
+        String count = Docker.psql(container, "SELECT count(*) FROM public.ack WHERE id = ANY ('{"
                 + String.join(",", acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[])");
         assertEquals(String.valueOf(acknowledged.size()), count, container + " holds every acknowledged id");
     }
