@@ -33,6 +33,8 @@ public final class InitScripts {
     public static final String DCS_CONFIG = "patroni/dcs-config.sh";
     public static final String PATCH_CONFIG = "patroni/patch-config.py";
     public static final String ON_LEADER = "patroni/on-leader.sh";
+    public static final String LEADER = "patroni/leader.sh";
+    public static final String SWITCHOVER = "patroni/switchover.py";
 
     private InitScripts() {
     }

@@ -209,17 +209,13 @@ public final class ConfigReader {
             problems.add(key("replicas") + " = \"" + replicas + "\" is not allowed with " + key("ha")
                     + " = \"patroni\": at least 1, a node to fail over to");
         }
-        // A preferred leader that `pulumi up` switches over to is not built yet: say so rather than
-        // take the key and do nothing with it. (A primary that is no node is reported above.)
-        if (config.get("primary").isPresent() && primary != null) {
-            problems.add(key("primary") + " = \"" + primary + "\" is not allowed with " + key("ha") + " = \"patroni\" (yet): "
-                    + "Patroni elects the leader; switch over with patronictl (README: Automatic failover)");
-        }
+        // Set, a preferred leader; unset, whoever Patroni elects (the "pg0" default is not a preference).
+        Optional<String> preferred = config.get("primary").isPresent() ? Optional.ofNullable(primary) : Optional.empty();
         if (mode == null || dcsMembers == null || etcdImage == null || ttl == null || loopWait == null
                 || retryTimeout == null || maximumLag == null || failsafe == null) {
             return HaSettings.NONE;
         }
-        return new HaSettings(mode, dcsMembers, etcdImage, ttl, loopWait, retryTimeout, maximumLag, failsafe);
+        return new HaSettings(mode, preferred, dcsMembers, etcdImage, ttl, loopWait, retryTimeout, maximumLag, failsafe);
     }
 
     private MonitoringSettings monitoring(DeploymentEnvironment env, Integer primaryPort, List<Integer> replicaPorts,

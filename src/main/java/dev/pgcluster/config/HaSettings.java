@@ -7,10 +7,12 @@ import java.util.Optional;
 /**
  * How the cluster fails over: {@code none} (pg-cluster's declared switchover and failover: the
  * {@code primary} key says which node leads) or {@code patroni} (Patroni on every node with an
- * etcd DCS elects the leader by itself).
+ * etcd DCS elects the leader by itself; {@code primary}, when set, is a preferred leader).
  *
  * @param mode                 none or patroni
- * @param dcsMembers           with patroni: etcd members (3 or 5)
+ * @param preferredLeader      with patroni: the node {@code pulumi up} switches over to when another
+ *                             leads ({@code primary}, when set); empty: whoever Patroni elects leads
+ * @param dcsMembers           with patroni: etcd members (3, 5 or 7)
  * @param etcdImage            with patroni: the pinned image the etcd members run
  * @param ttl                  Patroni's leader key TTL, seconds
  * @param loopWait             Patroni's loop interval, seconds
@@ -18,7 +20,7 @@ import java.util.Optional;
  * @param maximumLagOnFailover bytes of WAL a replica may be behind and still be promoted
  * @param failsafeMode         the leader keeps running while the DCS is lost if every member answers it
  */
-public record HaSettings(Mode mode, int dcsMembers, String etcdImage, int ttl,
+public record HaSettings(Mode mode, Optional<String> preferredLeader, int dcsMembers, String etcdImage, int ttl,
                          int loopWait, int retryTimeout, long maximumLagOnFailover, boolean failsafeMode) {
 
     /** The values of the {@code ha} key. */
@@ -62,11 +64,12 @@ public record HaSettings(Mode mode, int dcsMembers, String etcdImage, int ttl,
     public static final int DEFAULT_RETRY_TIMEOUT = 7;
     public static final String DEFAULT_MAXIMUM_LAG_ON_FAILOVER = "16MB";
 
-    public static final HaSettings NONE = new HaSettings(Mode.NONE, 0, DEFAULT_ETCD_IMAGE, DEFAULT_TTL,
+    public static final HaSettings NONE = new HaSettings(Mode.NONE, Optional.empty(), 0, DEFAULT_ETCD_IMAGE, DEFAULT_TTL,
             DEFAULT_LOOP_WAIT, DEFAULT_RETRY_TIMEOUT, 16L << 20, false);
 
     public HaSettings {
         Objects.requireNonNull(mode);
+        Objects.requireNonNull(preferredLeader);
         Objects.requireNonNull(etcdImage);
     }
 

@@ -31,9 +31,6 @@ public final class BadConfigValues {
                 Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "replicas", "2", "primary", "pg3"),
                         "pg-cluster:primary = \"pg3\" is not allowed: a node of this stack: pg0, pg1, pg2 (pg0 plus one per replica; "
                         + "raise pg-cluster:replicas to add nodes)"),
-                Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "primary", "pg1"), "pg-cluster:primary = \"pg1\" "
-                        + "is not allowed with pg-cluster:ha = \"patroni\" (yet): Patroni elects the leader; switch over with "
-                        + "patronictl (README: Automatic failover)"),
                 Arguments.of(Map.of("dcsMembers", "3"), "pg-cluster:dcsMembers = \"3\" is not allowed: it applies only with "
                         + "pg-cluster:ha = \"patroni\" (pg-cluster:ha is \"none\")"),
                 Arguments.of(Map.of("ha", "patroni", "image", "postgres:17.6"), "pg-cluster:image = \"postgres:17.6\" is not "

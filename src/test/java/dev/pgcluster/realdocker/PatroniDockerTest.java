@@ -168,4 +168,153 @@ class PatroniDockerTest {
         assertEquals(started, Docker.psql(leader, "SELECT pg_postmaster_start_time()"), "the leader did not restart");
         assertEquals(leader, leader());
     }
+
+    private String node(String container) {
+        return container.substring(container.lastIndexOf('-') + 1);
+    }
+
+    /** The leader step's last report (its stdout). */
+    private String leaderStepReport() {
+        var step = cluster.command(cluster.config().namePrefix() + "-leader");
+        return step.outputs().has("stdout") ? step.outputs().get("stdout").getAsString() : "";
+    }
+
+    /**
+     * `primary` set: `pulumi up` makes that member the leader through a planned switchover of
+     * Patroni's, and back when it changes again; every acknowledged id survives, the write gap is
+     * measured, and a cluster led by the preferred member means nothing to change.
+     */
+    @Test
+    @Order(4)
+    void aPreferredLeaderIsReachedByAPlannedSwitchoverAndBack() {
+        String first = awaitLeader(Duration.ofSeconds(30), null);
+        awaitStreaming(first, 2, Duration.ofSeconds(120));
+        String target = members.stream().filter(m -> !m.equals(first)).findFirst().orElseThrow();
+        List<Long> acknowledged;
+        Duration there;
+        Duration back;
+        try (var writer = new SteadyWriter(cluster.output("primaryJdbcUrl"))) {
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            Instant before = Instant.now();
+            cluster.stack().setConfig(Map.of("primary", node(target)));
+            cluster.stack().up();
+            assertEquals(target, leader(), "pulumi up made the preferred member the leader");
+            assertTrue(leaderStepReport().contains("switchover from " + node(first) + " to " + node(target)),
+                    leaderStepReport());
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            there = writer.longestGap(before, Instant.now());
+            awaitStreaming(target, 2, Duration.ofSeconds(120));
+
+            before = Instant.now();
+            cluster.stack().setConfig(Map.of("primary", node(first)));
+            cluster.stack().up();
+            assertEquals(first, leader());
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            back = writer.longestGap(before, Instant.now());
+            writer.close();
+            acknowledged = writer.acknowledged();
+        }
+        System.out.printf("ha: patroni planned switchover through primary: write gap %.1f s there, %.1f s back%n",
+                there.toMillis() / 1000.0, back.toMillis() / 1000.0);
+        awaitStreaming(first, 2, Duration.ofSeconds(120));
+        for (String member : members) {
+            Sql.awaitPsql(member, "SELECT count(*) FROM public.ack WHERE id = " + acknowledged.get(acknowledged.size() - 1),
+                    "1"::equals, Duration.ofSeconds(60));
+            assertEveryAcknowledgedRowOn(acknowledged, member);
+        }
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    /**
+     * The leader's container paused (a hung host) past the TTL: another member takes the leader
+     * key and writes; unpaused, the old leader demotes itself and every id acknowledged anywhere
+     * is on the new leader (with `any 1`, a commit on the old leader after the promotion can find
+     * no quorum standby). With `primary` still set, the next `pulumi up` sees another member
+     * leading and switches back over.
+     */
+    @Test
+    @Order(5)
+    void aPausedLeaderIsReplacedAndDemotesItselfWhenItWakes() {
+        String old = awaitLeader(Duration.ofSeconds(30), null);
+        awaitStreaming(old, 2, Duration.ofSeconds(120));
+        // A hung server holds a socket forever: the writer gives up on it after a few seconds.
+        String url = cluster.output("primaryJdbcUrl") + "&connectTimeout=3&socketTimeout=5";
+        List<Long> acknowledged;
+        String next;
+        try (var writer = new SteadyWriter(url)) {
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            Docker.ok("pause", old);
+            try {
+                next = awaitLeader(Duration.ofSeconds(90), old);
+                writer.awaitProgress(100, Duration.ofSeconds(90));
+            } finally {
+                Docker.ok("unpause", old);
+            }
+            Sql.awaitPsql(old, "SELECT pg_is_in_recovery()", "t"::equals, Duration.ofSeconds(90));
+            writer.awaitProgress(50, Duration.ofSeconds(60));
+            writer.close();
+            acknowledged = writer.acknowledged();
+        }
+        System.out.printf("ha: patroni paused leader: %s paused, %s leads; %d ids acknowledged%n", old, next,
+                acknowledged.size());
+        assertEveryAcknowledgedRowOn(acknowledged, next);
+        awaitStreaming(next, 2, Duration.ofSeconds(120));
+
+        var preview = cluster.stack().preview(false);
+        assertTrue(preview.stdout().contains(node(next) + " leads, and pg-cluster:primary prefers " + node(old)),
+                preview.stdout());
+        cluster.stack().up();
+        assertEquals(old, leader(), "pulumi up switched back over to the preferred member");
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    /**
+     * The DCS: one etcd member killed changes nothing; two killed (no quorum) and the leader stops
+     * accepting writes (Patroni without failsafe mode demotes it); etcd back, writes resume and
+     * nothing acknowledged is lost.
+     */
+    @Test
+    @Order(6)
+    void losingTheDcsQuorumStopsWritesAndNothingIsLost() {
+        String leader = awaitLeader(Duration.ofSeconds(30), null);
+        awaitStreaming(leader, 2, Duration.ofSeconds(120));
+        String etcd0 = cluster.container("etcd0");
+        String etcd1 = cluster.container("etcd1");
+        String url = cluster.output("primaryJdbcUrl") + "&connectTimeout=3&socketTimeout=5";
+        List<Long> acknowledged;
+        Duration stalled;
+        try (var writer = new SteadyWriter(url)) {
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            Docker.ok("kill", "--signal", "KILL", etcd0);
+            writer.awaitProgress(200, Duration.ofSeconds(30));
+            assertEquals(leader, leader(), "one etcd member lost: the same leader");
+
+            Docker.ok("kill", "--signal", "KILL", etcd1);
+            Instant lost = Instant.now();
+            // Patroni demotes the leader once it cannot refresh its key for retry_timeout.
+            Instant deadline = lost.plus(Duration.ofSeconds(60));
+            int seen = writer.acknowledged().size();
+            Instant lastProgress = Instant.now();
+            while (Duration.between(lastProgress, Instant.now()).compareTo(Duration.ofSeconds(10)) < 0) {
+                assertTrue(Instant.now().isBefore(deadline), "writes went on 60 s after the DCS lost its quorum");
+                Docker.sleep(Duration.ofMillis(500));
+                int now = writer.acknowledged().size();
+                if (now != seen) {
+                    seen = now;
+                    lastProgress = Instant.now();
+                }
+            }
+            stalled = Duration.between(lost, lastProgress);
+            Docker.ok("start", etcd0, etcd1);
+            writer.awaitProgress(100, Duration.ofSeconds(90));
+            writer.close();
+            acknowledged = writer.acknowledged();
+        }
+        System.out.printf("ha: patroni DCS quorum lost: last write acknowledged %.1f s after, writes resumed once etcd was back%n",
+                stalled.toMillis() / 1000.0);
+        String now = awaitLeader(Duration.ofSeconds(60), null);
+        assertEveryAcknowledgedRowOn(acknowledged, now);
+        awaitStreaming(now, 2, Duration.ofSeconds(120));
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
 }

@@ -24,6 +24,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import dev.pgcluster.topology.ClusterProbe;
+import dev.pgcluster.topology.NodeState;
+import dev.pgcluster.topology.Topology;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
  * {@code ha: patroni}: Patroni on every node, with a DCS of etcd members. Patroni makes the first
@@ -37,12 +41,25 @@ import dev.pgcluster.topology.ClusterProbe;
 public final class PatroniMode implements HaMode {
 
     /**
-     * Nothing to compare: which member leads is Patroni's to decide, and a leader other than
-     * {@code primary} is no error (after a failover, {@code pulumi up} changes nothing).
+     * Which member leads is Patroni's to decide: without {@code primary} nothing is compared (after
+     * a failover, {@code pulumi up} changes nothing). With it, a running member other than the
+     * preferred one that accepts writes is what the leader step resolves, with a switchover.
      */
     @Override
     public Optional<String> check(ClusterConfig config, ClusterProbe probe, Consumer<String> warn, Consumer<String> info) {
-        return Optional.empty();
+        Optional<String> preferred = config.ha().preferredLeader();
+        if (preferred.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> leading = probe.observe(config).stream()
+                .filter(NodeState::writable)
+                .map(NodeState::node).toList();
+        if (leading.size() != 1 || leading.get(0).equals(preferred.get())) {
+            return Optional.empty();
+        }
+        String found = leading.get(0) + " leads, and pg-cluster:primary prefers " + preferred.get();
+        info.accept("pg-cluster: " + found + "; the leader step switches over");
+        return Optional.of(found);
     }
 
     @Override
@@ -82,11 +99,18 @@ public final class PatroniMode implements HaMode {
 
         dcsConfig(parts, name + "-dcs-config", memberContainers, primaryPlacement, ready);
         Command roles = roles(parts, name + "-passwords", memberContainers, primaryPlacement, ready);
+        config.ha().preferredLeader().ifPresent(preferred ->
+                leader(parts, name + "-leader", preferred, memberContainers, primaryPlacement, List.of(roles)));
 
         var containerNames = new LinkedHashMap<String, Output<String>>();
         members.forEach((node, member) -> containerNames.put(node, member.containerName()));
-        // Every node: libpq tries them in order and keeps the one that accepts writes.
-        return new DeclaredNodes(containerNames, roles, config.nodes(), true);
+        // Every node, the preferred leader first: libpq tries them in order and keeps the one that
+        // accepts writes.
+        var writeNodes = new ArrayList<NodeSpec>();
+        config.ha().preferredLeader().flatMap(p -> config.nodes().stream().filter(n -> n.name().equals(p)).findFirst())
+                .ifPresent(writeNodes::add);
+        config.nodes().stream().filter(n -> !writeNodes.contains(n)).forEach(writeNodes::add);
+        return new DeclaredNodes(containerNames, roles, writeNodes, true);
     }
 
     /** The dynamic configuration in the DCS, set through the REST API whenever its declared value changes. */
@@ -105,6 +129,37 @@ public final class PatroniMode implements HaMode {
                 .logging(Logging.STDOUT_AND_STDERR)
                 .build(),
                 CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after).build());
+    }
+
+    /**
+     * Makes the preferred member lead (init/patroni/leader.sh): runs when the preference changes,
+     * and when the program found another member leading ({@code PGC_FOUND}, with the time, so each
+     * finding is new); otherwise that input is left as it was, so a cluster as preferred means an
+     * unchanged step.
+     */
+    private static Command leader(ClusterParts parts, String name, String preferred, String memberContainers,
+                                  Placement placement, List<Resource> after) {
+        ClusterConfig config = parts.config();
+        var env = new LinkedHashMap<String, String>();
+        env.put("PGC_STEP", "leader");
+        env.put("PGC_PREFERRED", preferred);
+        env.put("PGC_MEMBER_CONTAINERS", memberContainers);
+        env.put("PGC_MAX_LAG_BYTES", String.valueOf(Topology.SWITCHOVER_MAX_LAG_BYTES));
+        env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
+        env.put("PGC_SWITCHOVER_SCRIPT", InitScripts.read(InitScripts.SWITCHOVER));
+        parts.found().ifPresent(found ->
+                env.put("PGC_FOUND", Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": " + found));
+        env.putAll(placement.commandEnvironment());
+        var options = CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after);
+        if (parts.found().isEmpty()) {
+            options.ignoreChanges(List.of("environment.PGC_FOUND"));
+        }
+        return new Command(name, CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.LEADER))
+                .environment(env)
+                .logging(Logging.STDOUT_AND_STDERR)
+                .build(),
+                options.build());
     }
 
     /** The passwords step of every mode (init/primary/sync-passwords.sh), on whichever member leads. */

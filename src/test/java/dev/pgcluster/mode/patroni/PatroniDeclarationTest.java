@@ -1,0 +1,148 @@
+package dev.pgcluster.mode.patroni;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonParser;
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.testing.DeclaredResource;
+import dev.pgcluster.testing.DeclaredStack;
+import dev.pgcluster.testing.TestConfigs;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** What {@code ha: patroni} declares, checked over the resource graph under strict mocks. */
+class PatroniDeclarationTest {
+    private static final String CONTAINER = "docker:index/container:Container";
+    private static final String COMMAND = "command:local:Command";
+    private static final String REPLICATION_PASSWORD = "replication-password-for-tests";
+    private static final String APP_PASSWORD = "app-password-for-tests";
+    /** The inputs of a member's container that name the member itself. */
+    private static final Set<String> MEMBER_IDENTITY = Set.of("name", "hostname", "ports", "volumes", "networksAdvanced",
+            "labels");
+
+    private static ClusterConfig patroni(String... extra) {
+        var values = new HashMap<String, String>(Map.of("replicas", "2", "ha", "patroni", "synchronous", "any 1",
+                "pullImage", "false", "image", "pg-cluster-test/postgres:17", "etcdImage", "pg-cluster-test/postgres:17",
+                "replicationPassword", REPLICATION_PASSWORD, "appPassword", APP_PASSWORD));
+        for (int i = 0; i < extra.length; i += 2) {
+            values.put(extra[i], extra[i + 1]);
+        }
+        return TestConfigs.read("test", values);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> environment(DeclaredResource command) {
+        return (Map<String, String>) command.input("environment");
+    }
+
+    private static List<DeclaredResource> steps(DeclaredStack stack, String kind) {
+        return stack.ofType(COMMAND).stream().filter(c -> kind.equals(environment(c).get("PGC_STEP"))).toList();
+    }
+
+    @Test
+    void declaresThreeEtcdMembersAndOnePatroniMemberPerNodeAndNoStepOfModeNone() {
+        var stack = DeclaredStack.of(patroni());
+        assertEquals(List.of("pg-cluster-test-etcd0", "pg-cluster-test-etcd1", "pg-cluster-test-etcd2"),
+                stack.ofType(EtcdMember.TYPE).stream().map(DeclaredResource::name).sorted().toList());
+        assertEquals(List.of("pg-cluster-test-pg0", "pg-cluster-test-pg1", "pg-cluster-test-pg2"),
+                stack.ofType(PatroniMember.TYPE).stream().map(DeclaredResource::name).sorted().toList());
+        for (String kind : List.of("seed", "replication-slot", "primary", "conninfo")) {
+            assertEquals(List.of(), steps(stack, kind), "no " + kind + " step: Patroni owns it");
+        }
+        assertEquals(1, steps(stack, "dcs-config").size());
+        assertEquals(1, steps(stack, "passwords").size());
+        assertEquals(List.of(), steps(stack, "leader"), "no preferred leader, no leader step");
+    }
+
+    @Test
+    void everyMemberIsDeclaredTheSameWayButForItsName() {
+        var stack = DeclaredStack.of(patroni());
+        var members = stack.ofType(CONTAINER).stream().filter(c -> c.name().matches("pg-cluster-test-pg\\d")).toList();
+        assertEquals(3, members.size());
+        Map<String, Object> first = members.get(0).plainInputs().entrySet().stream()
+                .filter(e -> !MEMBER_IDENTITY.contains(e.getKey()))
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        for (DeclaredResource member : members) {
+            assertEquals(first, member.plainInputs().entrySet().stream()
+                    .filter(e -> !MEMBER_IDENTITY.contains(e.getKey()))
+                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), member.name());
+            assertEquals(List.of("patroni"), member.input("entrypoints"));
+            assertEquals("postgres", member.input("user"));
+        }
+    }
+
+    @Test
+    void noPasswordOutsideSecretsAndTheSecretsFileOnlyOnStdin() {
+        var stack = DeclaredStack.of(patroni());
+        for (DeclaredResource resource : stack.resources()) {
+            for (String text : resource.stringsOutsideSecrets()) {
+                assertFalse(text.contains(REPLICATION_PASSWORD) || text.contains(APP_PASSWORD),
+                        resource.name() + " carries a password in plain text");
+            }
+        }
+        for (DeclaredResource conf : steps(stack, "member-conf")) {
+            assertEquals(List.of("stdin"), conf.secretInputs(), conf.name());
+        }
+        var pg1 = stack.find(r -> r.name().equals("pg-cluster-test-pg1-member-conf"), "no member-conf of pg1");
+        String stdin = pg1.input("stdin").toString();
+        String secrets = stdin.substring(0, stdin.indexOf("# pg-cluster: end of secrets"));
+        var json = JsonParser.parseString(secrets).getAsJsonObject();
+        assertEquals(REPLICATION_PASSWORD, json.getAsJsonObject("postgresql").getAsJsonObject("authentication")
+                .getAsJsonObject("replication").get("password").getAsString());
+    }
+
+    @Test
+    void quorumCommitIsPatronisQuorumModeAndFirstIsItsSynchronousMode() {
+        var any = JsonParser.parseString(PatroniFiles.dynamicConfigJson(patroni())).getAsJsonObject();
+        assertEquals("quorum", any.get("synchronous_mode").getAsString());
+        assertEquals(1, any.get("synchronous_node_count").getAsInt());
+        var first = JsonParser.parseString(PatroniFiles.dynamicConfigJson(patroni("synchronous", "first 2")))
+                .getAsJsonObject();
+        assertTrue(first.get("synchronous_mode").getAsBoolean());
+        assertEquals(2, first.get("synchronous_node_count").getAsInt());
+        var off = JsonParser.parseString(PatroniFiles.dynamicConfigJson(patroni("synchronous", "off")))
+                .getAsJsonObject();
+        assertFalse(off.get("synchronous_mode").getAsBoolean());
+        var parameters = any.getAsJsonObject("postgresql").getAsJsonObject("parameters");
+        assertFalse(parameters.has("synchronous_standby_names"), "Patroni manages it");
+        assertFalse(parameters.has("listen_addresses"), "Patroni sets it from postgresql.listen");
+        assertEquals("on", parameters.get("ssl").getAsString());
+        assertEquals("/var/lib/postgresql/data/conf/pg_hba.conf", parameters.get("hba_file").getAsString(),
+                "the conf step's pg_hba.conf, as in ha: none");
+    }
+
+    @Test
+    void theControlPlaneRequiresClientCertificatesEverywhere() {
+        ClusterConfig config = patroni();
+        var member = JsonParser.parseString(PatroniFiles.memberConfig(config, "pg0").lines()
+                .filter(l -> !l.startsWith("#")).collect(Collectors.joining("\n"))).getAsJsonObject();
+        assertEquals("required", member.getAsJsonObject("restapi").get("verify_client").getAsString());
+        assertEquals("https", member.getAsJsonObject("etcd3").get("protocol").getAsString());
+        assertFalse(PatroniFiles.memberConfig(config, "pg0").matches("(?s).*\"password\"\\s*:.*"),
+                "no password in the member's config");
+        var etcd = JsonParser.parseString(PatroniFiles.etcdConfig(config, "etcd1")).getAsJsonObject();
+        for (String side : List.of("client-transport-security", "peer-transport-security")) {
+            assertTrue(etcd.getAsJsonObject(side).get("client-cert-auth").getAsBoolean(), side);
+        }
+        assertEquals("etcd0=https://pg-cluster-test-etcd0:2380,etcd1=https://pg-cluster-test-etcd1:2380,"
+                + "etcd2=https://pg-cluster-test-etcd2:2380", etcd.get("initial-cluster").getAsString());
+    }
+
+    @Test
+    void writeStringsListEveryNodeAndAskForAReadWriteSessionPreferredLeaderFirst() {
+        var stack = DeclaredStack.of(patroni("primary", "pg2"));
+        String uri = stack.outputValue("primaryConnectionString").toString();
+        assertEquals("postgresql://postgres_app:" + APP_PASSWORD + "@127.0.0.1:5434,127.0.0.1:5432,127.0.0.1:5433/postgres"
+                + "?target_session_attrs=read-write&sslmode=verify-full", uri, "every node, the preferred leader first");
+        assertTrue(stack.outputIsSecret("primaryConnectionString"));
+        assertFalse(stack.hasOutput("primaryNode"), "no node is the primary in state: Patroni elects it");
+        assertEquals(1, steps(stack, "leader").size(), "a preferred leader has its step");
+        assertEquals("pg2", environment(steps(stack, "leader").get(0)).get("PGC_PREFERRED"));
+    }
+}
