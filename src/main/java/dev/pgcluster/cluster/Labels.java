@@ -38,7 +38,7 @@ public final class Labels {
      * starts, so that a changed one brings a new container.
      */
     public static final String CONFIG = "pg-cluster.config";
-    /** On every container of an {@code ha: patroni} cluster's members: what it is (patroni or etcd). */
+    /** On a Patroni member's container ({@code ha: patroni}): {@code patroni}. The program reads it to refuse a mode switch. */
     public static final String HA_MEMBER = "pg-cluster.ha-member";
 
     private Labels() {

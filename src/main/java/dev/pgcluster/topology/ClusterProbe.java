@@ -2,12 +2,21 @@ package dev.pgcluster.topology;
 
 import dev.pgcluster.config.ClusterConfig;
 import java.util.List;
+import java.util.Map;
 
 /** Looks at the stack's nodes on Docker before anything is declared. */
 @FunctionalInterface
 public interface ClusterProbe {
     /** One state per node of {@code config}, in node order. */
     List<NodeState> observe(ClusterConfig config);
+
+    /**
+     * Node → the {@code pg-cluster.ha-member} label of its container ("" when it has none: a node
+     * of {@code ha: none}), for the nodes whose container exists.
+     */
+    default Map<String, String> haMembers(ClusterConfig config) {
+        return Map.of();
+    }
 
     /** For declarations that never meet Docker (unit tests): every node missing, as on a new stack. */
     ClusterProbe NONE = config -> config.nodeNames().stream().map(NodeState::missing).toList();

@@ -1,5 +1,6 @@
 package dev.pgcluster.topology;
 
+import dev.pgcluster.cluster.Labels;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
 import java.io.IOException;
@@ -7,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +58,20 @@ public final class DockerProbe implements ClusterProbe {
             futures.add(CompletableFuture.supplyAsync(() -> observe(node.name(), config.containerName(node.name()), host)));
         }
         return futures.stream().map(CompletableFuture::join).toList();
+    }
+
+    @Override
+    public Map<String, String> haMembers(ClusterConfig config) {
+        var members = new java.util.TreeMap<String, String>();
+        for (NodeSpec node : config.nodes()) {
+            String host = node.dockerHost().orElse(config.defaultDockerHost());
+            Result labels = run(host, "docker", "container", "inspect", "--format",
+                    "{{index .Config.Labels \"" + Labels.HA_MEMBER + "\"}}", config.containerName(node.name()));
+            if (labels.status == 0) {
+                members.put(node.name(), labels.stdout.strip().replace("<no value>", ""));
+            }
+        }
+        return members;
     }
 
     private static NodeState observe(String node, String container, String dockerHost) {

@@ -317,4 +317,25 @@ class PatroniDockerTest {
         awaitStreaming(now, 2, Duration.ofSeconds(120));
         ClusterChecks.assertIdempotent(cluster.stack());
     }
+
+    /** `ha: none` on a stack whose nodes run Patroni: refused before anything is declared, nothing changed. */
+    @Test
+    @Order(7)
+    void switchingTheModeOfAStackWithNodesIsRefusedAndChangesNothing() {
+        var before = new java.util.LinkedHashMap<>(cluster.stack().values());
+        String leader = awaitLeader(Duration.ofSeconds(30), null);
+        for (String key : dev.pgcluster.config.ConfigReader.PATRONI_KEYS) {
+            if (before.containsKey(key)) {
+                cluster.stack().removeConfig(key);
+            }
+        }
+        cluster.stack().setConfig(Map.of("ha", "none"));
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(EngineStack.EngineFailure.class,
+                () -> cluster.stack().up());
+        assertTrue(refused.getMessage().contains("pg-cluster:ha = \"none\", but the nodes of this stack (pg0, pg1, pg2) "
+                + "run ha: patroni."), refused.getMessage());
+        cluster.stack().setConfig(before);
+        assertEquals(leader, leader(), "nothing changed");
+        cluster.stack().preview(true);
+    }
 }

@@ -42,6 +42,7 @@ public final class DeclaredFailover implements HaMode {
     /** The split-brain guard and what the primary step must resolve (see {@link Topology}). */
     @Override
     public Optional<String> check(ClusterConfig config, ClusterProbe probe, Consumer<String> warn, Consumer<String> info) {
+        HaMode.refuseAnotherMode(config, probe, "");
         List<NodeState> states = probe.observe(config);
         Optional<String> found = Topology.check(config, states);
         Topology.lostSlotWarnings(config, states).forEach(warning -> warn.accept("pg-cluster: " + warning));

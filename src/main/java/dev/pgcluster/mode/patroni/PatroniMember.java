@@ -34,6 +34,8 @@ import java.util.Optional;
  */
 public final class PatroniMember extends ComponentResource {
     public static final String TYPE = "pgcluster:index:PatroniMember";
+    /** The value of {@link Labels#HA_MEMBER} on a member's container. */
+    public static final String HA_LABEL = "patroni";
     /** The postgres user of the image (uid 999 in the official image and ours): owner of the socket tmpfs. */
     static final String POSTGRES_UID = "999";
     /**
@@ -87,7 +89,7 @@ public final class PatroniMember extends ComponentResource {
 
         var port = PostgresNode.publishedPort(config, node);
         var labels = Labels.container(config, node.name());
-        labels.put(Labels.HA_MEMBER, "patroni");
+        labels.put(Labels.HA_MEMBER, HA_LABEL);
         labels.put(Labels.PUBLISHED, port.spec());
         labels.put(Labels.HEALTHCHECK, "sha256:" + Members.sha256Prefix(HEALTHCHECK));
         labels.put(Labels.TMPFS, String.join("; ", TMPFS.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList()));

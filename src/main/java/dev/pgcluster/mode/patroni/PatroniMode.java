@@ -47,6 +47,7 @@ public final class PatroniMode implements HaMode {
      */
     @Override
     public Optional<String> check(ClusterConfig config, ClusterProbe probe, Consumer<String> warn, Consumer<String> info) {
+        HaMode.refuseAnotherMode(config, probe, PatroniMember.HA_LABEL);
         Optional<String> preferred = config.ha().preferredLeader();
         if (preferred.isEmpty()) {
             return Optional.empty();

@@ -9,6 +9,8 @@ import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.testing.DeclaredResource;
 import dev.pgcluster.testing.DeclaredStack;
 import dev.pgcluster.testing.TestConfigs;
+import dev.pgcluster.topology.ClusterProbe;
+import dev.pgcluster.topology.NodeState;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -144,5 +146,42 @@ class PatroniDeclarationTest {
         assertFalse(stack.hasOutput("primaryNode"), "no node is the primary in state: Patroni elects it");
         assertEquals(1, steps(stack, "leader").size(), "a preferred leader has its step");
         assertEquals("pg2", environment(steps(stack, "leader").get(0)).get("PGC_PREFERRED"));
+    }
+
+    /** A probe of a stack whose nodes exist with the given ha-member labels. */
+    private static ClusterProbe nodesLabelled(String label) {
+        return new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return ClusterProbe.NONE.observe(config);
+            }
+
+            @Override
+            public Map<String, String> haMembers(ClusterConfig config) {
+                return Map.of("pg0", label, "pg1", label, "pg2", label);
+            }
+        };
+    }
+
+    @Test
+    void aStackWhoseNodesRunModeNoneIsNotSwitchedToPatroni() {
+        Throwable refused = DeclaredStack.refused(patroni(), nodesLabelled(""));
+        assertEquals("pg-cluster: pg-cluster:ha = \"patroni\", but the nodes of this stack (pg0, pg1, pg2) run ha: none. "
+                + "Switching an existing stack to another mode is not supported yet: set pg-cluster:ha back to \"none\" "
+                + "(README: Automatic failover). Nothing was changed.", refused.getMessage());
+    }
+
+    @Test
+    void aStackWhoseNodesRunPatroniIsNotSwitchedToModeNone() {
+        ClusterConfig none = TestConfigs.config("test", "replicas", "2");
+        Throwable refused = DeclaredStack.refused(none, nodesLabelled(PatroniMember.HA_LABEL));
+        assertTrue(refused.getMessage().contains("pg-cluster:ha = \"none\", but the nodes of this stack (pg0, pg1, pg2) "
+                + "run ha: patroni."), refused.getMessage());
+    }
+
+    @Test
+    void membersOfTheSameModeAreNoReasonToRefuse() {
+        assertEquals(3, DeclaredStack.of(patroni(), nodesLabelled(PatroniMember.HA_LABEL))
+                .ofType(PatroniMember.TYPE).size());
     }
 }
