@@ -52,6 +52,9 @@ public final class Bench {
     private final int scale;
     private final int pgbenchSeconds;
     private final int switchovers;
+    private final int kills;
+    /** Which parts run: all, or only {@code patroni} (bench/run.sh --only patroni). */
+    private final String only;
     private final String image = TestImage.reference();
     private final Path project = ROOT.resolve("project");
     private final Map<String, String> cliEnv = new LinkedHashMap<>();
@@ -65,6 +68,8 @@ public final class Bench {
         scale = Integer.parseInt(options.getOrDefault("scale", "100"));
         pgbenchSeconds = Integer.parseInt(options.getOrDefault("pgbench-seconds", "60"));
         switchovers = Integer.parseInt(options.getOrDefault("switchovers", "5"));
+        kills = Integer.parseInt(options.getOrDefault("kills", "5"));
+        only = options.getOrDefault("only", "all");
         report = new BenchReport(machine());
     }
 
@@ -73,7 +78,7 @@ public final class Bench {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: bench/run.sh [--runs N] [--replicas 1,2,3] [--scale S] "
-                        + "[--pgbench-seconds T] [--switchovers K]; got " + String.join(" ", args));
+                        + "[--pgbench-seconds T] [--switchovers K] [--kills K] [--only patroni]; got " + String.join(" ", args));
             }
             options.put(args[i].substring(2), args[++i]);
         }
@@ -92,12 +97,141 @@ public final class Bench {
     private void run() throws Exception {
         prepareProject();
         cleanUp();
-        for (int n : replicaCounts) {
-            bringUp(n);
+        if (!only.equals("patroni")) {
+            for (int n : replicaCounts) {
+                bringUp(n);
+            }
+            baseBackupLagAndTps();
+            switchoverGap();
         }
-        baseBackupLagAndTps();
-        switchoverGap();
+        patroni();
         compare();
+    }
+
+    // ------------------------------------------------------- ha: patroni
+
+    /**
+     * {@code ha: patroni} (2 replicas, {@code any 1}, 3 etcd members) against {@code ha: none} with
+     * the same nodes: the bring-up; then, under a steady writer, the write outage after a
+     * {@code docker kill -s KILL} of the leader (Patroni fails over by itself; the killed member is
+     * started again and rejoins before the next kill), and the write gap of a planned switchover
+     * through {@code primary}.
+     */
+    private void patroni() throws Exception {
+        String section = "ha: patroni (2 replicas, any 1, 3 etcd members)";
+        var none = new ArrayList<Double>();
+        var patroni = new ArrayList<Double>();
+        for (int run = 1; run <= runs; run++) {
+            for (boolean withPatroni : List.of(false, true)) {
+                String stack = withPatroni ? "bench-patroni" : "bench-none";
+                initStack(stack, 2);
+                var values = new LinkedHashMap<String, String>(Map.of("synchronous", "any 1"));
+                if (withPatroni) {
+                    values.put("ha", "patroni");
+                    values.put("etcdImage", image);
+                }
+                setConfig(stack, values);
+                Instant t0 = Instant.now();
+                cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
+                (withPatroni ? patroni : none).add(seconds(t0, Instant.now()));
+                if (!withPatroni || run < runs) {
+                    cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
+                }
+            }
+            System.out.printf("bench: bring-up, ha none %.1f s, ha patroni %.1f s%n", last(none), last(patroni));
+        }
+        report.add(section, "whole `pulumi up`, ha: none (the same nodes)", "s", none);
+        report.add(section, "whole `pulumi up`, ha: patroni", "s", patroni);
+
+        String stack = "bench-patroni";
+        String prefix = "pg-cluster-" + stack;
+        var outages = new ArrayList<Double>();
+        var gaps = new ArrayList<Double>();
+        var ups = new ArrayList<Double>();
+        int lost = 0;
+        try (var writer = new SteadyWriter(outputs(stack).get("primaryJdbcUrl").getAsString())) {
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            for (int i = 1; i <= kills; i++) {
+                String leader = patroniLeader(prefix, null, Duration.ofSeconds(60));
+                awaitStreamingStandbys(leader, 2, Duration.ofSeconds(120));
+                writer.awaitProgress(100, Duration.ofSeconds(60));
+                Instant killed = Instant.now();
+                docker("kill", "--signal", "KILL", leader).orThrow("docker kill " + leader);
+                String next = patroniLeader(prefix, leader, Duration.ofSeconds(90));
+                writer.awaitProgress(100, Duration.ofSeconds(90));
+                outages.add(writer.longestGap(killed.minusSeconds(1), Instant.now()).toMillis() / 1000.0);
+                docker("start", leader).orThrow("docker start " + leader);
+                System.out.printf("bench: patroni failover %d: %s killed, %s leads, writes stopped for %.1f s%n", i, leader,
+                        next, last(outages));
+            }
+            for (int i = 1; i <= switchovers; i++) {
+                String leader = patroniLeader(prefix, null, Duration.ofSeconds(60));
+                awaitStreamingStandbys(leader, 2, Duration.ofSeconds(120));
+                String target = leader.endsWith("pg1") ? "pg2" : "pg1";
+                setConfig(stack, Map.of("primary", target));
+                Instant t0 = Instant.now();
+                cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("switchover to " + target);
+                ups.add(seconds(t0, Instant.now()));
+                writer.awaitProgress(100, Duration.ofSeconds(60));
+                gaps.add(writer.longestGap(t0, Instant.now()).toMillis() / 1000.0);
+                System.out.printf("bench: patroni switchover to %s: pulumi up %.1f s, write gap %.2f s%n", target, last(ups),
+                        last(gaps));
+            }
+            writer.close();
+            String leader = patroniLeader(prefix, null, Duration.ofSeconds(60));
+            var ids = writer.acknowledged();
+            String present = docker("exec", "-u", "postgres", leader, "psql", "-X", "-q", "-At", "-d", "postgres", "-c",
+                    "SELECT count(*) FROM public.ack WHERE id = ANY ('{" + String.join(",", ids.stream().map(String::valueOf)
+                            .toList()) + "}'::bigint[])").orThrow("count acknowledged").stdout().strip();
+            lost = ids.size() - Integer.parseInt(present);
+        }
+        report.add(section, "write outage after `docker kill -s KILL` of the leader (no pulumi command)", "s", outages);
+        report.add(section, "planned switchover through `primary`: write gap", "s", gaps);
+        report.add(section, "planned switchover through `primary`: whole `pulumi up`", "s", ups);
+        report.add(section, "acknowledged writes lost over every failover and switchover", "", List.of((double) lost));
+        cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
+    }
+
+    /** The member container that accepts writes, other than {@code not}, waited for. */
+    private static String patroniLeader(String prefix, String not, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            for (String node : List.of("pg0", "pg1", "pg2")) {
+                String container = prefix + "-" + node;
+                if (container.equals(not)) {
+                    continue;
+                }
+                var r = docker("exec", "-u", "postgres", container, "psql", "-X", "-q", "-At", "-d", "postgres", "-c",
+                        "SELECT pg_is_in_recovery()");
+                if (r.ok() && r.stdout().strip().equals("f")) {
+                    return container;
+                }
+            }
+            sleepQuietly(Duration.ofMillis(200));
+        }
+        throw new IllegalStateException("no leader" + (not == null ? "" : " other than " + not) + " after " + timeout);
+    }
+
+    private static void awaitStreamingStandbys(String leader, int standbys, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            var r = docker("exec", "-u", "postgres", leader, "psql", "-X", "-q", "-At", "-d", "postgres", "-c",
+                    "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'");
+            if (r.ok() && r.stdout().strip().equals(String.valueOf(standbys))) {
+                return;
+            }
+            sleepQuietly(Duration.ofMillis(200));
+        }
+        throw new IllegalStateException(leader + " has not " + standbys + " streaming standbys after " + timeout);
+    }
+
+    private static void sleepQuietly(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     // ---------------------------------------------------------------- bring-up
@@ -386,6 +520,19 @@ public final class Bench {
         if (report.has(sw, "write gap: last acknowledged write on the old primary → first on the new")) {
             report.atMost("planned switchover write gap, median (s)",
                     report.figure(sw, "write gap: last acknowledged write on the old primary → first on the new").median(), 5, switchovers + " switchovers");
+        }
+        String ha = "ha: patroni (2 replicas, any 1, 3 etcd members)";
+        if (report.has(ha, "write outage after `docker kill -s KILL` of the leader (no pulumi command)")) {
+            report.atMost("ha: patroni, SIGKILL of the leader → first acknowledged write on the new leader, median (s)",
+                    report.figure(ha, "write outage after `docker kill -s KILL` of the leader (no pulumi command)").median(), 20,
+                    kills + " kills, ttl 20 / loop_wait 5 / retry_timeout 7");
+            report.atMost("ha: patroni, planned switchover write gap, median (s)",
+                    report.figure(ha, "planned switchover through `primary`: write gap").median(), 3, switchovers + " switchovers");
+            report.reference("ha: patroni ÷ ha: none, whole `pulumi up`",
+                    report.figure(ha, "whole `pulumi up`, ha: patroni").median()
+                            / report.figure(ha, "whole `pulumi up`, ha: none (the same nodes)").median(), "medians, same run");
+            report.atMost("ha: patroni, acknowledged writes lost", report.figure(ha,
+                    "acknowledged writes lost over every failover and switchover").max(), 0, "all failovers and switchovers");
         }
         double left = report.figures().stream().filter(f -> f.name().equals("pg-cluster: objects left after destroy"))
                 .mapToDouble(BenchReport.Figure::max).max().orElse(0);
