@@ -49,8 +49,9 @@ public final class App {
      * split-brain guard: {@code probe} tells what the nodes are now.
      */
     public static PostgresCluster declare(Context ctx, ClusterConfig config, ClusterProbe probe) {
-        Optional<String> found = HaMode.of(config.ha()).check(config, probe, ctx.log()::warn, ctx.log()::info);
-        var cluster = new PostgresCluster(config, found);
+        HaMode mode = HaMode.of(config.ha());
+        Optional<String> found = mode.check(config, probe, ctx.log()::warn, ctx.log()::info);
+        var cluster = new PostgresCluster(config, mode, found);
         ctx.export("ha", Output.of(config.ha().mode().configValue()));
         if (!cluster.followsLeader()) {
             // With a leader the mode elects itself, no node is "the primary" in state: the write

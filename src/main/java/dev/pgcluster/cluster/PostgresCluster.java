@@ -46,11 +46,12 @@ public final class PostgresCluster extends ComponentResource {
 
     /**
      * @param config the validated cluster config; its name prefix names the component
+     * @param mode   the mode that declares the nodes, after its {@link HaMode#check}
      * @param found  what the program found on Docker that differs from config and the
      *               {@code primary} step resolves (see {@link dev.pgcluster.topology.Topology});
      *               empty when the cluster is as configured
      */
-    public PostgresCluster(ClusterConfig config, Optional<String> found) {
+    public PostgresCluster(ClusterConfig config, HaMode mode, Optional<String> found) {
         super(TYPE, config.namePrefix(), ComponentResourceOptions.builder().build());
         this.config = config;
         String name = config.namePrefix();
@@ -68,7 +69,7 @@ public final class PostgresCluster extends ComponentResource {
         var nodePlacements = new LinkedHashMap<String, Placement>();
         config.nodes().forEach(n -> nodePlacements.put(n.name(), placements.get(n.dockerHost())));
         var images = new HashMap<String, Output<String>>();
-        this.declared = HaMode.of(config.ha()).declare(new ClusterParts(config, this, image, network, secrets, tls,
+        this.declared = mode.declare(new ClusterParts(config, this, image, network, secrets, tls,
                 nodePlacements, found, reference -> images.computeIfAbsent(reference, r ->
                         sameOrOwn(r, image, name + "-" + imageResourceName(r), primaryPlacement))));
         this.monitoring = Monitoring.declare(name, config, () -> new Monitoring.Inputs(

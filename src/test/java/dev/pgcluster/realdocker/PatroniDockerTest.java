@@ -338,4 +338,61 @@ class PatroniDockerTest {
         assertEquals(leader, leader(), "nothing changed");
         cluster.stack().preview(true);
     }
+
+    /**
+     * A setting that forces new containers (shmSize) replaces the members one at a time, the leader
+     * last: never two members down at once, and no acknowledged write lost.
+     */
+    @Test
+    @Order(8)
+    void aChangeThatReplacesEveryMemberReplacesThemOneAtATimeTheLeaderLast() throws Exception {
+        String leader = awaitLeader(Duration.ofSeconds(30), null);
+        awaitStreaming(leader, 2, Duration.ofSeconds(120));
+        var ids = new java.util.HashMap<String, String>();
+        members.forEach(m -> ids.put(m, Docker.inspect(m, "{{.Id}}")));
+        var replacedAt = new java.util.concurrent.ConcurrentHashMap<String, Instant>();
+        var maxDown = new java.util.concurrent.atomic.AtomicInteger();
+        var watching = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread watch = new Thread(() -> {
+            while (watching.get()) {
+                int down = 0;
+                for (String member : members) {
+                    var r = Docker.run("container", "inspect", "--format", "{{.Id}} {{.State.Running}}", member);
+                    String[] f = r.ok() ? r.stdout().strip().split(" ") : new String[] {"", "false"};
+                    if (!f[1].equals("true")) {
+                        down++;
+                    }
+                    if (!f[0].isEmpty() && !f[0].equals(ids.get(member))) {
+                        replacedAt.putIfAbsent(member, Instant.now());
+                    }
+                }
+                maxDown.accumulateAndGet(down, Math::max);
+                Docker.sleep(Duration.ofMillis(100));
+            }
+        }, "members-watch");
+        List<Long> acknowledged;
+        try (var writer = new SteadyWriter(cluster.output("primaryJdbcUrl") + "&connectTimeout=3&socketTimeout=5")) {
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            watch.start();
+            cluster.stack().setConfig(Map.of("shmSize", "192m"));
+            cluster.stack().up();
+            writer.awaitProgress(100, Duration.ofSeconds(90));
+            writer.close();
+            acknowledged = writer.acknowledged();
+        } finally {
+            watching.set(false);
+            watch.join();
+        }
+        System.out.printf("ha: patroni rolling replacement: at most %d member(s) down at once; replaced: %s%n", maxDown.get(),
+                replacedAt);
+        assertEquals(3, replacedAt.size(), "every member got a new container: " + replacedAt);
+        assertEquals(1, maxDown.get(), "never two members down at once");
+        Instant leaderReplaced = replacedAt.get(leader);
+        assertTrue(replacedAt.values().stream().allMatch(at -> !at.isAfter(leaderReplaced)),
+                "the leader " + leader + " was replaced last: " + replacedAt);
+        String now = awaitLeader(Duration.ofSeconds(60), null);
+        awaitStreaming(now, 2, Duration.ofSeconds(120));
+        assertEveryAcknowledgedRowOn(acknowledged, now);
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
 }

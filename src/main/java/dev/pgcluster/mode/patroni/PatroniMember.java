@@ -71,11 +71,12 @@ public final class PatroniMember extends ComponentResource {
     private final Command readiness;
 
     /**
-     * @param dcs the etcd members' readiness steps: a member starts once the DCS answers
+     * @param after what the member waits for: the etcd members' readiness (a member starts once the DCS
+     *              answers) and the readiness of the member before it (one member at a time)
      */
     PatroniMember(String name, ClusterConfig config, NodeSpec node, Output<String> image, Output<String> networkName,
                   Placement placement, ClusterTls tls, Output<String> replicationPassword, Output<String> memberSecrets,
-                  Output<String> controlPlaneCa, List<Resource> dcs, ComponentResourceOptions options) {
+                  Output<String> controlPlaneCa, List<Resource> after, ComponentResourceOptions options) {
         super(TYPE, name, options);
         this.volume = Members.volume(this, name + "-data", config, node.name(), placement);
         Command conf = PostgresNode.conf(this, name + "-conf", config, node, image, volume.name(), placement,
@@ -93,7 +94,7 @@ public final class PatroniMember extends ComponentResource {
         labels.put(Labels.PUBLISHED, port.spec());
         labels.put(Labels.HEALTHCHECK, "sha256:" + Members.sha256Prefix(HEALTHCHECK));
         labels.put(Labels.TMPFS, String.join("; ", TMPFS.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList()));
-        var dependencies = new ArrayList<Resource>(dcs);
+        var dependencies = new ArrayList<Resource>(after);
         dependencies.add(conf);
         dependencies.add(memberConf);
         var args = ContainerArgs.builder()

@@ -39,23 +39,24 @@ import java.time.temporal.ChronoUnit;
  * each ready once it leads or streams) → the DCS configuration and the roles, on the leader.
  */
 public final class PatroniMode implements HaMode {
+    /** The member that accepted writes when {@link #check} looked; empty before it, or when none did. */
+    private Optional<String> leader = Optional.empty();
 
     /**
      * Which member leads is Patroni's to decide: without {@code primary} nothing is compared (after
      * a failover, {@code pulumi up} changes nothing). With it, a running member other than the
      * preferred one that accepts writes is what the leader step resolves, with a switchover.
+     * Either way the member that leads is kept: it is replaced last.
      */
     @Override
     public Optional<String> check(ClusterConfig config, ClusterProbe probe, Consumer<String> warn, Consumer<String> info) {
         HaMode.refuseAnotherMode(config, probe, PatroniMember.HA_LABEL);
-        Optional<String> preferred = config.ha().preferredLeader();
-        if (preferred.isEmpty()) {
-            return Optional.empty();
-        }
         List<String> leading = probe.observe(config).stream()
                 .filter(NodeState::writable)
                 .map(NodeState::node).toList();
-        if (leading.size() != 1 || leading.get(0).equals(preferred.get())) {
+        leader = leading.size() == 1 ? Optional.of(leading.get(0)) : Optional.empty();
+        Optional<String> preferred = config.ha().preferredLeader();
+        if (preferred.isEmpty() || leading.size() != 1 || leading.get(0).equals(preferred.get())) {
             return Optional.empty();
         }
         String found = leading.get(0) + " leads, and pg-cluster:primary prefers " + preferred.get();
@@ -88,11 +89,20 @@ public final class PatroniMode implements HaMode {
 
         Output<String> secretsFile = Output.tuple(restApiPassword, parts.secrets().replicationPassword())
                 .applyValue(t -> PatroniFiles.memberSecrets(config, t.t1, t.t2)).asSecret();
+        // One member at a time, each after the one before is ready again, the leader last: a
+        // change that replaces every member's container (a new image, a setting that forces one)
+        // never has two members down at once, and the leader stops (and hands its key over) only
+        // when every other member runs again. A new cluster comes up the same way, in node order.
         var members = new LinkedHashMap<String, PatroniMember>();
-        for (NodeSpec node : config.nodes()) {
-            members.put(node.name(), new PatroniMember(name + "-" + node.name(), config, node, parts.image(),
+        List<Resource> after = dcs;
+        for (NodeSpec node : replacementOrder(config, leader)) {
+            var member = new PatroniMember(name + "-" + node.name(), config, node, parts.image(),
                     parts.network().networkName(), parts.placements().get(node.name()), tls,
-                    parts.secrets().replicationPassword(), secretsFile, signing, dcs, options));
+                    parts.secrets().replicationPassword(), secretsFile, signing, after, options);
+            members.put(node.name(), member);
+            var next = new ArrayList<Resource>(dcs);
+            next.add(member.readiness());
+            after = next;
         }
         var ready = new ArrayList<Resource>();
         members.values().forEach(m -> ready.add(m.readiness()));
@@ -104,7 +114,7 @@ public final class PatroniMode implements HaMode {
                 leader(parts, name + "-leader", preferred, memberContainers, primaryPlacement, List.of(roles)));
 
         var containerNames = new LinkedHashMap<String, Output<String>>();
-        members.forEach((node, member) -> containerNames.put(node, member.containerName()));
+        config.nodeNames().forEach(node -> containerNames.put(node, members.get(node).containerName()));
         // Every node, the preferred leader first: libpq tries them in order and keeps the one that
         // accepts writes.
         var writeNodes = new ArrayList<NodeSpec>();
@@ -130,6 +140,13 @@ public final class PatroniMode implements HaMode {
                 .logging(Logging.STDOUT_AND_STDERR)
                 .build(),
                 CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after).build());
+    }
+
+    /** The nodes in node order, the one that leads now (when one does) last. */
+    static List<NodeSpec> replacementOrder(ClusterConfig config, Optional<String> leader) {
+        var order = new ArrayList<NodeSpec>(config.nodes().stream().filter(n -> !leader.equals(Optional.of(n.name()))).toList());
+        config.nodes().stream().filter(n -> leader.equals(Optional.of(n.name()))).forEach(order::add);
+        return order;
     }
 
     /**

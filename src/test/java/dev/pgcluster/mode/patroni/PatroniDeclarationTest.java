@@ -184,4 +184,41 @@ class PatroniDeclarationTest {
         assertEquals(3, DeclaredStack.of(patroni(), nodesLabelled(PatroniMember.HA_LABEL))
                 .ofType(PatroniMember.TYPE).size());
     }
+
+    /** A probe of running members of which {@code leader} accepts writes. */
+    private static ClusterProbe leading(String leader) {
+        return new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return config.nodeNames().stream().map(n -> new NodeState(n, "running",
+                        java.util.Optional.of(new NodeState.Server(!n.equals(leader), 2, "")))).toList();
+            }
+
+            @Override
+            public Map<String, String> haMembers(ClusterConfig config) {
+                return Map.of("pg0", PatroniMember.HA_LABEL, "pg1", PatroniMember.HA_LABEL, "pg2", PatroniMember.HA_LABEL);
+            }
+        };
+    }
+
+    private static List<String> containerDependencies(DeclaredStack stack, String node) {
+        return stack.find(r -> r.type().equals(CONTAINER) && r.name().equals("pg-cluster-test-" + node),
+                "no container " + node).dependsOn();
+    }
+
+    /** Each member's container waits for the member before it to be ready again; the leader comes last. */
+    @Test
+    void membersAreReplacedOneAtATimeTheLeaderLast() {
+        var stack = DeclaredStack.of(patroni(), leading("pg1"));
+        assertTrue(containerDependencies(stack, "pg2").contains("pg-cluster-test-pg0-ready"),
+                containerDependencies(stack, "pg2").toString());
+        assertTrue(containerDependencies(stack, "pg1").contains("pg-cluster-test-pg2-ready"),
+                "the leader pg1 after pg2: " + containerDependencies(stack, "pg1"));
+        assertFalse(containerDependencies(stack, "pg0").stream().anyMatch(d -> d.matches(".*-pg\\d-ready")),
+                "pg0 first: " + containerDependencies(stack, "pg0"));
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            assertTrue(containerDependencies(stack, node).containsAll(List.of("pg-cluster-test-etcd0-ready",
+                    "pg-cluster-test-etcd1-ready", "pg-cluster-test-etcd2-ready")), node);
+        }
+    }
 }
