@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -158,7 +159,8 @@ class PatroniDeclarationTest {
 
             @Override
             public Map<String, String> haMembers(ClusterConfig config) {
-                return Map.of("pg0", label, "pg1", label, "pg2", label);
+                // Sorted by node, as DockerProbe returns them (Map.of's order changes from run to run).
+                return new TreeMap<>(Map.of("pg0", label, "pg1", label, "pg2", label));
             }
         };
     }
