@@ -1,8 +1,8 @@
 #!/bin/sh
 # Renders the monitoring templates and checks them with promtool inside the test image
 # (promtool is not on the host): `promtool check rules`, `promtool test rules` (tests/), and
-# `promtool check config` on prometheus.yml with targets.example.json. Exit status non-zero on
-# any failure.
+# `promtool check config` on prometheus.yml with targets.example.json and
+# targets-etcd.example.json. Exit status non-zero on any failure.
 #
 # Usage: sh monitoring/check-rules.sh          (needs Docker and the image of src/test/image)
 #        PG_CLUSTER_TEST_IMAGE=... sh monitoring/check-rules.sh
@@ -31,6 +31,7 @@ cp "$here/tests/alerts-async.test.yml" "$work/async/"
 sh "$here/render.sh" "$here/prometheus.yml" > "$work/config/prometheus.yml"
 cp "$work/sync/alerts.rules.yml" "$work/config/alerts.rules.yml"
 cp "$here/targets.example.json" "$work/config/targets.json"
+cp "$here/targets-etcd.example.json" "$work/config/targets-etcd.json"
 chmod -R a+rX "$work"
 
 # promtool runs as nobody with the work directory read-only; no network needed.

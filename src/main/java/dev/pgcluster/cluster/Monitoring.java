@@ -28,8 +28,9 @@ import java.util.function.Supplier;
  * Metrics and alerts for the cluster: per node a postgres_exporter ({@code <prefix>-pgN-exporter})
  * that logs in to its node as the monitoring role ({@code pg_monitor} only) over TLS checked with
  * {@code verify-full}, and one Prometheus ({@code <prefix>-prometheus}, its data on the volume
- * {@code <prefix>-prometheus-data}) that scrapes them on the cluster network and evaluates
- * pg-cluster's alert rules (monitoring/alerts.rules.yml with the stack's thresholds).
+ * {@code <prefix>-prometheus-data}) that scrapes them, and the DCS members' metrics when the mode
+ * has a DCS, on the cluster network and evaluates pg-cluster's alert rules
+ * (monitoring/alerts.rules.yml with the stack's thresholds).
  *
  * <p>The exporter reads the monitoring password from a file uploaded into its container (not in
  * its environment or argv, so {@code docker inspect} shows none); a new password, CA or query
@@ -56,10 +57,11 @@ public final class Monitoring extends ComponentResource {
      * @param password        the monitoring role's password (secret)
      * @param roles           the step that makes the monitoring role exist with that password
      * @param placements      node name → its Docker host
+     * @param dcsMetrics      DCS member → its metrics endpoint on the cluster network (empty without a DCS)
      */
     public record Inputs(Output<String> exporterImage, Output<String> prometheusImage, Output<String> networkName,
                          Output<String> caCertificates, Output<String> password, Resource roles,
-                         Map<String, Placement> placements) {
+                         Map<String, Placement> placements, Map<String, String> dcsMetrics) {
     }
 
 
@@ -86,7 +88,8 @@ public final class Monitoring extends ComponentResource {
         var uploads = List.of(
                 upload(MonitoringFiles.PROMETHEUS, Output.of(MonitoringFiles.prometheusConfig(config))),
                 upload(MonitoringFiles.RULES, Output.of(MonitoringFiles.rules(config))),
-                upload(MonitoringFiles.TARGETS, Output.of(MonitoringFiles.targets(config))));
+                upload(MonitoringFiles.TARGETS, Output.of(MonitoringFiles.targets(config))),
+                upload(MonitoringFiles.ETCD_TARGETS, Output.of(MonitoringFiles.etcdTargets(config, inputs.dcsMetrics()))));
         String prometheusName = name + "-prometheus";
         var prometheusPort = new PublishedPort(config.publishAddress(), settings.port(), MonitoringSettings.PROMETHEUS_PORT);
         this.prometheus = new Container(prometheusName, common(config, published(labels(config, "prometheus"),

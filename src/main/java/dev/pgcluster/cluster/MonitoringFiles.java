@@ -17,14 +17,17 @@ import java.util.regex.Pattern;
 /**
  * The files of the monitoring containers, from the templates under {@code monitoring/} (which
  * Maven copies onto the classpath): the exporter's queries, and Prometheus's config, alert rules
- * and targets for this stack. A placeholder is {@code {{NAME}}}; Prometheus's own templates
- * ({@code {{ $labels.node }}}) have spaces and stay. monitoring/README.md is the contract.
+ * and targets (the exporters, and the DCS members when the mode has a DCS) for this stack. A
+ * placeholder is {@code {{NAME}}}; Prometheus's own templates ({@code {{ $labels.node }}}) have
+ * spaces and stay. monitoring/README.md is the contract.
  */
 public final class MonitoringFiles {
     public static final String QUERIES = "queries.yml";
     public static final String RULES = "alerts.rules.yml";
     public static final String PROMETHEUS = "prometheus.yml";
     public static final String TARGETS = "targets.json";
+    /** The DCS members' metrics endpoints (job pg-cluster-etcd): an empty list when the mode has no DCS. */
+    public static final String ETCD_TARGETS = "targets-etcd.json";
     /** Where the containers get them. */
     public static final String DIRECTORY = "/etc/pg-cluster";
 
@@ -67,12 +70,35 @@ public final class MonitoringFiles {
             var labels = new LinkedHashMap<String, String>();
             labels.put("cluster", config.namePrefix());
             labels.put("node", node);
-            var entry = new LinkedHashMap<String, Object>();
-            entry.put("targets", List.of(exporterAlias(node) + ":" + MonitoringSettings.EXPORTER_PORT));
-            entry.put("labels", labels);
-            targets.add(entry);
+            targets.add(target(exporterAlias(node) + ":" + MonitoringSettings.EXPORTER_PORT, labels));
         }
         return new Gson().toJson(targets) + "\n";
+    }
+
+    /**
+     * Prometheus's file-based targets for the DCS: each etcd member's metrics endpoint with the
+     * labels {@code cluster} and {@code member}. With no member (a mode without a DCS) an empty
+     * list: the job stays in prometheus.yml with no target, so one template serves every mode.
+     *
+     * @param dcsMetrics DCS member → {@code host:port} of its metrics on the cluster network
+     */
+    public static String etcdTargets(ClusterConfig config, Map<String, String> dcsMetrics) {
+        var targets = new ArrayList<Map<String, Object>>();
+        dcsMetrics.forEach((member, address) -> {
+            var labels = new LinkedHashMap<String, String>();
+            labels.put("cluster", config.namePrefix());
+            labels.put("member", member);
+            targets.add(target(address, labels));
+        });
+        return new Gson().toJson(targets) + "\n";
+    }
+
+    /** One entry of a file_sd file: one target and its labels. */
+    private static Map<String, Object> target(String address, Map<String, String> labels) {
+        var entry = new LinkedHashMap<String, Object>();
+        entry.put("targets", List.of(address));
+        entry.put("labels", labels);
+        return entry;
     }
 
     /** A node's exporter on the cluster network. */

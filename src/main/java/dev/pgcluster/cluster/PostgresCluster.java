@@ -75,7 +75,8 @@ public final class PostgresCluster extends ComponentResource {
         this.monitoring = Monitoring.declare(name, config, () -> new Monitoring.Inputs(
                 sameOrOwn(config.monitoring().exporterImage(), image, name + "-exporter-image", primaryPlacement),
                 sameOrOwn(config.monitoring().prometheusImage(), image, name + "-prometheus-image", primaryPlacement),
-                network.networkName(), caCertificate(), secrets.monitoringPassword(), declared.roles(), nodePlacements),
+                network.networkName(), caCertificate(), secrets.monitoringPassword(), declared.roles(), nodePlacements,
+                declared.dcsMetrics()),
                 child());
         registerOutputs(Map.of(
                 "networkName", network.networkName(),

@@ -15,12 +15,15 @@ import java.util.Objects;
  * @param writeNodes     the nodes a writing client is pointed at: the one primary, or every node when
  *                       the leader moves by itself (then the strings ask for a read-write session)
  * @param followsLeader  whether the write strings list every node with {@code target_session_attrs=read-write}
+ * @param dcsMetrics     DCS member → its metrics endpoint ({@code host:port}) on the cluster network, for
+ *                       Prometheus; empty when the mode has no DCS
  */
 public record DeclaredNodes(Map<String, Output<String>> containerNames, Resource roles, List<NodeSpec> writeNodes,
-                            boolean followsLeader) {
+                            boolean followsLeader, Map<String, String> dcsMetrics) {
     public DeclaredNodes {
         containerNames = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(containerNames));
         Objects.requireNonNull(roles);
         writeNodes = List.copyOf(writeNodes);
+        dcsMetrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(dcsMetrics));
     }
 }

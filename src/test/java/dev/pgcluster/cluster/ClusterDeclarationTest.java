@@ -523,6 +523,7 @@ class ClusterDeclarationTest {
                 "synchronous", "any 1");
         assertEquals(MonitoringFiles.rules(config), upload(prometheus, "/etc/pg-cluster/alerts.rules.yml").get("content"));
         assertEquals(MonitoringFiles.targets(config), upload(prometheus, "/etc/pg-cluster/targets.json").get("content"));
+        assertEquals("[]\n", upload(prometheus, "/etc/pg-cluster/targets-etcd.json").get("content"), "ha: none has no DCS to scrape");
         assertEquals(MonitoringFiles.prometheusConfig(config), upload(prometheus, "/etc/pg-cluster/prometheus.yml").get("content"));
         volume(stack, "pg-cluster-test-prometheus-data");
         assertEquals("http://127.0.0.1:9300", stack.outputValue("prometheusUrl"));

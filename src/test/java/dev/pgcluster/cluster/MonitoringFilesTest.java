@@ -7,12 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonParser;
 import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.mode.patroni.PatroniFiles;
 import dev.pgcluster.testing.TestConfigs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The monitoring files the program renders from the templates under monitoring/. */
@@ -61,6 +67,46 @@ class MonitoringFilesTest {
             assertEquals("pg" + i + "-exporter:9187", entry.getAsJsonArray("targets").get(0).getAsString());
             assertEquals("pg-cluster-test", entry.getAsJsonObject("labels").get("cluster").getAsString());
             assertEquals("pg" + i, entry.getAsJsonObject("labels").get("node").getAsString());
+        }
+    }
+
+    @Test
+    void prometheusFindsEveryEtcdMemberWithClusterAndMemberLabels() {
+        ClusterConfig config = TestConfigs.read("test", Map.of("replicas", "2", "ha", "patroni", "dcsMembers", "5",
+                "image", "pg-cluster-test/postgres:17", "monitoring", "true"));
+        var targets = JsonParser.parseString(MonitoringFiles.etcdTargets(config,
+                PatroniFiles.etcdMetricsAddresses(config))).getAsJsonArray();
+        assertEquals(5, targets.size());
+        for (int i = 0; i < 5; i++) {
+            var entry = targets.get(i).getAsJsonObject();
+            assertEquals("etcd" + i + ":2381", entry.getAsJsonArray("targets").get(0).getAsString());
+            assertEquals("pg-cluster-test", entry.getAsJsonObject("labels").get("cluster").getAsString());
+            assertEquals("etcd" + i, entry.getAsJsonObject("labels").get("member").getAsString());
+        }
+    }
+
+    /** ha: none: the etcd job stays in prometheus.yml with no target, so its alert can never fire. */
+    @Test
+    void withoutADcsTheEtcdTargetsAreAnEmptyList() {
+        assertEquals("[]\n", MonitoringFiles.etcdTargets(TestConfigs.config("test", "monitoring", "true"), Map.of()));
+    }
+
+    /** Every job the rules name is a job of prometheus.yml, reading a file the program writes. */
+    @Test
+    void theJobsTheRulesNameAreThoseThePrometheusConfigScrapes() {
+        ClusterConfig config = TestConfigs.config("test", "replicas", "2", "monitoring", "true");
+        String prometheus = MonitoringFiles.prometheusConfig(config);
+        Matcher jobs = Pattern.compile("job=\"([^\"]+)\"").matcher(MonitoringFiles.rules(config));
+        var named = new TreeSet<String>();
+        while (jobs.find()) {
+            named.add(jobs.group(1));
+        }
+        assertEquals(Set.of("pg-cluster-exporter", "pg-cluster-etcd"), named);
+        for (String job : named) {
+            assertTrue(prometheus.contains("- job_name: " + job + "\n"), job);
+        }
+        for (String file : List.of(MonitoringFiles.TARGETS, MonitoringFiles.ETCD_TARGETS)) {
+            assertTrue(prometheus.contains("          - " + file + "\n"), file);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgcluster.cluster.MonitoringFiles;
 import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.mode.patroni.PatroniFiles;
 import dev.pgcluster.testing.TestConfigs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * The alert rules under promtool (from the test image): {@code promtool check rules} and
  * {@code promtool test rules} on recorded series (monitoring/tests/), on the files exactly as the
  * program renders them for a synchronous and an asynchronous stack, and {@code promtool check
- * config} on the Prometheus config and targets it writes. Also monitoring/check-rules.sh, the
+ * config} on the Prometheus config and targets it writes (the etcd targets of an {@code ha: patroni}
+ * stack, and the empty list of {@code ha: none}). Also monitoring/check-rules.sh, the
  * same checks on the shell renderer's output, as a user runs them.
  */
 @RequiresDocker
@@ -39,6 +41,17 @@ class AlertRulesDockerTest {
         Files.writeString(work.resolve("config/prometheus.yml"), MonitoringFiles.prometheusConfig(sync));
         Files.writeString(work.resolve("config/alerts.rules.yml"), MonitoringFiles.rules(sync));
         Files.writeString(work.resolve("config/targets.json"), MonitoringFiles.targets(sync));
+        ClusterConfig patroni = TestConfigs.read("test", Map.of("replicas", "2", "ha", "patroni", "monitoring", "true",
+                "synchronous", "any 1", "pullImage", "false", "image", "pg-cluster-test/postgres:17",
+                "etcdImage", "pg-cluster-test/postgres:17"));
+        Files.writeString(work.resolve("config/targets-etcd.json"),
+                MonitoringFiles.etcdTargets(patroni, PatroniFiles.etcdMetricsAddresses(patroni)));
+        // ha: none: the same config with an empty etcd target list.
+        Files.createDirectories(work.resolve("config-none"));
+        Files.writeString(work.resolve("config-none/prometheus.yml"), MonitoringFiles.prometheusConfig(async));
+        Files.writeString(work.resolve("config-none/alerts.rules.yml"), MonitoringFiles.rules(async));
+        Files.writeString(work.resolve("config-none/targets.json"), MonitoringFiles.targets(async));
+        Files.writeString(work.resolve("config-none/targets-etcd.json"), MonitoringFiles.etcdTargets(async, Map.of()));
         try (var files = Files.walk(work)) {
             files.forEach(p -> {
                 try {
@@ -52,7 +65,7 @@ class AlertRulesDockerTest {
                 "--label", Docker.TEST_LABEL + "=1", "-v", work + ":/w:ro", "-w", "/w", "--entrypoint", "sh", TestImage.reference(), "-c",
                 "set -eu; promtool check rules sync/alerts.rules.yml async/alerts.rules.yml; "
                         + "(cd sync && promtool test rules alerts.test.yml); (cd async && promtool test rules alerts-async.test.yml); "
-                        + "promtool check config config/prometheus.yml");
+                        + "promtool check config config/prometheus.yml; promtool check config config-none/prometheus.yml");
         System.out.println("promtool: " + result.stdout().strip().replace('\n', ' '));
         assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
         assertTrue(result.stdout().contains("SUCCESS"), result.stdout());

@@ -72,7 +72,7 @@ public final class DeclaredFailover implements HaMode {
         }
         var containerNames = new LinkedHashMap<String, Output<String>>();
         config.nodeNames().forEach(node -> containerNames.put(node, nodes.get(node).containerName()));
-        return new DeclaredNodes(containerNames, passwords, List.of(config.primary()), false);
+        return new DeclaredNodes(containerNames, passwords, List.of(config.primary()), false, Map.of());
     }
 
     private static ComponentResourceOptions child(ClusterParts parts) {

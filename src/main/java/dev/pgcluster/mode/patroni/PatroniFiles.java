@@ -48,6 +48,11 @@ public final class PatroniFiles {
     public static final String ETCD_USER = "65532:65532";
     public static final int ETCD_CLIENT_PORT = 2379;
     public static final int ETCD_PEER_PORT = 2380;
+    /**
+     * etcd's /metrics and /health over plain HTTP, without a client certificate: metrics and the
+     * member's health only, no key or value. Reached on the cluster network, not published.
+     */
+    public static final int ETCD_METRICS_PORT = 2381;
 
     private PatroniFiles() {
     }
@@ -61,6 +66,13 @@ public final class PatroniFiles {
     static List<String> etcdHosts(ClusterConfig config) {
         return config.ha().dcsMemberNames().stream()
                 .map(m -> config.containerName(m) + ":" + ETCD_CLIENT_PORT).toList();
+    }
+
+    /** etcd member → its metrics endpoint ({@code host:2381}) on the cluster network, for Prometheus. */
+    public static Map<String, String> etcdMetricsAddresses(ClusterConfig config) {
+        var addresses = new LinkedHashMap<String, String>();
+        config.ha().dcsMemberNames().forEach(m -> addresses.put(m, m + ":" + ETCD_METRICS_PORT));
+        return addresses;
     }
 
     /**
@@ -194,6 +206,8 @@ public final class PatroniFiles {
         root.put("listen-client-urls", "https://0.0.0.0:" + ETCD_CLIENT_PORT);
         root.put("advertise-client-urls", "https://" + host + ":" + ETCD_CLIENT_PORT);
         root.put("listen-peer-urls", "https://0.0.0.0:" + ETCD_PEER_PORT);
+        // For Prometheus (pg-cluster-etcd job): an http URL makes etcd serve it without TLS.
+        root.put("listen-metrics-urls", "http://0.0.0.0:" + ETCD_METRICS_PORT);
         root.put("initial-advertise-peer-urls", "https://" + host + ":" + ETCD_PEER_PORT);
         root.put("initial-cluster", String.join(",", config.ha().dcsMemberNames().stream()
                 .map(m -> m + "=https://" + config.containerName(m) + ":" + ETCD_PEER_PORT).toList()));

@@ -121,7 +121,7 @@ public final class PatroniMode implements HaMode {
         config.ha().preferredLeader().flatMap(p -> config.nodes().stream().filter(n -> n.name().equals(p)).findFirst())
                 .ifPresent(writeNodes::add);
         config.nodes().stream().filter(n -> !writeNodes.contains(n)).forEach(writeNodes::add);
-        return new DeclaredNodes(containerNames, roles, writeNodes, true);
+        return new DeclaredNodes(containerNames, roles, writeNodes, true, PatroniFiles.etcdMetricsAddresses(config));
     }
 
     /** The dynamic configuration in the DCS, set through the REST API whenever its declared value changes. */

@@ -2,6 +2,7 @@ package dev.pgcluster.mode.patroni;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonParser;
@@ -135,6 +136,52 @@ class PatroniDeclarationTest {
         }
         assertEquals("etcd0=https://pg-cluster-test-etcd0:2380,etcd1=https://pg-cluster-test-etcd1:2380,"
                 + "etcd2=https://pg-cluster-test-etcd2:2380", etcd.get("initial-cluster").getAsString());
+    }
+
+    /** etcd serves /metrics on a plain-HTTP listener of its own, reached on the cluster network only. */
+    @Test
+    void etcdServesItsMetricsOverPlainHttpOnItsOwnUnpublishedPort() {
+        ClusterConfig config = patroni();
+        var etcd = JsonParser.parseString(PatroniFiles.etcdConfig(config, "etcd1")).getAsJsonObject();
+        assertEquals("http://0.0.0.0:2381", etcd.get("listen-metrics-urls").getAsString());
+        assertEquals("https://0.0.0.0:2379", etcd.get("listen-client-urls").getAsString(), "keys stay behind TLS");
+        var stack = DeclaredStack.of(config);
+        for (String member : config.ha().dcsMemberNames()) {
+            var container = stack.find(r -> r.type().equals(CONTAINER) && r.name().equals("pg-cluster-test-" + member),
+                    "no container of " + member);
+            assertNull(container.input("ports"), member + " publishes no port");
+        }
+    }
+
+    /** With monitoring, Prometheus scrapes every etcd member by its alias on the network the members are on. */
+    @Test
+    void withMonitoringPrometheusScrapesEveryEtcdMember() {
+        ClusterConfig config = patroni("monitoring", "true");
+        var stack = DeclaredStack.of(config);
+        var prometheus = stack.find(r -> r.type().equals(CONTAINER) && r.name().equals("pg-cluster-test-prometheus"),
+                "no Prometheus");
+        @SuppressWarnings("unchecked")
+        var uploads = (List<Map<String, Object>>) prometheus.input("uploads");
+        Object targets = uploads.stream().filter(u -> u.get("file").equals("/etc/pg-cluster/targets-etcd.json"))
+                .findFirst().orElseThrow().get("content");
+        var entries = JsonParser.parseString(targets.toString()).getAsJsonArray();
+        assertEquals(3, entries.size());
+        for (int i = 0; i < 3; i++) {
+            var entry = entries.get(i).getAsJsonObject();
+            assertEquals("etcd" + i + ":2381", entry.getAsJsonArray("targets").get(0).getAsString());
+            assertEquals("pg-cluster-test", entry.getAsJsonObject("labels").get("cluster").getAsString());
+            assertEquals("etcd" + i, entry.getAsJsonObject("labels").get("member").getAsString());
+            String member = "pg-cluster-test-etcd" + i;
+            var etcd = stack.find(r -> r.type().equals(CONTAINER) && r.name().equals(member), "no " + member);
+            assertEquals(networks(prometheus).get(0).get("name"), networks(etcd).get(0).get("name"),
+                    "Prometheus is on the members' network");
+            assertTrue(networks(etcd).get(0).get("aliases").toString().contains("etcd" + i), "the target is the member's alias");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> networks(DeclaredResource container) {
+        return (List<Map<String, Object>>) container.input("networksAdvanced");
     }
 
     @Test
