@@ -8,11 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -38,7 +33,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 class MonitoringDockerTest {
     private static final int SCRAPE_SECONDS = 2;
     private static final int FOR_SECONDS = 6;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
     private RealCluster cluster;
 
@@ -59,19 +53,7 @@ class MonitoringDockerTest {
     }
 
     private static String get(String url) {
-        try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException(url + " answered " + response.statusCode() + ": " + response.body());
-            }
-            return response.body();
-        } catch (IOException e) {
-            throw new IllegalStateException(url + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return PrometheusApi.get(url);
     }
 
     @SuppressWarnings("unchecked")
@@ -103,31 +85,16 @@ class MonitoringDockerTest {
         throw new AssertionError(description + " not within " + timeout + "; last: " + last, error);
     }
 
-    /** The alerts Prometheus holds now: each {@code alertname|label=value|state}. */
     private JsonArray alerts() {
-        return JsonParser.parseString(get(prometheus() + "/api/v1/alerts")).getAsJsonObject()
-                .getAsJsonObject("data").getAsJsonArray("alerts");
+        return PrometheusApi.alerts(prometheus());
     }
 
     private boolean alert(String name, String label, String value, String state) {
-        for (var element : alerts()) {
-            JsonObject alert = element.getAsJsonObject();
-            JsonObject labels = alert.getAsJsonObject("labels");
-            if (labels.get("alertname").getAsString().equals(name) && labels.has(label)
-                    && labels.get(label).getAsString().equals(value) && alert.get("state").getAsString().equals(state)) {
-                return true;
-            }
-        }
-        return false;
+        return PrometheusApi.alert(prometheus(), name, label, value, state);
     }
 
     private boolean anyAlert(String name) {
-        for (var element : alerts()) {
-            if (element.getAsJsonObject().getAsJsonObject("labels").get("alertname").getAsString().equals(name)) {
-                return true;
-            }
-        }
-        return false;
+        return PrometheusApi.anyAlert(prometheus(), name);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.pgcluster.realdocker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,7 +36,8 @@ class PatroniDockerTest {
     @BeforeAll
     void up() {
         cluster = RealCluster.up("patroni", RealCluster.testConfig(2, "ha", "patroni", "synchronous", "any 1",
-                "etcdImage", TestImage.reference()));
+                "etcdImage", TestImage.reference(), "monitoring", "true", "scrapeIntervalSeconds", "2",
+                "alertForSeconds", "6"));
         for (String node : List.of("pg0", "pg1", "pg2")) {
             members.add(cluster.container(node));
         }
@@ -107,7 +109,33 @@ class PatroniDockerTest {
         // Patroni's own superuser sessions get no startup options of ours: the role setting pins them.
         assertEquals("{\"search_path=pg_catalog, pg_temp\"}", Docker.psql(leader,
                 "SELECT setconfig FROM pg_db_role_setting WHERE setrole = 'postgres'::regrole AND setdatabase = 0"));
+        // Monitoring: every exporter and every etcd member scraped, no leader alert.
+        awaitTrue("Prometheus scrapes 3 exporters and 3 etcd members", () ->
+                PrometheusApi.targetsUp(prometheus(), "pg-cluster-exporter") == 3
+                        && PrometheusApi.targetsUp(prometheus(), "pg-cluster-etcd") == 3, Duration.ofSeconds(60));
+        assertFalse(PrometheusApi.anyAlert(prometheus(), "PgClusterNoLeader"));
         ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    private String prometheus() {
+        return cluster.output("prometheusUrl");
+    }
+
+    private static void awaitTrue(String what, java.util.function.BooleanSupplier done, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        RuntimeException last = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                if (done.getAsBoolean()) {
+                    return;
+                }
+                last = null;
+            } catch (RuntimeException e) {
+                last = e;
+            }
+            Docker.sleep(Duration.ofMillis(250));
+        }
+        throw new AssertionError(what + ": not within " + timeout, last);
     }
 
     /**
@@ -125,10 +153,18 @@ class PatroniDockerTest {
         List<Long> acknowledged;
         String next;
         Duration toFirstWrite;
+        boolean noLeaderFired;
         try (var writer = new SteadyWriter(cluster.output("primaryJdbcUrl"))) {
             writer.awaitProgress(200, Duration.ofSeconds(60));
             Instant killed = Instant.now();
             Docker.ok("kill", "--signal", "KILL", old);
+            // No member accepts writes until Patroni promotes one (the leader key's TTL): long
+            // enough for the no-leader alert (6 s here) to fire.
+            awaitTrue("PgClusterNoLeader firing while no member leads", () ->
+                    PrometheusApi.alert(prometheus(), "PgClusterNoLeader", "cluster", cluster.config().namePrefix(), "firing")
+                            || leader() != null && !old.equals(leader()), Duration.ofSeconds(60));
+            noLeaderFired = PrometheusApi.alert(prometheus(), "PgClusterNoLeader", "cluster", cluster.config().namePrefix(),
+                    "firing");
             next = awaitLeader(Duration.ofSeconds(60), old);
             writer.awaitProgress(200, Duration.ofSeconds(60));
             // The write outage: the longest time between two acknowledged writes around the kill
@@ -140,7 +176,10 @@ class PatroniDockerTest {
         System.out.printf("ha: patroni failover: %s killed, %s leads; writes stopped for %.1f s%n",
                 old, next, toFirstWrite.toMillis() / 1000.0);
         assertNotEquals(old, next);
+        assertTrue(noLeaderFired, "PgClusterNoLeader fired while no member led");
         assertEveryAcknowledgedRowOn(acknowledged, next);
+        awaitTrue("PgClusterNoLeader resolved once a member leads", () ->
+                !PrometheusApi.anyAlert(prometheus(), "PgClusterNoLeader"), Duration.ofSeconds(60));
         Docker.ok("start", old);
         awaitStreaming(next, 2, Duration.ofSeconds(120));
         assertEquals("t", Docker.psql(old, "SELECT pg_is_in_recovery()"), "the old leader is back, as a replica");
@@ -288,6 +327,8 @@ class PatroniDockerTest {
             Docker.ok("kill", "--signal", "KILL", etcd0);
             writer.awaitProgress(200, Duration.ofSeconds(30));
             assertEquals(leader, leader(), "one etcd member lost: the same leader");
+            awaitTrue("PgClusterDcsMemberDown firing for etcd0", () -> PrometheusApi.alert(prometheus(),
+                    "PgClusterDcsMemberDown", "member", "etcd0", "firing"), Duration.ofSeconds(60));
 
             Docker.ok("kill", "--signal", "KILL", etcd1);
             Instant lost = Instant.now();
