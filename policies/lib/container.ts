@@ -2,7 +2,7 @@
 
 import { ResourceValidationArgs } from "@pulumi/policy";
 import { parseServerSettings, ServerSettings } from "./settings";
-import { CONTAINER, DEFAULT_PGDATA, LABEL_MONITORING, LABEL_NODE } from "./types";
+import { CONTAINER, DEFAULT_PGDATA, HA_MEMBER_ETCD, HA_MEMBER_PATRONI, LABEL_HA_MEMBER, LABEL_MONITORING, LABEL_NODE } from "./types";
 import { isKnown, read, readArray, readString, Unknown, UNKNOWN } from "./values";
 
 type Props = Record<string, any>;
@@ -178,12 +178,50 @@ export function uploadsOf(props: Props): Upload[] {
     return uploads;
 }
 
+export type HaMemberKind = typeof HA_MEMBER_PATRONI | typeof HA_MEMBER_ETCD;
+
+/** The program's name of the first element of an argv (`/usr/bin/etcd` → `etcd`). */
+function programOf(args: readonly string[] | undefined): string | undefined {
+    return args !== undefined && args.length > 0 ? args[0].split("/").pop() : undefined;
+}
+
+/**
+ * What an `ha: patroni` container is: a Patroni member (a PostgreSQL node that Patroni runs) or an
+ * etcd member (the DCS, no node), told by its `pg-cluster.ha-member` label, else by the program
+ * it runs (its entrypoint, else its command: `patroni`, `etcd`). undefined for any other
+ * container; UNKNOWN while its labels or entrypoint are not known yet (the program declares both
+ * as constants, known during preview).
+ */
+export function haMemberKind(props: Props): HaMemberKind | undefined | Unknown {
+    const label = labelsOf(props).get(LABEL_HA_MEMBER);
+    if (label === HA_MEMBER_PATRONI || label === HA_MEMBER_ETCD) {
+        return label;
+    }
+    const entrypoints = readArray(() => props.entrypoints);
+    if (!isKnown(entrypoints) || entrypoints.some((e) => !isKnown(e))) {
+        return UNKNOWN;
+    }
+    const entrypoint = programOf(entrypoints.map((e) => String(e)));
+    let program = entrypoint;
+    if (entrypoint === undefined) {
+        // The program's commands are constants; one unknown (a test's preview) is taken for a node's.
+        const args = commandOf(props);
+        program = isKnown(args) ? programOf(args) : undefined;
+    }
+    if (program === HA_MEMBER_PATRONI || program === HA_MEMBER_ETCD) {
+        return program;
+    }
+    return isKnown(label) ? undefined : UNKNOWN;
+}
+
 /**
  * A PostgreSQL node of the cluster: a container labelled with a pg-cluster node name, or one whose
  * command starts the server (so an unlabelled PostgreSQL container is not silently skipped).
  * Nodes carry no role; which one is the primary is the cluster's `primary` step's business.
- * A monitoring container (labelled `pg-cluster.monitoring`, no node label) is not a node.
- * UNKNOWN when that cannot be told yet: no known node or monitoring label and a command not known yet.
+ * A monitoring container (labelled `pg-cluster.monitoring`, no node label) is not a node, nor is
+ * an etcd member of `ha: patroni` (the program labels it with `pg-cluster.node` too); a Patroni
+ * member is one. UNKNOWN when that cannot be told yet: no known node or monitoring label and a
+ * command not known yet, or a node label on a container that may still be an etcd member.
  */
 export function isDatabaseContainer(type: string, props: Props): boolean | Unknown {
     if (type !== CONTAINER) {
@@ -191,7 +229,8 @@ export function isDatabaseContainer(type: string, props: Props): boolean | Unkno
     }
     const labelled = labelsOf(props).has(LABEL_NODE);
     if (labelled === true) {
-        return true;
+        const member = haMemberKind(props);
+        return member === HA_MEMBER_ETCD ? false : isKnown(member) ? true : UNKNOWN;
     }
     const args = commandOf(props);
     if (isKnown(args) && args !== undefined && args.length > 0) {

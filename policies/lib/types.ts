@@ -23,6 +23,14 @@ export const MONITORING_EXPORTER = "exporter";
 export const MONITORING_PROMETHEUS = "prometheus";
 /** On an exporter: the node (its `pg-cluster.node`) it watches. */
 export const LABEL_MONITORS = "pg-cluster.monitors";
+/**
+ * `ha: patroni`: on a Patroni member's container, `patroni` (the member is a PostgreSQL node run by
+ * Patroni). An etcd member's container may carry `etcd`; the program (its first cut) labels it
+ * with `pg-cluster.node` only, so the pack also knows one by its entrypoint (see haMemberKind).
+ */
+export const LABEL_HA_MEMBER = "pg-cluster.ha-member";
+export const HA_MEMBER_PATRONI = "patroni";
+export const HA_MEMBER_ETCD = "etcd";
 /** Mirrors the retainOnDelete resource option, which @pulumi/policy 1.21.0 does not expose to policies. */
 export const LABEL_RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
 
@@ -46,6 +54,19 @@ export const STEP_CONF = "conf";
 export const STEP_CONNINFO = "conninfo";
 /** A CA generation's step: makes the CA key and certificate once (stdout, kept in state as a secret). */
 export const STEP_TLS_CA = "tls-ca";
+
+/**
+ * `ha: patroni`: a member's step that writes its configuration (PGC_CONFIG: a Patroni member's, or
+ * an etcd member's), key and certificates onto its volume; stdin is the secrets file, then
+ * SECRETS_END_MARKER, then the control-plane CA's key and certificate.
+ */
+export const STEP_MEMBER_CONF = "member-conf";
+/** `ha: patroni`: the step that makes the DCS hold the declared dynamic configuration (PGC_DCS_CONFIG). */
+export const STEP_DCS_CONFIG = "dcs-config";
+/** The line of a member-conf step's stdin after the secrets file (init/patroni/member-conf-in-container.sh). */
+export const SECRETS_END_MARKER = "# pg-cluster: end of secrets";
+/** Patroni's REST API port (the program's PatroniFiles.REST_API_PORT). */
+export const PATRONI_REST_API_PORT = 8008;
 
 /** PGC_ROLE of a seed step. */
 export const SEED_ROLE_PRIMARY = "primary";

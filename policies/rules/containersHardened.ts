@@ -1,10 +1,10 @@
 import { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { isDatabaseContainer, isMonitoringContainer } from "../lib/container";
-import { CONTAINER } from "../lib/types";
+import { haMemberKind, isDatabaseContainer, isMonitoringContainer } from "../lib/container";
+import { CONTAINER, HA_MEMBER_ETCD } from "../lib/types";
 import { isKnown, quote, read, readArray, Unknown, UNKNOWN } from "../lib/values";
 
-// What a compromised server, exporter or Prometheus can do inside its container is what the
-// container allows: Docker's default capabilities (NET_RAW, MKNOD, SETFCAP …), setuid binaries,
+// What a compromised server, exporter, Prometheus or etcd member (whose keys decide which node
+// leads under `ha: patroni`) can do inside its container is what the container allows: Docker's default capabilities (NET_RAW, MKNOD, SETFCAP …), setuid binaries,
 // a writable image and unlimited processes are all reach beyond the one program it runs.
 
 /**
@@ -135,9 +135,9 @@ function checkPrivileged(props: Record<string, any>, report: ReportViolation): v
 export const containersHardened: ResourceValidationPolicy = {
     name: "containers-hardened",
     description:
-        "Nodes and monitoring containers drop all capabilities (adding back at most CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, " +
-        "FOWNER, SETUID, SETGID, KILL), set no-new-privileges, no process limit that does not limit, a read-only root " +
-        "(nodes), and are not privileged.",
+        "Nodes, monitoring containers and etcd members drop all capabilities (adding back at most CHOWN, DAC_OVERRIDE, " +
+        "DAC_READ_SEARCH, FOWNER, SETUID, SETGID, KILL), set no-new-privileges, no process limit that does not limit, a " +
+        "read-only root (nodes and etcd members), and are not privileged.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type !== CONTAINER) {
@@ -145,16 +145,18 @@ export const containersHardened: ResourceValidationPolicy = {
         }
         const node = isDatabaseContainer(args.type, args.props);
         const monitoring = isMonitoringContainer(args.type, args.props);
-        if (node !== true && monitoring !== true) {
-            if (node === UNKNOWN || monitoring === UNKNOWN) {
+        const etcd = haMemberKind(args.props);
+        if (node !== true && monitoring !== true && etcd !== HA_MEMBER_ETCD) {
+            if (node === UNKNOWN || monitoring === UNKNOWN || etcd === UNKNOWN) {
                 return args.notApplicable("cannot tell yet whether this is a node or a monitoring container (its labels are unknown during preview)");
             }
-            return args.notApplicable("neither a PostgreSQL node nor a monitoring container");
+            return args.notApplicable("neither a PostgreSQL node, a monitoring container nor an etcd member");
         }
         for (const check of [checkPrivileged, checkCapabilities, checkNoNewPrivileges, checkProcessLimit]) {
             check(args.props, reportViolation);
         }
-        if (node === true) {
+        // An etcd member uploads nothing either: its files are on its volume.
+        if (node === true || etcd === HA_MEMBER_ETCD) {
             checkReadOnly(args.props, reportViolation);
         }
     },

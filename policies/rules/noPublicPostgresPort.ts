@@ -1,6 +1,9 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { labelsOf } from "../lib/container";
-import { CONTAINER, LABEL_MONITORING, MONITORING_EXPORTER, MONITORING_PROMETHEUS, POSTGRES_PORT } from "../lib/types";
+import { haMemberKind, labelsOf } from "../lib/container";
+import {
+    CONTAINER, HA_MEMBER_ETCD, HA_MEMBER_PATRONI, LABEL_MONITORING, MONITORING_EXPORTER, MONITORING_PROMETHEUS, PATRONI_REST_API_PORT,
+    POSTGRES_PORT,
+} from "../lib/types";
 import { isKnown, quote, read, readArray } from "../lib/values";
 
 export interface NoPublicPostgresPortConfig {
@@ -24,9 +27,29 @@ function monitoringPort(kind: string): string {
     return `of this monitoring container (${LABEL_MONITORING}=${kind})`;
 }
 
+// Under `ha: patroni` the control plane counts too: a Patroni member's REST API can switch the
+// leader over, restart the member and change the cluster's configuration, and whoever reaches an
+// etcd member reaches the keys that decide which node leads. Both require a client certificate
+// (patroni-control-plane-tls), but neither has any business on every interface of the host.
+function haMemberPort(kind: string, internal: number): string | undefined {
+    if (kind === HA_MEMBER_ETCD) {
+        return "of this etcd member, whose keys decide which node leads,";
+    }
+    if (kind === HA_MEMBER_PATRONI && internal === PATRONI_REST_API_PORT) {
+        return "of this Patroni member's REST API, which can switch the leader over, restart the member and change the " +
+            "cluster's configuration,";
+    }
+    if (kind === HA_MEMBER_PATRONI && internal !== POSTGRES_PORT) {
+        return "of this Patroni member";
+    }
+    return undefined;
+}
+
 export const noPublicPostgresPort: ResourceValidationPolicy = {
     name: "no-public-postgres-port",
-    description: "PostgreSQL's port 5432, and any port of an exporter or Prometheus, is not published on all host interfaces.",
+    description:
+        "PostgreSQL's port 5432, any port of an exporter or Prometheus, and any other port of a Patroni or etcd member, is " +
+        "not published on all host interfaces.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -50,6 +73,7 @@ export const noPublicPostgresPort: ResourceValidationPolicy = {
         }
         const kind = labelsOf(args.props).get(LABEL_MONITORING);
         const monitoring = typeof kind === "string" && kind !== "" ? monitoringPort(kind) : undefined;
+        const member = haMemberKind(args.props);
         for (const port of ports) {
             if (!isKnown(port) || port === null || typeof port !== "object") {
                 continue;
@@ -57,11 +81,20 @@ export const noPublicPostgresPort: ResourceValidationPolicy = {
             const entry = port as Record<string, unknown>;
             const internal = read(() => entry.internal);
             const ip = read(() => entry.ip);
-            if (!isKnown(internal) || (monitoring === undefined && Number(internal) !== POSTGRES_PORT) || !isKnown(ip)) {
+            const control = isKnown(internal) && typeof member === "string" ? haMemberPort(member, Number(internal)) : undefined;
+            if (!isKnown(internal) || (monitoring === undefined && control === undefined && Number(internal) !== POSTGRES_PORT) ||
+                !isKnown(ip)) {
                 continue;
             }
             if (ip === undefined || ip === null || (typeof ip === "string" && ALL_INTERFACES.has(ip.trim()))) {
                 const where = typeof ip === "string" ? `ip ${quote(ip)}` : "no ip";
+                if (control !== undefined) {
+                    reportViolation(
+                        `Port ${String(internal)} ${control} is published on all interfaces (${where}); bind it to 127.0.0.1 or ` +
+                        "another specific address, or better publish it not at all, or set allowPublicPorts: true in this " +
+                        "policy's config.");
+                    continue;
+                }
                 if (monitoring !== undefined) {
                     reportViolation(
                         `Port ${String(internal)} ${monitoring} is published on all interfaces (${where}); ` +

@@ -1,7 +1,8 @@
 import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { isInitializingSeed, stepEnvOf, stepValue } from "../lib/cluster";
+import { isInitializingSeed, stepConfig, stepEnvOf, stepKind, stepValue } from "../lib/cluster";
 import { databaseContainer, envValue } from "../lib/container";
-import { COMMAND } from "../lib/types";
+import { initdbOptionsOf, isPatroniConfig, UNREADABLE } from "../lib/patroni";
+import { COMMAND, STEP_MEMBER_CONF } from "../lib/types";
 import { isKnown, Unknown } from "../lib/values";
 
 const WEAK = new Set(["trust", "md5", "password"]);
@@ -51,6 +52,9 @@ function checkInitdbArgs(initdbArgs: string | undefined, where: string, reportVi
 /** The primary's seed step runs initdb with PGC_INITDB_ARGS; a standby's seed copies the primary instead. */
 function checkSeedStep(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
     const step = stepEnvOf(args.props);
+    if (stepKind(step) === STEP_MEMBER_CONF) {
+        return checkPatroniMember(args, reportViolation);
+    }
     const initializing = isInitializingSeed(step);
     if (initializing === false) {
         return args.notApplicable("not the seed step that initializes the cluster (PGC_STEP=seed, PGC_ROLE=primary)");
@@ -60,6 +64,22 @@ function checkSeedStep(args: ResourceValidationArgs, reportViolation: ReportViol
     if (isKnown(initdbArgs)) {
         checkInitdbArgs(initdbArgs, "PGC_INITDB_ARGS of the primary's seed step", reportViolation);
     }
+}
+
+/**
+ * Under `ha: patroni` the member that makes the cluster runs initdb with its configuration's
+ * bootstrap.initdb (PGC_CONFIG of its member-conf step), and any member may be that one.
+ */
+function checkPatroniMember(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
+    const config = stepConfig(stepEnvOf(args.props), "PGC_CONFIG");
+    if (!isKnown(config)) {
+        return;
+    }
+    if (config === undefined || config === UNREADABLE || !isPatroniConfig(config)) {
+        return args.notApplicable("not a Patroni member's configuration in JSON");
+    }
+    checkInitdbArgs(initdbOptionsOf(config),
+        `bootstrap.initdb of the Patroni configuration in PGC_CONFIG of step ${args.name}`, reportViolation);
 }
 
 // The official image's entrypoint runs initdb on an empty data directory when it is given a
@@ -89,7 +109,9 @@ function checkContainer(args: ResourceValidationArgs, reportViolation: ReportVio
 
 export const noTrustAuthDefaults: ResourceValidationPolicy = {
     name: "no-trust-auth-defaults",
-    description: "initdb gets --auth-local/--auth-host (in the primary's seed step, or a container that would initdb), POSTGRES_HOST_AUTH_METHOD is not weak.",
+    description:
+        "initdb gets --auth-local/--auth-host (in the primary's seed step, a Patroni member's bootstrap.initdb, or a " +
+        "container that would initdb), POSTGRES_HOST_AUTH_METHOD is not weak.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type === COMMAND) {

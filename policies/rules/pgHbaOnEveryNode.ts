@@ -8,7 +8,9 @@ import { isKnown } from "../lib/values";
 // or a base backup left in its data directory, which no rule of this pack has seen. The rules
 // that read pg_hba.conf (secure-pg-hba, pg-hba-tls-only) check every conf step; this one makes
 // sure every node has exactly one, starts after it, reads it, and that all nodes get the same
-// rules: any node may become the primary, and a failover must not change who may log in.
+// rules: any node may become the primary, and a failover must not change who may log in. A
+// Patroni member is no different: Patroni leaves pg_hba.conf alone when hba_file is among the
+// parameters it starts the server with (its DCS configuration).
 //
 // During preview the conf steps' environments are unknown (they name the volume and the image);
 // what depends on them is decided during the update.
@@ -29,11 +31,13 @@ export const pgHbaOnEveryNode: StackValidationPolicy = {
         const hbaOf = new Map<string, string>();
         let hbaUnknown = false;
         for (const node of nodes) {
-            if (isKnown(node.settings) && (node.settings.get("hba_file") ?? "").trim() === "") {
-                reportViolation(
-                    `Node ${node.node} does not set hba_file, so it reads the pg_hba.conf in its data directory, not the one ` +
-                    "its conf step writes (PGC_HBA); set hba_file to that file.",
-                    node.resource.urn);
+            for (const { settings, where } of node.views) {
+                if ((settings.get("hba_file") ?? "").trim() === "") {
+                    reportViolation(
+                        `Node ${node.node}${where} does not set hba_file, so it reads the pg_hba.conf in its data directory, ` +
+                        "not the one its conf step writes (PGC_HBA); set hba_file to that file.",
+                        node.resource.urn);
+                }
             }
             if (!isKnown(node.name)) {
                 continue;

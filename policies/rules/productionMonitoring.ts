@@ -151,7 +151,7 @@ function checkExporter(resource: PolicyResource, labels: Labels, nodes: readonly
     const monitors = labels.get(LABEL_MONITORS);
     const watched = nodes.filter((n) => isKnown(n.name) && n.name === monitors);
     const candidates = watched.length > 0 ? watched : isKnown(monitors) ? nodes : [];
-    const sslOn = candidates.find((n) => isKnown(n.settings) && parsePgBool(effectiveSetting(n.settings, "ssl")) === true);
+    const sslOn = candidates.find((n) => n.views.some((v) => parsePgBool(effectiveSetting(v.settings, "ssl")) === true));
     const connection = isKnown(dsn) && dsn ? dsn : uri;
     if (sslOn === undefined || !isKnown(connection)) {
         return;

@@ -1,6 +1,10 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { commandStepsOf, dependsOn, listNodes, nodesOf, PgNode, primaryNameOf, Step, stepKind, stepValue } from "../lib/cluster";
+import { PolicyResource, ReportViolation } from "@pulumi/policy";
+import {
+    commandStepsOf, dependsOn, listNodes, memberConfStepsOf, nodesOf, PgNode, primaryNameOf, Step, stepConfig, stepKind, stepValue,
+} from "../lib/cluster";
 import { dataMountOf, pgdataOf } from "../lib/container";
+import { dcsPostgresqlFlag, isPatroniConfig, objectAt, textAt, UNREADABLE } from "../lib/patroni";
 import { SEED_ROLE_PRIMARY, SEED_ROLE_REPLICA, STEP_REPLICATION_SLOT, STEP_SEED } from "../lib/types";
 import { isKnown, quote, UNKNOWN } from "../lib/values";
 
@@ -16,9 +20,19 @@ import { isKnown, quote, UNKNOWN } from "../lib/values";
 // containers, network, volume or image), so a command may be any step, and which node is the
 // primary (the primary step's PGC_PRIMARY) may be unknown. Whatever depends on such a value is
 // left undecided here; it is decided during the update, when the inputs are known.
+//
+// Under `ha: patroni` Patroni fills a member's volume itself (initdb on the member that makes the
+// cluster, a base backup from the leader on the others) and keeps a slot on the leader for every
+// member (use_slots, its default): a seed step would write into a volume Patroni also writes
+// into, and without slots the leader recycles WAL a lagging member still needs. What Patroni
+// fills is its configuration's postgresql.data_dir, which must be on the member's named volume
+// that its member-conf step writes the configuration into.
 export const replicaBootstrappedFromOwnSlot: StackValidationPolicy = {
     name: "replica-bootstrapped-from-own-slot",
-    description: "Every node is seeded by exactly one seed step before its container starts; a standby's seed streams a base backup through its own replication slot.",
+    description:
+        "Every node is seeded by exactly one seed step before its container starts; a standby's seed streams a base backup " +
+        "through its own replication slot. A Patroni member has no seed step, its data directory on its named volume, " +
+        "and replication slots on.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const nodes = nodesOf(args.resources);
@@ -36,6 +50,10 @@ export const replicaBootstrappedFromOwnSlot: StackValidationPolicy = {
         const bootstraps: Array<{ standby: PgNode; step: Step; slot: string }> = [];
         for (const node of nodes) {
             if (!isKnown(node.name)) {
+                continue;
+            }
+            if (node.patroni) {
+                checkPatroniMember(args.resources, node, seeds.filter((s) => stepValue(s, "PGC_NODE") === node.name), reportViolation);
                 continue;
             }
             const own = seeds.filter((s) => stepValue(s, "PGC_NODE") === node.name);
@@ -136,3 +154,59 @@ export const replicaBootstrappedFromOwnSlot: StackValidationPolicy = {
         }
     },
 };
+
+/** A Patroni member: no seed of ours, its data directory on its volume, and slots on. */
+function checkPatroniMember(resources: readonly PolicyResource[], node: PgNode, seeds: Step[], reportViolation: ReportViolation): void {
+    if (seeds.length > 0) {
+        reportViolation(
+            `Node ${node.node} is a Patroni member, which makes the cluster or copies the leader by itself, but seed ` +
+            `step ${listNodes(seeds.map((s) => s.resource.name))} also writes into its volume; remove it (ha: patroni ` +
+            "declares no seed step).",
+            node.resource.urn);
+    }
+    for (const view of node.views) {
+        if (!dcsPostgresqlFlag(view.dcs, "use_slots")) {
+            reportViolation(
+                `Patroni runs node ${node.node}${view.where} without replication slots (postgresql.use_slots is false), so ` +
+                "the leader may recycle WAL the member still needs, which must then be copied afresh; set use_slots: true.",
+                node.resource.urn);
+        }
+    }
+    const own = memberConfStepsOf(resources, node.name as string);
+    // A member without exactly one member-conf step is patroni-control-plane-tls's to report.
+    if (!isKnown(own) || own.length !== 1) {
+        return;
+    }
+    const step = own[0];
+    const config = stepConfig(step, "PGC_CONFIG");
+    const volume = stepValue(step, "PGC_VOLUME");
+    const props = node.resource.props;
+    if (!isKnown(config) || config === undefined || config === UNREADABLE || !isPatroniConfig(config)) {
+        return;
+    }
+    const dataDir = textAt(objectAt(config, "postgresql"), "data_dir");
+    const where = `(postgresql.data_dir in PGC_CONFIG of step ${step.resource.name})`;
+    if (dataDir === undefined) {
+        reportViolation(
+            `The Patroni configuration of node ${node.node} sets no data directory ${where}; Patroni does not start without one.`,
+            step.resource.urn);
+        return;
+    }
+    const mount = dataMountOf(props, dataDir);
+    if (!isKnown(mount)) {
+        return;
+    }
+    if (mount === undefined || mount.volumeName === undefined || mount.hostPath !== undefined) {
+        reportViolation(
+            `Patroni keeps the data of node ${node.node} in ${dataDir} ${where}, which is on no named volume of its ` +
+            "container, so it is lost when the container is replaced; put it on the member's data volume.",
+            node.resource.urn);
+        return;
+    }
+    if (typeof volume === "string" && mount.volumeName !== volume) {
+        reportViolation(
+            `The member-conf step of node ${node.node} writes its configuration into volume ${quote(volume)} ` +
+            `but the node's data directory is on volume ${quote(mount.volumeName)}.`,
+            node.resource.urn);
+    }
+}

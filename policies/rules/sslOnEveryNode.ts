@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { databaseContainer, settingsOf } from "../lib/container";
+import { inSource, serverSettingsOf } from "../lib/serverSettings";
 import { effectiveSetting, parsePgBool } from "../lib/settings";
 import { isKnown, quote } from "../lib/values";
 
@@ -8,7 +8,8 @@ import { isKnown, quote } from "../lib/values";
 // named: left to their defaults the server looks for server.key/server.crt in the data
 // directory, which pg-cluster does not put there (base backups would copy one node's key to
 // all). TLS 1.0 and 1.1 are broken and deprecated (RFC 8996). Checked on every node, since any
-// node may become the primary.
+// node may become the primary; with `ha: patroni`, in the configurations Patroni starts every
+// member's server with (the DCS configuration and each member's bootstrap.dcs).
 const TLS_VERSIONS = ["tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"];
 const MINIMUM = TLS_VERSIONS.indexOf("tlsv1.2");
 
@@ -16,11 +17,13 @@ export const sslOnEveryNode: ResourceValidationPolicy = {
     name: "ssl-on-every-node",
     description: "Every node runs with ssl=on, an ssl_cert_file and an ssl_key_file, and ssl_min_protocol_version TLSv1.2 or later.",
     enforcementLevel: "mandatory",
-    validateResource: (args, reportViolation) => {
-        const settings = settingsOf(databaseContainer(args));
-        if (!isKnown(settings)) {
+    validateResource: (args, report) => {
+        const source = serverSettingsOf(args);
+        if (!isKnown(source)) {
             return;
         }
+        const settings = source.settings;
+        const reportViolation = (message: string) => report(inSource(source, message));
         const ssl = effectiveSetting(settings, "ssl");
         if (parsePgBool(ssl) !== true) {
             reportViolation(

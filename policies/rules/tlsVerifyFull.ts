@@ -1,6 +1,8 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { stepEnvOf, stepKind, stepValue } from "../lib/cluster";
-import { COMMAND, SEED_ROLE_PRIMARY, STEP_CONNINFO, STEP_PRIMARY, STEP_SEED } from "../lib/types";
+import { ReportViolation } from "@pulumi/policy";
+import { stepConfig, stepEnvOf, stepKind, stepValue } from "../lib/cluster";
+import { ConfigObject, isPatroniConfig, objectAt, textAt, UNREADABLE } from "../lib/patroni";
+import { COMMAND, SEED_ROLE_PRIMARY, STEP_CONNINFO, STEP_MEMBER_CONF, STEP_PRIMARY, STEP_SEED } from "../lib/types";
 import { isKnown, quote, readString, Unknown } from "../lib/values";
 
 // TLS without checking the server's certificate stops an eavesdropper but not an impostor: a
@@ -15,6 +17,11 @@ import { isKnown, quote, readString, Unknown } from "../lib/values";
 // scripts connect with sslmode=verify-full and the cluster's CA; the same switch
 // (pg-cluster:tls) makes the exported connection strings ask for sslmode=verify-full. And no step
 // asks libpq for a weaker sslmode anywhere in its scripts or environment.
+//
+// Under `ha: patroni` Patroni makes those connections itself (base backups, streaming, pg_rewind)
+// with the libpq parameters of its configuration's postgresql.authentication: the replication
+// user's, the rewind user's, and the superuser's where it connects over the network (pg_rewind
+// without a rewind user, or no Unix socket).
 
 /** What goes without TLS when a step that connects to the primary has PGC_TLS off, for messages. */
 function exposedBy(kind: string, role: string | undefined): string | undefined {
@@ -31,6 +38,30 @@ function exposedBy(kind: string, role: string | undefined): string | undefined {
     return undefined;
 }
 
+/** The users Patroni connects to other members as, each with its libpq parameters (sslmode …). */
+function checkPatroniConnections(config: ConfigObject, step: string, reportViolation: ReportViolation): void {
+    const postgresql = objectAt(config, "postgresql");
+    const authentication = objectAt(postgresql, "authentication");
+    const roles = ["replication"];
+    if (authentication?.rewind !== undefined) {
+        roles.push("rewind");
+    }
+    if (authentication?.rewind === undefined || postgresql?.use_unix_socket !== true) {
+        roles.push("superuser");
+    }
+    for (const role of roles) {
+        const sslmode = textAt(objectAt(authentication, role), "sslmode");
+        if (sslmode === "verify-full") {
+            continue;
+        }
+        const asked = sslmode === undefined ? "with no sslmode, so libpq uses prefer" : `with sslmode ${quote(sslmode)}`;
+        reportViolation(
+            `The Patroni configuration in PGC_CONFIG of step ${step} connects to other members as its ${role} user ` +
+            `(postgresql.authentication.${role}) ${asked}, which does not check the server's certificate and host name; ` +
+            "set sslmode: verify-full, with sslrootcert naming the cluster's CA.");
+    }
+}
+
 const SSLMODE = /\bsslmode\s*=\s*['"]?([A-Za-z-]+)/g;
 
 export const tlsVerifyFull: ResourceValidationPolicy = {
@@ -39,7 +70,8 @@ export const tlsVerifyFull: ResourceValidationPolicy = {
         "Replication and connection strings check the server's certificate (sslmode=verify-full): the steps that connect " +
         "standbys to the primary (standby seed, conninfo, primary step) carry PGC_TLS=on, the switch that also puts " +
         "sslmode=verify-full into the exported connection strings (stack outputs, which policies see only after " +
-        "deployment); no step asks for a weaker sslmode.",
+        "deployment); no step asks for a weaker sslmode; a Patroni member's configuration connects to the others with " +
+        "sslmode verify-full.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type !== COMMAND) {
@@ -55,6 +87,12 @@ export const tlsVerifyFull: ResourceValidationPolicy = {
                 reportViolation(
                     `PGC_TLS is ${tls === undefined ? "not set" : quote(tls)} on ${kind} step ${args.name}, so ${exposed}; ` +
                     "set pg-cluster:tls to true (with PGC_TLS=on the step connects with sslmode=verify-full).");
+            }
+        }
+        if (kind === STEP_MEMBER_CONF) {
+            const config = stepConfig(step, "PGC_CONFIG");
+            if (isKnown(config) && config !== undefined && config !== UNREADABLE && isPatroniConfig(config)) {
+                checkPatroniConnections(config, args.name, reportViolation);
             }
         }
         const texts: Array<[string, string | undefined | Unknown]> = [

@@ -1,6 +1,9 @@
 import { describe, it } from "node:test";
 import { boundedSlotWal } from "../rules/boundedSlotWal";
-import { containerProps, CONTAINER, removeSetting, setSetting } from "./builders";
+import {
+    COMMAND, containerProps, CONTAINER, dcsConfigStepWith, etcdConfig, IN_DCS_CONFIG, inMemberConfig, memberConfStepProps,
+    patroniContainerProps, patroniMemberConfWith, removeSetting, setSetting,
+} from "./builders";
 import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs, UNKNOWN_STRING } from "./util";
 
 describe("bounded-slot-wal", () => {
@@ -54,5 +57,36 @@ describe("bounded-slot-wal", () => {
 
     it("does not apply to a container that is not a PostgreSQL node", async () => {
         await assertNotApplicable(policy, args({ name: "exporter", image: "nginx:1.27", command: ["nginx"] }));
+    });
+});
+
+describe("bounded-slot-wal with ha: patroni", () => {
+    const policy = boundedSlotWal;
+    const notSet = (where: string) =>
+        `${where}, max_slot_wal_keep_size is not set, so PostgreSQL's default -1 lets a lagging or lost replica's slot ` +
+        "keep WAL until the primary's disk is full; set max_slot_wal_keep_size in postgresql.parameters, e.g. 1GB.";
+
+    it("passes the DCS configuration's bound and a member's", async () => {
+        await assertNoViolations(policy, resourceArgs(COMMAND, dcsConfigStepWith(), { name: "dcs-config" }));
+        await assertNoViolations(policy, resourceArgs(COMMAND, patroniMemberConfWith("pg1"), { name: "pg1-member-conf" }));
+    });
+
+    it("does not apply to a Patroni member's container nor to an etcd member's configuration", async () => {
+        await assertNotApplicable(policy, resourceArgs(CONTAINER, patroniContainerProps("pg1")));
+        await assertNotApplicable(policy, resourceArgs(COMMAND, memberConfStepProps("etcd0", etcdConfig("etcd0"))));
+    });
+
+    it("reports a DCS configuration without max_slot_wal_keep_size (Patroni keeps a slot for every member)", async () => {
+        await assertHasViolation(policy,
+            resourceArgs(COMMAND, dcsConfigStepWith((c) => delete c.postgresql.parameters.max_slot_wal_keep_size), { name: "dcs-config" }),
+            notSet(IN_DCS_CONFIG));
+    });
+
+    it("reports -1 in a member's bootstrap.dcs", async () => {
+        await assertHasViolation(policy,
+            resourceArgs(COMMAND, patroniMemberConfWith("pg1", (c) => (c.bootstrap.dcs.postgresql.parameters.max_slot_wal_keep_size = -1)),
+                { name: "pg1-member-conf" }),
+            `${inMemberConfig("pg1-member-conf")}, max_slot_wal_keep_size is -1 (unbounded): a lagging or lost replica's slot ` +
+            "can keep WAL until the primary's disk is full; set a bound such as 1GB.");
     });
 });

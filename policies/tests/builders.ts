@@ -579,3 +579,384 @@ export const REPLICATION_ROLE_SCRIPT = [
     "cp /etc/pg-cluster/pg_hba.conf \"$PGDATA/pg_hba.conf\"",
     "",
 ].join("\n");
+
+// ---- ha: patroni --------------------------------------------------------------------------------
+
+/** The line between a member-conf step's secrets file and the control-plane CA on its stdin. */
+export const SECRETS_END = "# pg-cluster: end of secrets";
+/** The control-plane CA (etcd, Patroni's REST API), apart from PostgreSQL's. */
+export const CONTROL_PLANE_CA = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49controlPlaneCAKey\n-----END PRIVATE KEY-----\n" +
+    "-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIUcontrolPlaneCACertificate\n-----END CERTIFICATE-----\n";
+export const REST_API_PASSWORD = "s3cr3t-restapi-password";
+export const ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.16";
+export const PATRONI_IMAGE = "registry.example.com/pg-cluster/patroni:17.6-4.0.7";
+const CONF = "/var/lib/postgresql/data/conf";
+const ETCD_CONF = "/var/lib/etcd/conf";
+
+/** The Patroni members' names pg0…pg<replicas> and the etcd members' etcd0…etcd<dcsMembers - 1>. */
+export function patroniNames(replicas: number, dcsMembers: number): { nodes: string[]; etcd: string[] } {
+    return {
+        nodes: Array.from({ length: replicas + 1 }, (_, i) => `pg${i}`),
+        etcd: Array.from({ length: dcsMembers }, (_, i) => `etcd${i}`),
+    };
+}
+
+/**
+ * The dynamic configuration the program keeps in the DCS: Patroni's timings, the failover bound
+ * (16 MiB, pg-cluster's default), asynchronous replication (Patroni's default), slots and
+ * pg_rewind, and the PostgreSQL settings every member shares (those of ha: none but
+ * listen_addresses, which Patroni sets itself).
+ */
+export function dcsConfig(): Record<string, any> {
+    return {
+        ttl: 20,
+        loop_wait: 5,
+        retry_timeout: 7,
+        maximum_lag_on_failover: 16777216,
+        synchronous_mode: false,
+        synchronous_node_count: 1,
+        failsafe_mode: false,
+        postgresql: {
+            use_pg_rewind: true,
+            use_slots: true,
+            parameters: {
+                wal_level: "replica",
+                max_wal_senders: "10",
+                max_replication_slots: "10",
+                wal_keep_size: "256MB",
+                max_slot_wal_keep_size: "1GB",
+                hot_standby: "on",
+                wal_log_hints: "on",
+                password_encryption: "scram-sha-256",
+                hba_file: `${CONF}/pg_hba.conf`,
+                ssl: "on",
+                ssl_cert_file: `${CONF}/server.crt`,
+                ssl_key_file: `${CONF}/server.key`,
+                ssl_min_protocol_version: "TLSv1.3",
+            },
+        },
+    };
+}
+
+/** A Patroni member's configuration as the program writes it: everything but its passwords. */
+export function patroniConfig(node: string, environment: NodeOptions["environment"] = "development", dcsMembers = 3): Record<string, any> {
+    const host = `${prefix(environment)}-${node}`;
+    const tls = { sslmode: "verify-full", sslrootcert: `${CONF}/ca.crt` };
+    return {
+        scope: prefix(environment),
+        namespace: "/service/",
+        name: node,
+        restapi: {
+            listen: "0.0.0.0:8008",
+            connect_address: `${host}:8008`,
+            certfile: `${CONF}/member.crt`,
+            keyfile: `${CONF}/member.key`,
+            cafile: `${CONF}/dcs-ca.crt`,
+            verify_client: "required",
+        },
+        etcd3: {
+            hosts: patroniNames(0, dcsMembers).etcd.map((e) => `${prefix(environment)}-${e}:2379`),
+            protocol: "https",
+            cacert: `${CONF}/dcs-ca.crt`,
+            cert: `${CONF}/member.crt`,
+            key: `${CONF}/member.key`,
+        },
+        bootstrap: {
+            dcs: dcsConfig(),
+            initdb: ["data-checksums", { encoding: "UTF8" }, { "auth-local": "peer" }, { "auth-host": "scram-sha-256" }],
+        },
+        postgresql: {
+            listen: "0.0.0.0:5432",
+            connect_address: `${host}:5432`,
+            data_dir: "/var/lib/postgresql/data/pgdata",
+            bin_dir: "/usr/lib/postgresql/17/bin",
+            pgpass: `${CONF}/pgpass`,
+            use_unix_socket: true,
+            authentication: {
+                superuser: { username: "postgres" },
+                replication: { username: "replicator", ...tls },
+                rewind: { username: "replicator", ...tls },
+            },
+            parameters: { unix_socket_directories: "/var/run/postgresql" },
+        },
+        watchdog: { mode: "off" },
+        tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
+    };
+}
+
+/** An etcd member's configuration (`etcd --config-file`): static membership, TLS for clients and peers. */
+export function etcdConfig(member: string, environment: NodeOptions["environment"] = "development", dcsMembers = 3): Record<string, any> {
+    const host = `${prefix(environment)}-${member}`;
+    const security = {
+        "cert-file": `${ETCD_CONF}/member.crt`,
+        "key-file": `${ETCD_CONF}/member.key`,
+        "trusted-ca-file": `${ETCD_CONF}/dcs-ca.crt`,
+        "client-cert-auth": true,
+    };
+    return {
+        "name": member,
+        "data-dir": "/var/lib/etcd/data",
+        "listen-client-urls": "https://0.0.0.0:2379",
+        "advertise-client-urls": `https://${host}:2379`,
+        "listen-peer-urls": "https://0.0.0.0:2380",
+        "initial-advertise-peer-urls": `https://${host}:2380`,
+        "initial-cluster": patroniNames(0, dcsMembers).etcd.map((e) => `${e}=https://${prefix(environment)}-${e}:2380`).join(","),
+        "initial-cluster-state": "new",
+        "client-transport-security": { ...security },
+        "peer-transport-security": { ...security },
+        "tls-min-version": "TLS1.3",
+    };
+}
+
+/** A Patroni member's configuration text: JSON under a comment line, as the program writes it. */
+export function patroniConfigText(config: Record<string, any>): string {
+    return `# Patroni configuration of ${String(config.name)}, written by pg-cluster\n${JSON.stringify(config, null, 2)}\n`;
+}
+
+/**
+ * A member's member-conf step: writes its configuration (PGC_CONFIG), key and certificates onto its
+ * volume; stdin is its secrets file (a Patroni member's passwords; none for etcd), the end marker,
+ * then the control-plane CA.
+ */
+export function memberConfStepProps(
+    member: string, config: Record<string, any>, environment: NodeOptions["environment"] = "development"): Record<string, any> {
+    const etcd = member.startsWith("etcd");
+    const secrets = etcd ? "" : JSON.stringify({
+        restapi: { authentication: { username: "patroni", password: REST_API_PASSWORD } },
+        postgresql: { authentication: { replication: { password: "s3cr3t-replication-password" } } },
+    }, null, 2) + "\n";
+    const env: Record<string, string> = {
+        PGC_STEP: "member-conf",
+        PGC_NODE: member,
+        PGC_CONTAINER: `${prefix(environment)}-${member}`,
+        PGC_VOLUME: `${prefix(environment)}-${member}-data`,
+        PGC_MOUNT: etcd ? "/var/lib/etcd" : "/var/lib/postgresql/data",
+        PGC_IMAGE: PATRONI_IMAGE,
+        PGC_DIR: etcd ? ETCD_CONF : CONF,
+        PGC_OWNER: etcd ? "65532:65532" : "postgres:postgres",
+        PGC_CONFIG_FILE: etcd ? "etcd.conf.yml" : "patroni/00-patroni.yml",
+        PGC_CONFIG: etcd ? `${JSON.stringify(config, null, 2)}\n` : patroniConfigText(config),
+        PGC_CONF_SCRIPT: "set -eu\nwhile IFS= read -r line; do [ \"$line\" != \"" + SECRETS_END + "\" ] || break; done\n",
+    };
+    if (!etcd) {
+        env.PGC_SECRETS_FILE = "patroni/10-secrets.yml";
+        env.PGC_RELOAD = "hup";
+    }
+    return {
+        environment: env,
+        stdin: `${secrets}${SECRETS_END}\n${CONTROL_PLANE_CA}`,
+        create: "set -eu\ndocker run -i --rm --volume \"$PGC_VOLUME:$PGC_MOUNT\" \"$PGC_IMAGE\" sh -c \"$PGC_CONF_SCRIPT\"\n",
+        triggers: [`${prefix(environment)}-${member}-data`],
+    };
+}
+
+/** A Patroni member's container: Patroni as PID 1 (no postgres -c settings), hardened, its data on its volume. */
+export function patroniContainerProps(node = "pg0", options: NodeOptions = {}): Record<string, any> {
+    const environment = options.environment ?? "development";
+    const index = Number(node.replace(/^\D+/, "")) || 0;
+    return {
+        name: `${prefix(environment)}-${node}`,
+        hostname: node,
+        image: PATRONI_IMAGE,
+        user: "postgres",
+        entrypoints: ["patroni"],
+        command: [`${CONF}/patroni`],
+        envs: ["PGDATA=/var/lib/postgresql/data/pgdata"],
+        healthcheck: {
+            tests: ["CMD-SHELL", "python3 -c 'import urllib.request; urllib.request.urlopen(\"https://localhost:8008/readiness\")'"],
+            interval: "2s",
+            timeout: "5s",
+            retries: 3,
+            startPeriod: "0s",
+        },
+        restart: "unless-stopped",
+        labels: [
+            { label: "pg-cluster.project", value: "pg-cluster" },
+            { label: "pg-cluster.stack", value: STACK },
+            { label: "pg-cluster.node", value: node },
+            { label: "pg-cluster.environment", value: environment },
+            { label: "pg-cluster.ha-member", value: "patroni" },
+        ],
+        volumes: [{ volumeName: `${prefix(environment)}-${node}-data`, containerPath: "/var/lib/postgresql/data" }],
+        ports: [{ internal: 5432, external: 15432 + index, ip: "127.0.0.1" }],
+        memory: 1024,
+        shmSize: 256,
+        networksAdvanced: [{ name: `${prefix(environment)}-net`, aliases: [node] }],
+        wait: false,
+        ...hardening([], true),
+        tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m", "/var/run/postgresql": "rw,noexec,nosuid,size=1m,uid=999,gid=999,mode=0700" },
+    };
+}
+
+/**
+ * An etcd member's container as the program declares it: etcd's own image, labelled with its
+ * member name as pg-cluster.node (and no pg-cluster.ha-member: the pack tells it by its entrypoint).
+ */
+export function etcdContainerProps(member = "etcd0", options: NodeOptions = {}): Record<string, any> {
+    const environment = options.environment ?? "development";
+    return {
+        name: `${prefix(environment)}-${member}`,
+        hostname: member,
+        image: ETCD_IMAGE,
+        user: "65532:65532",
+        entrypoints: ["etcd"],
+        command: ["--config-file", `${ETCD_CONF}/etcd.conf.yml`],
+        healthcheck: {
+            tests: ["CMD", "etcdctl", "--endpoints=https://127.0.0.1:2379", `--cacert=${ETCD_CONF}/dcs-ca.crt`,
+                `--cert=${ETCD_CONF}/member.crt`, `--key=${ETCD_CONF}/member.key`, "endpoint", "health"],
+            interval: "1s",
+            timeout: "3s",
+            retries: 3,
+        },
+        restart: "unless-stopped",
+        labels: [
+            { label: "pg-cluster.project", value: "pg-cluster" },
+            { label: "pg-cluster.stack", value: STACK },
+            { label: "pg-cluster.node", value: member },
+            { label: "pg-cluster.environment", value: environment },
+        ],
+        volumes: [{ volumeName: `${prefix(environment)}-${member}-data`, containerPath: "/var/lib/etcd" }],
+        networksAdvanced: [{ name: `${prefix(environment)}-net`, aliases: [member] }],
+        wait: false,
+        ...hardening([], true),
+        tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
+    };
+}
+
+/** The step that makes the DCS hold the declared dynamic configuration (PATCH /config on a running member). */
+export function dcsConfigStepProps(config: Record<string, any> = dcsConfig(), environment: NodeOptions["environment"] = "development",
+    replicas = 2): Record<string, any> {
+    return {
+        environment: {
+            PGC_STEP: "dcs-config",
+            PGC_MEMBER_CONTAINERS: patroniNames(replicas, 0).nodes.map((n) => `${prefix(environment)}-${n}`).join(" "),
+            PGC_DCS_CONFIG: JSON.stringify(config, null, 2),
+            PGC_PATCH_SCRIPT: "import json, sys\nwanted = json.load(sys.stdin)\n",
+        },
+        create: "set -eu\nprintf '%s\\n' \"$PGC_DCS_CONFIG\" | docker exec -i \"$container\" python3 -c \"$PGC_PATCH_SCRIPT\"\n",
+        logging: "stdoutAndStderr",
+    };
+}
+
+/**
+ * A complete `ha: patroni` stack as the program declares it: the control-plane CA; etcd members
+ * (volume, member-conf step, container, readiness); Patroni members pg0…pg<replicas> (volume, the
+ * conf step every mode shares, member-conf step, container waiting for the DCS, readiness); the
+ * dcs-config and passwords steps after every member is ready. No seed, slot, primary or conninfo
+ * step: Patroni makes the cluster, the copies and the slots, and elects the leader. With monitoring
+ * (staging and production) an exporter per member and one Prometheus.
+ */
+export function patroniClusterResources(
+    replicas = 2, environment: NodeOptions["environment"] = "development", dcsMembers = 3,
+    monitoring = environment !== "development"): TestResource[] {
+    const { nodes, etcd } = patroniNames(replicas, dcsMembers);
+    const resources: TestResource[] = [
+        { type: NETWORK, name: "network", props: { name: `${prefix(environment)}-net`, driver: "bridge", ipamConfigs: [{ subnet: SUBNET }] } },
+        { type: COMMAND, name: "replication-password", props: passwordGeneratorProps() },
+        { type: COMMAND, name: "restapi-password", props: passwordGeneratorProps() },
+        { type: COMMAND, name: "dcs-ca", props: { environment: { PGC_STEP: "tls-ca", PGC_CA_NAME: "control-plane CA" }, create: "make-ca\n" } },
+    ];
+    for (const member of etcd) {
+        resources.push(
+            { type: VOLUME, name: `${member}-data`, props: volumeProps(member, environment) },
+            {
+                type: COMMAND, name: `${member}-member-conf`, props: memberConfStepProps(member, etcdConfig(member, environment, dcsMembers), environment),
+                dependsOn: [`${member}-data`, "dcs-ca"],
+            },
+            { type: CONTAINER, name: member, props: etcdContainerProps(member, { environment }), dependsOn: [`${member}-member-conf`, "network"] },
+            { type: COMMAND, name: `${member}-ready`, props: readyStepProps(member, environment), dependsOn: [member] },
+        );
+    }
+    for (const node of nodes) {
+        resources.push(
+            { type: VOLUME, name: `${node}-data`, props: volumeProps(node, environment) },
+            { type: COMMAND, name: `${node}-conf`, props: confStepProps(node, environment), dependsOn: [`${node}-data`] },
+            {
+                type: COMMAND, name: `${node}-member-conf`,
+                props: memberConfStepProps(node, patroniConfig(node, environment, dcsMembers), environment),
+                dependsOn: [`${node}-conf`, "dcs-ca", "restapi-password", "replication-password"],
+            },
+            {
+                type: CONTAINER, name: node, props: patroniContainerProps(node, { environment }),
+                dependsOn: [...etcd.map((e) => `${e}-ready`), `${node}-conf`, `${node}-member-conf`, "network"],
+            },
+            { type: COMMAND, name: `${node}-ready`, props: readyStepProps(node, environment), dependsOn: [node] },
+        );
+    }
+    const ready = nodes.map((n) => `${n}-ready`);
+    const passwords = passwordsStepProps(environment);
+    delete passwords.environment.PGC_PRIMARY_CONTAINER;
+    passwords.environment.PGC_MEMBER_CONTAINERS = nodes.map((n) => `${prefix(environment)}-${n}`).join(" ");
+    resources.push(
+        { type: COMMAND, name: "dcs-config", props: dcsConfigStepProps(dcsConfig(), environment, replicas), dependsOn: ready },
+        { type: COMMAND, name: "passwords", props: passwords, dependsOn: ready },
+    );
+    if (monitoring) {
+        for (const node of nodes) {
+            resources.push({ type: CONTAINER, name: `${node}-exporter`, props: exporterProps(node, { environment }), dependsOn: ["passwords", "network"] });
+        }
+        resources.push(
+            { type: VOLUME, name: "prometheus-data", props: prometheusVolumeProps(environment) },
+            { type: CONTAINER, name: "prometheus", props: prometheusProps({ environment }), dependsOn: ["prometheus-data", "network"] },
+        );
+    }
+    return resources;
+}
+
+/** Changes the JSON configuration in a step's environment variable (PGC_CONFIG, PGC_DCS_CONFIG), keeping its comment lines. */
+export function editConfig(props: Record<string, any>, variable: string, change: (config: Record<string, any>) => void): void {
+    const text: string = props.environment[variable];
+    const lines = text.split("\n");
+    const comments = lines.filter((l) => l.startsWith("#"));
+    const config = JSON.parse(lines.filter((l) => !l.startsWith("#")).join("\n"));
+    change(config);
+    props.environment[variable] = [...comments, JSON.stringify(config, null, 2)].join("\n") + (text.endsWith("\n") ? "\n" : "");
+}
+
+/**
+ * Changes the DCS configuration everywhere the stack declares it alike: the dcs-config step's and
+ * every Patroni member's bootstrap.dcs.
+ */
+export function editDcs(resources: readonly TestResource[], change: (dcs: Record<string, any>) => void): void {
+    for (const r of resources) {
+        if (r.type !== COMMAND) {
+            continue;
+        }
+        if (r.props.environment?.PGC_STEP === "dcs-config") {
+            editConfig(r.props, "PGC_DCS_CONFIG", change);
+        } else if (r.props.environment?.PGC_STEP === "member-conf" && !String(r.props.environment.PGC_NODE).startsWith("etcd")) {
+            editConfig(r.props, "PGC_CONFIG", (c) => change(c.bootstrap.dcs));
+        }
+    }
+}
+
+/** Sets (or, with undefined, removes) a PostgreSQL parameter of the DCS configuration everywhere it is declared. */
+export function setDcsParameter(resources: readonly TestResource[], name: string, value: string | undefined): void {
+    editDcs(resources, (dcs) => {
+        if (value === undefined) {
+            delete dcs.postgresql.parameters[name];
+        } else {
+            dcs.postgresql.parameters[name] = value;
+        }
+    });
+}
+
+/** The dcs-config step's props, its DCS configuration changed (dcsConfig() as the program declares it). */
+export function dcsConfigStepWith(change: (dcs: Record<string, any>) => void = () => {}): Record<string, any> {
+    const props = dcsConfigStepProps();
+    editConfig(props, "PGC_DCS_CONFIG", change);
+    return props;
+}
+
+/** A Patroni member's member-conf step's props, its configuration (patroniConfig) changed. */
+export function patroniMemberConfWith(node = "pg1", change: (config: Record<string, any>) => void = () => {}): Record<string, any> {
+    const props = memberConfStepProps(node, patroniConfig(node));
+    editConfig(props, "PGC_CONFIG", change);
+    return props;
+}
+
+/** How the resource rules about settings start a message about a dcs-config step named dcs-config. */
+export const IN_DCS_CONFIG = "In the DCS configuration (PGC_DCS_CONFIG of step dcs-config, postgresql.parameters)";
+/** How they start one about a Patroni member's member-conf step. */
+export const inMemberConfig = (step: string) =>
+    `In the Patroni configuration of step ${step} (PGC_CONFIG: bootstrap.dcs.postgresql.parameters and its own postgresql.parameters)`;

@@ -1,6 +1,9 @@
 import { describe, it } from "node:test";
 import { containersHardened } from "../rules/containersHardened";
-import { COMMAND, containerProps, CONTAINER, exporterProps, prometheusProps, REMOTE_IMAGE, remoteImageProps, seedStepProps } from "./builders";
+import {
+    COMMAND, containerProps, CONTAINER, etcdContainerProps, exporterProps, patroniContainerProps, prometheusProps, REMOTE_IMAGE, remoteImageProps,
+    seedStepProps,
+} from "./builders";
 import { assertHasViolation, assertHasViolations, assertNoViolations, assertNotApplicable, resourceArgs, UNKNOWN_STRING } from "./util";
 
 const DROP_ALL =
@@ -166,5 +169,48 @@ describe("containers-hardened", () => {
     it("does not apply to other resources", async () => {
         await assertNotApplicable(policy, resourceArgs(COMMAND, seedStepProps("pg0", "primary")));
         await assertNotApplicable(policy, resourceArgs(REMOTE_IMAGE, remoteImageProps()));
+    });
+});
+
+describe("containers-hardened with ha: patroni", () => {
+    const policy = containersHardened;
+    const etcd = (change: (props: Record<string, any>) => void = () => undefined) => {
+        const props = etcdContainerProps("etcd0");
+        change(props);
+        return resourceArgs(CONTAINER, props);
+    };
+
+    it("passes the program's Patroni member: ALL dropped and none added back, no-new-privileges, a read-only root", async () => {
+        await assertNoViolations(policy, resourceArgs(CONTAINER, patroniContainerProps("pg1")));
+    });
+
+    it("passes the program's etcd member, hardened the same way", async () => {
+        await assertNoViolations(policy, etcd());
+    });
+
+    it("reports a Patroni member that adds SYS_ADMIN back", async () => {
+        const props = patroniContainerProps("pg1");
+        props.capabilities.adds = ["SYS_ADMIN"];
+        await assertHasViolation(policy, resourceArgs(CONTAINER, props), adds("SYS_ADMIN"));
+    });
+
+    it("reports an etcd member that drops no capability", async () => {
+        await assertHasViolation(policy, etcd((p) => delete p.capabilities), DROP_ALL);
+    });
+
+    it("reports an etcd member with a writable root (it uploads nothing, its files are on its volume)", async () => {
+        await assertHasViolation(policy, etcd((p) => (p.readOnly = false)), WRITABLE);
+    });
+
+    it("reports an etcd member without no-new-privileges", async () => {
+        await assertHasViolation(policy, etcd((p) => (p.securityOpts = [])), noNewPrivileges());
+    });
+
+    it("knows an etcd member by the pg-cluster.ha-member label too", async () => {
+        await assertHasViolation(policy, etcd((p) => {
+            p.entrypoints = ["/usr/local/bin/etcd-wrapper"];
+            p.labels.push({ label: "pg-cluster.ha-member", value: "etcd" });
+            p.privileged = true;
+        }), PRIVILEGED);
     });
 });

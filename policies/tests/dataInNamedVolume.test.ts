@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { dataInNamedVolume } from "../rules/dataInNamedVolume";
-import { containerProps, CONTAINER, setEnv } from "./builders";
-import { assertHasViolation, assertNoViolations, resourceArgs } from "./util";
+import { containerProps, CONTAINER, etcdContainerProps, patroniContainerProps, setEnv } from "./builders";
+import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs } from "./util";
 
 const PGDATA = "/var/lib/postgresql/data/pgdata";
 
@@ -67,5 +67,25 @@ describe("data-in-named-volume", () => {
         await assertHasViolation(policy, args(props),
             `The data directory ${PGDATA} is on an anonymous volume (mounted at /var/lib/postgresql/data without a volumeName), ` +
             "which is lost when the container is replaced; give it a named volume.");
+    });
+});
+
+describe("data-in-named-volume with ha: patroni", () => {
+    const policy = dataInNamedVolume;
+
+    it("passes a Patroni member's PGDATA on its named volume", async () => {
+        await assertNoViolations(policy, resourceArgs(CONTAINER, patroniContainerProps("pg1")));
+    });
+
+    it("reports a Patroni member whose PGDATA is on no volume", async () => {
+        const props = patroniContainerProps("pg1");
+        props.volumes = [];
+        await assertHasViolation(policy, resourceArgs(CONTAINER, props),
+            `The data directory ${PGDATA} is not on a volume; mount a named volume at ${PGDATA} or a parent ` +
+            "(volumes: [{volumeName, containerPath}]) so the data survives replacing the container.");
+    });
+
+    it("does not apply to an etcd member (patroni-dcs-members checks where it keeps its data)", async () => {
+        await assertNotApplicable(policy, resourceArgs(CONTAINER, etcdContainerProps("etcd0")));
     });
 });

@@ -1,8 +1,9 @@
 import { describe, it } from "node:test";
 import { noPlaintextPasswords } from "../rules/noPlaintextPasswords";
 import {
-    CA_CERTIFICATE, COMMAND, confStepProps, containerProps, CONTAINER, containerWithUploads, exporterProps, MONITORING_PASSWORD, passwordGeneratorProps, primaryStepProps, seedStepProps, setEnv, slotStepProps,
-    VOLUME, volumeProps,
+    CA_CERTIFICATE, COMMAND, confStepProps, containerProps, CONTAINER, containerWithUploads, etcdConfig, exporterProps, memberConfStepProps,
+    MONITORING_PASSWORD, passwordGeneratorProps, patroniMemberConfWith, primaryStepProps, REST_API_PASSWORD, SECRETS_END, seedStepProps, setEnv,
+    slotStepProps, VOLUME, volumeProps,
 } from "./builders";
 import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs } from "./util";
 
@@ -221,5 +222,45 @@ describe("no-plaintext-passwords", () => {
 
     it("does not apply to volumes", async () => {
         await assertNotApplicable(policy, resourceArgs(VOLUME, volumeProps()));
+    });
+});
+
+describe("no-plaintext-passwords with ha: patroni", () => {
+    const policy = noPlaintextPasswords;
+    const command = (props: Record<string, any>) => resourceArgs(COMMAND, props);
+
+    it("passes a Patroni member's member-conf step: its passwords only in the secrets file on stdin", async () => {
+        await assertNoViolations(policy, command(patroniMemberConfWith("pg1")));
+    });
+
+    it("passes an etcd member's member-conf step, whose stdin has no secrets file, only the end marker and the CA", async () => {
+        await assertNoViolations(policy, command(memberConfStepProps("etcd0", etcdConfig("etcd0"))));
+    });
+
+    it("reports a password in the Patroni configuration (PGC_CONFIG, kept in the state in clear)", async () => {
+        await assertHasViolation(policy,
+            command(patroniMemberConfWith("pg1", (c) => (c.restapi.authentication = { username: "patroni", password: "hunter2hunter2" }))),
+            "Command environment variable PGC_CONFIG contains a plaintext password (\"password\": \"…\"); pass the password on stdin instead.");
+    });
+
+    it("reports the REST API's password from the secrets file copied into the script", async () => {
+        const props = patroniMemberConfWith("pg1");
+        props.create += `curl -u patroni:${REST_API_PASSWORD} https://localhost:8008/config\n`;
+        await assertHasViolation(policy, command(props), "Command create script contains a password given on stdin; read it from stdin instead.");
+    });
+
+    it("counts every line of a secrets file that is not JSON as a secret", async () => {
+        const props = patroniMemberConfWith("pg1");
+        props.stdin = `restapi-password ${REST_API_PASSWORD}\n${SECRETS_END}\n${CA_CERTIFICATE}`;
+        props.environment.PGC_NOTE = `restapi-password ${REST_API_PASSWORD}`;
+        await assertHasViolation(policy, command(props),
+            "Command environment variable PGC_NOTE contains a password given on stdin; read it from stdin instead.");
+    });
+
+    it("still holds the control-plane CA's key after the end marker secret", async () => {
+        const props = memberConfStepProps("etcd0", etcdConfig("etcd0"));
+        props.environment.PGC_CA_KEY = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49controlPlaneCAKey";
+        await assertHasViolation(policy, command(props),
+            "Command environment variable PGC_CA_KEY contains a password given on stdin; read it from stdin instead.");
     });
 });

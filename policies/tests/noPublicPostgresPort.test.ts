@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { noPublicPostgresPort } from "../rules/noPublicPostgresPort";
-import { containerProps, CONTAINER, exporterProps, prometheusProps, VOLUME, volumeProps } from "./builders";
+import { containerProps, CONTAINER, etcdContainerProps, exporterProps, patroniContainerProps, prometheusProps, VOLUME, volumeProps } from "./builders";
 import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs, UNKNOWN_STRING } from "./util";
 
 describe("no-public-postgres-port", () => {
@@ -104,5 +104,48 @@ describe("no-public-postgres-port", () => {
 
     it("does not apply to volumes", async () => {
         await assertNotApplicable(policy, resourceArgs(VOLUME, volumeProps()));
+    });
+});
+
+describe("no-public-postgres-port with ha: patroni", () => {
+    const policy = noPublicPostgresPort;
+    const args = (props: Record<string, any>, config: object = {}) => resourceArgs(CONTAINER, props, { config });
+    const control = (port: number, what: string) =>
+        `Port ${port} ${what} is published on all interfaces (ip "0.0.0.0"); bind it to 127.0.0.1 or another specific ` +
+        "address, or better publish it not at all, or set allowPublicPorts: true in this policy's config.";
+
+    it("passes a Patroni member publishing 5432 on 127.0.0.1, and an etcd member publishing nothing", async () => {
+        await assertNoViolations(policy, args(patroniContainerProps("pg0")));
+        await assertNoViolations(policy, args(etcdContainerProps("etcd0")));
+    });
+
+    it("reports a Patroni member's 5432 on 0.0.0.0 as any node's", async () => {
+        const props = patroniContainerProps("pg0");
+        props.ports = [{ internal: 5432, external: 5432, ip: "0.0.0.0" }];
+        await assertHasViolation(policy, args(props),
+            "PostgreSQL port 5432 is published on all interfaces (ip \"0.0.0.0\"); " +
+            "bind it to 127.0.0.1 or another specific address, or set allowPublicPorts: true in this policy's config.");
+    });
+
+    it("reports a Patroni member's REST API published on 0.0.0.0", async () => {
+        const props = patroniContainerProps("pg0");
+        props.ports.push({ internal: 8008, external: 8008, ip: "0.0.0.0" });
+        await assertHasViolation(policy, args(props), control(8008,
+            "of this Patroni member's REST API, which can switch the leader over, restart the member and change the " +
+            "cluster's configuration,"));
+    });
+
+    it("reports an etcd member's client port published on 0.0.0.0", async () => {
+        const props = etcdContainerProps("etcd0");
+        props.ports = [{ internal: 2379, external: 2379, ip: "0.0.0.0" }];
+        await assertHasViolation(policy, args(props), control(2379, "of this etcd member, whose keys decide which node leads,"));
+    });
+
+    it("passes an etcd member's port on 127.0.0.1, and on all interfaces when allowPublicPorts is true", async () => {
+        const props = etcdContainerProps("etcd0");
+        props.ports = [{ internal: 2379, external: 2379, ip: "127.0.0.1" }];
+        await assertNoViolations(policy, args(props));
+        props.ports = [{ internal: 2379, external: 2379, ip: "0.0.0.0" }];
+        await assertNoViolations(policy, args(props, { allowPublicPorts: true }));
     });
 });

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { noTrustAuthDefaults } from "../rules/noTrustAuthDefaults";
-import { COMMAND, containerProps, CONTAINER, containerWithUploads, seedStepProps, setEnv } from "./builders";
+import { COMMAND, containerProps, CONTAINER, containerWithUploads, etcdConfig, memberConfStepProps, patroniContainerProps, patroniMemberConfWith, seedStepProps, setEnv } from "./builders";
 import { assertHasViolation, assertHasViolations, assertNoViolations, assertNotApplicable, resourceArgs, UNKNOWN_STRING } from "./util";
 
 describe("no-trust-auth-defaults", () => {
@@ -98,5 +98,42 @@ describe("no-trust-auth-defaults", () => {
         it("passes POSTGRES_HOST_AUTH_METHOD=scram-sha-256", async () => {
             await assertNoViolations(policy, containerWith("POSTGRES_HOST_AUTH_METHOD", "scram-sha-256"));
         });
+    });
+});
+
+describe("no-trust-auth-defaults with ha: patroni", () => {
+    const policy = noTrustAuthDefaults;
+    const WHERE = "bootstrap.initdb of the Patroni configuration in PGC_CONFIG of step pg1-member-conf";
+    const member = (initdb: unknown[]) =>
+        resourceArgs(COMMAND, patroniMemberConfWith("pg1", (c) => (c.bootstrap.initdb = initdb)), { name: "pg1-member-conf" });
+
+    it("passes a member's bootstrap.initdb with auth-local peer and auth-host scram-sha-256", async () => {
+        await assertNoViolations(policy, resourceArgs(COMMAND, patroniMemberConfWith("pg1"), { name: "pg1-member-conf" }));
+    });
+
+    it("passes a Patroni member's container, which runs no entrypoint that would initdb", async () => {
+        await assertNoViolations(policy, resourceArgs(CONTAINER, patroniContainerProps("pg1")));
+    });
+
+    it("does not apply to an etcd member's configuration", async () => {
+        await assertNotApplicable(policy, resourceArgs(COMMAND, memberConfStepProps("etcd0", etcdConfig("etcd0"))));
+    });
+
+    it("reports a bootstrap.initdb without auth options: any member may make the cluster with trust", async () => {
+        await assertHasViolations(policy, member(["data-checksums", { encoding: "UTF8" }]), [
+            `${WHERE} sets no --auth-local (or --auth), so initdb writes trust rules for local connections into pg_hba.conf; ` +
+            "add --auth-local=peer.",
+            `${WHERE} sets no --auth-host (or --auth), so initdb writes trust rules for host connections into pg_hba.conf; ` +
+            "add --auth-host=scram-sha-256.",
+        ]);
+    });
+
+    it("reports auth-host md5", async () => {
+        await assertHasViolation(policy, member([{ "auth-local": "peer" }, { "auth-host": "md5" }]),
+            `${WHERE} makes initdb use md5 for host connections; use --auth-host=scram-sha-256.`);
+    });
+
+    it("passes auth scram-sha-256 for both", async () => {
+        await assertNoViolations(policy, member(["data-checksums", { auth: "scram-sha-256" }]));
     });
 });

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { pgHbaOnEveryNode } from "../rules/pgHbaOnEveryNode";
-import { clusterResources, COMMAND, confStepProps, CONTAINER, removeSetting } from "./builders";
-import { assertHasViolation, assertNoViolations, stackArgs, TestResource, UNKNOWN_STRING, urnOf } from "./util";
+import { clusterResources, COMMAND, confStepProps, CONTAINER, editConfig, patroniClusterResources, propsOf, removeSetting, setDcsParameter } from "./builders";
+import { assertHasViolation, assertHasViolations, assertNoViolations, stackArgs, TestResource, UNKNOWN_STRING, urnOf } from "./util";
 
 function without(resources: TestResource[], name: string): TestResource[] {
     return resources
@@ -74,5 +74,42 @@ describe("pg-hba-on-every-node", () => {
         const resources = without(clusterResources(2), "pg2-conf");
         find(resources, "pg1-seed").props = { ...find(resources, "pg1-seed").props, environment: UNKNOWN_STRING };
         await assertNoViolations(policy, stackArgs(resources));
+    });
+});
+
+describe("pg-hba-on-every-node with ha: patroni", () => {
+    const policy = pgHbaOnEveryNode;
+    const noHbaFile = (node: string, where: string) =>
+        `Node ${node}${where} does not set hba_file, so it reads the pg_hba.conf in its data directory, not the one its ` +
+        "conf step writes (PGC_HBA); set hba_file to that file.";
+
+    it("passes Patroni members with their conf steps and hba_file in the DCS configuration", async () => {
+        await assertNoViolations(policy, stackArgs(patroniClusterResources(2)));
+    });
+
+    it("does not take the etcd members for nodes without a conf step", async () => {
+        await assertNoViolations(policy, stackArgs(patroniClusterResources(1, "development", 5)));
+    });
+
+    it("reports a DCS configuration without hba_file, on every member", async () => {
+        const resources = patroniClusterResources(1);
+        setDcsParameter(resources, "hba_file", undefined);
+        await assertHasViolations(policy, stackArgs(resources), ["pg0", "pg1"].map((node) =>
+            noHbaFile(node, " (in the DCS configuration, PGC_DCS_CONFIG of step dcs-config)")));
+    });
+
+    it("reports one member's bootstrap.dcs without hba_file", async () => {
+        const resources = patroniClusterResources(1);
+        editConfig(propsOf(resources, "pg1-member-conf"), "PGC_CONFIG", (c) => delete c.bootstrap.dcs.postgresql.parameters.hba_file);
+        await assertHasViolation(policy, stackArgs(resources),
+            noHbaFile("pg1", " (in bootstrap.dcs of its Patroni configuration, PGC_CONFIG of step pg1-member-conf)"),
+            urnOf(CONTAINER, "pg1"));
+    });
+
+    it("reports a Patroni member without a conf step", async () => {
+        await assertHasViolation(policy, stackArgs(without(patroniClusterResources(2), "pg2-conf")),
+            "Node pg2 has no conf step (a command:local:Command with PGC_STEP=conf and PGC_NODE=pg2); nothing writes the " +
+            "pg_hba.conf (and certificate) it reads.",
+            urnOf(CONTAINER, "pg2"));
     });
 });

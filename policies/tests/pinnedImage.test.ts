@@ -1,6 +1,9 @@
 import { describe, it } from "node:test";
 import { pinnedImage } from "../rules/pinnedImage";
-import { containerProps, CONTAINER, EXPORTER_IMAGE, exporterProps, NETWORK, prometheusProps, REMOTE_IMAGE, remoteImageProps } from "./builders";
+import {
+    containerProps, CONTAINER, ETCD_IMAGE, etcdContainerProps, EXPORTER_IMAGE, exporterProps, NETWORK, PATRONI_IMAGE, prometheusProps, REMOTE_IMAGE,
+    remoteImageProps,
+} from "./builders";
 import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs, UNKNOWN_STRING } from "./util";
 
 const DIGEST = "sha256:" + "a".repeat(64);
@@ -79,5 +82,21 @@ describe("pinned-image", () => {
 
     it("does not apply to networks", async () => {
         await assertNotApplicable(policy, resourceArgs(NETWORK, { name: "net" }));
+    });
+});
+
+describe("pinned-image with ha: patroni", () => {
+    const policy = pinnedImage;
+
+    it("passes the Patroni image and etcd's, each pinned to a version tag", async () => {
+        await assertNoViolations(policy, resourceArgs(REMOTE_IMAGE, remoteImageProps(PATRONI_IMAGE)));
+        await assertNoViolations(policy, resourceArgs(REMOTE_IMAGE, remoteImageProps(ETCD_IMAGE)));
+        await assertNoViolations(policy, resourceArgs(CONTAINER, etcdContainerProps("etcd0")));
+    });
+
+    it("reports an etcd image on latest", async () => {
+        await assertHasViolation(policy, resourceArgs(CONTAINER, { ...etcdContainerProps("etcd0"), image: "quay.io/coreos/etcd:latest" }),
+            "Image \"quay.io/coreos/etcd:latest\" is not pinned: tag \"latest\" moves to new releases; " +
+            "use a version tag (e.g. postgres:17.6) or a digest (@sha256:…).");
     });
 });

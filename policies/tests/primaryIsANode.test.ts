@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { primaryIsANode } from "../rules/primaryIsANode";
-import { clusterResources, COMMAND, CONTAINER, primaryStepProps, propsOf } from "./builders";
+import { clusterResources, COMMAND, CONTAINER, patroniClusterResources, primaryStepProps, propsOf } from "./builders";
 import { assertHasViolation, assertHasViolations, assertNoViolations, assertNotApplicable, stackArgs, TestResource, UNKNOWN_STRING, urnOf } from "./util";
 
 function without(resources: TestResource[], name: string): TestResource[] {
@@ -80,5 +80,33 @@ describe("primary-is-a-node", () => {
         const resources = clusterResources(0).filter((r) => r.type !== CONTAINER)
             .map((r) => ({ ...r, dependsOn: (r.dependsOn ?? []).filter((d) => d !== "pg0") }));
         await assertNotApplicable(policy, stackArgs(resources));
+    });
+});
+
+describe("primary-is-a-node with ha: patroni", () => {
+    const policy = primaryIsANode;
+
+    it("passes a Patroni stack without a primary step: Patroni elects the leader", async () => {
+        await assertNoViolations(policy, stackArgs(patroniClusterResources(2)));
+    });
+
+    it("reports a primary step in a Patroni stack", async () => {
+        const resources = patroniClusterResources(2);
+        resources.push({ type: COMMAND, name: "primary", props: primaryStepProps("pg0"), dependsOn: ["pg0-ready"] });
+        await assertHasViolation(policy, stackArgs(resources),
+            "The primary step primary would make pg-cluster promote and demote nodes, but Patroni runs every node " +
+            "(pg0, pg1, pg2) and elects the leader itself; the two would fight over which node leads. Remove the step " +
+            "(ha: patroni declares none).",
+            urnOf(COMMAND, "primary"));
+    });
+
+    it("still asks a primary step of a stack where some node is no Patroni member", async () => {
+        const resources = patroniClusterResources(1);
+        resources.push({ type: CONTAINER, name: "pg9", props: { ...propsOf(clusterResources(0), "pg0"), name: "pg-cluster-dev-pg9" } });
+        (resources[resources.length - 1].props.labels as Array<{ label: string; value: string }>)
+            .find((l) => l.label === "pg-cluster.node")!.value = "pg9";
+        await assertHasViolation(policy, stackArgs(resources),
+            "No primary step (a command:local:Command with PGC_STEP=primary) names the primary of the nodes pg0, pg1, pg9; " +
+            "which node is the primary would be undefined.");
     });
 });

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { productionMemoryLimit } from "../rules/productionMemoryLimit";
-import { containerProps, CONTAINER } from "./builders";
-import { assertHasViolation, assertNoViolations, resourceArgs } from "./util";
+import { containerProps, CONTAINER, etcdContainerProps, patroniContainerProps } from "./builders";
+import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs } from "./util";
 
 describe("production-memory-limit", () => {
     const policy = productionMemoryLimit;
@@ -28,5 +28,25 @@ describe("production-memory-limit", () => {
 
     it("reports a production node with memory 0 (no limit)", async () => {
         await assertHasViolation(policy, resourceArgs(CONTAINER, { ...production(), memory: 0 }), message);
+    });
+});
+
+describe("production-memory-limit with ha: patroni", () => {
+    const policy = productionMemoryLimit;
+
+    it("passes a production Patroni member with a memory limit", async () => {
+        await assertNoViolations(policy, resourceArgs(CONTAINER, patroniContainerProps("pg1", { environment: "production" })));
+    });
+
+    it("reports a production Patroni member without one", async () => {
+        const props = patroniContainerProps("pg1", { environment: "production" });
+        delete props.memory;
+        await assertHasViolation(policy, resourceArgs(CONTAINER, props),
+            "Production PostgreSQL container has no memory limit; set memory (MB) so one node cannot exhaust " +
+            "the host's memory and take the other nodes down with it.");
+    });
+
+    it("does not apply to an etcd member, which is no PostgreSQL container", async () => {
+        await assertNotApplicable(policy, resourceArgs(CONTAINER, etcdContainerProps("etcd0", { environment: "production" })));
     });
 });

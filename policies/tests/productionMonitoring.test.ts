@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { productionMonitoring } from "../rules/productionMonitoring";
-import { clusterResources, CONTAINER, MONITORING_PASSWORD, prometheusProps, propsOf, setEnv, setSetting } from "./builders";
+import { clusterResources, CONTAINER, MONITORING_PASSWORD, patroniClusterResources, prometheusProps, propsOf, setDcsParameter, setEnv, setSetting } from "./builders";
 import { assertHasViolation, assertHasViolations, assertNoViolations, stackArgs, TestResource, urnOf } from "./util";
 
 const EXPORTER = "pg-cluster-prod-pg1-exporter";
@@ -155,5 +155,37 @@ describe("production-monitoring", () => {
         await assertHasViolation(policy, stackArgs(resources),
             `Exporter "${EXPORTER}" has a password in DATA_SOURCE_URI (password=…), in its environment, where docker inspect ` +
             "shows it; remove it and set DATA_SOURCE_PASS_FILE instead.");
+    });
+});
+
+describe("production-monitoring with ha: patroni", () => {
+    const policy = productionMonitoring;
+    const patroniProduction = () => patroniClusterResources(2, "production");
+
+    it("passes a Patroni production stack with an exporter per member and one Prometheus, and none for the etcd members", async () => {
+        await assertNoViolations(policy, stackArgs(patroniProduction()));
+    });
+
+    it("reports an exporter's sslmode=require against members whose DCS configuration has ssl=on", async () => {
+        const resources = patroniProduction();
+        setEnv(propsOf(resources, "pg1-exporter"), "DATA_SOURCE_URI", "pg1:5432/postgres?sslmode=require");
+        await assertHasViolation(policy, stackArgs(resources),
+            `Exporter "${EXPORTER}" connects to pg1, which runs with ssl=on, with sslmode=require (DATA_SOURCE_URI), which does ` +
+            "not check the node's certificate; add sslmode=verify-full and sslrootcert=<the cluster's CA certificate, " +
+            "uploaded> to DATA_SOURCE_URI so nothing posing as the node gets the monitoring password.");
+    });
+
+    it("passes sslmode=disable against members whose DCS configuration has ssl off (ssl-on-every-node reports it)", async () => {
+        const resources = patroniProduction();
+        setDcsParameter(resources, "ssl", "off");
+        setEnv(propsOf(resources, "pg1-exporter"), "DATA_SOURCE_URI", "pg1:5432/postgres?sslmode=disable");
+        await assertNoViolations(policy, stackArgs(resources));
+    });
+
+    it("reports a Patroni member without an exporter", async () => {
+        await assertHasViolation(policy, stackArgs(without(patroniProduction(), "pg2-exporter")),
+            "Node pg2 has no metrics exporter (a container labelled pg-cluster.monitoring=exporter and pg-cluster.monitors=pg2), " +
+            `so nothing alerts when it is down or falls behind; pg-cluster declares one per node with ${TURN_ON}.`,
+            urnOf(CONTAINER, "pg2"));
     });
 });

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { replicaBootstrappedFromOwnSlot } from "../rules/replicaBootstrappedFromOwnSlot";
-import { clusterResources, COMMAND, CONTAINER, propsOf, seedStepProps } from "./builders";
+import { clusterResources, COMMAND, CONTAINER, editConfig, editDcs, patroniClusterResources, propsOf, seedStepProps } from "./builders";
 import {
     assertHasViolation, assertHasViolations, assertNoViolations, assertNotApplicable, stackArgs, TestResource, UNKNOWN_STRING, urnOf,
 } from "./util";
@@ -168,5 +168,62 @@ describe("replica-bootstrapped-from-own-slot", () => {
 
     it("does not apply to a stack without PostgreSQL nodes", async () => {
         await assertNotApplicable(policy, stackArgs(without(clusterResources(0), "pg0")));
+    });
+});
+
+describe("replica-bootstrapped-from-own-slot with ha: patroni", () => {
+    const policy = replicaBootstrappedFromOwnSlot;
+    const DATA_DIR_WHERE = "(postgresql.data_dir in PGC_CONFIG of step pg1-member-conf)";
+
+    it("passes Patroni members without seed or slot steps: Patroni makes the cluster, the copies and the slots", async () => {
+        await assertNoViolations(policy, stackArgs(patroniClusterResources(2)));
+    });
+
+    it("does not take the etcd members for nodes without a seed step", async () => {
+        await assertNoViolations(policy, stackArgs(patroniClusterResources(1, "development", 5)));
+    });
+
+    it("reports a seed step writing into a Patroni member's volume", async () => {
+        const resources = patroniClusterResources(2);
+        resources.push({ type: COMMAND, name: "pg1-seed", props: seedStepProps("pg1"), dependsOn: ["pg1-data"] });
+        await assertHasViolation(policy, stackArgs(resources),
+            "Node pg1 is a Patroni member, which makes the cluster or copies the leader by itself, but seed step pg1-seed " +
+            "also writes into its volume; remove it (ha: patroni declares no seed step).",
+            urnOf(CONTAINER, "pg1"));
+    });
+
+    it("reports replication slots turned off, on every member", async () => {
+        const resources = patroniClusterResources(1);
+        editDcs(resources, (dcs) => (dcs.postgresql.use_slots = false));
+        await assertHasViolations(policy, stackArgs(resources), ["pg0", "pg1"].map((node) =>
+            `Patroni runs node ${node} (in the DCS configuration, PGC_DCS_CONFIG of step dcs-config) without replication ` +
+            "slots (postgresql.use_slots is false), so the leader may recycle WAL the member still needs, which must then be " +
+            "copied afresh; set use_slots: true."));
+    });
+
+    it("reports a data directory outside the member's volume", async () => {
+        const resources = patroniClusterResources(2);
+        editConfig(propsOf(resources, "pg1-member-conf"), "PGC_CONFIG", (c) => (c.postgresql.data_dir = "/tmp/pgdata"));
+        await assertHasViolation(policy, stackArgs(resources),
+            `Patroni keeps the data of node pg1 in /tmp/pgdata ${DATA_DIR_WHERE}, which is on no named volume of its ` +
+            "container, so it is lost when the container is replaced; put it on the member's data volume.",
+            urnOf(CONTAINER, "pg1"));
+    });
+
+    it("reports a configuration without a data directory", async () => {
+        const resources = patroniClusterResources(2);
+        editConfig(propsOf(resources, "pg1-member-conf"), "PGC_CONFIG", (c) => delete c.postgresql.data_dir);
+        await assertHasViolation(policy, stackArgs(resources),
+            `The Patroni configuration of node pg1 sets no data directory ${DATA_DIR_WHERE}; Patroni does not start without one.`,
+            urnOf(COMMAND, "pg1-member-conf"));
+    });
+
+    it("reports a member-conf step writing into another volume than the member's data volume", async () => {
+        const resources = patroniClusterResources(2);
+        propsOf(resources, "pg1-member-conf").environment.PGC_VOLUME = "pg-cluster-dev-pg2-data";
+        await assertHasViolation(policy, stackArgs(resources),
+            "The member-conf step of node pg1 writes its configuration into volume \"pg-cluster-dev-pg2-data\" but the " +
+            "node's data directory is on volume \"pg-cluster-dev-pg1-data\".",
+            urnOf(CONTAINER, "pg1"));
     });
 });

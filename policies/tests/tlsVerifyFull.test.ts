@@ -1,6 +1,9 @@
 import { describe, it } from "node:test";
 import { tlsVerifyFull } from "../rules/tlsVerifyFull";
-import { COMMAND, confStepProps, conninfoStepProps, containerProps, CONTAINER, primaryStepProps, seedStepProps } from "./builders";
+import {
+    COMMAND, confStepProps, conninfoStepProps, containerProps, CONTAINER, etcdConfig, memberConfStepProps, patroniMemberConfWith, primaryStepProps,
+    seedStepProps,
+} from "./builders";
 import { assertHasViolation, assertNoViolations, assertNotApplicable, resourceArgs, UNKNOWN_STRING } from "./util";
 
 describe("tls-verify-full", () => {
@@ -77,5 +80,43 @@ describe("tls-verify-full", () => {
 
     it("does not apply to containers", async () => {
         await assertNotApplicable(policy, resourceArgs(CONTAINER, containerProps("pg1")));
+    });
+});
+
+describe("tls-verify-full with ha: patroni", () => {
+    const policy = tlsVerifyFull;
+    const member = (change: (config: Record<string, any>) => void = () => {}) =>
+        resourceArgs(COMMAND, patroniMemberConfWith("pg1", change), { name: "pg1-member-conf" });
+    const weak = (role: string, asked: string) =>
+        `The Patroni configuration in PGC_CONFIG of step pg1-member-conf connects to other members as its ${role} user ` +
+        `(postgresql.authentication.${role}) ${asked}, which does not check the server's certificate and host name; ` +
+        "set sslmode: verify-full, with sslrootcert naming the cluster's CA.";
+
+    it("passes a member connecting as its replication and rewind users with verify-full, its superuser over the socket", async () => {
+        await assertNoViolations(policy, member());
+    });
+
+    it("passes an etcd member's configuration, which has no PostgreSQL connection", async () => {
+        await assertNoViolations(policy, resourceArgs(COMMAND, memberConfStepProps("etcd0", etcdConfig("etcd0"))));
+    });
+
+    it("reports the replication user with sslmode require", async () => {
+        await assertHasViolation(policy, member((c) => (c.postgresql.authentication.replication.sslmode = "require")),
+            weak("replication", "with sslmode \"require\""));
+    });
+
+    it("reports the rewind user without sslmode (libpq's prefer)", async () => {
+        await assertHasViolation(policy, member((c) => delete c.postgresql.authentication.rewind.sslmode),
+            weak("rewind", "with no sslmode, so libpq uses prefer"));
+    });
+
+    it("reports the superuser when pg_rewind connects as it (no rewind user)", async () => {
+        await assertHasViolation(policy, member((c) => delete c.postgresql.authentication.rewind),
+            weak("superuser", "with no sslmode, so libpq uses prefer"));
+    });
+
+    it("reports the superuser when Patroni does not use the Unix socket", async () => {
+        await assertHasViolation(policy, member((c) => (c.postgresql.use_unix_socket = false)),
+            weak("superuser", "with no sslmode, so libpq uses prefer"));
     });
 });

@@ -1,7 +1,9 @@
 import { describe, it } from "node:test";
 import { walSettingsFitReplicas } from "../rules/walSettingsFitReplicas";
-import { clusterResources, NETWORK, propsOf, removeSetting, setSetting } from "./builders";
-import { assertHasViolation, assertNoViolations, assertNotApplicable, stackArgs, UNKNOWN_STRING, urnOf } from "./util";
+import {
+    clusterResources, editConfig, NETWORK, patroniClusterResources, propsOf, removeSetting, setDcsParameter, setSetting,
+} from "./builders";
+import { assertHasViolation, assertHasViolations, assertNoViolations, assertNotApplicable, stackArgs, UNKNOWN_STRING, urnOf } from "./util";
 import { CONTAINER } from "../lib/types";
 
 describe("wal-settings-fit-replicas", () => {
@@ -75,5 +77,55 @@ describe("wal-settings-fit-replicas", () => {
 
     it("does not apply to a stack without PostgreSQL nodes", async () => {
         await assertNotApplicable(policy, stackArgs([{ type: NETWORK, name: "network", props: { name: "net" } }]));
+    });
+});
+
+describe("wal-settings-fit-replicas with ha: patroni", () => {
+    const policy = walSettingsFitReplicas;
+    const IN_DCS = " (in the DCS configuration, PGC_DCS_CONFIG of step dcs-config)";
+
+    it("passes the DCS configuration's settings with three replicas", async () => {
+        await assertNoViolations(policy, stackArgs(patroniClusterResources(3)));
+    });
+
+    it("passes a DCS configuration that leaves them to Patroni (replica, 10 senders, 10 slots)", async () => {
+        const resources = patroniClusterResources(3);
+        for (const setting of ["wal_level", "max_wal_senders", "max_replication_slots"]) {
+            setDcsParameter(resources, setting, undefined);
+        }
+        await assertNoViolations(policy, stackArgs(resources));
+    });
+
+    it("passes max_wal_senders=2: Patroni refuses fewer than 3 and runs with its 10", async () => {
+        const resources = patroniClusterResources(3);
+        setDcsParameter(resources, "max_wal_senders", "2");
+        await assertNoViolations(policy, stackArgs(resources));
+    });
+
+    it("reports 4 WAL senders for three replicas on every member, where the DCS configuration declares them", async () => {
+        const resources = patroniClusterResources(3);
+        setDcsParameter(resources, "max_wal_senders", "4");
+        await assertHasViolations(policy, stackArgs(resources), ["pg0", "pg1", "pg2", "pg3"].map((node) =>
+            `max_wal_senders is 4 on node ${node}${IN_DCS} but the stack has 3 replicas; ` +
+            "it needs at least 5 (one per replica plus 2 for a pg_basebackup -X stream)."));
+    });
+
+    it("reports too few slots in one member's bootstrap.dcs, which differs from the DCS configuration", async () => {
+        const resources = patroniClusterResources(5);
+        editConfig(propsOf(resources, "pg2-member-conf"), "PGC_CONFIG", (c) => (c.bootstrap.dcs.postgresql.parameters.max_replication_slots = "4"));
+        await assertHasViolation(policy, stackArgs(resources),
+            "max_replication_slots is 4 on node pg2 (in bootstrap.dcs of its Patroni configuration, PGC_CONFIG of step " +
+            "pg2-member-conf) but the stack has 5 replicas; it needs at least 5 (one slot per replica).",
+            urnOf(CONTAINER, "pg2"));
+    });
+
+    it("ignores max_wal_senders in a member's own postgresql.parameters: Patroni takes it from the DCS only", async () => {
+        const resources = patroniClusterResources(3);
+        editConfig(propsOf(resources, "pg1-member-conf"), "PGC_CONFIG", (c) => (c.postgresql.parameters.max_wal_senders = "3"));
+        await assertNoViolations(policy, stackArgs(resources));
+    });
+
+    it("does not count the etcd members as replicas", async () => {
+        await assertNoViolations(policy, stackArgs(patroniClusterResources(1, "development", 5)));
     });
 });
