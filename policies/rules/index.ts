@@ -11,11 +11,15 @@ import { noNetworkSuperuserLogin } from "./noNetworkSuperuserLogin";
 import { noPlaintextPasswords } from "./noPlaintextPasswords";
 import { noPublicPostgresPort } from "./noPublicPostgresPort";
 import { noTrustAuthDefaults } from "./noTrustAuthDefaults";
+import { patroniBoundedFailoverLag } from "./patroniBoundedFailoverLag";
+import { patroniControlPlaneTls } from "./patroniControlPlaneTls";
+import { patroniDcsMembers } from "./patroniDcsMembers";
 import { pgHbaOnEveryNode } from "./pgHbaOnEveryNode";
 import { pgHbaTlsOnly } from "./pgHbaTlsOnly";
 import { pgRewindReady } from "./pgRewindReady";
 import { pinnedImage } from "./pinnedImage";
 import { primaryIsANode } from "./primaryIsANode";
+import { productionAutomaticFailover } from "./productionAutomaticFailover";
 import { productionMemoryLimit } from "./productionMemoryLimit";
 import { productionMonitoring } from "./productionMonitoring";
 import { productionVolumesRetained } from "./productionVolumesRetained";
@@ -54,12 +58,17 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     synchronousStandbysExist,
     hotStandbyOn,
     pgRewindReady,
+    // Automatic failover (ha: patroni)
+    patroniDcsMembers,
+    patroniControlPlaneTls,
+    patroniBoundedFailoverLag,
     // Durability and operations
     pinnedImage,
     dataInNamedVolume,
     productionVolumesRetained,
     productionMemoryLimit,
     productionMonitoring,
+    productionAutomaticFailover,
     healthcheckAndRestart,
     shmSize,
 ];

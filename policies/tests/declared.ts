@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PolicyResource, ResourceValidationArgs, StackValidationArgs, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
 import { policies } from "../rules";
-import { COMMAND, CONTAINER, LABEL_NODE, REMOTE_IMAGE, STEP_PRIMARY } from "../lib/types";
+import { COMMAND, CONTAINER, HA_MEMBER_ETCD, HA_MEMBER_PATRONI, LABEL_HA_MEMBER, LABEL_NODE, REMOTE_IMAGE, STEP_PRIMARY } from "../lib/types";
 import { previewProps } from "./builders";
 import { AnyPolicy, NotApplicable, resourceOptions, UNKNOWN_STRING } from "./util";
 
@@ -154,13 +154,50 @@ export async function runPack(stack: DeclaredStack): Promise<Finding[]> {
     return findings;
 }
 
-function nodeOf(r: DeclaredResource): string | undefined {
+function labelOf(r: DeclaredResource, label: string): string | undefined {
     const labels: Array<{ label: string; value: string }> = Array.isArray(r.props.labels) ? r.props.labels : [];
-    return labels.find((l) => l.label === LABEL_NODE)?.value;
+    return labels.find((l) => l.label === label)?.value;
 }
 
+function nodeOf(r: DeclaredResource): string | undefined {
+    return labelOf(r, LABEL_NODE);
+}
+
+/** What an ha: patroni container runs: its label, else its entrypoint (the program labels no etcd member). */
+function haMemberOf(r: DeclaredResource): string | undefined {
+    const entrypoint = Array.isArray(r.props.entrypoints) ? String(r.props.entrypoints[0] ?? "").split("/").pop() : undefined;
+    return labelOf(r, LABEL_HA_MEMBER) ?? (entrypoint === HA_MEMBER_ETCD || entrypoint === HA_MEMBER_PATRONI ? entrypoint : undefined);
+}
+
+/** The PostgreSQL nodes: labelled with a node name, but for etcd members (the program labels them so too). */
 function databaseContainers(stack: DeclaredStack): DeclaredResource[] {
-    return stack.resources.filter((r) => r.type === CONTAINER && nodeOf(r) !== undefined);
+    return stack.resources.filter((r) => r.type === CONTAINER && nodeOf(r) !== undefined && haMemberOf(r) !== HA_MEMBER_ETCD);
+}
+
+/** An ha: patroni stack: its nodes are Patroni members. */
+function isPatroniStack(stack: DeclaredStack): boolean {
+    const nodes = databaseContainers(stack);
+    return nodes.length > 0 && nodes.every((r) => haMemberOf(r) === HA_MEMBER_PATRONI);
+}
+
+/** The nodes of a declared stack by name, sorted (as the pack lists them in messages). */
+export function nodeNamesOf(stack: DeclaredStack): string[] {
+    return databaseContainers(stack).map((r) => nodeOf(r)!).sort();
+}
+
+/**
+ * What production-automatic-failover says of a production stack that runs ha: none: the one
+ * finding (advisory) the shipped production stack draws until it moves to patroni.
+ */
+export function haNoneAdvisory(stack: DeclaredStack): Finding {
+    return {
+        policy: "production-automatic-failover",
+        resource: "(stack)",
+        message:
+            `Production stack runs its nodes (${nodeNamesOf(stack).join(", ")}) without automatic failover (ha: none): ` +
+            "when the primary fails, writes stop until someone runs pulumi up with another pg-cluster:primary; set " +
+            "pg-cluster:ha to patroni (with its etcd members) so a replica takes over by itself.",
+    };
 }
 
 /**
@@ -176,16 +213,31 @@ function primaryOf(stack: DeclaredStack): string | undefined {
     return named.length === 1 ? named[0] : undefined;
 }
 
-/** A shipped stack declares nodes, a primary step that names one of them, and passes every rule. */
-export async function assertShippedStackIsClean(stack: DeclaredStack, expectedName: string): Promise<void> {
+/**
+ * A shipped stack declares nodes, a primary step that names one of them (none under ha: patroni,
+ * where Patroni elects the leader), and passes every rule: no finding at all but exactly the
+ * `advisories` given, each of an advisory rule (a mandatory one fails a preview).
+ */
+export async function assertShippedStackIsClean(
+    stack: DeclaredStack, expectedName: string, advisories: readonly Finding[] = []): Promise<void> {
     assert.equal(stack.stack, expectedName, "the file names the stack it was written for");
     const nodes = databaseContainers(stack).map(nodeOf);
     assert.ok(nodes.length > 0, `stack ${expectedName} declares no PostgreSQL node container`);
     const primary = primaryOf(stack);
-    assert.ok(primary === UNKNOWN_STRING || nodes.includes(primary),
-        `stack ${expectedName}: its primary step names ${String(primary)}, not one of the nodes ${nodes.join(", ")}`);
+    if (isPatroniStack(stack)) {
+        assert.ok(primary === UNKNOWN_STRING || stack.resources.every((r) => r.props.environment?.PGC_STEP !== STEP_PRIMARY),
+            `stack ${expectedName}: Patroni elects the leader, yet a primary step names ${String(primary)}`);
+    } else {
+        assert.ok(primary === UNKNOWN_STRING || nodes.includes(primary),
+            `stack ${expectedName}: its primary step names ${String(primary)}, not one of the nodes ${nodes.join(", ")}`);
+    }
+    for (const advisory of advisories) {
+        const policy = policies.find((p) => p.name === advisory.policy);
+        assert.equal(policy?.enforcementLevel, "advisory", `${advisory.policy} is an advisory rule`);
+    }
     const findings = await runPack(stack);
-    assert.deepEqual(findings.map(formatFinding), [], `stack ${expectedName} must pass every rule`);
+    assert.deepEqual(findings.map(formatFinding).sort(), advisories.map(formatFinding).sort(),
+        `stack ${expectedName} must pass every rule${advisories.length > 0 ? ", with only the advisories expected" : ""}`);
 }
 
 /**

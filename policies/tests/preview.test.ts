@@ -16,11 +16,15 @@ import { noNetworkSuperuserLogin } from "../rules/noNetworkSuperuserLogin";
 import { noPlaintextPasswords } from "../rules/noPlaintextPasswords";
 import { noPublicPostgresPort } from "../rules/noPublicPostgresPort";
 import { noTrustAuthDefaults } from "../rules/noTrustAuthDefaults";
+import { patroniBoundedFailoverLag } from "../rules/patroniBoundedFailoverLag";
+import { patroniControlPlaneTls } from "../rules/patroniControlPlaneTls";
+import { patroniDcsMembers } from "../rules/patroniDcsMembers";
 import { pgHbaOnEveryNode } from "../rules/pgHbaOnEveryNode";
 import { pgHbaTlsOnly } from "../rules/pgHbaTlsOnly";
 import { pgRewindReady } from "../rules/pgRewindReady";
 import { pinnedImage } from "../rules/pinnedImage";
 import { primaryIsANode } from "../rules/primaryIsANode";
+import { productionAutomaticFailover } from "../rules/productionAutomaticFailover";
 import { productionMemoryLimit } from "../rules/productionMemoryLimit";
 import { productionMonitoring } from "../rules/productionMonitoring";
 import { productionVolumesRetained } from "../rules/productionVolumesRetained";
@@ -35,9 +39,10 @@ import { synchronousStandbysExist } from "../rules/synchronousStandbysExist";
 import { tlsVerifyFull } from "../rules/tlsVerifyFull";
 import { walSettingsFitReplicas } from "../rules/walSettingsFitReplicas";
 import {
-    clusterResources, COMMAND, confStepProps, conninfoStepProps, containerProps, CONTAINER, containerWithUploads, exporterProps, HBA_FILE, INIT_SCRIPT,
-    INIT_SCRIPT_TEXT, NodeOptions, passwordGeneratorProps, passwordsStepProps, PG_HBA, previewOf, previewProps, primaryStepProps, REMOTE_IMAGE,
-    remoteImageProps, REPLICATION_ROLE_SCRIPT, seedStepProps, setEnv, setSetting, slotStepProps, uploadOf,
+    clusterResources, COMMAND, confStepProps, conninfoStepProps, containerProps, CONTAINER, containerWithUploads, dcsConfig, dcsConfigStepProps,
+    exporterProps, HBA_FILE, INIT_SCRIPT, INIT_SCRIPT_TEXT, NodeOptions, passwordGeneratorProps, passwordsStepProps,
+    patroniClusterResources, PG_HBA, previewOf, previewProps, primaryStepProps, REMOTE_IMAGE, remoteImageProps, REPLICATION_ROLE_SCRIPT,
+    seedStepProps, setEnv, setSetting, slotStepProps, uploadOf,
 } from "./builders";
 import { AnyPolicy, assertHasViolations, resourceArgs, stackArgs, TestResource, UNKNOWN_STRING } from "./util";
 
@@ -847,6 +852,94 @@ const table: Array<[AnyPolicy, Case[]]> = [
     ]],
 ];
 
+/** An ha: patroni stack as preview shows it: every command's environment unknown (bar the generators'), … */
+const previewPatroni = (replicas = 2, environment: NodeOptions["environment"] = "development", dcsMembers = 3) =>
+    previewOf(patroniClusterResources(replicas, environment, dcsMembers));
+
+/** The ha: patroni preview stack with its steps' environments known: only the containers' computed inputs unknown. */
+const previewPatroniContainers = (replicas = 2, environment: NodeOptions["environment"] = "development", dcsMembers = 3) =>
+    patroniClusterResources(replicas, environment, dcsMembers).map((r) => (r.type === CONTAINER ? { ...r, props: previewProps(r.type, r.props) } : r));
+
+const HA_NONE_IN_PRODUCTION =
+    "Production stack runs its nodes (pg0, pg1, pg2, pg3) without automatic failover (ha: none): when the primary fails, " +
+    "writes stop until someone runs pulumi up with another pg-cluster:primary; set pg-cluster:ha to patroni (with its " +
+    "etcd members) so a replica takes over by itself.";
+
+table.push(
+    [patroniDcsMembers, [
+        { name: "passes the preview ha: patroni stack", args: () => stackArgs(previewPatroni(2)), violations: [] },
+        {
+            name: "reports two etcd members: their labels and entrypoints are constants, known during preview",
+            args: () => stackArgs(previewPatroni(2, "development", 2)),
+            violations: [
+                "The Patroni members (pg0, pg1, pg2) have only 2 etcd member(s) (etcd0, etcd1) as their DCS; etcd answers " +
+                "only while a majority of its members run, so with fewer than 3 one etcd member down stops the DCS, and " +
+                "Patroni then demotes the leader: the cluster takes no writes. Declare at least 3 (pg-cluster:dcsMembers).",
+            ],
+        },
+        {
+            name: "does not count the etcd members while a container may still be one",
+            args: () => stackArgs(edit(previewPatroni(2, "development", 2), "etcd1", (r) => (r.props.entrypoints = UNKNOWN_STRING))),
+            violations: [],
+        },
+    ]],
+    [patroniControlPlaneTls, [
+        { name: "passes the preview ha: patroni stack, whose member-conf steps' environments are unknown", args: () => stackArgs(previewPatroni(2)), violations: [] },
+        {
+            name: "does not report a missing member-conf step while a command may be it",
+            args: () => stackArgs(without(previewPatroni(2), "pg1-member-conf")),
+            violations: [],
+        },
+        {
+            name: "reports a known configuration without verify_client next to containers whose inputs are unknown",
+            args: () => stackArgs(edit(previewPatroniContainers(2), "pg1-member-conf", (r) => {
+                r.props.environment.PGC_CONFIG = r.props.environment.PGC_CONFIG.replace("\"verify_client\": \"required\"", "\"verify_client\": \"optional\"");
+            })),
+            violations: [
+                "The configuration of Patroni member pg1 (PGC_CONFIG of step pg1-member-conf): its REST API's verify_client is " +
+                "\"optional\", so it answers clients without a certificate the control-plane CA signed; set " +
+                "restapi.verify_client: required.",
+            ],
+        },
+    ]],
+    [patroniBoundedFailoverLag, [
+        {
+            name: "passes the preview dcs-config step, whose environment is unknown",
+            args: () => command(previewProps(COMMAND, dcsConfigStepProps())),
+            violations: [],
+        },
+        {
+            name: "reports a known DCS configuration with a lag of 1 GiB",
+            args: () => {
+                const config = { ...dcsConfig(), maximum_lag_on_failover: 1073741824 };
+                return resourceArgs(COMMAND, dcsConfigStepProps(config), { name: "dcs-config" });
+            },
+            violations: [
+                "The DCS configuration (PGC_DCS_CONFIG of step dcs-config) lets Patroni promote a replica up to 1073741824 bytes " +
+                "(1024.0 MiB) behind (maximum_lag_on_failover) while synchronous_mode is off: a failover may lose that much " +
+                "committed WAL; set it to at most 64 MiB (67108864), or turn synchronous replication on.",
+            ],
+        },
+    ]],
+    [productionAutomaticFailover, [
+        { name: "passes the preview production stack with ha: patroni", args: () => stackArgs(previewPatroni(3, "production")), violations: [] },
+        {
+            name: "reports the preview production stack with ha: none: the nodes' labels and commands are constants",
+            args: () => stackArgs(previewCluster(3, "production")),
+            violations: [HA_NONE_IN_PRODUCTION],
+        },
+        {
+            name: "stays silent while a container may still be a node, a Patroni member among them",
+            args: () => {
+                const resources = previewCluster(3, "production");
+                resources.push({ type: CONTAINER, name: "pgx", props: undecidedContainer() });
+                return stackArgs(resources);
+            },
+            violations: [],
+        },
+    ]],
+);
+
 /** A container that cannot be told to be a PostgreSQL node yet: its labels and command are unknown. */
 const undecidedContainer = (): Record<string, any> => ({ name: "pg-cluster-dev-pgx", image: UNKNOWN_STRING, labels: UNKNOWN_STRING, command: UNKNOWN_STRING });
 
@@ -879,15 +972,17 @@ describe("rules during preview, with the inputs computed at deployment unknown",
         });
     }
 
-    it("every rule passes every resource and the whole of the preview stacks", async () => {
+    it("every rule passes every resource and the whole of the preview stacks (but the advisory against ha: none in production)", async () => {
         for (const environment of ["development", "staging", "production"] as const) {
-            const resources = previewCluster(3, environment);
-            for (const policy of policies) {
-                if ("validateStack" in policy) {
-                    await assertHasViolations(policy, stackArgs(resources), []);
-                } else {
-                    for (const r of resources) {
-                        await assertHasViolations(policy, resourceArgs(r.type, r.props, { name: r.name }), []);
+            for (const [resources, patroni] of [[previewCluster(3, environment), false], [previewPatroni(3, environment), true]] as const) {
+                for (const policy of policies) {
+                    if ("validateStack" in policy) {
+                        const advised = policy === productionAutomaticFailover && environment === "production" && !patroni;
+                        await assertHasViolations(policy, stackArgs(resources), advised ? [HA_NONE_IN_PRODUCTION] : []);
+                    } else {
+                        for (const r of resources) {
+                            await assertHasViolations(policy, resourceArgs(r.type, r.props, { name: r.name }), []);
+                        }
                     }
                 }
             }

@@ -1,0 +1,34 @@
+import { StackValidationPolicy } from "@pulumi/policy";
+import { isProductionStack, listNodes, nodesOf, undecidedContainersOf } from "../lib/cluster";
+import { ENVIRONMENT_PRODUCTION, LABEL_ENVIRONMENT } from "../lib/types";
+
+// With `ha: none` a failed primary stays failed until someone notices and runs `pulumi up` with
+// another pg-cluster:primary: writes stop for as long as that takes, nights and weekends included.
+// With `ha: patroni` a replica within maximum_lag_on_failover (or a synchronous one) takes over
+// within the leader key's TTL. Advisory for now: the shipped production stack (Pulumi.prod.yaml)
+// still runs ha: none this release; the rule becomes mandatory when it moves to patroni.
+export const productionAutomaticFailover: StackValidationPolicy = {
+    name: "production-automatic-failover",
+    description:
+        "A production stack runs ha: patroni (its nodes are Patroni members), so a failed primary is replaced without " +
+        "anyone running pulumi up. Advisory while the shipped production stack (Pulumi.prod.yaml) still runs ha: none; " +
+        "it becomes mandatory when that stack moves to patroni.",
+    enforcementLevel: "advisory",
+    validateStack: (args, reportViolation) => {
+        if (!isProductionStack(args.resources)) {
+            return args.notApplicable(`not a production stack (no node labelled ${LABEL_ENVIRONMENT}=${ENVIRONMENT_PRODUCTION})`);
+        }
+        // During preview a container not known yet to be a node may be a Patroni member.
+        if (undecidedContainersOf(args.resources).length > 0) {
+            return;
+        }
+        const nodes = nodesOf(args.resources);
+        if (nodes.some((n) => n.patroni)) {
+            return;
+        }
+        reportViolation(
+            `Production stack runs its nodes (${listNodes(nodes.map((n) => n.node))}) without automatic failover (ha: none): ` +
+            "when the primary fails, writes stop until someone runs pulumi up with another pg-cluster:primary; set " +
+            "pg-cluster:ha to patroni (with its etcd members) so a replica takes over by itself.");
+    },
+};

@@ -1,0 +1,53 @@
+import * as assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { productionAutomaticFailover } from "../rules/productionAutomaticFailover";
+import { clusterResources, CONTAINER, patroniClusterResources, propsOf } from "./builders";
+import { assertHasViolation, assertNoViolations, assertNotApplicable, stackArgs, UNKNOWN_STRING } from "./util";
+
+describe("production-automatic-failover", () => {
+    const policy = productionAutomaticFailover;
+    const haNone = (nodes: string) =>
+        `Production stack runs its nodes (${nodes}) without automatic failover (ha: none): when the primary fails, writes ` +
+        "stop until someone runs pulumi up with another pg-cluster:primary; set pg-cluster:ha to patroni (with its etcd " +
+        "members) so a replica takes over by itself.";
+
+    it("is advisory while the shipped production stack runs ha: none, and says when it becomes mandatory", () => {
+        assert.equal(policy.enforcementLevel, "advisory");
+        assert.match(policy.description, /becomes mandatory when that stack moves to patroni/);
+    });
+
+    it("passes a production stack run by Patroni", async () => {
+        await assertNoViolations(policy, stackArgs(patroniClusterResources(3, "production")));
+    });
+
+    it("reports a production stack with ha: none", async () => {
+        await assertHasViolation(policy, stackArgs(clusterResources(3, "production")), haNone("pg0, pg1, pg2, pg3"));
+    });
+
+    it("does not take etcd members for Patroni members: a production stack with etcd beside plain nodes is still ha: none", async () => {
+        const resources = clusterResources(1, "production");
+        for (const r of patroniClusterResources(1, "production")) {
+            if (r.name.startsWith("etcd") && r.type === CONTAINER) {
+                resources.push({ ...r, dependsOn: [] });
+            }
+        }
+        await assertHasViolation(policy, stackArgs(resources), haNone("pg0, pg1"));
+    });
+
+    it("does not apply to staging or development", async () => {
+        await assertNotApplicable(policy, stackArgs(clusterResources(2, "staging")));
+        await assertNotApplicable(policy, stackArgs(clusterResources(2, "development")));
+    });
+
+    it("stays silent while a container may still be a node (its labels and command unknown during preview)", async () => {
+        const resources = clusterResources(2, "production");
+        resources.push({ type: CONTAINER, name: "pgx", props: { name: "pg-cluster-prod-pgx", labels: UNKNOWN_STRING, command: UNKNOWN_STRING } });
+        await assertNoViolations(policy, stackArgs(resources));
+    });
+
+    it("decides on the nodes' labels, whatever the container's name", async () => {
+        const resources = clusterResources(1, "production");
+        propsOf(resources, "pg1").name = "db-replica";
+        await assertHasViolation(policy, stackArgs(resources), haNone("pg0, pg1"));
+    });
+});
