@@ -25,8 +25,9 @@ export const MONITORING_PROMETHEUS = "prometheus";
 export const LABEL_MONITORS = "pg-cluster.monitors";
 /**
  * `ha: patroni`: on a Patroni member's container, `patroni` (the member is a PostgreSQL node run by
- * Patroni). An etcd member's container may carry `etcd`; the program (its first cut) labels it
- * with `pg-cluster.node` only, so the pack also knows one by its entrypoint (see haMemberKind).
+ * Patroni). The program puts no such label on an etcd member's container (it labels it with
+ * `pg-cluster.node` and the member's name), so the pack knows one by its entrypoint, `etcd`, or
+ * by this label set to `etcd` (see haMemberKind).
  */
 export const LABEL_HA_MEMBER = "pg-cluster.ha-member";
 export const HA_MEMBER_PATRONI = "patroni";
