@@ -59,6 +59,7 @@ function checkPatroniConfig(config: ConfigObject, report: Report): void {
     }
 }
 
+/** Where etcd serves its keys and its peers; its metrics listener (listen-metrics-urls) serves only /metrics and /health. */
 const ETCD_URLS = ["listen-client-urls", "advertise-client-urls", "listen-peer-urls", "initial-advertise-peer-urls"];
 const TLS_VERSIONS = ["TLS1.2", "TLS1.3"];
 
