@@ -38,7 +38,11 @@ public final class Labels {
      * starts, so that a changed one brings a new container.
      */
     public static final String CONFIG = "pg-cluster.config";
-    /** On a Patroni member's container ({@code ha: patroni}): {@code patroni}. The program reads it to refuse a mode switch. */
+    /**
+     * On an {@code ha: patroni} member's container: {@code patroni} (a PostgreSQL node) or
+     * {@code etcd} (a DCS member, which carries {@code pg-cluster.node} too). The program reads it
+     * on the nodes to refuse a mode switch.
+     */
     public static final String HA_MEMBER = "pg-cluster.ha-member";
 
     private Labels() {

@@ -25,6 +25,8 @@ import java.util.Map;
  */
 public final class EtcdMember extends ComponentResource {
     public static final String TYPE = "pgcluster:index:EtcdMember";
+    /** The value of {@link Labels#HA_MEMBER} on an etcd member's container. */
+    public static final String HA_LABEL = "etcd";
     /**
      * etcd's own health endpoint through etcdctl, with the member's client certificate (the
      * endpoint requires one). Exec form: the official etcd image has no shell.
@@ -54,6 +56,7 @@ public final class EtcdMember extends ComponentResource {
                         PatroniFiles.ETCD_CONFIG_FILE, etcdConfig, null, PatroniFiles.ETCD_DATA_DIR, false),
                 Output.of(""), controlPlaneCa, List.of());
         var labels = Labels.container(config, member);
+        labels.put(Labels.HA_MEMBER, HA_LABEL);
         // A changed configuration (the members, their names) needs a new container: etcd reads it at start.
         labels.put(Labels.CONFIG, "sha256:" + Members.sha256Prefix(etcdConfig));
         labels.put(Labels.HEALTHCHECK, "sha256:" + Members.sha256Prefix(String.join(" ", HEALTHCHECK)));
