@@ -1,6 +1,10 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { isProductionStack, listNodes, nodesOf, undecidedContainersOf } from "../lib/cluster";
-import { ENVIRONMENT_PRODUCTION, LABEL_ENVIRONMENT } from "../lib/types";
+import { isProductionStack, listNodes, nodesOf, stepEnvOf, stepKind } from "../lib/cluster";
+import { COMMAND, ENVIRONMENT_PRODUCTION, LABEL_ENVIRONMENT } from "../lib/types";
+
+// ha: patroni always declares its dcs-config step, whose environment is plain values: known in a
+// preview too, when the containers' inputs (image IDs, labels from step IDs) are not yet.
+const STEP_DCS_CONFIG = "dcs-config";
 
 // With `ha: none` a failed primary stays failed until someone notices and runs `pulumi up` with
 // another pg-cluster:primary: writes stop for as long as that takes, nights and weekends included.
@@ -18,12 +22,9 @@ export const productionAutomaticFailover: StackValidationPolicy = {
         if (!isProductionStack(args.resources)) {
             return args.notApplicable(`not a production stack (no node labelled ${LABEL_ENVIRONMENT}=${ENVIRONMENT_PRODUCTION})`);
         }
-        // During preview a container not known yet to be a node may be a Patroni member.
-        if (undecidedContainersOf(args.resources).length > 0) {
-            return;
-        }
         const nodes = nodesOf(args.resources);
-        if (nodes.some((n) => n.patroni)) {
+        const dcsConfig = args.resources.some((r) => r.type === COMMAND && stepKind(stepEnvOf(r.props)) === STEP_DCS_CONFIG);
+        if (dcsConfig || nodes.some((n) => n.patroni)) {
             return;
         }
         reportViolation(

@@ -929,13 +929,13 @@ table.push(
             violations: [HA_NONE_IN_PRODUCTION],
         },
         {
-            name: "stays silent while a container may still be a node, a Patroni member among them",
+            name: "decides from the dcs-config step, known in a preview: none, so ha: none, a container undecided or not",
             args: () => {
                 const resources = previewCluster(3, "production");
                 resources.push({ type: CONTAINER, name: "pgx", props: undecidedContainer() });
                 return stackArgs(resources);
             },
-            violations: [],
+            violations: [HA_NONE_IN_PRODUCTION],
         },
     ]],
 );

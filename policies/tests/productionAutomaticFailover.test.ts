@@ -39,9 +39,16 @@ describe("production-automatic-failover", () => {
         await assertNotApplicable(policy, stackArgs(clusterResources(2, "development")));
     });
 
-    it("stays silent while a container may still be a node (its labels and command unknown during preview)", async () => {
+    it("decides during preview too: without a dcs-config step a stack is ha: none, containers undecided or not", async () => {
         const resources = clusterResources(2, "production");
         resources.push({ type: CONTAINER, name: "pgx", props: { name: "pg-cluster-prod-pgx", labels: UNKNOWN_STRING, command: UNKNOWN_STRING } });
+        await assertHasViolation(policy, stackArgs(resources), haNone("pg0, pg1, pg2"));
+    });
+
+    it("passes a preview of a Patroni stack: its dcs-config step is known while its containers are not", async () => {
+        const resources = patroniClusterResources(2, "production").map((r) => r.type === CONTAINER
+            ? { ...r, props: { name: r.props.name, labels: UNKNOWN_STRING, command: UNKNOWN_STRING } }
+            : r);
         await assertNoViolations(policy, stackArgs(resources));
     });
 
