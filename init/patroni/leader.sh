@@ -7,10 +7,11 @@
 #   PGC_MEMBER_CONTAINERS   the Patroni members' containers, space-separated
 #   PGC_MAX_LAG_BYTES       how far behind the candidate may be
 #   PGC_TIMEOUT_SECONDS     how long to wait for it to lead
+#   PGC_SYNCHRONOUS         on | off: whether the candidate must be a synchronous or quorum standby
 #   PGC_SWITCHOVER_SCRIPT   init/patroni/switchover.py
 set -eu
 
-pgc_require PGC_PREFERRED PGC_MEMBER_CONTAINERS PGC_MAX_LAG_BYTES PGC_TIMEOUT_SECONDS PGC_SWITCHOVER_SCRIPT
+pgc_require PGC_PREFERRED PGC_MEMBER_CONTAINERS PGC_MAX_LAG_BYTES PGC_TIMEOUT_SECONDS PGC_SYNCHRONOUS PGC_SWITCHOVER_SCRIPT
 if [ -n "${PGC_FOUND:-}" ]; then
     echo "pg-cluster: found $PGC_FOUND" >&2
 fi
@@ -18,7 +19,7 @@ for container in $PGC_MEMBER_CONTAINERS; do
     state=$(docker container inspect --format '{{.State.Status}}' "$container" 2>/dev/null) || state=missing
     [ "$state" = running ] || continue
     docker exec "$container" python3 -c "$PGC_SWITCHOVER_SCRIPT" "$PGC_CONF_DIR" "$PGC_PREFERRED" \
-        "$PGC_MAX_LAG_BYTES" "$PGC_TIMEOUT_SECONDS"
+        "$PGC_MAX_LAG_BYTES" "$PGC_TIMEOUT_SECONDS" "$PGC_SYNCHRONOUS"
     exit 0
 done
 echo "pg-cluster: no Patroni member runs ($PGC_MEMBER_CONTAINERS): cannot make $PGC_PREFERRED the leader" >&2

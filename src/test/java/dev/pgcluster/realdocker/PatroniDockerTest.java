@@ -33,6 +33,26 @@ class PatroniDockerTest {
     private RealCluster cluster;
     private final List<String> members = new ArrayList<>();
 
+    /** On a failure: what Patroni says and the end of each member's log, for the CI log. */
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final org.junit.jupiter.api.extension.TestWatcher diagnostics = new org.junit.jupiter.api.extension.TestWatcher() {
+        @Override
+        public void testFailed(org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
+            System.out.println("---- " + context.getDisplayName() + " failed; the cluster now:");
+            for (String member : members) {
+                var list = Docker.run("exec", member, "patronictl", "-c", PatroniFiles.CONFIG_DIR, "list");
+                if (list.ok()) {
+                    System.out.println(list.stdout());
+                    break;
+                }
+            }
+            for (String member : members) {
+                var logs = Docker.run("logs", "--tail", "40", member);
+                System.out.println("---- docker logs --tail 40 " + member + ":\n" + logs.stdout() + logs.stderr());
+            }
+        }
+    };
+
     @BeforeAll
     void up() {
         cluster = RealCluster.up("patroni", RealCluster.testConfig(2, "ha", "patroni", "synchronous", "any 1",

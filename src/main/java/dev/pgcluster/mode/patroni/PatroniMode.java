@@ -164,6 +164,7 @@ public final class PatroniMode implements HaMode {
         env.put("PGC_MEMBER_CONTAINERS", memberContainers);
         env.put("PGC_MAX_LAG_BYTES", String.valueOf(Topology.SWITCHOVER_MAX_LAG_BYTES));
         env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
+        env.put("PGC_SYNCHRONOUS", config.sync().enabled() ? "on" : "off");
         env.put("PGC_SWITCHOVER_SCRIPT", InitScripts.read(InitScripts.SWITCHOVER));
         parts.found().ifPresent(found ->
                 env.put("PGC_FOUND", Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": " + found));
