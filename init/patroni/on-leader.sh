@@ -2,7 +2,8 @@
 # pg-cluster (ha: patroni): put in front of a step that acts on the primary. Finds the member that
 # leads now (the one that accepts writes: under Patroni only the leader does), waiting up to
 # PGC_TIMEOUT_SECONDS for one, makes the application database exist there, pins the superuser's
-# search_path, and sets PGC_PRIMARY_CONTAINER to it for the step that follows.
+# search_path, makes the exporters' certificate expiry function exist, and sets
+# PGC_PRIMARY_CONTAINER to it for the step that follows. Needs init/lib/cluster-schema.sh in front.
 #
 # Patroni's own sessions (as the superuser, over the socket, in database postgres) carry no
 # startup options of ours: the role setting below pins their search_path, so that nothing the
@@ -39,4 +40,6 @@ printf '%s\n' "SET synchronous_commit = local;" \
     "SELECT format('CREATE DATABASE %I', $(pgc_literal "$PGC_DATABASE"))" \
     "WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = $(pgc_literal "$PGC_DATABASE")) \\gexec" |
     pgc_psql "$PGC_PRIMARY_CONTAINER" postgres >/dev/null
+# The exporters' certificate expiry function (init/lib/cluster-schema.sh), in the database they log in to.
+pgc_ensure_expiry_function "$PGC_PRIMARY_CONTAINER" postgres </dev/null
 echo "pg-cluster: $PGC_PRIMARY_CONTAINER leads" >&2

@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 public final class InitScripts {
     /** Shell functions every script gets in front of it. */
     public static final String COMMON = "lib/common.sh";
+    /** pg-cluster's schema on the primary (the exporters' certificate expiry function), shared by the modes. */
+    public static final String CLUSTER_SCHEMA = "lib/cluster-schema.sh";
     public static final String PG_HBA_TEMPLATE = "node/pg_hba.conf.template";
     public static final String CREATE_SLOT = "replica/create-slot.sh";
     public static final String DROP_SLOT = "replica/drop-slot.sh";

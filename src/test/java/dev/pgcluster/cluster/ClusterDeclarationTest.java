@@ -962,7 +962,7 @@ class ClusterDeclarationTest {
         assertEquals(InitScripts.read(InitScripts.REJOIN_IN_CONTAINER), env.get("PGC_REJOIN_SCRIPT"));
         assertEquals("unix:///var/run/docker.sock", env.get("DOCKER_HOST"));
         assertFalse(env.containsKey("PGC_FOUND"), "nothing found on a new stack");
-        assertEquals(InitScripts.read(InitScripts.CONVERGE), step.input("create"));
+        assertEquals(InitScripts.readJoined(InitScripts.CLUSTER_SCHEMA, InitScripts.CONVERGE), step.input("create"));
         assertEquals(List.of(), step.secretInputs());
         assertEquals(null, step.input("stdin"), "standbys and pg_rewind read the replication password file");
         assertEquals("stdoutAndStderr", step.input("logging"));

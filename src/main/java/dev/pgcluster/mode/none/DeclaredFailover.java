@@ -96,7 +96,7 @@ public final class DeclaredFailover implements HaMode {
             options.ignoreChanges(List.of("environment.PGC_FOUND"));
         }
         return new Command(name, CommandArgs.builder()
-                .create(InitScripts.read(InitScripts.CONVERGE))
+                .create(InitScripts.readJoined(InitScripts.CLUSTER_SCHEMA, InitScripts.CONVERGE))
                 .environment(Output.tuple(parts.network().networkName(), parts.image()).applyValue(t -> {
                     var env = new LinkedHashMap<String, String>();
                     env.put("PGC_STEP", "primary");

@@ -189,7 +189,8 @@ public final class PatroniMode implements HaMode {
         env.put("PGC_MEMBER_CONTAINERS", memberContainers);
         env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
         return new Command(name, CommandArgs.builder()
-                .create(InitScripts.readJoined(InitScripts.ON_LEADER, InitScripts.SYNC_PASSWORDS))
+                .create(InitScripts.readJoined(InitScripts.CLUSTER_SCHEMA, InitScripts.ON_LEADER,
+                        InitScripts.SYNC_PASSWORDS))
                 .environment(env)
                 .stdin(PasswordsStep.verifiers(parts.secrets()))
                 .logging(Logging.STDOUT_AND_STDERR)
