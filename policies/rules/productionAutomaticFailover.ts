@@ -1,6 +1,13 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { isProductionStack, listNodes, nodesOf, stepEnvOf, stepKind } from "../lib/cluster";
-import { COMMAND, ENVIRONMENT_PRODUCTION, LABEL_ENVIRONMENT } from "../lib/types";
+import { labelsOf } from "../lib/container";
+import { COMMAND, ENVIRONMENT_PRODUCTION, LABEL_ENVIRONMENT, NETWORK } from "../lib/types";
+
+// The cluster network carries the environment label too, as plain values: a preview knows it when
+// the nodes' labels (one of them a step's ID) are not known yet.
+function networkSaysProduction(resources: readonly { type: string; props: Record<string, any> }[]): boolean {
+    return resources.some((r) => r.type === NETWORK && labelsOf(r.props).get(LABEL_ENVIRONMENT) === ENVIRONMENT_PRODUCTION);
+}
 
 // ha: patroni always declares its dcs-config step, whose environment is plain values: known in a
 // preview too, when the containers' inputs (image IDs, labels from step IDs) are not yet.
@@ -19,7 +26,7 @@ export const productionAutomaticFailover: StackValidationPolicy = {
         "it becomes mandatory when that stack moves to patroni.",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
-        if (!isProductionStack(args.resources)) {
+        if (!isProductionStack(args.resources) && !networkSaysProduction(args.resources)) {
             return args.notApplicable(`not a production stack (no node labelled ${LABEL_ENVIRONMENT}=${ENVIRONMENT_PRODUCTION})`);
         }
         const nodes = nodesOf(args.resources);
@@ -28,7 +35,8 @@ export const productionAutomaticFailover: StackValidationPolicy = {
             return;
         }
         reportViolation(
-            `Production stack runs its nodes (${listNodes(nodes.map((n) => n.node))}) without automatic failover (ha: none): ` +
+            `Production stack runs its nodes (${nodes.length > 0 ? listNodes(nodes.map((n) => n.node)) : "not named yet"}) ` +
+            "without automatic failover (ha: none): " +
             "when the primary fails, writes stop until someone runs pulumi up with another pg-cluster:primary; set " +
             "pg-cluster:ha to patroni (with its etcd members) so a replica takes over by itself.");
     },

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { productionAutomaticFailover } from "../rules/productionAutomaticFailover";
-import { clusterResources, CONTAINER, patroniClusterResources, propsOf } from "./builders";
+import { clusterResources, CONTAINER, NETWORK, patroniClusterResources, propsOf } from "./builders";
 import { assertHasViolation, assertNoViolations, assertNotApplicable, stackArgs, UNKNOWN_STRING } from "./util";
 
 describe("production-automatic-failover", () => {
@@ -43,6 +43,18 @@ describe("production-automatic-failover", () => {
         const resources = clusterResources(2, "production");
         resources.push({ type: CONTAINER, name: "pgx", props: { name: "pg-cluster-prod-pgx", labels: UNKNOWN_STRING, command: UNKNOWN_STRING } });
         await assertHasViolation(policy, stackArgs(resources), haNone("pg0, pg1, pg2"));
+    });
+
+    it("tells production from the network's label in a preview, when no node's labels are known yet", async () => {
+        const resources = clusterResources(2, "production").map((r) => r.type === CONTAINER
+            ? { ...r, props: { name: r.props.name, labels: UNKNOWN_STRING, command: UNKNOWN_STRING } }
+            : r);
+        resources.push({ type: NETWORK, name: "pg-cluster-prod-net", props: { name: "pg-cluster-prod-net",
+            labels: [{ label: "pg-cluster.environment", value: "production" }] } });
+        await assertHasViolation(policy, stackArgs(resources),
+            "Production stack runs its nodes (not named yet) without automatic failover (ha: none): when the primary fails, " +
+            "writes stop until someone runs pulumi up with another pg-cluster:primary; set pg-cluster:ha to patroni (with its " +
+            "etcd members) so a replica takes over by itself.");
     });
 
     it("passes a preview of a Patroni stack: its dcs-config step is known while its containers are not", async () => {

@@ -110,8 +110,9 @@ public final class PatroniMode implements HaMode {
 
         dcsConfig(parts, name + "-dcs-config", memberContainers, primaryPlacement, ready);
         Command roles = roles(parts, name + "-passwords", memberContainers, primaryPlacement, ready);
+        var memberIds = members.values().stream().map(m -> m.container().id()).toList();
         config.ha().preferredLeader().ifPresent(preferred ->
-                leader(parts, name + "-leader", preferred, memberContainers, primaryPlacement, List.of(roles)));
+                leader(parts, name + "-leader", preferred, memberContainers, memberIds, primaryPlacement, List.of(roles)));
 
         var containerNames = new LinkedHashMap<String, Output<String>>();
         config.nodeNames().forEach(node -> containerNames.put(node, members.get(node).containerName()));
@@ -151,12 +152,13 @@ public final class PatroniMode implements HaMode {
 
     /**
      * Makes the preferred member lead (init/patroni/leader.sh): runs when the preference changes,
-     * and when the program found another member leading ({@code PGC_FOUND}, with the time, so each
-     * finding is new); otherwise that input is left as it was, so a cluster as preferred means an
-     * unchanged step.
+     * when the program found another member leading ({@code PGC_FOUND}, with the time, so each
+     * finding is new; otherwise that input is left as it was, so a cluster as preferred means an
+     * unchanged step), and after any member got a new container (the leader, replaced last, hands
+     * its key to another member on the way).
      */
     private static Command leader(ClusterParts parts, String name, String preferred, String memberContainers,
-                                  Placement placement, List<Resource> after) {
+                                  List<Output<String>> memberIds, Placement placement, List<Resource> after) {
         ClusterConfig config = parts.config();
         var env = new LinkedHashMap<String, String>();
         env.put("PGC_STEP", "leader");
@@ -176,6 +178,7 @@ public final class PatroniMode implements HaMode {
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.LEADER))
                 .environment(env)
+                .triggers(Output.all(memberIds).applyValue(ids -> List.<Object>copyOf(ids)))
                 .logging(Logging.STDOUT_AND_STDERR)
                 .build(),
                 options.build());
