@@ -110,7 +110,8 @@ public final class PatroniMode implements HaMode {
 
         dcsConfig(parts, name + "-dcs-config", memberContainers, primaryPlacement, ready);
         Command roles = roles(parts, name + "-passwords", memberContainers, primaryPlacement, ready);
-        var memberIds = members.values().stream().map(m -> m.container().id()).toList();
+        // In node order: the replacement order moves with the leader, and a trigger must not.
+        var memberIds = config.nodeNames().stream().map(n -> members.get(n).container().id()).toList();
         config.ha().preferredLeader().ifPresent(preferred ->
                 leader(parts, name + "-leader", preferred, memberContainers, memberIds, primaryPlacement, List.of(roles)));
 

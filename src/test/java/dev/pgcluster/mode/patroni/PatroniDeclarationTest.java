@@ -270,4 +270,21 @@ class PatroniDeclarationTest {
                     "pg-cluster-test-etcd1-ready", "pg-cluster-test-etcd2-ready")), node);
         }
     }
+
+    /** The leader step's inputs do not move with the leader: which member leads is in none of them. */
+    @Test
+    void theLeaderStepIsTheSameWhicheverMemberLeads() {
+        var leadingPg0 = steps(DeclaredStack.of(patroni("primary", "pg2"), leading("pg0")), "leader").get(0);
+        var leadingPg1 = steps(DeclaredStack.of(patroni("primary", "pg2"), leading("pg1")), "leader").get(0);
+        var plain0 = new HashMap<>(leadingPg0.plainInputs());
+        var plain1 = new HashMap<>(leadingPg1.plainInputs());
+        @SuppressWarnings("unchecked")
+        var env0 = new HashMap<>((Map<String, String>) plain0.remove("environment"));
+        @SuppressWarnings("unchecked")
+        var env1 = new HashMap<>((Map<String, String>) plain1.remove("environment"));
+        env0.remove("PGC_FOUND");
+        env1.remove("PGC_FOUND");
+        assertEquals(env0, env1, "the environment but what the program found");
+        assertEquals(plain0, plain1, "every other input, the triggers among them");
+    }
 }
