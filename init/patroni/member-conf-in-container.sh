@@ -41,9 +41,12 @@ put() {
 }
 
 put dcs-ca.crt <"$work/ca.crt"
-wanted=$(printf '%s\n' "$PGC_CERT_NAMES" | cat - "$work/ca.crt" | sha256sum | cut -c1-64)
+wanted=$(printf '%s\n%s\n' "$PGC_CERT_NAMES" "$PGC_CERT_GENERATION" | cat - "$work/ca.crt" | sha256sum | cut -c1-64)
+# Made again when what it must say changed (names, generation, CA), and when it has less than 30
+# days left: every run of this step renews a certificate that is about to expire.
 if [ ! -s "$PGC_DIR/member.key" ] || [ ! -s "$PGC_DIR/member.crt" ] ||
-    [ "$(cat "$PGC_DIR/member.id" 2>/dev/null || true)" != "$wanted" ]; then
+    [ "$(cat "$PGC_DIR/member.id" 2>/dev/null || true)" != "$wanted" ] ||
+    ! openssl x509 -checkend 2592000 -noout -in "$PGC_DIR/member.crt" >/dev/null 2>&1; then
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/member.key" 2>/dev/null
     openssl req -new -key "$work/member.key" -subj "/CN=$PGC_NODE" -out "$work/member.csr"
     printf '%s\n' "subjectAltName=$PGC_CERT_NAMES" "basicConstraints=critical,CA:FALSE" \

@@ -17,6 +17,7 @@
 #   PGC_DIR                      the directory of the member's files on the volume
 #   PGC_OWNER                    user:group that owns them (the member's process)
 #   PGC_CERT_NAMES               the member certificate's subjectAltName (DNS:…,IP:…)
+#   PGC_CERT_GENERATION          raising it (tlsCertificateGeneration) gives the member a new key and certificate
 #   PGC_CONFIG_FILE, PGC_CONFIG  the configuration file (relative to PGC_DIR) and its text
 #   PGC_SECRETS_FILE             the secrets file (relative to PGC_DIR); unset for etcd
 #   PGC_DATA_DIR                 a directory the member keeps its data in (made 0700); optional
@@ -27,7 +28,7 @@
 # Its only line on stdout: "<member> certificate sha256:<fingerprint>".
 set -eu
 
-pgc_require PGC_NODE PGC_CONTAINER PGC_VOLUME PGC_MOUNT PGC_IMAGE PGC_DIR PGC_OWNER PGC_CERT_NAMES \
+pgc_require PGC_NODE PGC_CONTAINER PGC_VOLUME PGC_MOUNT PGC_IMAGE PGC_DIR PGC_OWNER PGC_CERT_NAMES PGC_CERT_GENERATION \
     PGC_CONFIG_FILE PGC_CONFIG PGC_CONF_SCRIPT PGC_PROJECT PGC_STACK PGC_NAME_PREFIX
 
 runner="$PGC_NAME_PREFIX-$PGC_NODE-member-conf"
@@ -38,7 +39,7 @@ served=$(docker run -i --rm --name "$runner" --network none \
     --volume "$PGC_VOLUME:$PGC_MOUNT" \
     --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
     --label "pg-cluster.node=$PGC_NODE" --label pg-cluster.role=member-conf \
-    --env PGC_NODE --env PGC_DIR --env PGC_OWNER --env PGC_CERT_NAMES --env PGC_CONFIG_FILE --env PGC_CONFIG \
+    --env PGC_NODE --env PGC_DIR --env PGC_OWNER --env PGC_CERT_NAMES --env PGC_CERT_GENERATION --env PGC_CONFIG_FILE --env PGC_CONFIG \
     --env PGC_SECRETS_FILE --env PGC_DATA_DIR "$PGC_IMAGE" sh -c "$PGC_CONF_SCRIPT")
 
 state=$(docker container inspect --format '{{.State.Status}}' "$PGC_CONTAINER" 2>/dev/null) || state=missing

@@ -180,7 +180,7 @@ public final class ConfigReader {
         Integer loopWait = optional("patroniLoopWait", String.valueOf(HaSettings.DEFAULT_LOOP_WAIT),
                 v -> Validators.integer(key("patroniLoopWait"), v, 1, 3600));
         Integer retryTimeout = optional("patroniRetryTimeout", String.valueOf(HaSettings.DEFAULT_RETRY_TIMEOUT),
-                v -> Validators.integer(key("patroniRetryTimeout"), v, 1, 3600));
+                v -> Validators.integer(key("patroniRetryTimeout"), v, 3, 3600));
         Long maximumLag = optional("maximumLagOnFailover", HaSettings.DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
                 v -> Validators.walSizeBytes(key("maximumLagOnFailover"), v));
         Boolean failsafe = optional("failsafeMode", "false", v -> Validators.bool(key("failsafeMode"), v));

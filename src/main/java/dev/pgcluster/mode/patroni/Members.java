@@ -65,6 +65,7 @@ final class Members {
                     env.put("PGC_DIR", files.dir());
                     env.put("PGC_OWNER", files.owner());
                     env.put("PGC_CERT_NAMES", certNames);
+                    env.put("PGC_CERT_GENERATION", String.valueOf(config.tls().certificateGeneration()));
                     env.put("PGC_CONFIG_FILE", files.configFile());
                     env.put("PGC_CONFIG", files.config());
                     if (files.secretsFile() != null) {

@@ -97,6 +97,9 @@ public final class PatroniFiles {
             case ANY -> "quorum";
         });
         dcs.put("synchronous_node_count", sync.enabled() ? sync.count() : 1);
+        // Strict: with no synchronous standby left the leader waits instead of acknowledging
+        // commits that only it holds, as in ha: none (Patroni's default would go asynchronous).
+        dcs.put("synchronous_mode_strict", sync.enabled());
         dcs.put("failsafe_mode", ha.failsafeMode());
         var postgresql = new LinkedHashMap<String, Object>();
         postgresql.put("use_pg_rewind", true);
@@ -221,6 +224,10 @@ public final class PatroniFiles {
         root.put("client-transport-security", security);
         root.put("peer-transport-security", security);
         root.put("tls-min-version", "TLS1.3");
+        // Patroni rewrites its keys every loop; etcd keeps every revision until compacted, and
+        // refuses writes (NOSPACE) once its backend is full. An hour of history is plenty.
+        root.put("auto-compaction-mode", "periodic");
+        root.put("auto-compaction-retention", "1h");
         root.put("logger", "zap");
         root.put("log-level", "info");
         return json(root) + "\n";

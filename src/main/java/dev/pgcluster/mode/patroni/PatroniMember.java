@@ -39,21 +39,25 @@ public final class PatroniMember extends ComponentResource {
     /** The postgres user of the image (uid 999 in the official image and ours): owner of the socket tmpfs. */
     static final String POSTGRES_UID = "999";
     /**
-     * Patroni's readiness endpoint (200 when the member leads, or streams from the leader within
-     * the lag bound), with the member's client certificate: the REST API requires one. Patroni's
-     * own view, never a role check of ours.
+     * Patroni's own view of the member ({@code GET /patroni}, with the member's client certificate:
+     * the REST API requires one): healthy when it runs as the leader, or as a replica whose WAL
+     * receiver streams. Patroni 4.0's {@code /readiness} answers 200 for any running replica,
+     * streaming or not, and the one-at-a-time replacement must not go on past a replica that does
+     * not stream. Never a role check of pg-cluster's.
      */
     static final String HEALTHCHECK = "python3 -c '\n"
-            + "import ssl, sys, urllib.request, urllib.error\n"
+            + "import json, ssl, sys, urllib.request\n"
             + "c = ssl.create_default_context(cafile=\"" + PatroniFiles.CONF_DIR + "/" + PatroniFiles.DCS_CA + "\")\n"
             + "c.load_cert_chain(\"" + PatroniFiles.CONF_DIR + "/" + PatroniFiles.MEMBER_CERT + "\", \""
             + PatroniFiles.CONF_DIR + "/" + PatroniFiles.MEMBER_KEY + "\")\n"
             + "try:\n"
-            + "    urllib.request.urlopen(\"https://localhost:" + PatroniFiles.REST_API_PORT + "/readiness\", context=c, timeout=3)\n"
-            + "except urllib.error.HTTPError as e:\n"
-            + "    sys.exit(\"pg-cluster: Patroni says not ready (%d): %s\" % (e.code, e.read().decode()[:300]))\n"
+            + "    s = json.load(urllib.request.urlopen(\"https://localhost:" + PatroniFiles.REST_API_PORT
+            + "/patroni\", context=c, timeout=3))\n"
             + "except Exception as e:\n"
             + "    sys.exit(\"pg-cluster: Patroni does not answer: %s\" % e)\n"
+            + "role, state, replication = s.get(\"role\"), s.get(\"state\"), s.get(\"replication_state\")\n"
+            + "if state != \"running\" or role not in (\"primary\", \"master\") and replication != \"streaming\":\n"
+            + "    sys.exit(\"pg-cluster: Patroni says %s, %s, replication %s\" % (role, state, replication))\n"
             + "'";
     static final Map<String, Object> TMPFS = tmpfs();
 

@@ -108,12 +108,13 @@ public final class PatroniMode implements HaMode {
         members.values().forEach(m -> ready.add(m.readiness()));
         String memberContainers = String.join(" ", config.nodeNames().stream().map(config::containerName).toList());
 
-        dcsConfig(parts, name + "-dcs-config", memberContainers, primaryPlacement, ready);
+        Command dcsConfig = dcsConfig(parts, name + "-dcs-config", memberContainers, primaryPlacement, ready);
         Command roles = roles(parts, name + "-passwords", memberContainers, primaryPlacement, ready);
         // In node order: the replacement order moves with the leader, and a trigger must not.
         var memberIds = config.nodeNames().stream().map(n -> members.get(n).container().id()).toList();
         config.ha().preferredLeader().ifPresent(preferred ->
-                leader(parts, name + "-leader", preferred, memberContainers, memberIds, primaryPlacement, List.of(roles)));
+                leader(parts, name + "-leader", preferred, memberContainers, memberIds, primaryPlacement,
+                        List.of(roles, dcsConfig)));
 
         var containerNames = new LinkedHashMap<String, Output<String>>();
         config.nodeNames().forEach(node -> containerNames.put(node, members.get(node).containerName()));
