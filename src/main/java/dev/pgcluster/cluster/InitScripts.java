@@ -79,7 +79,22 @@ public final class InitScripts {
      * before any password is asked for; without it, the lines are {@code host}.
      */
     public static String pgHba(String subnet, String gateway, String replicationUser, boolean tls) {
+        return pgHba(subnet, gateway, replicationUser, tls, false);
+    }
+
+    /**
+     * {@link #pgHba(String, String, String, boolean)}, with {@code loopbackReplication}: the
+     * replication role may also connect over the node's own loopback (ha: patroni asks its own
+     * server where its WAL ends before a rewind; a process inside the container can read the
+     * replication password file anyway). Replication stays refused from anywhere else.
+     */
+    public static String pgHba(String subnet, String gateway, String replicationUser, boolean tls,
+                               boolean loopbackReplication) {
         return read(PG_HBA_TEMPLATE)
+                .replace("{{LOOPBACK_REPLICATION}}", loopbackReplication
+                        ? "# Patroni asks its own server over loopback where its WAL ends (before a rewind).\n"
+                        + "{{HOST}} replication  {{REPLICATION_USER}}     127.0.0.1/32         scram-sha-256\n"
+                        : "")
                 .replace("{{OVER_TLS}}", tls ? ", over TLS" : "")
                 .replace("{{REJECT_PLAIN}}", tls
                         ? "# Without TLS no network login gets as far as a password.\n"

@@ -150,7 +150,10 @@ public final class PostgresNode extends ComponentResource {
                         .aliases(LegacyUrns.underNode(config, "docker:index/volume:Volume", name + "-data"))
                         .build());
 
-        this.conf = conf(this, name + "-conf", config, node, image, volume.name(), placement, tls, secrets.replicationPassword(),
+        this.conf = conf(this, name + "-conf", config, node, image, volume.name(), placement, tls,
+                InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(), config.replicationUser(),
+                        config.tls().enabled()),
+                secrets.replicationPassword(),
                 upstream.map(up -> List.<Resource>of(up.primarySeed())).orElse(List.of()));
 
         // A standby's slot on the primary, made before its base backup; dropped when the node goes.
@@ -286,7 +289,7 @@ public final class PostgresNode extends ComponentResource {
      * change, and is replaced with its volume.
      */
     public static Command conf(Resource parent, String name, ClusterConfig config, NodeSpec node, Output<String> image,
-                               Output<String> volumeName, Placement placement, Optional<ClusterTls> tls,
+                               Output<String> volumeName, Placement placement, Optional<ClusterTls> tls, String hba,
                                Output<String> replicationPassword, List<Resource> after) {
         Output<String> trusted = tls.map(ClusterTls::trustedCertificates).orElse(Output.of(""));
         return new Command(name, CommandArgs.builder()
@@ -299,8 +302,7 @@ public final class PostgresNode extends ComponentResource {
                     env.put("PGC_VOLUME", t.t1);
                     env.put("PGC_IMAGE", t.t2);
                     env.put("PGC_TLS", onOff(config.tls().enabled()));
-                    env.put("PGC_HBA", InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(),
-                            config.replicationUser(), config.tls().enabled()));
+                    env.put("PGC_HBA", hba);
                     env.put("PGC_REPLICATION_USER", config.replicationUser());
                     if (config.tls().enabled()) {
                         env.put("PGC_CA_BUNDLE", t.t3);

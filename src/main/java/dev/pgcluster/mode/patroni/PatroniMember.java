@@ -12,6 +12,7 @@ import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.pgcluster.cluster.ClusterTls;
 import dev.pgcluster.cluster.Hardening;
+import dev.pgcluster.cluster.InitScripts;
 import dev.pgcluster.cluster.Labels;
 import dev.pgcluster.cluster.Placement;
 import dev.pgcluster.cluster.PostgresNode;
@@ -84,7 +85,9 @@ public final class PatroniMember extends ComponentResource {
         super(TYPE, name, options);
         this.volume = Members.volume(this, name + "-data", config, node.name(), placement);
         Command conf = PostgresNode.conf(this, name + "-conf", config, node, image, volume.name(), placement,
-                Optional.of(tls), replicationPassword, List.of());
+                Optional.of(tls), InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(),
+                        config.replicationUser(), true, true),
+                replicationPassword, List.of());
         String memberConfig = PatroniFiles.memberConfig(config, node.name());
         Command memberConf = Members.conf(this, name + "-member-conf", config, node.name(), image, volume.name(),
                 placement, Members.certNames(config, node.name()),

@@ -287,4 +287,16 @@ class PatroniDeclarationTest {
         assertEquals(env0, env1, "the environment but what the program found");
         assertEquals(plain0, plain1, "every other input, the triggers among them");
     }
+
+    /** Patroni asks its own server over loopback before a rewind; ha: none keeps replication to the network. */
+    @Test
+    void onlyPatroniMembersLetTheReplicationRoleInOverLoopback() {
+        String loopback = "hostssl replication  replicator     127.0.0.1/32         scram-sha-256";
+        for (DeclaredResource conf : steps(DeclaredStack.of(patroni()), "conf")) {
+            assertTrue(environment(conf).get("PGC_HBA").contains(loopback), conf.name());
+        }
+        for (DeclaredResource conf : steps(DeclaredStack.of(TestConfigs.config("test", "replicas", "2")), "conf")) {
+            assertFalse(environment(conf).get("PGC_HBA").contains("127.0.0.1"), conf.name());
+        }
+    }
 }
