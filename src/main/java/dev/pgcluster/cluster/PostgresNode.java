@@ -135,20 +135,8 @@ public final class PostgresNode extends ComponentResource {
         Output<String> seedSecrets = Output.tuple(secrets.superuserPassword(), secrets.replicationVerifier())
                 .applyValue(p -> p.t1 + "\n" + p.t2 + "\n").asSecret();
 
-        this.volume = new Volume(name + "-data", VolumeArgs.builder()
-                .name(name + "-data")
-                .labels(Labels.volume(config, node.name()).entrySet().stream()
-                        .map(e -> VolumeLabelArgs.builder().label(e.getKey()).value(e.getValue()).build())
-                        .toList())
-                .build(),
-                placement.dockerOptions(this)
-                        .retainOnDelete(config.retainVolumes())
-                        .deleteBeforeReplace(true)
-                        // Docker cannot change a volume's labels; a changed label must never
-                        // replace (empty) a data volume.
-                        .ignoreChanges(List.of("labels"))
-                        .aliases(LegacyUrns.underNode(config, "docker:index/volume:Volume", name + "-data"))
-                        .build());
+        this.volume = dataVolume(this, name + "-data", config, node.name(), placement,
+                LegacyUrns.underNode(config, "docker:index/volume:Volume", name + "-data"));
 
         this.conf = conf(this, name + "-conf", config, node, image, volume.name(), placement, tls,
                 InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(), config.replicationUser(),
@@ -239,6 +227,28 @@ public final class PostgresNode extends ComponentResource {
                         .aliases(LegacyUrns.underNode(config, Command.TYPE, name + "-conninfo"))
                         .build()));
         registerOutputs(Map.of("containerName", container.name()));
+    }
+
+    /**
+     * A data volume of the cluster (a node's, or in ha: patroni an etcd member's): named as the
+     * resource, labelled, kept on destroy when config says so, and never replaced for a label.
+     */
+    public static Volume dataVolume(Resource parent, String name, ClusterConfig config, String member,
+                                    Placement placement, List<Output<com.pulumi.core.Alias>> aliases) {
+        return new Volume(name, VolumeArgs.builder()
+                .name(name)
+                .labels(Labels.volume(config, member).entrySet().stream()
+                        .map(e -> VolumeLabelArgs.builder().label(e.getKey()).value(e.getValue()).build())
+                        .toList())
+                .build(),
+                placement.dockerOptions(parent)
+                        .retainOnDelete(config.retainVolumes())
+                        .deleteBeforeReplace(true)
+                        // Docker cannot change a volume's labels; a changed label must never
+                        // replace (empty) a data volume.
+                        .ignoreChanges(List.of("labels"))
+                        .aliases(aliases)
+                        .build());
     }
 
     static Map<String, String> slotEnvironment(NodeSpec node, String primaryContainer, boolean keepSlot,

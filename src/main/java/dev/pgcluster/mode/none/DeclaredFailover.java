@@ -136,21 +136,11 @@ public final class DeclaredFailover implements HaMode {
      */
     private static Command passwords(ClusterParts parts, String name, Command primaryStep, Placement placement) {
         ClusterConfig config = parts.config();
-        var env = PasswordsStep.environment(config, placement);
-        env.put("PGC_PRIMARY_CONTAINER", config.containerName(config.primary().name()));
-        return new Command(name, CommandArgs.builder()
-                .create(InitScripts.read(InitScripts.SYNC_PASSWORDS))
-                .environment(env)
-                .stdin(PasswordsStep.verifiers(parts.secrets()))
-                .logging(Logging.STDOUT_AND_STDERR)
-                .build(),
-                CustomResourceOptions.builder()
-                        .parent(parts.cluster())
-                        .dependsOn(primaryStep)
-                        .additionalSecretOutputs(List.of("stdout", "stderr"))
-                        .aliases(List.of(Output.of(Alias.withUrn(LegacyUrns.urn(config,
-                                List.of(PostgresCluster.TYPE, LegacyUrns.PRIMARY_NODE, Command.TYPE),
-                                config.namePrefix() + "-pg0-passwords")))))
-                        .build());
+        return PasswordsStep.declare(parts.cluster(), name, config, parts.secrets(), placement,
+                InitScripts.read(InitScripts.SYNC_PASSWORDS),
+                Map.of("PGC_PRIMARY_CONTAINER", config.containerName(config.primary().name())), List.of(primaryStep),
+                List.of(Output.of(Alias.withUrn(LegacyUrns.urn(config,
+                        List.of(PostgresCluster.TYPE, LegacyUrns.PRIMARY_NODE, Command.TYPE),
+                        config.namePrefix() + "-pg0-passwords")))));
     }
 }

@@ -12,6 +12,7 @@ import com.pulumi.resources.ComponentResourceOptions;
 import dev.pgcluster.cluster.Hardening;
 import dev.pgcluster.cluster.Labels;
 import dev.pgcluster.cluster.Placement;
+import dev.pgcluster.cluster.PostgresNode;
 import dev.pgcluster.command.Command;
 import dev.pgcluster.config.ClusterConfig;
 import java.util.List;
@@ -48,7 +49,7 @@ public final class EtcdMember extends ComponentResource {
                Output<String> networkName, Placement placement, Output<String> controlPlaneCa,
                ComponentResourceOptions options) {
         super(TYPE, name, options);
-        this.volume = Members.volume(this, name + "-data", config, member, placement);
+        this.volume = PostgresNode.dataVolume(this, name + "-data", config, member, placement, List.of());
         String etcdConfig = PatroniFiles.etcdConfig(config, member);
         this.conf = Members.conf(this, name + "-conf", config, member, clusterImage, volume.name(), placement,
                 Members.certNames(config, member),

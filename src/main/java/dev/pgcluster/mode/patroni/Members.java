@@ -1,13 +1,9 @@
 package dev.pgcluster.mode.patroni;
 
 import com.pulumi.core.Output;
-import com.pulumi.docker.Volume;
-import com.pulumi.docker.VolumeArgs;
 import com.pulumi.docker.inputs.ContainerLabelArgs;
-import com.pulumi.docker.inputs.VolumeLabelArgs;
 import com.pulumi.resources.Resource;
 import dev.pgcluster.cluster.InitScripts;
-import dev.pgcluster.cluster.Labels;
 import dev.pgcluster.cluster.Placement;
 import dev.pgcluster.command.Command;
 import dev.pgcluster.command.CommandArgs;
@@ -18,25 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What Patroni and etcd members declare alike: the volume, the member-conf step, labels, readiness. */
+/** What Patroni and etcd members declare alike: the member-conf step, labels, readiness. */
 final class Members {
     private Members() {
-    }
-
-    static Volume volume(Resource parent, String name, ClusterConfig config, String member, Placement placement) {
-        return new Volume(name, VolumeArgs.builder()
-                .name(name)
-                .labels(Labels.volume(config, member).entrySet().stream()
-                        .map(e -> VolumeLabelArgs.builder().label(e.getKey()).value(e.getValue()).build())
-                        .toList())
-                .build(),
-                placement.dockerOptions(parent)
-                        .retainOnDelete(config.retainVolumes())
-                        .deleteBeforeReplace(true)
-                        // Docker cannot change a volume's labels; a changed label must never
-                        // replace (empty) a data volume.
-                        .ignoreChanges(List.of("labels"))
-                        .build());
     }
 
     /** The files the member-conf step writes and where; see init/patroni/member-conf.sh. */

@@ -186,7 +186,7 @@ public final class PatroniFiles {
         root.put("postgresql", postgresql);
         // No watchdog device in a container.
         root.put("watchdog", Map.of("mode", "off"));
-        root.put("tags", Map.of("nofailover", false, "noloadbalance", false, "clonefrom", false, "nosync", false));
+        root.put("tags", ordered("nofailover", false, "noloadbalance", false, "clonefrom", false, "nosync", false));
         return "# Patroni configuration of " + node + ", written by pg-cluster (no secret in here: "
                 + SECRETS_FILE + " holds the passwords)\n" + json(root) + "\n";
     }
@@ -194,9 +194,9 @@ public final class PatroniFiles {
     /** A member's secrets file: the REST API's and the replication role's passwords. */
     public static String memberSecrets(ClusterConfig config, String restApiPassword, String replicationPassword) {
         var root = new LinkedHashMap<String, Object>();
-        root.put("restapi", Map.of("authentication", Map.of("username", REST_API_USER, "password", restApiPassword)));
+        root.put("restapi", Map.of("authentication", ordered("username", REST_API_USER, "password", restApiPassword)));
         var replication = Map.of("password", replicationPassword);
-        root.put("postgresql", Map.of("authentication", Map.of("replication", replication, "rewind", replication)));
+        root.put("postgresql", Map.of("authentication", ordered("replication", replication, "rewind", replication)));
         return json(root) + "\n";
     }
 
@@ -231,6 +231,19 @@ public final class PatroniFiles {
         root.put("logger", "zap");
         root.put("log-level", "info");
         return json(root) + "\n";
+    }
+
+    /**
+     * A map that keeps the order given: the texts here are step inputs, and {@code Map.of}'s order
+     * changes from one JVM to the next (every `pulumi up` is a new one), which would change them
+     * on every run. Single-key maps may use {@code Map.of}.
+     */
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        var map = new LinkedHashMap<String, Object>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
     }
 
     private static String json(Map<String, Object> value) {

@@ -83,7 +83,7 @@ public final class PatroniMember extends ComponentResource {
                   Placement placement, ClusterTls tls, Output<String> replicationPassword, Output<String> memberSecrets,
                   Output<String> controlPlaneCa, List<Resource> after, ComponentResourceOptions options) {
         super(TYPE, name, options);
-        this.volume = Members.volume(this, name + "-data", config, node.name(), placement);
+        this.volume = PostgresNode.dataVolume(this, name + "-data", config, node.name(), placement, List.of());
         Command conf = PostgresNode.conf(this, name + "-conf", config, node, image, volume.name(), placement,
                 Optional.of(tls), InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(),
                         config.replicationUser(), true, true),

@@ -20,7 +20,6 @@ import dev.pgcluster.mode.HaMode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import dev.pgcluster.topology.ClusterProbe;
@@ -190,21 +189,12 @@ public final class PatroniMode implements HaMode {
     private static Command roles(ClusterParts parts, String name, String memberContainers, Placement placement,
                                  List<Resource> after) {
         ClusterConfig config = parts.config();
-        var env = PasswordsStep.environment(config, placement);
-        env.put("PGC_MEMBER_CONTAINERS", memberContainers);
-        env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
-        return new Command(name, CommandArgs.builder()
-                .create(InitScripts.readJoined(InitScripts.CLUSTER_SCHEMA, InitScripts.ON_LEADER,
-                        InitScripts.SYNC_PASSWORDS))
-                .environment(env)
-                .stdin(PasswordsStep.verifiers(parts.secrets()))
-                .logging(Logging.STDOUT_AND_STDERR)
-                .build(),
-                CustomResourceOptions.builder()
-                        .parent(parts.cluster())
-                        .dependsOn(after)
-                        .additionalSecretOutputs(List.of("stdout", "stderr"))
-                        .build());
+        var primary = new LinkedHashMap<String, String>();
+        primary.put("PGC_MEMBER_CONTAINERS", memberContainers);
+        primary.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
+        return PasswordsStep.declare(parts.cluster(), name, config, parts.secrets(), placement,
+                InitScripts.readJoined(InitScripts.CLUSTER_SCHEMA, InitScripts.ON_LEADER, InitScripts.SYNC_PASSWORDS),
+                primary, after, List.of());
     }
 
 }

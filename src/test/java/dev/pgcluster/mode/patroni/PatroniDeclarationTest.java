@@ -299,4 +299,18 @@ class PatroniDeclarationTest {
             assertFalse(environment(conf).get("PGC_HBA").contains("127.0.0.1"), conf.name());
         }
     }
+
+    /**
+     * The files are step inputs: their text must be the same in every JVM (each `pulumi up` is a
+     * new one), key order included, or every run would change the member-conf steps.
+     */
+    @Test
+    void theMembersFilesAreTheGoldenTextKeyOrderIncluded() {
+        ClusterConfig config = patroni();
+        dev.pgcluster.testing.Golden.assertMatches("patroni-member-pg0.yml", PatroniFiles.memberConfig(config, "pg0"));
+        dev.pgcluster.testing.Golden.assertMatches("patroni-secrets.yml",
+                PatroniFiles.memberSecrets(config, "restapi-password", "replication-password"));
+        dev.pgcluster.testing.Golden.assertMatches("etcd-etcd0.yml", PatroniFiles.etcdConfig(config, "etcd0"));
+        dev.pgcluster.testing.Golden.assertMatches("patroni-dcs.json", PatroniFiles.dynamicConfigJson(config));
+    }
 }
