@@ -60,6 +60,9 @@ ensure_role() {
     echo "GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean),"
     echo "    pg_catalog.pg_stat_file(text, boolean), pg_catalog.pg_read_binary_file(text),"
     echo "    pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO \"$PGC_REPLICATION_USER\";"
+    # Those functions read any file of the server: the role's own sessions (pg_rewind's, Patroni's
+    # rewind checks) never resolve a name through a schema another role may create in.
+    echo "ALTER ROLE \"$PGC_REPLICATION_USER\" SET search_path = pg_catalog, pg_temp;"
     ensure_role "$PGC_APP_USER"
     echo "ALTER ROLE \"$PGC_APP_USER\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT"
     echo "    PASSWORD $(pgc_literal "$app_verifier");"

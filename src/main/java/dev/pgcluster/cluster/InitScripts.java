@@ -37,6 +37,8 @@ public final class InitScripts {
     public static final String ON_LEADER = "patroni/on-leader.sh";
     public static final String LEADER = "patroni/leader.sh";
     public static final String SWITCHOVER = "patroni/switchover.py";
+    public static final String HANDOVER = "patroni/handover.sh";
+    public static final String HANDOVER_IN_CONTAINER = "patroni/handover-in-container.sh";
 
     private InitScripts() {
     }

@@ -75,4 +75,15 @@ public final class Labels {
         labels.put(ENVIRONMENT, config.environment().configValue());
         return labels;
     }
+
+    /** The first 16 hex digits of a text's SHA-256: what the labels carry of a configuration or a script. */
+    public static String sha256Prefix(String text) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
 }

@@ -5,7 +5,6 @@ import com.pulumi.docker.Container;
 import com.pulumi.docker.ContainerArgs;
 import com.pulumi.docker.Volume;
 import com.pulumi.docker.VolumeArgs;
-import com.pulumi.docker.inputs.ContainerHealthcheckArgs;
 import com.pulumi.docker.inputs.ContainerLabelArgs;
 import com.pulumi.docker.inputs.ContainerNetworksAdvancedArgs;
 import com.pulumi.docker.inputs.ContainerVolumeArgs;
@@ -123,11 +122,13 @@ public final class PostgresNode extends ComponentResource {
      * @param placement the Docker host of the node
      * @param upstream  for a standby: the steps it waits for; empty for the primary
      * @param tls       the cluster's CAs; empty without TLS
+     * @param before    steps that must be done before anything touches the node's volume (the
+     *                  hand-over from another mode); empty for none
      * @param options   component options (parent)
      */
     public PostgresNode(String name, ClusterConfig config, NodeSpec node, Output<String> image, ClusterNetwork network,
                         ClusterSecrets secrets, Placement placement, Optional<Upstream> upstream,
-                        Optional<ClusterTls> tls, ComponentResourceOptions options) {
+                        Optional<ClusterTls> tls, List<Resource> before, ComponentResourceOptions options) {
         super(TYPE, name, ComponentResourceOptions.merge(options,
                 ComponentResourceOptions.builder().aliases(LegacyUrns.nodeComponent()).build()));
         String primaryContainer = config.containerName(config.primary().name());
@@ -136,13 +137,14 @@ public final class PostgresNode extends ComponentResource {
                 .applyValue(p -> p.t1 + "\n" + p.t2 + "\n").asSecret();
 
         this.volume = dataVolume(this, name + "-data", config, node.name(), placement,
-                LegacyUrns.underNode(config, "docker:index/volume:Volume", name + "-data"));
+                concat(LegacyUrns.underNode(config, "docker:index/volume:Volume", name + "-data"),
+                        ModeUrns.underOtherModes(config, TYPE, "docker:index/volume:Volume", name + "-data")));
 
         this.conf = conf(this, name + "-conf", config, node, image, volume.name(), placement, tls,
                 InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(), config.replicationUser(),
                         config.tls().enabled()),
                 secrets.replicationPassword(),
-                upstream.map(up -> List.<Resource>of(up.primarySeed())).orElse(List.of()));
+                concat(upstream.map(up -> List.<Resource>of(up.primarySeed())).orElse(List.of()), before));
 
         // A standby's slot on the primary, made before its base backup; dropped when the node goes.
         this.slot = upstream.map(up -> new Command(name + "-slot", CommandArgs.builder()
@@ -153,10 +155,11 @@ public final class PostgresNode extends ComponentResource {
                 CustomResourceOptions.builder()
                         .parent(this)
                         .dependsOn(up.primaryStep())
-                        .aliases(LegacyUrns.underBootstrap(config, Command.TYPE, name + "-bootstrap-slot"))
+                        .aliases(concat(LegacyUrns.underBootstrap(config, Command.TYPE, name + "-bootstrap-slot"),
+                                ModeUrns.underOtherModes(config, TYPE, Command.TYPE, name + "-slot")))
                         .build()));
 
-        var seedDependencies = new ArrayList<Resource>();
+        var seedDependencies = new ArrayList<Resource>(before);
         slot.ifPresent(seedDependencies::add);
         // A base backup checks the primary's certificate against the CA certificates on the volume.
         upstream.ifPresent(up -> seedDependencies.add(conf));
@@ -199,7 +202,8 @@ public final class PostgresNode extends ComponentResource {
                         // which forces one; a new container always gets the declared ports (the
                         // engine checks a replacement's inputs afresh, without ignoreChanges).
                         .ignoreChanges(List.of("ports"))
-                        .aliases(LegacyUrns.underNode(config, "docker:index/container:Container", name))
+                        .aliases(concat(LegacyUrns.underNode(config, "docker:index/container:Container", name),
+                                ModeUrns.underOtherModes(config, TYPE, "docker:index/container:Container", name)))
                         .build());
         this.readiness = readiness(name + "-ready", config, container, placement,
                 LegacyUrns.underNode(config, Command.TYPE, name + "-ready"));
@@ -227,6 +231,12 @@ public final class PostgresNode extends ComponentResource {
                         .aliases(LegacyUrns.underNode(config, Command.TYPE, name + "-conninfo"))
                         .build()));
         registerOutputs(Map.of("containerName", container.name()));
+    }
+
+    private static <T> List<T> concat(List<? extends T> first, List<? extends T> second) {
+        var all = new ArrayList<T>(first);
+        all.addAll(second);
+        return all;
     }
 
     /**
@@ -391,31 +401,14 @@ public final class PostgresNode extends ComponentResource {
     }
 
     /**
-     * The node's health check as declared, for its label: the docker provider 4.5.1 (Terraform
-     * docker provider v3.0.2) neither replaces a container for a changed health check nor
-     * changes it in place, so a changed check (a new {@code streamingGraceSeconds}, a new
-     * program) reaches Docker through this label, which forces a new container.
+     * The node's health check. A standby may go without streaming for streamingGraceSeconds (its
+     * start, a reconnect) before it counts as unhealthy; no start period on top, so a node that
+     * cannot stream after a start is unhealthy within the grace. Its label carries a changed check
+     * (a new {@code streamingGraceSeconds}, a new program) to Docker ({@link HealthCheck}).
      */
-    static String healthcheckSpec(ClusterConfig config) {
-        return "interval " + HEALTH_INTERVAL_SECONDS + "s, timeout " + HEALTH_TIMEOUT + ", retries " + healthRetries(config)
-                + ", start period " + HEALTH_START_PERIOD + ", test sha256:" + sha256Prefix(HEALTHCHECK);
-    }
-
-    /** The node's tmpfs mounts as declared, for its label: the same provider never applies a changed one either. */
-    static String tmpfsSpec() {
-        var mounts = new ArrayList<String>();
-        NODE_TMPFS.forEach((path, options) -> mounts.add(path + " " + options));
-        return String.join("; ", mounts);
-    }
-
-    private static String sha256Prefix(String text) {
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(digest).substring(0, 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+    static HealthCheck healthCheck(ClusterConfig config) {
+        return new HealthCheck(List.of("CMD-SHELL", HEALTHCHECK), HEALTH_INTERVAL_SECONDS + "s", HEALTH_TIMEOUT,
+                healthRetries(config), HEALTH_START_PERIOD);
     }
 
     private static Container container(String name, ClusterConfig config, NodeSpec node, Output<String> image,
@@ -425,8 +418,8 @@ public final class PostgresNode extends ComponentResource {
         Labels.container(config, node.name()).forEach((k, v) ->
                 labels.add(ContainerLabelArgs.builder().label(k).value(v).build()));
         labels.add(ContainerLabelArgs.builder().label(Labels.PUBLISHED).value(port.spec()).build());
-        labels.add(ContainerLabelArgs.builder().label(Labels.HEALTHCHECK).value(healthcheckSpec(config)).build());
-        labels.add(ContainerLabelArgs.builder().label(Labels.TMPFS).value(tmpfsSpec()).build());
+        labels.add(ContainerLabelArgs.builder().label(Labels.HEALTHCHECK).value(healthCheck(config).label()).build());
+        labels.add(ContainerLabelArgs.builder().label(Labels.TMPFS).value(HealthCheck.tmpfsLabel(NODE_TMPFS)).build());
         labels.add(ContainerLabelArgs.builder().label(Labels.SEED).value(seeded).build());
         var envs = new ArrayList<String>();
         envs.add("PGDATA=" + PGDATA);
@@ -454,18 +447,7 @@ public final class PostgresNode extends ComponentResource {
                         .containerPath(VOLUME_PATH)
                         .build())
                 .ports(port.args())
-                .healthcheck(ContainerHealthcheckArgs.builder()
-                        .tests("CMD-SHELL", HEALTHCHECK)
-                        .interval(HEALTH_INTERVAL_SECONDS + "s")
-                        .timeout(HEALTH_TIMEOUT)
-                        // A standby may go without streaming for streamingGraceSeconds (its start,
-                        // a reconnect) before it counts as unhealthy; no start period on top, so a
-                        // node that cannot stream after a start is unhealthy within the grace.
-                        .retries(healthRetries(config))
-                        // Durations as Go prints them ("0s", "1m0s", not "60s"): the provider
-                        // compares them with what Docker reads back.
-                        .startPeriod(HEALTH_START_PERIOD)
-                        .build())
+                .healthcheck(healthCheck(config).args())
                 // Health is awaited by the node's own readiness step, not the provider's
                 // `wait`: a timed-out wait leaves the container in state and a rerun would go on
                 // without waiting; a failed step is not recorded and waits again on the rerun.

@@ -28,25 +28,6 @@ public interface HaMode {
     /** Declares the nodes and the mode's steps, each a child of {@code parts.cluster()}. */
     DeclaredNodes declare(ClusterParts parts);
 
-    /**
-     * Refuses a stack whose nodes run another mode than config asks for: switching the mode of a
-     * stack that has nodes is not supported yet, and declaring the other mode's resources would
-     * replace its containers and could remove its data volumes.
-     *
-     * @param label the {@code pg-cluster.ha-member} label this mode's nodes carry ("" for none)
-     */
-    static void refuseAnotherMode(ClusterConfig config, ClusterProbe probe, String label) {
-        var other = probe.haMembers(config).entrySet().stream().filter(e -> !e.getValue().equals(label))
-                .map(java.util.Map.Entry::getKey).toList();
-        if (!other.isEmpty()) {
-            String running = label.isEmpty() ? "patroni" : "none";
-            throw new dev.pgcluster.topology.ClusterStateException("pg-cluster:ha = \"" + config.ha().mode().configValue()
-                    + "\", but the nodes of this stack (" + String.join(", ", other) + ") run ha: " + running
-                    + ". Switching an existing stack to another mode is not supported yet: set pg-cluster:ha back to \""
-                    + running + "\" (README: Automatic failover). Nothing was changed.");
-        }
-    }
-
     /** The mode the {@code ha} key names. */
     static HaMode of(HaSettings ha) {
         return switch (ha.mode()) {

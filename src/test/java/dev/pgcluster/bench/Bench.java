@@ -468,7 +468,9 @@ public final class Bench {
     // ------------------------------------------------------------ comparisons
 
     private void compare() {
-        if (replicaCounts.contains(1)) {
+        // Only what this run measured (bench/run.sh --only patroni measures no dev-stack bring-up).
+        String dockerSide = "pg-cluster: Docker side (first object created → all streaming)";
+        if (report.has("Bring-up, 1 replica", dockerSide)) {
             String s = "Bring-up, 1 replica";
             double docker = report.figure(s, "pg-cluster: Docker side (first object created → all streaming)").median()
                     / report.figure(s, "docker-compose: Docker side (first object created → all streaming)").median();
@@ -481,10 +483,9 @@ public final class Bench {
             report.reference("dev stack, Docker side ÷ minimal sequence, Docker side", minimal, "medians, same run");
         }
         for (int n : replicaCounts) {
-            if (n == 1 || !replicaCounts.contains(1)) {
+            if (n == 1 || !report.has("Bring-up, 1 replica", dockerSide) || !report.has("Bring-up, " + n + " replicas", dockerSide)) {
                 continue;
             }
-            String dockerSide = "pg-cluster: Docker side (first object created → all streaming)";
             double one = report.figure("Bring-up, 1 replica", dockerSide).median();
             double this_ = report.figure("Bring-up, " + n + " replicas", dockerSide).median();
             report.atMost("each replica beyond the first adds (÷ 1-replica bring-up), " + n + " replicas", (this_ - one) / (n - 1) / one, 0.2,

@@ -106,9 +106,9 @@ class ClusterDeclarationTest {
         assertEquals(replicas + 1, stack.ofType(VOLUME).size());
         assertEquals(replicas + 1, stack.ofType(CONTAINER).size());
         // four generated passwords and the key of the verifiers' salts, the CA, the cluster's
-        // primary and password steps, a conf, a seed and a readiness step per node, then a slot
-        // and a conninfo step per standby
-        assertEquals(5 + 1 + 2 + 3 * (replicas + 1) + 2 * replicas, stack.ofType(COMMAND).size());
+        // primary and password steps, a hand-over, a conf, a seed and a readiness step per node,
+        // then a slot and a conninfo step per standby
+        assertEquals(5 + 1 + 2 + 4 * (replicas + 1) + 2 * replicas, stack.ofType(COMMAND).size());
         assertEquals(0, stack.ofType("docker:index/remoteImage:RemoteImage").size());
 
         var expectedContainers = new HashSet<String>();
@@ -144,7 +144,7 @@ class ClusterDeclarationTest {
         var primaryStep = command(stack, "pg-cluster-test-primary");
         var passwords = command(stack, "pg-cluster-test-passwords");
         assertEquals(false, primary.input("wait"), "health is awaited by the readiness step, not the provider");
-        assertEquals(List.of(), primarySeed.dependsOn());
+        assertEquals(List.of("pg-cluster-test-pg0-handover"), primarySeed.dependsOn(), "only the hand-over from Patroni");
         var primaryConf = command(stack, "pg-cluster-test-pg0-conf");
         assertEquals(List.of(primarySeed.name(), primaryConf.name()), primary.dependsOn());
         assertEquals(List.of(primary.name()), primaryReady.dependsOn());
@@ -164,8 +164,10 @@ class ClusterDeclarationTest {
             var conninfo = command(stack, node + "-conninfo");
             assertEquals(List.of(primaryStep.name()), slot.dependsOn());
             var conf = command(stack, node + "-conf");
-            assertEquals(List.of(primarySeed.name()), conf.dependsOn(), "not beside the primary's initdb");
-            assertEquals(List.of(slot.name(), conf.name(), passwords.name()), seed.dependsOn());
+            // And after the hand-over from Patroni (a switch of modes), which the primary's seed waits for too.
+            assertEquals(List.of(primarySeed.name(), "pg-cluster-test-pg0-handover"), conf.dependsOn(),
+                    "not beside the primary's initdb");
+            assertEquals(List.of("pg-cluster-test-pg0-handover", slot.name(), conf.name(), passwords.name()), seed.dependsOn());
             assertEquals(List.of(seed.name(), conf.name()), replica.dependsOn());
             assertEquals(List.of(replica.name()), replicaReady.dependsOn());
             assertEquals(List.of(replicaReady.name(), primaryStep.name(), passwords.name()), conninfo.dependsOn());
@@ -771,7 +773,7 @@ class ClusterDeclarationTest {
         assertEquals(List.of("pg-cluster-test-pg1-ready"), command(stack, "pg-cluster-test-primary").dependsOn());
         assertEquals("pg-cluster-test-pg1",
                 environment(command(stack, "pg-cluster-test-passwords")).get("PGC_PRIMARY_CONTAINER"));
-        assertEquals(List.of(), command(stack, "pg-cluster-test-pg1-seed").dependsOn());
+        assertEquals(List.of("pg-cluster-test-pg1-handover"), command(stack, "pg-cluster-test-pg1-seed").dependsOn());
     }
 
     /** Ports belong to nodes, not roles: after a switchover the outputs point at the new primary's port. */
@@ -1089,21 +1091,23 @@ class ClusterDeclarationTest {
         String primaryNode = cluster + "pgcluster:index:PrimaryNode$";
         String replicaNode = cluster + "pgcluster:index:ReplicaNode$";
         String bootstrap = replicaNode + "pgcluster:index:ReplicaBootstrap$";
+        // And ha: patroni's URNs of the same volume, container and slot step (a switch of modes).
+        String patroniMember = cluster + "pgcluster:index:PatroniMember$";
         for (String node : List.of("pg0", "pg1")) {
             String name = "pg-cluster-test-" + node;
             assertEquals(List.of("type pgcluster:index:PrimaryNode", "type pgcluster:index:ReplicaNode"),
                     node(stack, name).aliases());
-            assertEquals(List.of(primaryNode + VOLUME + "::" + name + "-data", replicaNode + VOLUME + "::" + name + "-data"),
-                    volume(stack, name + "-data").aliases());
-            assertEquals(List.of(primaryNode + CONTAINER + "::" + name, replicaNode + CONTAINER + "::" + name),
-                    container(stack, name).aliases());
+            assertEquals(List.of(primaryNode + VOLUME + "::" + name + "-data", replicaNode + VOLUME + "::" + name + "-data",
+                    patroniMember + VOLUME + "::" + name + "-data"), volume(stack, name + "-data").aliases());
+            assertEquals(List.of(primaryNode + CONTAINER + "::" + name, replicaNode + CONTAINER + "::" + name,
+                    patroniMember + CONTAINER + "::" + name), container(stack, name).aliases());
             assertEquals(List.of(primaryNode + COMMAND + "::" + name + "-ready", replicaNode + COMMAND + "::" + name + "-ready"),
                     command(stack, name + "-ready").aliases());
             assertEquals(List.of(bootstrap + COMMAND + "::" + name + "-bootstrap-base-backup"),
                     command(stack, name + "-seed").aliases());
         }
-        assertEquals(List.of(bootstrap + COMMAND + "::pg-cluster-test-pg1-bootstrap-slot"),
-                command(stack, "pg-cluster-test-pg1-slot").aliases());
+        assertEquals(List.of(bootstrap + COMMAND + "::pg-cluster-test-pg1-bootstrap-slot",
+                patroniMember + COMMAND + "::pg-cluster-test-pg1-slot"), command(stack, "pg-cluster-test-pg1-slot").aliases());
         assertEquals(List.of(primaryNode + COMMAND + "::pg-cluster-test-pg1-conninfo",
                 replicaNode + COMMAND + "::pg-cluster-test-pg1-conninfo"),
                 command(stack, "pg-cluster-test-pg1-conninfo").aliases());

@@ -92,9 +92,9 @@ class CommandBindingTest {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "2"));
         var commands = stack.ofType(Command.TYPE);
         // four password generators (superuser, replication, application, monitoring) and the key
-        // of the verifiers' salts, the CA, the cluster's primary and password steps, a conf, a seed
-        // and a readiness step per node, and per standby a slot and a conninfo step
-        assertEquals(5 + 1 + 2 + 3 * 3 + 2 * 2, commands.size());
+        // of the verifiers' salts, the CA, the cluster's primary and password steps, a hand-over, a
+        // conf, a seed and a readiness step per node, and per standby a slot and a conninfo step
+        assertEquals(5 + 1 + 2 + 4 * 3 + 2 * 2, commands.size());
         commands.forEach(c -> assertEquals(java.util.Optional.of("1.1.3"), c.version(), c.name()));
         commands.forEach(c -> assertEquals(List.of("triggers"), c.replaceOnChanges(), c.name()));
     }

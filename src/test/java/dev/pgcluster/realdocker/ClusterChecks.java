@@ -97,4 +97,25 @@ public final class ClusterChecks {
         String pid = Docker.inspect(container, "{{.State.Pid}}");
         Shell.run(List.of("kill", "-9", pid), Map.of(), null, Duration.ofSeconds(10)).orThrow("kill -9 " + pid);
     }
+
+    /**
+     * The Patroni member that leads and runs, as Patroni says (patronictl on the first member that
+     * answers), or null when none does.
+     */
+    public static String patroniLeader(List<String> members) {
+        for (String member : members) {
+            var out = Docker.run("exec", member, "patronictl", "-c", dev.pgcluster.mode.patroni.PatroniFiles.CONFIG_DIR, "list",
+                    "-f", "json");
+            if (!out.ok()) {
+                continue;
+            }
+            var m = java.util.regex.Pattern.compile("\"Member\": \"(pg\\d+)\"[^}]*\"Role\": \"Leader\"[^}]*\"State\": \"running\"")
+                    .matcher(out.stdout());
+            if (m.find()) {
+                String prefix = member.substring(0, member.lastIndexOf('-') + 1);
+                return prefix + m.group(1);
+            }
+        }
+        return null;
+    }
 }

@@ -11,8 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -74,18 +72,7 @@ class PatroniDockerTest {
 
     /** The member that leads now, as Patroni says (patronictl on any running member). */
     private String leader() {
-        for (String member : members) {
-            var out = Docker.run("exec", member, "patronictl", "-c", PatroniFiles.CONFIG_DIR, "list", "-f", "json");
-            if (!out.ok()) {
-                continue;
-            }
-            Matcher m = Pattern.compile("\"Member\": \"(pg\\d)\"[^}]*\"Role\": \"Leader\"[^}]*\"State\": \"running\"")
-                    .matcher(out.stdout());
-            if (m.find()) {
-                return cluster.container(m.group(1));
-            }
-        }
-        return null;
+        return ClusterChecks.patroniLeader(members);
     }
 
     private String awaitLeader(Duration timeout, String notThis) {
@@ -379,22 +366,33 @@ class PatroniDockerTest {
         ClusterChecks.assertIdempotent(cluster.stack());
     }
 
-    /** `ha: none` on a stack whose nodes run Patroni: refused before anything is declared, nothing changed. */
+    /**
+     * `ha: none` on a stack whose nodes run Patroni, with pg-cluster:primary naming a member that
+     * does not lead: the switch back keeps the leader as the primary, so it is refused before
+     * anything is declared, with the command that sets it; nothing changed. (The switch itself:
+     * ModeSwitchDockerTest.)
+     */
     @Test
     @Order(7)
-    void switchingTheModeOfAStackWithNodesIsRefusedAndChangesNothing() {
+    void switchingToNoneWithAPrimaryThatDoesNotLeadIsRefusedAndChangesNothing() {
         var before = new java.util.LinkedHashMap<>(cluster.stack().values());
         String leader = awaitLeader(Duration.ofSeconds(30), null);
+        String other = members.stream().filter(m -> !m.equals(leader)).findFirst().orElseThrow();
         for (String key : dev.pgcluster.config.ConfigReader.PATRONI_KEYS) {
             if (before.containsKey(key)) {
                 cluster.stack().removeConfig(key);
             }
         }
-        cluster.stack().setConfig(Map.of("ha", "none"));
+        cluster.stack().setConfig(Map.of("ha", "none", "primary", node(other)));
         var refused = org.junit.jupiter.api.Assertions.assertThrows(EngineStack.EngineFailure.class,
                 () -> cluster.stack().up());
-        assertTrue(refused.getMessage().contains("pg-cluster:ha = \"none\", but the nodes of this stack (pg0, pg1, pg2) "
-                + "run ha: patroni."), refused.getMessage());
+        assertTrue(refused.getMessage().contains("pg-cluster:ha = \"none\", and the nodes pg0, pg1, pg2 run ha: patroni: "
+                + node(leader) + " leads, and the switch to ha: none keeps the leader as the primary, but pg-cluster:primary is "
+                + node(other) + ". Run: pulumi config set pg-cluster:primary " + node(leader) + ". Nothing was changed."),
+                refused.getMessage());
+        if (!before.containsKey("primary")) {
+            cluster.stack().removeConfig("primary");
+        }
         cluster.stack().setConfig(before);
         assertEquals(leader, leader(), "nothing changed");
         cluster.stack().preview(true);
@@ -454,6 +452,109 @@ class PatroniDockerTest {
         String now = awaitLeader(Duration.ofSeconds(60), null);
         awaitStreaming(now, 2, Duration.ofSeconds(120));
         assertEveryAcknowledgedRowOn(acknowledged, now);
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    /**
+     * The application role plants its trap (HostileAppRole) and database postgres's search_path
+     * puts public first. Patroni's own superuser sessions (its loop, its health answers, the
+     * promotion, the rewind checks), the replication role's (pg_rewind) and every step of
+     * pg-cluster's then run: a planned switchover, a failover with the killed leader's return, a
+     * new replication password, a preview. Nothing planted ever runs as the superuser.
+     */
+    @Test
+    @Order(9)
+    void anApplicationRoleTrapNeverRunsAsTheSuperuserOnAnyPath() {
+        String app = cluster.output("primaryJdbcUrl");
+        String appUser = cluster.config().clientRoles().appUser();
+        HostileAppRole.assertCannotTakeOverTheDatabase(app, appUser);
+        HostileAppRole.plant(app, appUser);
+        String first = awaitLeader(Duration.ofSeconds(30), null);
+        HostileAppRole.arm(first, app);
+        try {
+            String target = members.stream().filter(m -> !m.equals(first)).findFirst().orElseThrow();
+            cluster.stack().setConfig(Map.of("primary", node(target)));
+            cluster.stack().up();
+            assertEquals(target, leader());
+            awaitStreamingPinned(target);
+            Docker.ok("kill", "--signal", "KILL", target);
+            String next = awaitLeader(Duration.ofSeconds(60), target);
+            Docker.ok("start", target);
+            awaitStreamingPinned(next);
+            // Back to the preferred leader, and the replication role's new password on every path.
+            cluster.stack().setConfig(Map.of("replicationPassword", "r'o\\t\"a $t:ed-0987654321"));
+            cluster.stack().up();
+            cluster.stack().preview(false);
+            assertEquals(target, leader());
+            awaitStreamingPinned(target);
+            // Several of Patroni's loops (5 s) with every member streaming, the trap armed.
+            Docker.sleep(Duration.ofSeconds(12));
+            HostileAppRole.assertNothingRan(target, appUser, members, "postgres", cluster.config().replicationUser());
+            // pg_monitor reads every setting: a replica's conninfo (Patroni writes it) names a
+            // password file, never the password.
+            for (String member : members) {
+                if (!member.equals(target)) {
+                    String conninfo = HostileAppRole.pinned(member, "SELECT current_setting('primary_conninfo') || ' ' || "
+                            + "coalesce((SELECT conninfo FROM pg_catalog.pg_stat_wal_receiver), '')");
+                    assertTrue(conninfo.contains("passfile=") && !conninfo.contains("password="), member + ": " + conninfo);
+                }
+            }
+        } finally {
+            String now = awaitLeader(Duration.ofSeconds(60), null);
+            HostileAppRole.disarm(now);
+        }
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    private void awaitStreamingPinned(String leader) {
+        HostileAppRole.awaitPinned(leader, "SELECT count(*) FROM pg_catalog.pg_stat_replication WHERE state = 'streaming'", "2",
+                Duration.ofSeconds(120));
+    }
+
+    /**
+     * The leader's PostgreSQL crashes and cannot start again (a setting it refuses, as a bad
+     * edit or a damaged file would do), while Patroni itself runs on: another member takes over
+     * by itself, no acknowledged write is lost, a `pulumi up` that prefers the broken member
+     * refuses to switch over to it and says why, and once the member is repaired it rejoins and
+     * the next `pulumi up` makes it the leader again.
+     */
+    @Test
+    @Order(10)
+    void aLeaderWhosePostgresCannotStartIsReplacedAndIsNoSwitchoverCandidateUntilRepaired() {
+        String broken = awaitLeader(Duration.ofSeconds(30), null);
+        awaitStreaming(broken, 2, Duration.ofSeconds(120));
+        String autoConf = dev.pgcluster.cluster.PostgresNode.PGDATA + "/postgresql.auto.conf";
+        List<Long> acknowledged;
+        String next;
+        Duration outage;
+        try (var writer = new SteadyWriter(cluster.output("primaryJdbcUrl") + "&connectTimeout=3&socketTimeout=5")) {
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            Instant crashed = Instant.now();
+            Docker.ok("exec", "-u", "postgres", broken, "sh", "-c", "echo 'pg_cluster_test_crash = on' >> " + autoConf
+                    + " && kill -KILL $(head -n 1 " + dev.pgcluster.cluster.PostgresNode.PGDATA + "/postmaster.pid)");
+            next = awaitLeader(Duration.ofSeconds(120), broken);
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            outage = writer.longestGap(crashed.minusSeconds(1), Instant.now());
+            writer.close();
+            acknowledged = writer.acknowledged();
+        }
+        System.out.printf("ha: patroni, the leader's PostgreSQL cannot start: %s leads; writes stopped for %.1f s%n",
+                next, outage.toMillis() / 1000.0);
+        assertEveryAcknowledgedRowOn(acknowledged, next);
+        assertEquals("running", Docker.inspect(broken, "{{.State.Status}}"), "Patroni runs on in the broken member");
+
+        cluster.stack().setConfig(Map.of("primary", node(broken)));
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> cluster.stack().up());
+        assertTrue(refused.getMessage().contains("refusing to switch over from " + node(next) + " to " + node(broken)),
+                refused.getMessage());
+        assertEquals(next, leader(), "the refused run left the leader where it was");
+
+        Docker.ok("exec", "-u", "postgres", broken, "sed", "-i", "/pg_cluster_test_crash/d", autoConf);
+        awaitStreaming(next, 2, Duration.ofSeconds(180));
+        cluster.stack().up();
+        assertEquals(broken, leader(), "repaired, the preferred member leads again");
+        awaitStreaming(broken, 2, Duration.ofSeconds(120));
+        assertEveryAcknowledgedRowOn(acknowledged, broken);
         ClusterChecks.assertIdempotent(cluster.stack());
     }
 }

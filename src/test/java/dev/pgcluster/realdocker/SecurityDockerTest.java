@@ -130,45 +130,10 @@ class SecurityDockerTest {
     void theApplicationRoleCannotRunCodeAsTheSuperuser() {
         String app = appJdbc();
         String appUser = cluster.config().clientRoles().appUser();
-        for (String forbidden : List.of("ALTER DATABASE postgres SET search_path = public, pg_catalog",
-                "CREATE SCHEMA pgcluster", "ALTER DATABASE postgres OWNER TO " + appUser)) {
-            var refused = assertThrows(IllegalStateException.class, () -> Sql.execute(app, forbidden), forbidden);
-            assertTrue(refused.getMessage().contains("must be owner") || refused.getMessage().contains("permission denied"),
-                    forbidden + ": " + refused.getMessage());
-        }
-        Sql.execute(app, "CREATE TABLE public.pwned (who text, via text, at timestamptz DEFAULT now())");
-        // Runs whatever it can as whoever calls it: a file in /tmp (COPY TO PROGRAM: superusers
-        // only, and it works on a standby), a row, and the superuser attribute for itself.
-        Sql.execute(app, "CREATE FUNCTION public.pwn(via text) RETURNS text LANGUAGE plpgsql AS $f$ BEGIN "
-                + "BEGIN EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'touch /tmp/pwned-' || via); EXCEPTION WHEN OTHERS THEN NULL; END; "
-                + "BEGIN INSERT INTO public.pwned (who, via) VALUES (current_user, via); EXCEPTION WHEN OTHERS THEN NULL; END; "
-                + "BEGIN EXECUTE 'ALTER ROLE " + appUser + " SUPERUSER'; EXCEPTION WHEN OTHERS THEN NULL; END; "
-                + "RETURN 'streaming'; END $f$");
-        // Better-matching overloads of built-ins the steps call with untyped literals, and views
-        // named like the catalog views the steps and the health check read.
-        for (String ddl : List.of(
-                "CREATE FUNCTION public.pg_create_physical_replication_slot(text, boolean) RETURNS text LANGUAGE sql "
-                        + "AS $$ SELECT public.pwn('create-slot') $$",
-                "CREATE FUNCTION public.pg_drop_replication_slot(text) RETURNS text LANGUAGE sql AS $$ SELECT public.pwn('drop-slot') $$",
-                "CREATE FUNCTION public.format(text, text) RETURNS text LANGUAGE sql AS $$ SELECT public.pwn('format') $$",
-                "CREATE VIEW public.pg_stat_wal_receiver AS SELECT public.pwn('wal-receiver') AS status, NULL::text AS sender_host",
-                "CREATE VIEW public.pg_replication_slots AS SELECT public.pwn('slots') AS slot_name, NULL::text AS wal_status, "
-                        + "false AS active, NULL::pg_lsn AS restart_lsn, NULL::int AS active_pid",
-                "CREATE VIEW public.pg_stat_replication AS SELECT public.pwn('replication') AS application_name, "
-                        + "'streaming'::text AS state, NULL::pg_lsn AS replay_lsn",
-                "CREATE VIEW public.pg_roles AS SELECT public.pwn('roles')::name AS rolname, true AS rolsuper",
-                "CREATE VIEW public.pg_event_trigger AS SELECT public.pwn('event-trigger')::name AS evtname")) {
-            Sql.execute(app, ddl);
-        }
-        // What a role owning the database could do; here the test does it for it. From now on the
-        // test's own superuser sessions pin their search_path too (pinned()), or the trap would
-        // catch them.
-        Docker.psql(cluster.primary(), "ALTER DATABASE postgres SET search_path = public, pg_catalog");
+        HostileAppRole.assertCannotTakeOverTheDatabase(app, appUser);
+        HostileAppRole.plant(app, appUser);
+        HostileAppRole.arm(cluster.primary(), app);
         try {
-            // The planted views work for a session that does not pin its search_path: the trap is armed.
-            assertEquals("streaming", Sql.query(app, "SELECT status FROM pg_stat_wal_receiver"));
-            Sql.execute(app, "DELETE FROM public.pwned");
-
             // Every step runs: a switchover to pg1, a scale-up to three standbys, a new replication password.
             cluster.stack().setConfig(Map.of("primary", "pg1"));
             cluster.stack().up();
@@ -180,46 +145,20 @@ class SecurityDockerTest {
             cluster.stack().preview(false);
             String newPrimary = cluster.container("pg1");
             // Every standby streams; then several health-check intervals on every node, the trap armed.
-            awaitPinned(newPrimary, "SELECT count(*) FROM pg_catalog.pg_stat_replication WHERE state = 'streaming'", "3",
+            HostileAppRole.awaitPinned(newPrimary, "SELECT count(*) FROM pg_catalog.pg_stat_replication WHERE state = 'streaming'", "3",
                     Duration.ofSeconds(60));
             sleep(Duration.ofSeconds(6));
 
-            assertEquals("f", pinned(newPrimary, "SELECT rolsuper FROM pg_roles WHERE rolname = '" + appUser + "'"));
-            assertEquals("", pinned(newPrimary, "SELECT coalesce(string_agg(who || ' via ' || via, ', '), '') FROM public.pwned"),
-                    "a planted object ran as the superuser");
-            for (String node : List.of("pg0", "pg1", "pg2", "pg3")) {
-                String marks = Docker.ok("exec", cluster.container(node), "sh", "-c", "ls /tmp | grep '^pwned' || true");
-                assertEquals("", marks, "a planted object ran as the superuser on " + node);
-            }
+            HostileAppRole.assertNothingRan(newPrimary, appUser,
+                    List.of("pg0", "pg1", "pg2", "pg3").stream().map(cluster::container).toList(), cluster.config().replicationUser());
             // The application role owns nothing pg-cluster runs: not the database, not the read gate.
-            assertEquals("postgres|postgres|postgres", pinned(newPrimary,
+            assertEquals("postgres|postgres|postgres", HostileAppRole.pinned(newPrimary,
                     "SELECT DISTINCT pg_get_userbyid(d.datdba) || '|' || pg_get_userbyid(n.nspowner) || '|' || pg_get_userbyid(p.proowner) "
                             + "FROM pg_database d, pg_namespace n JOIN pg_proc p ON p.pronamespace = n.oid "
                             + "WHERE d.datname = 'postgres' AND n.nspname = 'pgcluster'"));
         } finally {
-            pinned(cluster.container(currentWritable()), "ALTER DATABASE postgres RESET search_path");
+            HostileAppRole.disarm(cluster.container(currentWritable()));
         }
-    }
-
-    /** A superuser session of the test's own, hardened like pg-cluster's. */
-    private static String pinned(String container, String sql) {
-        return Docker.ok("exec", "-u", "postgres", "-e", "PGOPTIONS=-c search_path=pg_catalog,pg_temp", container,
-                "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c", sql);
-    }
-
-    private static void awaitPinned(String container, String sql, String expected, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            Shell.Result result = Docker.run("exec", "-u", "postgres", "-e", "PGOPTIONS=-c search_path=pg_catalog,pg_temp",
-                    container, "psql", "-X", "-q", "-At", "-d", "postgres", "-c", sql);
-            last = result.stdout().strip() + result.stderr().strip();
-            if (expected.equals(last)) {
-                return;
-            }
-            sleep(Duration.ofMillis(250));
-        }
-        throw new AssertionError(sql + " on " + container + ": " + last + " after " + timeout);
     }
 
     /** A read gate schema the application role made first is refused, never used. */

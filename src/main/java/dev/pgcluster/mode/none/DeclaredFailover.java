@@ -4,6 +4,7 @@ import com.pulumi.core.Alias;
 import com.pulumi.core.Output;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
 import dev.pgcluster.cluster.InitScripts;
 import dev.pgcluster.cluster.LegacyUrns;
 import dev.pgcluster.cluster.PasswordsStep;
@@ -18,6 +19,7 @@ import dev.pgcluster.config.NodeSpec;
 import dev.pgcluster.mode.ClusterParts;
 import dev.pgcluster.mode.DeclaredNodes;
 import dev.pgcluster.mode.HaMode;
+import dev.pgcluster.mode.ModeSwitch;
 import dev.pgcluster.topology.ClusterProbe;
 import dev.pgcluster.topology.NodeState;
 import dev.pgcluster.topology.Topology;
@@ -42,7 +44,11 @@ public final class DeclaredFailover implements HaMode {
     /** The split-brain guard and what the primary step must resolve (see {@link Topology}). */
     @Override
     public Optional<String> check(ClusterConfig config, ClusterProbe probe, Consumer<String> warn, Consumer<String> info) {
-        HaMode.refuseAnotherMode(config, probe, "");
+        if (ModeSwitch.check(config, probe, "", info).isPresent()) {
+            // The members that run Patroni now stop and hand over (ModeSwitch.handover); the
+            // checks below are for nodes of this mode.
+            return Optional.empty();
+        }
         List<NodeState> states = probe.observe(config);
         Optional<String> found = Topology.check(config, states);
         Topology.lostSlotWarnings(config, states).forEach(warning -> warn.accept("pg-cluster: " + warning));
@@ -59,8 +65,9 @@ public final class DeclaredFailover implements HaMode {
         NodeSpec primaryNode = config.primary();
         Placement primaryPlacement = parts.placements().get(primaryNode.name());
         var nodes = new LinkedHashMap<String, PostgresNode>();
+        List<Resource> before = List.of(ModeSwitch.handover(parts));
         var primary = new PostgresNode(name + "-" + primaryNode.name(), config, primaryNode, parts.image(), parts.network(),
-                parts.secrets(), primaryPlacement, Optional.empty(), parts.tls(), child(parts));
+                parts.secrets(), primaryPlacement, Optional.empty(), parts.tls(), before, child(parts));
         nodes.put(primaryNode.name(), primary);
         Command primaryStep = primaryStep(parts, name + "-primary", primary, primaryPlacement);
         Command passwords = passwords(parts, name + "-passwords", primaryStep, primaryPlacement);
@@ -68,7 +75,7 @@ public final class DeclaredFailover implements HaMode {
         for (NodeSpec replica : config.replicas()) {
             nodes.put(replica.name(), new PostgresNode(name + "-" + replica.name(), config, replica, parts.image(),
                     parts.network(), parts.secrets(), parts.placements().get(replica.name()), Optional.of(upstream),
-                    parts.tls(), child(parts)));
+                    parts.tls(), before, child(parts)));
         }
         var containerNames = new LinkedHashMap<String, Output<String>>();
         config.nodeNames().forEach(node -> containerNames.put(node, nodes.get(node).containerName()));

@@ -4,12 +4,12 @@ import com.pulumi.core.Output;
 import com.pulumi.docker.Container;
 import com.pulumi.docker.ContainerArgs;
 import com.pulumi.docker.Volume;
-import com.pulumi.docker.inputs.ContainerHealthcheckArgs;
 import com.pulumi.docker.inputs.ContainerNetworksAdvancedArgs;
 import com.pulumi.docker.inputs.ContainerVolumeArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import dev.pgcluster.cluster.Hardening;
+import dev.pgcluster.cluster.HealthCheck;
 import dev.pgcluster.cluster.Labels;
 import dev.pgcluster.cluster.Placement;
 import dev.pgcluster.cluster.PostgresNode;
@@ -38,6 +38,7 @@ public final class EtcdMember extends ComponentResource {
             "--cert=" + PatroniFiles.ETCD_CONF_DIR + "/" + PatroniFiles.MEMBER_CERT,
             "--key=" + PatroniFiles.ETCD_CONF_DIR + "/" + PatroniFiles.MEMBER_KEY,
             "--command-timeout=2s", "endpoint", "health");
+    static final HealthCheck HEALTH = new HealthCheck(HEALTHCHECK, "1s", "3s", 3, "0s");
     static final Map<String, Object> TMPFS = Map.of("/tmp", "rw,noexec,nosuid,nodev,size=16m");
 
     private final Volume volume;
@@ -59,8 +60,9 @@ public final class EtcdMember extends ComponentResource {
         var labels = Labels.container(config, member);
         labels.put(Labels.HA_MEMBER, HA_LABEL);
         // A changed configuration (the members, their names) needs a new container: etcd reads it at start.
-        labels.put(Labels.CONFIG, "sha256:" + Members.sha256Prefix(etcdConfig));
-        labels.put(Labels.HEALTHCHECK, "sha256:" + Members.sha256Prefix(String.join(" ", HEALTHCHECK)));
+        labels.put(Labels.CONFIG, "sha256:" + Labels.sha256Prefix(etcdConfig));
+        labels.put(Labels.HEALTHCHECK, HEALTH.label());
+        labels.put(Labels.TMPFS, HealthCheck.tmpfsLabel(TMPFS));
         this.container = new Container(name, ContainerArgs.builder()
                 .name(name)
                 .hostname(member)
@@ -73,13 +75,7 @@ public final class EtcdMember extends ComponentResource {
                 .networksAdvanced(ContainerNetworksAdvancedArgs.builder().name(networkName).aliases(member).build())
                 .volumes(ContainerVolumeArgs.builder().volumeName(volume.name())
                         .containerPath(PatroniFiles.ETCD_VOLUME_PATH).build())
-                .healthcheck(ContainerHealthcheckArgs.builder()
-                        .tests(HEALTHCHECK)
-                        .interval("1s")
-                        .timeout("3s")
-                        .retries(3)
-                        .startPeriod("0s")
-                        .build())
+                .healthcheck(HEALTH.args())
                 .wait_(false)
                 .mustRun(false)
                 .restart("unless-stopped")

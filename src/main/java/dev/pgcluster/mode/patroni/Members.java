@@ -103,14 +103,4 @@ final class Members {
                 .build(),
                 CustomResourceOptions.builder().parent(parent).dependsOn(container).build());
     }
-
-    static String sha256Prefix(String text) {
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(digest).substring(0, 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-    }
 }

@@ -39,6 +39,15 @@ public final class PatroniFiles {
     public static final String SOCKET_DIRECTORY = "/var/run/postgresql";
     public static final String BIN_DIR = "/usr/lib/postgresql/17/bin";
 
+    /**
+     * What only Patroni uses on a member's volume (paths in the container): its configuration and
+     * secrets, the control-plane CA, key and certificate, its password file. The switch back to
+     * {@code ha: none} removes them (init/patroni/handover-in-container.sh).
+     */
+    public static List<String> onlyPatroniUses() {
+        return List.of(CONFIG_DIR, CONF_DIR + "/" + DCS_CA, CONF_DIR + "/" + MEMBER_KEY, CONF_DIR + "/" + MEMBER_CERT, PGPASS);
+    }
+
     /** etcd's volume: conf/ (key, certificates, configuration) and data/. */
     public static final String ETCD_VOLUME_PATH = "/var/lib/etcd";
     public static final String ETCD_CONF_DIR = ETCD_VOLUME_PATH + "/conf";

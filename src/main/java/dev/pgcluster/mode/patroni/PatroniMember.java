@@ -4,19 +4,22 @@ import com.pulumi.core.Output;
 import com.pulumi.docker.Container;
 import com.pulumi.docker.ContainerArgs;
 import com.pulumi.docker.Volume;
-import com.pulumi.docker.inputs.ContainerHealthcheckArgs;
 import com.pulumi.docker.inputs.ContainerNetworksAdvancedArgs;
 import com.pulumi.docker.inputs.ContainerVolumeArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.pgcluster.cluster.ClusterTls;
 import dev.pgcluster.cluster.Hardening;
+import dev.pgcluster.cluster.HealthCheck;
 import dev.pgcluster.cluster.InitScripts;
 import dev.pgcluster.cluster.Labels;
+import dev.pgcluster.cluster.ModeUrns;
 import dev.pgcluster.cluster.Placement;
 import dev.pgcluster.cluster.PostgresNode;
 import dev.pgcluster.command.Command;
+import dev.pgcluster.command.CommandArgs;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
 import java.util.ArrayList;
@@ -34,7 +37,7 @@ import java.util.Optional;
  * to decide and is in no input.
  */
 public final class PatroniMember extends ComponentResource {
-    public static final String TYPE = "pgcluster:index:PatroniMember";
+    public static final String TYPE = ModeUrns.PATRONI_MEMBER;
     /** The value of {@link Labels#HA_MEMBER} on a member's container. */
     public static final String HA_LABEL = "patroni";
     /** The postgres user of the image (uid 999 in the official image and ours): owner of the socket tmpfs. */
@@ -60,6 +63,7 @@ public final class PatroniMember extends ComponentResource {
             + "if state != \"running\" or role not in (\"primary\", \"master\") and replication != \"streaming\":\n"
             + "    sys.exit(\"pg-cluster: Patroni says %s, %s, replication %s\" % (role, state, replication))\n"
             + "'";
+    static final HealthCheck HEALTH = new HealthCheck(List.of("CMD-SHELL", HEALTHCHECK), "2s", "5s", 3, "0s");
     static final Map<String, Object> TMPFS = tmpfs();
 
     private static Map<String, Object> tmpfs() {
@@ -83,7 +87,20 @@ public final class PatroniMember extends ComponentResource {
                   Placement placement, ClusterTls tls, Output<String> replicationPassword, Output<String> memberSecrets,
                   Output<String> controlPlaneCa, List<Resource> after, ComponentResourceOptions options) {
         super(TYPE, name, options);
-        this.volume = PostgresNode.dataVolume(this, name + "-data", config, node.name(), placement, List.of());
+        this.volume = PostgresNode.dataVolume(this, name + "-data", config, node.name(), placement,
+                ModeUrns.underOtherModes(config, TYPE, "docker:index/volume:Volume", name + "-data"));
+        // The member's replication slot is Patroni's (use_slots); this step only says so. It takes
+        // over ha: none's slot step of the node (ModeUrns): a switch from none then never runs
+        // that step's delete, which would drop the slot Patroni streams this member through.
+        var slotEnv = new LinkedHashMap<String, String>();
+        slotEnv.put("PGC_STEP", "replication-slot");
+        slotEnv.put("PGC_NODE", node.name());
+        new Command(name + "-slot", CommandArgs.builder()
+                .create("echo \"pg-cluster: Patroni keeps the replication slot of $PGC_NODE (use_slots)\"")
+                .environment(slotEnv)
+                .build(),
+                CustomResourceOptions.builder().parent(this)
+                        .aliases(ModeUrns.underOtherModes(config, TYPE, Command.TYPE, name + "-slot")).build());
         Command conf = PostgresNode.conf(this, name + "-conf", config, node, image, volume.name(), placement,
                 Optional.of(tls), InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(),
                         config.replicationUser(), true, true),
@@ -99,8 +116,8 @@ public final class PatroniMember extends ComponentResource {
         var labels = Labels.container(config, node.name());
         labels.put(Labels.HA_MEMBER, HA_LABEL);
         labels.put(Labels.PUBLISHED, port.spec());
-        labels.put(Labels.HEALTHCHECK, "sha256:" + Members.sha256Prefix(HEALTHCHECK));
-        labels.put(Labels.TMPFS, String.join("; ", TMPFS.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList()));
+        labels.put(Labels.HEALTHCHECK, HEALTH.label());
+        labels.put(Labels.TMPFS, HealthCheck.tmpfsLabel(TMPFS));
         var dependencies = new ArrayList<Resource>(after);
         dependencies.add(conf);
         dependencies.add(memberConf);
@@ -119,13 +136,7 @@ public final class PatroniMember extends ComponentResource {
                 .volumes(ContainerVolumeArgs.builder().volumeName(volume.name())
                         .containerPath(PostgresNode.VOLUME_PATH).build())
                 .ports(port.args())
-                .healthcheck(ContainerHealthcheckArgs.builder()
-                        .tests("CMD-SHELL", HEALTHCHECK)
-                        .interval("2s")
-                        .timeout("5s")
-                        .retries(3)
-                        .startPeriod("0s")
-                        .build())
+                .healthcheck(HEALTH.args())
                 .wait_(false)
                 .mustRun(false)
                 .restart("unless-stopped")
@@ -152,6 +163,8 @@ public final class PatroniMember extends ComponentResource {
                         .deleteBeforeReplace(true)
                         .dependsOn(dependencies)
                         .ignoreChanges(List.of("ports"))
+                        // A switch from ha: none replaces the node's container (stopped first).
+                        .aliases(ModeUrns.underOtherModes(config, TYPE, "docker:index/container:Container", name))
                         .build());
         this.readiness = Members.readiness(this, name + "-ready", config, container.name(), container.id(), HEALTHCHECK,
                 placement, container);

@@ -40,6 +40,8 @@ import java.time.temporal.ChronoUnit;
 public final class PatroniMode implements HaMode {
     /** The member that accepted writes when {@link #check} looked; empty before it, or when none did. */
     private Optional<String> leader = Optional.empty();
+    /** The nodes ran ha: none when {@link #check} looked: {@link #leader}, the primary, becomes the first member. */
+    private boolean fromNone = false;
 
     /**
      * Which member leads is Patroni's to decide: without {@code primary} nothing is compared (after
@@ -49,7 +51,13 @@ public final class PatroniMode implements HaMode {
      */
     @Override
     public Optional<String> check(ClusterConfig config, ClusterProbe probe, Consumer<String> warn, Consumer<String> info) {
-        HaMode.refuseAnotherMode(config, probe, PatroniMember.HA_LABEL);
+        Optional<String> switching = dev.pgcluster.mode.ModeSwitch.check(config, probe, PatroniMember.HA_LABEL, info);
+        if (switching.isPresent()) {
+            // The leader step (with primary set) runs once the members have new containers.
+            leader = switching;
+            fromNone = true;
+            return Optional.empty();
+        }
         List<String> leading = probe.observe(config).stream()
                 .filter(NodeState::writable)
                 .map(NodeState::node).toList();
@@ -92,9 +100,11 @@ public final class PatroniMode implements HaMode {
         // change that replaces every member's container (a new image, a setting that forces one)
         // never has two members down at once, and the leader stops (and hands its key over) only
         // when every other member runs again. A new cluster comes up the same way, in node order.
+        // A switch from ha: none starts with the primary instead: Patroni takes its data over as the
+        // leader, and the others join it (a standby started before a leader exists could take over).
         var members = new LinkedHashMap<String, PatroniMember>();
         List<Resource> after = dcs;
-        for (NodeSpec node : replacementOrder(config, leader)) {
+        for (NodeSpec node : replacementOrder(config, leader, fromNone)) {
             var member = new PatroniMember(name + "-" + node.name(), config, node, parts.image(),
                     parts.network().networkName(), parts.placements().get(node.name()), tls,
                     parts.secrets().replicationPassword(), secretsFile, signing, after, options);
@@ -144,10 +154,10 @@ public final class PatroniMode implements HaMode {
                 CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after).build());
     }
 
-    /** The nodes in node order, the one that leads now (when one does) last. */
-    static List<NodeSpec> replacementOrder(ClusterConfig config, Optional<String> leader) {
+    /** The nodes in node order, the one that leads now (when one does) last, or first when {@code leaderFirst}. */
+    static List<NodeSpec> replacementOrder(ClusterConfig config, Optional<String> leader, boolean leaderFirst) {
         var order = new ArrayList<NodeSpec>(config.nodes().stream().filter(n -> !leader.equals(Optional.of(n.name()))).toList());
-        config.nodes().stream().filter(n -> leader.equals(Optional.of(n.name()))).forEach(order::add);
+        config.nodes().stream().filter(n -> leader.equals(Optional.of(n.name()))).forEach(n -> order.add(leaderFirst ? 0 : order.size(), n));
         return order;
     }
 

@@ -56,8 +56,18 @@ class PatroniDeclarationTest {
                 stack.ofType(EtcdMember.TYPE).stream().map(DeclaredResource::name).sorted().toList());
         assertEquals(List.of("pg-cluster-test-pg0", "pg-cluster-test-pg1", "pg-cluster-test-pg2"),
                 stack.ofType(PatroniMember.TYPE).stream().map(DeclaredResource::name).sorted().toList());
-        for (String kind : List.of("seed", "replication-slot", "primary", "conninfo")) {
+        for (String kind : List.of("seed", "primary", "conninfo", "handover")) {
             assertEquals(List.of(), steps(stack, kind), "no " + kind + " step: Patroni owns it");
+        }
+        // A slot step per member that only reports (it takes ha: none's over on a switch of modes):
+        // no delete, nothing run on a server.
+        var slots = steps(stack, "replication-slot");
+        assertEquals(3, slots.size());
+        for (DeclaredResource slot : slots) {
+            assertEquals(null, slot.input("delete"), slot.name());
+            assertTrue(String.valueOf(slot.input("create")).startsWith("echo "), slot.name());
+            assertEquals(List.of("urn:pulumi:test::pg-cluster::pgcluster:index:PostgresCluster$pgcluster:index:PostgresNode$"
+                    + COMMAND + "::" + slot.name()), slot.aliases());
         }
         assertEquals(1, steps(stack, "dcs-config").size());
         assertEquals(1, steps(stack, "passwords").size());
@@ -212,20 +222,72 @@ class PatroniDeclarationTest {
         };
     }
 
+    /** A probe of running nodes labelled {@code label} (those in {@code labelled}), of which {@code writable} accepts writes. */
+    private static ClusterProbe running(String label, String writable, String... labelled) {
+        return new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return config.nodeNames().stream().map(n -> new NodeState(n, "running",
+                        java.util.Optional.of(new NodeState.Server(!n.equals(writable), 2, "")))).toList();
+            }
+
+            @Override
+            public Map<String, String> haMembers(ClusterConfig config) {
+                var members = new TreeMap<String, String>();
+                for (String node : labelled.length == 0 ? new String[] {"pg0", "pg1", "pg2"} : labelled) {
+                    members.put(node, label);
+                }
+                return members;
+            }
+        };
+    }
+
+    /** A switch from ha: none: the primary becomes the first member (Patroni takes its data over), the others follow. */
     @Test
-    void aStackWhoseNodesRunModeNoneIsNotSwitchedToPatroni() {
-        Throwable refused = DeclaredStack.refused(patroni(), nodesLabelled(""));
-        assertEquals("pg-cluster: pg-cluster:ha = \"patroni\", but the nodes of this stack (pg0, pg1, pg2) run ha: none. "
-                + "Switching an existing stack to another mode is not supported yet: set pg-cluster:ha back to \"none\" "
-                + "(README: Automatic failover). Nothing was changed.", refused.getMessage());
+    void aSwitchFromNoneStartsWithThePrimaryAsTheFirstMember() {
+        var stack = DeclaredStack.of(patroni(), running("", "pg1"));
+        assertFalse(containerDependencies(stack, "pg1").stream().anyMatch(d -> d.matches(".*-pg\\d-ready")),
+                "the primary pg1 first: " + containerDependencies(stack, "pg1"));
+        assertTrue(containerDependencies(stack, "pg0").contains("pg-cluster-test-pg1-ready"), containerDependencies(stack, "pg0").toString());
+        assertTrue(containerDependencies(stack, "pg2").contains("pg-cluster-test-pg0-ready"), containerDependencies(stack, "pg2").toString());
     }
 
     @Test
-    void aStackWhoseNodesRunPatroniIsNotSwitchedToModeNone() {
+    void aSwitchNeedsTheOneNodeThatAcceptsWritesAndEveryNode() {
+        Throwable none = DeclaredStack.refused(patroni(), nodesLabelled(""));
+        assertEquals("pg-cluster: pg-cluster:ha = \"patroni\", and the nodes pg0, pg1, pg2 run ha: none: a switch starts from "
+                + "the one node that accepts writes, and none does. Make one node the primary in ha: none first (README: "
+                + "Switching modes). Nothing was changed.", none.getMessage());
+        Throwable missing = DeclaredStack.refused(patroni(), running("", "pg0", "pg0", "pg1"));
+        assertEquals("pg-cluster: pg-cluster:ha = \"patroni\", and the nodes pg0, pg1 run ha: none, but pg2 has no container: "
+                + "a switch of modes keeps the nodes the stack has. Switch with pg-cluster:replicas as it runs, then scale in "
+                + "a run of its own. Nothing was changed.", missing.getMessage());
+    }
+
+    @Test
+    void aSwitchBackToNoneKeepsTheLeaderAsThePrimary() {
         ClusterConfig none = TestConfigs.config("test", "replicas", "2");
-        Throwable refused = DeclaredStack.refused(none, nodesLabelled(PatroniMember.HA_LABEL));
-        assertTrue(refused.getMessage().contains("pg-cluster:ha = \"none\", but the nodes of this stack (pg0, pg1, pg2) "
-                + "run ha: patroni."), refused.getMessage());
+        Throwable refused = DeclaredStack.refused(none, running(PatroniMember.HA_LABEL, "pg2"));
+        assertEquals("pg-cluster: pg-cluster:ha = \"none\", and the nodes pg0, pg1, pg2 run ha: patroni: pg2 leads, and the "
+                + "switch to ha: none keeps the leader as the primary, but pg-cluster:primary is pg0. Run: pulumi config set "
+                + "pg-cluster:primary pg2. Nothing was changed.", refused.getMessage());
+    }
+
+    /** Back to ha: none: the replicas' members stop first, then the leader's, then anything touches a volume. */
+    @Test
+    void aSwitchBackToNoneStopsTheReplicasFirstThenTheLeaderBeforeAnyVolumeIsTouched() {
+        ClusterConfig none = TestConfigs.config("test", "replicas", "2", "primary", "pg2");
+        var stack = DeclaredStack.of(none, running(PatroniMember.HA_LABEL, "pg2"));
+        var leader = stack.find(r -> r.name().equals("pg-cluster-test-pg2-handover"), "no handover step of pg2");
+        assertTrue(leader.dependsOn().containsAll(List.of("pg-cluster-test-pg0-handover", "pg-cluster-test-pg1-handover")),
+                leader.dependsOn().toString());
+        assertEquals("primary", environment(leader).get("PGC_ROLE"));
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            for (String step : List.of("conf", "seed")) {
+                var declared = stack.find(r -> r.name().equals("pg-cluster-test-" + node + "-" + step), "no " + step + " of " + node);
+                assertTrue(declared.dependsOn().contains("pg-cluster-test-pg2-handover"), node + " " + step + ": " + declared.dependsOn());
+            }
+        }
     }
 
     @Test

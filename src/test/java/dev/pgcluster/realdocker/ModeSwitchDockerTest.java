@@ -1,0 +1,151 @@
+package dev.pgcluster.realdocker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgcluster.mode.patroni.PatroniFiles;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * README, "Switching modes": a stack of a primary and two standbys ({@code any 1}) switches from
+ * {@code ha: none} to {@code ha: patroni} and back under a steady writer, on its data: the same
+ * system identifier on every node, every acknowledged row, no base backup (a file the test left in
+ * each data directory is still there: a base backup replaces the directory, and Patroni takes one
+ * only into an empty one). After each switch a second {@code pulumi up}, a preview and a refresh
+ * change nothing.
+ */
+@RequiresDocker
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ModeSwitchDockerTest {
+    private static final String MARKER = dev.pgcluster.cluster.PostgresNode.PGDATA + "/pg-cluster-test-kept";
+    private RealCluster cluster;
+    private String systemId;
+    private final List<String> nodes = new ArrayList<>();
+    private final List<Long> acknowledged = new ArrayList<>();
+
+    @BeforeAll
+    void up() {
+        cluster = RealCluster.up("modeswitch", RealCluster.testConfig(2, "synchronous", "any 1"));
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            nodes.add(cluster.container(node));
+            Docker.ok("exec", "-u", "postgres", cluster.container(node), "touch", MARKER);
+        }
+        systemId = systemId(cluster.primary());
+    }
+
+    @AfterAll
+    void down() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static String systemId(String container) {
+        return Docker.psql(container, "SELECT system_identifier FROM pg_control_system()");
+    }
+
+    private String writeUrl() {
+        return String.valueOf(cluster.stack().outputs().get("primaryJdbcUrl")) + "&connectTimeout=3&socketTimeout=5";
+    }
+
+    /** Runs `pulumi up` under a steady writer; returns the run. */
+    private EngineStack.Run upUnderWriter() {
+        EngineStack.Run run;
+        try (var writer = new SteadyWriter(writeUrl())) {
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            var t0 = java.time.Instant.now();
+            run = cluster.stack().up();
+            System.out.printf("mode switch to ha: %s: pulumi up %.1f s%n", cluster.stack().values().get("ha"),
+                    Duration.between(t0, java.time.Instant.now()).toMillis() / 1000.0);
+            writer.awaitProgress(100, Duration.ofSeconds(120));
+            writer.close();
+            acknowledged.addAll(writer.acknowledged());
+            System.out.printf("mode switch: writes stopped for %.1f s at most%n",
+                    writer.longestGap(java.time.Instant.EPOCH, java.time.Instant.now()).toMillis() / 1000.0);
+        }
+        return run;
+    }
+
+    /** Same database system, data directory kept, every acknowledged row, on every node. */
+    private void assertSameData(String primary) {
+        for (String node : nodes) {
+            assertEquals(systemId, systemId(node), node + ": the same database system");
+            assertTrue(Docker.run("exec", node, "test", "-e", MARKER).ok(), node + ": its data directory was kept (no base backup)");
+        }
+        String ids = String.join(",", acknowledged.stream().map(String::valueOf).toList());
+        for (String node : nodes) {
+            Sql.awaitPsql(node, "SELECT count(*) FROM ack WHERE id = ANY ('{" + ids + "}'::bigint[])",
+                    String.valueOf(acknowledged.size())::equals, Duration.ofSeconds(60));
+        }
+        assertEquals("f", Docker.psql(primary, "SELECT pg_is_in_recovery()"));
+    }
+
+    @Test
+    @Order(1)
+    void noneToPatroniKeepsTheDataAndThePrimaryLeads() {
+        String primary = cluster.primary();
+        var values = new LinkedHashMap<String, String>();
+        values.put("ha", "patroni");
+        values.put("etcdImage", TestImage.reference());
+        cluster.stack().setConfig(values);
+        var run = upUnderWriter();
+        for (String node : nodes) {
+            assertEquals("patroni", Docker.inspect(node, "{{index .Config.Labels \"pg-cluster.ha-member\"}}"), node);
+        }
+        // The primary became the first member and leads; the others stream from it through their slots.
+        assertEquals(primary, ClusterChecks.patroniLeader(nodes), "the primary of ha: none leads");
+        Sql.awaitPsql(primary, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'", "2"::equals,
+                Duration.ofSeconds(60));
+        assertEquals("pg1,pg2", Docker.psql(primary,
+                "SELECT string_agg(slot_name, ',' ORDER BY slot_name) FROM pg_replication_slots WHERE active"));
+        assertSameData(primary);
+        // ha: none's slot steps were taken over, never deleted (their delete would drop a slot in use).
+        assertFalse(run.steps().stream().anyMatch(s -> s.op() == com.pulumi.automation.OperationType.DELETE
+                && s.name().endsWith("-slot")), run.stdout());
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    @Test
+    @Order(2)
+    void patroniBackToNoneKeepsTheDataAndTheLeaderIsThePrimary() {
+        String leader = ClusterChecks.patroniLeader(nodes);
+        String leaderNode = leader.substring(leader.lastIndexOf('-') + 1);
+        for (String key : dev.pgcluster.config.ConfigReader.PATRONI_KEYS) {
+            if (cluster.stack().values().containsKey(key)) {
+                cluster.stack().removeConfig(key);
+            }
+        }
+        cluster.stack().setConfig(Map.of("ha", "none", "primary", leaderNode));
+        upUnderWriter();
+        for (String node : nodes) {
+            assertEquals("", Docker.inspect(node, "{{index .Config.Labels \"pg-cluster.ha-member\"}}"), node);
+            // Nothing of Patroni's is left on the volume.
+            for (String path : PatroniFiles.onlyPatroniUses()) {
+                assertFalse(Docker.run("exec", node, "test", "-e", path).ok(), node + " still has " + path);
+            }
+        }
+        assertTrue(Docker.lines(Docker.ok("ps", "-aq", "--filter", "label=pg-cluster.stack=" + cluster.config().stack(),
+                "--filter", "label=pg-cluster.ha-member=etcd")).isEmpty(), "the etcd members are gone");
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
+        assertSameData(leader);
+        // The standbys hold no slot (Patroni kept one per other member on each), the primary one per standby.
+        for (String standby : cluster.replicas()) {
+            assertEquals("0", Docker.psql(standby, "SELECT count(*) FROM pg_replication_slots"), standby);
+        }
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+}
