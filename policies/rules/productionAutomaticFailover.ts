@@ -16,15 +16,15 @@ const STEP_DCS_CONFIG = "dcs-config";
 // With `ha: none` a failed primary stays failed until someone notices and runs `pulumi up` with
 // another pg-cluster:primary: writes stop for as long as that takes, nights and weekends included.
 // With `ha: patroni` a replica within maximum_lag_on_failover (or a synchronous one) takes over
-// within the leader key's TTL. Advisory for now: the shipped production stack (Pulumi.prod.yaml)
-// still runs ha: none this release; the rule becomes mandatory when it moves to patroni.
+// within the leader key's TTL. Mandatory: the shipped production stack (Pulumi.prod.yaml) runs
+// patroni. A production stack kept on ha: none (one made before, which cannot switch modes yet)
+// lowers this rule to advisory in its policy config.
 export const productionAutomaticFailover: StackValidationPolicy = {
     name: "production-automatic-failover",
     description:
         "A production stack runs ha: patroni (its nodes are Patroni members), so a failed primary is replaced without " +
-        "anyone running pulumi up. Advisory while the shipped production stack (Pulumi.prod.yaml) still runs ha: none; " +
-        "it becomes mandatory when that stack moves to patroni.",
-    enforcementLevel: "advisory",
+        "anyone running pulumi up, as the shipped production stack (Pulumi.prod.yaml) does.",
+    enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources) && !networkSaysProduction(args.resources)) {
             return args.notApplicable(`not a production stack (no node labelled ${LABEL_ENVIRONMENT}=${ENVIRONMENT_PRODUCTION})`);

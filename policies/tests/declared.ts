@@ -186,21 +186,6 @@ export function nodeNamesOf(stack: DeclaredStack): string[] {
 }
 
 /**
- * What production-automatic-failover says of a production stack that runs ha: none: the one
- * finding (advisory) the shipped production stack draws until it moves to patroni.
- */
-export function haNoneAdvisory(stack: DeclaredStack): Finding {
-    return {
-        policy: "production-automatic-failover",
-        resource: "(stack)",
-        message:
-            `Production stack runs its nodes (${nodeNamesOf(stack).join(", ")}) without automatic failover (ha: none): ` +
-            "when the primary fails, writes stop until someone runs pulumi up with another pg-cluster:primary; set " +
-            "pg-cluster:ha to patroni (with its etcd members) so a replica takes over by itself.",
-    };
-}
-
-/**
  * The node the stack's primary step names (PGC_PRIMARY); UNKNOWN_STRING while a command's
  * environment is unknown (a preview), undefined when no single step names one.
  */
@@ -214,12 +199,22 @@ function primaryOf(stack: DeclaredStack): string | undefined {
 }
 
 /**
- * A shipped stack declares nodes, a primary step that names one of them (none under ha: patroni,
- * where Patroni elects the leader), and passes every rule: no finding at all but exactly the
- * `advisories` given, each of an advisory rule (a mandatory one fails a preview).
+ * What production-automatic-failover says of a production stack that runs ha: none (prod-none: the
+ * shipped production stack's shape on ha: none).
  */
-export async function assertShippedStackIsClean(
-    stack: DeclaredStack, expectedName: string, advisories: readonly Finding[] = []): Promise<void> {
+export function haNoneInProduction(stack: DeclaredStack): Finding {
+    return {
+        policy: "production-automatic-failover",
+        resource: "(stack)",
+        message:
+            `Production stack runs its nodes (${nodeNamesOf(stack).join(", ")}) without automatic failover (ha: none): ` +
+            "when the primary fails, writes stop until someone runs pulumi up with another pg-cluster:primary; set " +
+            "pg-cluster:ha to patroni (with its etcd members) so a replica takes over by itself.",
+    };
+}
+
+/** A stack declares nodes, and a primary step that names one of them (none under ha: patroni, where Patroni elects the leader). */
+function assertDeclaresNodesAndItsPrimary(stack: DeclaredStack, expectedName: string): void {
     assert.equal(stack.stack, expectedName, "the file names the stack it was written for");
     const nodes = databaseContainers(stack).map(nodeOf);
     assert.ok(nodes.length > 0, `stack ${expectedName} declares no PostgreSQL node container`);
@@ -231,13 +226,29 @@ export async function assertShippedStackIsClean(
         assert.ok(primary === UNKNOWN_STRING || nodes.includes(primary),
             `stack ${expectedName}: its primary step names ${String(primary)}, not one of the nodes ${nodes.join(", ")}`);
     }
-    for (const advisory of advisories) {
-        const policy = policies.find((p) => p.name === advisory.policy);
-        assert.equal(policy?.enforcementLevel, "advisory", `${advisory.policy} is an advisory rule`);
-    }
+}
+
+/** A shipped stack declares nodes and its primary (see above), and passes every rule: no finding at all. */
+export async function assertShippedStackIsClean(stack: DeclaredStack, expectedName: string): Promise<void> {
+    assertDeclaresNodesAndItsPrimary(stack, expectedName);
     const findings = await runPack(stack);
-    assert.deepEqual(findings.map(formatFinding).sort(), advisories.map(formatFinding).sort(),
-        `stack ${expectedName} must pass every rule${advisories.length > 0 ? ", with only the advisories expected" : ""}`);
+    assert.deepEqual(findings.map(formatFinding), [], `stack ${expectedName} must pass every rule`);
+}
+
+/**
+ * The production stack on ha: none declares nodes and its primary, as a shipped stack does, and
+ * fails one rule only: production-automatic-failover, which is mandatory, so such a stack never
+ * gets as far as a deployment with the default policy config.
+ */
+export async function assertProductionOnHaNoneFailsOnlyForFailover(stack: DeclaredStack, expectedName: string): Promise<void> {
+    assertDeclaresNodesAndItsPrimary(stack, expectedName);
+    assert.ok(!isPatroniStack(stack), `stack ${expectedName} runs ha: none`);
+    const expected = haNoneInProduction(stack);
+    assert.equal(policies.find((p) => p.name === expected.policy)?.enforcementLevel, "mandatory",
+        `${expected.policy} is a mandatory rule`);
+    const findings = await runPack(stack);
+    assert.deepEqual(findings.map(formatFinding), [formatFinding(expected)],
+        `stack ${expectedName} must fail ${expected.policy} and nothing else`);
 }
 
 /**

@@ -94,6 +94,17 @@ describe("pinned-image with ha: patroni", () => {
         await assertNoViolations(policy, resourceArgs(CONTAINER, etcdContainerProps("etcd0")));
     });
 
+    it("passes the local tag the shipped staging and production stacks build (no registry in it)", async () => {
+        await assertNoViolations(policy, resourceArgs(REMOTE_IMAGE, remoteImageProps("pg-cluster/patroni:17.6-4.0.7")));
+        await assertNoViolations(policy, resourceArgs(CONTAINER, { ...containerProps("pg0"), image: "pg-cluster/patroni:17.6-4.0.7" }));
+    });
+
+    it("reports that local name without its tag", async () => {
+        await assertHasViolation(policy, resourceArgs(REMOTE_IMAGE, remoteImageProps("pg-cluster/patroni")),
+            "Image \"pg-cluster/patroni\" is not pinned: it has no tag, so Docker uses \"latest\"; " +
+            "use a version tag (e.g. postgres:17.6) or a digest (@sha256:…).");
+    });
+
     it("reports an etcd image on latest", async () => {
         await assertHasViolation(policy, resourceArgs(CONTAINER, { ...etcdContainerProps("etcd0"), image: "quay.io/coreos/etcd:latest" }),
             "Image \"quay.io/coreos/etcd:latest\" is not pinned: tag \"latest\" moves to new releases; " +

@@ -972,13 +972,13 @@ describe("rules during preview, with the inputs computed at deployment unknown",
         });
     }
 
-    it("every rule passes every resource and the whole of the preview stacks (but the advisory against ha: none in production)", async () => {
+    it("every rule passes every resource and the whole of the preview stacks (but production-automatic-failover against ha: none in production)", async () => {
         for (const environment of ["development", "staging", "production"] as const) {
             for (const [resources, patroni] of [[previewCluster(3, environment), false], [previewPatroni(3, environment), true]] as const) {
                 for (const policy of policies) {
                     if ("validateStack" in policy) {
-                        const advised = policy === productionAutomaticFailover && environment === "production" && !patroni;
-                        await assertHasViolations(policy, stackArgs(resources), advised ? [HA_NONE_IN_PRODUCTION] : []);
+                        const refused = policy === productionAutomaticFailover && environment === "production" && !patroni;
+                        await assertHasViolations(policy, stackArgs(resources), refused ? [HA_NONE_IN_PRODUCTION] : []);
                     } else {
                         for (const r of resources) {
                             await assertHasViolations(policy, resourceArgs(r.type, r.props, { name: r.name }), []);

@@ -11,9 +11,8 @@ describe("production-automatic-failover", () => {
         "stop until someone runs pulumi up with another pg-cluster:primary; set pg-cluster:ha to patroni (with its etcd " +
         "members) so a replica takes over by itself.";
 
-    it("is advisory while the shipped production stack runs ha: none, and says when it becomes mandatory", () => {
-        assert.equal(policy.enforcementLevel, "advisory");
-        assert.match(policy.description, /becomes mandatory when that stack moves to patroni/);
+    it("is mandatory: the shipped production stack runs ha: patroni", () => {
+        assert.equal(policy.enforcementLevel, "mandatory");
     });
 
     it("passes a production stack run by Patroni", async () => {

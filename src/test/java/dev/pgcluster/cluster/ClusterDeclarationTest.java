@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.mode.patroni.EtcdMember;
 import dev.pgcluster.testing.DeclaredResource;
 import dev.pgcluster.testing.DeclaredStack;
 import dev.pgcluster.testing.StrictMocks;
@@ -43,8 +44,18 @@ class ClusterDeclarationTest {
     }
 
     /** The PostgreSQL nodes' containers (not the monitoring ones). */
+    /** The containers labelled with a node: the PostgreSQL nodes, and with ha: patroni the etcd members too. */
     private static List<DeclaredResource> nodeContainers(DeclaredStack stack) {
         return stack.ofType(CONTAINER).stream().filter(c -> labels(c).containsKey("pg-cluster.node")).toList();
+    }
+
+    private static boolean isEtcdMember(DeclaredResource container) {
+        return EtcdMember.HA_LABEL.equals(labels(container).get(Labels.HA_MEMBER));
+    }
+
+    /** The containers that run PostgreSQL: the nodes of ha: none, the Patroni members of ha: patroni. */
+    private static List<DeclaredResource> postgresContainers(DeclaredStack stack) {
+        return nodeContainers(stack).stream().filter(c -> !isEtcdMember(c)).toList();
     }
 
     private static DeclaredResource container(DeclaredStack stack, String name) {
@@ -209,8 +220,10 @@ class ClusterDeclarationTest {
                 String value = (String) health.get(duration);
                 assertTrue(value.matches("(\\d+m)?\\d+s"), duration + " = " + value + " is not in Go's format");
             }
-            assertEquals(2 * ((Number) c.input("memory")).intValue(), ((Number) c.input("memorySwap")).intValue());
         });
+        // The memory limit is the PostgreSQL containers' (the etcd members have none yet).
+        postgresContainers(stack).forEach(c ->
+                assertEquals(2 * ((Number) c.input("memory")).intValue(), ((Number) c.input("memorySwap")).intValue(), c.name()));
     }
 
     @Test
@@ -268,6 +281,11 @@ class ClusterDeclarationTest {
         for (DeclaredResource container : stack.ofType(CONTAINER)) {
             @SuppressWarnings("unchecked")
             var ports = (List<Map<String, Object>>) container.input("ports");
+            if (isEtcdMember(container)) {
+                // Only the cluster network reaches etcd (ha: patroni in staging and production).
+                assertTrue(ports == null || ports.isEmpty(), container.name() + " publishes " + ports);
+                continue;
+            }
             assertEquals(1, ports.size());
             assertEquals("127.0.0.1", ports.get(0).get("ip"), container.name());
             String kind = labels(container).getOrDefault(Monitoring.LABEL, "node");
@@ -803,7 +821,8 @@ class ClusterDeclarationTest {
 
     @Test
     void labelsCarryStackNodeEnvironmentSeedPortHealthCheckAndTmpfsButNoRole() {
-        DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped("prod"));
+        // The seed label is ha: none's: prod's shape on ha: none.
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.shippedOnHaNone("prod"));
         String health = "interval 2s, timeout 5s, retries 5, start period 0s, test sha256:b1e7f6ee2982bab8";
         String tmpfs = "/tmp rw,noexec,nosuid,nodev,size=64m; /var/run/postgresql rw,noexec,nosuid,nodev,size=1m";
         assertEquals(Map.of("pg-cluster.project", "pg-cluster", "pg-cluster.stack", "prod", "pg-cluster.node", "pg2",
@@ -843,7 +862,7 @@ class ClusterDeclarationTest {
     void productionRetainsVolumesAndLimitsResources() {
         DeclaredStack prod = DeclaredStack.of(TestConfigs.shipped("prod"));
         prod.ofType(VOLUME).forEach(v -> assertTrue(v.retainOnDelete(), v.name() + ": data and metrics history stay"));
-        nodeContainers(prod).forEach(c -> {
+        postgresContainers(prod).forEach(c -> {
             assertEquals(4096, ((Number) c.input("memory")).intValue());
             assertEquals(1024, ((Number) c.input("shmSize")).intValue());
             assertEquals(2048, ((Number) c.input("cpuShares")).intValue());
@@ -900,7 +919,8 @@ class ClusterDeclarationTest {
 
     @Test
     void retainedVolumesKeepTheirSlots() {
-        DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped("prod"));
+        // The slot steps are ha: none's (Patroni keeps its members' slots itself).
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.shippedOnHaNone("prod"));
         for (String node : List.of("pg1", "pg2", "pg3")) {
             assertEquals("true", environment(command(stack, "pg-cluster-prod-" + node + "-slot")).get("PGC_KEEP_SLOT"));
         }
@@ -1135,22 +1155,25 @@ class ClusterDeclarationTest {
 
     /**
      * A node keeps only the capabilities its entrypoint and health check need as root (README,
-     * "Security defaults"), gains none through exec, and writes nowhere but its volume and two
-     * bounded in-memory directories: the socket directory and /tmp.
+     * "Security defaults"); a Patroni or etcd member (staging and production) runs as its own user
+     * and keeps none. Each gains none through exec, and writes nowhere but its volume and bounded
+     * in-memory directories: /tmp, and the socket directory where PostgreSQL runs.
      */
     @ParameterizedTest
     @ValueSource(strings = {"dev", "staging", "prod"})
     void nodeContainersDropEveryCapabilityButTheEntrypointsAndRunOnAReadOnlyRoot(String stackName) {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.shipped(stackName));
         for (DeclaredResource c : nodeContainers(stack)) {
-            assertEquals(Map.of("drops", List.of("ALL"), "adds", List.of("CAP_CHOWN", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-                    "CAP_SETGID", "CAP_SETUID")),
+            boolean haMember = labels(c).containsKey(Labels.HA_MEMBER);
+            assertEquals(haMember ? Map.of("drops", List.of("ALL"))
+                    : Map.of("drops", List.of("ALL"), "adds", List.of("CAP_CHOWN", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
+                            "CAP_SETGID", "CAP_SETUID")),
                     capabilities(c), c.name());
             assertEquals(List.of("no-new-privileges:true"), c.input("securityOpts"), c.name());
             assertEquals(true, c.input("readOnly"), c.name());
             @SuppressWarnings("unchecked")
             var tmpfs = (Map<String, String>) c.input("tmpfs");
-            assertEquals(Set.of("/tmp", "/var/run/postgresql"), tmpfs.keySet(), c.name());
+            assertEquals(isEtcdMember(c) ? Set.of("/tmp") : Set.of("/tmp", "/var/run/postgresql"), tmpfs.keySet(), c.name());
             tmpfs.forEach((path, options) -> {
                 var flags = List.of(options.split(","));
                 assertTrue(flags.containsAll(List.of("noexec", "nosuid", "nodev")), path + ": " + options);

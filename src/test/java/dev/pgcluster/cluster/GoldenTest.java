@@ -3,12 +3,15 @@ package dev.pgcluster.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.testing.DeclaredResource;
+import dev.pgcluster.testing.DeclaredStack;
 import dev.pgcluster.testing.Golden;
 import dev.pgcluster.testing.TestConfigs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,10 +20,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Generated server arguments and rendered files against checked-in expected text. */
 class GoldenTest {
 
+    /**
+     * The command line of ha: none. Staging and production ship ha: patroni, whose members get
+     * these settings through the DCS instead (patroni-dcs-staging.json, patroni-dcs-prod.json): here
+     * their shapes run ha: none.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"dev", "staging", "prod"})
-    void serverArgumentsOfEachShippedStack(String stack) {
-        ClusterConfig config = TestConfigs.shipped(stack);
+    void serverArgumentsOfEachShippedShapeOnHaNone(String stack) {
+        ClusterConfig config = TestConfigs.shippedOnHaNone(stack);
         // One command line for every node: the role is data, not configuration.
         Golden.assertMatches("server-args-" + stack + ".txt",
                 "every node: " + String.join(" ", ServerSettings.serverArguments(config).stream()
@@ -32,13 +40,17 @@ class GoldenTest {
         return argument.matches("[^\\s'\"]+") ? argument : "'" + argument.replace("'", "'\\''") + "'";
     }
 
+    /** What each node's conf step writes, as declared: prod runs ha: patroni, dev ha: none. */
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
     void pgHbaOfEachShippedStack(String stack) {
-        ClusterConfig config = TestConfigs.shipped(stack);
-        Golden.assertMatches("pg_hba-" + stack + ".conf",
-                InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(), config.replicationUser(),
-                        config.tls().enabled()));
+        DeclaredStack declared = DeclaredStack.of(TestConfigs.shipped(stack));
+        String conf = "pg-cluster-" + stack + "-pg0-conf";
+        DeclaredResource step = declared.find(r -> r.type().equals("command:local:Command") && r.name().equals(conf),
+                "no step " + conf);
+        @SuppressWarnings("unchecked")
+        var environment = (Map<String, String>) step.input("environment");
+        Golden.assertMatches("pg_hba-" + stack + ".conf", environment.get("PGC_HBA"));
     }
 
     @Test

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgcluster.testing.TestConfigs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -208,7 +211,37 @@ class ConfigReaderTest {
         assertTrue(prod.retainVolumes());
         assertTrue(prod.limits().memoryMb().isPresent());
         assertFalse(dev.retainVolumes());
+        // Development keeps pg-cluster's declared failover; staging and production fail over by themselves.
+        assertEquals(HaSettings.Mode.NONE, dev.ha().mode());
+        assertEquals(HaSettings.Mode.PATRONI, staging.ha().mode());
+        assertEquals(HaSettings.Mode.PATRONI, prod.ha().mode());
+        assertEquals(3, staging.ha().dcsMembers());
+        assertEquals(3, prod.ha().dcsMembers());
         // Distinct subnets and ports, so all three can share one Docker host.
         assertEquals(3, Set.of(dev.subnet().cidr(), staging.subnet().cidr(), prod.subnet().cidr()).size());
+    }
+
+    /**
+     * The Patroni image of the shipped stacks is built on the Docker host, never pulled: each stack
+     * file and README say how to build it under that very tag (the versions images/patroni/Dockerfile
+     * installs), and, since then no image of the stack is pulled, how to get the other ones.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"staging", "prod"})
+    void shippedPatroniStacksSayHowToGetEveryImage(String stack) throws IOException {
+        ClusterConfig config = TestConfigs.shipped(stack);
+        assertFalse(config.pullImage());
+        assertEquals("pg-cluster/patroni:17.6-4.0.7", config.image());
+        String dockerfile = Files.readString(Path.of("images", "patroni", "Dockerfile"));
+        assertTrue(dockerfile.contains("ARG POSTGRES_IMAGE=postgres:17.6-"), "the tag names the PostgreSQL the image is built on");
+        assertTrue(dockerfile.contains("ARG PATRONI_VERSION=4.0.7-"), "the tag names the Patroni it installs");
+        String build = "docker build -t " + config.image() + " images/patroni";
+        String file = Files.readString(Path.of("Pulumi." + stack + ".yaml"));
+        assertTrue(file.contains(build), "Pulumi." + stack + ".yaml says: " + build);
+        assertTrue(Files.readString(Path.of("README.md")).contains(build), "README.md says: " + build);
+        for (String image : List.of(config.ha().etcdImage(), config.monitoring().exporterImage(),
+                config.monitoring().prometheusImage())) {
+            assertTrue(file.contains("docker pull " + image), "Pulumi." + stack + ".yaml says: docker pull " + image);
+        }
     }
 }

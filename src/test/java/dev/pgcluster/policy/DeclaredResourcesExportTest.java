@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Writes what the program declares for each shipped stack to {@code target/declared/<stack>.json},
- * the input of the policy pack's tests ({@code policies/tests/program.test.ts}), plus {@code bad}:
+ * the input of the policy pack's tests ({@code policies/tests/program.test.ts}), plus {@code prod-none}
+ * (the production stack on {@code ha: none}, which the pack refuses for that alone) and {@code bad}:
  * a declaration the config reader would refuse, built by hand to prove the pack catches it too.
  */
 class DeclaredResourcesExportTest {
@@ -34,15 +35,12 @@ class DeclaredResourcesExportTest {
     }
 
     /**
-     * The production stack with {@code ha: patroni} (three etcd members, a Patroni image): what the
-     * pack checks of a Patroni cluster.
+     * The production stack on {@code ha: none}: what the pack's production-automatic-failover rule
+     * refuses, and only that rule.
      */
     @Test
-    void writesTheDeclarationOfAPatroniProductionStack() throws IOException {
-        var values = new java.util.HashMap<>(TestConfigs.shippedStack("prod"));
-        values.put("ha", "patroni");
-        values.put("image", "registry.example.com/pg-cluster/patroni:17.6-4.0.7");
-        write("prod-patroni", TestConfigs.read("prod", values));
+    void writesTheDeclarationOfAProductionStackWithoutAutomaticFailover() throws IOException {
+        write("prod-none", TestConfigs.shippedOnHaNone("prod"));
     }
 
     /** Public port, unpinned image, unbounded slot WAL, no TLS: each must draw exactly its policy violation. */

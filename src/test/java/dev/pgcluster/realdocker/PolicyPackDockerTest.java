@@ -9,14 +9,16 @@ import dev.pgcluster.testing.TestConfigs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code pulumi preview --policy-pack policies} with the real policy engine, over exactly what the
- * program declares for each shipped stack (their config as shipped: a preview creates nothing and
- * pulls nothing). Needs {@code npm ci} in policies/ (the build runs it before the tests).
+ * program declares for each shipped stack (their config as shipped but for images a stack only
+ * looks up on the host: a preview creates nothing and pulls nothing). Needs {@code npm ci} in
+ * policies/ (the build runs it before the tests).
  */
 @RequiresDocker
 class PolicyPackDockerTest {
@@ -28,29 +30,48 @@ class PolicyPackDockerTest {
     }
 
     /**
-     * The one advisory rule the shipped production stack draws while it runs {@code ha: none}
-     * (policies/README.md: it becomes mandatory when that stack moves to patroni).
+     * The shipped stack's config, with the images it only looks up on the Docker host
+     * ({@code pullImage: false}: staging's and prod's Patroni image, built by the user, and with
+     * it etcd's, the exporter's and Prometheus's) replaced by the test image, which is there.
      */
-    private static final String HA_NONE_ADVISORY = "production-automatic-failover";
+    private static Map<String, String> shippedWithImagesOnTheEngine(String shipped) {
+        var values = TestConfigs.shippedStack(shipped);
+        if ("false".equals(values.get("pullImage"))) {
+            for (String key : List.of("image", "etcdImage", "exporterImage", "prometheusImage")) {
+                values.put(key, TestImage.reference());
+            }
+        }
+        return values;
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"dev", "staging", "prod"})
     void shippedStacksPassEveryPolicy(String shipped) {
         requireInstalledPack();
-        var stack = EngineStack.create(Docker.TEST_STACK_PREFIX + "policy-" + shipped, TestConfigs.shippedStack(shipped));
+        var stack = EngineStack.create(Docker.TEST_STACK_PREFIX + "policy-" + shipped, shippedWithImagesOnTheEngine(shipped));
         try {
             var preview = stack.preview(false, List.of(POLICY_PACK));
             String out = preview.stdout();
             assertTrue(out.contains("pg-cluster@v0.1.0"), "the policy pack ran:\n" + out);
             assertFalse(out.contains("[mandatory]"), "no mandatory violation:\n" + out);
-            var advisories = out.lines().filter(l -> l.contains("[advisory]")).toList();
-            if (shipped.equals("prod")) {
-                assertFalse(advisories.isEmpty(), HA_NONE_ADVISORY + " advises against ha: none in production:\n" + out);
-                assertTrue(advisories.stream().allMatch(l -> l.contains(HA_NONE_ADVISORY)),
-                        "no advisory but " + HA_NONE_ADVISORY + ":\n" + out);
-            } else {
-                assertEquals(List.of(), advisories, "no violation:\n" + out);
-            }
+            assertEquals(List.of(), out.lines().filter(l -> l.contains("[advisory]")).toList(), "no violation:\n" + out);
+        } finally {
+            stack.remove();
+        }
+    }
+
+    /** The production stack's shape on ha: none: refused by production-automatic-failover, before anything exists. */
+    @Test
+    void aProductionStackWithoutAutomaticFailoverIsRefused() {
+        requireInstalledPack();
+        var stack = EngineStack.create(Docker.TEST_STACK_PREFIX + "policy-prod-none", TestConfigs.shippedStackOnHaNone("prod"));
+        try {
+            var failure = assertThrows(EngineStack.EngineFailure.class, () -> stack.preview(false, List.of(POLICY_PACK)));
+            String message = failure.getMessage();
+            assertTrue(message.contains("[mandatory]  production-automatic-failover"), message);
+            assertTrue(message.contains("without automatic failover (ha: none)"), message);
+            assertEquals(List.of(), stack.state().stream().filter(r -> !r.type().startsWith("pulumi:")).toList(),
+                    "a preview creates nothing");
         } finally {
             stack.remove();
         }

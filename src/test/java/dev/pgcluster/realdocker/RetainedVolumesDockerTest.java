@@ -18,9 +18,9 @@ class RetainedVolumesDockerTest {
 
     @Test
     void destroyThenUpWithReplicasKeepsThePrimarysDataAndResumesTheReplicas() {
-        // The shipped prod stack (production: retained volumes, limits, quorum commit), on test
-        // ports, subnet and image.
-        var values = new java.util.HashMap<>(dev.pgcluster.testing.TestConfigs.shippedStack("prod"));
+        // The shipped prod stack's shape (production: retained volumes, limits, quorum commit) on
+        // ha: none (its seed steps resume a retained volume), on test ports, subnet and image.
+        var values = new java.util.HashMap<>(dev.pgcluster.testing.TestConfigs.shippedStackOnHaNone("prod"));
         values.putAll(RealCluster.testConfig(Integer.parseInt(values.get("replicas"))));
         List<String> volumes;
         String firstPassword;

@@ -86,4 +86,24 @@ public final class TestConfigs {
     public static ClusterConfig shipped(String stack) {
         return read(stack, shippedStack(stack));
     }
+
+    /**
+     * A shipped stack's shape (sizes, synchronous commit, limits, ports, environment) on
+     * {@code ha: none}, for tests of that mode now that staging and production ship
+     * {@code ha: patroni}: without {@code ha}, the keys only Patroni reads, and the Patroni image
+     * (so the default image, pulled). The dev stack comes back as shipped.
+     */
+    public static Map<String, String> shippedStackOnHaNone(String stack) {
+        var values = shippedStack(stack);
+        if ("patroni".equals(values.remove("ha"))) {
+            values.remove("image");
+            values.remove("pullImage");
+            ConfigReader.PATRONI_KEYS.forEach(values::remove);
+        }
+        return values;
+    }
+
+    public static ClusterConfig shippedOnHaNone(String stack) {
+        return read(stack, shippedStackOnHaNone(stack));
+    }
 }

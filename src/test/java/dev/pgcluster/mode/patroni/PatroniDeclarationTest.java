@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** What {@code ha: patroni} declares, checked over the resource graph under strict mocks. */
 class PatroniDeclarationTest {
@@ -374,5 +376,13 @@ class PatroniDeclarationTest {
                 PatroniFiles.memberSecrets(config, "restapi-password", "replication-password"));
         dev.pgcluster.testing.Golden.assertMatches("etcd-etcd0.yml", PatroniFiles.etcdConfig(config, "etcd0"));
         dev.pgcluster.testing.Golden.assertMatches("patroni-dcs.json", PatroniFiles.dynamicConfigJson(config));
+    }
+
+    /** What the shipped staging and production stacks keep in the DCS: their timings, quorum and settings. */
+    @ParameterizedTest
+    @ValueSource(strings = {"staging", "prod"})
+    void theShippedStacksDcsConfigurationIsTheGoldenText(String stack) {
+        dev.pgcluster.testing.Golden.assertMatches("patroni-dcs-" + stack + ".json",
+                PatroniFiles.dynamicConfigJson(TestConfigs.shipped(stack)));
     }
 }
