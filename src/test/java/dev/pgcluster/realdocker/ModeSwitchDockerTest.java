@@ -65,9 +65,10 @@ class ModeSwitchDockerTest {
     /** Runs `pulumi up` under a steady writer; returns the run. */
     private EngineStack.Run upUnderWriter() {
         EngineStack.Run run;
+        java.time.Instant t0;
         try (var writer = new SteadyWriter(writeUrl())) {
             writer.awaitProgress(100, Duration.ofSeconds(60));
-            var t0 = java.time.Instant.now();
+            t0 = java.time.Instant.now();
             run = cluster.stack().up();
             System.out.printf("mode switch to ha: %s: pulumi up %.1f s%n", cluster.stack().values().get("ha"),
                     Duration.between(t0, java.time.Instant.now()).toMillis() / 1000.0);
@@ -75,7 +76,7 @@ class ModeSwitchDockerTest {
             writer.close();
             acknowledged.addAll(writer.acknowledged());
             System.out.printf("mode switch: writes stopped for %.1f s at most%n",
-                    writer.longestGap(java.time.Instant.EPOCH, java.time.Instant.now()).toMillis() / 1000.0);
+                    writer.longestGap(t0, java.time.Instant.now()).toMillis() / 1000.0);
         }
         return run;
     }
@@ -86,10 +87,13 @@ class ModeSwitchDockerTest {
             assertEquals(systemId, systemId(node), node + ": the same database system");
             assertTrue(Docker.run("exec", node, "test", "-e", MARKER).ok(), node + ": its data directory was kept (no base backup)");
         }
+        String database = cluster.config().database();
+        long last = acknowledged.stream().mapToLong(Long::longValue).max().orElseThrow();
         String ids = String.join(",", acknowledged.stream().map(String::valueOf).toList());
         for (String node : nodes) {
-            Sql.awaitPsql(node, "SELECT count(*) FROM ack WHERE id = ANY ('{" + ids + "}'::bigint[])",
-                    String.valueOf(acknowledged.size())::equals, Duration.ofSeconds(60));
+            Sql.awaitPsql(node, database, "SELECT count(*) FROM public.ack WHERE id = " + last, "1"::equals, Duration.ofSeconds(60));
+            String held = Docker.psql(node, database, "SELECT count(*) FROM public.ack WHERE id = ANY ('{" + ids + "}'::bigint[])");
+            assertEquals(String.valueOf(acknowledged.size()), held, node + " holds every acknowledged id");
         }
         assertEquals("f", Docker.psql(primary, "SELECT pg_is_in_recovery()"));
     }

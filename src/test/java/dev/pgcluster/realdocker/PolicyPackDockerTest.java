@@ -9,16 +9,14 @@ import dev.pgcluster.testing.TestConfigs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code pulumi preview --policy-pack policies} with the real policy engine, over exactly what the
- * program declares for each shipped stack (their config as shipped but for images a stack only
- * looks up on the host: a preview creates nothing and pulls nothing). Needs {@code npm ci} in
- * policies/ (the build runs it before the tests).
+ * program declares for each shipped stack (their config as shipped: a preview creates nothing and
+ * pulls nothing). Needs {@code npm ci} in policies/ (the build runs it before the tests).
  */
 @RequiresDocker
 class PolicyPackDockerTest {
@@ -29,26 +27,11 @@ class PolicyPackDockerTest {
                 "policies/node_modules is missing: run `npm ci` in policies/ (mvn runs it before the tests)");
     }
 
-    /**
-     * The shipped stack's config, with the images it only looks up on the Docker host
-     * ({@code pullImage: false}: staging's and prod's Patroni image, built by the user, and with
-     * it etcd's, the exporter's and Prometheus's) replaced by the test image, which is there.
-     */
-    private static Map<String, String> shippedWithImagesOnTheEngine(String shipped) {
-        var values = TestConfigs.shippedStack(shipped);
-        if ("false".equals(values.get("pullImage"))) {
-            for (String key : List.of("image", "etcdImage", "exporterImage", "prometheusImage")) {
-                values.put(key, TestImage.reference());
-            }
-        }
-        return values;
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"dev", "staging", "prod"})
     void shippedStacksPassEveryPolicy(String shipped) {
         requireInstalledPack();
-        var stack = EngineStack.create(Docker.TEST_STACK_PREFIX + "policy-" + shipped, shippedWithImagesOnTheEngine(shipped));
+        var stack = EngineStack.create(Docker.TEST_STACK_PREFIX + "policy-" + shipped, TestConfigs.shippedStack(shipped));
         try {
             var preview = stack.preview(false, List.of(POLICY_PACK));
             String out = preview.stdout();
