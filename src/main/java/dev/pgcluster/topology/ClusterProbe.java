@@ -18,6 +18,15 @@ public interface ClusterProbe {
         return Map.of();
     }
 
+    /**
+     * The text of a file in one of the stack's containers whose {@code pg-cluster.ha-member} label
+     * is {@code haMember} (the first one found, running or not), on the primary's Docker host;
+     * empty when the stack has no such container or the file is not there.
+     */
+    default java.util.Optional<String> fileOfMember(ClusterConfig config, String haMember, String path) {
+        return java.util.Optional.empty();
+    }
+
     /** For declarations that never meet Docker (unit tests): every node missing, as on a new stack. */
     ClusterProbe NONE = config -> config.nodeNames().stream().map(NodeState::missing).toList();
 }

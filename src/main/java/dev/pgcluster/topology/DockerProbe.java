@@ -61,6 +61,22 @@ public final class DockerProbe implements ClusterProbe {
     }
 
     @Override
+    public java.util.Optional<String> fileOfMember(ClusterConfig config, String haMember, String path) {
+        String host = config.primary().dockerHost().orElse(config.defaultDockerHost());
+        Result found = run(host, "docker", "ps", "-a", "--format", "{{.Names}}",
+                "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
+                "--filter", "label=" + Labels.STACK + "=" + config.stack(),
+                "--filter", "label=" + Labels.HA_MEMBER + "=" + haMember);
+        var names = found.status == 0 ? found.stdout.strip().lines().filter(l -> !l.isBlank()).sorted().toList() : List.<String>of();
+        if (names.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        // docker cp reads a stopped container too; its stdout is a tar stream holding the file.
+        Result copied = run(host, "docker", "cp", names.get(0) + ":" + path, "-");
+        return copied.status == 0 ? java.util.Optional.of(copied.stdout) : java.util.Optional.empty();
+    }
+
+    @Override
     public Map<String, String> haMembers(ClusterConfig config) {
         var members = new java.util.TreeMap<String, String>();
         for (NodeSpec node : config.nodes()) {

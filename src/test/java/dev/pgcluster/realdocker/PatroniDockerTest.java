@@ -394,6 +394,17 @@ class PatroniDockerTest {
             cluster.stack().removeConfig("primary");
         }
         cluster.stack().setConfig(before);
+        // etcd's static membership: another number of DCS members is refused while the DCS runs.
+        cluster.stack().setConfig(Map.of("dcsMembers", "5"));
+        var membership = org.junit.jupiter.api.Assertions.assertThrows(EngineStack.EngineFailure.class,
+                () -> cluster.stack().up());
+        assertTrue(membership.getMessage().contains("pg-cluster:dcsMembers = 5, but the stack's DCS was made with 3 etcd members "
+                + "(etcd0, etcd1, etcd2)"), membership.getMessage());
+        if (before.containsKey("dcsMembers")) {
+            cluster.stack().setConfig(before);
+        } else {
+            cluster.stack().removeConfig("dcsMembers");
+        }
         assertEquals(leader, leader(), "nothing changed");
         cluster.stack().preview(true);
     }

@@ -48,6 +48,18 @@ public final class PatroniFiles {
         return List.of(CONFIG_DIR, CONF_DIR + "/" + DCS_CA, CONF_DIR + "/" + MEMBER_KEY, CONF_DIR + "/" + MEMBER_CERT, PGPASS);
     }
 
+    /**
+     * The member names of etcd's {@code initial-cluster} in the text of a member's configuration
+     * file ({@link #etcdConfig}; the text may be inside a tar stream); empty when it has none.
+     */
+    public static List<String> initialClusterMembers(String text) {
+        var m = java.util.regex.Pattern.compile("\"initial-cluster\": \"([^\"]*)\"").matcher(text);
+        if (!m.find() || m.group(1).isEmpty()) {
+            return List.of();
+        }
+        return java.util.Arrays.stream(m.group(1).split(",")).map(member -> member.substring(0, member.indexOf('='))).toList();
+    }
+
     /** etcd's volume: conf/ (key, certificates, configuration) and data/. */
     public static final String ETCD_VOLUME_PATH = "/var/lib/etcd";
     public static final String ETCD_CONF_DIR = ETCD_VOLUME_PATH + "/conf";

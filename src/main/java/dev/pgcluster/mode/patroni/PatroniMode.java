@@ -58,6 +58,7 @@ public final class PatroniMode implements HaMode {
             fromNone = true;
             return Optional.empty();
         }
+        refuseAnotherMembership(config, probe);
         List<String> leading = probe.observe(config).stream()
                 .filter(NodeState::writable)
                 .map(NodeState::node).toList();
@@ -134,6 +135,24 @@ public final class PatroniMode implements HaMode {
                 .ifPresent(writeNodes::add);
         config.nodes().stream().filter(n -> !writeNodes.contains(n)).forEach(writeNodes::add);
         return new DeclaredNodes(containerNames, roles, writeNodes, true, PatroniFiles.etcdMetricsAddresses(config));
+    }
+
+    /**
+     * etcd's membership is static: its members know each other from the configuration they were
+     * made with, and their data holds it. A changed {@code dcsMembers} would give new members a
+     * cluster the old ones do not know (etcd refuses to start them), so it is refused while the
+     * stack has etcd members.
+     */
+    static void refuseAnotherMembership(ClusterConfig config, ClusterProbe probe) {
+        var running = probe.fileOfMember(config, EtcdMember.HA_LABEL, PatroniFiles.ETCD_CONF_DIR + "/" + PatroniFiles.ETCD_CONFIG_FILE)
+                .map(PatroniFiles::initialClusterMembers).orElse(List.of());
+        List<String> wanted = config.ha().dcsMemberNames();
+        if (!running.isEmpty() && !running.equals(wanted)) {
+            throw new dev.pgcluster.topology.ClusterStateException("pg-cluster:dcsMembers = " + wanted.size()
+                    + ", but the stack's DCS was made with " + running.size() + " etcd members (" + String.join(", ", running)
+                    + "), and pulumi up cannot change etcd's membership yet (README: Automatic failover, Not built yet)."
+                    + " Set pg-cluster:dcsMembers back to " + running.size() + ". Nothing was changed.");
+        }
     }
 
     /** The dynamic configuration in the DCS, set through the REST API whenever its declared value changes. */

@@ -275,6 +275,30 @@ class PatroniDeclarationTest {
                 + "pg-cluster:primary pg2. Nothing was changed.", refused.getMessage());
     }
 
+    /** etcd's static membership: a changed dcsMembers on a stack whose DCS runs is refused before anything is declared. */
+    @Test
+    void aChangedNumberOfDcsMembersIsRefusedWhileTheDcsRuns() {
+        String made = "ustar\0" + PatroniFiles.etcdConfig(patroni(), "etcd0") + "\0\0";
+        assertEquals(List.of("etcd0", "etcd1", "etcd2"), PatroniFiles.initialClusterMembers(made));
+        ClusterProbe probe = new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return ClusterProbe.NONE.observe(config);
+            }
+
+            @Override
+            public java.util.Optional<String> fileOfMember(ClusterConfig config, String haMember, String path) {
+                return haMember.equals(EtcdMember.HA_LABEL) && path.equals("/var/lib/etcd/conf/etcd.conf.yml")
+                        ? java.util.Optional.of(made) : java.util.Optional.empty();
+            }
+        };
+        Throwable refused = DeclaredStack.refused(patroni("dcsMembers", "5"), probe);
+        assertEquals("pg-cluster: pg-cluster:dcsMembers = 5, but the stack's DCS was made with 3 etcd members (etcd0, etcd1, "
+                + "etcd2), and pulumi up cannot change etcd's membership yet (README: Automatic failover, Not built yet). Set "
+                + "pg-cluster:dcsMembers back to 3. Nothing was changed.", refused.getMessage());
+        assertEquals(3, DeclaredStack.of(patroni(), probe).ofType(EtcdMember.TYPE).size(), "the same membership: declared");
+    }
+
     /** Back to ha: none: the replicas' members stop first, then the leader's, then anything touches a volume. */
     @Test
     void aSwitchBackToNoneStopsTheReplicasFirstThenTheLeaderBeforeAnyVolumeIsTouched() {
