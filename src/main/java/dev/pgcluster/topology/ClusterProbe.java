@@ -27,6 +27,14 @@ public interface ClusterProbe {
         return java.util.Optional.empty();
     }
 
+    /**
+     * The {@code pg-cluster.node} names of the stack's running containers whose
+     * {@code pg-cluster.ha-member} label is {@code haMember}, on the primary's Docker host, sorted.
+     */
+    default List<String> runningMembers(ClusterConfig config, String haMember) {
+        return List.of();
+    }
+
     /** For declarations that never meet Docker (unit tests): every node missing, as on a new stack. */
     ClusterProbe NONE = config -> config.nodeNames().stream().map(NodeState::missing).toList();
 }

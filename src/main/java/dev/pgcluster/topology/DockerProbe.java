@@ -77,6 +77,16 @@ public final class DockerProbe implements ClusterProbe {
     }
 
     @Override
+    public List<String> runningMembers(ClusterConfig config, String haMember) {
+        String host = config.primary().dockerHost().orElse(config.defaultDockerHost());
+        Result found = run(host, "docker", "ps", "--format", "{{.Label \"" + Labels.NODE + "\"}}",
+                "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
+                "--filter", "label=" + Labels.STACK + "=" + config.stack(),
+                "--filter", "label=" + Labels.HA_MEMBER + "=" + haMember);
+        return found.status == 0 ? found.stdout.strip().lines().filter(l -> !l.isBlank()).sorted().toList() : List.of();
+    }
+
+    @Override
     public Map<String, String> haMembers(ClusterConfig config) {
         var members = new java.util.TreeMap<String, String>();
         for (NodeSpec node : config.nodes()) {

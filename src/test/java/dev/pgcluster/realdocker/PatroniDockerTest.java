@@ -28,7 +28,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PatroniDockerTest {
+    /** An etcd image of the test's own (aNewEtcdImage…): the test image with a label, removed after the stack. */
+    private static final String BUILT_ETCD_IMAGE = "pg-cluster-test/etcd-replaced:1";
     private RealCluster cluster;
+    private boolean builtEtcdImage;
     private final List<String> members = new ArrayList<>();
 
     /** On a failure: what Patroni says and the end of each member's log, for the CI log. */
@@ -67,6 +70,9 @@ class PatroniDockerTest {
     void down() {
         if (cluster != null) {
             cluster.close();
+        }
+        if (builtEtcdImage) {
+            Docker.run("image", "rm", BUILT_ETCD_IMAGE);
         }
     }
 
@@ -418,29 +424,8 @@ class PatroniDockerTest {
     void aChangeThatReplacesEveryMemberReplacesThemOneAtATimeTheLeaderLast() throws Exception {
         String leader = awaitLeader(Duration.ofSeconds(30), null);
         awaitStreaming(leader, 2, Duration.ofSeconds(120));
-        var ids = new java.util.HashMap<String, String>();
-        members.forEach(m -> ids.put(m, Docker.inspect(m, "{{.Id}}")));
-        var replacedAt = new java.util.concurrent.ConcurrentHashMap<String, Instant>();
-        var maxDown = new java.util.concurrent.atomic.AtomicInteger();
-        var watching = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Thread watch = new Thread(() -> {
-            while (watching.get()) {
-                int down = 0;
-                for (String member : members) {
-                    var r = Docker.run("container", "inspect", "--format", "{{.Id}} {{.State.Running}}", member);
-                    String[] f = r.ok() ? r.stdout().strip().split(" ") : new String[] {"", "false"};
-                    if (!f[1].equals("true")) {
-                        down++;
-                    }
-                    if (!f[0].isEmpty() && !f[0].equals(ids.get(member))) {
-                        replacedAt.putIfAbsent(member, Instant.now());
-                    }
-                }
-                maxDown.accumulateAndGet(down, Math::max);
-                Docker.sleep(Duration.ofMillis(100));
-            }
-        }, "members-watch");
         List<Long> acknowledged;
+        var watch = new ReplacementWatch(members);
         try (var writer = new SteadyWriter(cluster.output("primaryJdbcUrl") + "&connectTimeout=3&socketTimeout=5")) {
             writer.awaitProgress(100, Duration.ofSeconds(60));
             watch.start();
@@ -450,13 +435,13 @@ class PatroniDockerTest {
             writer.close();
             acknowledged = writer.acknowledged();
         } finally {
-            watching.set(false);
-            watch.join();
+            watch.stop();
         }
-        System.out.printf("ha: patroni rolling replacement: at most %d member(s) down at once; replaced: %s%n", maxDown.get(),
+        var replacedAt = watch.replacedAt();
+        System.out.printf("ha: patroni rolling replacement: at most %d member(s) down at once; replaced: %s%n", watch.maxDown(),
                 replacedAt);
         assertEquals(3, replacedAt.size(), "every member got a new container: " + replacedAt);
-        assertEquals(1, maxDown.get(), "never two members down at once");
+        assertEquals(1, watch.maxDown(), "never two members down at once");
         Instant leaderReplaced = replacedAt.get(leader);
         assertTrue(replacedAt.values().stream().allMatch(at -> !at.isAfter(leaderReplaced)),
                 "the leader " + leader + " was replaced last: " + replacedAt);
@@ -566,6 +551,94 @@ class PatroniDockerTest {
         assertEquals(broken, leader(), "repaired, the preferred member leads again");
         awaitStreaming(broken, 2, Duration.ofSeconds(120));
         assertEveryAcknowledgedRowOn(acknowledged, broken);
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    /** Watches containers while a run replaces them: when each got a new one, and how many were down at once at most. */
+    private static final class ReplacementWatch {
+        private final List<String> containers;
+        private final java.util.Map<String, String> ids = new java.util.HashMap<>();
+        private final java.util.Map<String, Instant> replacedAt = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.AtomicInteger maxDown = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean(true);
+        private final Thread thread;
+
+        ReplacementWatch(List<String> containers) {
+            this.containers = List.copyOf(containers);
+            containers.forEach(c -> ids.put(c, Docker.inspect(c, "{{.Id}}")));
+            thread = new Thread(this::watch, "replacement-watch");
+        }
+
+        private void watch() {
+            while (watching.get()) {
+                int down = 0;
+                for (String container : containers) {
+                    var r = Docker.run("container", "inspect", "--format", "{{.Id}} {{.State.Running}}", container);
+                    String[] f = r.ok() ? r.stdout().strip().split(" ") : new String[] {"", "false"};
+                    if (!f[1].equals("true")) {
+                        down++;
+                    }
+                    if (!f[0].isEmpty() && !f[0].equals(ids.get(container))) {
+                        replacedAt.putIfAbsent(container, Instant.now());
+                    }
+                }
+                maxDown.accumulateAndGet(down, Math::max);
+                Docker.sleep(Duration.ofMillis(100));
+            }
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            watching.set(false);
+            thread.join();
+        }
+
+        java.util.Map<String, Instant> replacedAt() {
+            return replacedAt;
+        }
+
+        int maxDown() {
+            return maxDown.get();
+        }
+    }
+
+    /**
+     * A new etcdImage replaces every etcd member, one at a time while the DCS has its quorum: never
+     * two members down, so the leader never loses the DCS and keeps leading; writes go on. (The
+     * image: the test image with a label added, built here and removed after the stack.)
+     */
+    @Test
+    @Order(11)
+    void aNewEtcdImageReplacesTheDcsMembersOneAtATimeAndTheLeaderKeepsLeading() throws Exception {
+        String leader = awaitLeader(Duration.ofSeconds(30), null);
+        awaitStreaming(leader, 2, Duration.ofSeconds(120));
+        Docker.run(Duration.ofMinutes(2), Docker.utf8("FROM " + TestImage.reference() + "\nLABEL pg-cluster.test=etcd-replacement\n"),
+                "build", "-q", "-t", BUILT_ETCD_IMAGE, "-").orThrow("docker build " + BUILT_ETCD_IMAGE);
+        builtEtcdImage = true;
+        var etcd = List.of("etcd0", "etcd1", "etcd2").stream().map(cluster::container).toList();
+        var watch = new ReplacementWatch(etcd);
+        Duration longest;
+        try (var writer = new SteadyWriter(cluster.output("primaryJdbcUrl") + "&connectTimeout=3&socketTimeout=5")) {
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            watch.start();
+            Instant before = Instant.now();
+            cluster.stack().setConfig(Map.of("etcdImage", BUILT_ETCD_IMAGE));
+            cluster.stack().up();
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            longest = writer.longestGap(before, Instant.now());
+            writer.close();
+        } finally {
+            watch.stop();
+        }
+        System.out.printf("ha: patroni, a new etcdImage: at most %d etcd member(s) down at once; longest write gap %.1f s; "
+                + "replaced: %s%n", watch.maxDown(), longest.toMillis() / 1000.0, watch.replacedAt());
+        assertEquals(3, watch.replacedAt().size(), "every etcd member got a new container: " + watch.replacedAt());
+        assertEquals(1, watch.maxDown(), "never two etcd members down at once");
+        assertEquals(leader, leader(), "the leader kept the DCS, and its key");
+        assertTrue(longest.compareTo(Duration.ofSeconds(7)) < 0, "writes went on (the leader never demoted): " + longest);
         ClusterChecks.assertIdempotent(cluster.stack());
     }
 }

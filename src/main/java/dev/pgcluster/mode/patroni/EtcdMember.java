@@ -8,6 +8,7 @@ import com.pulumi.docker.inputs.ContainerNetworksAdvancedArgs;
 import com.pulumi.docker.inputs.ContainerVolumeArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.Resource;
 import dev.pgcluster.cluster.Hardening;
 import dev.pgcluster.cluster.HealthCheck;
 import dev.pgcluster.cluster.Labels;
@@ -46,8 +47,13 @@ public final class EtcdMember extends ComponentResource {
     private final Container container;
     private final Command readiness;
 
+    /**
+     * @param after what the member's container waits for: the readiness of the member replaced
+     *              before it, when the DCS runs (one member at a time keeps its quorum); nothing on
+     *              a first bring-up (etcd's static bootstrap needs a quorum up before any member is healthy)
+     */
     EtcdMember(String name, ClusterConfig config, String member, Output<String> etcdImage, Output<String> clusterImage,
-               Output<String> networkName, Placement placement, Output<String> controlPlaneCa,
+               Output<String> networkName, Placement placement, Output<String> controlPlaneCa, List<Resource> after,
                ComponentResourceOptions options) {
         super(TYPE, name, options);
         this.volume = PostgresNode.dataVolume(this, name + "-data", config, member, placement, List.of());
@@ -89,7 +95,7 @@ public final class EtcdMember extends ComponentResource {
                 .readOnly(true)
                 .tmpfs(TMPFS)
                 .build(),
-                placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(conf).build());
+                placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(concat(List.of(conf), after)).build());
         this.readiness = Members.readiness(this, name + "-ready", config, container.name(), container.id(), "docker",
                 placement, container);
         registerOutputs(Map.of("containerName", container.name()));
@@ -102,5 +108,11 @@ public final class EtcdMember extends ComponentResource {
     /** Done once the member passes etcd's health check. */
     public Command readiness() {
         return readiness;
+    }
+
+    private static List<Resource> concat(List<? extends Resource> first, List<? extends Resource> second) {
+        var all = new java.util.ArrayList<Resource>(first);
+        all.addAll(second);
+        return all;
     }
 }

@@ -42,6 +42,8 @@ public final class PatroniMode implements HaMode {
     private Optional<String> leader = Optional.empty();
     /** The nodes ran ha: none when {@link #check} looked: {@link #leader}, the primary, becomes the first member. */
     private boolean fromNone = false;
+    /** The etcd members that ran when {@link #check} looked. */
+    private List<String> etcdRunning = List.of();
 
     /**
      * Which member leads is Patroni's to decide: without {@code primary} nothing is compared (after
@@ -59,6 +61,7 @@ public final class PatroniMode implements HaMode {
             return Optional.empty();
         }
         refuseAnotherMembership(config, probe);
+        etcdRunning = probe.runningMembers(config, EtcdMember.HA_LABEL);
         List<String> leading = probe.observe(config).stream()
                 .filter(NodeState::writable)
                 .map(NodeState::node).toList();
@@ -89,10 +92,19 @@ public final class PatroniMode implements HaMode {
 
         Output<String> etcdImage = parts.images().apply(config.ha().etcdImage());
         var dcs = new ArrayList<Resource>();
-        for (String member : config.ha().dcsMemberNames()) {
+        // A DCS that has its quorum keeps it: a change that replaces the members (a new etcdImage)
+        // replaces them one at a time, the stopped ones first, each after the one before is healthy.
+        // A first bring-up (or a DCS without quorum) starts them together: etcd's static bootstrap
+        // needs a quorum up before any member is healthy.
+        boolean chained = etcdRunning.size() > config.ha().dcsMemberNames().size() / 2;
+        List<Resource> etcdAfter = List.of();
+        for (String member : etcdOrder(config, etcdRunning)) {
             var etcd = new EtcdMember(name + "-" + member, config, member, etcdImage, parts.image(),
-                    parts.network().networkName(), primaryPlacement, signing, options);
+                    parts.network().networkName(), primaryPlacement, signing, etcdAfter, options);
             dcs.add(etcd.readiness());
+            if (chained) {
+                etcdAfter = List.of(etcd.readiness());
+            }
         }
 
         Output<String> secretsFile = Output.tuple(restApiPassword, parts.secrets().replicationPassword())
@@ -171,6 +183,13 @@ public final class PatroniMode implements HaMode {
                 .logging(Logging.STDOUT_AND_STDERR)
                 .build(),
                 CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after).build());
+    }
+
+    /** The etcd members, those that do not run first, each part in member order. */
+    static List<String> etcdOrder(ClusterConfig config, List<String> running) {
+        var order = new ArrayList<String>(config.ha().dcsMemberNames().stream().filter(m -> !running.contains(m)).toList());
+        config.ha().dcsMemberNames().stream().filter(running::contains).forEach(order::add);
+        return order;
     }
 
     /** The nodes in node order, the one that leads now (when one does) last, or first when {@code leaderFirst}. */

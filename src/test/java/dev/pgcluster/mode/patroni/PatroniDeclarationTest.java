@@ -299,6 +299,38 @@ class PatroniDeclarationTest {
         assertEquals(3, DeclaredStack.of(patroni(), probe).ofType(EtcdMember.TYPE).size(), "the same membership: declared");
     }
 
+    /** A running DCS keeps its quorum: its members are replaced one at a time, a stopped one first; a new one starts together. */
+    @Test
+    void etcdMembersAreChainedOnlyWhileTheDcsHasItsQuorum() {
+        ClusterProbe twoRunning = new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return ClusterProbe.NONE.observe(config);
+            }
+
+            @Override
+            public List<String> runningMembers(ClusterConfig config, String haMember) {
+                return haMember.equals(EtcdMember.HA_LABEL) ? List.of("etcd0", "etcd2") : List.of();
+            }
+        };
+        var chained = DeclaredStack.of(patroni(), twoRunning);
+        assertEquals(List.of("etcd1", "etcd0", "etcd2"), PatroniMode.etcdOrder(patroni(), List.of("etcd0", "etcd2")));
+        assertFalse(etcdContainerDependencies(chained, "etcd1").stream().anyMatch(d -> d.endsWith("-ready")),
+                "the stopped member first: " + etcdContainerDependencies(chained, "etcd1"));
+        assertTrue(etcdContainerDependencies(chained, "etcd0").contains("pg-cluster-test-etcd1-ready"));
+        assertTrue(etcdContainerDependencies(chained, "etcd2").contains("pg-cluster-test-etcd0-ready"));
+        var fresh = DeclaredStack.of(patroni());
+        for (String member : List.of("etcd0", "etcd1", "etcd2")) {
+            assertFalse(etcdContainerDependencies(fresh, member).stream().anyMatch(d -> d.endsWith("-ready")),
+                    "a new DCS starts together: " + etcdContainerDependencies(fresh, member));
+        }
+    }
+
+    private static List<String> etcdContainerDependencies(DeclaredStack stack, String member) {
+        return stack.find(r -> r.type().equals(CONTAINER) && r.name().equals("pg-cluster-test-" + member),
+                "no container " + member).dependsOn();
+    }
+
     /** Back to ha: none: the replicas' members stop first, then the leader's, then anything touches a volume. */
     @Test
     void aSwitchBackToNoneStopsTheReplicasFirstThenTheLeaderBeforeAnyVolumeIsTouched() {
