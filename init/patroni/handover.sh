@@ -1,8 +1,10 @@
 #!/bin/sh
 # pg-cluster step "handover" (ha: none), one per node: when the node's container is a Patroni
-# member (the stack switches from ha: patroni back to none), stops it and clears from its volume
-# what only Patroni used, so that the node starts as a plain server on the same data. Otherwise
-# (a stack that never ran Patroni, or whose switch is done) it does nothing.
+# member (the stack switches from ha: patroni back to none), stops it and makes its data
+# directory a plain server's again (init/patroni/handover-in-container.sh), so that the node
+# starts on the same data. Otherwise (a stack that never ran Patroni, or whose switch is done) it
+# does nothing. Patroni's own files (its configuration, secrets, control-plane key) stay on the
+# volume, unused: a switch that stops halfway can be undone by starting the members again.
 #
 # Every node's volume waits for the primary's hand-over, and the primary's waits for every
 # replica's: the Patroni replicas stop first, then the leader (a clean stop: a checkpoint, and its
@@ -14,17 +16,21 @@
 #   PGC_ROLE                    primary | replica (ha: none's role of the node)
 #   PGC_VOLUME, PGC_IMAGE       its data volume and the cluster's image (the one-off container)
 #   PGC_MEMBER_LABEL            label=value that marks a Patroni member's container
-#   PGC_PATRONI_FILES           what only Patroni used on the volume (paths in the container), space-separated
 #   PGC_CLEAN_SCRIPT            init/patroni/handover-in-container.sh
 #   PGC_PROJECT, PGC_STACK, PGC_NAME_PREFIX   labels and name of the one-off container
 set -eu
 
-pgc_require PGC_NODE PGC_CONTAINER PGC_ROLE PGC_VOLUME PGC_IMAGE PGC_MEMBER_LABEL PGC_PATRONI_FILES PGC_CLEAN_SCRIPT \
+pgc_require PGC_NODE PGC_CONTAINER PGC_ROLE PGC_VOLUME PGC_IMAGE PGC_MEMBER_LABEL PGC_CLEAN_SCRIPT \
     PGC_PROJECT PGC_STACK PGC_NAME_PREFIX
 
 label_key=${PGC_MEMBER_LABEL%%=*}
 label_value=${PGC_MEMBER_LABEL#*=}
-found=$(docker container inspect --format "{{index .Config.Labels \"$label_key\"}}" "$PGC_CONTAINER" 2>/dev/null) || found=""
+if ! found=$(docker container inspect --format "{{index .Config.Labels \"$label_key\"}}" "$PGC_CONTAINER" 2>&1); then
+    case "$found" in
+        *"No such container"* | *"no such container"*) found="" ;;
+        *) echo "pg-cluster: $PGC_NODE: cannot inspect $PGC_CONTAINER: $found" >&2; exit 1 ;;
+    esac
+fi
 if [ "$found" != "$label_value" ]; then
     echo "pg-cluster: $PGC_NODE runs no Patroni member: nothing to hand over"
     exit 0
@@ -37,14 +43,15 @@ if [ "$state" = running ] && [ "$PGC_ROLE" = primary ]; then
     leads=$(pgc_psql "$PGC_CONTAINER" postgres -At -c 'SELECT NOT pg_catalog.pg_is_in_recovery()' </dev/null 2>&1) || true
     if [ "$leads" != t ]; then
         echo "pg-cluster: $PGC_NODE (pg-cluster:primary) no longer leads ($leads): the switch to ha: none stops here," \
-            "with the Patroni replicas stopped. Start them (docker start), let Patroni elect a leader, set" \
-            "pg-cluster:primary to it and run pulumi up again" >&2
+            "with the Patroni replicas stopped (their files are kept). Start them (docker start), let Patroni" \
+            "elect a leader, set pg-cluster:primary to it and run pulumi up again" >&2
         exit 1
     fi
 fi
 if [ "$state" != exited ] && [ "$state" != created ]; then
-    # SIGTERM: Patroni stops PostgreSQL with a checkpoint (its fast shutdown) before it exits.
-    docker stop --time 120 "$PGC_CONTAINER" >/dev/null
+    # SIGTERM: Patroni stops PostgreSQL with a checkpoint (its fast shutdown) before it exits. The
+    # shutdown checkpoint of a busy server can take minutes: Docker must not kill it before.
+    docker stop --time 900 "$PGC_CONTAINER" >/dev/null
 fi
 code=$(docker container inspect --format '{{.State.ExitCode}}' "$PGC_CONTAINER")
 echo "pg-cluster: $PGC_NODE: Patroni stopped (exit code $code)" >&2
@@ -55,6 +62,6 @@ docker rm -f "$runner" >/dev/null 2>&1 || true
 docker run --rm --name "$runner" --user postgres --network none $PGC_ONE_OFF_HARDENING \
     --volume "$PGC_VOLUME:/var/lib/postgresql/data" \
     --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" --label "pg-cluster.node=$PGC_NODE" \
-    --label pg-cluster.role=handover --env PGC_NODE --env PGC_ROLE --env PGC_PATRONI_FILES \
+    --label pg-cluster.role=handover --env PGC_NODE --env PGC_ROLE \
     "$PGC_IMAGE" sh -c "$PGC_CLEAN_SCRIPT" >&2
 echo "pg-cluster: $PGC_NODE handed over from Patroni as the $PGC_ROLE"

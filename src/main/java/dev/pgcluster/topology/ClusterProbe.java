@@ -35,6 +35,25 @@ public interface ClusterProbe {
         return List.of();
     }
 
+    /**
+     * The nodes ({@code pg0}, {@code pg1}, …) whose containers the stack has on the configured
+     * nodes' Docker hosts, configured or not (a node config no longer names is still there until
+     * a run removes it), sorted.
+     */
+    default List<String> stackNodes(ClusterConfig config) {
+        return config.nodeNames().stream().sorted().toList();
+    }
+
+    /** Those of {@code names} that exist as volumes on the primary's Docker host. */
+    default List<String> existingVolumes(ClusterConfig config, List<String> names) {
+        return List.of();
+    }
+
+    /** {@code docker exec} of {@code command} in {@code node}'s container: its stdout when it exits 0, empty otherwise. */
+    default java.util.Optional<String> exec(ClusterConfig config, String node, String... command) {
+        return java.util.Optional.empty();
+    }
+
     /** For declarations that never meet Docker (unit tests): every node missing, as on a new stack. */
     ClusterProbe NONE = config -> config.nodeNames().stream().map(NodeState::missing).toList();
 }

@@ -77,6 +77,37 @@ public final class DockerProbe implements ClusterProbe {
     }
 
     @Override
+    public List<String> stackNodes(ClusterConfig config) {
+        var hosts = new java.util.TreeSet<String>();
+        config.nodes().forEach(n -> hosts.add(n.dockerHost().orElse(config.defaultDockerHost())));
+        var node = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(config.namePrefix() + "-") + "(pg\\d+)$");
+        var found = new java.util.TreeSet<String>();
+        for (String host : hosts) {
+            Result names = run(host, "docker", "ps", "-a", "--format", "{{.Names}}",
+                    "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
+                    "--filter", "label=" + Labels.STACK + "=" + config.stack());
+            names.stdout.lines().map(node::matcher).filter(java.util.regex.Matcher::matches).forEach(m -> found.add(m.group(1)));
+        }
+        return List.copyOf(found);
+    }
+
+    @Override
+    public List<String> existingVolumes(ClusterConfig config, List<String> names) {
+        String host = config.primary().dockerHost().orElse(config.defaultDockerHost());
+        return names.stream().filter(name -> run(host, "docker", "volume", "inspect", name).status == 0).toList();
+    }
+
+    @Override
+    public java.util.Optional<String> exec(ClusterConfig config, String node, String... command) {
+        String host = config.nodes().stream().filter(n -> n.name().equals(node)).findFirst()
+                .flatMap(NodeSpec::dockerHost).orElse(config.defaultDockerHost());
+        var args = new ArrayList<String>(List.of("docker", "exec", config.containerName(node)));
+        args.addAll(List.of(command));
+        Result result = run(host, args.toArray(String[]::new));
+        return result.status == 0 ? java.util.Optional.of(result.stdout) : java.util.Optional.empty();
+    }
+
+    @Override
     public List<String> runningMembers(ClusterConfig config, String haMember) {
         String host = config.primary().dockerHost().orElse(config.defaultDockerHost());
         Result found = run(host, "docker", "ps", "--format", "{{.Label \"" + Labels.NODE + "\"}}",

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pgcluster.mode.patroni.PatroniFiles;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -137,10 +136,11 @@ class ModeSwitchDockerTest {
         upUnderWriter();
         for (String node : nodes) {
             assertEquals("", Docker.inspect(node, "{{index .Config.Labels \"pg-cluster.ha-member\"}}"), node);
-            // Nothing of Patroni's is left on the volume.
-            for (String path : PatroniFiles.onlyPatroniUses()) {
-                assertFalse(Docker.run("exec", node, "test", "-e", path).ok(), node + " still has " + path);
-            }
+            // The data directory is a plain server's again: initdb's configuration, no cache of the DCS.
+            String pgdata = dev.pgcluster.cluster.PostgresNode.PGDATA;
+            assertFalse(Docker.ok("exec", node, "cat", pgdata + "/postgresql.conf").contains("overwritten by Patroni"), node);
+            assertFalse(Docker.run("exec", node, "test", "-e", pgdata + "/postgresql.base.conf").ok(), node);
+            assertFalse(Docker.run("exec", node, "test", "-e", pgdata + "/patroni.dynamic.json").ok(), node);
         }
         assertTrue(Docker.lines(Docker.ok("ps", "-aq", "--filter", "label=pg-cluster.stack=" + cluster.config().stack(),
                 "--filter", "label=pg-cluster.ha-member=etcd")).isEmpty(), "the etcd members are gone");

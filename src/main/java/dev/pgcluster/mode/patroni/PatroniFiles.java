@@ -40,15 +40,6 @@ public final class PatroniFiles {
     public static final String BIN_DIR = "/usr/lib/postgresql/17/bin";
 
     /**
-     * What only Patroni uses on a member's volume (paths in the container): its configuration and
-     * secrets, the control-plane CA, key and certificate, its password file. The switch back to
-     * {@code ha: none} removes them (init/patroni/handover-in-container.sh).
-     */
-    public static List<String> onlyPatroniUses() {
-        return List.of(CONFIG_DIR, CONF_DIR + "/" + DCS_CA, CONF_DIR + "/" + MEMBER_KEY, CONF_DIR + "/" + MEMBER_CERT, PGPASS);
-    }
-
-    /**
      * The member names of etcd's {@code initial-cluster} in the text of a member's configuration
      * file ({@link #etcdConfig}; the text may be inside a tar stream); empty when it has none.
      */

@@ -40,8 +40,8 @@ import java.time.temporal.ChronoUnit;
 public final class PatroniMode implements HaMode {
     /** The member that accepted writes when {@link #check} looked; empty before it, or when none did. */
     private Optional<String> leader = Optional.empty();
-    /** The nodes ran ha: none when {@link #check} looked: {@link #leader}, the primary, becomes the first member. */
-    private boolean fromNone = false;
+    /** A switch from ha: none: the nodes that become members first (the primary), in order; empty otherwise. */
+    private List<String> first = List.of();
     /** The etcd members that ran when {@link #check} looked. */
     private List<String> etcdRunning = List.of();
 
@@ -53,11 +53,10 @@ public final class PatroniMode implements HaMode {
      */
     @Override
     public Optional<String> check(ClusterConfig config, ClusterProbe probe, Consumer<String> warn, Consumer<String> info) {
-        Optional<String> switching = dev.pgcluster.mode.ModeSwitch.check(config, probe, PatroniMember.HA_LABEL, info);
+        Optional<List<String>> switching = dev.pgcluster.mode.ModeSwitch.check(config, probe, PatroniMember.HA_LABEL, info);
         if (switching.isPresent()) {
             // The leader step (with primary set) runs once the members have new containers.
-            leader = switching;
-            fromNone = true;
+            first = switching.get();
             return Optional.empty();
         }
         refuseAnotherMembership(config, probe);
@@ -117,7 +116,7 @@ public final class PatroniMode implements HaMode {
         // leader, and the others join it (a standby started before a leader exists could take over).
         var members = new LinkedHashMap<String, PatroniMember>();
         List<Resource> after = dcs;
-        for (NodeSpec node : replacementOrder(config, leader, fromNone)) {
+        for (NodeSpec node : replacementOrder(config, first, leader)) {
             var member = new PatroniMember(name + "-" + node.name(), config, node, parts.image(),
                     parts.network().networkName(), parts.placements().get(node.name()), tls,
                     parts.secrets().replicationPassword(), secretsFile, signing, after, options);
@@ -192,10 +191,12 @@ public final class PatroniMode implements HaMode {
         return order;
     }
 
-    /** The nodes in node order, the one that leads now (when one does) last, or first when {@code leaderFirst}. */
-    static List<NodeSpec> replacementOrder(ClusterConfig config, Optional<String> leader, boolean leaderFirst) {
-        var order = new ArrayList<NodeSpec>(config.nodes().stream().filter(n -> !leader.equals(Optional.of(n.name()))).toList());
-        config.nodes().stream().filter(n -> leader.equals(Optional.of(n.name()))).forEach(n -> order.add(leaderFirst ? 0 : order.size(), n));
+    /** {@code first} (a switch from ha: none), then the nodes in node order, the one that leads now (when one does) last. */
+    static List<NodeSpec> replacementOrder(ClusterConfig config, List<String> first, Optional<String> leader) {
+        var order = new ArrayList<NodeSpec>();
+        first.forEach(name -> config.nodes().stream().filter(n -> n.name().equals(name)).forEach(order::add));
+        config.nodes().stream().filter(n -> !first.contains(n.name()) && !leader.equals(Optional.of(n.name()))).forEach(order::add);
+        config.nodes().stream().filter(n -> !first.contains(n.name()) && leader.equals(Optional.of(n.name()))).forEach(order::add);
         return order;
     }
 

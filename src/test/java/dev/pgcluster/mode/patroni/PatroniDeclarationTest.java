@@ -224,13 +224,17 @@ class PatroniDeclarationTest {
         };
     }
 
-    /** A probe of running nodes labelled {@code label} (those in {@code labelled}), of which {@code writable} accepts writes. */
+    /**
+     * A probe of running nodes labelled {@code label} (those in {@code labelled}, every node when none
+     * is named), of which {@code writable} accepts writes and the others stream from it.
+     */
     private static ClusterProbe running(String label, String writable, String... labelled) {
         return new ClusterProbe() {
             @Override
             public List<NodeState> observe(ClusterConfig config) {
                 return config.nodeNames().stream().map(n -> new NodeState(n, "running",
-                        java.util.Optional.of(new NodeState.Server(!n.equals(writable), 2, "")))).toList();
+                        java.util.Optional.of(new NodeState.Server(!n.equals(writable), 2,
+                                n.equals(writable) ? "" : config.containerName(writable))))).toList();
             }
 
             @Override
@@ -260,10 +264,27 @@ class PatroniDeclarationTest {
         assertEquals("pg-cluster: pg-cluster:ha = \"patroni\", and the nodes pg0, pg1, pg2 run ha: none: a switch starts from "
                 + "the one node that accepts writes, and none does. Make one node the primary in ha: none first (README: "
                 + "Switching modes). Nothing was changed.", none.getMessage());
-        Throwable missing = DeclaredStack.refused(patroni(), running("", "pg0", "pg0", "pg1"));
-        assertEquals("pg-cluster: pg-cluster:ha = \"patroni\", and the nodes pg0, pg1 run ha: none, but pg2 has no container: "
-                + "a switch of modes keeps the nodes the stack has. Switch with pg-cluster:replicas as it runs, then scale in "
-                + "a run of its own. Nothing was changed.", missing.getMessage());
+        ClusterProbe fourNodes = new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return running("", "pg0").observe(config);
+            }
+
+            @Override
+            public Map<String, String> haMembers(ClusterConfig config) {
+                return running("", "pg0").haMembers(config);
+            }
+
+            @Override
+            public List<String> stackNodes(ClusterConfig config) {
+                return List.of("pg0", "pg1", "pg2", "pg3");
+            }
+        };
+        Throwable extra = DeclaredStack.refused(patroni(), fourNodes);
+        assertEquals("pg-cluster: pg-cluster:ha = \"patroni\", and the nodes pg0, pg1, pg2 run ha: none, and the stack runs pg3 "
+                + "too, which config no longer names: a switch of modes keeps the nodes the stack has (a node left out would go "
+                + "on running ha: none). Switch with pg-cluster:replicas as it runs, then scale in a run of its own. Nothing was "
+                + "changed.", extra.getMessage());
     }
 
     @Test
@@ -273,6 +294,108 @@ class PatroniDeclarationTest {
         assertEquals("pg-cluster: pg-cluster:ha = \"none\", and the nodes pg0, pg1, pg2 run ha: patroni: pg2 leads, and the "
                 + "switch to ha: none keeps the leader as the primary, but pg-cluster:primary is pg0. Run: pulumi config set "
                 + "pg-cluster:primary pg2. Nothing was changed.", refused.getMessage());
+    }
+
+    /** A plain standby that is stopped may hold commits the primary lacks: no switch until ha: none converged. */
+    @Test
+    void aSwitchToPatroniNeedsEveryOtherNodeStreamingFromThePrimary() {
+        ClusterProbe pg2Stopped = new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return running("", "pg0").observe(config).stream()
+                        .map(s -> s.node().equals("pg2") ? new NodeState("pg2", "exited", s.server()) : s).toList();
+            }
+
+            @Override
+            public Map<String, String> haMembers(ClusterConfig config) {
+                return running("", "pg0").haMembers(config);
+            }
+        };
+        Throwable refused = DeclaredStack.refused(patroni(), pg2Stopped);
+        assertTrue(refused.getMessage().contains("pg2 is exited, not a running standby of pg0. A switch starts from a cluster "
+                + "ha: none has converged"), refused.getMessage());
+    }
+
+    /** A switch to patroni that stopped halfway (no node writable, pg1 a member already) goes on from pg1. */
+    @Test
+    void aSwitchToPatroniThatStoppedHalfwayGoesOnFromTheNodesItReached() {
+        ClusterProbe halfway = new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return config.nodeNames().stream().map(n -> new NodeState(n, "running",
+                        java.util.Optional.of(new NodeState.Server(true, 2, "pg-cluster-test-pg1")))).toList();
+            }
+
+            @Override
+            public Map<String, String> haMembers(ClusterConfig config) {
+                return new TreeMap<>(Map.of("pg0", "", "pg1", PatroniMember.HA_LABEL, "pg2", ""));
+            }
+        };
+        var stack = DeclaredStack.of(patroni(), halfway);
+        assertFalse(containerDependencies(stack, "pg1").stream().anyMatch(d -> d.matches(".*-pg\\d-ready")),
+                "pg1 first: " + containerDependencies(stack, "pg1"));
+        assertTrue(containerDependencies(stack, "pg0").contains("pg-cluster-test-pg1-ready"));
+    }
+
+    /** etcd volumes kept from an earlier ha: patroni hold a stale DCS: a switch to patroni is refused until they are removed. */
+    @Test
+    void aSwitchToPatroniRefusesEtcdVolumesKeptFromAnEarlierDcs() {
+        ClusterProbe kept = new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return running("", "pg0").observe(config);
+            }
+
+            @Override
+            public Map<String, String> haMembers(ClusterConfig config) {
+                return running("", "pg0").haMembers(config);
+            }
+
+            @Override
+            public List<String> existingVolumes(ClusterConfig config, List<String> names) {
+                return names;
+            }
+        };
+        Throwable refused = DeclaredStack.refused(patroni(), kept);
+        assertTrue(refused.getMessage().contains("the volumes pg-cluster-test-etcd0-data, pg-cluster-test-etcd1-data, "
+                + "pg-cluster-test-etcd2-data hold the DCS of an earlier ha: patroni"), refused.getMessage());
+    }
+
+    /** Back to none: a paused member, or Patroni in maintenance mode, would have its server killed by the stop: refused. */
+    @Test
+    void aSwitchBackToNoneRefusesAPausedMemberOrPatroniInMaintenanceMode() {
+        ClusterConfig none = TestConfigs.config("test", "replicas", "2");
+        ClusterProbe pausedMember = new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return running(PatroniMember.HA_LABEL, "pg0").observe(config).stream()
+                        .map(s -> s.node().equals("pg1") ? new NodeState("pg1", "paused", s.server()) : s).toList();
+            }
+
+            @Override
+            public Map<String, String> haMembers(ClusterConfig config) {
+                return running(PatroniMember.HA_LABEL, "pg0").haMembers(config);
+            }
+        };
+        assertTrue(DeclaredStack.refused(none, pausedMember).getMessage().contains("pg1's container is paused: stopping it would "
+                + "kill its server"));
+        ClusterProbe maintenance = new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return running(PatroniMember.HA_LABEL, "pg0").observe(config);
+            }
+
+            @Override
+            public Map<String, String> haMembers(ClusterConfig config) {
+                return running(PatroniMember.HA_LABEL, "pg0").haMembers(config);
+            }
+
+            @Override
+            public java.util.Optional<String> exec(ClusterConfig config, String node, String... command) {
+                return java.util.Optional.of("loop_wait: 5\npause: true\nttl: 20\n");
+            }
+        };
+        assertTrue(DeclaredStack.refused(none, maintenance).getMessage().contains("Patroni is in maintenance mode (paused)"));
     }
 
     /** etcd's static membership: a changed dcsMembers on a stack whose DCS runs is refused before anything is declared. */
