@@ -105,6 +105,14 @@ class ModeSwitchDockerTest {
         values.put("ha", "patroni");
         values.put("etcdImage", TestImage.reference());
         cluster.stack().setConfig(values);
+        // A stopped standby may hold what the primary lacks: refused until ha: none has converged.
+        String stopped = cluster.container("pg2");
+        Docker.ok("stop", stopped);
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(EngineStack.EngineFailure.class, () -> cluster.stack().up());
+        assertTrue(refused.getMessage().contains("pg2 is exited, not a running standby of pg0"), refused.getMessage());
+        assertEquals("", Docker.inspect(primary, "{{index .Config.Labels \"pg-cluster.ha-member\"}}"), "nothing changed");
+        Docker.ok("start", stopped);
+        ClusterChecks.awaitAllStreaming(cluster, Duration.ofSeconds(60));
         var run = upUnderWriter();
         for (String node : nodes) {
             assertEquals("patroni", Docker.inspect(node, "{{index .Config.Labels \"pg-cluster.ha-member\"}}"), node);
@@ -133,6 +141,12 @@ class ModeSwitchDockerTest {
             }
         }
         cluster.stack().setConfig(Map.of("ha", "none", "primary", leaderNode));
+        // Patroni in maintenance mode would leave its servers running on a member's stop: refused.
+        String patronictl = "patronictl -c " + dev.pgcluster.mode.patroni.PatroniFiles.CONFIG_DIR;
+        Docker.ok("exec", leader, "sh", "-c", patronictl + " pause --wait");
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(EngineStack.EngineFailure.class, () -> cluster.stack().up());
+        assertTrue(refused.getMessage().contains("Patroni is in maintenance mode (paused)"), refused.getMessage());
+        Docker.ok("exec", leader, "sh", "-c", patronictl + " resume --wait");
         upUnderWriter();
         for (String node : nodes) {
             assertEquals("", Docker.inspect(node, "{{index .Config.Labels \"pg-cluster.ha-member\"}}"), node);
