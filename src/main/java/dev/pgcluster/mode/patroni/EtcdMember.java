@@ -95,7 +95,7 @@ public final class EtcdMember extends ComponentResource {
                 .readOnly(true)
                 .tmpfs(TMPFS)
                 .build(),
-                placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(concat(List.of(conf), after)).build());
+                placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(dependencies(conf, after)).build());
         this.readiness = Members.readiness(this, name + "-ready", config, container.name(), container.id(), "docker",
                 placement, container);
         registerOutputs(Map.of("containerName", container.name()));
@@ -110,9 +110,10 @@ public final class EtcdMember extends ComponentResource {
         return readiness;
     }
 
-    private static List<Resource> concat(List<? extends Resource> first, List<? extends Resource> second) {
-        var all = new java.util.ArrayList<Resource>(first);
-        all.addAll(second);
+    /** The member's conf step, then {@code after}. */
+    private static List<Resource> dependencies(Command conf, List<Resource> after) {
+        var all = new java.util.ArrayList<Resource>(after);
+        all.add(0, conf);
         return all;
     }
 }

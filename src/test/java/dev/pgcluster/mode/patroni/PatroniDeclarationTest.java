@@ -248,6 +248,40 @@ class PatroniDeclarationTest {
         };
     }
 
+    /** {@code base}'s answers, but for what a test overrides. */
+    private static class Over implements ClusterProbe {
+        private final ClusterProbe base;
+
+        Over(ClusterProbe base) {
+            this.base = base;
+        }
+
+        @Override
+        public List<NodeState> observe(ClusterConfig config) {
+            return base.observe(config);
+        }
+
+        @Override
+        public Map<String, String> haMembers(ClusterConfig config) {
+            return base.haMembers(config);
+        }
+
+        @Override
+        public List<String> stackNodes(ClusterConfig config) {
+            return base.stackNodes(config);
+        }
+
+        @Override
+        public List<String> existingVolumes(ClusterConfig config, List<String> names) {
+            return base.existingVolumes(config, names);
+        }
+
+        @Override
+        public java.util.Optional<String> exec(ClusterConfig config, String node, String... command) {
+            return base.exec(config, node, command);
+        }
+    }
+
     /** A switch from ha: none: the primary becomes the first member (Patroni takes its data over), the others follow. */
     @Test
     void aSwitchFromNoneStartsWithThePrimaryAsTheFirstMember() {
@@ -264,16 +298,7 @@ class PatroniDeclarationTest {
         assertEquals("pg-cluster: pg-cluster:ha = \"patroni\", and the nodes pg0, pg1, pg2 run ha: none: a switch starts from "
                 + "the one node that accepts writes, and none does. Make one node the primary in ha: none first (README: "
                 + "Switching modes). Nothing was changed.", none.getMessage());
-        ClusterProbe fourNodes = new ClusterProbe() {
-            @Override
-            public List<NodeState> observe(ClusterConfig config) {
-                return running("", "pg0").observe(config);
-            }
-
-            @Override
-            public Map<String, String> haMembers(ClusterConfig config) {
-                return running("", "pg0").haMembers(config);
-            }
+        ClusterProbe fourNodes = new Over(running("", "pg0")) {
 
             @Override
             public List<String> stackNodes(ClusterConfig config) {
@@ -299,16 +324,11 @@ class PatroniDeclarationTest {
     /** A plain standby that is stopped may hold commits the primary lacks: no switch until ha: none converged. */
     @Test
     void aSwitchToPatroniNeedsEveryOtherNodeStreamingFromThePrimary() {
-        ClusterProbe pg2Stopped = new ClusterProbe() {
+        ClusterProbe pg2Stopped = new Over(running("", "pg0")) {
             @Override
             public List<NodeState> observe(ClusterConfig config) {
-                return running("", "pg0").observe(config).stream()
+                return super.observe(config).stream()
                         .map(s -> s.node().equals("pg2") ? new NodeState("pg2", "exited", s.server()) : s).toList();
-            }
-
-            @Override
-            public Map<String, String> haMembers(ClusterConfig config) {
-                return running("", "pg0").haMembers(config);
             }
         };
         Throwable refused = DeclaredStack.refused(patroni(), pg2Stopped);
@@ -340,16 +360,7 @@ class PatroniDeclarationTest {
     /** etcd volumes kept from an earlier ha: patroni hold a stale DCS: a switch to patroni is refused until they are removed. */
     @Test
     void aSwitchToPatroniRefusesEtcdVolumesKeptFromAnEarlierDcs() {
-        ClusterProbe kept = new ClusterProbe() {
-            @Override
-            public List<NodeState> observe(ClusterConfig config) {
-                return running("", "pg0").observe(config);
-            }
-
-            @Override
-            public Map<String, String> haMembers(ClusterConfig config) {
-                return running("", "pg0").haMembers(config);
-            }
+        ClusterProbe kept = new Over(running("", "pg0")) {
 
             @Override
             public List<String> existingVolumes(ClusterConfig config, List<String> names) {
@@ -365,30 +376,16 @@ class PatroniDeclarationTest {
     @Test
     void aSwitchBackToNoneRefusesAPausedMemberOrPatroniInMaintenanceMode() {
         ClusterConfig none = TestConfigs.config("test", "replicas", "2");
-        ClusterProbe pausedMember = new ClusterProbe() {
+        ClusterProbe pausedMember = new Over(running(PatroniMember.HA_LABEL, "pg0")) {
             @Override
             public List<NodeState> observe(ClusterConfig config) {
-                return running(PatroniMember.HA_LABEL, "pg0").observe(config).stream()
+                return super.observe(config).stream()
                         .map(s -> s.node().equals("pg1") ? new NodeState("pg1", "paused", s.server()) : s).toList();
-            }
-
-            @Override
-            public Map<String, String> haMembers(ClusterConfig config) {
-                return running(PatroniMember.HA_LABEL, "pg0").haMembers(config);
             }
         };
         assertTrue(DeclaredStack.refused(none, pausedMember).getMessage().contains("pg1's container is paused: stopping it would "
                 + "kill its server"));
-        ClusterProbe maintenance = new ClusterProbe() {
-            @Override
-            public List<NodeState> observe(ClusterConfig config) {
-                return running(PatroniMember.HA_LABEL, "pg0").observe(config);
-            }
-
-            @Override
-            public Map<String, String> haMembers(ClusterConfig config) {
-                return running(PatroniMember.HA_LABEL, "pg0").haMembers(config);
-            }
+        ClusterProbe maintenance = new Over(running(PatroniMember.HA_LABEL, "pg0")) {
 
             @Override
             public java.util.Optional<String> exec(ClusterConfig config, String node, String... command) {
