@@ -48,3 +48,71 @@ REVOKE ALL ON SCHEMA pgcluster FROM PUBLIC;
 GRANT USAGE ON SCHEMA pgcluster TO PUBLIC;
 $(tls_expiry_function)" | pgc_psql "$1" "$2" -At >/dev/null
 }
+
+# pgc_ensure_read_gate CONTAINER DATABASE MAX_LAG_BYTES [SENDER]: the read gate, kept on the primary
+# CONTAINER in DATABASE (the application database) and replicated to every standby: a login event
+# trigger that refuses network logins to a standby whose WAL receiver is not streaming, with
+# SQLSTATE 57P03 (cannot connect now), so that no client of the read-only connection strings reads
+# data that stopped moving; with MAX_LAG_BYTES above 0, also to one that replays more than that
+# behind what its primary last reported; with SENDER (ha: none: the primary its step made), also
+# to one that streams from another host (under Patroni a member follows whichever member leads).
+# Logins over the node's Unix socket (the steps, the health check, docker exec … psql), superusers
+# and members of pg_monitor are always let in. Idempotent: the function is made anew each time.
+pgc_ensure_read_gate() {
+    pgc_gate_sender_check=""
+    if [ -n "${4:-}" ]; then
+        # A standby that streams from another node (an old primary, a node promoted by hand) may
+        # serve a history the cluster left.
+        pgc_gate_sender_check="    IF sender IS DISTINCT FROM $(pgc_literal "$4") THEN
+        RAISE EXCEPTION 'pg-cluster: this standby streams from %, not from the primary %, so it refuses reads until it follows the primary', coalesce(sender, 'no host'), $(pgc_literal "$4")
+            USING ERRCODE = 'cannot_connect_now',
+                  HINT = 'Connect to another node: the read-only connection strings list every node.';
+    END IF;"
+    fi
+    # The application role may own this database: it can make schemas there, and set its
+    # search_path (the session below pins its own). What pg-cluster runs here must be its own:
+    # a schema pgcluster or a gate function that someone else made is refused, never used.
+    # Local commit: with synchronous replication configured, a commit would otherwise wait for a
+    # standby, and on a first bring-up none exists yet.
+    printf '%s\n' "SET synchronous_commit = local;
+$(schema_check_sql)
+CREATE SCHEMA IF NOT EXISTS pgcluster;
+REVOKE ALL ON SCHEMA pgcluster FROM PUBLIC;
+GRANT USAGE ON SCHEMA pgcluster TO PUBLIC;
+-- SECURITY DEFINER: pg_stat_wal_receiver shows its status only to privileged roles.
+CREATE OR REPLACE FUNCTION pgcluster.refuse_reads_unless_streaming() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \$gate\$
+DECLARE
+    receiver text;
+    sender text;
+BEGIN
+    -- The primary, the node's own socket, superusers and monitoring roles are always let in.
+    IF NOT pg_catalog.pg_is_in_recovery() OR pg_catalog.inet_client_addr() IS NULL
+       OR (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = session_user)
+       OR pg_catalog.pg_has_role(session_user, 'pg_monitor', 'MEMBER') THEN
+        RETURN;
+    END IF;
+    SELECT status, sender_host INTO receiver, sender FROM pg_catalog.pg_stat_wal_receiver;
+    IF receiver IS DISTINCT FROM 'streaming' THEN
+        RAISE EXCEPTION 'pg-cluster: this standby does not stream from the primary (WAL receiver: %), so it refuses reads until it streams again', coalesce(receiver, 'none')
+            USING ERRCODE = 'cannot_connect_now',
+                  HINT = 'Connect to another node: the read-only connection strings list every node.';
+    END IF;
+    -- Fresh enough: what it replayed against what its primary last said it has.
+    IF $3 > 0 AND (SELECT pg_catalog.pg_wal_lsn_diff(latest_end_lsn, pg_catalog.pg_last_wal_replay_lsn())
+            FROM pg_catalog.pg_stat_wal_receiver) > $3 THEN
+        RAISE EXCEPTION 'pg-cluster: this standby replays more than % bytes behind its primary, so it refuses reads until it catches up', $3
+            USING ERRCODE = 'cannot_connect_now',
+                  HINT = 'Connect to another node: the read-only connection strings list every node.';
+    END IF;
+$pgc_gate_sender_check
+END
+\$gate\$;
+REVOKE ALL ON FUNCTION pgcluster.refuse_reads_unless_streaming() FROM PUBLIC;
+$(tls_expiry_function)
+DO \$do\$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'pgcluster_read_gate') THEN
+        CREATE EVENT TRIGGER pgcluster_read_gate ON login EXECUTE FUNCTION pgcluster.refuse_reads_unless_streaming();
+    END IF;
+END \$do\$;" | pgc_psql "$1" "$2" -At >/dev/null
+}

@@ -2,7 +2,7 @@
 # pg-cluster (ha: patroni): put in front of a step that acts on the primary. Finds the member that
 # leads now (the one that accepts writes: under Patroni only the leader does), waiting up to
 # PGC_TIMEOUT_SECONDS for one, makes the application database exist there, pins the superuser's
-# search_path, makes the exporters' certificate expiry function exist, and sets
+# search_path, makes the exporters' certificate expiry function and the read gate exist, and sets
 # PGC_PRIMARY_CONTAINER to it for the step that follows. Needs init/lib/cluster-schema.sh in front.
 #
 # Patroni's own sessions (as the superuser, over the socket, in database postgres) carry no
@@ -13,9 +13,10 @@
 #   PGC_TIMEOUT_SECONDS     how long to wait for a leader
 #   PGC_DATABASE            the application database
 #   PGC_SUPERUSER           the superuser role
+#   PGC_READ_MAX_LAG_BYTES  the read gate's bound (0: none)
 set -eu
 
-pgc_require PGC_MEMBER_CONTAINERS PGC_TIMEOUT_SECONDS PGC_DATABASE PGC_SUPERUSER
+pgc_require PGC_MEMBER_CONTAINERS PGC_TIMEOUT_SECONDS PGC_DATABASE PGC_SUPERUSER PGC_READ_MAX_LAG_BYTES
 pgc_deadline=$(( $(date +%s) + PGC_TIMEOUT_SECONDS ))
 PGC_PRIMARY_CONTAINER=""
 while [ -z "$PGC_PRIMARY_CONTAINER" ]; do
@@ -42,4 +43,8 @@ printf '%s\n' "SET synchronous_commit = local;" \
     pgc_psql "$PGC_PRIMARY_CONTAINER" postgres >/dev/null
 # The exporters' certificate expiry function (init/lib/cluster-schema.sh), in the database they log in to.
 pgc_ensure_expiry_function "$PGC_PRIMARY_CONTAINER" postgres </dev/null
+# The read gate (init/lib/cluster-schema.sh) in the application database, as in ha: none, without
+# its check of the sending host: a member follows whichever member Patroni made the leader. A gate
+# made under ha: none (a switched stack) is made anew here, so a failover does not close it.
+pgc_ensure_read_gate "$PGC_PRIMARY_CONTAINER" "$PGC_DATABASE" "$PGC_READ_MAX_LAG_BYTES" </dev/null
 echo "pg-cluster: $PGC_PRIMARY_CONTAINER leads" >&2

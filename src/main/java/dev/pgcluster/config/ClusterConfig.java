@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param wal                  WAL retention
  * @param sync                 synchronous replication
  * @param limits               container resource limits
+ * @param maxConnections       PostgreSQL's {@code max_connections} on every node, or empty to leave
+ *                             it to PostgreSQL (100; under Patroni, Patroni's default, also 100)
  * @param retainVolumes        keep data volumes when the stack is destroyed
  * @param database             the database created at first start
  * @param replicationUser      the replication role (LOGIN REPLICATION, not superuser)
@@ -57,6 +59,7 @@ public record ClusterConfig(
         WalSettings wal,
         SyncReplication sync,
         ResourceLimits limits,
+        Optional<Integer> maxConnections,
         boolean retainVolumes,
         String database,
         String replicationUser,
@@ -98,6 +101,7 @@ public record ClusterConfig(
         Objects.requireNonNull(wal);
         Objects.requireNonNull(sync);
         Objects.requireNonNull(limits);
+        Objects.requireNonNull(maxConnections);
         Objects.requireNonNull(database);
         Objects.requireNonNull(replicationUser);
         Objects.requireNonNull(superuserPassword);

@@ -18,7 +18,7 @@ public final class ConfigReader {
     public static final List<String> KEYS = List.of(
             "replicas", "environment", "image", "pullImage", "subnet", "publishAddress",
             "primaryPort", "replicaPorts", "walKeepSize", "maxSlotWalKeepSize",
-            "synchronous", "synchronousCommit", "memory", "shmSize", "cpuShares",
+            "synchronous", "synchronousCommit", "memory", "shmSize", "cpuShares", "maxConnections",
             "retainVolumesOnDelete", "database", "replicationUser",
             "superuserPassword", "replicationPassword", "dockerHost",
             "baseBackupAttempts", "healthTimeoutSeconds", "streamingGraceSeconds", "readMaxLag", "primary", "acceptDataLoss",
@@ -35,6 +35,10 @@ public final class ConfigReader {
             "patroniRetryTimeout", "maximumLagOnFailover", "failsafeMode");
 
     public static final String DEFAULT_IMAGE = "postgres:17.6";
+    /** {@code maxConnections}: room for the superuser's reserved sessions, the steps and an exporter. */
+    public static final int MIN_MAX_CONNECTIONS = 20;
+    /** {@code maxConnections}: beyond this, a connection pooler serves better than more backends. */
+    public static final int MAX_MAX_CONNECTIONS = 10000;
     public static final String DEFAULT_SUBNET = "10.89.0.0/24";
     public static final int DEFAULT_PRIMARY_PORT = 5432;
 
@@ -95,6 +99,8 @@ public final class ConfigReader {
         Integer shmSizeMb = optional("shmSize", env.defaultShmSizeMb() + "m",
                 v -> Validators.memoryMb(key("shmSize"), v, 64));
         Integer cpuShares = optionalOrNull("cpuShares", v -> Validators.integer(key("cpuShares"), v, 2, 262144));
+        Integer maxConnections = optionalOrNull("maxConnections",
+                v -> Validators.integer(key("maxConnections"), v, MIN_MAX_CONNECTIONS, MAX_MAX_CONNECTIONS));
         Boolean retainVolumes = optional("retainVolumesOnDelete", String.valueOf(env == DeploymentEnvironment.PRODUCTION),
                 v -> Validators.bool(key("retainVolumesOnDelete"), v));
         String database = optional("database", "postgres",
@@ -127,7 +133,7 @@ public final class ConfigReader {
         distinctRoles(replicationUser, appUser, monitoringUser);
         TlsSettings tls = tls();
         MonitoringSettings monitoring = monitoring(env, primaryPort, replicaPorts, nodeCount);
-        HaSettings ha = ha(image, tls, replicas, readMaxLag, primary);
+        HaSettings ha = ha(image, tls, replicas, primary);
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -148,6 +154,7 @@ public final class ConfigReader {
         return new ClusterConfig(project, stack, namePrefix, env, image, pullImage, subnet, publishAddress,
                 nodes, new WalSettings(walKeepSize, maxSlotWalKeepSize), sync,
                 new ResourceLimits(Optional.ofNullable(memoryMb), shmSizeMb, Optional.ofNullable(cpuShares)),
+                Optional.ofNullable(maxConnections),
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
                 attempts, healthTimeout, streamingGrace, readMaxLag, defaultDockerHost, acceptDataLoss,
                 new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls, monitoring,
@@ -158,7 +165,7 @@ public final class ConfigReader {
      * The {@code ha} key and what {@code ha: patroni} reads. Patroni needs TLS (the REST API and
      * etcd carry the cluster's control), an image with Patroni in it, and timings Patroni accepts.
      */
-    private HaSettings ha(String image, TlsSettings tls, Integer replicas, Long readMaxLag, String primary) {
+    private HaSettings ha(String image, TlsSettings tls, Integer replicas, String primary) {
         String raw = config.get("ha").orElse("none");
         HaSettings.Mode mode = value("ha", raw, v -> HaSettings.Mode.parse(v.trim()).orElseThrow(() ->
                 new InvalidValue(key("ha"), v, String.join(" or ", HaSettings.Mode.allowed()))));
@@ -200,10 +207,6 @@ public final class ConfigReader {
         if (config.get("acceptDataLoss").isPresent()) {
             problems.add(key("acceptDataLoss") + " is not allowed with " + key("ha") + " = \"patroni\": Patroni decides "
                     + "failovers, and " + key("maximumLagOnFailover") + " bounds what one may lose");
-        }
-        if (readMaxLag != null && readMaxLag > 0) {
-            problems.add(key("readMaxLag") + " = \"" + config.get("readMaxLag").orElse("") + "\" is not allowed with "
-                    + key("ha") + " = \"patroni\" (yet): only \"off\"");
         }
         if (replicas != null && replicas < 1) {
             problems.add(key("replicas") + " = \"" + replicas + "\" is not allowed with " + key("ha")

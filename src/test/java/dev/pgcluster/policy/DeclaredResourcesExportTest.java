@@ -50,7 +50,7 @@ class DeclaredResourcesExportTest {
         ClusterConfig good = TestConfigs.config(stack, "replicas", "1", "publishAddress", "0.0.0.0");
         ClusterConfig bad = new ClusterConfig(good.project(), good.stack(), good.namePrefix(), good.environment(),
                 "postgres:latest", true, good.subnet(), good.publishAddress(), good.nodes(),
-                new WalSettings(good.wal().walKeepSize(), "-1"), good.sync(), good.limits(), good.retainVolumes(),
+                new WalSettings(good.wal().walKeepSize(), "-1"), good.sync(), good.limits(), good.maxConnections(), good.retainVolumes(),
                 good.database(), good.replicationUser(), good.superuserPassword(), good.replicationPassword(),
                 good.baseBackupAttempts(), good.healthTimeoutSeconds(), good.streamingGraceSeconds(), good.readMaxLagBytes(), good.defaultDockerHost(), good.acceptDataLoss(),
                 good.clientRoles(), good.passwordGeneration(), TlsSettings.OFF, good.monitoring(), good.ha());

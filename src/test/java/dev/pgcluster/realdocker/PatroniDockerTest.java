@@ -641,4 +641,116 @@ class PatroniDockerTest {
         assertTrue(longest.compareTo(Duration.ofSeconds(7)) < 0, "writes went on (the leader never demoted): " + longest);
         ClusterChecks.assertIdempotent(cluster.stack());
     }
+
+    /** When each member's PostgreSQL started (epoch milliseconds), by container. */
+    private Map<String, Long> startTimes() {
+        var started = new java.util.LinkedHashMap<String, Long>();
+        for (String member : members) {
+            started.put(member, Long.parseLong(Docker.psql(member,
+                    "SELECT (extract(epoch FROM pg_postmaster_start_time()) * 1000)::bigint")));
+        }
+        return started;
+    }
+
+    /** The members Patroni marks "pending restart" (patronictl list). */
+    private String pendingRestart() {
+        String list = Docker.ok("exec", leader(), "patronictl", "-c", PatroniFiles.CONFIG_DIR, "list", "-f", "json");
+        return list.contains("Pending restart") ? list : "";
+    }
+
+    /**
+     * maxConnections needs a restart. Raised, the dcs-config step restarts the members one at a
+     * time, the replicas first and the leader last (it leads on after its restart); lowered, the
+     * replicas PostgreSQL kept at the leader's higher value (Patroni starts them with the value in
+     * their control file) get a second round after the leader's. Every member runs the declared
+     * value, none waits for a restart, nothing acknowledged is lost, and nothing is replaced.
+     */
+    @Test
+    @Order(12)
+    void aSettingThatNeedsARestartRestartsTheMembersOneAtATimeTheLeaderLast() {
+        String leader = awaitLeader(Duration.ofSeconds(30), null);
+        awaitStreaming(leader, 2, Duration.ofSeconds(120));
+        Map<String, Long> before = startTimes();
+        Map<String, Long> raised;
+        Duration raiseGap;
+        Duration lowerGap;
+        List<Long> acknowledged;
+        try (var writer = new SteadyWriter(cluster.output("primaryJdbcUrl") + "&connectTimeout=3&socketTimeout=10")) {
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            Instant from = Instant.now();
+            cluster.stack().setConfig(Map.of("maxConnections", "150"));
+            var run = cluster.stack().up();
+            assertTrue(run.changed().stream().allMatch(step -> step.op() == com.pulumi.automation.OperationType.UPDATE),
+                    "restarted in place, nothing replaced: " + run.changed());
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            raiseGap = writer.longestGap(from, Instant.now());
+            raised = startTimes();
+            for (String member : members) {
+                assertEquals("150", Docker.psql(member, "SHOW max_connections"), member);
+                assertTrue(raised.get(member) > before.get(member), member + " restarted");
+            }
+            for (String member : members) {
+                if (!member.equals(leader)) {
+                    assertTrue(raised.get(member) < raised.get(leader), member + " restarted before the leader " + leader
+                            + ": " + raised);
+                }
+            }
+            assertEquals(leader, leader(), "the leader leads on after its restart");
+            assertEquals("", pendingRestart());
+
+            from = Instant.now();
+            cluster.stack().setConfig(Map.of("maxConnections", "120"));
+            cluster.stack().up();
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            lowerGap = writer.longestGap(from, Instant.now());
+            writer.close();
+            acknowledged = writer.acknowledged();
+        }
+        System.out.printf("ha: patroni, maxConnections raised (a restart, one member at a time): longest write gap %.1f s;"
+                + " lowered: %.1f s%n", raiseGap.toMillis() / 1000.0, lowerGap.toMillis() / 1000.0);
+        for (String member : members) {
+            assertEquals("120", Docker.psql(member, "SHOW max_connections"), member);
+        }
+        assertEquals("", pendingRestart());
+        assertEquals(leader, leader());
+        assertEveryAcknowledgedRowOn(acknowledged, leader);
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    /**
+     * ha: none's read gate, made by the roles step: a replica that replays more than readMaxLag
+     * behind refuses the application role's reads, and serves them again once it has caught up.
+     */
+    @Test
+    @Order(13)
+    @SuppressWarnings("unchecked")
+    void aReplicaReplayingTooFarBehindServesNoReadsUnderReadMaxLag() {
+        String leader = awaitLeader(Duration.ofSeconds(30), null);
+        awaitStreaming(leader, 2, Duration.ofSeconds(120));
+        cluster.stack().setConfig(Map.of("readMaxLag", "1MB"));
+        cluster.stack().up();
+        var strings = (Map<String, String>) cluster.stack().outputs().get("replicaConnectionStrings");
+        String node = strings.keySet().stream().filter(n -> !cluster.container(n).equals(leader)).findFirst().orElseThrow();
+        String replica = cluster.container(node);
+        String read = Sql.jdbcFromUri(strings.get(node));
+        assertEquals("1", Sql.query(read, "SELECT 1"));
+        Docker.psql(replica, "SELECT pg_wal_replay_pause()");
+        try {
+            Sql.execute(cluster.output("primaryJdbcUrl"),
+                    "CREATE TABLE public.lag_filler AS SELECT g AS id, repeat('x', 500) AS pad FROM generate_series(1, 10000) g");
+            Sql.awaitPsql(replica, "SELECT pg_wal_lsn_diff(latest_end_lsn, pg_last_wal_replay_lsn()) > 1048576 FROM pg_stat_wal_receiver",
+                    "t"::equals, Duration.ofSeconds(30));
+            var refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> Sql.query(read, "SELECT 1"));
+            assertTrue(refused.getMessage().contains("pg-cluster: this standby replays more than 1048576 bytes behind its primary"),
+                    refused.getMessage());
+        } finally {
+            Docker.psql(replica, "SELECT pg_wal_replay_resume()");
+        }
+        Sql.awaitPsql(replica, "SELECT pg_wal_lsn_diff(latest_end_lsn, pg_last_wal_replay_lsn()) <= 0 FROM pg_stat_wal_receiver",
+                "t"::equals, Duration.ofSeconds(30));
+        assertEquals("10000", Sql.query(read, "SELECT count(*) FROM public.lag_filler"));
+        assertEquals(leader, leader(), "Patroni did not fail over for a replica that paused its replay");
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
 }

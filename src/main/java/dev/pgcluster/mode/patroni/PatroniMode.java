@@ -8,6 +8,7 @@ import dev.pgcluster.cluster.ClusterSecrets;
 import dev.pgcluster.cluster.ClusterTls;
 import dev.pgcluster.cluster.InitScripts;
 import dev.pgcluster.cluster.PasswordsStep;
+import dev.pgcluster.cluster.PostgresNode;
 import dev.pgcluster.cluster.Placement;
 import dev.pgcluster.command.Command;
 import dev.pgcluster.command.CommandArgs;
@@ -130,7 +131,10 @@ public final class PatroniMode implements HaMode {
         String memberContainers = String.join(" ", config.nodeNames().stream().map(config::containerName).toList());
 
         Command dcsConfig = dcsConfig(parts, name + "-dcs-config", memberContainers, primaryPlacement, ready);
-        Command roles = roles(parts, name + "-passwords", memberContainers, primaryPlacement, ready);
+        // After the DCS configuration: a setting that needs a restart restarts the leader there.
+        var afterDcsConfig = new ArrayList<Resource>(ready);
+        afterDcsConfig.add(dcsConfig);
+        Command roles = roles(parts, name + "-passwords", memberContainers, primaryPlacement, afterDcsConfig);
         // In node order: the replacement order moves with the leader, and a trigger must not.
         var memberIds = config.nodeNames().stream().map(n -> members.get(n).container().id()).toList();
         config.ha().preferredLeader().ifPresent(preferred ->
@@ -175,6 +179,7 @@ public final class PatroniMode implements HaMode {
         env.put("PGC_MEMBER_CONTAINERS", memberContainers);
         env.put("PGC_DCS_CONFIG", PatroniFiles.dynamicConfigJson(config));
         env.put("PGC_PATCH_SCRIPT", InitScripts.read(InitScripts.PATCH_CONFIG));
+        env.put("PGC_PGDATA", PostgresNode.PGDATA);
         env.putAll(placement.commandEnvironment());
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.DCS_CONFIG))
@@ -241,6 +246,7 @@ public final class PatroniMode implements HaMode {
         var primary = new LinkedHashMap<String, String>();
         primary.put("PGC_MEMBER_CONTAINERS", memberContainers);
         primary.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
+        primary.put("PGC_READ_MAX_LAG_BYTES", String.valueOf(config.readMaxLagBytes()));
         return PasswordsStep.declare(parts.cluster(), name, config, parts.secrets(), placement,
                 InitScripts.readJoined(InitScripts.CLUSTER_SCHEMA, InitScripts.ON_LEADER, InitScripts.SYNC_PASSWORDS),
                 primary, after, List.of());

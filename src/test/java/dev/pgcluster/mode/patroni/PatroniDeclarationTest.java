@@ -76,6 +76,28 @@ class PatroniDeclarationTest {
         assertEquals(List.of(), steps(stack, "leader"), "no preferred leader, no leader step");
     }
 
+    /**
+     * A setting that needs a restart: the dcs-config step restarts the members (the leader too)
+     * after its PATCH, so the roles step, which works on the leader, waits for it; and the read
+     * gate of ha: none is made by the roles step with the stack's bound.
+     */
+    @Test
+    void theRolesStepRunsAfterTheDcsConfigurationAndMakesTheReadGate() {
+        var stack = DeclaredStack.of(patroni("maxConnections", "150", "readMaxLag", "64MB"));
+        var dcsConfig = steps(stack, "dcs-config").get(0);
+        var roles = steps(stack, "passwords").get(0);
+        assertTrue(roles.dependsOn().contains(dcsConfig.name()), roles.dependsOn().toString());
+        assertEquals(String.valueOf(64L << 20), environment(roles).get("PGC_READ_MAX_LAG_BYTES"));
+        assertTrue(String.valueOf(roles.input("create")).contains("pgc_ensure_read_gate \"$PGC_PRIMARY_CONTAINER\""));
+        assertEquals(dev.pgcluster.cluster.PostgresNode.PGDATA, environment(dcsConfig).get("PGC_PGDATA"));
+        var parameters = JsonParser.parseString(environment(dcsConfig).get("PGC_DCS_CONFIG")).getAsJsonObject()
+                .getAsJsonObject("postgresql").getAsJsonObject("parameters");
+        assertEquals("150", parameters.get("max_connections").getAsString());
+        assertFalse(JsonParser.parseString(PatroniFiles.dynamicConfigJson(patroni())).getAsJsonObject()
+                .getAsJsonObject("postgresql").getAsJsonObject("parameters").has("max_connections"),
+                "unset, Patroni's default: no new value for stacks made before the key");
+    }
+
     @Test
     void everyMemberIsDeclaredTheSameWayButForItsName() {
         var stack = DeclaredStack.of(patroni());
