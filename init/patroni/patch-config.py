@@ -97,14 +97,23 @@ elif action == "settled":
         # A replica PostgreSQL kept at a higher value (from its control file) learns the leader's
         # lower one by replaying its WAL: let it stream and replay what it received before its
         # restart, so that one restart is enough.
-        def caught_up():
+        def streaming():
             now = call("GET", "/patroni", accept=(200, 503))
-            xlog = now.get("xlog") or {}
-            streaming = now.get("replication_state") == "streaming"
-            return True if streaming and xlog.get("replayed_location", -1) >= xlog.get("received_location", 0) else None
+            return now if now.get("replication_state") == "streaming" else None
+
+        def location(status, key):
+            return (status.get("xlog") or {}).get(key, 0)
+
         deadline = time.time() + 30
-        while caught_up() is None and time.time() < deadline:
+        now = streaming()
+        while now is None and time.time() < deadline:
             time.sleep(0.5)
+            now = streaming()
+        if now is not None:
+            received = location(now, "received_location")
+            while location(now, "replayed_location") < received and time.time() < deadline:
+                time.sleep(0.2)
+                now = call("GET", "/patroni", accept=(200, 503))
         status = call("GET", "/patroni", accept=(200, 503))
     print("%s %d" % (role, 1 if status.get("pending_restart") else 0))
 elif action == "restart":
@@ -114,7 +123,8 @@ elif action == "restart":
 
     def back():
         status = call("GET", "/patroni", accept=(200, 503))
-        if status.get("state") != "running" or status.get("pending_restart"):
+        # Still pending is possible: a replica restarted before its leader lowered a value.
+        if status.get("state") != "running":
             return None
         if status.get("role") in ("primary", "master"):
             return "primary"
