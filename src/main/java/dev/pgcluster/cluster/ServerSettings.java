@@ -24,8 +24,6 @@ public final class ServerSettings {
         var settings = new LinkedHashMap<String, String>();
         settings.put("listen_addresses", "*");
         settings.put("wal_level", "replica");
-        // Unset, PostgreSQL's own default (and so no new container for stacks made before the key).
-        config.maxConnections().ifPresent(n -> settings.put("max_connections", String.valueOf(n)));
         // pg_basebackup -X stream holds two senders per replica while it runs, and replicas are
         // seeded in parallel; keep spare ones for a manual backup or a rejoining node.
         settings.put("max_wal_senders", String.valueOf(Math.max(10, 2 * replicas + 2)));

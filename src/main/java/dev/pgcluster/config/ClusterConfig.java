@@ -20,8 +20,8 @@ import java.util.Optional;
  * @param wal                  WAL retention
  * @param sync                 synchronous replication
  * @param limits               container resource limits
- * @param maxConnections       PostgreSQL's {@code max_connections} on every node, or empty to leave
- *                             it to PostgreSQL (100; under Patroni, Patroni's default, also 100)
+ * @param maxConnections       {@code ha: patroni}: PostgreSQL's {@code max_connections} on every member,
+ *                             or empty for PostgreSQL's default (100)
  * @param retainVolumes        keep data volumes when the stack is destroyed
  * @param database             the database created at first start
  * @param replicationUser      the replication role (LOGIN REPLICATION, not superuser)

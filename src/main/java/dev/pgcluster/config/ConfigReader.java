@@ -32,11 +32,11 @@ public final class ConfigReader {
 
     /** The keys that only {@code ha: patroni} reads. */
     public static final List<String> PATRONI_KEYS = List.of("dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait",
-            "patroniRetryTimeout", "maximumLagOnFailover", "failsafeMode");
+            "patroniRetryTimeout", "maximumLagOnFailover", "failsafeMode", "maxConnections");
 
     public static final String DEFAULT_IMAGE = "postgres:17.6";
-    /** {@code maxConnections}: room for the superuser's reserved sessions, the steps and an exporter. */
-    public static final int MIN_MAX_CONNECTIONS = 20;
+    /** {@code maxConnections}: Patroni's minimum (it ignores a smaller value and runs its default, 100). */
+    public static final int MIN_MAX_CONNECTIONS = 25;
     /** {@code maxConnections}: beyond this, a connection pooler serves better than more backends. */
     public static final int MAX_MAX_CONNECTIONS = 10000;
     public static final String DEFAULT_SUBNET = "10.89.0.0/24";

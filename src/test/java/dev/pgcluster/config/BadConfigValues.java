@@ -102,8 +102,12 @@ public final class BadConfigValues {
                 Arguments.of(Map.of("memory", "512m", "shmSize", "512m"), "pg-cluster:shmSize = \"512m\" is not allowed: less "
                         + "than pg-cluster:memory (512m), since /dev/shm counts against the memory limit"),
                 Arguments.of(Map.of("cpuShares", "1"), "pg-cluster:cpuShares = \"1\" is not allowed: a whole number from 2 to 262144"),
-                Arguments.of(Map.of("maxConnections", "19"), "pg-cluster:maxConnections = \"19\" is not allowed: a whole number from 20 to 10000"),
-                Arguments.of(Map.of("maxConnections", "lots"), "pg-cluster:maxConnections = \"lots\" is not allowed: a whole number from 20 to 10000"),
+                Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "maxConnections", "24"),
+                        "pg-cluster:maxConnections = \"24\" is not allowed: a whole number from 25 to 10000"),
+                Arguments.of(Map.of("ha", "patroni", "image", PATRONI_IMAGE, "maxConnections", "lots"),
+                        "pg-cluster:maxConnections = \"lots\" is not allowed: a whole number from 25 to 10000"),
+                Arguments.of(Map.of("maxConnections", "150"), "pg-cluster:maxConnections = \"150\" is not allowed: it applies "
+                        + "only with pg-cluster:ha = \"patroni\" (pg-cluster:ha is \"none\")"),
                 Arguments.of(Map.of("environment", "prod"), "pg-cluster:environment = \"prod\" is not allowed: development, "
                         + "staging or production"),
                 Arguments.of(Map.of("database", "My-App"), "pg-cluster:database = \"My-App\" is not allowed: a lower-case "

@@ -65,6 +65,10 @@ public final class PatroniFiles {
      * member's health only, no key or value. Reached on the cluster network, not published.
      */
     public static final int ETCD_METRICS_PORT = 2381;
+    /** How soon a standby that lost its leader tries again (PostgreSQL's default: 5s). */
+    static final String WAL_RETRIEVE_RETRY_INTERVAL = "1s";
+    /** PostgreSQL's (and Patroni's) {@code max_connections} when {@code maxConnections} is unset. */
+    static final int DEFAULT_MAX_CONNECTIONS = 100;
 
     private PatroniFiles() {
     }
@@ -119,6 +123,16 @@ public final class PatroniFiles {
         var parameters = new LinkedHashMap<String, Object>(ServerSettings.forNode(config));
         parameters.remove("listen_addresses");
         parameters.remove("synchronous_standby_names");
+        // A standby whose WAL stream broke tries again after 1 s instead of PostgreSQL's 5 s (a new
+        // primary_conninfo restarts the receiver at once anyway): when the leader restarts in
+        // place, or a first attempt at a new leader fails, the quorum standbys that the leader's
+        // commits wait for stream again that much sooner. The cost: one attempt a second while
+        // no leader answers.
+        parameters.put("wal_retrieve_retry_interval", WAL_RETRIEVE_RETRY_INTERVAL);
+        // Always named: PATCH /config keeps a key it is not sent, so a value taken out of config
+        // must be sent as PostgreSQL's default to go back to it.
+        parameters.put("max_connections", String.valueOf(config.maxConnections().orElse(DEFAULT_MAX_CONNECTIONS)));
+        parameters.putIfAbsent("synchronous_commit", "on");
         postgresql.put("parameters", parameters);
         dcs.put("postgresql", postgresql);
         return dcs;

@@ -180,6 +180,8 @@ public final class PatroniMode implements HaMode {
         env.put("PGC_DCS_CONFIG", PatroniFiles.dynamicConfigJson(config));
         env.put("PGC_PATCH_SCRIPT", InitScripts.read(InitScripts.PATCH_CONFIG));
         env.put("PGC_PGDATA", PostgresNode.PGDATA);
+        env.put("PGC_BIN_DIR", PatroniFiles.BIN_DIR);
+        env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds() * config.nodes().size()));
         env.putAll(placement.commandEnvironment());
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.DCS_CONFIG))

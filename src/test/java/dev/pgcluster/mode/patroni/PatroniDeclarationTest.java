@@ -93,9 +93,13 @@ class PatroniDeclarationTest {
         var parameters = JsonParser.parseString(environment(dcsConfig).get("PGC_DCS_CONFIG")).getAsJsonObject()
                 .getAsJsonObject("postgresql").getAsJsonObject("parameters");
         assertEquals("150", parameters.get("max_connections").getAsString());
-        assertFalse(JsonParser.parseString(PatroniFiles.dynamicConfigJson(patroni())).getAsJsonObject()
-                .getAsJsonObject("postgresql").getAsJsonObject("parameters").has("max_connections"),
-                "unset, Patroni's default: no new value for stacks made before the key");
+        // Unset, PostgreSQL's default, named: PATCH /config keeps a key it is not sent.
+        var unset = JsonParser.parseString(PatroniFiles.dynamicConfigJson(patroni("synchronous", "off"))).getAsJsonObject()
+                .getAsJsonObject("postgresql").getAsJsonObject("parameters");
+        assertEquals("100", unset.get("max_connections").getAsString());
+        assertEquals("on", unset.get("synchronous_commit").getAsString(), "synchronous off: back to PostgreSQL's default");
+        assertFalse(dev.pgcluster.cluster.ServerSettings.forNode(patroni("maxConnections", "150")).containsKey("max_connections"),
+                "ha: none's server arguments never name it");
     }
 
     @Test
