@@ -201,7 +201,10 @@ class PatroniDockerTest {
         assertEquals(next, leader(), "pulumi up leaves the leader where Patroni put it");
     }
 
-    /** A DCS setting changed in config reaches every member through PATCH /config, with no restart. */
+    /**
+     * A DCS setting changed in config reaches every member through PATCH /config, with no restart;
+     * one changed by hand is set back by the next run.
+     */
     @Test
     @Order(3)
     void aChangedDcsSettingReachesTheClusterWithoutARestart() {
@@ -219,6 +222,15 @@ class PatroniDockerTest {
         assertTrue(config.contains("maximum_lag_on_failover: 33554432"), config);
         assertEquals(started, Docker.psql(leader, "SELECT pg_postmaster_start_time()"), "the leader did not restart");
         assertEquals(leader, leader());
+
+        // A hand edit of the DCS (patronictl edit-config): the next run finds it, and sets the declared value back.
+        Docker.ok("exec", leader, "patronictl", "-c", PatroniFiles.CONFIG_DIR, "edit-config", "--force", "--set", "loop_wait=6");
+        awaitTrue("the hand edit is in the DCS", () -> Docker.ok("exec", leader, "patronictl", "-c", PatroniFiles.CONFIG_DIR,
+                "show-config").contains("loop_wait: 6"), Duration.ofSeconds(20));
+        var back = cluster.stack().up();
+        assertTrue(back.changed().toString().contains(cluster.config().namePrefix() + "-dcs-config"), back.changed().toString());
+        assertTrue(Docker.ok("exec", leader, "patronictl", "-c", PatroniFiles.CONFIG_DIR, "show-config").contains("loop_wait: 5"));
+        ClusterChecks.assertIdempotent(cluster.stack());
     }
 
     private String node(String container) {

@@ -6,6 +6,7 @@ import dev.pgcluster.cluster.ServerSettings;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.HaSettings;
 import dev.pgcluster.config.SyncReplication;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,6 +137,46 @@ public final class PatroniFiles {
         postgresql.put("parameters", parameters);
         dcs.put("postgresql", postgresql);
         return dcs;
+    }
+
+    /**
+     * The command, run in a member's container, that prints the DCS configuration as its REST API
+     * gives it ({@code GET /config}, JSON), with the member's client certificate.
+     */
+    static List<String> readDcsConfigCommand() {
+        return List.of("python3", "-c", "import ssl, urllib.request\n"
+                + "c = ssl.create_default_context(cafile=\"" + CONF_DIR + "/" + DCS_CA + "\")\n"
+                + "c.load_cert_chain(\"" + CONF_DIR + "/" + MEMBER_CERT + "\", \"" + CONF_DIR + "/" + MEMBER_KEY + "\")\n"
+                + "print(urllib.request.urlopen(\"https://localhost:" + REST_API_PORT + "/config\", context=c, timeout=10)"
+                + ".read().decode())\n");
+    }
+
+    /**
+     * Where the DCS configuration differs from the declared one, key by key, for the declared keys
+     * only (what Patroni adds, {@code pause} among them, is not compared), values compared as text
+     * (Patroni keeps some as strings, some as numbers), as init/patroni/patch-config.py compares.
+     */
+    static List<String> differences(Map<String, Object> declared, com.google.gson.JsonElement found) {
+        var out = new ArrayList<String>();
+        differences(declared, found, "", out);
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void differences(Object declared, com.google.gson.JsonElement found, String path, List<String> out) {
+        if (declared instanceof Map<?, ?> map) {
+            for (var entry : ((Map<String, Object>) map).entrySet()) {
+                com.google.gson.JsonElement child = found != null && found.isJsonObject()
+                        ? found.getAsJsonObject().get(entry.getKey()) : null;
+                differences(entry.getValue(), child, path + "/" + entry.getKey(), out);
+            }
+            return;
+        }
+        String got = found == null || found.isJsonNull() ? "none"
+                : found.isJsonPrimitive() ? found.getAsString() : found.toString();
+        if (!String.valueOf(declared).equalsIgnoreCase(got)) {
+            out.add(path + " = " + got + " (declared " + declared + ")");
+        }
     }
 
     /** {@link #dynamicConfig} as the JSON that {@code PATCH /config} sends. */

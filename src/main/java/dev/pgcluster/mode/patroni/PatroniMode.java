@@ -45,6 +45,8 @@ public final class PatroniMode implements HaMode {
     private List<String> first = List.of();
     /** The etcd members that ran when {@link #check} looked. */
     private List<String> etcdRunning = List.of();
+    /** Where the running DCS configuration differed from the declared one when {@link #check} looked (a hand edit). */
+    private Optional<String> dcsDrift = Optional.empty();
 
     /**
      * Which member leads is Patroni's to decide: without {@code primary} nothing is compared (after
@@ -66,6 +68,7 @@ public final class PatroniMode implements HaMode {
                 .filter(NodeState::writable)
                 .map(NodeState::node).toList();
         leader = leading.size() == 1 ? Optional.of(leading.get(0)) : Optional.empty();
+        leader.ifPresent(l -> lookForDrift(config, probe, l, warn, info));
         Optional<String> preferred = config.ha().preferredLeader();
         if (preferred.isEmpty() || leading.size() != 1 || leading.get(0).equals(preferred.get())) {
             return Optional.empty();
@@ -130,7 +133,7 @@ public final class PatroniMode implements HaMode {
         members.values().forEach(m -> ready.add(m.readiness()));
         String memberContainers = String.join(" ", config.nodeNames().stream().map(config::containerName).toList());
 
-        Command dcsConfig = dcsConfig(parts, name + "-dcs-config", memberContainers, primaryPlacement, ready);
+        Command dcsConfig = dcsConfig(parts, name + "-dcs-config", memberContainers, primaryPlacement, ready, dcsDrift);
         // After the DCS configuration: a setting that needs a restart restarts the leader there.
         var afterDcsConfig = new ArrayList<Resource>(ready);
         afterDcsConfig.add(dcsConfig);
@@ -153,6 +156,41 @@ public final class PatroniMode implements HaMode {
     }
 
     /**
+     * The DCS configuration as the leader's REST API gives it, against the declared one: a value
+     * changed by hand ({@code patronictl edit-config}) makes the dcs-config step run again (preview
+     * shows it), which sets it back. Patroni's maintenance mode is left to the operator, with a
+     * warning: it is no declared setting.
+     */
+    private void lookForDrift(ClusterConfig config, ClusterProbe probe, String node, Consumer<String> warn,
+                              Consumer<String> info) {
+        Optional<com.google.gson.JsonElement> found = probe.exec(config, node,
+                        PatroniFiles.readDcsConfigCommand().toArray(String[]::new))
+                .flatMap(PatroniMode::parseJson);
+        if (found.isEmpty()) {
+            return;
+        }
+        List<String> differences = PatroniFiles.differences(PatroniFiles.dynamicConfig(config), found.get());
+        if (!differences.isEmpty()) {
+            dcsDrift = Optional.of(String.join("; ", differences));
+            info.accept("pg-cluster: the DCS configuration differs from the declared one (" + dcsDrift.get()
+                    + "); the dcs-config step sets it");
+        }
+        var pause = found.get().isJsonObject() ? found.get().getAsJsonObject().get("pause") : null;
+        if (pause != null && pause.isJsonPrimitive() && pause.getAsString().equalsIgnoreCase("true")) {
+            warn.accept("pg-cluster: Patroni is in maintenance mode (paused): no automatic failover until "
+                    + "docker exec " + config.containerName(node) + " patronictl -c " + PatroniFiles.CONFIG_DIR + " resume");
+        }
+    }
+
+    private static Optional<com.google.gson.JsonElement> parseJson(String text) {
+        try {
+            return Optional.of(com.google.gson.JsonParser.parseString(text.strip()));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
      * etcd's membership is static: its members know each other from the configuration they were
      * made with, and their data holds it. A changed {@code dcsMembers} would give new members a
      * cluster the old ones do not know (etcd refuses to start them), so it is refused while the
@@ -172,7 +210,7 @@ public final class PatroniMode implements HaMode {
 
     /** The dynamic configuration in the DCS, set through the REST API whenever its declared value changes. */
     private static Command dcsConfig(ClusterParts parts, String name, String memberContainers, Placement placement,
-                                     List<Resource> after) {
+                                     List<Resource> after, Optional<String> drift) {
         ClusterConfig config = parts.config();
         var env = new LinkedHashMap<String, String>();
         env.put("PGC_STEP", "dcs-config");
@@ -182,13 +220,20 @@ public final class PatroniMode implements HaMode {
         env.put("PGC_PGDATA", PostgresNode.PGDATA);
         env.put("PGC_BIN_DIR", PatroniFiles.BIN_DIR);
         env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds() * config.nodes().size()));
+        // A hand edit the program found, with the time, so each finding is new; otherwise that
+        // input is left as it was (ignoreChanges), so a DCS as declared means an unchanged step.
+        drift.ifPresent(found -> env.put("PGC_DRIFT", Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": " + found));
         env.putAll(placement.commandEnvironment());
+        var options = CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after);
+        if (drift.isEmpty()) {
+            options.ignoreChanges(List.of("environment.PGC_DRIFT"));
+        }
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.DCS_CONFIG))
                 .environment(env)
                 .logging(Logging.STDOUT_AND_STDERR)
                 .build(),
-                CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after).build());
+                options.build());
     }
 
     /** The etcd members, those that do not run first, each part in member order. */

@@ -421,6 +421,41 @@ class PatroniDeclarationTest {
         assertTrue(DeclaredStack.refused(none, maintenance).getMessage().contains("Patroni is in maintenance mode (paused)"));
     }
 
+    /**
+     * A DCS value changed by hand (patronictl edit-config): the dcs-config step gets a new input
+     * naming what differs, so preview shows it and pulumi up sets it back. What Patroni adds
+     * (pause) is not compared. As declared, that input is ignored: the step is unchanged.
+     */
+    @Test
+    void aHandEditOfTheDcsConfigurationMakesTheDcsConfigStepRunAgain() {
+        ClusterConfig config = patroni();
+        var declared = JsonParser.parseString(PatroniFiles.dynamicConfigJson(config)).getAsJsonObject();
+        var edited = declared.deepCopy();
+        edited.addProperty("ttl", 30);
+        edited.addProperty("pause", true);
+        var asked = new java.util.ArrayList<String>();
+        ClusterProbe asDeclared = new Over(running(PatroniMember.HA_LABEL, "pg1")) {
+            @Override
+            public java.util.Optional<String> exec(ClusterConfig c, String node, String... command) {
+                asked.add(node);
+                return java.util.Optional.of(declared.toString());
+            }
+        };
+        ClusterProbe handEdited = new Over(running(PatroniMember.HA_LABEL, "pg1")) {
+            @Override
+            public java.util.Optional<String> exec(ClusterConfig c, String node, String... command) {
+                return java.util.Optional.of(edited.toString());
+            }
+        };
+        var same = steps(DeclaredStack.of(config, asDeclared), "dcs-config").get(0);
+        assertEquals(List.of("pg1"), asked, "the leader's REST API is asked");
+        assertNull(environment(same).get("PGC_DRIFT"));
+        assertEquals(List.of("environment.PGC_DRIFT"), same.ignoreChanges());
+        var drifted = steps(DeclaredStack.of(config, handEdited), "dcs-config").get(0);
+        assertTrue(environment(drifted).get("PGC_DRIFT").endsWith(": /ttl = 30 (declared 20)"), environment(drifted).toString());
+        assertEquals(List.of(), drifted.ignoreChanges());
+    }
+
     /** etcd's static membership: a changed dcsMembers on a stack whose DCS runs is refused before anything is declared. */
     @Test
     void aChangedNumberOfDcsMembersIsRefusedWhileTheDcsRuns() {
