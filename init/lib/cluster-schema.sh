@@ -37,15 +37,21 @@ REVOKE ALL ON FUNCTION pgcluster.tls_certificate_not_after() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pgcluster.tls_certificate_not_after() TO pg_monitor;"
 }
 
-# pgc_ensure_expiry_function CONTAINER DATABASE: schema pgcluster (refused when another role made
-# it) and the expiry function in DATABASE on the primary CONTAINER; idempotent. Local commit: with
-# synchronous replication and no standby yet, a commit would wait.
-pgc_ensure_expiry_function() {
+# schema_sql: a local commit (with synchronous replication and no standby yet, a commit would
+# wait), the check above, and schema pgcluster, usable by every role, changeable by none.
+schema_sql() {
     printf '%s\n' "SET synchronous_commit = local;
 $(schema_check_sql)
 CREATE SCHEMA IF NOT EXISTS pgcluster;
 REVOKE ALL ON SCHEMA pgcluster FROM PUBLIC;
-GRANT USAGE ON SCHEMA pgcluster TO PUBLIC;
+GRANT USAGE ON SCHEMA pgcluster TO PUBLIC;"
+}
+
+# pgc_ensure_expiry_function CONTAINER DATABASE: schema pgcluster (refused when another role made
+# it) and the expiry function in DATABASE on the primary CONTAINER; idempotent. Local commit: with
+# synchronous replication and no standby yet, a commit would wait.
+pgc_ensure_expiry_function() {
+    printf '%s\n' "$(schema_sql)
 $(tls_expiry_function)" | pgc_psql "$1" "$2" -At >/dev/null
 }
 
@@ -74,11 +80,7 @@ pgc_ensure_read_gate() {
     # a schema pgcluster or a gate function that someone else made is refused, never used.
     # Local commit: with synchronous replication configured, a commit would otherwise wait for a
     # standby, and on a first bring-up none exists yet.
-    printf '%s\n' "SET synchronous_commit = local;
-$(schema_check_sql)
-CREATE SCHEMA IF NOT EXISTS pgcluster;
-REVOKE ALL ON SCHEMA pgcluster FROM PUBLIC;
-GRANT USAGE ON SCHEMA pgcluster TO PUBLIC;
+    printf '%s\n' "$(schema_sql)
 -- SECURITY DEFINER: pg_stat_wal_receiver shows its status only to privileged roles.
 CREATE OR REPLACE FUNCTION pgcluster.refuse_reads_unless_streaming() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \$gate\$

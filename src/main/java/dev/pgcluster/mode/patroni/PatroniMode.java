@@ -21,6 +21,7 @@ import dev.pgcluster.mode.HaMode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import dev.pgcluster.topology.ClusterProbe;
@@ -220,20 +221,30 @@ public final class PatroniMode implements HaMode {
         env.put("PGC_PGDATA", PostgresNode.PGDATA);
         env.put("PGC_BIN_DIR", PatroniFiles.BIN_DIR);
         env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds() * config.nodes().size()));
-        // A hand edit the program found, with the time, so each finding is new; otherwise that
-        // input is left as it was (ignoreChanges), so a DCS as declared means an unchanged step.
-        drift.ifPresent(found -> env.put("PGC_DRIFT", Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": " + found));
         env.putAll(placement.commandEnvironment());
         var options = CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after);
-        if (drift.isEmpty()) {
-            options.ignoreChanges(List.of("environment.PGC_DRIFT"));
-        }
+        // A hand edit the program found: the step runs again and sets the DCS back.
+        finding(env, options, "PGC_DRIFT", drift);
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.DCS_CONFIG))
                 .environment(env)
                 .logging(Logging.STDOUT_AND_STDERR)
                 .build(),
                 options.build());
+    }
+
+    /**
+     * What the program found before declaring (a state that differs from the declared one), as the
+     * step's input {@code key}, with the time, so each finding is new and runs the step; without a
+     * finding that input is left as it was ({@code ignoreChanges}), so nothing found means an
+     * unchanged step.
+     */
+    private static void finding(Map<String, String> env, CustomResourceOptions.Builder options, String key,
+                                Optional<String> found) {
+        found.ifPresent(f -> env.put(key, Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": " + f));
+        if (found.isEmpty()) {
+            options.ignoreChanges(List.of("environment." + key));
+        }
     }
 
     /** The etcd members, those that do not run first, each part in member order. */
@@ -270,13 +281,9 @@ public final class PatroniMode implements HaMode {
         env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
         env.put("PGC_SYNCHRONOUS", config.sync().enabled() ? "on" : "off");
         env.put("PGC_SWITCHOVER_SCRIPT", InitScripts.read(InitScripts.SWITCHOVER));
-        parts.found().ifPresent(found ->
-                env.put("PGC_FOUND", Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": " + found));
         env.putAll(placement.commandEnvironment());
         var options = CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after);
-        if (parts.found().isEmpty()) {
-            options.ignoreChanges(List.of("environment.PGC_FOUND"));
-        }
+        finding(env, options, "PGC_FOUND", parts.found());
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.LEADER))
                 .environment(env)
