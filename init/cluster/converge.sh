@@ -29,12 +29,17 @@
 #   nodes writable           |
 #
 # Runs where Pulumi runs, through the docker CLI (DOCKER_HOST) and each node's Unix socket (peer
-# authentication, hardened sessions: pgc_psql). It needs no password: standbys and pg_rewind log in
-# as the replication role with the password file each node's conf step keeps on its volume.
+# authentication, hardened sessions: pgc_psql). When the nodes are on several Docker hosts
+# (PGC_NODE_DOCKER), every docker call that acts on a node (its container, its volume, a one-off
+# container on it, a session on its socket) goes to that node's own host (pgc_on), and standbys
+# reach the primary at its host's address and published port (PGC_NODE_ENDPOINTS: pgc_peer_host,
+# pgc_peer_port). It needs no password: standbys and pg_rewind log in as the replication role with
+# the password file each node's conf step keeps on its volume.
 #   PGC_PRIMARY                 the configured primary (a node name)
 #   PGC_NAME_PREFIX             <project>-<stack>: node containers are <prefix>-<node>, volumes <prefix>-<node>-data
 #   PGC_NETWORK, PGC_IMAGE      the cluster network and image, for the one-off rejoin containers
-#   PGC_PRIMARY_PORT            the server port on the cluster network
+#   PGC_PRIMARY_PORT            the server port on the cluster network (standbys are given
+#                               pgc_peer_port of the primary, which is this port on one host)
 #   PGC_REPLICATION_USER        the replication role
 #   PGC_MAX_LAG_BYTES           how far behind a switchover target may be
 #   PGC_TIMEOUT_SECONDS         how long to wait for a server to stop, start, receive or promote
@@ -50,8 +55,8 @@
 #   PGC_PROJECT, PGC_STACK      labels of the one-off containers
 #   PGC_DATABASE                the application database, where the read gate is kept
 #   PGC_TLS                     on: standbys reach the primary over TLS and check its certificate
-# It holds a lock on the Docker host while it runs: the container <prefix>-primary-lock (created,
-# never started), which another run finds and waits for.
+# It holds a lock on the Docker host of the configured primary while it runs: the container
+# <prefix>-primary-lock (created, never started), which another run finds and waits for.
 # Stdout: one line, "<primary> primary timeline <n>[; what changed]". Progress goes to stderr.
 set -eu
 
@@ -62,11 +67,16 @@ primary=$PGC_PRIMARY
 say() { echo "pg-cluster: $*" >&2; }
 fail() { echo "pg-cluster: $*" >&2; exit 1; }
 container() { printf '%s-%s' "$PGC_NAME_PREFIX" "$1"; }
+# Where standbys reach the primary (pgc_peer_host, pgc_peer_port): on several hosts, from
+# PGC_NODE_ENDPOINTS, which must name it.
+if [ -z "$(pgc_peer_host "$primary")" ] || [ -z "$(pgc_peer_port "$primary")" ]; then
+    fail "no address is known where the other nodes reach the primary $primary (PGC_NODE_ENDPOINTS); nothing was changed"
+fi
 # state_of NODE: its container's state (running, exited, paused, restarting, …), "missing" when
 # Docker says there is no such container, "unknown" when Docker could not be asked: never taken for
 # "missing".
 state_of() {
-    if pgc_state=$(docker container inspect --format '{{.State.Status}}' "$(container "$1")" 2>&1); then
+    if pgc_state=$(pgc_on "$1" docker container inspect --format '{{.State.Status}}' "$(container "$1")" 2>&1); then
         echo "$pgc_state"
     else
         case "$pgc_state" in
@@ -76,7 +86,7 @@ state_of() {
     fi
 }
 # q NODE SQL: one query over the node's socket; unaligned, tuples only.
-q() { printf '%s\n' "$2" | pgc_psql "$(container "$1")" postgres -At; }
+q() { printf '%s\n' "$2" | pgc_on "$1" pgc_psql "$(container "$1")" postgres -At; }
 lsn_number() { printf '%s' $(( (0x${1%%/*} << 32) | 0x${1#*/} )); }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 deadline() { echo $(( $(date +%s) + PGC_TIMEOUT_SECONDS )); }
@@ -135,7 +145,7 @@ fail_before_promote() {
 # A running node accepts connections (it may still be starting).
 await_accepting() {
     until_time=$(deadline)
-    until docker exec -u postgres "$(container "$1")" pg_isready -q -h /var/run/postgresql >/dev/null 2>&1; do
+    until pgc_on "$1" docker exec -u postgres "$(container "$1")" pg_isready -q -h /var/run/postgresql >/dev/null 2>&1; do
         [ "$(date +%s)" -lt "$until_time" ] || fail "$1 does not accept connections after ${PGC_TIMEOUT_SECONDS}s"
         sleep 0.1
     done
@@ -153,7 +163,7 @@ timeline_of() {
 
 # set_role NODE primary|standby: the role file on a running node's volume (pgc_set_role).
 set_role() {
-    docker exec -u postgres "$(container "$1")" sh -c "printf '%s\\n' $2 >$PGC_ROLE_FILE.new && chmod 0644 $PGC_ROLE_FILE.new && mv -f $PGC_ROLE_FILE.new $PGC_ROLE_FILE"
+    pgc_on "$1" docker exec -u postgres "$(container "$1")" sh -c "printf '%s\\n' $2 >$PGC_ROLE_FILE.new && chmod 0644 $PGC_ROLE_FILE.new && mv -f $PGC_ROLE_FILE.new $PGC_ROLE_FILE"
 }
 
 # switch_point TLI [NODE NODE_TLI]: the position where the history of NODE (on timeline NODE_TLI;
@@ -196,11 +206,11 @@ on_exit() {
         echo "pg-cluster: the switchover failed before $primary was promoted: starting $restart_old again as the primary" >&2
         fence "$restart_old" unfence ||
             echo "pg-cluster: could not take the fence of $restart_old away; see README: Troubleshooting" >&2
-        docker start "$(container "$restart_old")" >/dev/null ||
+        pgc_on "$restart_old" docker start "$(container "$restart_old")" >/dev/null ||
             echo "pg-cluster: could not start $restart_old again; start it by hand: docker start $(container "$restart_old")" >&2
     fi
     if [ -n "$lock_id" ]; then
-        docker rm -f "$lock_id" >/dev/null 2>&1 || echo "pg-cluster: could not remove the lock $lock; docker rm $lock" >&2
+        pgc_on "$primary" docker rm -f "$lock_id" >/dev/null 2>&1 || echo "pg-cluster: could not remove the lock $lock; docker rm $lock" >&2
     fi
 }
 trap on_exit EXIT
@@ -215,14 +225,14 @@ lock_host=$(hostname 2>/dev/null || echo unknown)
 lock_owner="$lock_host, pid $$, since $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 lock_expires=$(( $(date +%s) + 4 * PGC_TIMEOUT_SECONDS + 600 ))
 take_lock() {
-    lock_id=$(docker create --name "$lock" --network none --label "pg-cluster.project=$PGC_PROJECT" \
+    lock_id=$(pgc_on "$primary" docker create --name "$lock" --network none --label "pg-cluster.project=$PGC_PROJECT" \
         --label "pg-cluster.stack=$PGC_STACK" --label pg-cluster.role=lock --label "pg-cluster.lock.owner=$lock_owner" \
         --label "pg-cluster.lock.host=$lock_host" --label "pg-cluster.lock.pid=$$" \
         --label "pg-cluster.lock.expires=$lock_expires" "$PGC_IMAGE" true 2>/dev/null) || lock_id=""
     [ -n "$lock_id" ]
 }
 if ! take_lock; then
-    held=$(docker container inspect --format \
+    held=$(pgc_on "$primary" docker container inspect --format \
         '{{.Id}}|{{index .Config.Labels "pg-cluster.lock.expires"}}|{{index .Config.Labels "pg-cluster.lock.host"}}|{{index .Config.Labels "pg-cluster.lock.pid"}}|{{index .Config.Labels "pg-cluster.lock.owner"}}' \
         "$lock" 2>/dev/null) || held=""
     held_id=$(printf '%s' "$held" | cut -d'|' -f1)
@@ -241,7 +251,7 @@ if ! take_lock; then
     if [ -n "$gone" ]; then
         # Removed by its ID: a lock another run took meanwhile has another one, and stays.
         say "the lock of $held_owner $gone; taking it over"
-        docker rm -f "$held_id" >/dev/null 2>&1 || true
+        pgc_on "$primary" docker rm -f "$held_id" >/dev/null 2>&1 || true
         take_lock || fail "another run took the lock $lock meanwhile; nothing was changed. Run pulumi up again when it is done"
     else
         fail "another run is changing this cluster's roles: the lock $lock is held by ${held_owner:-a run that cannot be named}, for $(( held_expires - $(date +%s) )) s more at most. Nothing was changed. Wait for it and run pulumi up again; if that run is gone, remove its lock (docker rm $lock) first"
@@ -250,9 +260,31 @@ fi
 
 
 # The stack's nodes: its node containers (labelled with the seed of their data), created so far.
-# A node of config that has no container yet is seeded later by its own steps.
-nodes=$(docker ps -a --filter "label=pg-cluster.project=$PGC_PROJECT" --filter "label=pg-cluster.stack=$PGC_STACK" \
-    --filter label=pg-cluster.seed --format '{{.Label "pg-cluster.node"}}' | sort)
+# A node of config that has no container yet is seeded later by its own steps. On several Docker
+# hosts, each host is asked once (through one of its nodes) and the nodes are those any of them
+# has; a host that does not answer stops the run, as a node it holds cannot be told from one that
+# is gone.
+if [ -z "${PGC_NODE_DOCKER:-}" ]; then
+    nodes=$(docker ps -a --filter "label=pg-cluster.project=$PGC_PROJECT" --filter "label=pg-cluster.stack=$PGC_STACK" \
+        --filter label=pg-cluster.seed --format '{{.Label "pg-cluster.node"}}' | sort)
+else
+    listed=""
+    for docker_host in $(printf '%s\n' "$PGC_NODE_DOCKER" | awk 'NF >= 2 && !seen[$2]++ { print $2 }'); do
+        host_node=$(printf '%s\n' "$PGC_NODE_DOCKER" | awk -v h="$docker_host" '$2 == h { print $1; exit }')
+        # Each name is marked, so that what docker says on stderr (captured with it, for the
+        # message below) is never taken for a node.
+        if answer=$(pgc_on "$host_node" docker ps -a --filter "label=pg-cluster.project=$PGC_PROJECT" \
+            --filter "label=pg-cluster.stack=$PGC_STACK" --filter label=pg-cluster.seed \
+            --format 'pg-cluster-node={{.Label "pg-cluster.node"}}' 2>&1); then
+            listed="$listed$answer
+"
+        else
+            host_nodes=$(printf '%s\n' "$PGC_NODE_DOCKER" | awk -v h="$docker_host" '$2 == h { s = s (s == "" ? "" : ", ") $1 } END { print s }')
+            fail "the Docker host $docker_host of $host_nodes does not answer ($(printf '%s\n' "$answer" | grep -v '^pg-cluster-node=' | sed -n '/./{p;q;}')). Nothing was changed."
+        fi
+    done
+    nodes=$(printf '%s' "$listed" | sed -n 's/^pg-cluster-node=//p' | sort -u)
+fi
 # Only a container that has exited (or was never started) is stopped: its data may be rewound, and
 # it cannot write. A paused container still holds its server (and its writes, once unpaused); a
 # restarting one is being started again by Docker; a removing or dead one, or one Docker cannot
@@ -295,13 +327,13 @@ ensure_slots() {
 # database is another one, pgcluster's schema there holds the expiry function only.
 ensure_monitoring_schema() {
     [ "$PGC_DATABASE" != postgres ] || return 0
-    pgc_ensure_expiry_function "$(container "$primary")" postgres
+    pgc_on "$primary" pgc_ensure_expiry_function "$(container "$primary")" postgres
 }
 
 # The read gate (init/lib/cluster-schema.sh), in the application database on the primary; a
 # standby must stream from the primary this step made.
 ensure_read_gate() {
-    pgc_ensure_read_gate "$(container "$primary")" "$PGC_DATABASE" "$PGC_READ_MAX_LAG_BYTES" "$(container "$primary")"
+    pgc_on "$primary" pgc_ensure_read_gate "$(container "$primary")" "$PGC_DATABASE" "$PGC_READ_MAX_LAG_BYTES" "$(pgc_peer_host "$primary")"
 }
 
 # recheck_before_promote: the node states were read at the start of the run; right before a
@@ -333,7 +365,7 @@ one_off() {
     one_off_node=$1 one_off_role=$2 one_off_network=$3
     shift 3
     # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
-    docker run --rm $PGC_ONE_OFF_HARDENING --name "$(container "$one_off_node")-$one_off_role" --user postgres \
+    pgc_on "$one_off_node" docker run --rm $PGC_ONE_OFF_HARDENING --name "$(container "$one_off_node")-$one_off_role" --user postgres \
         --network "$one_off_network" --volume "$(container "$one_off_node")-data:/var/lib/postgresql/data" \
         --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
         --label "pg-cluster.node=$one_off_node" --label "pg-cluster.role=$one_off_role" \
@@ -359,11 +391,11 @@ wal_report() {
 # on a running node, from a one-off container (its volume read-only) on a stopped one.
 commits_past() {
     if [ "$(state_of "$1")" = running ]; then
-        dump=$(docker exec -u postgres "$(container "$1")" pg_waldump --path=/var/lib/postgresql/data/pgdata/pg_wal \
+        dump=$(pgc_on "$1" docker exec -u postgres "$(container "$1")" pg_waldump --path=/var/lib/postgresql/data/pgdata/pg_wal \
             --timeline="$2" --start="$3" 2>&1) || true
     else
         # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
-        dump=$(docker run --rm $PGC_ONE_OFF_HARDENING --user postgres --network none \
+        dump=$(pgc_on "$1" docker run --rm $PGC_ONE_OFF_HARDENING --user postgres --network none \
             --volume "$(container "$1")-data:/var/lib/postgresql/data:ro" \
             --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
             --label "pg-cluster.node=$1" --label pg-cluster.role=report \
@@ -394,7 +426,7 @@ report_of() {
 rejoin() {
     if [ "$(state_of "$1")" = running ]; then
         say "stopping $1 (fast shutdown)"
-        docker stop --time 60 "$(container "$1")" >/dev/null
+        pgc_on "$1" docker stop --time 60 "$(container "$1")" >/dev/null
     fi
     rejoin_state=$(state_of "$1")
     case "$rejoin_state" in
@@ -405,8 +437,8 @@ rejoin() {
     # updates only at its first checkpoint: without one, it may see no divergence to undo.
     q "$primary" "CHECKPOINT" >/dev/null
     status=0
-    out=$(one_off "$1" rejoin "$PGC_NETWORK" --env "PGC_PRIMARY_HOST=$(container "$primary")" \
-        --env "PGC_PRIMARY_PORT=$PGC_PRIMARY_PORT" --env "PGC_REPLICATION_USER=$PGC_REPLICATION_USER" \
+    out=$(one_off "$1" rejoin "$PGC_NETWORK" --env "PGC_PRIMARY_HOST=$(pgc_peer_host "$primary")" \
+        --env "PGC_PRIMARY_PORT=$(pgc_peer_port "$primary")" --env "PGC_REPLICATION_USER=$PGC_REPLICATION_USER" \
         --env "PGC_TLS=$PGC_TLS") || status=$?
     case "$status" in
         0) ;;
@@ -414,7 +446,7 @@ rejoin() {
         *) fail "$1 cannot rejoin as a standby of $primary (exit status $status)" ;;
     esac
     if [ "$2" = start ] || { [ "$2" = start-if-primary ] && printf '%s\n' "$out" | grep -q '^was-primary$'; }; then
-        docker start "$(container "$1")" >/dev/null
+        pgc_on "$1" docker start "$(container "$1")" >/dev/null
         await_accepting "$1"
         [ "$(q "$1" "SELECT pg_is_in_recovery()")" = t ] || fail "$1 started, but not as a standby"
         say "$1 runs again, as a standby of $primary"
@@ -429,7 +461,7 @@ await_following() {
     pgc_target=$(q "$primary" "SELECT pg_current_wal_lsn()")
     until_time=$(( $(date +%s) + $2 ))
     until [ "$(q "$1" "SELECT count(*) FROM pg_stat_wal_receiver
-            WHERE status = 'streaming' AND sender_host = $(pgc_literal "$(container "$primary")")
+            WHERE status = 'streaming' AND sender_host = $(pgc_literal "$(pgc_peer_host "$primary")")
               AND pg_last_wal_replay_lsn() >= $(pgc_literal "$pgc_target")::pg_lsn")" = 1 ]; do
         [ "$(date +%s)" -lt "$until_time" ] || return 1
         sleep 0.1
@@ -470,7 +502,7 @@ diverged() {
     dv_node=$1
     answer=$(q "$1" "SELECT pg_last_wal_replay_lsn()::text || ' ' || $(wal_timeline_sql) || ' ' || (SELECT count(*)
         FROM pg_stat_wal_receiver WHERE status = 'streaming' AND received_tli = $primary_timeline
-            AND sender_host = $(pgc_literal "$(container "$primary")"))") || return 1
+            AND sender_host = $(pgc_literal "$(pgc_peer_host "$primary")"))") || return 1
     set -- $answer
     [ "$#" -eq 3 ] || return 1
     if [ "$3" != 0 ] || [ "$2" -eq "$primary_timeline" ]; then
@@ -503,20 +535,21 @@ follow() {
         || ' ' || current_setting('primary_slot_name')
         || ' ' || CASE WHEN current_setting('primary_conninfo') ~ 'sslmode=''?verify-full' THEN 'on' ELSE 'off' END
         || CASE WHEN current_setting('primary_conninfo') ~ 'password=' THEN ' password' ELSE '' END")
-    if [ "$current" = "$(container "$primary") $1 $PGC_TLS" ] && [ -z "${repoint_all:-}" ] && [ "${2:-}" != rewind ]; then
+    if [ "$current" = "$(pgc_peer_host "$primary") $1 $PGC_TLS" ] && [ -z "${repoint_all:-}" ] && [ "${2:-}" != rewind ]; then
         return 0
     fi
     if [ "${2:-}" = rewind ]; then
         say "$1 holds WAL past where $primary's history left its timeline; rewinding it"
         rejoin "$1" start >/dev/null
     else
-        PGC_PRIMARY_HOST=$(container "$primary")
+        # shellcheck disable=SC2034 # both read by pgc_primary_conninfo (init/lib/common.sh)
+        PGC_PRIMARY_HOST=$(pgc_peer_host "$primary") PGC_PRIMARY_PORT=$(pgc_peer_port "$primary")
         conninfo=$(pgc_primary_conninfo "$1")
         {
             echo "ALTER SYSTEM SET primary_conninfo = $(pgc_literal "$conninfo");"
             echo "ALTER SYSTEM SET primary_slot_name = $(pgc_literal "$1");"
             echo "SELECT pg_reload_conf();"
-        } | pgc_psql "$(container "$1")" postgres -At >/dev/null
+        } | pgc_on "$1" pgc_psql "$(container "$1")" postgres -At >/dev/null
     fi
     if ! await_following "$1" "$follow_seconds"; then
         say "warning: $1 does not stream from $primary and replay its WAL yet after ${follow_seconds}s; it goes on trying (docker logs $(container "$1"))"
@@ -524,7 +557,7 @@ follow() {
         return 0
     fi
     # A fenced old primary that follows the primary needs its fence no more.
-    docker exec -u postgres "$(container "$1")" rm -f "$PGC_FENCE_MARKER"
+    pgc_on "$1" docker exec -u postgres "$(container "$1")" rm -f "$PGC_FENCE_MARKER"
     say "$1 streams from $primary"
 }
 
@@ -551,7 +584,7 @@ scan_standbys() {
                 event="${event:+$event; }$node was rewound; its $2 bytes of WAL past $primary's history held no commit"
                 continue
             fi
-            if docker exec "$(container "$node")" test -e "$PGC_FENCE_MARKER"; then
+            if pgc_on "$node" docker exec "$(container "$node")" test -e "$PGC_FENCE_MARKER"; then
                 # An old primary fenced by pg-cluster when it promoted another node, started by
                 # hand since: what it wrote past the fork is that promotion's loss, reported.
                 event="${event:+$event; }$node (old primary, fenced by pg-cluster when it promoted another node, started since) was rewound; what it replayed past $primary's history (up to $1) is lost"
@@ -625,9 +658,9 @@ elif has "$standbys" "$primary"; then
         say "switchover $old -> $primary: $primary is $2 bytes behind; stopping $old (fast shutdown)"
         restart_old=$old
         stopped_at=$(now_ms)
-        docker stop --time 60 "$(container "$old")" >/dev/null
+        pgc_on "$old" docker stop --time 60 "$(container "$old")" >/dev/null
         # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
-        facts=$(docker run --rm --user postgres --network none $PGC_ONE_OFF_HARDENING \
+        facts=$(pgc_on "$old" docker run --rm --user postgres --network none $PGC_ONE_OFF_HARDENING \
             --volume "$(container "$old")-data:/var/lib/postgresql/data" \
             --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
             "$PGC_IMAGE" pg_controldata /var/lib/postgresql/data/pgdata)

@@ -16,7 +16,9 @@
 #   PGC_NODE, PGC_SLOT            the node's name and its replication slot
 #   PGC_VOLUME, PGC_NETWORK       its data volume and the cluster network
 #   PGC_IMAGE                     the cluster's image
-#   PGC_PRIMARY_HOST/PORT         where the primary listens on the cluster network (replica)
+#   PGC_PRIMARY_HOST/PORT         where the primary listens: on the cluster network, or across
+#                                 Docker hosts its host's address and published port (replica)
+#   PGC_PRIMARY_NODE/CONTAINER    across hosts only: the primary, asked on its own host (pgc_on)
 #   PGC_TLS                       on: the base backup runs over TLS and checks the primary's
 #                                 certificate against the CA the node's conf step put on its volume
 #   PGC_REPLICATION_USER          the replication role
@@ -76,17 +78,22 @@ if [ "$PGC_ROLE" = primary ]; then
 fi
 
 pgc_require PGC_PRIMARY_HOST PGC_PRIMARY_PORT PGC_TLS PGC_BACKUP_SCRIPT
+# The primary's container, asked with docker exec on its own Docker host. On one host its
+# container name is also the host name the base backup connects to; across hosts
+# (PGC_NODE_DOCKER) the program names both (PGC_PRIMARY_NODE, PGC_PRIMARY_CONTAINER).
+primary_container=${PGC_PRIMARY_CONTAINER:-$PGC_PRIMARY_HOST}
+primary_node=${PGC_PRIMARY_NODE:-}
 
 # What the primary says about itself and about the replica's slot, for a volume that already
 # holds a cluster: it may resume streaming only if it is a standby of this very primary and the
 # slot still holds the WAL it needs (see base-backup-in-container.sh).
 ask_primary() {
-    primary_facts=$(pgc_psql "$PGC_PRIMARY_HOST" postgres -At -F ' ' -v slot="$PGC_SLOT" <<'SQL'
+    primary_facts=$(pgc_on "$primary_node" pgc_psql "$primary_container" postgres -At -F ' ' -v slot="$PGC_SLOT" <<'SQL'
 SELECT (SELECT system_identifier FROM pg_control_system()),
        coalesce((SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = :'slot'), '-'),
        coalesce((SELECT wal_status FROM pg_replication_slots WHERE slot_name = :'slot'), '-');
 SQL
-    ) || { echo "pg-cluster: cannot query the primary $PGC_PRIMARY_HOST" >&2; exit 1; }
+    ) || { echo "pg-cluster: cannot query the primary $primary_container" >&2; exit 1; }
     set -- $primary_facts
     PGC_PRIMARY_SYSTEM_ID=$1 PGC_SLOT_RESTART_LSN=$2 PGC_SLOT_WAL_STATUS=$3
     export PGC_PRIMARY_SYSTEM_ID PGC_SLOT_RESTART_LSN PGC_SLOT_WAL_STATUS
@@ -117,7 +124,7 @@ while :; do
             # now on), once, and take the backup through it.
             if [ -z "$remade" ]; then
                 remade=1
-                pgc_psql "$PGC_PRIMARY_HOST" postgres -At -v slot="$PGC_SLOT" >/dev/null <<'SQL'
+                pgc_on "$primary_node" pgc_psql "$primary_container" postgres -At -v slot="$PGC_SLOT" >/dev/null <<'SQL'
 SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
 WHERE slot_name = :'slot' AND wal_status = 'lost' AND NOT active;
 SELECT pg_create_physical_replication_slot(:'slot', true)

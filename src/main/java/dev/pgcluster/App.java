@@ -50,6 +50,14 @@ public final class App {
      */
     public static PostgresCluster declare(Context ctx, ClusterConfig config, ClusterProbe probe) {
         HaMode mode = HaMode.of(config.ha());
+        var unreachable = probe.unreachableHosts(config);
+        if (!unreachable.isEmpty()) {
+            // Nothing is declared: the provider of a host that does not answer fails every
+            // resource on it, and what the program cannot see it must not plan to change.
+            throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", unreachable)
+                    + ". Nothing was declared: the program cannot see the nodes there, and never plans to replace or "
+                    + "delete what it cannot see. Bring the host back and run again (README: Several Docker hosts)");
+        }
         Optional<String> found = mode.check(config, probe, ctx.log()::warn, ctx.log()::info);
         var cluster = new PostgresCluster(config, mode, found);
         ctx.export("ha", Output.of(config.ha().mode().configValue()));

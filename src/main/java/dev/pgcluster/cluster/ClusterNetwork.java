@@ -8,46 +8,65 @@ import com.pulumi.docker.inputs.NetworkLabelArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.DockerHostSpec;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The cluster's user-defined bridge network, on a fixed subnet: nodes find each other by name
- * through Docker's DNS, and pg_hba.conf allows replication only from this subnet.
+ * through Docker's DNS, and pg_hba.conf allows replication only from this subnet. With nodes on
+ * several Docker hosts, each host has one of the same name and subnet (its nodes and one-off
+ * containers join it; the hosts' nodes reach each other over published ports).
  */
 public final class ClusterNetwork extends ComponentResource {
     public static final String TYPE = "pgcluster:index:ClusterNetwork";
     private final String plannedName;
 
-    private final Network network;
+    /** Host → its network; the first is the anchor host's (the resource named as the component). */
+    private final Map<DockerHostSpec, Network> networks = new LinkedHashMap<>();
 
     /**
-     * @param name      the component's name; the network's Docker name is {@code <name>}
-     * @param config    the cluster config (subnet, labels)
-     * @param placement the Docker host of the network
-     * @param options   component options (parent)
+     * @param name       the component's name; each network's Docker name is {@code <name>}
+     * @param config     the cluster config (subnet, labels)
+     * @param placements the Docker hosts with nodes, the anchor host (the first node's) first
+     * @param options    component options (parent)
      */
-    public ClusterNetwork(String name, ClusterConfig config, Placement placement, ComponentResourceOptions options) {
+    public ClusterNetwork(String name, ClusterConfig config, List<Placement> placements, ComponentResourceOptions options) {
         super(TYPE, name, options);
         this.plannedName = name;
-        this.network = new Network(name, NetworkArgs.builder()
-                .name(name)
-                .driver("bridge")
-                .ipamConfigs(NetworkIpamConfigArgs.builder()
-                        .subnet(config.subnet().cidr())
-                        .gateway(config.subnet().gateway())
-                        .build())
-                .labels(Labels.network(config).entrySet().stream()
-                        .map(e -> NetworkLabelArgs.builder().label(e.getKey()).value(e.getValue()).build())
-                        .toList())
-                .build(),
-                // The Docker name is fixed, so a replacement must remove the old network first;
-                // Docker cannot relabel a network, and a label is no reason to rebuild the cluster.
-                placement.dockerOptions(this).deleteBeforeReplace(true).ignoreChanges(List.of("labels")).build());
-        registerOutputs(Map.of("networkName", network.name()));
+        for (Placement placement : placements) {
+            String resourceName = networks.isEmpty() ? name
+                    : name + "-" + placement.host().name().orElseThrow();
+            networks.put(placement.host(), new Network(resourceName, NetworkArgs.builder()
+                    .name(name)
+                    .driver("bridge")
+                    .ipamConfigs(NetworkIpamConfigArgs.builder()
+                            .subnet(config.subnet().cidr())
+                            .gateway(config.subnet().gateway())
+                            .build())
+                    .labels(Labels.network(config).entrySet().stream()
+                            .map(e -> NetworkLabelArgs.builder().label(e.getKey()).value(e.getValue()).build())
+                            .toList())
+                    .build(),
+                    // The Docker name is fixed, so a replacement must remove the old network first;
+                    // Docker cannot relabel a network, and a label is no reason to rebuild the cluster.
+                    placement.dockerOptions(this).deleteBeforeReplace(true).ignoreChanges(List.of("labels")).build()));
+        }
+        registerOutputs(Map.of("networkName", networkName()));
     }
 
+    /** The network's Docker name, from the anchor host's network. */
     public Output<String> networkName() {
+        return networks.values().iterator().next().name();
+    }
+
+    /** The network's Docker name on {@code placement}'s host (a node there waits for it). */
+    public Output<String> networkName(Placement placement) {
+        Network network = networks.get(placement.host());
+        if (network == null) {
+            throw new IllegalArgumentException("no cluster network on " + placement.host().describe());
+        }
         return network.name();
     }
 
@@ -60,7 +79,14 @@ public final class ClusterNetwork extends ComponentResource {
         return plannedName;
     }
 
+    /** The network on {@code placement}'s host. */
+    public Network network(Placement placement) {
+        networkName(placement);
+        return networks.get(placement.host());
+    }
+
+    /** The anchor host's network. */
     public Network network() {
-        return network;
+        return networks.values().iterator().next();
     }
 }

@@ -20,6 +20,14 @@ public final class ConnectionStrings {
     }
 
     /**
+     * The host name clients use for {@code node}: its host's address when it is on a host of
+     * {@code dockerHosts}, else as {@link #clientHost(String, Optional)}.
+     */
+    public static String clientHost(dev.pgcluster.config.ClusterConfig config, dev.pgcluster.config.NodeSpec node) {
+        return node.hostAddress().orElseGet(() -> clientHost(config.publishAddress(), node.dockerHost()));
+    }
+
+    /**
      * The host name clients use: the publish address, or — when published on every interface —
      * the Docker host's name (for a remote engine) or localhost.
      */

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import dev.pgcluster.config.ClusterConfig;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /** The scripts under {@code init/}, which Maven copies onto the classpath. */
 public final class InitScripts {
@@ -92,7 +93,32 @@ public final class InitScripts {
      */
     public static String pgHba(String subnet, String gateway, String replicationUser, boolean tls,
                                boolean loopbackReplication) {
+        return pgHba(subnet, gateway, replicationUser, tls, loopbackReplication, List.of());
+    }
+
+    /**
+     * {@link #pgHba(String, String, String, boolean, boolean)}, with {@code peers}: the addresses of
+     * the other Docker hosts of a cluster on several hosts, whose nodes stream and rewind from
+     * this one (over TLS only: several hosts require it) — and nothing else from there.
+     */
+    public static String pgHba(String subnet, String gateway, String replicationUser, boolean tls,
+                               boolean loopbackReplication, List<String> peers) {
+        var peerLines = new StringBuilder();
+        if (!peers.isEmpty()) {
+            peerLines.append("# The other Docker hosts' nodes stream and rewind from here, from their host's address.\n");
+            for (String peer : peers) {
+                peerLines.append("{{HOST}} replication  {{REPLICATION_USER}}     ").append(String.format("%-20s", peer + "/32"))
+                        .append(" scram-sha-256\n");
+            }
+        }
+        var peerPostgres = new StringBuilder();
+        for (String peer : peers) {
+            peerPostgres.append("{{HOST}} postgres     {{REPLICATION_USER}}     ").append(String.format("%-20s", peer + "/32"))
+                    .append(" scram-sha-256\n");
+        }
         return read(PG_HBA_TEMPLATE)
+                .replace("{{PEER_REPLICATION}}", peerLines.toString())
+                .replace("{{PEER_POSTGRES}}", peerPostgres.toString())
                 .replace("{{LOOPBACK_REPLICATION}}", loopbackReplication
                         ? "# Patroni asks its own server over loopback where its WAL ends (before a rewind).\n"
                         + "{{HOST}} replication  {{REPLICATION_USER}}     127.0.0.1/32         scram-sha-256\n"

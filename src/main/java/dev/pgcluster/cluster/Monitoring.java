@@ -197,7 +197,7 @@ public final class Monitoring extends ComponentResource {
         var endpoints = new LinkedHashMap<String, String>();
         for (int i = 0; i < config.nodes().size(); i++) {
             NodeSpec node = config.nodes().get(i);
-            endpoints.put(node.name(), "http://" + ConnectionStrings.clientHost(config.publishAddress(), node.dockerHost())
+            endpoints.put(node.name(), "http://" + ConnectionStrings.clientHost(config, node)
                     + ":" + config.monitoring().exporterPort(i) + "/metrics");
         }
         return endpoints;
@@ -205,7 +205,7 @@ public final class Monitoring extends ComponentResource {
 
     /** Prometheus's UI and API on the Docker host. */
     public static String prometheusUrl(ClusterConfig config) {
-        return "http://" + ConnectionStrings.clientHost(config.publishAddress(), config.primary().dockerHost())
+        return "http://" + ConnectionStrings.clientHost(config, config.primary())
                 + ":" + config.monitoring().port();
     }
 

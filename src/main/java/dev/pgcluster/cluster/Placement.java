@@ -3,18 +3,26 @@ package dev.pgcluster.cluster;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.ProviderResource;
 import com.pulumi.resources.Resource;
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.DockerHostSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Which Docker host a node lives on: the docker provider that manages its objects and the
  * {@code DOCKER_HOST} its command steps talk to — always the same engine.
  *
- * @param dockerHost the Docker host URL the provider uses
- * @param provider   the explicit docker provider for that host; empty for the default provider
+ * @param host     the Docker host
+ * @param provider the explicit docker provider for that host; empty for the default provider
  */
-public record Placement(String dockerHost, Optional<ProviderResource> provider) {
+public record Placement(DockerHostSpec host, Optional<ProviderResource> provider) {
+
+    /** The Docker host URL the provider uses. */
+    public String dockerHost() {
+        return host.endpoint();
+    }
 
     /** Options for a Docker object that belongs to {@code parent}. */
     public CustomResourceOptions.Builder dockerOptions(Resource parent) {
@@ -29,8 +37,56 @@ public record Placement(String dockerHost, Optional<ProviderResource> provider) 
      * ignores, and the steps would act on another engine than the containers.
      */
     public Map<String, String> commandEnvironment() {
+        return cliEnvironment(host);
+    }
+
+    /**
+     * What the docker CLI needs to reach {@code host}: its URL and, for a host of
+     * {@code dockerHosts}, its TLS client files with the server verified
+     * ({@code DOCKER_TLS_VERIFY}: without it the CLI would not check the engine's certificate), or
+     * both empty (the CLI then ignores whatever the caller's environment holds).
+     */
+    public static Map<String, String> cliEnvironment(DockerHostSpec host) {
         var env = new LinkedHashMap<String, String>();
-        env.put("DOCKER_HOST", dockerHost);
+        env.put("DOCKER_HOST", host.endpoint());
+        if (host.name().isPresent()) {
+            env.put("DOCKER_CERT_PATH", host.certPath().orElse(""));
+            env.put("DOCKER_TLS_VERIFY", host.certPath().isPresent() ? "1" : "");
+        }
+        return env;
+    }
+
+    /**
+     * {@code PGC_NODE_DOCKER} of init/lib/common.sh: one line per node, "NODE DOCKER_HOST CERT_PATH"
+     * ("-" without client files). Empty when the nodes are on one host.
+     */
+    public static Optional<String> nodeDockerTable(ClusterConfig config) {
+        if (!config.severalHosts()) {
+            return Optional.empty();
+        }
+        return Optional.of(config.nodes().stream()
+                .map(n -> n.name() + " " + config.hostOf(n).endpoint() + " " + config.hostOf(n).certPath().orElse("-"))
+                .collect(Collectors.joining("\n")));
+    }
+
+    /**
+     * {@code PGC_NODE_ENDPOINTS} of init/lib/common.sh: one line per node, "NODE HOST PORT", where
+     * the other nodes reach its server. Empty when the nodes are on one host.
+     */
+    public static Optional<String> nodeEndpointTable(ClusterConfig config) {
+        if (!config.severalHosts()) {
+            return Optional.empty();
+        }
+        return Optional.of(config.nodes().stream()
+                .map(n -> n.name() + " " + config.peerHost(n.name()) + " " + config.peerPort(n.name()))
+                .collect(Collectors.joining("\n")));
+    }
+
+    /** Both tables, for a step's environment (nothing when the nodes are on one host). */
+    public static Map<String, String> nodeTables(ClusterConfig config) {
+        var env = new LinkedHashMap<String, String>();
+        nodeDockerTable(config).ifPresent(t -> env.put("PGC_NODE_DOCKER", t));
+        nodeEndpointTable(config).ifPresent(t -> env.put("PGC_NODE_ENDPOINTS", t));
         return env;
     }
 }

@@ -55,26 +55,30 @@ public final class PostgresCluster extends ComponentResource {
         super(TYPE, config.namePrefix(), ComponentResourceOptions.builder().build());
         this.config = config;
         String name = config.namePrefix();
-        var placements = placements(name);
-
-        NodeSpec primaryNode = config.primary();
-        Placement primaryPlacement = placements.get(primaryNode.dockerHost());
-        this.network = new ClusterNetwork(name + "-net", config, primaryPlacement, child());
+        // The first node's host keeps what the cluster has once (its TLS authority steps, the
+        // network's and image's first resources): the primary may move to another host.
+        var nodePlacements = placements(name);
+        var hostPlacements = new java.util.LinkedHashMap<dev.pgcluster.config.DockerHostSpec, Placement>();
+        nodePlacements.values().forEach(p -> hostPlacements.putIfAbsent(p.host(), p));
+        Placement anchor = nodePlacements.get(config.nodes().get(0).name());
+        this.network = new ClusterNetwork(name + "-net", config, List.copyOf(hostPlacements.values()), child());
         this.secrets = new ClusterSecrets(name + "-secrets", config, child());
-        Output<String> image = image(name + "-image", config.image(), primaryPlacement);
+        var hostImages = new LinkedHashMap<Placement, Output<String>>();
+        hostPlacements.values().forEach(p -> hostImages.put(p, image(p == anchor ? name + "-image"
+                : name + "-image-" + p.host().name().orElseThrow(), config.image(), p)));
+        Output<String> image = hostImages.get(anchor);
         this.tls = config.tls().enabled()
-                ? Optional.of(new ClusterTls(name + "-tls", config, image, primaryPlacement, child()))
+                ? Optional.of(new ClusterTls(name + "-tls", config, image, anchor, child()))
                 : Optional.empty();
 
-        var nodePlacements = new LinkedHashMap<String, Placement>();
-        config.nodes().forEach(n -> nodePlacements.put(n.name(), placements.get(n.dockerHost())));
         var images = new HashMap<String, Output<String>>();
         this.declared = mode.declare(new ClusterParts(config, this, image, network, secrets, tls,
                 nodePlacements, found, reference -> images.computeIfAbsent(reference, r ->
-                        sameOrOwn(r, image, name + "-" + imageResourceName(r), primaryPlacement))));
+                        sameOrOwn(r, image, name + "-" + imageResourceName(r), anchor)),
+                placement -> hostImages.get(hostPlacements.get(placement.host()))));
         this.monitoring = Monitoring.declare(name, config, () -> new Monitoring.Inputs(
-                sameOrOwn(config.monitoring().exporterImage(), image, name + "-exporter-image", primaryPlacement),
-                sameOrOwn(config.monitoring().prometheusImage(), image, name + "-prometheus-image", primaryPlacement),
+                sameOrOwn(config.monitoring().exporterImage(), image, name + "-exporter-image", anchor),
+                sameOrOwn(config.monitoring().prometheusImage(), image, name + "-prometheus-image", anchor),
                 network.networkName(), caCertificate(), secrets.monitoringPassword(), declared.roles(), nodePlacements,
                 declared.dcsMetrics()),
                 child());
@@ -93,18 +97,24 @@ public final class PostgresCluster extends ComponentResource {
         return ComponentResourceOptions.builder().parent(this).build();
     }
 
-    /** One docker provider per distinct Docker host; nodes on the default host use the default provider. */
-    private Map<Optional<String>, Placement> placements(String name) {
-        var placements = new HashMap<Optional<String>, Placement>();
+    /**
+     * Node → its Docker host: one docker provider per host of {@code dockerHosts} (named after it)
+     * or for the single-host {@code dockerHost} key; nodes on the default host use the default
+     * provider.
+     */
+    private Map<String, Placement> placements(String name) {
+        var byHost = new HashMap<dev.pgcluster.config.DockerHostSpec, Placement>();
+        var placements = new LinkedHashMap<String, Placement>();
         for (NodeSpec node : config.nodes()) {
-            placements.computeIfAbsent(node.dockerHost(), host -> host
-                    .map(url -> {
-                        ProviderResource provider = new Provider(name + "-docker-" + placements.size(),
-                                ProviderArgs.builder().host(url).build(),
-                                CustomResourceOptions.builder().parent(this).build());
-                        return new Placement(url, Optional.of(provider));
+            placements.put(node.name(), byHost.computeIfAbsent(config.hostOf(node), host -> node.host()
+                    .map(spec -> {
+                        var args = ProviderArgs.builder().host(spec.endpoint());
+                        spec.certPath().ifPresent(args::certPath);
+                        ProviderResource provider = new Provider(name + "-docker-" + spec.name().orElse("0"),
+                                args.build(), CustomResourceOptions.builder().parent(this).build());
+                        return new Placement(spec, Optional.of(provider));
                     })
-                    .orElseGet(() -> new Placement(config.defaultDockerHost(), Optional.empty())));
+                    .orElseGet(() -> new Placement(host, Optional.empty()))));
         }
         return placements;
     }
@@ -141,7 +151,7 @@ public final class PostgresCluster extends ComponentResource {
     }
 
     private Endpoint endpoint(NodeSpec node) {
-        return new Endpoint(ConnectionStrings.clientHost(config.publishAddress(), node.dockerHost()), node.hostPort());
+        return new Endpoint(ConnectionStrings.clientHost(config, node), node.hostPort());
     }
 
     public String primaryHost() {

@@ -45,7 +45,7 @@ public final class PostgresNode extends ComponentResource {
      * init/lib/common.sh.
      */
     public static final String CONF_DIR = VOLUME_PATH + "/conf";
-    public static final int POSTGRES_PORT = 5432;
+    public static final int POSTGRES_PORT = ClusterConfig.POSTGRES_PORT;
     /** Written by the seed step as the last step of initializing a cluster; base backups copy it. */
     static final String INIT_DONE = "pg-cluster-init.done";
     /** How often Docker runs the health check. */
@@ -100,8 +100,9 @@ public final class PostgresNode extends ComponentResource {
      *                    standby's own seed, much later)
      * @param primaryStep the step that makes the configured primary the primary
      * @param passwords   the step that sets the passwords on the primary
+     * @param primaryPlacement the primary's Docker host: the standby's slot step acts there
      */
-    public record Upstream(Command primarySeed, Command primaryStep, Command passwords) {
+    public record Upstream(Command primarySeed, Command primaryStep, Command passwords, Placement primaryPlacement) {
     }
 
     private final Volume volume;
@@ -142,7 +143,7 @@ public final class PostgresNode extends ComponentResource {
 
         this.conf = conf(this, name + "-conf", config, node, image, volume.name(), placement, tls,
                 InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(), config.replicationUser(),
-                        config.tls().enabled()),
+                        config.tls().enabled(), false, peerAddresses(config)),
                 secrets.replicationPassword(),
                 concat(upstream.map(up -> List.<Resource>of(up.primarySeed())).orElse(List.of()), before));
 
@@ -150,7 +151,7 @@ public final class PostgresNode extends ComponentResource {
         this.slot = upstream.map(up -> new Command(name + "-slot", CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.CREATE_SLOT))
                 .delete(InitScripts.read(InitScripts.DROP_SLOT))
-                .environment(slotEnvironment(node, primaryContainer, config.retainVolumes(), placement))
+                .environment(slotEnvironment(node, primaryContainer, config.retainVolumes(), up.primaryPlacement()))
                 .build(),
                 CustomResourceOptions.builder()
                         .parent(this)
@@ -161,6 +162,10 @@ public final class PostgresNode extends ComponentResource {
 
         var seedDependencies = new ArrayList<Resource>(before);
         slot.ifPresent(seedDependencies::add);
+        if (config.severalHosts() && upstream.isPresent()) {
+            // A base backup runs in a one-off container on the node's host, on its host's network.
+            seedDependencies.add(network.network(placement));
+        }
         // A base backup checks the primary's certificate against the CA certificates on the volume.
         upstream.ifPresent(up -> seedDependencies.add(conf));
         upstream.ifPresent(up -> seedDependencies.add(up.passwords()));
@@ -170,8 +175,7 @@ public final class PostgresNode extends ComponentResource {
                 // The network by name, not by output: the seed of a new cluster runs while Docker
                 // creates the network (the provider holds a network's creation for 2 s).
                 .environment(Output.tuple(volume.name(), image)
-                        .applyValue(t -> seedEnvironment(config, node, primaryContainer, network.plannedName(), t.t1, t.t2,
-                                placement)))
+                        .applyValue(t -> seedEnvironment(config, node, network.plannedName(), t.t1, t.t2, placement)))
                 .stdin(seedSecrets)
                 // A new volume (renamed, or replaced by `pulumi up --replace`: the engine then
                 // replaces whatever depends on its name through a force-new input) is empty
@@ -185,7 +189,7 @@ public final class PostgresNode extends ComponentResource {
                         .build());
 
         var port = publishedPort(config, node);
-        this.container = container(name, config, node, image, network.networkName(), volume.name(),
+        this.container = container(name, config, node, image, network.networkName(placement), volume.name(),
                 // New data means a new container: the label changes, a changed label replaces it.
                 // The seed step's ID: new exactly when the step is created anew (a new volume),
                 // kept when the step is updated (a switchover changes its role), so known in a
@@ -216,8 +220,8 @@ public final class PostgresNode extends ComponentResource {
                     env.put("PGC_REPLICA_CONTAINER", containerName);
                     env.put("PGC_NODE", node.name());
                     env.put("PGC_SLOT", node.name());
-                    env.put("PGC_PRIMARY_HOST", primaryContainer);
-                    env.put("PGC_PRIMARY_PORT", String.valueOf(POSTGRES_PORT));
+                    env.put("PGC_PRIMARY_HOST", config.peerHost(config.primary().name()));
+                    env.put("PGC_PRIMARY_PORT", String.valueOf(config.peerPort(config.primary().name())));
                     env.put("PGC_REPLICATION_USER", config.replicationUser());
                     env.put("PGC_TLS", onOff(config.tls().enabled()));
                     env.putAll(placement.commandEnvironment());
@@ -272,9 +276,8 @@ public final class PostgresNode extends ComponentResource {
         return env;
     }
 
-    static Map<String, String> seedEnvironment(ClusterConfig config, NodeSpec node, String primaryContainer,
-                                               String networkName, String volumeName, String image,
-                                               Placement placement) {
+    static Map<String, String> seedEnvironment(ClusterConfig config, NodeSpec node, String networkName,
+                                               String volumeName, String image, Placement placement) {
         var env = new LinkedHashMap<String, String>();
         env.put("PGC_STEP", "seed");
         env.put("PGC_ROLE", node.role().label());
@@ -293,10 +296,18 @@ public final class PostgresNode extends ComponentResource {
             env.put("PGC_INITDB_ARGS", INITDB_ARGS);
             env.put("PGC_INIT_SCRIPT", InitScripts.read(InitScripts.INIT_IN_CONTAINER));
         } else {
-            env.put("PGC_PRIMARY_HOST", primaryContainer);
-            env.put("PGC_PRIMARY_PORT", String.valueOf(POSTGRES_PORT));
+            String primary = config.primary().name();
+            env.put("PGC_PRIMARY_HOST", config.peerHost(primary));
+            env.put("PGC_PRIMARY_PORT", String.valueOf(config.peerPort(primary)));
             env.put("PGC_TLS", onOff(config.tls().enabled()));
             env.put("PGC_BACKUP_SCRIPT", InitScripts.read(InitScripts.BASE_BACKUP_IN_CONTAINER));
+            if (config.severalHosts()) {
+                // The primary's server is reached over the network at its host's address; the
+                // seed asks it about its slot with docker exec, on the primary's own host.
+                env.put("PGC_PRIMARY_NODE", primary);
+                env.put("PGC_PRIMARY_CONTAINER", config.containerName(primary));
+                env.putAll(Placement.nodeTables(config));
+            }
         }
         env.putAll(placement.commandEnvironment());
         return env;
@@ -346,6 +357,17 @@ public final class PostgresNode extends ComponentResource {
     }
 
     /**
+     * The addresses the other hosts' nodes connect from (their host's address: Docker masquerades
+     * what leaves a host), for pg_hba.conf; empty when the nodes are on one host.
+     */
+    public static List<String> peerAddresses(ClusterConfig config) {
+        if (!config.severalHosts()) {
+            return List.of();
+        }
+        return config.nodes().stream().map(n -> n.hostAddress().orElseThrow()).distinct().toList();
+    }
+
+    /**
      * Every name a client or another node reaches the node by: its network alias and container
      * name on the cluster network, and the host its port is published on.
      */
@@ -353,7 +375,7 @@ public final class PostgresNode extends ComponentResource {
         var names = new LinkedHashSet<String>();
         names.add("DNS:" + node.name());
         names.add("DNS:" + config.containerName(node.name()));
-        String clientHost = ConnectionStrings.clientHost(config.publishAddress(), node.dockerHost());
+        String clientHost = ConnectionStrings.clientHost(config, node);
         names.add((Validators.isIpv4Address(clientHost) ? "IP:" : "DNS:") + clientHost);
         names.add("DNS:localhost");
         names.add("IP:127.0.0.1");
@@ -397,7 +419,7 @@ public final class PostgresNode extends ComponentResource {
 
     /** Where the node's PostgreSQL port is published on its Docker host. */
     public static PublishedPort publishedPort(ClusterConfig config, NodeSpec node) {
-        return new PublishedPort(config.publishAddress(), node.hostPort(), POSTGRES_PORT);
+        return new PublishedPort(config.publishAddress(node), node.hostPort(), POSTGRES_PORT);
     }
 
     /**

@@ -133,6 +133,42 @@ public record ClusterConfig(
         return nodes.stream().map(NodeSpec::name).toList();
     }
 
+    /** The node's Docker host: its placement, else the default provider's host. */
+    public DockerHostSpec hostOf(NodeSpec node) {
+        return node.host().orElseGet(() -> DockerHostSpec.unnamed(defaultDockerHost));
+    }
+
+    public NodeSpec node(String name) {
+        return nodes.stream().filter(n -> n.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no node " + name));
+    }
+
+    /** Whether the nodes are on more than one Docker engine ({@code placement}). */
+    public boolean severalHosts() {
+        return nodes.stream().map(n -> hostOf(n).endpoint()).distinct().count() > 1;
+    }
+
+    /**
+     * The host name the other nodes reach {@code node}'s server by: its container name on the
+     * cluster network, or, across hosts, its host's address (the port published there).
+     */
+    public String peerHost(String node) {
+        return severalHosts() ? node(node).hostAddress().orElseThrow() : containerName(node);
+    }
+
+    /** The port that goes with {@link #peerHost}. */
+    public int peerPort(String node) {
+        return severalHosts() ? node(node).hostPort() : POSTGRES_PORT;
+    }
+
+    /** The address a node's port is published on: its host's in {@code dockerHosts}, else {@code publishAddress}. */
+    public String publishAddress(NodeSpec node) {
+        return node.hostAddress().orElse(publishAddress);
+    }
+
+    /** PostgreSQL's port inside every node's container. */
+    public static final int POSTGRES_PORT = 5432;
+
     /** The Docker container of a node: {@code <project>-<stack>-<node>}. */
     public String containerName(String node) {
         return namePrefix + "-" + node;

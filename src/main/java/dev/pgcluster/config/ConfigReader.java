@@ -3,6 +3,7 @@ package dev.pgcluster.config;
 import com.pulumi.Config;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -20,7 +21,7 @@ public final class ConfigReader {
             "primaryPort", "replicaPorts", "walKeepSize", "maxSlotWalKeepSize",
             "synchronous", "synchronousCommit", "memory", "shmSize", "cpuShares", "maxConnections",
             "retainVolumesOnDelete", "database", "replicationUser",
-            "superuserPassword", "replicationPassword", "dockerHost",
+            "superuserPassword", "replicationPassword", "dockerHost", "dockerHosts", "placement",
             "baseBackupAttempts", "healthTimeoutSeconds", "streamingGraceSeconds", "readMaxLag", "primary", "acceptDataLoss",
             "appUser", "appPassword", "monitoringUser", "monitoringPassword", "passwordGeneration",
             "tls", "tlsCaGeneration", "tlsTrustedCaGenerations", "tlsCertificateGeneration",
@@ -134,6 +135,7 @@ public final class ConfigReader {
         TlsSettings tls = tls();
         MonitoringSettings monitoring = monitoring(env, primaryPort, replicaPorts, nodeCount);
         HaSettings ha = ha(image, tls, replicas, primary);
+        Optional<Map<String, DockerHostSpec>> placement = placement(nodeCount, dockerHost, tls, ha, monitoring);
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -145,11 +147,12 @@ public final class ConfigReader {
 
         // Node i always gets the i-th port: a switchover moves the role, not the ports.
         var nodes = new ArrayList<NodeSpec>();
-        Optional<String> host = Optional.ofNullable(dockerHost);
+        Optional<DockerHostSpec> host = Optional.ofNullable(dockerHost).map(DockerHostSpec::unnamed);
         for (int i = 0; i <= replicas; i++) {
             String name = "pg" + i;
             nodes.add(new NodeSpec(name, name.equals(primary) ? Role.PRIMARY : Role.REPLICA,
-                    i == 0 ? primaryPort : replicaPorts.get(i - 1), host));
+                    i == 0 ? primaryPort : replicaPorts.get(i - 1),
+                    placement.map(p -> Optional.of(p.get(name))).orElse(host)));
         }
         return new ClusterConfig(project, stack, namePrefix, env, image, pullImage, subnet, publishAddress,
                 nodes, new WalSettings(walKeepSize, maxSlotWalKeepSize), sync,
@@ -159,6 +162,45 @@ public final class ConfigReader {
                 attempts, healthTimeout, streamingGrace, readMaxLag, defaultDockerHost, acceptDataLoss,
                 new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls, monitoring,
                 ha);
+    }
+
+    /**
+     * {@code dockerHosts} and {@code placement} ({@link HostPlacement}), and what they exclude: the
+     * single-host keys, and for now, on several hosts, what is not built for them yet.
+     */
+    private Optional<Map<String, DockerHostSpec>> placement(int nodeCount, String dockerHost, TlsSettings tls,
+                                                            HaSettings ha, MonitoringSettings monitoring) {
+        var nodeNames = java.util.stream.IntStream.range(0, nodeCount).mapToObj(i -> "pg" + i).toList();
+        Optional<Map<String, DockerHostSpec>> placement = HostPlacement.read(key("dockerHosts"),
+                config.get("dockerHosts"), key("placement"), config.get("placement"), nodeNames, problems::add);
+        if (config.get("placement").isEmpty()) {
+            return placement;
+        }
+        if (dockerHost != null) {
+            problems.add(key("dockerHost") + " = \"" + dockerHost + "\" is not allowed with " + key("placement")
+                    + ": every node names its host there");
+        }
+        if (config.get("publishAddress").isPresent()) {
+            problems.add(key("publishAddress") + " = \"" + config.get("publishAddress").get() + "\" is not allowed with "
+                    + key("placement") + ": each node's port is published on its host's address ("
+                    + key("dockerHosts") + ".<host>.address)");
+        }
+        if (placement.isPresent() && HostPlacement.distinctEndpoints(placement.get()).size() > 1) {
+            if (!tls.enabled()) {
+                problems.add(key("tls") + " = \"false\" is not allowed with nodes on several Docker hosts: "
+                        + "replication and clients cross the network between them");
+            }
+            if (ha.mode() == HaSettings.Mode.PATRONI) {
+                problems.add(key("ha") + " = \"patroni\" is not allowed with nodes on several Docker hosts yet: "
+                        + "Patroni's REST API and etcd across hosts are not built (README: Several Docker hosts)");
+            }
+            if (monitoring != null && monitoring.enabled()) {
+                problems.add(key("monitoring") + " = \"true\" is not allowed with nodes on several Docker hosts yet: "
+                        + "the exporters across hosts are not built; set " + key("monitoring")
+                        + " to false (README: Several Docker hosts)");
+            }
+        }
+        return placement;
     }
 
     /**

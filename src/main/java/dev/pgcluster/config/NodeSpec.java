@@ -10,14 +10,24 @@ import java.util.Optional;
  *                   {@code application_name} and replication slot name
  * @param role       what the node does now
  * @param hostPort   the port published on the Docker host
- * @param dockerHost the Docker host the node runs on; empty means the provider's default
+ * @param host       the Docker host the node runs on; empty means the provider's default
  *                   ({@code DOCKER_HOST} or the local socket)
  */
-public record NodeSpec(String name, Role role, int hostPort, Optional<String> dockerHost) {
+public record NodeSpec(String name, Role role, int hostPort, Optional<DockerHostSpec> host) {
     public NodeSpec {
         Objects.requireNonNull(name);
         Objects.requireNonNull(role);
-        Objects.requireNonNull(dockerHost);
+        Objects.requireNonNull(host);
+    }
+
+    /** The URL of the node's Docker host; empty for the provider's default. */
+    public Optional<String> dockerHost() {
+        return host.map(DockerHostSpec::endpoint);
+    }
+
+    /** The address of the node's host in {@code dockerHosts}; empty on a single host. */
+    public Optional<String> hostAddress() {
+        return host.flatMap(DockerHostSpec::address);
     }
 
     public boolean isPrimary() {

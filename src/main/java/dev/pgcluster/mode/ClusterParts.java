@@ -26,11 +26,13 @@ import java.util.function.Function;
  *                   {@link dev.pgcluster.topology.Topology}); empty when the cluster is as configured
  * @param images     an image reference → its ID on the primary's host (the cluster image's own when
  *                   the reference is the cluster's)
+ * @param imageOn    a node's placement → the cluster image's ID on its host (the same ID on every
+ *                   host; a node on a host waits for the image there)
  */
 public record ClusterParts(ClusterConfig config, ComponentResource cluster, Output<String> image,
                            ClusterNetwork network, ClusterSecrets secrets, Optional<ClusterTls> tls,
                            Map<String, Placement> placements, Optional<String> found,
-                           Function<String, Output<String>> images) {
+                           Function<String, Output<String>> images, Function<Placement, Output<String>> imageOn) {
     public ClusterParts {
         Objects.requireNonNull(config);
         Objects.requireNonNull(cluster);

@@ -55,5 +55,13 @@ public interface ClusterProbe {
     }
 
     /** For declarations that never meet Docker (unit tests): every node missing, as on a new stack. */
+    /**
+     * For nodes on hosts of {@code dockerHosts}: one line per Docker host that does not answer,
+     * naming it, why and the nodes it runs. Empty when every host answers.
+     */
+    default List<String> unreachableHosts(ClusterConfig config) {
+        return List.of();
+    }
+
     ClusterProbe NONE = config -> config.nodeNames().stream().map(NodeState::missing).toList();
 }

@@ -1,7 +1,9 @@
 package dev.pgcluster.topology;
 
 import dev.pgcluster.cluster.Labels;
+import dev.pgcluster.cluster.Placement;
 import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.DockerHostSpec;
 import dev.pgcluster.config.NodeSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,15 +56,41 @@ public final class DockerProbe implements ClusterProbe {
     public List<NodeState> observe(ClusterConfig config) {
         var futures = new ArrayList<CompletableFuture<NodeState>>();
         for (NodeSpec node : config.nodes()) {
-            String host = node.dockerHost().orElse(config.defaultDockerHost());
+            DockerHostSpec host = config.hostOf(node);
             futures.add(CompletableFuture.supplyAsync(() -> observe(node.name(), config.containerName(node.name()), host)));
         }
         return futures.stream().map(CompletableFuture::join).toList();
     }
 
+    /** How long a Docker host has to answer before it counts as unreachable. */
+    static final long HOST_TIMEOUT_SECONDS = 10;
+
+    @Override
+    public List<String> unreachableHosts(ClusterConfig config) {
+        var nodesOf = new LinkedHashMap<DockerHostSpec, List<String>>();
+        config.nodes().forEach(n -> nodesOf.computeIfAbsent(config.hostOf(n), h -> new ArrayList<>()).add(n.name()));
+        if (nodesOf.size() < 2 && nodesOf.keySet().iterator().next().name().isEmpty()) {
+            // One host, as before dockerHosts: the provider and the steps say what is wrong with it.
+            return List.of();
+        }
+        var answers = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
+        nodesOf.keySet().forEach(h -> answers.put(h, CompletableFuture.supplyAsync(() ->
+                run(h, HOST_TIMEOUT_SECONDS, "docker", "version", "--format", "{{.Server.Version}}"))));
+        var problems = new ArrayList<String>();
+        answers.forEach((host, answer) -> {
+            Result result = answer.join();
+            if (result.status != 0 || result.stdout.isBlank()) {
+                problems.add("Docker host " + host.describe() + " does not answer: " + HostAnswer.classify(
+                        result.status, result.stderr, HOST_TIMEOUT_SECONDS) + ". It runs " + String.join(", ",
+                        nodesOf.get(host)));
+            }
+        });
+        return problems;
+    }
+
     @Override
     public java.util.Optional<String> fileOfMember(ClusterConfig config, String haMember, String path) {
-        String host = config.primary().dockerHost().orElse(config.defaultDockerHost());
+        DockerHostSpec host = config.hostOf(config.primary());
         Result found = run(host, "docker", "ps", "-a", "--format", "{{.Names}}",
                 "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
                 "--filter", "label=" + Labels.STACK + "=" + config.stack(),
@@ -78,11 +106,11 @@ public final class DockerProbe implements ClusterProbe {
 
     @Override
     public List<String> stackNodes(ClusterConfig config) {
-        var hosts = new java.util.TreeSet<String>();
-        config.nodes().forEach(n -> hosts.add(n.dockerHost().orElse(config.defaultDockerHost())));
+        var hosts = new java.util.LinkedHashSet<DockerHostSpec>();
+        config.nodes().forEach(n -> hosts.add(config.hostOf(n)));
         var node = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(config.namePrefix() + "-") + "(pg\\d+)$");
         var found = new java.util.TreeSet<String>();
-        for (String host : hosts) {
+        for (DockerHostSpec host : hosts) {
             Result names = run(host, "docker", "ps", "-a", "--format", "{{.Names}}",
                     "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
                     "--filter", "label=" + Labels.STACK + "=" + config.stack());
@@ -93,14 +121,13 @@ public final class DockerProbe implements ClusterProbe {
 
     @Override
     public List<String> existingVolumes(ClusterConfig config, List<String> names) {
-        String host = config.primary().dockerHost().orElse(config.defaultDockerHost());
+        DockerHostSpec host = config.hostOf(config.primary());
         return names.stream().filter(name -> run(host, "docker", "volume", "inspect", name).status == 0).toList();
     }
 
     @Override
     public java.util.Optional<String> exec(ClusterConfig config, String node, String... command) {
-        String host = config.nodes().stream().filter(n -> n.name().equals(node)).findFirst()
-                .flatMap(NodeSpec::dockerHost).orElse(config.defaultDockerHost());
+        DockerHostSpec host = config.hostOf(config.node(node));
         var args = new ArrayList<String>(List.of("docker", "exec", config.containerName(node)));
         args.addAll(List.of(command));
         Result result = run(host, args.toArray(String[]::new));
@@ -109,7 +136,7 @@ public final class DockerProbe implements ClusterProbe {
 
     @Override
     public List<String> runningMembers(ClusterConfig config, String haMember) {
-        String host = config.primary().dockerHost().orElse(config.defaultDockerHost());
+        DockerHostSpec host = config.hostOf(config.primary());
         Result found = run(host, "docker", "ps", "--format", "{{.Label \"" + Labels.NODE + "\"}}",
                 "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
                 "--filter", "label=" + Labels.STACK + "=" + config.stack(),
@@ -121,7 +148,7 @@ public final class DockerProbe implements ClusterProbe {
     public Map<String, String> haMembers(ClusterConfig config) {
         var members = new java.util.TreeMap<String, String>();
         for (NodeSpec node : config.nodes()) {
-            String host = node.dockerHost().orElse(config.defaultDockerHost());
+            DockerHostSpec host = config.hostOf(node);
             Result labels = run(host, "docker", "container", "inspect", "--format",
                     "{{index .Config.Labels \"" + Labels.HA_MEMBER + "\"}}", config.containerName(node.name()));
             if (labels.status == 0) {
@@ -131,7 +158,7 @@ public final class DockerProbe implements ClusterProbe {
         return members;
     }
 
-    private static NodeState observe(String node, String container, String dockerHost) {
+    private static NodeState observe(String node, String container, DockerHostSpec dockerHost) {
         Result inspect = run(dockerHost, "docker", "container", "inspect", "--format", "{{.State.Status}}", container);
         if (inspect.status != 0) {
             // No such container: not created yet. Anything else (no docker CLI, engine unreachable):
@@ -187,15 +214,19 @@ public final class DockerProbe implements ClusterProbe {
     private record Result(int status, String stdout, String stderr) {
     }
 
-    private static Result run(String dockerHost, String... command) {
+    private static Result run(DockerHostSpec dockerHost, String... command) {
+        return run(dockerHost, TIMEOUT_SECONDS, command);
+    }
+
+    private static Result run(DockerHostSpec dockerHost, long timeoutSeconds, String... command) {
         var builder = new ProcessBuilder(command);
-        builder.environment().put("DOCKER_HOST", dockerHost);
+        builder.environment().putAll(Placement.cliEnvironment(dockerHost));
         try {
             Process process = builder.start();
             process.getOutputStream().close();
             var stdout = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
             var stderr = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 return new Result(-1, "", "timed out");
             }

@@ -57,7 +57,7 @@ public final class Topology {
                         + " rewinds it only with pg-cluster:acceptDataLoss naming that position.");
             }
             for (NodeState standby : states) {
-                if (standby.standby() && !standby.server().orElseThrow().follows().equals(config.containerName(primary))) {
+                if (standby.standby() && !standby.server().orElseThrow().follows().equals(config.peerHost(primary))) {
                     String follows = standby.server().orElseThrow().follows();
                     append(found, standby.node() + " streams from " + (follows.isEmpty() ? "no primary" : follows)
                             + ", not from " + primary);

@@ -66,15 +66,17 @@ public final class DeclaredFailover implements HaMode {
         Placement primaryPlacement = parts.placements().get(primaryNode.name());
         var nodes = new LinkedHashMap<String, PostgresNode>();
         List<Resource> before = List.of(ModeSwitch.handover(parts));
-        var primary = new PostgresNode(name + "-" + primaryNode.name(), config, primaryNode, parts.image(), parts.network(),
+        var primary = new PostgresNode(name + "-" + primaryNode.name(), config, primaryNode,
+                parts.imageOn().apply(primaryPlacement), parts.network(),
                 parts.secrets(), primaryPlacement, Optional.empty(), parts.tls(), before, child(parts));
         nodes.put(primaryNode.name(), primary);
         Command primaryStep = primaryStep(parts, name + "-primary", primary, primaryPlacement);
         Command passwords = passwords(parts, name + "-passwords", primaryStep, primaryPlacement);
-        var upstream = new PostgresNode.Upstream(primary.seed(), primaryStep, passwords);
+        var upstream = new PostgresNode.Upstream(primary.seed(), primaryStep, passwords, primaryPlacement);
         for (NodeSpec replica : config.replicas()) {
-            nodes.put(replica.name(), new PostgresNode(name + "-" + replica.name(), config, replica, parts.image(),
-                    parts.network(), parts.secrets(), parts.placements().get(replica.name()), Optional.of(upstream),
+            Placement placement = parts.placements().get(replica.name());
+            nodes.put(replica.name(), new PostgresNode(name + "-" + replica.name(), config, replica,
+                    parts.imageOn().apply(placement), parts.network(), parts.secrets(), placement, Optional.of(upstream),
                     parts.tls(), before, child(parts)));
         }
         var containerNames = new LinkedHashMap<String, Output<String>>();
@@ -126,6 +128,7 @@ public final class DeclaredFailover implements HaMode {
                     if (foundAt != null) {
                         env.put("PGC_FOUND", foundAt);
                     }
+                    env.putAll(Placement.nodeTables(config));
                     env.putAll(placement.commandEnvironment());
                     return (Map<String, String>) env;
                 }))
