@@ -54,7 +54,7 @@ public final class PasswordsStep {
         env.put("PGC_DATABASE", config.database());
         env.put("PGC_APP_USER", config.clientRoles().appUser());
         env.put("PGC_MONITORING_USER", config.clientRoles().monitoringUser());
-        env.put("DOCKER_HOST", placement.dockerHost());
+        env.putAll(placement.commandEnvironment());
         return env;
     }
 

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * Why a Docker host did not answer, in our words: the docker CLI words the same failure
- * differently from run to run (tools/spikes/docker-lab/NOTES.md, "A host that is down").
+ * differently from run to run (tools/docker-lab/NOTES.md, "A host that is down").
  */
 final class HostAnswer {
     private HostAnswer() {

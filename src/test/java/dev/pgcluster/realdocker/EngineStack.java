@@ -172,6 +172,29 @@ public final class EngineStack implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets program config key {@code key} to a map, stored as a YAML map in the stack file (as
+     * {@code pulumi config set --path} does), which the program reads as JSON.
+     */
+    public void setMapConfig(String key, Map<String, ?> value) {
+        var config = new LinkedHashMap<String, ConfigValue>();
+        flatten(TestConfigs.PROJECT + ":" + key, value, config);
+        current.put(key, new com.google.gson.Gson().toJson(value));
+        try {
+            stack.setAllConfig(config, true);
+        } catch (AutomationException e) {
+            throw new IllegalStateException("cannot set config of " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void flatten(String path, Object value, Map<String, ConfigValue> out) {
+        if (value instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> flatten(path + "." + k, v, out));
+        } else {
+            out.put(path, new ConfigValue(String.valueOf(value), false));
+        }
+    }
+
     public void removeConfig(String key) {
         current.remove(key);
         try {

@@ -64,8 +64,18 @@ public final class RealCluster implements AutoCloseable {
 
     /** {@link #up(String, Map)} with extra environment for the CLI and the steps it runs. */
     public static RealCluster up(String name, Map<String, String> values, Map<String, String> environment) {
+        return up(name, values, environment, stack -> { });
+    }
+
+    /**
+     * {@link #up(String, Map, Map)}, with {@code configure} given the stack before its first
+     * {@code up} (for config that is not a plain value, e.g. {@link EngineStack#setMapConfig}).
+     */
+    public static RealCluster up(String name, Map<String, String> values, Map<String, String> environment,
+                                 java.util.function.Consumer<EngineStack> configure) {
         String stackName = Docker.TEST_STACK_PREFIX + name;
         var stack = EngineStack.create(stackName, values, environment);
+        configure.accept(stack);
         Instant start = Instant.now();
         try {
             stack.up();

@@ -67,6 +67,29 @@ public final class Sql {
         }
     }
 
+    /**
+     * Polls {@code probe} until its result satisfies {@code done} (a failing probe counts as not
+     * yet), failing after {@code timeout} with the last result.
+     */
+    public static String awaitResult(java.util.function.Supplier<String> probe, Predicate<String> done, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = null;
+        while (true) {
+            try {
+                last = probe.get();
+                if (done.test(last)) {
+                    return last;
+                }
+            } catch (RuntimeException e) {
+                last = e.getMessage();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not reached within " + timeout + "; last: " + last);
+            }
+            Docker.sleep(Duration.ofMillis(500));
+        }
+    }
+
     /** Polls {@code sql} through docker exec on {@code container} until its result satisfies {@code done}. */
     public static String awaitPsql(String container, String sql, Predicate<String> done, Duration timeout) {
         return awaitPsql(container, "postgres", sql, done, timeout);

@@ -1,0 +1,71 @@
+package dev.pgcluster.realdocker;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Three Docker engines on this machine, each in a network namespace of its own with its own data
+ * root and TLS endpoint, joined by a bridge ({@code tools/docker-lab}: up.sh, down.sh). Started by
+ * the test layer and removed by it: everything the lab makes is named {@code lab22-*}.
+ */
+final class DockerLab {
+    static final List<String> HOSTS = List.of("h1", "h2", "h3");
+    /** The client certificates for every lab engine, in the layout DOCKER_CERT_PATH expects. */
+    static final String CERT_PATH = "/run/lab22/pki/client";
+    /** This machine's address on the lab network. */
+    static final String MACHINE_ADDRESS = "10.222.0.1";
+    private static final Path DIR = Path.of("tools", "docker-lab");
+
+    private DockerLab() {
+    }
+
+    static String address(String host) {
+        return "10.222.0.1" + host.substring(1);
+    }
+
+    static String endpoint(String host) {
+        return "tcp://" + address(host) + ":2376";
+    }
+
+    /** Brings the lab up (idempotent), with the test image on every engine. */
+    static void up() {
+        long started = System.nanoTime();
+        Shell.run(List.of("sh", DIR.resolve("up.sh").toString()), Map.of("LAB22_IMAGE", TestImage.reference()), null,
+                Duration.ofMinutes(10)).orThrow("tools/docker-lab/up.sh");
+        System.out.printf("docker lab up in %.1f s%n", (System.nanoTime() - started) / 1e9);
+    }
+
+    /** Removes everything the lab made. */
+    static void down() {
+        Shell.run(List.of("sh", DIR.resolve("down.sh").toString()), Map.of(), null, Duration.ofMinutes(5))
+                .orThrow("tools/docker-lab/down.sh");
+    }
+
+    /** The docker CLI against lab host {@code host}, the server verified against the lab's CA. */
+    static Shell.Result docker(String host, String... args) {
+        var command = new ArrayList<String>();
+        command.add("docker");
+        command.addAll(Arrays.asList(args));
+        return Shell.run(command, Map.of("DOCKER_HOST", endpoint(host), "DOCKER_CERT_PATH", CERT_PATH,
+                "DOCKER_TLS_VERIFY", "1"), null, Duration.ofMinutes(2));
+    }
+
+    static String dockerOk(String host, String... args) {
+        return docker(host, args).orThrow("docker " + String.join(" ", args) + " on " + host).stdout().strip();
+    }
+
+    static String psql(String host, String container, String sql) {
+        return dockerOk(host, "exec", "-u", "postgres", container, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+                "-d", "postgres", "-c", sql);
+    }
+
+    /** Cuts {@code host} off the lab network (its cable to the switch down), or plugs it back in. */
+    static void cable(String host, boolean connected) {
+        Shell.run(List.of("ip", "-n", "lab22-net", "link", "set", "lab22-" + host + "p", connected ? "up" : "down"),
+                Map.of(), null, Duration.ofSeconds(10)).orThrow("ip link set lab22-" + host + "p");
+    }
+}

@@ -1,0 +1,144 @@
+package dev.pgcluster.realdocker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Nodes on several Docker hosts (issue 22), on three real Docker engines of {@link DockerLab}, each
+ * reached over TCP with TLS verified against the lab's CA: a primary and two standbys, one per host,
+ * streaming across hosts over TLS; pg_hba.conf lets only the peers' host addresses replicate; a
+ * second run, preview and refresh change nothing; a host cut off the network stops preview and up
+ * with a message naming it, and refresh deletes nothing of it.
+ */
+@RequiresDocker
+class MultiHostDockerTest {
+    @BeforeAll
+    static void lab() {
+        DockerLab.up();
+    }
+
+    @AfterAll
+    static void labDown() {
+        DockerLab.down();
+    }
+
+    @Test
+    void aPrimaryAndTwoStandbysOnThreeHostsStreamOverTlsAndOnlyPeersMayReplicate() throws Exception {
+        var values = RealCluster.testConfig(2, "monitoring", "false");
+        // Each node's port is published on its host's address: publishAddress does not apply.
+        values.remove("publishAddress");
+        try (var cluster = RealCluster.up("hosts3", values, Map.of(), stack -> {
+            stack.setMapConfig("dockerHosts", hostsMap());
+            stack.setMapConfig("placement", Map.of("pg0", "h1", "pg1", "h2", "pg2", "h3"));
+        })) {
+            var hostOf = Map.of("pg0", "h1", "pg1", "h2", "pg2", "h3");
+            hostOf.forEach((node, host) -> {
+                assertEquals("running", DockerLab.dockerOk(host, "inspect", "--format", "{{.State.Status}}",
+                        cluster.container(node)), node + " runs on " + host);
+                for (String other : DockerLab.HOSTS) {
+                    if (!other.equals(host)) {
+                        assertFalse(DockerLab.docker(other, "container", "inspect", cluster.container(node)).ok(),
+                                node + " is on " + host + " only, not on " + other);
+                    }
+                }
+                assertFalse(Docker.exists("container", cluster.container(node)), node + " is not on the default engine");
+            });
+
+            // Replication crosses the hosts, over TLS, from each standby's host address.
+            String replication = Sql.awaitResult(() -> DockerLab.psql("h1", cluster.container("pg0"),
+                    "SELECT string_agg(application_name || '|' || client_addr || '|' || state || '|' || s.ssl, ',' "
+                            + "ORDER BY application_name) FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)"),
+                    "pg1|10.222.0.12/32|streaming|true,pg2|10.222.0.13/32|streaming|true"::equals, Duration.ofSeconds(60));
+            assertEquals("pg1|10.222.0.12/32|streaming|true,pg2|10.222.0.13/32|streaming|true", replication);
+
+            // A client on this machine writes through the exported string (verify-full against
+            // the host address in the node's certificate); every standby shows the row.
+            String writeUrl = cluster.output("primaryJdbcUrl");
+            assertTrue(writeUrl.contains("//10.222.0.11:"), writeUrl);
+            Sql.execute(writeUrl, "CREATE TABLE across AS SELECT 42 AS answer");
+            for (String node : List.of("pg1", "pg2")) {
+                Sql.awaitResult(() -> DockerLab.psql(hostOf.get(node), cluster.container(node),
+                        "SELECT coalesce((SELECT answer FROM across), 0)::text"), "42"::equals, Duration.ofSeconds(60));
+            }
+            assertEquals("42", Sql.query(cluster.replicaConnectionStrings().isEmpty() ? writeUrl
+                    : Sql.jdbcFromUri(cluster.replicaConnectionStrings().get("pg2")), "SELECT answer FROM across"));
+
+            // pg_hba.conf: replication from this machine (not a peer) is refused before any
+            // password; from a peer host it gets as far as the password; no login without TLS.
+            int primaryPort = cluster.config().primary().hostPort();
+            var refused = assertThrows(SQLException.class, () -> replicationLogin("10.222.0.11", primaryPort));
+            assertTrue(refused.getMessage().contains("no pg_hba.conf entry for replication connection from host \""
+                    + DockerLab.MACHINE_ADDRESS + "\""), refused.getMessage());
+            var fromPeer = DockerLab.docker("h3", "exec", "-u", "postgres", cluster.container("pg2"), "psql", "-X",
+                    "host=10.222.0.11 port=" + primaryPort + " user=" + cluster.config().replicationUser()
+                            + " dbname=replication replication=true sslmode=require password=wrong-password",
+                    "-c", "IDENTIFY_SYSTEM");
+            assertTrue(fromPeer.stderr().contains("password authentication failed"), fromPeer.stderr());
+            var plain = assertThrows(SQLException.class, () -> DriverManager.getConnection(
+                    "jdbc:postgresql://10.222.0.11:" + primaryPort + "/postgres?sslmode=disable&connectTimeout=5",
+                    "someone", "x"));
+            assertTrue(plain.getMessage().contains("no encryption"), plain.getMessage());
+
+            ClusterChecks.assertIdempotent(cluster.stack());
+
+            // h3 cut off: preview names the host and what it runs, and nothing is declared.
+            DockerLab.cable("h3", false);
+            try {
+                var failure = assertThrows(RuntimeException.class, () -> cluster.stack().preview(false));
+                assertTrue(failure.getMessage().contains("Docker host h3 (" + DockerLab.endpoint("h3") + ") does not answer"),
+                        failure.getMessage());
+                assertTrue(failure.getMessage().contains("It runs pg2"), failure.getMessage());
+                int before = cluster.stack().state().size();
+                // refresh does not run the program: the provider of h3 cannot reach it. Nothing
+                // of h3 may leave the state.
+                try {
+                    cluster.stack().refresh();
+                } catch (RuntimeException expected) {
+                    System.out.println("refresh with h3 cut off: " + expected.getMessage());
+                }
+                assertEquals(before, cluster.stack().state().size(), "refresh with h3 cut off deletes nothing from state");
+                assertTrue(cluster.stack().state().stream().anyMatch(r -> r.name().equals(cluster.container("pg2"))
+                        && r.type().equals("docker:index/container:Container")), "pg2's container is still in state");
+            } finally {
+                DockerLab.cable("h3", true);
+            }
+            Sql.awaitResult(() -> DockerLab.psql("h1", cluster.container("pg0"),
+                    "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"), "2"::equals, Duration.ofSeconds(90));
+            cluster.stack().preview(true);
+        }
+    }
+
+    private static Map<String, Object> hostsMap() {
+        var hosts = new java.util.LinkedHashMap<String, Object>();
+        for (String host : DockerLab.HOSTS) {
+            hosts.put(host, Map.of("endpoint", DockerLab.endpoint(host), "certPath", DockerLab.CERT_PATH));
+        }
+        return hosts;
+    }
+
+    /** A replication connection (walsender) from this machine, with a password that is wrong anyway. */
+    private static void replicationLogin(String host, int port) throws SQLException {
+        var props = new Properties();
+        props.setProperty("user", "replicator");
+        props.setProperty("password", "wrong-password");
+        props.setProperty("replication", "true");
+        props.setProperty("assumeMinServerVersion", "9.4");
+        props.setProperty("preferQueryMode", "simple");
+        props.setProperty("sslmode", "verify-full");
+        props.setProperty("sslrootcert", TestTrust.file().toString());
+        props.setProperty("connectTimeout", "5");
+        DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", props).close();
+    }
+}
