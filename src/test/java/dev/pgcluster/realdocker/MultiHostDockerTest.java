@@ -120,6 +120,62 @@ class MultiHostDockerTest {
         }
     }
 
+    @Test
+    void aWrongCaAnEndpointWithoutTlsAndAnUnknownHostAreRefusedBeforeAnythingIsCreated() throws Exception {
+        java.nio.file.Path otherCa = java.nio.file.Files.createTempDirectory("pg-cluster-other-ca");
+        try {
+            // A CA of its own and a client certificate it signed: the lab engines know neither.
+            Shell.run(List.of("sh", "-c", "set -e; cd \"$DIR\"; "
+                    + "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=other-ca "
+                    + "-keyout ca-key.pem -out ca.pem 2>/dev/null; "
+                    + "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=client "
+                    + "-keyout key.pem -out client.csr 2>/dev/null; "
+                    + "printf 'extendedKeyUsage=clientAuth\\n' > ext; "
+                    + "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 "
+                    + "-extfile ext -out cert.pem 2>/dev/null"), Map.of("DIR", otherCa.toString()), null,
+                    Duration.ofSeconds(30)).orThrow("openssl");
+            var hosts = hostsMap();
+            hosts.put("h2", Map.of("endpoint", DockerLab.endpoint("h2"), "certPath", otherCa.toString()));
+            refused("wrong-ca", hosts, Map.of("pg0", "h1", "pg1", "h2"),
+                    "Docker host h2 (" + DockerLab.endpoint("h2") + ") does not answer: TLS failed");
+
+            var plain = hostsMap();
+            plain.put("h2", Map.of("endpoint", DockerLab.endpoint("h2")));
+            refused("plain-tcp", plain, Map.of("pg0", "h1", "pg1", "h2"),
+                    "pg-cluster:dockerHosts.h2.endpoint = \"" + DockerLab.endpoint("h2") + "\" is not allowed without "
+                            + "pg-cluster:dockerHosts.h2.certPath");
+
+            refused("unknown-host", hostsMap(), Map.of("pg0", "h1", "pg1", "h9"),
+                    "pg-cluster:placement.pg1 = \"h9\" is not allowed: a host of pg-cluster:dockerHosts (h1, h2, h3)");
+        } finally {
+            try (var files = java.nio.file.Files.walk(otherCa)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    /** {@code pulumi up} fails with {@code message}, and nothing of the stack exists anywhere. */
+    private static void refused(String name, Map<String, Object> hosts, Map<String, Object> placement, String message) {
+        var values = RealCluster.testConfig(1, "monitoring", "false");
+        var stack = EngineStack.create(Docker.TEST_STACK_PREFIX + name, values);
+        try {
+            stack.setMapConfig("dockerHosts", hosts);
+            stack.setMapConfig("placement", placement);
+            var failure = assertThrows(RuntimeException.class, stack::up);
+            assertTrue(failure.getMessage().contains(message), failure.getMessage());
+            assertEquals(List.of(), stack.state().stream().filter(r -> !r.type().startsWith("pulumi:")).toList(),
+                    "nothing in state");
+            for (String host : DockerLab.HOSTS) {
+                assertEquals("", DockerLab.dockerOk(host, "ps", "-aq", "--filter", "label=pg-cluster.stack=" + stack.name()),
+                        "no container of " + stack.name() + " on " + host);
+                assertEquals("", DockerLab.dockerOk(host, "volume", "ls", "-q", "--filter",
+                        "label=pg-cluster.stack=" + stack.name()), "no volume of " + stack.name() + " on " + host);
+            }
+        } finally {
+            stack.close();
+        }
+    }
+
     private static Map<String, Object> hostsMap() {
         var hosts = new java.util.LinkedHashMap<String, Object>();
         for (String host : DockerLab.HOSTS) {
