@@ -56,7 +56,8 @@ public final class App {
             // resource on it, and what the program cannot see it must not plan to change.
             throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", unreachable)
                     + ". Nothing was declared: the program cannot see the nodes there, and never plans to replace or "
-                    + "delete what it cannot see. Bring the host back and run again (README: Several Docker hosts)");
+                    + "delete what it cannot see. Bring the host back (or correct its endpoint or certPath) and run again "
+                    + "(README: Several Docker hosts)");
         }
         Optional<String> found = mode.check(config, probe, ctx.log()::warn, ctx.log()::info);
         var cluster = new PostgresCluster(config, mode, found);

@@ -80,7 +80,7 @@ public final class DockerProbe implements ClusterProbe {
         answers.forEach((host, answer) -> {
             Result result = answer.join();
             if (result.status != 0 || result.stdout.isBlank()) {
-                problems.add("Docker host " + host.describe() + " does not answer: " + HostAnswer.classify(
+                problems.add("Docker host " + host.describe() + " cannot be reached: " + HostAnswer.classify(
                         result.status, result.stderr, HOST_TIMEOUT_SECONDS) + ". It runs " + String.join(", ",
                         nodesOf.get(host)));
             }

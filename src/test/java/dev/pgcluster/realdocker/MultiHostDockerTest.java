@@ -97,7 +97,7 @@ class MultiHostDockerTest {
             DockerLab.cable("h3", false);
             try {
                 var failure = assertThrows(RuntimeException.class, () -> cluster.stack().preview(false));
-                assertTrue(failure.getMessage().contains("Docker host h3 (" + DockerLab.endpoint("h3") + ") does not answer"),
+                assertTrue(failure.getMessage().contains("Docker host h3 (" + DockerLab.endpoint("h3") + ") cannot be reached"),
                         failure.getMessage());
                 assertTrue(failure.getMessage().contains("It runs pg2"), failure.getMessage());
                 int before = cluster.stack().state().size();
@@ -137,7 +137,7 @@ class MultiHostDockerTest {
             var hosts = hostsMap();
             hosts.put("h2", Map.of("endpoint", DockerLab.endpoint("h2"), "certPath", otherCa.toString()));
             refused("wrong-ca", hosts, Map.of("pg0", "h1", "pg1", "h2"),
-                    "Docker host h2 (" + DockerLab.endpoint("h2") + ") does not answer: TLS failed");
+                    "Docker host h2 (" + DockerLab.endpoint("h2") + ") cannot be reached: TLS failed");
 
             var plain = hostsMap();
             plain.put("h2", Map.of("endpoint", DockerLab.endpoint("h2")));
