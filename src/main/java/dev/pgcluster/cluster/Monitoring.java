@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -52,14 +53,15 @@ public final class Monitoring extends ComponentResource {
      *
      * @param exporterImage   the exporter image's ID
      * @param prometheusImage Prometheus's image ID
-     * @param networkName     the cluster network
+     * @param networkName     the cluster network on a node's host
      * @param caCertificates  the CA certificates the nodes' certificates verify against (empty without TLS)
      * @param password        the monitoring role's password (secret)
      * @param roles           the step that makes the monitoring role exist with that password
      * @param placements      node name → its Docker host
      * @param dcsMetrics      DCS member → its metrics endpoint on the cluster network (empty without a DCS)
      */
-    public record Inputs(Output<String> exporterImage, Output<String> prometheusImage, Output<String> networkName,
+    public record Inputs(Function<Placement, Output<String>> exporterImage, Output<String> prometheusImage,
+                         Function<Placement, Output<String>> networkName,
                          Output<String> caCertificates, Output<String> password, Resource roles,
                          Map<String, Placement> placements, Map<String, String> dcsMetrics) {
     }
@@ -73,7 +75,8 @@ public final class Monitoring extends ComponentResource {
             exporters.put(node.name(), exporter(name + "-" + node.name() + "-exporter", config, node,
                     settings.exporterPort(i), inputs));
         }
-        Placement home = inputs.placements().get(config.primary().name());
+        // On the first node's host: the primary may move to another.
+        Placement home = inputs.placements().get(config.nodes().get(0).name());
         // Metrics history is kept like the nodes' data: retained on destroy where they are.
         var volumeLabels = Labels.stack(config);
         volumeLabels.put(LABEL, "prometheus");
@@ -91,7 +94,8 @@ public final class Monitoring extends ComponentResource {
                 upload(MonitoringFiles.TARGETS, Output.of(MonitoringFiles.targets(config))),
                 upload(MonitoringFiles.ETCD_TARGETS, Output.of(MonitoringFiles.etcdTargets(config, inputs.dcsMetrics()))));
         String prometheusName = name + "-prometheus";
-        var prometheusPort = new PublishedPort(config.publishAddress(), settings.port(), MonitoringSettings.PROMETHEUS_PORT);
+        var prometheusPort = new PublishedPort(config.publishAddress(config.nodes().get(0)), settings.port(),
+                MonitoringSettings.PROMETHEUS_PORT);
         this.prometheus = new Container(prometheusName, common(config, published(labels(config, "prometheus"),
                 prometheusPort))
                 .name(prometheusName)
@@ -104,7 +108,7 @@ public final class Monitoring extends ComponentResource {
                         "--storage.tsdb.retention.time=15d",
                         "--web.listen-address=:" + MonitoringSettings.PROMETHEUS_PORT))
                 .networksAdvanced(ContainerNetworksAdvancedArgs.builder()
-                        .name(inputs.networkName()).aliases("prometheus").build())
+                        .name(inputs.networkName().apply(home)).aliases("prometheus").build())
                 .volumes(ContainerVolumeArgs.builder().volumeName(data.name()).containerPath("/prometheus").build())
                 .ports(prometheusPort.args())
                 .uploads(uploads)
@@ -128,11 +132,11 @@ public final class Monitoring extends ComponentResource {
         var labels = labels(config, "exporter");
         labels.put(LABEL_MONITORS, node.name());
         Placement placement = inputs.placements().get(node.name());
-        var port = new PublishedPort(config.publishAddress(), hostPort, MonitoringSettings.EXPORTER_PORT);
+        var port = new PublishedPort(config.publishAddress(node), hostPort, MonitoringSettings.EXPORTER_PORT);
         return new Container(name, common(config, published(labels, port))
                 .name(name)
                 .hostname(MonitoringFiles.exporterAlias(node.name()))
-                .image(inputs.exporterImage())
+                .image(inputs.exporterImage().apply(placement))
                 .entrypoints("/bin/postgres_exporter")
                 .command(List.of("--web.listen-address=:" + MonitoringSettings.EXPORTER_PORT,
                         "--extend.query-path=" + file + MonitoringFiles.QUERIES))
@@ -143,7 +147,7 @@ public final class Monitoring extends ComponentResource {
                         "DATA_SOURCE_USER=" + config.clientRoles().monitoringUser(),
                         "DATA_SOURCE_PASS_FILE=" + file + "monitoring-password"))
                 .networksAdvanced(ContainerNetworksAdvancedArgs.builder()
-                        .name(inputs.networkName()).aliases(MonitoringFiles.exporterAlias(node.name())).build())
+                        .name(inputs.networkName().apply(placement)).aliases(MonitoringFiles.exporterAlias(node.name())).build())
                 .ports(port.args())
                 .uploads(uploads)
                 .build(),
@@ -205,7 +209,7 @@ public final class Monitoring extends ComponentResource {
 
     /** Prometheus's UI and API on the Docker host. */
     public static String prometheusUrl(ClusterConfig config) {
-        return "http://" + ConnectionStrings.clientHost(config, config.primary())
+        return "http://" + ConnectionStrings.clientHost(config, config.nodes().get(0))
                 + ":" + config.monitoring().port();
     }
 

@@ -66,11 +66,16 @@ public final class MonitoringFiles {
     /** Prometheus's file-based targets: each node's exporter by its alias on the cluster network. */
     public static String targets(ClusterConfig config) {
         var targets = new ArrayList<Map<String, Object>>();
-        for (String node : config.nodeNames()) {
+        for (int i = 0; i < config.nodes().size(); i++) {
+            String node = config.nodes().get(i).name();
             var labels = new LinkedHashMap<String, String>();
             labels.put("cluster", config.namePrefix());
             labels.put("node", node);
-            targets.add(target(exporterAlias(node) + ":" + MonitoringSettings.EXPORTER_PORT, labels));
+            // On one host, by its alias on the cluster network; across hosts, where its host
+            // publishes it (Prometheus runs on the first node's host).
+            targets.add(target(config.severalHosts()
+                    ? config.nodes().get(i).hostAddress().orElseThrow() + ":" + config.monitoring().exporterPort(i)
+                    : exporterAlias(node) + ":" + MonitoringSettings.EXPORTER_PORT, labels));
         }
         return new Gson().toJson(targets) + "\n";
     }

@@ -76,10 +76,15 @@ public final class PostgresCluster extends ComponentResource {
                 nodePlacements, found, reference -> images.computeIfAbsent(reference, r ->
                         sameOrOwn(r, image, name + "-" + imageResourceName(r), anchor)),
                 placement -> hostImages.get(hostPlacements.get(placement.host()))));
+        var exporterImages = new HashMap<dev.pgcluster.config.DockerHostSpec, Output<String>>();
         this.monitoring = Monitoring.declare(name, config, () -> new Monitoring.Inputs(
-                sameOrOwn(config.monitoring().exporterImage(), image, name + "-exporter-image", anchor),
+                // The exporters run beside their nodes: the exporter image on every host with a node.
+                placement -> exporterImages.computeIfAbsent(placement.host(), host -> host.equals(anchor.host())
+                        ? sameOrOwn(config.monitoring().exporterImage(), image, name + "-exporter-image", anchor)
+                        : sameOrOwn(config.monitoring().exporterImage(), hostImages.get(placement),
+                                name + "-exporter-image-" + host.name().orElseThrow(), placement)),
                 sameOrOwn(config.monitoring().prometheusImage(), image, name + "-prometheus-image", anchor),
-                network.networkName(), caCertificate(), secrets.monitoringPassword(), declared.roles(), nodePlacements,
+                network::networkName, caCertificate(), secrets.monitoringPassword(), declared.roles(), nodePlacements,
                 declared.dcsMetrics()),
                 child());
         registerOutputs(Map.of(

@@ -135,7 +135,7 @@ public final class ConfigReader {
         TlsSettings tls = tls();
         MonitoringSettings monitoring = monitoring(env, primaryPort, replicaPorts, nodeCount);
         HaSettings ha = ha(image, tls, replicas, primary);
-        Optional<Map<String, DockerHostSpec>> placement = placement(nodeCount, dockerHost, tls, ha, monitoring);
+        Optional<Map<String, DockerHostSpec>> placement = placement(nodeCount, dockerHost, tls, ha);
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -169,7 +169,7 @@ public final class ConfigReader {
      * single-host keys, and for now, on several hosts, what is not built for them yet.
      */
     private Optional<Map<String, DockerHostSpec>> placement(int nodeCount, String dockerHost, TlsSettings tls,
-                                                            HaSettings ha, MonitoringSettings monitoring) {
+                                                            HaSettings ha) {
         var nodeNames = java.util.stream.IntStream.range(0, nodeCount).mapToObj(i -> "pg" + i).toList();
         Optional<Map<String, DockerHostSpec>> placement = HostPlacement.read(key("dockerHosts"),
                 config.get("dockerHosts"), key("placement"), config.get("placement"), nodeNames, problems::add);
@@ -193,11 +193,6 @@ public final class ConfigReader {
             if (ha.mode() == HaSettings.Mode.PATRONI) {
                 problems.add(key("ha") + " = \"patroni\" is not allowed with nodes on several Docker hosts yet: "
                         + "Patroni's REST API and etcd across hosts are not built (README: Several Docker hosts)");
-            }
-            if (monitoring != null && monitoring.enabled()) {
-                problems.add(key("monitoring") + " = \"true\" is not allowed with nodes on several Docker hosts yet: "
-                        + "the exporters across hosts are not built; set " + key("monitoring")
-                        + " to false (README: Several Docker hosts)");
             }
         }
         return placement;

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Nodes on several Docker hosts (issue 22), on three real Docker engines of {@link DockerLab}, each
  * reached over TCP with TLS verified against the lab's CA: a primary and two standbys, one per host,
- * streaming across hosts over TLS; pg_hba.conf lets only the peers' host addresses replicate; a
+ * streaming across hosts over TLS; pg_hba.conf lets only the peers' host addresses replicate; each
+ * node's exporter beside it, scraped across hosts by Prometheus; a
  * second run, preview and refresh change nothing; a host cut off the network stops preview and up
  * with a message naming it, and refresh deletes nothing of it.
  */
@@ -36,9 +37,7 @@ class MultiHostDockerTest {
 
     @Test
     void aPrimaryAndTwoStandbysOnThreeHostsStreamOverTlsAndOnlyPeersMayReplicate() throws Exception {
-        var values = RealCluster.testConfig(2, "monitoring", "false");
-        // Each node's port is published on its host's address: publishAddress does not apply.
-        values.remove("publishAddress");
+        var values = RealCluster.testConfig(2, "monitoring", "true");
         try (var cluster = RealCluster.up("hosts3", values, Map.of(), stack -> {
             stack.setMapConfig("dockerHosts", hostsMap());
             stack.setMapConfig("placement", Map.of("pg0", "h1", "pg1", "h2", "pg2", "h3"));
@@ -90,6 +89,14 @@ class MultiHostDockerTest {
                     "jdbc:postgresql://10.222.0.11:" + primaryPort + "/postgres?sslmode=disable&connectTimeout=5",
                     "someone", "x"));
             assertTrue(plain.getMessage().contains("no encryption"), plain.getMessage());
+
+            // Each node's exporter runs on its host; Prometheus, on the first node's host, scrapes all three.
+            String prometheus = cluster.output("prometheusUrl");
+            assertEquals("http://10.222.0.11:" + cluster.config().monitoring().port(), prometheus);
+            hostOf.forEach((node, host) -> assertEquals("running", DockerLab.dockerOk(host, "inspect", "--format",
+                    "{{.State.Status}}", cluster.config().namePrefix() + "-" + node + "-exporter")));
+            Sql.awaitResult(() -> String.valueOf(PrometheusApi.targetsUp(prometheus, "pg-cluster-exporter")), "3"::equals,
+                    Duration.ofSeconds(90));
 
             ClusterChecks.assertIdempotent(cluster.stack());
 
