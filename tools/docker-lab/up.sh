@@ -13,7 +13,7 @@
 # skipped where the image ID is already present).
 #
 # Usage: sh up.sh            (LAB22_IMAGE=pg-cluster-test/postgres:17 by default; LAB22_IMAGE=''
-#                             skips the image)
+#                             skips the image; LAB22_IMAGE_HOSTS='h1' puts it on those hosts only)
 # Idempotent: what exists is kept. down.sh removes everything.
 set -eu
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)
@@ -188,7 +188,7 @@ if [ -n "$IMAGE" ]; then
     id=$(docker --host "$SOURCE_DOCKER_HOST" image inspect --format '{{.Id}}' "$IMAGE") ||
         die "image $IMAGE not found on $SOURCE_DOCKER_HOST (build it first: src/test/image/build.sh)"
     from=''
-    for h in $LAB_HOSTS; do
+    for h in ${LAB22_IMAGE_HOSTS:-$LAB_HOSTS}; do
         if lab_docker "$h" image inspect "$id" >/dev/null 2>&1; then
             log "$h: image $id already present, not copied"
         else

@@ -21,6 +21,7 @@ public final class InitScripts {
     public static final String INIT_IN_CONTAINER = "node/init-in-container.sh";
     public static final String BASE_BACKUP_IN_CONTAINER = "node/base-backup-in-container.sh";
     public static final String CONVERGE = "cluster/converge.sh";
+    public static final String COPY_IMAGE = "host/copy-image.sh";
     public static final String REJOIN_IN_CONTAINER = "cluster/rejoin-in-container.sh";
     public static final String GENERATE_PASSWORD = "generate-password.sh";
     public static final String AWAIT_HEALTHY = "node/await-healthy.sh";

@@ -14,6 +14,8 @@ import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.ProviderResource;
 import dev.pgcluster.cluster.ConnectionStrings.Endpoint;
+import dev.pgcluster.command.Command;
+import dev.pgcluster.command.CommandArgs;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.NodeSpec;
 import dev.pgcluster.mode.ClusterParts;
@@ -64,9 +66,10 @@ public final class PostgresCluster extends ComponentResource {
         this.network = new ClusterNetwork(name + "-net", config, List.copyOf(hostPlacements.values()), child());
         this.secrets = new ClusterSecrets(name + "-secrets", config, child());
         var hostImages = new LinkedHashMap<Placement, Output<String>>();
-        hostPlacements.values().forEach(p -> hostImages.put(p, image(p == anchor ? name + "-image"
-                : name + "-image-" + p.host().name().orElseThrow(), config.image(), p)));
-        Output<String> image = hostImages.get(anchor);
+        Output<String> image = image(name + "-image", config.image(), anchor);
+        hostPlacements.values().forEach(p -> hostImages.put(p, p == anchor ? image
+                : config.pullImage() ? image(name + "-image-" + p.host().name().orElseThrow(), config.image(), p)
+                : copiedImage(name + "-image-" + p.host().name().orElseThrow(), image, p)));
         this.tls = config.tls().enabled()
                 ? Optional.of(new ClusterTls(name + "-tls", config, image, anchor, child()))
                 : Optional.empty();
@@ -143,6 +146,29 @@ public final class PostgresCluster extends ComponentResource {
                 .build(),
                 placement.dockerOptions(this).build());
         return remote.imageId();
+    }
+
+    /**
+     * The image {@code sourceId} on another host that does not pull ({@code pullImage} false):
+     * copied there from the first node's host when it is not there yet (init/host/copy-image.sh),
+     * keyed on the ID. Its ID, once there: the host's containers wait for the copy.
+     */
+    private Output<String> copiedImage(String name, Output<String> sourceId, Placement placement) {
+        var step = new Command(name, CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.COPY_IMAGE))
+                .environment(sourceId.applyValue(id -> {
+                    var env = new LinkedHashMap<String, String>();
+                    env.put("PGC_STEP", "image-copy");
+                    env.put("PGC_IMAGE_ID", id);
+                    env.put("PGC_SOURCE_NODE", config.nodes().get(0).name());
+                    env.putAll(Placement.nodeTables(config));
+                    env.putAll(placement.commandEnvironment());
+                    return (Map<String, String>) env;
+                }))
+                .triggers(sourceId.applyValue(id -> List.<Object>of(id)))
+                .build(),
+                CustomResourceOptions.builder().parent(this).build());
+        return step.stdout().applyValue(String::strip);
     }
 
     /** The cluster's image when {@code reference} names it, else that image of its own. */

@@ -31,11 +31,18 @@ final class DockerLab {
         return "tcp://" + address(host) + ":2376";
     }
 
-    /** Brings the lab up (idempotent), with the test image on every engine. */
+    /**
+     * Brings the lab up (idempotent), with the test image on h1 only, as on hosts that cannot pull
+     * it: the program copies it to the others (an image a test copied there before is removed).
+     */
     static void up() {
         long started = System.nanoTime();
-        Shell.run(List.of("sh", DIR.resolve("up.sh").toString()), Map.of("LAB22_IMAGE", TestImage.reference()), null,
-                Duration.ofMinutes(10)).orThrow("tools/docker-lab/up.sh");
+        Shell.run(List.of("sh", DIR.resolve("up.sh").toString()), Map.of("LAB22_IMAGE", TestImage.reference(),
+                "LAB22_IMAGE_HOSTS", "h1"), null, Duration.ofMinutes(10)).orThrow("tools/docker-lab/up.sh");
+        String id = dockerOk("h1", "image", "inspect", "--format", "{{.Id}}", TestImage.reference());
+        for (String host : HOSTS.subList(1, HOSTS.size())) {
+            docker(host, "image", "rm", "--force", id);
+        }
         System.out.printf("docker lab up in %.1f s%n", (System.nanoTime() - started) / 1e9);
     }
 

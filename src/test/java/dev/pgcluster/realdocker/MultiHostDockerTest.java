@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Nodes on several Docker hosts (issue 22), on three real Docker engines of {@link DockerLab}, each
- * reached over TCP with TLS verified against the lab's CA: a primary and two standbys, one per host,
+ * reached over TCP with TLS verified against the lab's CA: the image copied from the first host to
+ * the others (no registry); a primary and two standbys, one per host,
  * streaming across hosts over TLS; pg_hba.conf lets only the peers' host addresses replicate; each
  * node's exporter beside it, scraped across hosts by Prometheus; a
  * second run, preview and refresh change nothing; a host cut off the network stops preview and up
@@ -54,6 +55,14 @@ class MultiHostDockerTest {
                 }
                 assertFalse(Docker.exists("container", cluster.container(node)), node + " is not on the default engine");
             });
+
+            // The image reached h2 and h3 from h1 (pullImage false: no registry), by ID.
+            String imageId = DockerLab.dockerOk("h1", "image", "inspect", "--format", "{{.Id}}", TestImage.reference());
+            for (String host : List.of("h2", "h3")) {
+                assertEquals(imageId, DockerLab.dockerOk(host, "image", "inspect", "--format", "{{.Id}}", imageId));
+                var copy = cluster.stack().resource("command:local:Command", cluster.config().namePrefix() + "-image-" + host);
+                assertEquals(imageId, copy.outputs().get("stdout").getAsString().strip());
+            }
 
             // Replication crosses the hosts, over TLS, from each standby's host address.
             String replication = Sql.awaitResult(() -> DockerLab.psql("h1", cluster.container("pg0"),
