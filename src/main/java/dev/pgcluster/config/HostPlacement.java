@@ -201,6 +201,12 @@ public final class HostPlacement {
     }
 
     private static boolean certFiles(String key, String raw, Consumer<String> problems) {
+        if (raw.strip().chars().anyMatch(Character::isWhitespace)) {
+            // The steps read it from PGC_NODE_DOCKER, a table of space-separated fields (pgc_on).
+            problems.accept(key + " = \"" + raw + "\" is not allowed: an absolute path without spaces to a directory "
+                    + "with " + String.join(", ", CERT_FILES));
+            return false;
+        }
         Path dir = Path.of(raw.strip());
         if (!dir.isAbsolute()) {
             problems.accept(key + " = \"" + raw + "\" is not allowed: an absolute path to a directory with "

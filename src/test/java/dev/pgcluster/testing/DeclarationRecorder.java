@@ -49,7 +49,8 @@ public final class DeclarationRecorder implements ResourceTransformation {
                     options.getReplaceWith() == null ? List.of()
                             : options.getReplaceWith().stream().map(Resource::pulumiResourceName).toList(),
                     List.copyOf(options.getReplaceOnChanges()),
-                    aliasList);
+                    aliasList,
+                    options.getProvider().map(Resource::pulumiResourceName));
         })));
         return Optional.empty();
     }

@@ -23,12 +23,13 @@ import java.util.Optional;
  * @param replaceWith    logical names of resources whose replacement replaces this one
  * @param replaceOnChanges inputs whose change replaces this resource
  * @param aliases        the aliases: each a URN, or {@code type <token>} for one that names only another type
+ * @param provider       the logical name of the explicit provider, if one was given
  */
 public record DeclaredResource(String type, String name, Optional<String> parent, Map<String, Object> inputs,
                                List<String> dependsOn, boolean retainOnDelete, boolean deleteBeforeReplace,
                                List<String> additionalSecretOutputs, Optional<String> version,
                                List<String> ignoreChanges, List<String> replaceWith, List<String> replaceOnChanges,
-                               List<String> aliases) {
+                               List<String> aliases, Optional<String> provider) {
     public static final String SIG_KEY = "4dabf18193072939515e22adb298388d";
     public static final String SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
