@@ -186,7 +186,7 @@ public final class ConfigReader {
                     + key("dockerHosts") + ".<host>.address)");
         }
         if (placement.isPresent() && HostPlacement.distinctEndpoints(placement.get()).size() > 1) {
-            if (!tls.enabled()) {
+            if (!tls.enabled() && config.get("tls").map(v -> v.strip().equalsIgnoreCase("false")).orElse(false)) {
                 problems.add(key("tls") + " = \"false\" is not allowed with nodes on several Docker hosts: "
                         + "replication and clients cross the network between them");
             }

@@ -18,7 +18,8 @@ final class HostAnswer {
     static String classify(int status, String stderr, long timeoutSeconds) {
         String text = stderr.toLowerCase(Locale.ROOT);
         String first = stderr.strip().lines().findFirst().orElse("no output");
-        if (status == -1 || text.contains("i/o timeout") || text.contains("timed out")) {
+        if (status == -1 || text.contains("i/o timeout") || text.contains("timed out")
+                || text.contains("handshake timeout")) {
             return "no answer within " + timeoutSeconds + " s (the host is down or cut off)";
         }
         if (text.contains("no route to host") || text.contains("network is unreachable")) {

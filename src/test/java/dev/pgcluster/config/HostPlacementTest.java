@@ -234,9 +234,6 @@ class HostPlacementTest {
                         BadConfigValues.PATRONI_IMAGE), "pg-cluster:ha = \"patroni\" is not allowed with nodes on several "
                         + "Docker hosts yet: Patroni's REST API and etcd across hosts are not built (README: Several "
                         + "Docker hosts)"),
-                Arguments.of("several hosts with monitoring", threeHostsAnd("monitoring", "true"), "pg-cluster:monitoring "
-                        + "= \"true\" is not allowed with nodes on several Docker hosts yet: the exporters across hosts are "
-                        + "not built; set pg-cluster:monitoring to false (README: Several Docker hosts)"),
                 Arguments.of("dockerHosts that is no JSON map", threeHostsAnd("dockerHosts", "{\"h1\": {\"endpoint\": "),
                         "pg-cluster:dockerHosts = {\"h1\": {\"endpoint\":  is not allowed: a map of host name → {endpoint, "
                         + "certPath, address} (a YAML map in the stack file, or pulumi config set --path)"),

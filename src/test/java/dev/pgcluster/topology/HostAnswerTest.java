@@ -23,6 +23,9 @@ class HostAnswerTest {
                 Arguments.of("the CLI did not end in time", -1, "", "no answer within 10 s (the host is down or cut off)"),
                 Arguments.of("the CLI's own timeout", 1, "error during connect: dial tcp 10.0.0.12:2376: i/o timeout",
                         "no answer within 10 s (the host is down or cut off)"),
+                Arguments.of("a TLS handshake that never ends", 1, "error during connect: Get \"https://10.0.0.12:2376/"
+                        + "v1.24/version\": net/http: TLS handshake timeout",
+                        "no answer within 10 s (the host is down or cut off)"),
                 Arguments.of("no route", 1, NO_ROUTE + "\n", "no route to it (the host is down or cut off): " + NO_ROUTE),
                 Arguments.of("network unreachable", 1, "dial tcp 10.0.0.12:2376: connect: Network is unreachable",
                         "no route to it (the host is down or cut off): dial tcp 10.0.0.12:2376: connect: Network is unreachable"),
