@@ -76,6 +76,11 @@ pgc_on() {
     )
 }
 
+# pgc_node_of CONTAINER: the node a container of the cluster belongs to (<prefix>-pgN → pgN).
+pgc_node_of() {
+    printf '%s\n' "${1##*-}"
+}
+
 # pgc_peer_host NODE, pgc_peer_port NODE: where the other nodes reach NODE's server: from
 # PGC_NODE_ENDPOINTS, else its container name on the cluster network and PostgreSQL's port.
 pgc_peer_host() {

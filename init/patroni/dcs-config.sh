@@ -27,12 +27,14 @@ pgc_require PGC_MEMBER_CONTAINERS PGC_DCS_CONFIG PGC_PATCH_SCRIPT PGC_PGDATA PGC
 # member CONTAINER ACTION: patch-config.py's ACTION in CONTAINER, the declared configuration on stdin.
 member() {
     printf '%s\n' "$PGC_DCS_CONFIG" |
-        docker exec -i "$1" python3 -c "$PGC_PATCH_SCRIPT" "$PGC_CONF_DIR" "$PGC_PGDATA" "$PGC_BIN_DIR" "$2"
+        pgc_on "$(pgc_node_of "$1")" docker exec -i "$1" python3 -c "$PGC_PATCH_SCRIPT" "$PGC_CONF_DIR" "$PGC_PGDATA" \
+            "$PGC_BIN_DIR" "$2"
 }
 
 running="" stopped=""
 for container in $PGC_MEMBER_CONTAINERS; do
-    state=$(docker container inspect --format '{{.State.Status}}' "$container" 2>/dev/null) || state=missing
+    state=$(pgc_on "$(pgc_node_of "$container")" docker container inspect --format '{{.State.Status}}' "$container" \
+        2>/dev/null) || state=missing
     if [ "$state" = running ]; then
         running="$running $container"
     else

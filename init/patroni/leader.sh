@@ -16,9 +16,11 @@ if [ -n "${PGC_FOUND:-}" ]; then
     echo "pg-cluster: found $PGC_FOUND" >&2
 fi
 for container in $PGC_MEMBER_CONTAINERS; do
-    state=$(docker container inspect --format '{{.State.Status}}' "$container" 2>/dev/null) || state=missing
+    state=$(pgc_on "$(pgc_node_of "$container")" docker container inspect --format '{{.State.Status}}' "$container" \
+        2>/dev/null) || state=missing
     [ "$state" = running ] || continue
-    docker exec "$container" python3 -c "$PGC_SWITCHOVER_SCRIPT" "$PGC_CONF_DIR" "$PGC_PREFERRED" \
+    pgc_on "$(pgc_node_of "$container")" docker exec "$container" python3 -c "$PGC_SWITCHOVER_SCRIPT" "$PGC_CONF_DIR" \
+        "$PGC_PREFERRED" \
         "$PGC_MAX_LAG_BYTES" "$PGC_TIMEOUT_SECONDS" "$PGC_SYNCHRONOUS"
     exit 0
 done

@@ -22,7 +22,8 @@ PGC_PRIMARY_CONTAINER=""
 while [ -z "$PGC_PRIMARY_CONTAINER" ]; do
     for pgc_container in $PGC_MEMBER_CONTAINERS; do
         # </dev/null: the step's stdin (the verifiers) is for the step that follows.
-        if [ "$(pgc_psql "$pgc_container" postgres -At -c 'SELECT pg_catalog.pg_is_in_recovery()' </dev/null 2>/dev/null)" = f ]; then
+        if [ "$(pgc_on "$(pgc_node_of "$pgc_container")" pgc_psql "$pgc_container" postgres -At \
+            -c 'SELECT pg_catalog.pg_is_in_recovery()' </dev/null 2>/dev/null)" = f ]; then
             PGC_PRIMARY_CONTAINER=$pgc_container
             break
         fi
@@ -40,11 +41,12 @@ printf '%s\n' "SET synchronous_commit = local;" \
     "ALTER ROLE $PGC_SUPERUSER SET search_path = pg_catalog, pg_temp;" \
     "SELECT format('CREATE DATABASE %I', $(pgc_literal "$PGC_DATABASE"))" \
     "WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = $(pgc_literal "$PGC_DATABASE")) \\gexec" |
-    pgc_psql "$PGC_PRIMARY_CONTAINER" postgres >/dev/null
+    pgc_on "$(pgc_node_of "$PGC_PRIMARY_CONTAINER")" pgc_psql "$PGC_PRIMARY_CONTAINER" postgres >/dev/null
 # The exporters' certificate expiry function (init/lib/cluster-schema.sh), in the database they log in to.
-pgc_ensure_expiry_function "$PGC_PRIMARY_CONTAINER" postgres </dev/null
+pgc_on "$(pgc_node_of "$PGC_PRIMARY_CONTAINER")" pgc_ensure_expiry_function "$PGC_PRIMARY_CONTAINER" postgres </dev/null
 # The read gate (init/lib/cluster-schema.sh) in the application database, as in ha: none, without
 # its check of the sending host: a member follows whichever member Patroni made the leader. A gate
 # made under ha: none (a switched stack) is made anew here, so a failover does not close it.
-pgc_ensure_read_gate "$PGC_PRIMARY_CONTAINER" "$PGC_DATABASE" "$PGC_READ_MAX_LAG_BYTES" </dev/null
+pgc_on "$(pgc_node_of "$PGC_PRIMARY_CONTAINER")" pgc_ensure_read_gate "$PGC_PRIMARY_CONTAINER" "$PGC_DATABASE" \
+    "$PGC_READ_MAX_LAG_BYTES" </dev/null
 echo "pg-cluster: $PGC_PRIMARY_CONTAINER leads" >&2

@@ -77,7 +77,7 @@ ensure_role() {
     echo "    PASSWORD $(pgc_literal "$monitoring_verifier");"
     echo "ALTER ROLE \"$PGC_MONITORING_USER\" SET search_path = pg_catalog, pg_temp;"
     echo "GRANT pg_monitor TO \"$PGC_MONITORING_USER\";"
-} | pgc_psql "$PGC_PRIMARY_CONTAINER" postgres >/dev/null
+} | pgc_on "$(pgc_node_of "$PGC_PRIMARY_CONTAINER")" pgc_psql "$PGC_PRIMARY_CONTAINER" postgres >/dev/null
 if [ "$PGC_DATABASE" = postgres ]; then
     owner="the superuser owns postgres, pg-cluster's own database; $PGC_APP_USER may create in its schema public"
 else

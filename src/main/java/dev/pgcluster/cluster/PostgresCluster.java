@@ -17,6 +17,7 @@ import dev.pgcluster.cluster.ConnectionStrings.Endpoint;
 import dev.pgcluster.command.Command;
 import dev.pgcluster.command.CommandArgs;
 import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.DockerHostSpec;
 import dev.pgcluster.config.NodeSpec;
 import dev.pgcluster.mode.ClusterParts;
 import dev.pgcluster.mode.DeclaredNodes;
@@ -43,6 +44,13 @@ public final class PostgresCluster extends ComponentResource {
     private final ClusterSecrets secrets;
     private final Optional<ClusterTls> tls;
     private final Optional<Monitoring> monitoring;
+    private final String name;
+    /** Each host the cluster uses → its placement, the first node's host first. */
+    private final Map<DockerHostSpec, Placement> hostPlacements;
+    /** The first node's host: what the cluster has once lives there. */
+    private final Placement anchor;
+    /** "reference host" → the image's ID there. */
+    private final Map<String, Output<String>> images = new HashMap<>();
     /** What the mode declared: the nodes' containers, the roles step, where writes go. */
     private final DeclaredNodes declared;
 
@@ -57,36 +65,33 @@ public final class PostgresCluster extends ComponentResource {
         super(TYPE, config.namePrefix(), ComponentResourceOptions.builder().build());
         this.config = config;
         String name = config.namePrefix();
+        this.name = name;
         // The first node's host keeps what the cluster has once (its TLS authority steps, the
         // network's and image's first resources): the primary may move to another host.
-        var nodePlacements = placements(name);
-        var hostPlacements = new java.util.LinkedHashMap<dev.pgcluster.config.DockerHostSpec, Placement>();
-        nodePlacements.values().forEach(p -> hostPlacements.putIfAbsent(p.host(), p));
-        Placement anchor = nodePlacements.get(config.nodes().get(0).name());
+        this.hostPlacements = hostPlacements(name);
+        var nodePlacements = new LinkedHashMap<String, Placement>();
+        config.nodes().forEach(n -> nodePlacements.put(n.name(), hostPlacements.get(config.hostOf(n))));
+        var dcsPlacements = new LinkedHashMap<String, Placement>();
+        if (config.ha().patroni()) {
+            config.ha().dcsMemberNames().forEach(m -> dcsPlacements.put(m, hostPlacements.get(config.dcsHostOf(m))));
+        }
+        this.anchor = nodePlacements.get(config.nodes().get(0).name());
         this.network = new ClusterNetwork(name + "-net", config, List.copyOf(hostPlacements.values()), child());
         this.secrets = new ClusterSecrets(name + "-secrets", config, child());
-        var hostImages = new LinkedHashMap<Placement, Output<String>>();
-        Output<String> image = image(name + "-image", config.image(), anchor);
-        hostPlacements.values().forEach(p -> hostImages.put(p, p == anchor ? image
-                : config.pullImage() ? image(name + "-image-" + p.host().name().orElseThrow(), config.image(), p)
-                : copiedImage(name + "-image-" + p.host().name().orElseThrow(), image, p)));
+        Output<String> image = imageOn(config.image(), name + "-image", anchor);
+        hostPlacements.values().forEach(p -> imageOn(config.image(), name + "-image", p));
         this.tls = config.tls().enabled()
                 ? Optional.of(new ClusterTls(name + "-tls", config, image, anchor, child()))
                 : Optional.empty();
 
-        var images = new HashMap<String, Output<String>>();
         this.declared = mode.declare(new ClusterParts(config, this, image, network, secrets, tls,
-                nodePlacements, found, reference -> images.computeIfAbsent(reference, r ->
-                        sameOrOwn(r, image, name + "-" + imageResourceName(r), anchor)),
-                placement -> hostImages.get(hostPlacements.get(placement.host()))));
-        var exporterImages = new HashMap<dev.pgcluster.config.DockerHostSpec, Output<String>>();
+                nodePlacements, found, reference -> imageOn(reference, name + "-" + imageResourceName(reference), anchor),
+                placement -> imageOn(config.image(), name + "-image", placement), dcsPlacements,
+                (reference, placement) -> imageOn(reference, name + "-" + imageResourceName(reference), placement)));
         this.monitoring = Monitoring.declare(name, config, () -> new Monitoring.Inputs(
                 // The exporters run beside their nodes: the exporter image on every host with a node.
-                placement -> exporterImages.computeIfAbsent(placement.host(), host -> host.equals(anchor.host())
-                        ? sameOrOwn(config.monitoring().exporterImage(), image, name + "-exporter-image", anchor)
-                        : sameOrOwn(config.monitoring().exporterImage(), hostImages.get(placement),
-                                name + "-exporter-image-" + host.name().orElseThrow(), placement)),
-                sameOrOwn(config.monitoring().prometheusImage(), image, name + "-prometheus-image", anchor),
+                placement -> imageOn(config.monitoring().exporterImage(), name + "-exporter-image", placement),
+                imageOn(config.monitoring().prometheusImage(), name + "-prometheus-image", anchor),
                 network::networkName, caCertificate(), secrets.monitoringPassword(), declared.roles(), nodePlacements,
                 declared.dcsMetrics()),
                 child());
@@ -106,25 +111,57 @@ public final class PostgresCluster extends ComponentResource {
     }
 
     /**
-     * Node → its Docker host: one docker provider per host of {@code dockerHosts} (named after it)
-     * or for the single-host {@code dockerHost} key; nodes on the default host use the default
-     * provider.
+     * Each Docker host the cluster uses (its nodes', and with {@code ha: patroni} its etcd members')
+     * → its placement: one docker provider per host of {@code dockerHosts} (named after it) or for
+     * the single-host {@code dockerHost} key; the default host uses the default provider.
      */
-    private Map<String, Placement> placements(String name) {
-        var byHost = new HashMap<dev.pgcluster.config.DockerHostSpec, Placement>();
-        var placements = new LinkedHashMap<String, Placement>();
-        for (NodeSpec node : config.nodes()) {
-            placements.put(node.name(), byHost.computeIfAbsent(config.hostOf(node), host -> node.host()
-                    .map(spec -> {
-                        var args = ProviderArgs.builder().host(spec.endpoint());
-                        spec.certPath().ifPresent(args::certPath);
-                        ProviderResource provider = new Provider(name + "-docker-" + spec.name().orElse("0"),
-                                args.build(), CustomResourceOptions.builder().parent(this).build());
-                        return new Placement(spec, Optional.of(provider));
-                    })
-                    .orElseGet(() -> new Placement(host, Optional.empty()))));
+    private Map<DockerHostSpec, Placement> hostPlacements(String name) {
+        var hosts = new ArrayList<DockerHostSpec>();
+        config.nodes().forEach(n -> hosts.add(config.hostOf(n)));
+        if (config.ha().patroni()) {
+            config.ha().dcsMemberNames().forEach(m -> hosts.add(config.dcsHostOf(m)));
         }
-        return placements;
+        // The single-host dockerHost key names one host for every node: an explicit provider.
+        boolean explicit = config.nodes().get(0).host().isPresent();
+        var byHost = new LinkedHashMap<DockerHostSpec, Placement>();
+        for (DockerHostSpec spec : hosts) {
+            byHost.computeIfAbsent(spec, host -> {
+                if (host.name().isEmpty() && !explicit) {
+                    return new Placement(host, Optional.empty());
+                }
+                var args = ProviderArgs.builder().host(host.endpoint());
+                host.certPath().ifPresent(args::certPath);
+                ProviderResource provider = new Provider(name + "-docker-" + host.name().orElse("0"),
+                        args.build(), CustomResourceOptions.builder().parent(this).build());
+                return new Placement(host, Optional.of(provider));
+            });
+        }
+        return byHost;
+    }
+
+    /**
+     * Image {@code reference}'s ID on {@code placement}'s host, declared once per host: on the
+     * first node's host as {@code base} (pulled, or looked up there); on another host pulled there,
+     * or, with {@code pullImage} false, copied there from the first node's host. The cluster's own
+     * image is always {@code <prefix>-image} (per host: {@code -<host>}).
+     */
+    private Output<String> imageOn(String reference, String base, Placement placement) {
+        String resourceBase = reference.equals(config.image()) ? name + "-image" : base;
+        String key = reference + " " + placement.host();
+        Output<String> known = images.get(key);
+        if (known != null) {
+            return known;
+        }
+        Output<String> id;
+        if (placement.host().equals(anchor.host())) {
+            id = image(resourceBase, reference, anchor);
+        } else {
+            String hostName = resourceBase + "-" + placement.host().name().orElseThrow();
+            id = config.pullImage() ? image(hostName, reference, placement)
+                    : copiedImage(hostName, imageOn(reference, base, anchor), placement);
+        }
+        images.put(key, id);
+        return id;
     }
 
     /**
@@ -169,11 +206,6 @@ public final class PostgresCluster extends ComponentResource {
                 .build(),
                 CustomResourceOptions.builder().parent(this).build());
         return step.stdout().applyValue(String::strip);
-    }
-
-    /** The cluster's image when {@code reference} names it, else that image of its own. */
-    private Output<String> sameOrOwn(String reference, Output<String> clusterImage, String name, Placement placement) {
-        return reference.equals(config.image()) ? clusterImage : image(name, reference, placement);
     }
 
     /** Exporters and Prometheus; empty when {@code monitoring} is off. */

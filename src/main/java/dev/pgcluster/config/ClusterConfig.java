@@ -161,6 +161,17 @@ public record ClusterConfig(
         return severalHosts() ? node(node).hostPort() : POSTGRES_PORT;
     }
 
+    /** An etcd member's Docker host: its place in {@code dockerHosts}, else the first node's host. */
+    public DockerHostSpec dcsHostOf(String member) {
+        DockerHostSpec host = ha.dcsHosts().get(member);
+        return host != null ? host : hostOf(nodes.get(0));
+    }
+
+    /** The host name the others reach etcd member {@code member} by: its container name, or its host's address. */
+    public String dcsPeerHost(String member) {
+        return severalHosts() ? dcsHostOf(member).address().orElseThrow() : containerName(member);
+    }
+
     /** The address a node's port is published on: its host's in {@code dockerHosts}, else {@code publishAddress}. */
     public String publishAddress(NodeSpec node) {
         return node.hostAddress().orElse(publishAddress);

@@ -2,6 +2,7 @@ package dev.pgcluster.config;
 
 import com.pulumi.Config;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -134,8 +135,11 @@ public final class ConfigReader {
         distinctRoles(replicationUser, appUser, monitoringUser);
         TlsSettings tls = tls();
         MonitoringSettings monitoring = monitoring(env, primaryPort, replicaPorts, nodeCount);
-        HaSettings ha = ha(image, tls, replicas, primary);
-        Optional<Map<String, DockerHostSpec>> placement = placement(nodeCount, dockerHost, tls, ha);
+        HaSettings haRead = ha(image, tls, replicas, primary);
+        Optional<HostPlacement.Placed> placed = placement(nodeCount, dockerHost, tls, haRead);
+        Optional<Map<String, DockerHostSpec>> placement = placed.map(HostPlacement.Placed::nodes);
+        HaSettings ha = placed.filter(p -> p.severalHosts() && haRead.patroni()).map(p -> dcsOnHosts(haRead, p))
+                .orElse(haRead);
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -168,10 +172,9 @@ public final class ConfigReader {
      * {@code dockerHosts} and {@code placement} ({@link HostPlacement}), and what they exclude: the
      * single-host keys, and for now, on several hosts, what is not built for them yet.
      */
-    private Optional<Map<String, DockerHostSpec>> placement(int nodeCount, String dockerHost, TlsSettings tls,
-                                                            HaSettings ha) {
+    private Optional<HostPlacement.Placed> placement(int nodeCount, String dockerHost, TlsSettings tls, HaSettings ha) {
         var nodeNames = java.util.stream.IntStream.range(0, nodeCount).mapToObj(i -> "pg" + i).toList();
-        Optional<Map<String, DockerHostSpec>> placement = HostPlacement.read(key("dockerHosts"),
+        Optional<HostPlacement.Placed> placement = HostPlacement.read(key("dockerHosts"),
                 config.get("dockerHosts"), key("placement"), config.get("placement"), nodeNames, problems::add);
         if (config.get("placement").isEmpty()) {
             return placement;
@@ -185,17 +188,46 @@ public final class ConfigReader {
                     + key("placement") + ": each node's port is published on its host's address ("
                     + key("dockerHosts") + ".<host>.address)");
         }
-        if (placement.isPresent() && HostPlacement.distinctEndpoints(placement.get()).size() > 1) {
+        if (placement.isPresent() && placement.get().severalHosts()) {
             if (!tls.enabled() && config.get("tls").map(v -> v.strip().equalsIgnoreCase("false")).orElse(false)) {
                 problems.add(key("tls") + " = \"false\" is not allowed with nodes on several Docker hosts: "
                         + "replication and clients cross the network between them");
             }
-            if (ha.mode() == HaSettings.Mode.PATRONI) {
-                problems.add(key("ha") + " = \"patroni\" is not allowed with nodes on several Docker hosts yet: "
-                        + "Patroni's REST API and etcd across hosts are not built (README: Several Docker hosts)");
+            if (ha.patroni()) {
+                var membersOn = new LinkedHashMap<String, List<String>>();
+                placement.get().nodes().forEach((node, host) ->
+                        membersOn.computeIfAbsent(host.name().orElseThrow(), h -> new ArrayList<>()).add(node));
+                membersOn.forEach((host, members) -> {
+                    if (members.size() > 1) {
+                        problems.add(key("placement") + " puts " + String.join(" and ", members) + " on " + host
+                                + ", which is not allowed with " + key("ha") + " = \"patroni\" on several hosts: one "
+                                + "Patroni member per host (each publishes Patroni's REST API on its host's port "
+                                + PATRONI_REST_PORT + ")");
+                    }
+                });
+                int hosts = placement.get().hosts().size();
+                if (ha.dcsMembers() > hosts) {
+                    problems.add(key("dcsMembers") + " = \"" + ha.dcsMembers() + "\" is not allowed with " + hosts
+                            + " hosts in " + key("dockerHosts") + ": etcd member i runs on the i-th host, one per host, so "
+                            + "that losing a host never loses the DCS's majority; add a host (it needs no node) or "
+                            + "lower " + key("dcsMembers"));
+                }
             }
         }
         return placement;
+    }
+
+    /** Patroni's REST API port, published on each host's address when members are on several hosts. */
+    private static final int PATRONI_REST_PORT = 8008;
+
+    /** etcd member i on the i-th host of {@code dockerHosts} (as many hosts as members: checked above). */
+    private static HaSettings dcsOnHosts(HaSettings ha, HostPlacement.Placed placed) {
+        var hosts = new java.util.LinkedHashMap<String, DockerHostSpec>();
+        var names = ha.dcsMemberNames();
+        for (int i = 0; i < names.size() && i < placed.hosts().size(); i++) {
+            hosts.put(names.get(i), placed.hosts().get(i));
+        }
+        return ha.withDcsHosts(hosts);
     }
 
     /**
@@ -255,7 +287,8 @@ public final class ConfigReader {
                 || retryTimeout == null || maximumLag == null || failsafe == null) {
             return HaSettings.NONE;
         }
-        return new HaSettings(mode, preferred, dcsMembers, etcdImage, ttl, loopWait, retryTimeout, maximumLag, failsafe);
+        return new HaSettings(mode, preferred, dcsMembers, etcdImage, ttl, loopWait, retryTimeout, maximumLag, failsafe,
+                Map.of());
     }
 
     private MonitoringSettings monitoring(DeploymentEnvironment env, Integer primaryPort, List<Integer> replicaPorts,

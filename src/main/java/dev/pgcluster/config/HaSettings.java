@@ -1,6 +1,7 @@
 package dev.pgcluster.config;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -19,9 +20,12 @@ import java.util.Optional;
  * @param retryTimeout         how long Patroni retries the DCS or PostgreSQL before demoting, seconds
  * @param maximumLagOnFailover bytes of WAL a replica may be behind and still be promoted
  * @param failsafeMode         the leader keeps running while the DCS is lost if every member answers it
+ * @param dcsHosts             with patroni on several Docker hosts: etcd member → its host (the i-th
+ *                             host of {@code dockerHosts}); empty on one host
  */
 public record HaSettings(Mode mode, Optional<String> preferredLeader, int dcsMembers, String etcdImage, int ttl,
-                         int loopWait, int retryTimeout, long maximumLagOnFailover, boolean failsafeMode) {
+                         int loopWait, int retryTimeout, long maximumLagOnFailover, boolean failsafeMode,
+                         Map<String, DockerHostSpec> dcsHosts) {
 
     /** The values of the {@code ha} key. */
     public enum Mode {
@@ -65,12 +69,19 @@ public record HaSettings(Mode mode, Optional<String> preferredLeader, int dcsMem
     public static final String DEFAULT_MAXIMUM_LAG_ON_FAILOVER = "16MB";
 
     public static final HaSettings NONE = new HaSettings(Mode.NONE, Optional.empty(), 0, DEFAULT_ETCD_IMAGE, DEFAULT_TTL,
-            DEFAULT_LOOP_WAIT, DEFAULT_RETRY_TIMEOUT, 16L << 20, false);
+            DEFAULT_LOOP_WAIT, DEFAULT_RETRY_TIMEOUT, 16L << 20, false, Map.of());
 
     public HaSettings {
         Objects.requireNonNull(mode);
         Objects.requireNonNull(preferredLeader);
         Objects.requireNonNull(etcdImage);
+        dcsHosts = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(dcsHosts));
+    }
+
+    /** These settings with the etcd members placed on {@code hosts}. */
+    public HaSettings withDcsHosts(Map<String, DockerHostSpec> hosts) {
+        return new HaSettings(mode, preferredLeader, dcsMembers, etcdImage, ttl, loopWait, retryTimeout,
+                maximumLagOnFailover, failsafeMode, hosts);
     }
 
     public boolean patroni() {

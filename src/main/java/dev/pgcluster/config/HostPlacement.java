@@ -39,6 +39,17 @@ public final class HostPlacement {
     }
 
     /**
+     * A placement: node → its host, and every host of {@code dockerHosts} in the order config gives
+     * them (hosts without a node hold etcd members).
+     */
+    public record Placed(Map<String, DockerHostSpec> nodes, List<DockerHostSpec> hosts) {
+        /** Whether the nodes are on more than one Docker engine. */
+        public boolean severalHosts() {
+            return distinctEndpoints(nodes).size() > 1;
+        }
+    }
+
+    /**
      * @param hostsKey      the full key of {@code dockerHosts}
      * @param hostsRaw      its value (JSON text), if set
      * @param placementKey  the full key of {@code placement}
@@ -47,7 +58,7 @@ public final class HostPlacement {
      * @param problems      where problems go
      * @return node → host; empty when neither key is set (every node on the single-host default)
      */
-    public static Optional<Map<String, DockerHostSpec>> read(String hostsKey, Optional<String> hostsRaw,
+    public static Optional<Placed> read(String hostsKey, Optional<String> hostsRaw,
                                                              String placementKey, Optional<String> placementRaw,
                                                              List<String> nodeNames, Consumer<String> problems) {
         if (hostsRaw.isEmpty() && placementRaw.isEmpty()) {
@@ -85,7 +96,8 @@ public final class HostPlacement {
                 result.put(node, hosts.get().get(value.getAsString()));
             }
         }
-        return result.size() == nodeNames.size() && unknownNodes.isEmpty() ? Optional.of(result) : Optional.empty();
+        return result.size() == nodeNames.size() && unknownNodes.isEmpty()
+                ? Optional.of(new Placed(result, List.copyOf(hosts.get().values()))) : Optional.empty();
     }
 
     private static Optional<Map<String, DockerHostSpec>> hosts(String key, String raw, Consumer<String> problems) {

@@ -10,6 +10,7 @@ import dev.pgcluster.config.ClusterConfig;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -28,14 +29,18 @@ import java.util.function.Function;
  *                   the reference is the cluster's)
  * @param imageOn    a node's placement → the cluster image's ID on its host (the same ID on every
  *                   host; a node on a host waits for the image there)
+ * @param dcsPlacements with ha: patroni, etcd member → its Docker host
+ * @param imagesOn   an image reference and a placement → its ID on that host
  */
 public record ClusterParts(ClusterConfig config, ComponentResource cluster, Output<String> image,
                            ClusterNetwork network, ClusterSecrets secrets, Optional<ClusterTls> tls,
                            Map<String, Placement> placements, Optional<String> found,
-                           Function<String, Output<String>> images, Function<Placement, Output<String>> imageOn) {
+                           Function<String, Output<String>> images, Function<Placement, Output<String>> imageOn,
+                           Map<String, Placement> dcsPlacements, BiFunction<String, Placement, Output<String>> imagesOn) {
     public ClusterParts {
         Objects.requireNonNull(config);
         Objects.requireNonNull(cluster);
         placements = Map.copyOf(placements);
+        dcsPlacements = Map.copyOf(dcsPlacements);
     }
 }

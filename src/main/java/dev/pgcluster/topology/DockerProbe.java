@@ -69,6 +69,10 @@ public final class DockerProbe implements ClusterProbe {
     public List<String> unreachableHosts(ClusterConfig config) {
         var nodesOf = new LinkedHashMap<DockerHostSpec, List<String>>();
         config.nodes().forEach(n -> nodesOf.computeIfAbsent(config.hostOf(n), h -> new ArrayList<>()).add(n.name()));
+        if (config.ha().patroni()) {
+            config.ha().dcsMemberNames().forEach(m ->
+                    nodesOf.computeIfAbsent(config.dcsHostOf(m), h -> new ArrayList<>()).add(m));
+        }
         if (nodesOf.size() < 2 && nodesOf.keySet().iterator().next().name().isEmpty()) {
             // One host, as before dockerHosts: the provider and the steps say what is wrong with it.
             return List.of();
@@ -90,18 +94,31 @@ public final class DockerProbe implements ClusterProbe {
 
     @Override
     public java.util.Optional<String> fileOfMember(ClusterConfig config, String haMember, String path) {
-        DockerHostSpec host = config.hostOf(config.primary());
-        Result found = run(host, "docker", "ps", "-a", "--format", "{{.Names}}",
-                "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
-                "--filter", "label=" + Labels.STACK + "=" + config.stack(),
-                "--filter", "label=" + Labels.HA_MEMBER + "=" + haMember);
-        var names = found.status == 0 ? found.stdout.strip().lines().filter(l -> !l.isBlank()).sorted().toList() : List.<String>of();
-        if (names.isEmpty()) {
-            return java.util.Optional.empty();
+        for (DockerHostSpec host : allHosts(config)) {
+            Result found = run(host, "docker", "ps", "-a", "--format", "{{.Names}}",
+                    "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
+                    "--filter", "label=" + Labels.STACK + "=" + config.stack(),
+                    "--filter", "label=" + Labels.HA_MEMBER + "=" + haMember);
+            var names = found.status == 0 ? found.stdout.strip().lines().filter(l -> !l.isBlank()).sorted().toList()
+                    : List.<String>of();
+            if (names.isEmpty()) {
+                continue;
+            }
+            // docker cp reads a stopped container too; its stdout is a tar stream holding the file.
+            Result copied = run(host, "docker", "cp", names.get(0) + ":" + path, "-");
+            return copied.status == 0 ? java.util.Optional.of(copied.stdout) : java.util.Optional.empty();
         }
-        // docker cp reads a stopped container too; its stdout is a tar stream holding the file.
-        Result copied = run(host, "docker", "cp", names.get(0) + ":" + path, "-");
-        return copied.status == 0 ? java.util.Optional.of(copied.stdout) : java.util.Optional.empty();
+        return java.util.Optional.empty();
+    }
+
+    /** Every Docker host the cluster uses: its nodes', and with ha: patroni its etcd members'. */
+    private static List<DockerHostSpec> allHosts(ClusterConfig config) {
+        var hosts = new java.util.LinkedHashSet<DockerHostSpec>();
+        config.nodes().forEach(n -> hosts.add(config.hostOf(n)));
+        if (config.ha().patroni()) {
+            config.ha().dcsMemberNames().forEach(m -> hosts.add(config.dcsHostOf(m)));
+        }
+        return List.copyOf(hosts);
     }
 
     @Override
@@ -121,8 +138,9 @@ public final class DockerProbe implements ClusterProbe {
 
     @Override
     public List<String> existingVolumes(ClusterConfig config, List<String> names) {
-        DockerHostSpec host = config.hostOf(config.primary());
-        return names.stream().filter(name -> run(host, "docker", "volume", "inspect", name).status == 0).toList();
+        var hosts = allHosts(config);
+        return names.stream().filter(name -> hosts.stream()
+                .anyMatch(host -> run(host, "docker", "volume", "inspect", name).status == 0)).toList();
     }
 
     @Override
@@ -136,12 +154,17 @@ public final class DockerProbe implements ClusterProbe {
 
     @Override
     public List<String> runningMembers(ClusterConfig config, String haMember) {
-        DockerHostSpec host = config.hostOf(config.primary());
-        Result found = run(host, "docker", "ps", "--format", "{{.Label \"" + Labels.NODE + "\"}}",
-                "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
-                "--filter", "label=" + Labels.STACK + "=" + config.stack(),
-                "--filter", "label=" + Labels.HA_MEMBER + "=" + haMember);
-        return found.status == 0 ? found.stdout.strip().lines().filter(l -> !l.isBlank()).sorted().toList() : List.of();
+        var running = new java.util.TreeSet<String>();
+        for (DockerHostSpec host : allHosts(config)) {
+            Result found = run(host, "docker", "ps", "--format", "{{.Label \"" + Labels.NODE + "\"}}",
+                    "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
+                    "--filter", "label=" + Labels.STACK + "=" + config.stack(),
+                    "--filter", "label=" + Labels.HA_MEMBER + "=" + haMember);
+            if (found.status == 0) {
+                found.stdout.strip().lines().filter(l -> !l.isBlank()).forEach(running::add);
+            }
+        }
+        return List.copyOf(running);
     }
 
     @Override

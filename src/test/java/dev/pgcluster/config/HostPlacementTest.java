@@ -230,10 +230,16 @@ class HostPlacementTest {
                 Arguments.of("several hosts without TLS", threeHostsAnd("tls", "false"), "pg-cluster:tls = \"false\" is "
                         + "not allowed with nodes on several Docker hosts: replication and clients cross the network "
                         + "between them"),
-                Arguments.of("several hosts with Patroni", threeHostsAnd("ha", "patroni", "image",
-                        BadConfigValues.PATRONI_IMAGE), "pg-cluster:ha = \"patroni\" is not allowed with nodes on several "
-                        + "Docker hosts yet: Patroni's REST API and etcd across hosts are not built (README: Several "
-                        + "Docker hosts)"),
+                Arguments.of("more etcd members than hosts", threeHostsAnd("ha", "patroni", "image",
+                        BadConfigValues.PATRONI_IMAGE, "dcsMembers", "5"), "pg-cluster:dcsMembers = \"5\" is not allowed "
+                        + "with 3 hosts in pg-cluster:dockerHosts: etcd member i runs on the i-th host, one per host, so "
+                        + "that losing a host never loses the DCS's majority; add a host (it needs no node) or lower "
+                        + "pg-cluster:dcsMembers"),
+                Arguments.of("two Patroni members on one host", threeHostsAnd("ha", "patroni", "image",
+                        BadConfigValues.PATRONI_IMAGE, "placement", "{\"pg0\": \"h1\", \"pg1\": \"h2\", \"pg2\": \"h2\"}"),
+                        "pg-cluster:placement puts pg1 and pg2 on h2, which is not allowed with pg-cluster:ha = \"patroni\" "
+                        + "on several hosts: one Patroni member per host (each publishes Patroni's REST API on its "
+                        + "host's port 8008)"),
                 Arguments.of("dockerHosts that is no JSON map", threeHostsAnd("dockerHosts", "{\"h1\": {\"endpoint\": "),
                         "pg-cluster:dockerHosts = {\"h1\": {\"endpoint\":  is not allowed: a map of host name → {endpoint, "
                         + "certPath, address} (a YAML map in the stack file, or pulumi config set --path)"),

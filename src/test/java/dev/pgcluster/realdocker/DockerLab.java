@@ -61,6 +61,19 @@ final class DockerLab {
                 "DOCKER_TLS_VERIFY", "1"), null, Duration.ofMinutes(2));
     }
 
+    /**
+     * The docker CLI against lab host {@code host} over its local socket, which works while the
+     * host is cut off the lab network (what someone on that machine would see).
+     */
+    static Shell.Result dockerLocal(String host, String... args) {
+        var command = new ArrayList<String>();
+        command.add("docker");
+        command.add("--host");
+        command.add("unix:///run/lab22/" + host + "/docker.sock");
+        command.addAll(Arrays.asList(args));
+        return Shell.run(command, Map.of(), null, Duration.ofMinutes(2));
+    }
+
     static String dockerOk(String host, String... args) {
         return docker(host, args).orThrow("docker " + String.join(" ", args) + " on " + host).stdout().strip();
     }

@@ -2,12 +2,14 @@ package dev.pgcluster.realdocker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -134,6 +136,97 @@ class MultiHostDockerTest {
                     "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"), "2"::equals, Duration.ofSeconds(90));
             cluster.stack().preview(true);
         }
+    }
+
+    /**
+     * {@code ha: patroni} with a member and an etcd member on each of three hosts: the leader's
+     * host cut off the network, a member on another host leads and takes writes; the cut-off old
+     * leader takes no write once the new leader took one (Patroni demoted it: it lost the DCS);
+     * plugged back in, it rejoins as a replica with every acknowledged row.
+     */
+    @Test
+    void withPatroniTheLeadersHostCutOffAnotherHostLeadsAndTheOldLeaderRejoinsWithEveryRow() throws Exception {
+        var values = RealCluster.testConfig(2, "ha", "patroni", "etcdImage", TestImage.reference(), "monitoring", "false");
+        var hostOf = Map.of("pg0", "h1", "pg1", "h2", "pg2", "h3");
+        try (var cluster = RealCluster.up("hosts3-patroni", values, Map.of(), stack -> {
+            stack.setMapConfig("dockerHosts", hostsMap());
+            stack.setMapConfig("placement", Map.<String, Object>copyOf(hostOf));
+        })) {
+            String prefix = cluster.config().namePrefix();
+            for (int i = 0; i < 3; i++) {
+                assertEquals("running", DockerLab.dockerOk(DockerLab.HOSTS.get(i), "inspect", "--format",
+                        "{{.State.Status}}", prefix + "-etcd" + i), "etcd" + i + " runs on " + DockerLab.HOSTS.get(i));
+            }
+            String old = Sql.awaitResult(() -> patroniLeader(cluster, hostOf, ""), l -> l != null && !l.isEmpty(),
+                    Duration.ofSeconds(60));
+            String oldHost = hostOf.get(old);
+            Sql.awaitResult(() -> DockerLab.psql(oldHost, prefix + "-" + old,
+                    "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"), "2"::equals, Duration.ofSeconds(90));
+
+            List<Long> acknowledged;
+            String next;
+            Duration toFirstWrite;
+            try (var writer = new SteadyWriter(cluster.output("primaryJdbcUrl") + "&connectTimeout=3&socketTimeout=5")) {
+                writer.awaitProgress(100, Duration.ofSeconds(60));
+                Instant cut = Instant.now();
+                DockerLab.cable(oldHost, false);
+                try {
+                    next = Sql.awaitResult(() -> patroniLeader(cluster, hostOf, oldHost), l -> l != null && !l.equals(old),
+                            Duration.ofSeconds(90));
+                    writer.awaitProgress(50, Duration.ofSeconds(60));
+                    toFirstWrite = writer.longestGap(cut.minusSeconds(1), Instant.now());
+                    // The old leader, seen from its own machine: it takes no write now.
+                    var write = DockerLab.dockerLocal(oldHost, "exec", "-u", "postgres", prefix + "-" + old, "psql", "-X",
+                            "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c", "INSERT INTO public.ack (id) VALUES (-1)");
+                    assertFalse(write.ok(), "the cut-off old leader took a write after " + next + " was promoted: "
+                            + write.stdout());
+                } finally {
+                    DockerLab.cable(oldHost, true);
+                }
+                writer.close();
+                acknowledged = writer.acknowledged();
+            }
+            System.out.printf("ha: patroni across hosts: %s's host %s cut off, %s leads; writes stopped for %.1f s%n",
+                    old, oldHost, next, toFirstWrite.toMillis() / 1000.0);
+            assertNotEquals(oldHost, hostOf.get(next));
+            Sql.awaitResult(() -> DockerLab.psql(oldHost, prefix + "-" + old, "SELECT pg_is_in_recovery()::text || "
+                    + "(SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming')"), "true1"::equals,
+                    Duration.ofSeconds(180));
+            for (String node : List.of(old, next)) {
+                Sql.awaitResult(() -> DockerLab.psql(hostOf.get(node), prefix + "-" + node,
+                        "SELECT count(*) FROM public.ack WHERE id = ANY ('{" + String.join(",",
+                                acknowledged.stream().map(String::valueOf).toList()) + "}'::bigint[])"),
+                        String.valueOf(acknowledged.size())::equals, Duration.ofSeconds(60));
+            }
+            assertEquals("0", DockerLab.psql(hostOf.get(next), prefix + "-" + next,
+                    "SELECT count(*) FROM public.ack WHERE id = -1"), "the old leader's write, if any, is not in the cluster");
+            ClusterChecks.assertIdempotent(cluster.stack());
+        }
+    }
+
+    /**
+     * The member that leads, as Patroni says (patronictl on any member that answers, but those on
+     * host {@code cutOff}), or null.
+     */
+    private static String patroniLeader(RealCluster cluster, Map<String, String> hostOf, String cutOff) {
+        for (var entry : new java.util.TreeMap<>(hostOf).entrySet()) {
+            if (entry.getValue().equals(cutOff)) {
+                continue;
+            }
+            var list = DockerLab.docker(entry.getValue(), "exec", cluster.container(entry.getKey()), "patronictl", "-c",
+                    dev.pgcluster.mode.patroni.PatroniFiles.CONFIG_DIR, "list", "-f", "json");
+            if (!list.ok()) {
+                continue;
+            }
+            for (var member : com.google.gson.JsonParser.parseString(list.stdout()).getAsJsonArray()) {
+                var m = member.getAsJsonObject();
+                if (m.get("Role").getAsString().equals("Leader") && m.get("State").getAsString().equals("running")) {
+                    return m.get("Member").getAsString();
+                }
+            }
+            return null;
+        }
+        return null;
     }
 
     @Test

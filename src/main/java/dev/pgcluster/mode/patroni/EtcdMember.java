@@ -14,6 +14,7 @@ import dev.pgcluster.cluster.HealthCheck;
 import dev.pgcluster.cluster.Labels;
 import dev.pgcluster.cluster.Placement;
 import dev.pgcluster.cluster.PostgresNode;
+import dev.pgcluster.cluster.PublishedPort;
 import dev.pgcluster.command.Command;
 import dev.pgcluster.config.ClusterConfig;
 import java.util.List;
@@ -59,7 +60,7 @@ public final class EtcdMember extends ComponentResource {
         this.volume = PostgresNode.dataVolume(this, name + "-data", config, member, placement, List.of());
         String etcdConfig = PatroniFiles.etcdConfig(config, member);
         this.conf = Members.conf(this, name + "-conf", config, member, clusterImage, volume.name(), placement,
-                Members.certNames(config, member),
+                Members.certNames(config, member, config.dcsHostOf(member).address()),
                 new Members.ConfFiles(PatroniFiles.ETCD_VOLUME_PATH, PatroniFiles.ETCD_CONF_DIR, PatroniFiles.ETCD_USER,
                         PatroniFiles.ETCD_CONFIG_FILE, etcdConfig, null, PatroniFiles.ETCD_DATA_DIR, false),
                 Output.of(""), controlPlaneCa, List.of());
@@ -69,7 +70,14 @@ public final class EtcdMember extends ComponentResource {
         labels.put(Labels.CONFIG, "sha256:" + Labels.sha256Prefix(etcdConfig));
         labels.put(Labels.HEALTHCHECK, HEALTH.label());
         labels.put(Labels.TMPFS, HealthCheck.tmpfsLabel(TMPFS));
-        this.container = new Container(name, ContainerArgs.builder()
+        // Across hosts, clients, peers and Prometheus reach it on its host's address; on one host
+        // it publishes nothing.
+        var ports = Members.crossHostPorts(config, config.dcsHostOf(member).address(),
+                List.of(PatroniFiles.ETCD_CLIENT_PORT, PatroniFiles.ETCD_PEER_PORT, PatroniFiles.ETCD_METRICS_PORT));
+        if (!ports.isEmpty()) {
+            labels.put(Labels.PUBLISHED, String.join(",", ports.stream().map(PublishedPort::spec).toList()));
+        }
+        var args = ContainerArgs.builder()
                 .name(name)
                 .hostname(member)
                 .image(etcdImage)
@@ -93,9 +101,14 @@ public final class EtcdMember extends ComponentResource {
                 .capabilities(Hardening.capabilities(List.of()))
                 .securityOpts(Hardening.NO_NEW_PRIVILEGES)
                 .readOnly(true)
-                .tmpfs(TMPFS)
-                .build(),
-                placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(dependencies(conf, after)).build());
+                .tmpfs(TMPFS);
+        if (!ports.isEmpty()) {
+            args.ports(ports.stream().map(PublishedPort::args).toList());
+        }
+        this.container = new Container(name, args.build(),
+                // As for the nodes: ports never from a refresh, a changed port through the label.
+                placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(dependencies(conf, after))
+                        .ignoreChanges(List.of("ports")).build());
         this.readiness = Members.readiness(this, name + "-ready", config, container.name(), container.id(), "docker",
                 placement, container);
         registerOutputs(Map.of("containerName", container.name()));

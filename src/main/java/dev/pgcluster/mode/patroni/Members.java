@@ -5,6 +5,7 @@ import com.pulumi.docker.inputs.ContainerLabelArgs;
 import com.pulumi.resources.Resource;
 import dev.pgcluster.cluster.InitScripts;
 import dev.pgcluster.cluster.Placement;
+import dev.pgcluster.cluster.PublishedPort;
 import dev.pgcluster.command.Command;
 import dev.pgcluster.command.CommandArgs;
 import dev.pgcluster.config.ClusterConfig;
@@ -73,9 +74,25 @@ final class Members {
                         .build());
     }
 
-    /** Every name the member is reached by on the cluster network, and from inside itself. */
-    static String certNames(ClusterConfig config, String member) {
-        return "DNS:" + member + ",DNS:" + config.containerName(member) + ",DNS:localhost,IP:127.0.0.1";
+    /**
+     * Every name the member is reached by on the cluster network, and from inside itself; across
+     * hosts also its host's address, where the others reach it.
+     */
+    static String certNames(ClusterConfig config, String member, java.util.Optional<String> hostAddress) {
+        return "DNS:" + member + ",DNS:" + config.containerName(member) + ",DNS:localhost,IP:127.0.0.1"
+                + (config.severalHosts() ? hostAddress.map(a -> ",IP:" + a).orElse("") : "");
+    }
+
+    /**
+     * Ports a member publishes on its host's address when the members are on several hosts (the
+     * others reach it there); none on one host. Their label says what was declared.
+     */
+    static List<PublishedPort> crossHostPorts(ClusterConfig config, java.util.Optional<String> hostAddress,
+                                              List<Integer> ports) {
+        if (!config.severalHosts()) {
+            return List.of();
+        }
+        return ports.stream().map(p -> new PublishedPort(hostAddress.orElseThrow(), p, p)).toList();
     }
 
     static List<ContainerLabelArgs> labels(Map<String, String> labels) {

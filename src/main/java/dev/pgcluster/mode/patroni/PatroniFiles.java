@@ -82,13 +82,14 @@ public final class PatroniFiles {
     /** {@code host:2379} of every etcd member, as Patroni's etcd3.hosts wants it. */
     static List<String> etcdHosts(ClusterConfig config) {
         return config.ha().dcsMemberNames().stream()
-                .map(m -> config.containerName(m) + ":" + ETCD_CLIENT_PORT).toList();
+                .map(m -> config.dcsPeerHost(m) + ":" + ETCD_CLIENT_PORT).toList();
     }
 
     /** etcd member → its metrics endpoint ({@code host:2381}) on the cluster network, for Prometheus. */
     public static Map<String, String> etcdMetricsAddresses(ClusterConfig config) {
         var addresses = new LinkedHashMap<String, String>();
-        config.ha().dcsMemberNames().forEach(m -> addresses.put(m, m + ":" + ETCD_METRICS_PORT));
+        config.ha().dcsMemberNames().forEach(m -> addresses.put(m,
+                (config.severalHosts() ? config.dcsPeerHost(m) : m) + ":" + ETCD_METRICS_PORT));
         return addresses;
     }
 
@@ -186,7 +187,9 @@ public final class PatroniFiles {
 
     /** A Patroni member's configuration: everything but its passwords. */
     public static String memberConfig(ClusterConfig config, String node) {
-        String host = config.containerName(node);
+        // Where the other members reach it: its container name, or across hosts its host's
+        // address (the REST API published there on its own port, PostgreSQL on the node's).
+        String host = config.peerHost(node);
         var root = new LinkedHashMap<String, Object>();
         root.put("scope", scope(config));
         root.put("namespace", "/service/");
@@ -224,7 +227,7 @@ public final class PatroniFiles {
         root.put("bootstrap", bootstrap);
         var postgresql = new LinkedHashMap<String, Object>();
         postgresql.put("listen", "0.0.0.0:" + PostgresNode.POSTGRES_PORT);
-        postgresql.put("connect_address", host + ":" + PostgresNode.POSTGRES_PORT);
+        postgresql.put("connect_address", host + ":" + config.peerPort(node));
         postgresql.put("data_dir", PostgresNode.PGDATA);
         postgresql.put("bin_dir", BIN_DIR);
         postgresql.put("pgpass", PGPASS);
@@ -269,7 +272,7 @@ public final class PatroniFiles {
 
     /** An etcd member's configuration ({@code etcd --config-file}): static membership, TLS for clients and peers. */
     public static String etcdConfig(ClusterConfig config, String member) {
-        String host = config.containerName(member);
+        String host = config.dcsPeerHost(member);
         var root = new LinkedHashMap<String, Object>();
         root.put("name", member);
         root.put("data-dir", ETCD_DATA_DIR);
@@ -280,7 +283,7 @@ public final class PatroniFiles {
         root.put("listen-metrics-urls", "http://0.0.0.0:" + ETCD_METRICS_PORT);
         root.put("initial-advertise-peer-urls", "https://" + host + ":" + ETCD_PEER_PORT);
         root.put("initial-cluster", String.join(",", config.ha().dcsMemberNames().stream()
-                .map(m -> m + "=https://" + config.containerName(m) + ":" + ETCD_PEER_PORT).toList()));
+                .map(m -> m + "=https://" + config.dcsPeerHost(m) + ":" + ETCD_PEER_PORT).toList()));
         root.put("initial-cluster-state", "new");
         root.put("initial-cluster-token", config.namePrefix());
         var security = new LinkedHashMap<String, Object>();

@@ -18,6 +18,7 @@ import dev.pgcluster.cluster.Labels;
 import dev.pgcluster.cluster.ModeUrns;
 import dev.pgcluster.cluster.Placement;
 import dev.pgcluster.cluster.PostgresNode;
+import dev.pgcluster.cluster.PublishedPort;
 import dev.pgcluster.command.Command;
 import dev.pgcluster.command.CommandArgs;
 import dev.pgcluster.config.ClusterConfig;
@@ -103,19 +104,22 @@ public final class PatroniMember extends ComponentResource {
                         .aliases(ModeUrns.underOtherModes(config, TYPE, Command.TYPE, name + "-slot")).build());
         Command conf = PostgresNode.conf(this, name + "-conf", config, node, image, volume.name(), placement,
                 Optional.of(tls), InitScripts.pgHba(config.subnet().cidr(), config.subnet().gateway(),
-                        config.replicationUser(), true, true),
+                        config.replicationUser(), true, true, PostgresNode.peerAddresses(config)),
                 replicationPassword, List.of());
         String memberConfig = PatroniFiles.memberConfig(config, node.name());
         Command memberConf = Members.conf(this, name + "-member-conf", config, node.name(), image, volume.name(),
-                placement, Members.certNames(config, node.name()),
+                placement, Members.certNames(config, node.name(), node.hostAddress()),
                 new Members.ConfFiles(PostgresNode.VOLUME_PATH, PatroniFiles.CONF_DIR, "postgres:postgres",
                         PatroniFiles.CONFIG_FILE, memberConfig, PatroniFiles.SECRETS_FILE, null, true),
                 memberSecrets, controlPlaneCa, List.of(conf));
 
         var port = PostgresNode.publishedPort(config, node);
+        // Across hosts the REST API too: the other members and the steps call it there.
+        var ports = new ArrayList<PublishedPort>(List.of(port));
+        ports.addAll(Members.crossHostPorts(config, node.hostAddress(), List.of(PatroniFiles.REST_API_PORT)));
         var labels = Labels.container(config, node.name());
         labels.put(Labels.HA_MEMBER, HA_LABEL);
-        labels.put(Labels.PUBLISHED, port.spec());
+        labels.put(Labels.PUBLISHED, String.join(",", ports.stream().map(PublishedPort::spec).toList()));
         labels.put(Labels.HEALTHCHECK, HEALTH.label());
         labels.put(Labels.TMPFS, HealthCheck.tmpfsLabel(TMPFS));
         var dependencies = new ArrayList<Resource>(after);
@@ -135,7 +139,7 @@ public final class PatroniMember extends ComponentResource {
                 .networksAdvanced(ContainerNetworksAdvancedArgs.builder().name(networkName).aliases(node.name()).build())
                 .volumes(ContainerVolumeArgs.builder().volumeName(volume.name())
                         .containerPath(PostgresNode.VOLUME_PATH).build())
-                .ports(port.args())
+                .ports(ports.stream().map(PublishedPort::args).toList())
                 .healthcheck(HEALTH.args())
                 .wait_(false)
                 .mustRun(false)

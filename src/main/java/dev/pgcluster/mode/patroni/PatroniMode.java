@@ -85,16 +85,17 @@ public final class PatroniMode implements HaMode {
         ClusterTls tls = parts.tls().orElseThrow(() -> new IllegalStateException("ha: patroni needs TLS (ConfigReader checks it)"));
         String name = config.namePrefix();
         Placement primaryPlacement = parts.placements().get(config.primary().name());
+        // The first node's host: the cluster image is there whatever the primary is.
+        Placement anchor = parts.placements().get(config.nodes().get(0).name());
         var options = ComponentResourceOptions.builder().parent(parts.cluster()).build();
 
         // The control plane's own CA: a certificate of PostgreSQL's CA opens no door to etcd or to the REST API.
         Command controlPlaneCa = ClusterTls.authority(parts.cluster(), name + "-dcs-ca", config,
-                name + " control-plane CA", parts.image(), primaryPlacement);
+                name + " control-plane CA", parts.image(), anchor);
         Output<String> signing = controlPlaneCa.stdout().asSecret();
         Output<String> restApiPassword = ClusterSecrets.generated(parts.cluster(), name + "-secrets-restapi-password",
                 config.passwordGeneration());
 
-        Output<String> etcdImage = parts.images().apply(config.ha().etcdImage());
         var dcs = new ArrayList<Resource>();
         // A DCS that has its quorum keeps it: a change that replaces the members (a new etcdImage)
         // replaces them one at a time, the stopped ones first, each after the one before is healthy.
@@ -103,8 +104,10 @@ public final class PatroniMode implements HaMode {
         boolean chained = etcdRunning.size() > config.ha().dcsMemberNames().size() / 2;
         List<Resource> etcdAfter = List.of();
         for (String member : etcdOrder(config, etcdRunning)) {
-            var etcd = new EtcdMember(name + "-" + member, config, member, etcdImage, parts.image(),
-                    parts.network().networkName(), primaryPlacement, signing, etcdAfter, options);
+            Placement placement = parts.dcsPlacements().get(member);
+            var etcd = new EtcdMember(name + "-" + member, config, member,
+                    parts.imagesOn().apply(config.ha().etcdImage(), placement), parts.imageOn().apply(placement),
+                    parts.network().networkName(placement), placement, signing, etcdAfter, options);
             dcs.add(etcd.readiness());
             if (chained) {
                 etcdAfter = List.of(etcd.readiness());
@@ -122,8 +125,9 @@ public final class PatroniMode implements HaMode {
         var members = new LinkedHashMap<String, PatroniMember>();
         List<Resource> after = dcs;
         for (NodeSpec node : replacementOrder(config, first, leader)) {
-            var member = new PatroniMember(name + "-" + node.name(), config, node, parts.image(),
-                    parts.network().networkName(), parts.placements().get(node.name()), tls,
+            Placement placement = parts.placements().get(node.name());
+            var member = new PatroniMember(name + "-" + node.name(), config, node, parts.imageOn().apply(placement),
+                    parts.network().networkName(placement), placement, tls,
                     parts.secrets().replicationPassword(), secretsFile, signing, after, options);
             members.put(node.name(), member);
             var next = new ArrayList<Resource>(dcs);
@@ -221,6 +225,7 @@ public final class PatroniMode implements HaMode {
         env.put("PGC_PGDATA", PostgresNode.PGDATA);
         env.put("PGC_BIN_DIR", PatroniFiles.BIN_DIR);
         env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds() * config.nodes().size()));
+        env.putAll(Placement.nodeTables(config));
         env.putAll(placement.commandEnvironment());
         var options = CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after);
         // A hand edit the program found: the step runs again and sets the DCS back.
@@ -281,6 +286,7 @@ public final class PatroniMode implements HaMode {
         env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
         env.put("PGC_SYNCHRONOUS", config.sync().enabled() ? "on" : "off");
         env.put("PGC_SWITCHOVER_SCRIPT", InitScripts.read(InitScripts.SWITCHOVER));
+        env.putAll(Placement.nodeTables(config));
         env.putAll(placement.commandEnvironment());
         var options = CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after);
         finding(env, options, "PGC_FOUND", parts.found());
@@ -301,6 +307,7 @@ public final class PatroniMode implements HaMode {
         primary.put("PGC_MEMBER_CONTAINERS", memberContainers);
         primary.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
         primary.put("PGC_READ_MAX_LAG_BYTES", String.valueOf(config.readMaxLagBytes()));
+        primary.putAll(Placement.nodeTables(config));
         return PasswordsStep.declare(parts.cluster(), name, config, parts.secrets(), placement,
                 InitScripts.readJoined(InitScripts.CLUSTER_SCHEMA, InitScripts.ON_LEADER, InitScripts.SYNC_PASSWORDS),
                 primary, after, List.of());
