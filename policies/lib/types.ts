@@ -5,6 +5,11 @@ export const VOLUME = "docker:index/volume:Volume";
 export const NETWORK = "docker:index/network:Network";
 export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 export const COMMAND = "command:local:Command";
+/**
+ * An explicit docker provider: the program declares one per host of pg-cluster:dockerHosts, named
+ * `<prefix>-docker-<host>`, with `host` (the engine's URL) and, for tcp://, `certPath`.
+ */
+export const DOCKER_PROVIDER = "pulumi:providers:docker";
 
 export const LABEL_PROJECT = "pg-cluster.project";
 export const LABEL_STACK = "pg-cluster.stack";

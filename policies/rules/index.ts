@@ -5,6 +5,7 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { boundedSlotWal } from "./boundedSlotWal";
 import { containersHardened } from "./containersHardened";
 import { dataInNamedVolume } from "./dataInNamedVolume";
+import { dockerEndpointTls } from "./dockerEndpointTls";
 import { healthcheckAndRestart } from "./healthcheckAndRestart";
 import { hotStandbyOn } from "./hotStandbyOn";
 import { noNetworkSuperuserLogin } from "./noNetworkSuperuserLogin";
@@ -22,6 +23,7 @@ import { primaryIsANode } from "./primaryIsANode";
 import { productionAutomaticFailover } from "./productionAutomaticFailover";
 import { productionMemoryLimit } from "./productionMemoryLimit";
 import { productionMonitoring } from "./productionMonitoring";
+import { productionSpreadOverHosts } from "./productionSpreadOverHosts";
 import { productionVolumesRetained } from "./productionVolumesRetained";
 import { replicaBootstrappedFromOwnSlot } from "./replicaBootstrappedFromOwnSlot";
 import { replicationRoleNotSuperuser } from "./replicationRoleNotSuperuser";
@@ -50,6 +52,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     sslOnEveryNode,
     pgHbaTlsOnly,
     tlsVerifyFull,
+    dockerEndpointTls,
     // Replication
     primaryIsANode,
     walSettingsFitReplicas,
@@ -69,6 +72,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     productionMemoryLimit,
     productionMonitoring,
     productionAutomaticFailover,
+    productionSpreadOverHosts,
     healthcheckAndRestart,
     shmSize,
 ];

@@ -1,7 +1,7 @@
 // Happy-path props for each kind of resource the program declares. Every test starts from these
 // and changes one thing.
 
-import { COMMAND, CONTAINER, INIT_SCRIPT_DIR, NETWORK, REMOTE_IMAGE, VOLUME } from "../lib/types";
+import { COMMAND, CONTAINER, DOCKER_PROVIDER, INIT_SCRIPT_DIR, NETWORK, REMOTE_IMAGE, VOLUME } from "../lib/types";
 import { TestResource, UNKNOWN_STRING } from "./util";
 
 export const STACK = "dev";
@@ -520,7 +520,7 @@ export function propsOf(resources: readonly TestResource[], name: string): Recor
     return found.props;
 }
 
-export { COMMAND, CONTAINER, NETWORK, REMOTE_IMAGE, VOLUME };
+export { COMMAND, CONTAINER, DOCKER_PROVIDER, NETWORK, REMOTE_IMAGE, VOLUME };
 
 /** Sets a `-c name=value` server setting in a container's command, replacing an earlier one. */
 export function setSetting(props: Record<string, any>, name: string, value: string): void {
@@ -901,6 +901,64 @@ export function patroniClusterResources(
         );
     }
     return resources;
+}
+
+/**
+ * The Docker engines of pg-cluster:dockerHosts in these tests: tcp:// on other machines, with TLS
+ * verified against the CA in certPath, as the program requires for tcp://.
+ */
+export const DOCKER_HOSTS: Readonly<Record<string, string>> = {
+    h1: "tcp://10.0.0.11:2376",
+    h2: "tcp://10.0.0.12:2376",
+    h3: "tcp://10.0.0.13:2376",
+};
+/** The directory with ca.pem, cert.pem and key.pem that a host's certPath names. */
+export const DOCKER_CERT_PATH = "/etc/pg-cluster/docker-tls";
+
+/** A host's docker provider as the program declares it: `host`, and `certPath` for tcp://. */
+export function dockerProviderProps(endpoint: string = DOCKER_HOSTS.h1): Record<string, any> {
+    return endpoint.startsWith("tcp://") ? { host: endpoint, certPath: DOCKER_CERT_PATH } : { host: endpoint };
+}
+
+/** The program's name for a host's provider: `<prefix>-docker-<host>`. */
+export function dockerProviderName(host: string, environment: NodeOptions["environment"] = "development"): string {
+    return `${prefix(environment)}-docker-${host}`;
+}
+
+/** The stack's members (nodes and etcd members, by resource name), each on the next host in turn: pg0 on h1, pg1 on h2, … */
+export function roundRobin(resources: readonly TestResource[], hosts: readonly string[] = Object.keys(DOCKER_HOSTS)): Record<string, string> {
+    const placement: Record<string, string> = {};
+    for (const kind of [/^pg\d+$/, /^etcd\d+$/]) {
+        const members = resources.filter((r) => r.type === CONTAINER && kind.test(r.name)).map((r) => r.name);
+        members.forEach((m, i) => (placement[m] = hosts[i % hosts.length]));
+    }
+    return placement;
+}
+
+/**
+ * The stack with its members placed on Docker hosts as pg-cluster:placement places them: one docker
+ * provider per host used (endpoints from `endpoints`), and each member's container, its volume and
+ * (a node's) its exporter on that host's provider. Members not in `placement` stay on the default
+ * provider. (The program also declares a network and an image per host; no rule reads them.)
+ */
+export function placedOnHosts(
+    resources: readonly TestResource[], placement: Readonly<Record<string, string>>,
+    environment: NodeOptions["environment"] = "development", endpoints: Readonly<Record<string, string>> = DOCKER_HOSTS): TestResource[] {
+    const hosts = [...new Set(Object.values(placement))].sort();
+    const providers: TestResource[] = hosts.map((host) => ({
+        type: DOCKER_PROVIDER, name: dockerProviderName(host, environment), props: dockerProviderProps(endpoints[host]),
+    }));
+    const hostOf = (r: TestResource) =>
+        r.type === CONTAINER || r.type === VOLUME ? placement[r.name] ?? placement[r.name.replace(/-(data|exporter)$/, "")] : undefined;
+    return [...providers, ...resources.map((r) => {
+        const host = hostOf(r);
+        return host === undefined ? { ...r } : { ...r, provider: dockerProviderName(host, environment) };
+    })];
+}
+
+/** The stack spread over the three DOCKER_HOSTS, members in turn (roundRobin). */
+export function spreadOverHosts(resources: readonly TestResource[], environment: NodeOptions["environment"] = "development"): TestResource[] {
+    return placedOnHosts(resources, roundRobin(resources), environment);
 }
 
 /** Changes the JSON configuration in a step's environment variable (PGC_CONFIG, PGC_DCS_CONFIG), keeping its comment lines. */

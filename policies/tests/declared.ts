@@ -1,13 +1,18 @@
 // Runs the whole pack over a stack declaration written by the Java unit tests
 // (target/declared/<stack>.json): resource rules over each resource, stack rules over all of them,
-// with the default policy config, as `pulumi preview --policy-pack policies` would.
+// with the default policy config or a given one, as `pulumi preview --policy-pack policies [--policy-pack-config …]` would.
 
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PolicyResource, ResourceValidationArgs, StackValidationArgs, UnknownValueError, unknownCheckingProxy } from "@pulumi/policy";
+import {
+    EnforcementLevel, PolicyProviderResource, PolicyResource, ResourceValidationArgs, StackValidationArgs, UnknownValueError, unknownCheckingProxy,
+} from "@pulumi/policy";
 import { policies } from "../rules";
-import { COMMAND, CONTAINER, HA_MEMBER_ETCD, HA_MEMBER_PATRONI, LABEL_HA_MEMBER, LABEL_NODE, REMOTE_IMAGE, STEP_PRIMARY } from "../lib/types";
+import {
+    COMMAND, CONTAINER, DOCKER_PROVIDER, ENVIRONMENT_PRODUCTION, HA_MEMBER_ETCD, HA_MEMBER_PATRONI, LABEL_ENVIRONMENT, LABEL_HA_MEMBER, LABEL_NODE,
+    REMOTE_IMAGE, STEP_PRIMARY, VOLUME,
+} from "../lib/types";
 import { previewProps } from "./builders";
 import { AnyPolicy, NotApplicable, resourceOptions, UNKNOWN_STRING } from "./util";
 
@@ -31,7 +36,12 @@ export interface DeclaredResource {
     urn: string;
     props: Record<string, any>;
     secretProps?: string[];
-    options?: { retainOnDelete?: boolean; protect?: boolean; dependsOn?: string[]; parent?: string | null };
+    /**
+     * `provider` names the resource's docker provider (a `pulumi:providers:docker` of the same
+     * file, by name or URN); without it the resource is on the default provider. The program's
+     * export records no provider yet.
+     */
+    options?: { retainOnDelete?: boolean; protect?: boolean; dependsOn?: string[]; parent?: string | null; provider?: string | null };
 }
 
 export interface DeclaredStack {
@@ -67,6 +77,29 @@ export interface Finding {
     /** `<type>::<name>` of the resource, or `(stack)` for a stack-wide violation. */
     resource: string;
     message: string;
+    /** The level it is reported at under the policy config runPack was given (not part of formatFinding). */
+    level?: EnforcementLevel;
+}
+
+/**
+ * A policy config as `pulumi preview --policy-pack-config` takes it: per rule a level, or an
+ * object with `enforcementLevel` and the rule's settings.
+ */
+export type PolicyConfig = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
+
+function levelOf(policy: AnyPolicy, config: PolicyConfig): EnforcementLevel {
+    const entry = config[policy.name];
+    const level = typeof entry === "string" ? entry : entry?.enforcementLevel;
+    return level ?? policy.enforcementLevel ?? "advisory";
+}
+
+function settingsOf(policy: AnyPolicy, config: PolicyConfig): object {
+    const entry = config[policy.name];
+    if (entry === undefined || typeof entry === "string") {
+        return {};
+    }
+    const { enforcementLevel: _level, ...settings } = entry;
+    return settings;
 }
 
 export function formatFinding(f: Finding): string {
@@ -90,23 +123,33 @@ function isTypeOf(type: string, cls: unknown): boolean {
     return (cls as { __pulumiType?: string }).__pulumiType === type;
 }
 
-export async function runPack(stack: DeclaredStack): Promise<Finding[]> {
+/** Runs the pack over the stack; `config` as a policy config file gives it (levels and settings). */
+export async function runPack(stack: DeclaredStack, config: PolicyConfig = {}): Promise<Finding[]> {
     const findings: Finding[] = [];
     const byUrn = new Map(stack.resources.map((r) => [r.urn, r]));
     const parentUrn = (r: DeclaredResource) => (r.options?.parent ? resolve(stack, r.options.parent)[0]?.urn : undefined);
     const options = (r: DeclaredResource) => resourceOptions({ protect: r.options?.protect ?? false, parent: parentUrn(r) });
+    // As the engine passes it: the provider's type, name, URN and inputs (behind the unknown-value proxy).
+    const providerOf = (r: DeclaredResource): PolicyProviderResource | undefined => {
+        const found = r.options?.provider ? resolve(stack, r.options.provider).filter((p) => p.type === DOCKER_PROVIDER) : [];
+        assert.ok(!r.options?.provider || found.length === 1, `${r.name}: its provider ${String(r.options?.provider)} is not in the stack`);
+        return found.length === 1
+            ? { type: found[0].type, props: unknownCheckingProxy(found[0].props) as Record<string, any>, urn: found[0].urn, name: found[0].name }
+            : undefined;
+    };
 
     const run = async (policy: AnyPolicy, where: string, validate: (report: (m: string, urn?: string) => void) => unknown) => {
+        const level = levelOf(policy, config);
         const report = (message: string, urn?: string) => {
             const target = urn !== undefined ? byUrn.get(urn) : undefined;
-            findings.push({ policy: policy.name, resource: target ? resourceKey(target) : where, message });
+            findings.push({ policy: policy.name, resource: target ? resourceKey(target) : where, message, level });
         };
         try {
             await Promise.resolve(validate(report));
         } catch (e) {
             if (e instanceof UnknownValueError) {
                 // The engine reports this as an advisory "can't run during preview".
-                findings.push({ policy: policy.name, resource: where, message: `can't run: ${(e as Error).message}` });
+                findings.push({ policy: policy.name, resource: where, message: `can't run: ${(e as Error).message}`, level: "advisory" });
             } else if (!(e instanceof NotApplicable)) {
                 throw e;
             }
@@ -114,11 +157,15 @@ export async function runPack(stack: DeclaredStack): Promise<Finding[]> {
     };
 
     for (const policy of policies) {
+        if (levelOf(policy, config) === "disabled") {
+            continue;
+        }
+        const getConfig = <T extends object>() => settingsOf(policy, config) as T;
         if ("validateStack" in policy) {
             const built: PolicyResource[] = stack.resources.map((r) => {
                 const props = unknownCheckingProxy(r.props) as Record<string, any>;
                 return {
-                    type: r.type, props, urn: r.urn, name: r.name, opts: options(r),
+                    type: r.type, props, urn: r.urn, name: r.name, opts: options(r), provider: providerOf(r),
                     dependencies: [], propertyDependencies: {},
                     isType: (cls) => isTypeOf(r.type, cls),
                     asType: (cls) => (isTypeOf(r.type, cls) ? (props as any) : undefined),
@@ -131,17 +178,17 @@ export async function runPack(stack: DeclaredStack): Promise<Finding[]> {
                 built[i].parent = built.find((b) => b.urn === parent);
             });
             const args: StackValidationArgs = {
-                resources: built, stackTags: new Map(), getConfig: <T extends object>() => ({}) as T, notApplicable,
+                resources: built, stackTags: new Map(), getConfig, notApplicable,
             };
             await run(policy, "(stack)", (report) => policy.validateStack(args, report));
         } else {
             for (const r of stack.resources) {
                 const props = unknownCheckingProxy(r.props) as Record<string, any>;
                 const args: ResourceValidationArgs = {
-                    type: r.type, props, urn: r.urn, name: r.name, opts: options(r), stackTags: new Map(),
+                    type: r.type, props, urn: r.urn, name: r.name, opts: options(r), provider: providerOf(r), stackTags: new Map(),
                     isType: (cls) => isTypeOf(r.type, cls),
                     asType: (cls) => (isTypeOf(r.type, cls) ? (props as any) : undefined),
-                    getConfig: <T extends object>() => ({}) as T,
+                    getConfig,
                     notApplicable,
                 };
                 const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
@@ -228,27 +275,89 @@ function assertDeclaresNodesAndItsPrimary(stack: DeclaredStack, expectedName: st
     }
 }
 
-/** A shipped stack declares nodes and its primary (see above), and passes every rule: no finding at all. */
+/**
+ * The policy config of a production stack on one Docker host, as README.md's rules table says:
+ * production-spread-over-hosts lowered to advisory. The shipped production stack is one (ha:
+ * patroni cannot span several hosts yet).
+ */
+export const ONE_HOST_PRODUCTION_CONFIG: PolicyConfig = { "production-spread-over-hosts": "advisory" };
+
+function isProductionStack(stack: DeclaredStack): boolean {
+    return databaseContainers(stack).some((r) => labelOf(r, LABEL_ENVIRONMENT) === ENVIRONMENT_PRODUCTION);
+}
+
+/** Every container on the default provider (the program's export names no provider yet): one Docker host. */
+function isOnOneHost(stack: DeclaredStack): boolean {
+    return stack.resources.every((r) => r.type !== CONTAINER || !r.options?.provider);
+}
+
+/**
+ * What production-spread-over-hosts says of a production stack whose containers all run on the
+ * default provider: its nodes, and its etcd members (3 or more under ha: patroni), on one host.
+ */
+export function oneHostInProduction(stack: DeclaredStack): Finding[] {
+    const place = "(pg-cluster:dockerHosts and pg-cluster:placement)";
+    const findings: Finding[] = [{
+        policy: "production-spread-over-hosts",
+        resource: "(stack)",
+        message:
+            `Production stack runs all its nodes on one Docker host (${nodeNamesOf(stack).join(", ")} on the default Docker ` +
+            "host): when that machine or its engine fails, every node fails with it and no replica is left to take over; " +
+            `place the nodes on at least 2 Docker hosts ${place}.`,
+    }];
+    const etcd = stack.resources.filter((r) => r.type === CONTAINER && haMemberOf(r) === HA_MEMBER_ETCD).map((r) => nodeOf(r) ?? r.name).sort();
+    if (etcd.length >= 3) {
+        const most = Math.floor((etcd.length - 1) / 2);
+        findings.push({
+            policy: "production-spread-over-hosts",
+            resource: "(stack)",
+            message:
+                "Production stack's etcd members are placed so that one Docker host failing stops the DCS " +
+                `(${etcd.join(", ")} on the default Docker host): the default Docker host holds ${etcd.length} of the ` +
+                `${etcd.length}, and losing it leaves 0, no majority: etcd stops and Patroni demotes the leader, so the ` +
+                `cluster takes no writes; place them so no host holds more than ${most} of the ${etcd.length} (at least ` +
+                `${Math.ceil(etcd.length / most)} Docker hosts, pg-cluster:dockerHosts and pg-cluster:placement).`,
+        });
+    }
+    return findings;
+}
+
+/**
+ * A shipped stack declares nodes and its primary (see above), and passes every rule: no finding at
+ * all. But for a production stack on one Docker host (the shipped production stack): it fails
+ * production-spread-over-hosts alone, which its policy config (ONE_HOST_PRODUCTION_CONFIG) lowers
+ * to advisory, so nothing stops its deployment.
+ */
 export async function assertShippedStackIsClean(stack: DeclaredStack, expectedName: string): Promise<void> {
     assertDeclaresNodesAndItsPrimary(stack, expectedName);
-    const findings = await runPack(stack);
-    assert.deepEqual(findings.map(formatFinding), [], `stack ${expectedName} must pass every rule`);
+    const oneHostProduction = isProductionStack(stack) && isOnOneHost(stack);
+    const expected = oneHostProduction ? oneHostInProduction(stack) : [];
+    const findings = await runPack(stack, oneHostProduction ? ONE_HOST_PRODUCTION_CONFIG : {});
+    assert.deepEqual(findings.map(formatFinding).sort(), expected.map(formatFinding).sort(),
+        `stack ${expectedName} must pass every rule${oneHostProduction ? " but production-spread-over-hosts (one Docker host)" : ""}`);
+    assert.deepEqual(findings.filter((f) => f.level !== "advisory").map(formatFinding), [],
+        `stack ${expectedName}: nothing mandatory under its policy config`);
 }
 
 /**
  * The production stack on ha: none declares nodes and its primary, as a shipped stack does, and
- * fails one rule only: production-automatic-failover, which is mandatory, so such a stack never
- * gets as far as a deployment with the default policy config.
+ * fails production-automatic-failover, which is mandatory, so such a stack never gets as far as a
+ * deployment with the default policy config. On one Docker host, as the shipped production stack,
+ * it fails production-spread-over-hosts too, which its policy config lowers to advisory
+ * (ONE_HOST_PRODUCTION_CONFIG); nothing else.
  */
 export async function assertProductionOnHaNoneFailsOnlyForFailover(stack: DeclaredStack, expectedName: string): Promise<void> {
     assertDeclaresNodesAndItsPrimary(stack, expectedName);
     assert.ok(!isPatroniStack(stack), `stack ${expectedName} runs ha: none`);
+    assert.ok(isOnOneHost(stack), `stack ${expectedName} runs on one Docker host`);
     const expected = haNoneInProduction(stack);
     assert.equal(policies.find((p) => p.name === expected.policy)?.enforcementLevel, "mandatory",
         `${expected.policy} is a mandatory rule`);
-    const findings = await runPack(stack);
-    assert.deepEqual(findings.map(formatFinding), [formatFinding(expected)],
-        `stack ${expectedName} must fail ${expected.policy} and nothing else`);
+    const findings = await runPack(stack, ONE_HOST_PRODUCTION_CONFIG);
+    assert.deepEqual(findings.map(formatFinding).sort(), [expected, ...oneHostInProduction(stack)].map(formatFinding).sort(),
+        `stack ${expectedName} must fail ${expected.policy}, and production-spread-over-hosts on its one host, and nothing else`);
+    assert.deepEqual(findings.filter((f) => f.level !== "advisory").map(formatFinding), [formatFinding(expected)],
+        `stack ${expectedName}: ${expected.policy} is its one mandatory finding under its policy config`);
 }
 
 /**
@@ -332,4 +441,31 @@ export async function assertBadStackFailsAsExpected(stack: DeclaredStack): Promi
     ];
     const findings = await runPack(stack);
     assert.deepEqual(findings.map(formatFinding).sort(), expected.map(formatFinding).sort());
+}
+
+/**
+ * The declaration with its nodes and etcd members (containers and volumes, by their
+ * `pg-cluster.node` label) on Docker hosts: one docker provider per host, named and declared as
+ * the program does for pg-cluster:dockerHosts (`<prefix>-docker-<host>`, `host` and, for tcp://,
+ * `certPath`). The program's export records no provider link yet, so tests add them here.
+ */
+export function placedOnHosts(
+    stack: DeclaredStack, placement: Readonly<Record<string, string>>, endpoints: Readonly<Record<string, string>>,
+    certPath: string | undefined): DeclaredStack {
+    const cluster = stack.resources.find((r) => r.type === "pgcluster:index:PostgresCluster");
+    assert.ok(cluster !== undefined, `stack ${stack.stack} declares no PostgresCluster`);
+    const providerName = (host: string) => `${cluster.name}-docker-${host}`;
+    const providers: DeclaredResource[] = [...new Set(Object.values(placement))].sort().map((host) => ({
+        type: DOCKER_PROVIDER,
+        name: providerName(host),
+        urn: `urn:pulumi:${stack.stack}::${stack.project}::${DOCKER_PROVIDER}::${providerName(host)}`,
+        props: endpoints[host].startsWith("tcp://") && certPath !== undefined ? { host: endpoints[host], certPath } : { host: endpoints[host] },
+        options: { retainOnDelete: false, protect: false, dependsOn: [], parent: cluster.name },
+    }));
+    const placed = stack.resources.map((r) => {
+        const member = r.type === CONTAINER || r.type === VOLUME ? labelOf(r, LABEL_NODE) : undefined;
+        const host = member !== undefined ? placement[member] : undefined;
+        return host === undefined ? r : { ...r, options: { ...r.options, provider: providerName(host) } };
+    });
+    return { ...stack, resources: [...providers, ...placed] };
 }

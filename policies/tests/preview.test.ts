@@ -10,6 +10,7 @@ import { policies } from "../rules";
 import { boundedSlotWal } from "../rules/boundedSlotWal";
 import { containersHardened } from "../rules/containersHardened";
 import { dataInNamedVolume } from "../rules/dataInNamedVolume";
+import { dockerEndpointTls } from "../rules/dockerEndpointTls";
 import { healthcheckAndRestart } from "../rules/healthcheckAndRestart";
 import { hotStandbyOn } from "../rules/hotStandbyOn";
 import { noNetworkSuperuserLogin } from "../rules/noNetworkSuperuserLogin";
@@ -27,6 +28,7 @@ import { primaryIsANode } from "../rules/primaryIsANode";
 import { productionAutomaticFailover } from "../rules/productionAutomaticFailover";
 import { productionMemoryLimit } from "../rules/productionMemoryLimit";
 import { productionMonitoring } from "../rules/productionMonitoring";
+import { productionSpreadOverHosts } from "../rules/productionSpreadOverHosts";
 import { productionVolumesRetained } from "../rules/productionVolumesRetained";
 import { replicaBootstrappedFromOwnSlot } from "../rules/replicaBootstrappedFromOwnSlot";
 import { replicationRoleNotSuperuser } from "../rules/replicationRoleNotSuperuser";
@@ -40,9 +42,9 @@ import { tlsVerifyFull } from "../rules/tlsVerifyFull";
 import { walSettingsFitReplicas } from "../rules/walSettingsFitReplicas";
 import {
     clusterResources, COMMAND, confStepProps, conninfoStepProps, containerProps, CONTAINER, containerWithUploads, dcsConfig, dcsConfigStepProps,
-    exporterProps, HBA_FILE, INIT_SCRIPT, INIT_SCRIPT_TEXT, NodeOptions, passwordGeneratorProps, passwordsStepProps,
-    patroniClusterResources, PG_HBA, previewOf, previewProps, primaryStepProps, REMOTE_IMAGE, remoteImageProps, REPLICATION_ROLE_SCRIPT,
-    seedStepProps, setEnv, setSetting, slotStepProps, uploadOf,
+    DOCKER_HOSTS, DOCKER_PROVIDER, dockerProviderProps, exporterProps, HBA_FILE, INIT_SCRIPT, INIT_SCRIPT_TEXT, NodeOptions,
+    passwordGeneratorProps, passwordsStepProps, patroniClusterResources, PG_HBA, placedOnHosts, previewOf, previewProps, primaryStepProps,
+    REMOTE_IMAGE, remoteImageProps, REPLICATION_ROLE_SCRIPT, seedStepProps, setEnv, setSetting, slotStepProps, spreadOverHosts, uploadOf,
 } from "./builders";
 import { AnyPolicy, assertHasViolations, resourceArgs, stackArgs, TestResource, UNKNOWN_STRING } from "./util";
 
@@ -938,6 +940,50 @@ table.push(
             violations: [HA_NONE_IN_PRODUCTION],
         },
     ]],
+    [dockerEndpointTls, [
+        {
+            name: "passes a host's provider: its host and certPath are constants, known during preview",
+            args: () => resourceArgs(DOCKER_PROVIDER, dockerProviderProps(DOCKER_HOSTS.h1)),
+            violations: [],
+        },
+        { name: "skips a host that is unknown", args: () => resourceArgs(DOCKER_PROVIDER, { host: UNKNOWN_STRING }), violations: [] },
+        {
+            name: "skips a certPath that is unknown",
+            args: () => resourceArgs(DOCKER_PROVIDER, { host: DOCKER_HOSTS.h1, certPath: UNKNOWN_STRING }),
+            violations: [],
+        },
+        {
+            name: "reports a known tcp:// host without TLS",
+            args: () => resourceArgs(DOCKER_PROVIDER, { host: DOCKER_HOSTS.h1 }, { name: "pg-cluster-prod-docker-h1" }),
+            violations: [
+                "Docker provider pg-cluster-prod-docker-h1 reaches the engine at \"tcp://10.0.0.11:2376\" without TLS (no certPath, no " +
+                "caMaterial, certMaterial and keyMaterial): anyone on the network path can pose as the engine, whose API gives " +
+                "root on its host, or read what the program sends it; set certPath to a directory with ca.pem, cert.pem and " +
+                "key.pem (pg-cluster:dockerHosts.<host>.certPath), or reach the engine over ssh://.",
+            ],
+        },
+    ]],
+    [productionSpreadOverHosts, [
+        {
+            name: "passes the preview production stack with ha: patroni spread over three hosts",
+            args: () => stackArgs(spreadOverHosts(previewPatroni(3, "production"), "production")),
+            violations: [],
+        },
+        {
+            name: "skips a node whose provider's host is unknown",
+            args: () => stackArgs(placedOnHosts(previewCluster(1, "production"), { pg1: "h2" }, "production", { h2: UNKNOWN_STRING })),
+            violations: [],
+        },
+        {
+            name: "reports the preview production stack on the default provider alone: the nodes' labels are constants",
+            args: () => stackArgs(previewCluster(3, "production")),
+            violations: [
+                "Production stack runs all its nodes on one Docker host (pg0, pg1, pg2, pg3 on the default Docker host): when " +
+                "that machine or its engine fails, every node fails with it and no replica is left to take over; place the " +
+                "nodes on at least 2 Docker hosts (pg-cluster:dockerHosts and pg-cluster:placement).",
+            ],
+        },
+    ]],
 );
 
 /** A container that cannot be told to be a PostgreSQL node yet: its labels and command are unknown. */
@@ -972,9 +1018,10 @@ describe("rules during preview, with the inputs computed at deployment unknown",
         });
     }
 
-    it("every rule passes every resource and the whole of the preview stacks (but production-automatic-failover against ha: none in production)", async () => {
+    it("every rule passes every resource and the whole of the preview stacks spread over three hosts (but production-automatic-failover against ha: none in production)", async () => {
         for (const environment of ["development", "staging", "production"] as const) {
-            for (const [resources, patroni] of [[previewCluster(3, environment), false], [previewPatroni(3, environment), true]] as const) {
+            const spread = (resources: TestResource[]) => spreadOverHosts(resources, environment);
+            for (const [resources, patroni] of [[spread(previewCluster(3, environment)), false], [spread(previewPatroni(3, environment)), true]] as const) {
                 for (const policy of policies) {
                     if ("validateStack" in policy) {
                         const refused = policy === productionAutomaticFailover && environment === "production" && !patroni;

@@ -12,10 +12,11 @@ import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { policies } from "../rules";
-import { containerProps, CONTAINER } from "./builders";
+import { containerProps, CONTAINER, DOCKER_HOSTS, DOCKER_PROVIDER, patroniClusterResources, spreadOverHosts } from "./builders";
 import { PACK_ROOT } from "./declared";
-import { UNKNOWN_STRING } from "./util";
+import { TestResource, UNKNOWN_STRING, urnOf } from "./util";
 
 const MANDATORY = analyzer.EnforcementLevel.MANDATORY;
 const ADVISORY = analyzer.EnforcementLevel.ADVISORY;
@@ -101,5 +102,99 @@ describe("the pack as the Pulumi CLI runs it", () => {
         const response = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(client.analyze, analyzeRequest(badPrimary()));
         const diagnostics = response.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel()]);
         assert.deepEqual(diagnostics, [["shm-size", MANDATORY]]);
+    });
+
+    /** Sets the pack's policy config as the CLI does: rule → level and settings (replacing any config before). */
+    async function configure(config: Record<string, { level: analyzer.EnforcementLevel; settings?: Record<string, unknown> }>): Promise<void> {
+        const request = new analyzer.ConfigureAnalyzerRequest();
+        for (const [rule, { level, settings }] of Object.entries(config)) {
+            const entry = new analyzer.PolicyConfig();
+            entry.setEnforcementlevel(level);
+            entry.setProperties(Struct.fromJavaScript((settings ?? {}) as Record<string, any>));
+            request.getPolicyconfigMap().set(rule, entry);
+        }
+        await call<analyzer.ConfigureAnalyzerRequest, Empty>(client.configure, request);
+    }
+
+    const diagnosticsOf = (response: analyzer.AnalyzeResponse) =>
+        response.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel()]);
+
+    it("hands rules a secret input without its marker: docker-endpoint-tls answers alike for a secret keyMaterial and a plain one", async () => {
+        await configure({});
+        const key = "-----BEGIN PRIVATE KEY-----\nclient key\n-----END PRIVATE KEY-----\n";
+        const provider = (keyMaterial: unknown) => {
+            const request = new analyzer.AnalyzeRequest();
+            request.setType(DOCKER_PROVIDER);
+            request.setName("pg-cluster-prod-docker-h1");
+            request.setUrn(urnOf(DOCKER_PROVIDER, "pg-cluster-prod-docker-h1", "prod"));
+            request.setProperties(Struct.fromJavaScript({
+                host: DOCKER_HOSTS.h1, caMaterial: "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n",
+                certMaterial: "-----BEGIN CERTIFICATE-----\nclient\n-----END CERTIFICATE-----\n", keyMaterial,
+            } as Record<string, any>));
+            request.setOptions(new analyzer.AnalyzerResourceOptions());
+            return request;
+        };
+        // As the engine sends a secret (MarshalProperties with KeepSecrets).
+        const secret = { [specialSigKey]: specialSecretSig, value: key };
+        const messages: string[][] = [];
+        for (const keyMaterial of [secret, key]) {
+            const response = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(client.analyze, provider(keyMaterial));
+            assert.deepEqual(diagnosticsOf(response), [["docker-endpoint-tls", MANDATORY]]);
+            messages.push(response.getDiagnosticsList().map((d) => d.getMessage()));
+        }
+        // The same message, the one for all three materials inline: the rule read the secret's value as a plain string.
+        assert.deepEqual(messages[0], messages[1]);
+        assert.match(messages[0][0], /with its TLS material inline \(caMaterial, certMaterial, keyMaterial\)/);
+        await configure({ "docker-endpoint-tls": { level: MANDATORY, settings: { allowInlineKeyMaterial: true } } });
+        for (const keyMaterial of [secret, key]) {
+            const response = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(client.analyze, provider(keyMaterial));
+            assert.deepEqual(diagnosticsOf(response), []);
+        }
+    });
+
+    /** The stack as the engine sends it to the stack rules: each resource with its dependencies, parent and provider. */
+    function stackRequest(resources: readonly TestResource[]): analyzer.AnalyzeStackRequest {
+        const urn = (name: string) => {
+            const r = resources.find((x) => x.name === name)!;
+            return urnOf(r.type, r.name, "prod");
+        };
+        const request = new analyzer.AnalyzeStackRequest();
+        for (const r of resources) {
+            const resource = new analyzer.AnalyzerResource();
+            resource.setType(r.type);
+            resource.setName(r.name);
+            resource.setUrn(urn(r.name));
+            resource.setProperties(Struct.fromJavaScript(r.props));
+            resource.setOptions(new analyzer.AnalyzerResourceOptions());
+            resource.setDependenciesList((r.dependsOn ?? []).map(urn));
+            if (r.provider !== undefined) {
+                const p = resources.find((x) => x.name === r.provider)!;
+                const provider = new analyzer.AnalyzerProviderResource();
+                provider.setType(p.type);
+                provider.setName(p.name);
+                provider.setUrn(urn(p.name));
+                provider.setProperties(Struct.fromJavaScript(p.props));
+                resource.setProvider(provider);
+            }
+            request.addResources(resource);
+        }
+        return request;
+    }
+
+    it("passes each resource's provider to the stack rules, and lowers production-spread-over-hosts from the policy config", async () => {
+        await configure({});
+        const onOneHost = patroniClusterResources(3, "production");
+        const spread = spreadOverHosts(onOneHost, "production");
+        assert.ok(spread.some((r) => r.provider !== undefined));
+        const analyzeStack = (resources: TestResource[]) =>
+            call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(client.analyzeStack, stackRequest(resources));
+
+        assert.deepEqual(diagnosticsOf(await analyzeStack(spread)), []);
+        // The nodes, and the etcd members, each on one host.
+        const oneHost = [["production-spread-over-hosts", MANDATORY], ["production-spread-over-hosts", MANDATORY]];
+        assert.deepEqual(diagnosticsOf(await analyzeStack(onOneHost)), oneHost);
+
+        await configure({ "production-spread-over-hosts": { level: ADVISORY } });
+        assert.deepEqual(diagnosticsOf(await analyzeStack(onOneHost)), oneHost.map(([rule]) => [rule, ADVISORY]));
     });
 });

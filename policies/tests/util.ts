@@ -4,6 +4,7 @@
 
 import * as assert from "node:assert/strict";
 import {
+    PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
@@ -71,7 +72,10 @@ export function resourceArgs(type: string, props: Record<string, any>, options: 
     };
 }
 
-/** A resource of a test stack; `dependsOn` and `parent` name other resources of the same stack. */
+/**
+ * A resource of a test stack; `dependsOn`, `parent` and `provider` name other resources of the same
+ * stack (`provider` a `pulumi:providers:docker`; without one the resource is on the default provider).
+ */
 export interface TestResource {
     type: string;
     name: string;
@@ -79,7 +83,18 @@ export interface TestResource {
     urn?: string;
     dependsOn?: string[];
     parent?: string;
+    provider?: string;
     opts?: Partial<PolicyResourceOptions>;
+}
+
+/** A resource's provider as @pulumi/policy 1.21.0 passes it: type, name, URN and its inputs behind the unknown-value proxy. */
+export function providerOf(provider: TestResource): PolicyProviderResource {
+    return {
+        type: provider.type,
+        props: unknownCheckingProxy(provider.props) as Record<string, any>,
+        urn: provider.urn ?? urnOf(provider.type, provider.name),
+        name: provider.name,
+    };
 }
 
 export function stackArgs(resources: readonly TestResource[], config: object = {}): StackValidationArgs {
@@ -108,6 +123,11 @@ export function stackArgs(resources: readonly TestResource[], config: object = {
         if (r.parent !== undefined) {
             built[i].parent = byName(r.parent)[0];
             built[i].opts.parent = built[i].parent!.urn;
+        }
+        if (r.provider !== undefined) {
+            const provider = resources.find((p) => p.name === r.provider);
+            assert.ok(provider !== undefined, `test stack has no provider named ${r.provider}`);
+            built[i].provider = providerOf(provider);
         }
     });
     return {
