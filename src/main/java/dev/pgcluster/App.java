@@ -59,6 +59,13 @@ public final class App {
                     + "delete what it cannot see. Bring the host back (or correct its endpoint or certPath) and run again "
                     + "(README: Several Docker hosts)");
         }
+        var misplaced = probe.misplacedMembers(config);
+        if (!misplaced.isEmpty()) {
+            throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", misplaced)
+                    + ". Moving a node between Docker hosts is not built: the provider would replace its container "
+                    + "and its data volume, and seed it afresh on the new host (a primary's data would be lost). "
+                    + "Nothing was declared. Set pg-cluster:placement back (README: Several Docker hosts)");
+        }
         Optional<String> found = mode.check(config, probe, ctx.log()::warn, ctx.log()::info);
         var cluster = new PostgresCluster(config, mode, found);
         ctx.export("ha", Output.of(config.ha().mode().configValue()));

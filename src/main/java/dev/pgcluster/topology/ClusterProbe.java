@@ -63,5 +63,14 @@ public interface ClusterProbe {
         return List.of();
     }
 
+    /**
+     * For nodes on hosts of {@code dockerHosts}: one line per node (or etcd member) whose container
+     * is on another Docker host than config puts it on. Empty when every one is where config says,
+     * or not made yet.
+     */
+    default List<String> misplacedMembers(ClusterConfig config) {
+        return List.of();
+    }
+
     ClusterProbe NONE = config -> config.nodeNames().stream().map(NodeState::missing).toList();
 }

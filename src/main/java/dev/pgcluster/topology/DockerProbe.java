@@ -93,6 +93,35 @@ public final class DockerProbe implements ClusterProbe {
     }
 
     @Override
+    public List<String> misplacedMembers(ClusterConfig config) {
+        if (config.nodes().stream().allMatch(n -> n.host().flatMap(DockerHostSpec::name).isEmpty())) {
+            return List.of();
+        }
+        var configured = new LinkedHashMap<String, DockerHostSpec>();
+        config.nodes().forEach(n -> configured.put(n.name(), config.hostOf(n)));
+        if (config.ha().patroni()) {
+            config.ha().dcsMemberNames().forEach(m -> configured.put(m, config.dcsHostOf(m)));
+        }
+        // Every host of the placement, and the default one (where a stack made before placement
+        // was set has its containers; a default host that does not answer holds none).
+        var hosts = new java.util.LinkedHashSet<>(configured.values());
+        hosts.add(DockerHostSpec.unnamed(config.defaultDockerHost()));
+        var member = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(config.namePrefix() + "-")
+                + "((?:pg|etcd)\\d+)$");
+        var found = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
+        hosts.forEach(h -> found.put(h, CompletableFuture.supplyAsync(() -> run(h, HOST_TIMEOUT_SECONDS, "docker", "ps",
+                "-a", "--format", "{{.Names}}", "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
+                "--filter", "label=" + Labels.STACK + "=" + config.stack()))));
+        var problems = new ArrayList<String>();
+        found.forEach((host, names) -> names.join().stdout.lines().map(member::matcher)
+                .filter(java.util.regex.Matcher::matches).map(m -> m.group(1))
+                .filter(name -> configured.containsKey(name) && !configured.get(name).equals(host))
+                .forEach(name -> problems.add(name + " runs on " + host.describe() + ", but config puts it on "
+                        + configured.get(name).describe())));
+        return problems;
+    }
+
+    @Override
     public java.util.Optional<String> fileOfMember(ClusterConfig config, String haMember, String path) {
         for (DockerHostSpec host : allHosts(config)) {
             Result found = run(host, "docker", "ps", "-a", "--format", "{{.Names}}",

@@ -3,6 +3,7 @@ package dev.pgcluster.bench;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.pgcluster.realdocker.Docker;
+import dev.pgcluster.realdocker.DockerLab;
 import dev.pgcluster.realdocker.Shell;
 import dev.pgcluster.realdocker.TestTrust;
 import dev.pgcluster.realdocker.SteadyWriter;
@@ -53,7 +54,7 @@ public final class Bench {
     private final int pgbenchSeconds;
     private final int switchovers;
     private final int kills;
-    /** Which parts run: all, or only {@code patroni} (bench/run.sh --only patroni). */
+    /** Which parts run: all, or only {@code patroni} or {@code hosts} (bench/run.sh --only …). */
     private final String only;
     private final String image = TestImage.reference();
     private final Path project = ROOT.resolve("project");
@@ -78,7 +79,8 @@ public final class Bench {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: bench/run.sh [--runs N] [--replicas 1,2,3] [--scale S] "
-                        + "[--pgbench-seconds T] [--switchovers K] [--kills K] [--only patroni]; got " + String.join(" ", args));
+                        + "[--pgbench-seconds T] [--switchovers K] [--kills K] [--only patroni|hosts]; got "
+                        + String.join(" ", args));
             }
             options.put(args[i].substring(2), args[++i]);
         }
@@ -97,15 +99,191 @@ public final class Bench {
     private void run() throws Exception {
         prepareProject();
         cleanUp();
-        if (!only.equals("patroni")) {
+        if (only.equals("all")) {
             for (int n : replicaCounts) {
                 bringUp(n);
             }
             baseBackupLagAndTps();
             switchoverGap();
         }
-        patroni();
+        if (!only.equals("hosts")) {
+            patroni();
+        }
+        if (!only.equals("patroni")) {
+            hosts();
+        }
         compare();
+    }
+
+    // ------------------------------------------------- several Docker hosts
+
+    /** pgbench's scale for the several-hosts section: small, so the lab's engines load it quickly. */
+    private static final int HOSTS_SCALE = 20;
+
+    /**
+     * Nodes on the three Docker engines of tools/docker-lab (TLS, one node per host), side by side
+     * with the same three nodes all on one of those engines: bring-up, and the asynchronous
+     * replay lag of a standby under pgbench (on the primary's socket, scale {@link #HOSTS_SCALE}).
+     * Then {@code ha: patroni} across the hosts: under a steady writer, the write outage after the
+     * leader's host is cut off the network (Patroni fails over by itself; the host is plugged back
+     * in and its member rejoins before the next cut).
+     */
+    private void hosts() throws Exception {
+        String section = "Several Docker hosts (tools/docker-lab: 3 engines, TLS; 2 replicas)";
+        DockerLab.up();
+        try {
+            for (boolean spread : List.of(false, true)) {
+                String stack = spread ? "bench-hosts3" : "bench-hosts1";
+                String where = spread ? "one node per host" : "all nodes on h1";
+                initStack(stack, 2);
+                setConfig(stack, Map.of("monitoring", "false"));
+                placeOnLab(stack, spread ? List.of("h1", "h2", "h3") : List.of("h1", "h1", "h1"));
+                Instant t0 = Instant.now();
+                cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
+                report.add(section, "whole `pulumi up`, " + where, "s", List.of(seconds(t0, Instant.now())));
+                var lag = labLoad(stack, "h1");
+                report.add(section, "async replay lag p99 under pgbench, " + where, "ms",
+                        List.of(BenchParsers.percentile(lag, 99)));
+                report.add(section, "async replay lag max under pgbench, " + where, "ms",
+                        List.of(BenchParsers.percentile(lag, 100)));
+                System.out.printf("bench: hosts, %s: pulumi up %.1f s, replay lag p99 %.1f ms (%d samples)%n", where,
+                        seconds(t0, Instant.now()), BenchParsers.percentile(lag, 99), lag.size());
+                cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
+            }
+            hostCuts(section);
+        } finally {
+            for (String host : DockerLab.HOSTS) {
+                DockerLab.cable(host, true);
+            }
+            DockerLab.down();
+        }
+    }
+
+    /** dockerHosts (the lab's three engines) and placement pgN → {@code hosts.get(N)}, as YAML maps. */
+    private void placeOnLab(String stack, List<String> hosts) {
+        for (String host : DockerLab.HOSTS) {
+            cli(project, "config", "set", "--path", "--stack", stack, "pg-cluster:dockerHosts." + host + ".endpoint",
+                    DockerLab.endpoint(host)).orThrow("config set dockerHosts");
+            cli(project, "config", "set", "--path", "--stack", stack, "pg-cluster:dockerHosts." + host + ".certPath",
+                    DockerLab.CERT_PATH).orThrow("config set dockerHosts");
+        }
+        for (int i = 0; i < hosts.size(); i++) {
+            cli(project, "config", "set", "--path", "--stack", stack, "pg-cluster:placement.pg" + i, hosts.get(i))
+                    .orThrow("config set placement");
+        }
+    }
+
+    /**
+     * pgbench on the primary (pg0, on lab host {@code host}) for {@code pgbenchSeconds}, on its
+     * socket; meanwhile pg1's replay lag as the primary reports it, sampled every 100 ms inside the
+     * primary's container (so the sampling itself crosses no network). Milliseconds.
+     */
+    private List<Double> labLoad(String stack, String host) {
+        String primary = "pg-cluster-" + stack + "-pg0";
+        DockerLab.dockerOk(host, "exec", "-u", "postgres", primary, "pgbench", "-i", "-q", "-s", String.valueOf(HOSTS_SCALE),
+                "postgres");
+        int samples = pgbenchSeconds * 10;
+        var sampler = new java.util.concurrent.CompletableFuture<String>();
+        var thread = new Thread(() -> sampler.complete(DockerLab.docker(host, "exec", "-u", "postgres", primary, "sh", "-c",
+                "i=0; while [ $i -lt " + samples + " ]; do psql -X -q -At -d postgres -c \"SELECT coalesce(extract(epoch "
+                        + "FROM replay_lag) * 1000, 0) FROM pg_stat_replication WHERE application_name = 'pg1'\"; sleep 0.1; "
+                        + "i=$((i + 1)); done").stdout()), "lab-lag-sampler");
+        thread.start();
+        DockerLab.dockerOk(host, "exec", "-u", "postgres", primary, "pgbench", "-n", "-c", "4", "-j", "2", "-T",
+                String.valueOf(pgbenchSeconds), "postgres");
+        String out = sampler.join();
+        return out.lines().filter(l -> !l.isBlank()).map(Double::parseDouble).toList();
+    }
+
+    /**
+     * {@code ha: patroni} over the three lab hosts: {@code kills} times, the leader's host cut off
+     * the network under a steady writer; the write outage (the longest gap between two acknowledged
+     * writes), then the host plugged back in and its member streaming again.
+     */
+    private void hostCuts(String section) throws Exception {
+        String stack = "bench-hosts-patroni";
+        String prefix = "pg-cluster-" + stack;
+        initStack(stack, 2);
+        setConfig(stack, Map.of("monitoring", "false", "ha", "patroni", "etcdImage", image));
+        placeOnLab(stack, List.of("h1", "h2", "h3"));
+        cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
+        var hostOf = Map.of("pg0", "h1", "pg1", "h2", "pg2", "h3");
+        var outages = new ArrayList<Double>();
+        int lost;
+        try (var writer = new SteadyWriter(outputs(stack).get("primaryJdbcUrl").getAsString()
+                + "&connectTimeout=3&socketTimeout=5")) {
+            writer.awaitProgress(100, Duration.ofSeconds(60));
+            for (int i = 1; i <= kills; i++) {
+                String leader = labLeader(prefix, hostOf, "", Duration.ofSeconds(90));
+                String host = hostOf.get(leader);
+                awaitLab(host, prefix + "-" + leader, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'",
+                        "2", Duration.ofSeconds(180));
+                writer.awaitProgress(100, Duration.ofSeconds(60));
+                Instant cut = Instant.now();
+                DockerLab.cable(host, false);
+                String next;
+                try {
+                    next = labLeader(prefix, hostOf, host, Duration.ofSeconds(120));
+                    writer.awaitProgress(100, Duration.ofSeconds(90));
+                    outages.add(writer.longestGap(cut.minusSeconds(1), Instant.now()).toMillis() / 1000.0);
+                } finally {
+                    DockerLab.cable(host, true);
+                }
+                awaitLab(host, prefix + "-" + leader, "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'",
+                        "1", Duration.ofSeconds(180));
+                System.out.printf("bench: hosts, patroni: %s's host %s cut off, %s leads, writes stopped for %.1f s%n",
+                        leader, host, next, last(outages));
+            }
+            writer.close();
+            String leader = labLeader(prefix, hostOf, "", Duration.ofSeconds(60));
+            var ids = writer.acknowledged();
+            String present = DockerLab.psql(hostOf.get(leader), prefix + "-" + leader, "SELECT count(*) FROM public.ack "
+                    + "WHERE id = ANY ('{" + String.join(",", ids.stream().map(String::valueOf).toList()) + "}'::bigint[])");
+            lost = ids.size() - Integer.parseInt(present);
+        }
+        report.add(section, "ha: patroni, leader's host cut off → first acknowledged write on the new leader", "s", outages);
+        report.add(section, "ha: patroni, acknowledged writes lost over every host cut", "", List.of((double) lost));
+        cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
+    }
+
+    /** The member that leads, as Patroni says on a member not on host {@code cutOff}, other than before. */
+    private static String labLeader(String prefix, Map<String, String> hostOf, String cutOff, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            for (var entry : new java.util.TreeMap<>(hostOf).entrySet()) {
+                if (entry.getValue().equals(cutOff)) {
+                    continue;
+                }
+                var list = DockerLab.docker(entry.getValue(), "exec", prefix + "-" + entry.getKey(), "patronictl", "-c",
+                        dev.pgcluster.mode.patroni.PatroniFiles.CONFIG_DIR, "list", "-f", "json");
+                if (!list.ok()) {
+                    continue;
+                }
+                for (var member : JsonParser.parseString(list.stdout()).getAsJsonArray()) {
+                    var m = member.getAsJsonObject();
+                    if (m.get("Role").getAsString().equals("Leader") && m.get("State").getAsString().equals("running")
+                            && !hostOf.get(m.get("Member").getAsString()).equals(cutOff)) {
+                        return m.get("Member").getAsString();
+                    }
+                }
+                break;
+            }
+            Docker.sleep(Duration.ofMillis(250));
+        }
+        throw new IllegalStateException("no leader (off " + cutOff + ") after " + timeout);
+    }
+
+    private static void awaitLab(String host, String container, String sql, String expected, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            var out = DockerLab.docker(host, "exec", "-u", "postgres", container, "psql", "-X", "-q", "-At", "-d", "postgres",
+                    "-c", sql);
+            if (out.ok() && out.stdout().strip().equals(expected)) {
+                return;
+            }
+            Docker.sleep(Duration.ofMillis(500));
+        }
+        throw new IllegalStateException(container + ": " + sql + " never gave " + expected + " within " + timeout);
     }
 
     // ------------------------------------------------------- ha: patroni
@@ -534,6 +712,23 @@ public final class Bench {
                             / report.figure(ha, "whole `pulumi up`, ha: none (the same nodes)").median(), "medians, same run");
             report.atMost("ha: patroni, acknowledged writes lost", report.figure(ha,
                     "acknowledged writes lost over every failover and switchover").max(), 0, "all failovers and switchovers");
+        }
+        String hosts = "Several Docker hosts (tools/docker-lab: 3 engines, TLS; 2 replicas)";
+        if (report.has(hosts, "async replay lag p99 under pgbench, one node per host")) {
+            report.reference("several hosts ÷ one host: async replay lag p99 under pgbench",
+                    report.figure(hosts, "async replay lag p99 under pgbench, one node per host").median()
+                            / report.figure(hosts, "async replay lag p99 under pgbench, all nodes on h1").median(),
+                    "same lab, same run");
+            report.reference("several hosts ÷ one host: whole `pulumi up`",
+                    report.figure(hosts, "whole `pulumi up`, one node per host").median()
+                            / report.figure(hosts, "whole `pulumi up`, all nodes on h1").median(), "same lab, same run");
+        }
+        if (report.has(hosts, "ha: patroni, leader's host cut off → first acknowledged write on the new leader")) {
+            report.reference("ha: patroni across hosts, leader's host cut off → first write, median (s)",
+                    report.figure(hosts, "ha: patroni, leader's host cut off → first acknowledged write on the new leader")
+                            .median(), "each cut: host plugged back in, member streaming again");
+            report.atMost("ha: patroni across hosts, acknowledged writes lost", report.figure(hosts,
+                    "ha: patroni, acknowledged writes lost over every host cut").max(), 0, "every host cut");
         }
         double left = report.figures().stream().filter(f -> f.name().equals("pg-cluster: objects left after destroy"))
                 .mapToDouble(BenchReport.Figure::max).max().orElse(0);

@@ -150,7 +150,7 @@ public final class Docker {
                 + " (state: " + status + "); last log lines:\n" + logs);
     }
 
-    static void sleep(Duration duration) {
+    public static void sleep(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {

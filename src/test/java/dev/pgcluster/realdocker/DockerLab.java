@@ -12,22 +12,22 @@ import java.util.Map;
  * root and TLS endpoint, joined by a bridge ({@code tools/docker-lab}: up.sh, down.sh). Started by
  * the test layer and removed by it: everything the lab makes is named {@code lab22-*}.
  */
-final class DockerLab {
-    static final List<String> HOSTS = List.of("h1", "h2", "h3");
+public final class DockerLab {
+    public static final List<String> HOSTS = List.of("h1", "h2", "h3");
     /** The client certificates for every lab engine, in the layout DOCKER_CERT_PATH expects. */
-    static final String CERT_PATH = "/run/lab22/pki/client";
+    public static final String CERT_PATH = "/run/lab22/pki/client";
     /** This machine's address on the lab network. */
-    static final String MACHINE_ADDRESS = "10.222.0.1";
+    public static final String MACHINE_ADDRESS = "10.222.0.1";
     private static final Path DIR = Path.of("tools", "docker-lab");
 
     private DockerLab() {
     }
 
-    static String address(String host) {
+    public static String address(String host) {
         return "10.222.0.1" + host.substring(1);
     }
 
-    static String endpoint(String host) {
+    public static String endpoint(String host) {
         return "tcp://" + address(host) + ":2376";
     }
 
@@ -35,7 +35,7 @@ final class DockerLab {
      * Brings the lab up (idempotent), with the test image on h1 only, as on hosts that cannot pull
      * it: the program copies it to the others (an image a test copied there before is removed).
      */
-    static void up() {
+    public static void up() {
         long started = System.nanoTime();
         Shell.run(List.of("sh", DIR.resolve("up.sh").toString()), Map.of("LAB22_IMAGE", TestImage.reference(),
                 "LAB22_IMAGE_HOSTS", "h1"), null, Duration.ofMinutes(10)).orThrow("tools/docker-lab/up.sh");
@@ -47,13 +47,13 @@ final class DockerLab {
     }
 
     /** Removes everything the lab made. */
-    static void down() {
+    public static void down() {
         Shell.run(List.of("sh", DIR.resolve("down.sh").toString()), Map.of(), null, Duration.ofMinutes(5))
                 .orThrow("tools/docker-lab/down.sh");
     }
 
     /** The docker CLI against lab host {@code host}, the server verified against the lab's CA. */
-    static Shell.Result docker(String host, String... args) {
+    public static Shell.Result docker(String host, String... args) {
         var command = new ArrayList<String>();
         command.add("docker");
         command.addAll(Arrays.asList(args));
@@ -65,7 +65,7 @@ final class DockerLab {
      * The docker CLI against lab host {@code host} over its local socket, which works while the
      * host is cut off the lab network (what someone on that machine would see).
      */
-    static Shell.Result dockerLocal(String host, String... args) {
+    public static Shell.Result dockerLocal(String host, String... args) {
         var command = new ArrayList<String>();
         command.add("docker");
         command.add("--host");
@@ -74,17 +74,17 @@ final class DockerLab {
         return Shell.run(command, Map.of(), null, Duration.ofMinutes(2));
     }
 
-    static String dockerOk(String host, String... args) {
+    public static String dockerOk(String host, String... args) {
         return docker(host, args).orThrow("docker " + String.join(" ", args) + " on " + host).stdout().strip();
     }
 
-    static String psql(String host, String container, String sql) {
+    public static String psql(String host, String container, String sql) {
         return dockerOk(host, "exec", "-u", "postgres", container, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
                 "-d", "postgres", "-c", sql);
     }
 
     /** Cuts {@code host} off the lab network (its cable to the switch down), or plugs it back in. */
-    static void cable(String host, boolean connected) {
+    public static void cable(String host, boolean connected) {
         Shell.run(List.of("ip", "-n", "lab22-net", "link", "set", "lab22-" + host + "p", connected ? "up" : "down"),
                 Map.of(), null, Duration.ofSeconds(10)).orThrow("ip link set lab22-" + host + "p");
     }

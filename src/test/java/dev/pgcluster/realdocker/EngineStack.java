@@ -260,14 +260,9 @@ public final class EngineStack implements AutoCloseable {
 
     /** {@code pulumi preview --policy-pack …}. */
     public Run preview(boolean expectNoChanges, List<String> policyPacks) {
-        return preview(expectNoChanges, policyPacks, List.of());
-    }
-
-    /** {@code pulumi preview --policy-pack … --policy-pack-config …}. */
-    public Run preview(boolean expectNoChanges, List<String> policyPacks, List<String> policyPackConfigs) {
         return operation("pulumi preview", steps -> {
             var result = stack.preview(PreviewOptions.builder().expectNoChanges(expectNoChanges)
-                    .policyPacks(policyPacks).policyPackConfigs(policyPackConfigs).onEvent(steps.listener()).build());
+                    .policyPacks(policyPacks).onEvent(steps.listener()).build());
             return new Run(result.standardOutput(), result.standardError(), steps.steps(), result.changeSummary());
         });
     }

@@ -33,18 +33,24 @@ class PolicyPackDockerTest {
         requireInstalledPack();
         var stack = EngineStack.create(Docker.TEST_STACK_PREFIX + "policy-" + shipped, TestConfigs.shippedStack(shipped));
         try {
-            // The shipped production stack runs on one Docker host, as a trial: with the policy
-            // config README gives for that, the rule that wants several hosts only advises.
-            boolean oneHostProduction = shipped.equals("prod");
-            var preview = stack.preview(false, List.of(POLICY_PACK), oneHostProduction
-                    ? List.of(Path.of("policies", "config", "one-host-production.json").toAbsolutePath().toString())
-                    : List.of());
+            if (shipped.equals("prod")) {
+                // The shipped production stack runs on one Docker host, as a trial: the rule that
+                // wants several hosts refuses it, and nothing else does. (README gives the policy
+                // config that lowers that rule; the Java Automation API cannot pass one: it sends
+                // --policy-pack-configs, which the CLI does not know. policies/tests cover the file.)
+                var failure = assertThrows(EngineStack.EngineFailure.class, () -> stack.preview(false, List.of(POLICY_PACK)));
+                String out = failure.getMessage();
+                assertTrue(out.contains("pg-cluster@v0.1.0"), "the policy pack ran:\n" + out);
+                assertEquals(List.of("[mandatory]  production-spread-over-hosts  (pulumi:pulumi:Stack: pg-cluster-"
+                        + stack.name() + ")"), out.lines().filter(l -> l.contains("[mandatory]") || l.contains("[advisory]"))
+                        .map(String::strip).distinct().toList(), "only the one-host finding:\n" + out);
+                return;
+            }
+            var preview = stack.preview(false, List.of(POLICY_PACK));
             String out = preview.stdout();
             assertTrue(out.contains("pg-cluster@v0.1.0"), "the policy pack ran:\n" + out);
             assertFalse(out.contains("[mandatory]"), "no mandatory violation:\n" + out);
-            var advisories = out.lines().filter(l -> l.contains("[advisory]")).map(String::strip).toList();
-            assertEquals(oneHostProduction ? List.of("[advisory]  production-spread-over-hosts  (pulumi:pulumi:Stack: "
-                    + "pg-cluster-" + stack.name() + ")") : List.of(), advisories, "violations:\n" + out);
+            assertEquals(List.of(), out.lines().filter(l -> l.contains("[advisory]")).toList(), "no violation:\n" + out);
         } finally {
             stack.remove();
         }
