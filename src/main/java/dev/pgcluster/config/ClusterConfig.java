@@ -45,6 +45,7 @@ import java.util.Optional;
  * @param tls                  TLS for every network connection, and its CA and certificates
  * @param monitoring           exporters, Prometheus and alert rules
  * @param ha                   how the cluster fails over: pg-cluster's declared steps or Patroni
+ * @param dockerHosts          every host of {@code dockerHosts}, in config's order (empty without it)
  */
 public record ClusterConfig(
         String project,
@@ -75,7 +76,8 @@ public record ClusterConfig(
         int passwordGeneration,
         TlsSettings tls,
         MonitoringSettings monitoring,
-        HaSettings ha) {
+        HaSettings ha,
+        List<DockerHostSpec> dockerHosts) {
 
     /** The superuser the official image creates; peer authentication over the socket relies on it. */
     public static final String SUPERUSER = "postgres";
@@ -112,6 +114,7 @@ public record ClusterConfig(
         Objects.requireNonNull(tls);
         Objects.requireNonNull(monitoring);
         Objects.requireNonNull(ha);
+        dockerHosts = List.copyOf(dockerHosts);
         if (nodes.stream().filter(NodeSpec::isPrimary).count() != 1) {
             throw new IllegalArgumentException("a cluster has exactly one primary node");
         }

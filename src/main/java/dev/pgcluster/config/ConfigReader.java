@@ -165,7 +165,7 @@ public final class ConfigReader {
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
                 attempts, healthTimeout, streamingGrace, readMaxLag, defaultDockerHost, acceptDataLoss,
                 new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls, monitoring,
-                ha);
+                ha, placed.map(HostPlacement.Placed::hosts).orElse(List.of()));
     }
 
     /**

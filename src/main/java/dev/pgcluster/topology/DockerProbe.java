@@ -102,9 +102,11 @@ public final class DockerProbe implements ClusterProbe {
         if (config.ha().patroni()) {
             config.ha().dcsMemberNames().forEach(m -> configured.put(m, config.dcsHostOf(m)));
         }
-        // Every host of the placement, and the default one (where a stack made before placement
-        // was set has its containers; a default host that does not answer holds none).
+        // Every host of dockerHosts (a member moved away from one that holds nothing now), and the
+        // default one (where a stack made before placement was set has its containers; a default
+        // host that does not answer holds none).
         var hosts = new java.util.LinkedHashSet<>(configured.values());
+        hosts.addAll(config.dockerHosts());
         hosts.add(DockerHostSpec.unnamed(config.defaultDockerHost()));
         var member = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(config.namePrefix() + "-")
                 + "((?:pg|etcd)\\d+)$");

@@ -53,7 +53,8 @@ class DeclaredResourcesExportTest {
                 new WalSettings(good.wal().walKeepSize(), "-1"), good.sync(), good.limits(), good.maxConnections(), good.retainVolumes(),
                 good.database(), good.replicationUser(), good.superuserPassword(), good.replicationPassword(),
                 good.baseBackupAttempts(), good.healthTimeoutSeconds(), good.streamingGraceSeconds(), good.readMaxLagBytes(), good.defaultDockerHost(), good.acceptDataLoss(),
-                good.clientRoles(), good.passwordGeneration(), TlsSettings.OFF, good.monitoring(), good.ha());
+                good.clientRoles(), good.passwordGeneration(), TlsSettings.OFF, good.monitoring(), good.ha(),
+                good.dockerHosts());
         write(stack, bad);
     }
 

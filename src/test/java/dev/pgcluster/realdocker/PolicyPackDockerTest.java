@@ -43,7 +43,7 @@ class PolicyPackDockerTest {
                 assertTrue(out.contains("pg-cluster@v0.1.0"), "the policy pack ran:\n" + out);
                 assertEquals(List.of("[mandatory]  production-spread-over-hosts  (pulumi:pulumi:Stack: pg-cluster-"
                         + stack.name() + ")"), out.lines().filter(l -> l.contains("[mandatory]") || l.contains("[advisory]"))
-                        .map(String::strip).distinct().toList(), "only the one-host finding:\n" + out);
+                        .map(l -> l.strip().replaceFirst("^- ", "")).distinct().toList(), "only the one-host finding:\n" + out);
                 return;
             }
             var preview = stack.preview(false, List.of(POLICY_PACK));
