@@ -13,6 +13,8 @@ public final class InitScripts {
     public static final String COMMON = "lib/common.sh";
     /** pg-cluster's schema on the primary (the exporters' certificate expiry function), shared by the modes. */
     public static final String CLUSTER_SCHEMA = "lib/cluster-schema.sh";
+    /** Functions for nodes on several Docker hosts; in front of the scripts that use them. */
+    public static final String HOSTS = "lib/hosts.sh";
     public static final String PG_HBA_TEMPLATE = "node/pg_hba.conf.template";
     public static final String CREATE_SLOT = "replica/create-slot.sh";
     public static final String DROP_SLOT = "replica/drop-slot.sh";
@@ -50,11 +52,11 @@ public final class InitScripts {
      * a prelude that sets what the next one reads.
      */
     public static String readJoined(String... paths) {
-        var text = new StringBuilder(raw(COMMON));
+        var body = new StringBuilder();
         for (String path : paths) {
-            text.append("\n").append(raw(path));
+            body.append("\n").append(raw(path));
         }
-        return text.toString();
+        return raw(COMMON) + (HOST_FUNCTIONS.matcher(body).find() ? "\n" + raw(HOSTS) : "") + body;
     }
 
     /**
@@ -63,8 +65,24 @@ public final class InitScripts {
      */
     public static String read(String path) {
         String text = raw(path);
-        return path.endsWith(".sh") && !path.equals(COMMON) ? raw(COMMON) + "\n" + text : text;
+        if (!path.endsWith(".sh") || path.equals(COMMON)) {
+            return text;
+        }
+        return path.equals(HOSTS) ? raw(COMMON) + "\n" + text : prelude(text) + text;
     }
+
+    /**
+     * What goes in front of a script: {@code init/lib/common.sh}, and {@code init/lib/hosts.sh}
+     * when the script uses one of its functions (only there: a step's script text is its input,
+     * and the others need not change).
+     */
+    private static String prelude(String text) {
+        return raw(COMMON) + "\n" + (HOST_FUNCTIONS.matcher(text).find() ? raw(HOSTS) + "\n" : "");
+    }
+
+    /** The functions of init/lib/hosts.sh, as a script calls them. */
+    private static final java.util.regex.Pattern HOST_FUNCTIONS =
+            java.util.regex.Pattern.compile("\\b(pgc_on|pgc_peer_host|pgc_peer_port|pgc_node_of|pgc_image_of)\\b");
 
     private static String raw(String path) {
         try (InputStream in = InitScripts.class.getResourceAsStream("/init/" + path)) {

@@ -50,9 +50,9 @@ class NodeTablesContractTest {
         return env;
     }
 
-    /** Runs {@code commands} after init/lib/common.sh, as a step does, in {@code environment} alone (and PATH). */
+    /** Runs {@code commands} after init/lib/common.sh and init/lib/hosts.sh, as a step does, in {@code environment} alone (and PATH). */
     private static List<String> sh(Map<String, String> environment, String commands) throws IOException, InterruptedException {
-        var builder = new ProcessBuilder("sh", "-c", InitScripts.read(InitScripts.COMMON) + "\n" + commands)
+        var builder = new ProcessBuilder("sh", "-c", InitScripts.read(InitScripts.HOSTS) + "\n" + commands)
                 .redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> !name.equals("PATH"));
         builder.environment().putAll(environment);
