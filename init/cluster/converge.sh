@@ -38,6 +38,7 @@
 #   PGC_PRIMARY                 the configured primary (a node name)
 #   PGC_NAME_PREFIX             <project>-<stack>: node containers are <prefix>-<node>, volumes <prefix>-<node>-data
 #   PGC_NETWORK, PGC_IMAGE      the cluster network and image, for the one-off rejoin containers
+#                               (across hosts PGC_NODE_IMAGES gives the image's ID on each node's host)
 #   PGC_PRIMARY_PORT            the server port on the cluster network (standbys are given
 #                               pgc_peer_port of the primary, which is this port on one host)
 #   PGC_REPLICATION_USER        the replication role
@@ -55,7 +56,7 @@
 #   PGC_PROJECT, PGC_STACK      labels of the one-off containers
 #   PGC_DATABASE                the application database, where the read gate is kept
 #   PGC_TLS                     on: standbys reach the primary over TLS and check its certificate
-# It holds a lock on the Docker host of the configured primary while it runs: the container
+# It holds a lock on the Docker host of the first node (pg0, wherever the primary is) while it runs: the container
 # <prefix>-primary-lock (created, never started), which another run finds and waits for.
 # Stdout: one line, "<primary> primary timeline <n>[; what changed]". Progress goes to stderr.
 set -eu
@@ -200,6 +201,9 @@ refuse_timeline_reuse() {
 # for the promotion starts the old primary again, so the cluster is never left without one; then
 # the lock goes.
 restart_old="" lock_id=""
+# The lock lives with the first node, whichever node the run makes the primary: two runs that ask
+# for different primaries find the same lock.
+lock_node=pg0
 on_exit() {
     exit_status=$?
     if [ -n "$restart_old" ] && [ "$exit_status" -ne 0 ]; then
@@ -210,7 +214,7 @@ on_exit() {
             echo "pg-cluster: could not start $restart_old again; start it by hand: docker start $(container "$restart_old")" >&2
     fi
     if [ -n "$lock_id" ]; then
-        pgc_on "$primary" docker rm -f "$lock_id" >/dev/null 2>&1 || echo "pg-cluster: could not remove the lock $lock; docker rm $lock" >&2
+        pgc_on "$lock_node" docker rm -f "$lock_id" >/dev/null 2>&1 || echo "pg-cluster: could not remove the lock $lock; docker rm $lock" >&2
     fi
 }
 trap on_exit EXIT
@@ -225,14 +229,14 @@ lock_host=$(hostname 2>/dev/null || echo unknown)
 lock_owner="$lock_host, pid $$, since $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 lock_expires=$(( $(date +%s) + 4 * PGC_TIMEOUT_SECONDS + 600 ))
 take_lock() {
-    lock_id=$(pgc_on "$primary" docker create --name "$lock" --network none --label "pg-cluster.project=$PGC_PROJECT" \
+    lock_id=$(pgc_on "$lock_node" docker create --name "$lock" --network none --label "pg-cluster.project=$PGC_PROJECT" \
         --label "pg-cluster.stack=$PGC_STACK" --label pg-cluster.role=lock --label "pg-cluster.lock.owner=$lock_owner" \
         --label "pg-cluster.lock.host=$lock_host" --label "pg-cluster.lock.pid=$$" \
-        --label "pg-cluster.lock.expires=$lock_expires" "$PGC_IMAGE" true 2>/dev/null) || lock_id=""
+        --label "pg-cluster.lock.expires=$lock_expires" "$(pgc_image_of "$lock_node")" true 2>/dev/null) || lock_id=""
     [ -n "$lock_id" ]
 }
 if ! take_lock; then
-    held=$(pgc_on "$primary" docker container inspect --format \
+    held=$(pgc_on "$lock_node" docker container inspect --format \
         '{{.Id}}|{{index .Config.Labels "pg-cluster.lock.expires"}}|{{index .Config.Labels "pg-cluster.lock.host"}}|{{index .Config.Labels "pg-cluster.lock.pid"}}|{{index .Config.Labels "pg-cluster.lock.owner"}}' \
         "$lock" 2>/dev/null) || held=""
     held_id=$(printf '%s' "$held" | cut -d'|' -f1)
@@ -251,7 +255,7 @@ if ! take_lock; then
     if [ -n "$gone" ]; then
         # Removed by its ID: a lock another run took meanwhile has another one, and stays.
         say "the lock of $held_owner $gone; taking it over"
-        pgc_on "$primary" docker rm -f "$held_id" >/dev/null 2>&1 || true
+        pgc_on "$lock_node" docker rm -f "$held_id" >/dev/null 2>&1 || true
         take_lock || fail "another run took the lock $lock meanwhile; nothing was changed. Run pulumi up again when it is done"
     else
         fail "another run is changing this cluster's roles: the lock $lock is held by ${held_owner:-a run that cannot be named}, for $(( held_expires - $(date +%s) )) s more at most. Nothing was changed. Wait for it and run pulumi up again; if that run is gone, remove its lock (docker rm $lock) first"
@@ -369,7 +373,7 @@ one_off() {
         --network "$one_off_network" --volume "$(container "$one_off_node")-data:/var/lib/postgresql/data" \
         --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
         --label "pg-cluster.node=$one_off_node" --label "pg-cluster.role=$one_off_role" \
-        --env "PGC_NODE=$one_off_node" "$@" "$PGC_IMAGE" sh -c "$PGC_REJOIN_SCRIPT"
+        --env "PGC_NODE=$one_off_node" "$@" "$(pgc_image_of "$one_off_node")" sh -c "$PGC_REJOIN_SCRIPT"
 }
 
 # fence NODE fence|unfence: an old primary that is stopped gets standby.signal (and the marker that
@@ -399,7 +403,8 @@ commits_past() {
             --volume "$(container "$1")-data:/var/lib/postgresql/data:ro" \
             --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
             --label "pg-cluster.node=$1" --label pg-cluster.role=report \
-            "$PGC_IMAGE" pg_waldump --path=/var/lib/postgresql/data/pgdata/pg_wal --timeline="$2" --start="$3" 2>&1) || true
+            "$(pgc_image_of "$1")" pg_waldump --path=/var/lib/postgresql/data/pgdata/pg_wal --timeline="$2" --start="$3" \
+            2>&1) || true
     fi
     case "$dump" in
         *"could not find file"* | *"could not open"* | *"No such file"* | *"could not locate"*) echo unknown ;;
@@ -663,7 +668,7 @@ elif has "$standbys" "$primary"; then
         facts=$(pgc_on "$old" docker run --rm --user postgres --network none $PGC_ONE_OFF_HARDENING \
             --volume "$(container "$old")-data:/var/lib/postgresql/data" \
             --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
-            "$PGC_IMAGE" pg_controldata /var/lib/postgresql/data/pgdata)
+            "$(pgc_image_of "$old")" pg_controldata /var/lib/postgresql/data/pgdata)
         checkpoint=$(printf '%s\n' "$facts" | sed -n 's/^Latest checkpoint location: *//p')
         cluster_state=$(printf '%s\n' "$facts" | sed -n 's/^Database cluster state: *//p')
         if [ "$cluster_state" != "shut down" ]; then

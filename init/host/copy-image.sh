@@ -19,7 +19,7 @@ if docker image inspect --format '{{.Id}}' "$PGC_IMAGE_ID" >/dev/null 2>&1; then
 else
     started=$(date +%s)
     # A pipe's status is its last command's: whether the image arrived is checked below.
-    pgc_on "$PGC_SOURCE_NODE" docker save "$PGC_IMAGE_ID" | docker load >/dev/null
+    pgc_on "$PGC_SOURCE_NODE" docker save "$PGC_IMAGE_ID" | docker load >/dev/null || true
     got=$(docker image inspect --format '{{.Id}}' "$PGC_IMAGE_ID" 2>/dev/null) || got=""
     if [ "$got" != "$PGC_IMAGE_ID" ]; then
         echo "pg-cluster: copying image $PGC_IMAGE_ID from $PGC_SOURCE_NODE's host to $DOCKER_HOST failed;" \

@@ -38,6 +38,16 @@ pgc_on() {
     )
 }
 
+# pgc_image_of NODE: the cluster image's ID on NODE's Docker host (PGC_NODE_IMAGES: one line per
+# node, "NODE IMAGE_ID"; Placement.nodeImageTable), for one-off containers there; else PGC_IMAGE.
+pgc_image_of() {
+    if [ -n "${PGC_NODE_IMAGES:-}" ]; then
+        printf '%s\n' "$PGC_NODE_IMAGES" | awk -v n="$1" '$1 == n { print $2; exit }'
+    else
+        printf '%s\n' "$PGC_IMAGE"
+    fi
+}
+
 # pgc_node_of CONTAINER: the node a container of the cluster belongs to (<prefix>-pgN → pgN).
 pgc_node_of() {
     printf '%s\n' "${1##*-}"

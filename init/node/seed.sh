@@ -61,6 +61,40 @@ if [ "$PGC_ROLE" = primary ]; then
             peers="$peers --volume $peer:/peers/$peer:ro"
         fi
     done
+    # Across hosts (PGC_NODE_DOCKER) the other nodes' volumes are on their own hosts: each is
+    # asked there, in a one-off container of the image on that host. A host that cannot be asked
+    # refuses the seed, as a volume that holds data would.
+    if [ -n "${PGC_NODE_DOCKER:-}" ]; then
+        for other in $(printf '%s\n' "$PGC_NODE_DOCKER" | awk '{ print $1 }'); do
+            [ "$other" != "$PGC_NODE" ] || continue
+            volume="$PGC_NAME_PREFIX-$other-data"
+            if ! pgc_on "$other" docker version >/dev/null 2>&1; then
+                echo "pg-cluster: the Docker host of $other cannot be reached to ask whether its volume holds the" \
+                    "cluster's data: refusing to initialize $PGC_NODE" >&2
+                exit 3
+            fi
+            pgc_on "$other" docker volume inspect "$volume" >/dev/null 2>&1 || continue
+            found=0
+            # shellcheck disable=SC2086 # $labels and PGC_ONE_OFF_HARDENING are lists of options
+            pgc_on "$other" docker run --rm --network none $PGC_ONE_OFF_HARDENING --user postgres \
+                --volume "$volume:/peer:ro" $labels --label pg-cluster.role=seed-check "$(pgc_image_of "$other")" \
+                test -e /peer/pgdata/PG_VERSION || found=$?
+            case "$found" in
+                0)
+                    echo "pg-cluster: $PGC_NODE is the configured primary but its volume is empty, while the volume of" \
+                        "$other holds the cluster's data: initializing $PGC_NODE would start a second, unrelated" \
+                        "database. Set pg-cluster:primary to a node that holds the data (README: Failover)." >&2
+                    exit 3
+                    ;;
+                1) ;;
+                *)
+                    echo "pg-cluster: could not look into $other's volume on its host (exit status $found):" \
+                        "refusing to initialize $PGC_NODE" >&2
+                    exit 3
+                    ;;
+            esac
+        done
+    fi
     docker rm -f "$runner" >/dev/null 2>&1 || true
     status=0
     # shellcheck disable=SC2086 # $labels, $peers and PGC_ONE_OFF_HARDENING are lists of options

@@ -64,7 +64,7 @@ public final class App {
             throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", misplaced)
                     + ". Moving a node between Docker hosts is not built: the provider would replace its container "
                     + "and its data volume, and seed it afresh on the new host (a primary's data would be lost). "
-                    + "Nothing was declared. Set pg-cluster:placement back (README: Several Docker hosts)");
+                    + "Nothing was declared. Keep each node where it runs (README: Several Docker hosts)");
         }
         Optional<String> found = mode.check(config, probe, ctx.log()::warn, ctx.log()::info);
         var cluster = new PostgresCluster(config, mode, found);

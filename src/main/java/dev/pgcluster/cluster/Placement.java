@@ -82,6 +82,21 @@ public record Placement(DockerHostSpec host, Optional<ProviderResource> provider
                 .collect(Collectors.joining("\n")));
     }
 
+    /**
+     * {@code PGC_NODE_IMAGES} of init/lib/hosts.sh: one line per node, "NODE IMAGE_ID", the cluster
+     * image's ID on each node's host (hosts that pull it may hold another build of the same tag);
+     * "" when the nodes are on one host. A step that takes it waits for the image on every host.
+     */
+    public static com.pulumi.core.Output<String> nodeImageTable(ClusterConfig config,
+                                                                  java.util.function.Function<String, com.pulumi.core.Output<String>> imageOfNode) {
+        if (!config.severalHosts()) {
+            return com.pulumi.core.Output.of("");
+        }
+        return com.pulumi.core.Output.all(config.nodes().stream()
+                        .map(n -> imageOfNode.apply(n.name()).applyValue(id -> n.name() + " " + id)).toList())
+                .applyValue(lines -> String.join("\n", lines));
+    }
+
     /** Both tables, for a step's environment (nothing when the nodes are on one host). */
     public static Map<String, String> nodeTables(ClusterConfig config) {
         var env = new LinkedHashMap<String, String>();

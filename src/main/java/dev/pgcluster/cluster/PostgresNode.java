@@ -118,6 +118,9 @@ public final class PostgresNode extends ComponentResource {
      * @param config    the cluster config
      * @param node      the node
      * @param image     the image to run
+     * @param nodeImages for the primary across hosts: init/lib/hosts.sh's {@code PGC_NODE_IMAGES} (its
+     *                  seed looks into the other nodes' volumes on their hosts before it makes a
+     *                  new cluster); "" otherwise
      * @param network   the cluster network
      * @param secrets   the cluster's passwords
      * @param placement the Docker host of the node
@@ -127,7 +130,8 @@ public final class PostgresNode extends ComponentResource {
      *                  hand-over from another mode); empty for none
      * @param options   component options (parent)
      */
-    public PostgresNode(String name, ClusterConfig config, NodeSpec node, Output<String> image, ClusterNetwork network,
+    public PostgresNode(String name, ClusterConfig config, NodeSpec node, Output<String> image, Output<String> nodeImages,
+                        ClusterNetwork network,
                         ClusterSecrets secrets, Placement placement, Optional<Upstream> upstream,
                         Optional<ClusterTls> tls, List<Resource> before, ComponentResourceOptions options) {
         super(TYPE, name, ComponentResourceOptions.merge(options,
@@ -174,8 +178,8 @@ public final class PostgresNode extends ComponentResource {
                 .update(InitScripts.read(InitScripts.SEED_UPDATE))
                 // The network by name, not by output: the seed of a new cluster runs while Docker
                 // creates the network (the provider holds a network's creation for 2 s).
-                .environment(Output.tuple(volume.name(), image)
-                        .applyValue(t -> seedEnvironment(config, node, network.plannedName(), t.t1, t.t2, placement)))
+                .environment(Output.tuple(volume.name(), image, nodeImages)
+                        .applyValue(t -> seedEnvironment(config, node, network.plannedName(), t.t1, t.t2, t.t3, placement)))
                 .stdin(seedSecrets)
                 // A new volume (renamed, or replaced by `pulumi up --replace`: the engine then
                 // replaces whatever depends on its name through a force-new input) is empty
@@ -277,7 +281,8 @@ public final class PostgresNode extends ComponentResource {
     }
 
     static Map<String, String> seedEnvironment(ClusterConfig config, NodeSpec node, String networkName,
-                                               String volumeName, String image, Placement placement) {
+                                               String volumeName, String image, String nodeImages,
+                                               Placement placement) {
         var env = new LinkedHashMap<String, String>();
         env.put("PGC_STEP", "seed");
         env.put("PGC_ROLE", node.role().label());
@@ -295,6 +300,12 @@ public final class PostgresNode extends ComponentResource {
             env.put("PGC_DATABASE", config.database());
             env.put("PGC_INITDB_ARGS", INITDB_ARGS);
             env.put("PGC_INIT_SCRIPT", InitScripts.read(InitScripts.INIT_IN_CONTAINER));
+            if (config.severalHosts()) {
+                // The other nodes' volumes are on their hosts: the seed asks each before it makes
+                // a new cluster (init/node/seed.sh).
+                env.putAll(Placement.nodeTables(config));
+                env.put("PGC_NODE_IMAGES", nodeImages);
+            }
         } else {
             String primary = config.primary().name();
             env.put("PGC_PRIMARY_HOST", config.peerHost(primary));

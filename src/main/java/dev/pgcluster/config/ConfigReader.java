@@ -136,7 +136,12 @@ public final class ConfigReader {
         TlsSettings tls = tls();
         MonitoringSettings monitoring = monitoring(env, primaryPort, replicaPorts, nodeCount);
         HaSettings haRead = ha(image, tls, replicas, primary);
-        Optional<HostPlacement.Placed> placed = placement(nodeCount, dockerHost, tls, haRead);
+        var nodePorts = new ArrayList<Integer>();
+        if (primaryPort != null && replicaPorts != null) {
+            nodePorts.add(primaryPort);
+            nodePorts.addAll(replicaPorts);
+        }
+        Optional<HostPlacement.Placed> placed = placement(nodeCount, dockerHost, tls, haRead, nodePorts);
         Optional<Map<String, DockerHostSpec>> placement = placed.map(HostPlacement.Placed::nodes);
         HaSettings ha = placed.filter(p -> p.severalHosts() && haRead.patroni()).map(p -> dcsOnHosts(haRead, p))
                 .orElse(haRead);
@@ -172,7 +177,8 @@ public final class ConfigReader {
      * {@code dockerHosts} and {@code placement} ({@link HostPlacement}), and what they exclude: the
      * single-host keys, and for now, on several hosts, what is not built for them yet.
      */
-    private Optional<HostPlacement.Placed> placement(int nodeCount, String dockerHost, TlsSettings tls, HaSettings ha) {
+    private Optional<HostPlacement.Placed> placement(int nodeCount, String dockerHost, TlsSettings tls, HaSettings ha,
+                                                     List<Integer> ports) {
         var nodeNames = java.util.stream.IntStream.range(0, nodeCount).mapToObj(i -> "pg" + i).toList();
         Optional<HostPlacement.Placed> placement = HostPlacement.read(key("dockerHosts"),
                 config.get("dockerHosts"), key("placement"), config.get("placement"), nodeNames, problems::add);
@@ -193,18 +199,29 @@ public final class ConfigReader {
                 problems.add(key("tls") + " = \"false\" is not allowed with nodes on several Docker hosts: "
                         + "replication and clients cross the network between them");
             }
+            var nodesOn = new LinkedHashMap<String, List<String>>();
+            placement.get().nodes().forEach((node, host) ->
+                    nodesOn.computeIfAbsent(host.name().orElseThrow(), h -> new ArrayList<>()).add(node));
+            nodesOn.forEach((host, nodes) -> {
+                if (nodes.size() > 1) {
+                    problems.add(key("placement") + " puts " + String.join(" and ", nodes) + " on " + host
+                            + ", which is not allowed with nodes on several hosts: one node per host (nodes reach "
+                            + "each other at their host's address, and a node cannot replicate from one beside it "
+                            + "that way; with Patroni each also publishes its REST API on port "
+                            + HaSettings.REST_API_PORT + ")");
+                }
+            });
             if (ha.patroni()) {
-                var membersOn = new LinkedHashMap<String, List<String>>();
-                placement.get().nodes().forEach((node, host) ->
-                        membersOn.computeIfAbsent(host.name().orElseThrow(), h -> new ArrayList<>()).add(node));
-                membersOn.forEach((host, members) -> {
-                    if (members.size() > 1) {
-                        problems.add(key("placement") + " puts " + String.join(" and ", members) + " on " + host
-                                + ", which is not allowed with " + key("ha") + " = \"patroni\" on several hosts: one "
-                                + "Patroni member per host (each publishes Patroni's REST API on its host's port "
-                                + PATRONI_REST_PORT + ")");
+                // What Patroni and etcd publish on each host's address: no node port may be one.
+                var fixed = List.of(HaSettings.REST_API_PORT, HaSettings.ETCD_CLIENT_PORT, HaSettings.ETCD_PEER_PORT,
+                        HaSettings.ETCD_METRICS_PORT);
+                for (int i = 0; i < ports.size(); i++) {
+                    if (fixed.contains(ports.get(i))) {
+                        problems.add((i == 0 ? key("primaryPort") : key("replicaPorts")) + " = \"" + ports.get(i)
+                                + "\" is not allowed with " + key("ha") + " = \"patroni\" on several hosts: Patroni and "
+                                + "etcd publish " + fixed + " on each host");
                     }
-                });
+                }
                 int hosts = placement.get().hosts().size();
                 if (ha.dcsMembers() > hosts) {
                     problems.add(key("dcsMembers") + " = \"" + ha.dcsMembers() + "\" is not allowed with " + hosts
@@ -216,9 +233,6 @@ public final class ConfigReader {
         }
         return placement;
     }
-
-    /** Patroni's REST API port, published on each host's address when members are on several hosts. */
-    private static final int PATRONI_REST_PORT = 8008;
 
     /** etcd member i on the i-th host of {@code dockerHosts} (as many hosts as members: checked above). */
     private static HaSettings dcsOnHosts(HaSettings ha, HostPlacement.Placed placed) {

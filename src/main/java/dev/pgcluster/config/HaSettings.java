@@ -61,6 +61,12 @@ public record HaSettings(Mode mode, Optional<String> preferredLeader, int dcsMem
      */
     public static final String DEFAULT_ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.16";
     public static final int DEFAULT_DCS_MEMBERS = 3;
+    /** Patroni's REST API; across hosts each member publishes it there on its host's address. */
+    public static final int REST_API_PORT = 8008;
+    /** etcd's client, peer and plain-HTTP metrics ports; across hosts published on each member's host. */
+    public static final int ETCD_CLIENT_PORT = 2379;
+    public static final int ETCD_PEER_PORT = 2380;
+    public static final int ETCD_METRICS_PORT = 2381;
     /** Patroni's minimum: a smaller ttl is raised to 20 with a warning. */
     public static final int MIN_TTL = 20;
     public static final int DEFAULT_TTL = 20;

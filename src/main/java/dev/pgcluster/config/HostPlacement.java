@@ -97,7 +97,10 @@ public final class HostPlacement {
             }
         }
         return result.size() == nodeNames.size() && unknownNodes.isEmpty()
-                ? Optional.of(new Placed(result, List.copyOf(hosts.get().values()))) : Optional.empty();
+                // In the order of their names: a YAML map reaches the program with its keys sorted
+                // anyway, and etcd member i goes on the i-th host.
+                ? Optional.of(new Placed(result, hosts.get().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                        .map(Map.Entry::getValue).toList())) : Optional.empty();
     }
 
     private static Optional<Map<String, DockerHostSpec>> hosts(String key, String raw, Consumer<String> problems) {
@@ -201,7 +204,8 @@ public final class HostPlacement {
             } else {
                 resolvedAddress = address.get().strip();
             }
-        } else if (urlHost.isPresent() && Validators.isIpv4Address(urlHost.get()) && !urlHost.get().startsWith("127.")) {
+        } else if (urlHost.isPresent() && Validators.isIpv4Address(urlHost.get()) && !urlHost.get().startsWith("127.")
+                && !urlHost.get().equals("0.0.0.0")) {
             resolvedAddress = urlHost.get();
         } else {
             problems.accept(hostKey + ".address is not set: the IPv4 address the other hosts reach this one at (it "

@@ -54,7 +54,6 @@ public interface ClusterProbe {
         return java.util.Optional.empty();
     }
 
-    /** For declarations that never meet Docker (unit tests): every node missing, as on a new stack. */
     /**
      * For nodes on hosts of {@code dockerHosts}: one line per Docker host that does not answer,
      * naming it, why and the nodes it runs. Empty when every host answers.
@@ -72,5 +71,6 @@ public interface ClusterProbe {
         return List.of();
     }
 
+    /** For declarations that never meet Docker (unit tests): every node missing, as on a new stack. */
     ClusterProbe NONE = config -> config.nodeNames().stream().map(NodeState::missing).toList();
 }

@@ -103,23 +103,56 @@ public final class DockerProbe implements ClusterProbe {
             config.ha().dcsMemberNames().forEach(m -> configured.put(m, config.dcsHostOf(m)));
         }
         // Every host of dockerHosts (a member moved away from one that holds nothing now), and the
-        // default one (where a stack made before placement was set has its containers; a default
-        // host that does not answer holds none).
+        // default one (where a stack made before placement was set has its containers).
         var hosts = new java.util.LinkedHashSet<>(configured.values());
         hosts.addAll(config.dockerHosts());
-        hosts.add(DockerHostSpec.unnamed(config.defaultDockerHost()));
+        DockerHostSpec defaultHost = DockerHostSpec.unnamed(config.defaultDockerHost());
+        hosts.add(defaultHost);
+        var answers = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
+        // The engine's ID first: two endpoints may reach one engine (the default one may be a host
+        // of dockerHosts, reached by another URL).
+        hosts.forEach(h -> answers.put(h, CompletableFuture.supplyAsync(() -> run(h, HOST_TIMEOUT_SECONDS, "sh", "-c",
+                "docker info --format '{{.ID}}' && docker ps -a --format '{{.Names}}' --filter \"label=$1\" "
+                        + "--filter \"label=$2\"", "sh", Labels.PROJECT + "=" + config.project(),
+                Labels.STACK + "=" + config.stack()))));
+        var engineOf = new LinkedHashMap<DockerHostSpec, String>();
+        var membersOn = new LinkedHashMap<String, java.util.Set<String>>();
+        var silent = new ArrayList<DockerHostSpec>();
         var member = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(config.namePrefix() + "-")
                 + "((?:pg|etcd)\\d+)$");
-        var found = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
-        hosts.forEach(h -> found.put(h, CompletableFuture.supplyAsync(() -> run(h, HOST_TIMEOUT_SECONDS, "docker", "ps",
-                "-a", "--format", "{{.Names}}", "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
-                "--filter", "label=" + Labels.STACK + "=" + config.stack()))));
+        answers.forEach((host, answer) -> {
+            Result result = answer.join();
+            var lines = result.stdout.strip().lines().toList();
+            if (result.status != 0 || lines.isEmpty()) {
+                if (!host.equals(defaultHost)) {
+                    silent.add(host);
+                }
+                return;
+            }
+            engineOf.put(host, lines.get(0).strip());
+            lines.stream().skip(1).map(member::matcher).filter(java.util.regex.Matcher::matches)
+                    .forEach(m -> membersOn.computeIfAbsent(lines.get(0).strip(), e -> new java.util.TreeSet<>())
+                            .add(m.group(1)));
+        });
         var problems = new ArrayList<String>();
-        found.forEach((host, names) -> names.join().stdout.lines().map(member::matcher)
-                .filter(java.util.regex.Matcher::matches).map(m -> m.group(1))
-                .filter(name -> configured.containsKey(name) && !configured.get(name).equals(host))
-                .forEach(name -> problems.add(name + " runs on " + host.describe() + ", but config puts it on "
-                        + configured.get(name).describe())));
+        configured.forEach((name, host) -> {
+            String home = engineOf.get(host);
+            membersOn.forEach((engine, names) -> {
+                if (names.contains(name) && !engine.equals(home)) {
+                    DockerHostSpec where = engineOf.entrySet().stream().filter(e -> e.getValue().equals(engine))
+                            .map(java.util.Map.Entry::getKey).filter(h -> h.name().isPresent()).findFirst()
+                            .orElseGet(() -> engineOf.entrySet().stream().filter(e -> e.getValue().equals(engine))
+                                    .map(java.util.Map.Entry::getKey).findFirst().orElseThrow());
+                    problems.add(name + " runs on " + where.describe() + ", but config puts it on " + host.describe());
+                }
+            });
+            boolean atHome = home != null && membersOn.getOrDefault(home, java.util.Set.of()).contains(name);
+            if (!atHome && !silent.isEmpty()) {
+                problems.add(name + " is not on " + host.describe() + ", and " + String.join(", ",
+                        silent.stream().map(DockerHostSpec::describe).toList()) + " cannot be reached: it may run "
+                        + "there (bring that host back, or take it out of dockerHosts if it holds nothing of the stack)");
+            }
+        });
         return problems;
     }
 

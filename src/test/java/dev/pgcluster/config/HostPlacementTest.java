@@ -235,11 +235,20 @@ class HostPlacementTest {
                         + "with 3 hosts in pg-cluster:dockerHosts: etcd member i runs on the i-th host, one per host, so "
                         + "that losing a host never loses the DCS's majority; add a host (it needs no node) or lower "
                         + "pg-cluster:dcsMembers"),
-                Arguments.of("two Patroni members on one host", threeHostsAnd("ha", "patroni", "image",
-                        BadConfigValues.PATRONI_IMAGE, "placement", "{\"pg0\": \"h1\", \"pg1\": \"h2\", \"pg2\": \"h2\"}"),
-                        "pg-cluster:placement puts pg1 and pg2 on h2, which is not allowed with pg-cluster:ha = \"patroni\" "
-                        + "on several hosts: one Patroni member per host (each publishes Patroni's REST API on its "
-                        + "host's port 8008)"),
+                Arguments.of("two nodes on one host", threeHostsAnd("placement",
+                        "{\"pg0\": \"h1\", \"pg1\": \"h2\", \"pg2\": \"h2\"}"),
+                        "pg-cluster:placement puts pg1 and pg2 on h2, which is not allowed with nodes on several hosts: "
+                        + "one node per host (nodes reach each other at their host's address, and a node cannot "
+                        + "replicate from one beside it that way; with Patroni each also publishes its REST API on "
+                        + "port 8008)"),
+                Arguments.of("a Patroni node on etcd's port", threeHostsAnd("ha", "patroni", "image",
+                        BadConfigValues.PATRONI_IMAGE, "replicaPorts", "[2379, 6002]"),
+                        "pg-cluster:replicaPorts = \"2379\" is not allowed with pg-cluster:ha = \"patroni\" on several "
+                        + "hosts: Patroni and etcd publish [8008, 2379, 2380, 2381] on each host"),
+                Arguments.of("an endpoint on every interface", withHosts(Map.of("h1", tls("tcp://0.0.0.0:2376", "h1")),
+                        Map.of("pg0", "h1", "pg1", "h1", "pg2", "h1")),
+                        "pg-cluster:dockerHosts.h1.address is not set: the IPv4 address the other hosts reach this one at "
+                        + "(it is taken from the endpoint only when that names one)"),
                 Arguments.of("dockerHosts that is no JSON map", threeHostsAnd("dockerHosts", "{\"h1\": {\"endpoint\": "),
                         "pg-cluster:dockerHosts = {\"h1\": {\"endpoint\":  is not allowed: a map of host name → {endpoint, "
                         + "certPath, address} (a YAML map in the stack file, or pulumi config set --path)"),

@@ -66,17 +66,19 @@ public final class DeclaredFailover implements HaMode {
         Placement primaryPlacement = parts.placements().get(primaryNode.name());
         var nodes = new LinkedHashMap<String, PostgresNode>();
         List<Resource> before = List.of(ModeSwitch.handover(parts));
+        Output<String> nodeImages = Placement.nodeImageTable(config,
+                node -> parts.imageOn().apply(parts.placements().get(node)));
         var primary = new PostgresNode(name + "-" + primaryNode.name(), config, primaryNode,
-                parts.imageOn().apply(primaryPlacement), parts.network(),
+                parts.imageOn().apply(primaryPlacement), nodeImages, parts.network(),
                 parts.secrets(), primaryPlacement, Optional.empty(), parts.tls(), before, child(parts));
         nodes.put(primaryNode.name(), primary);
-        Command primaryStep = primaryStep(parts, name + "-primary", primary, primaryPlacement);
+        Command primaryStep = primaryStep(parts, name + "-primary", primary, primaryPlacement, nodeImages);
         Command passwords = passwords(parts, name + "-passwords", primaryStep, primaryPlacement);
         var upstream = new PostgresNode.Upstream(primary.seed(), primaryStep, passwords, primaryPlacement);
         for (NodeSpec replica : config.replicas()) {
             Placement placement = parts.placements().get(replica.name());
             nodes.put(replica.name(), new PostgresNode(name + "-" + replica.name(), config, replica,
-                    parts.imageOn().apply(placement), parts.network(), parts.secrets(), placement, Optional.of(upstream),
+                    parts.imageOn().apply(placement), Output.of(""), parts.network(), parts.secrets(), placement, Optional.of(upstream),
                     parts.tls(), before, child(parts)));
         }
         var containerNames = new LinkedHashMap<String, Output<String>>();
@@ -95,7 +97,8 @@ public final class DeclaredFailover implements HaMode {
      * finding is new). When nothing was found that input is left as it was, so an unchanged cluster
      * means an unchanged step.
      */
-    private static Command primaryStep(ClusterParts parts, String name, PostgresNode primary, Placement placement) {
+    private static Command primaryStep(ClusterParts parts, String name, PostgresNode primary, Placement placement,
+                                       Output<String> nodeImages) {
         ClusterConfig config = parts.config();
         String foundAt = parts.found().map(text -> Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": " + text).orElse(null);
         var options = CustomResourceOptions.builder()
@@ -106,7 +109,7 @@ public final class DeclaredFailover implements HaMode {
         }
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.readJoined(InitScripts.CLUSTER_SCHEMA, InitScripts.CONVERGE))
-                .environment(Output.tuple(parts.network().networkName(), parts.image()).applyValue(t -> {
+                .environment(Output.tuple(parts.network().networkName(), parts.image(), nodeImages).applyValue(t -> {
                     var env = new LinkedHashMap<String, String>();
                     env.put("PGC_STEP", "primary");
                     env.put("PGC_PRIMARY", config.primary().name());
@@ -129,6 +132,9 @@ public final class DeclaredFailover implements HaMode {
                         env.put("PGC_FOUND", foundAt);
                     }
                     env.putAll(Placement.nodeTables(config));
+                    if (!t.t3.isEmpty()) {
+                        env.put("PGC_NODE_IMAGES", t.t3);
+                    }
                     env.putAll(placement.commandEnvironment());
                     return (Map<String, String>) env;
                 }))

@@ -33,7 +33,7 @@ public final class PatroniFiles {
     public static final String MEMBER_CERT = "member.crt";
     /** Patroni writes the replication password here for pg_basebackup, pg_rewind and primary_conninfo. */
     public static final String PGPASS = CONF_DIR + "/pgpass";
-    public static final int REST_API_PORT = 8008;
+    public static final int REST_API_PORT = HaSettings.REST_API_PORT;
     /** The REST API's basic-auth user for unsafe calls (PATCH /config, POST /switchover). */
     public static final String REST_API_USER = "patroni";
     /** Where PostgreSQL's Unix socket lives (a tmpfs in the member's container). */
@@ -59,13 +59,14 @@ public final class PatroniFiles {
     public static final String ETCD_DATA_DIR = ETCD_VOLUME_PATH + "/data";
     /** etcd runs as this user: numeric, so that any etcd image (the official one has no passwd entry) can run it. */
     public static final String ETCD_USER = "65532:65532";
-    public static final int ETCD_CLIENT_PORT = 2379;
-    public static final int ETCD_PEER_PORT = 2380;
+    public static final int ETCD_CLIENT_PORT = HaSettings.ETCD_CLIENT_PORT;
+    public static final int ETCD_PEER_PORT = HaSettings.ETCD_PEER_PORT;
     /**
      * etcd's /metrics and /health over plain HTTP, without a client certificate: metrics and the
-     * member's health only, no key or value. Reached on the cluster network, not published.
+     * member's health only, no key or value. Reached on the cluster network; across hosts
+     * published on the member's host address (for Prometheus), like the exporters' ports.
      */
-    public static final int ETCD_METRICS_PORT = 2381;
+    public static final int ETCD_METRICS_PORT = HaSettings.ETCD_METRICS_PORT;
     /** How soon a standby that lost its leader tries again (PostgreSQL's default: 5s). */
     static final String WAL_RETRIEVE_RETRY_INTERVAL = "1s";
     /** PostgreSQL's (and Patroni's) {@code max_connections} when {@code maxConnections} is unset. */
