@@ -112,10 +112,10 @@ class MultiHostDockerTest {
             ClusterChecks.assertIdempotent(cluster.stack());
 
             // Moving a node to another host would replace its data volume: refused, nothing declared.
-            cluster.stack().setMapConfig("placement", Map.of("pg0", "h1", "pg1", "h2", "pg2", "h1"));
+            cluster.stack().setMapConfig("placement", Map.of("pg0", "h1", "pg1", "h3", "pg2", "h2"));
             var moved = assertThrows(RuntimeException.class, () -> cluster.stack().preview(false));
             assertTrue(moved.getMessage().contains("pg2 runs on h3 (" + DockerLab.endpoint("h3") + "), but config puts it "
-                    + "on h1 (" + DockerLab.endpoint("h1") + ")"), moved.getMessage());
+                    + "on h2 (" + DockerLab.endpoint("h2") + ")"), moved.getMessage());
             cluster.stack().setMapConfig("placement", Map.of("pg0", "h1", "pg1", "h2", "pg2", "h3"));
 
             // h3 cut off: preview names the host and what it runs, and nothing is declared.
