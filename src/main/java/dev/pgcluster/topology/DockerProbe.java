@@ -134,6 +134,20 @@ public final class DockerProbe implements ClusterProbe {
                     .forEach(m -> membersOn.computeIfAbsent(lines.get(0).strip(), e -> new java.util.TreeSet<>())
                             .add(m.group(1)));
         });
+        return misplaced(configured, engineOf, membersOn, silent);
+    }
+
+    /**
+     * The members that run on another engine than config puts them on, and those that may: not on
+     * their host while a host that could hold them gave no answer.
+     *
+     * @param configured member → the host config puts it on
+     * @param engineOf   each host that answered → its engine's ID (two hosts may share one)
+     * @param membersOn  engine ID → the stack's members found there
+     * @param silent     hosts of dockerHosts that gave no answer
+     */
+    static List<String> misplaced(Map<String, DockerHostSpec> configured, Map<DockerHostSpec, String> engineOf,
+                                  Map<String, java.util.Set<String>> membersOn, List<DockerHostSpec> silent) {
         var problems = new ArrayList<String>();
         configured.forEach((name, host) -> {
             String home = engineOf.get(host);
