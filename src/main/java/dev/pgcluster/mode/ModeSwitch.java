@@ -203,7 +203,8 @@ public final class ModeSwitch {
         Placement placement = parts.placements().get(node.name());
         return new Command(name + "-handover", CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.HANDOVER))
-                .environment(parts.image().applyValue(image -> {
+                // The image on the node's host: its one-off container runs there.
+                .environment(parts.imageOn().apply(placement).applyValue(image -> {
                     var env = new LinkedHashMap<String, String>();
                     env.put("PGC_STEP", "handover");
                     env.put("PGC_NODE", node.name());
