@@ -2,7 +2,7 @@
 # it after init/lib/common.sh in front of every script that uses these functions (InitScripts.read),
 # and only there, so the other steps' scripts stay as they were.
 
-# Nodes on several Docker hosts (issue 22). Both tables are set by the program only when the nodes
+# Nodes on several Docker hosts (issue 22). These tables are set by the program only when the nodes
 # are on more than one host (Placement.nodeDockerTable, Placement.nodeEndpointTable); unset, every
 # node is on DOCKER_HOST and reached by its container name on the cluster network.
 #   PGC_NODE_DOCKER     one line per node: "NODE DOCKER_HOST CERT_PATH" (CERT_PATH "-": no TLS

@@ -1,5 +1,6 @@
 package dev.pgcluster.cluster;
 
+import com.pulumi.core.Output;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.ProviderResource;
 import com.pulumi.resources.Resource;
@@ -8,6 +9,7 @@ import dev.pgcluster.config.DockerHostSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -57,7 +59,7 @@ public record Placement(DockerHostSpec host, Optional<ProviderResource> provider
     }
 
     /**
-     * {@code PGC_NODE_DOCKER} of init/lib/common.sh: one line per node, "NODE DOCKER_HOST CERT_PATH"
+     * {@code PGC_NODE_DOCKER} of init/lib/hosts.sh: one line per node, "NODE DOCKER_HOST CERT_PATH"
      * ("-" without client files). Empty when the nodes are on one host.
      */
     public static Optional<String> nodeDockerTable(ClusterConfig config) {
@@ -70,7 +72,7 @@ public record Placement(DockerHostSpec host, Optional<ProviderResource> provider
     }
 
     /**
-     * {@code PGC_NODE_ENDPOINTS} of init/lib/common.sh: one line per node, "NODE HOST PORT", where
+     * {@code PGC_NODE_ENDPOINTS} of init/lib/hosts.sh: one line per node, "NODE HOST PORT", where
      * the other nodes reach its server. Empty when the nodes are on one host.
      */
     public static Optional<String> nodeEndpointTable(ClusterConfig config) {
@@ -87,12 +89,11 @@ public record Placement(DockerHostSpec host, Optional<ProviderResource> provider
      * image's ID on each node's host (hosts that pull it may hold another build of the same tag);
      * "" when the nodes are on one host. A step that takes it waits for the image on every host.
      */
-    public static com.pulumi.core.Output<String> nodeImageTable(ClusterConfig config,
-                                                                  java.util.function.Function<String, com.pulumi.core.Output<String>> imageOfNode) {
+    public static Output<String> nodeImageTable(ClusterConfig config, Function<String, Output<String>> imageOfNode) {
         if (!config.severalHosts()) {
-            return com.pulumi.core.Output.of("");
+            return Output.of("");
         }
-        return com.pulumi.core.Output.all(config.nodes().stream()
+        return Output.all(config.nodes().stream()
                         .map(n -> imageOfNode.apply(n.name()).applyValue(id -> n.name() + " " + id)).toList())
                 .applyValue(lines -> String.join("\n", lines));
     }
