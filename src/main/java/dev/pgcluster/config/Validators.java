@@ -340,8 +340,8 @@ public final class Validators {
                 || (value.startsWith("tcp://") && !(tcp.matches() && isLoopback(tcp.group("host"))))) {
             throw new InvalidValue(key, raw, "a Docker host URL: unix://…, npipe://…, ssh://user@host, or tcp:// on a "
                     + "loopback address (127.0.0.0/8, localhost, [::1]); a remote Docker engine over plain tcp:// gives "
-                    + "root on that host and carries every secret in clear: use ssh:// (TLS for tcp:// comes with "
-                    + "several-hosts support)");
+                    + "root on that host and carries every secret in clear: use ssh:// (or tcp:// with TLS: a host of "
+                    + "dockerHosts with certPath)");
         }
         return value;
     }

@@ -247,27 +247,13 @@ public final class Bench {
         cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
     }
 
-    /** The member that leads, as Patroni says on a member not on host {@code cutOff}, other than before. */
+    /** The member that leads, as Patroni says on a member not on host {@code cutOff}, waited for. */
     private static String labLeader(String prefix, Map<String, String> hostOf, String cutOff, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
-            for (var entry : new java.util.TreeMap<>(hostOf).entrySet()) {
-                if (entry.getValue().equals(cutOff)) {
-                    continue;
-                }
-                var list = DockerLab.docker(entry.getValue(), "exec", prefix + "-" + entry.getKey(), "patronictl", "-c",
-                        dev.pgcluster.mode.patroni.PatroniFiles.CONFIG_DIR, "list", "-f", "json");
-                if (!list.ok()) {
-                    continue;
-                }
-                for (var member : JsonParser.parseString(list.stdout()).getAsJsonArray()) {
-                    var m = member.getAsJsonObject();
-                    if (m.get("Role").getAsString().equals("Leader") && m.get("State").getAsString().equals("running")
-                            && !hostOf.get(m.get("Member").getAsString()).equals(cutOff)) {
-                        return m.get("Member").getAsString();
-                    }
-                }
-                break;
+            String leader = DockerLab.patroniLeader(prefix, hostOf, cutOff);
+            if (leader != null && !hostOf.get(leader).equals(cutOff)) {
+                return leader;
             }
             Docker.sleep(Duration.ofMillis(250));
         }

@@ -20,8 +20,8 @@ public final class BadConfigValues {
     /** What {@code dockerHost} (and {@code docker:host}) allows, as every refusal of one says it. */
     public static final String DOCKER_HOSTS_ALLOWED = "a Docker host URL: unix://…, npipe://…, ssh://user@host, or "
             + "tcp:// on a loopback address (127.0.0.0/8, localhost, [::1]); a remote Docker engine over plain tcp:// "
-            + "gives root on that host and carries every secret in clear: use ssh:// (TLS for tcp:// comes with "
-            + "several-hosts support)";
+            + "gives root on that host and carries every secret in clear: use ssh:// (or tcp:// with TLS: a host of "
+            + "dockerHosts with certPath)";
 
     public static Stream<Arguments> all() {
         return Stream.of(

@@ -83,6 +83,33 @@ public final class DockerLab {
                 "-d", "postgres", "-c", sql);
     }
 
+    /**
+     * The Patroni member of stack prefix {@code prefix} that leads and runs, as patronictl says on
+     * the first member that answers (members on host {@code cutOff} are not asked), or null.
+     *
+     * @param hostOf member → its lab host
+     */
+    public static String patroniLeader(String prefix, Map<String, String> hostOf, String cutOff) {
+        for (var entry : new java.util.TreeMap<>(hostOf).entrySet()) {
+            if (entry.getValue().equals(cutOff)) {
+                continue;
+            }
+            var list = docker(entry.getValue(), "exec", prefix + "-" + entry.getKey(), "patronictl", "-c",
+                    dev.pgcluster.mode.patroni.PatroniFiles.CONFIG_DIR, "list", "-f", "json");
+            if (!list.ok()) {
+                continue;
+            }
+            for (var member : com.google.gson.JsonParser.parseString(list.stdout()).getAsJsonArray()) {
+                var m = member.getAsJsonObject();
+                if (m.get("Role").getAsString().equals("Leader") && m.get("State").getAsString().equals("running")) {
+                    return m.get("Member").getAsString();
+                }
+            }
+            return null;
+        }
+        return null;
+    }
+
     /** Cuts {@code host} off the lab network (its cable to the switch down), or plugs it back in. */
     public static void cable(String host, boolean connected) {
         Shell.run(List.of("ip", "-n", "lab22-net", "link", "set", "lab22-" + host + "p", connected ? "up" : "down"),

@@ -164,7 +164,7 @@ class MultiHostDockerTest {
                 assertEquals("running", DockerLab.dockerOk(DockerLab.HOSTS.get(i), "inspect", "--format",
                         "{{.State.Status}}", prefix + "-etcd" + i), "etcd" + i + " runs on " + DockerLab.HOSTS.get(i));
             }
-            String old = Sql.awaitResult(() -> patroniLeader(cluster, hostOf, ""), l -> l != null && !l.isEmpty(),
+            String old = Sql.awaitResult(() -> DockerLab.patroniLeader(prefix, hostOf, ""), l -> l != null && !l.isEmpty(),
                     Duration.ofSeconds(60));
             String oldHost = hostOf.get(old);
             Sql.awaitResult(() -> DockerLab.psql(oldHost, prefix + "-" + old,
@@ -178,8 +178,8 @@ class MultiHostDockerTest {
                 Instant cut = Instant.now();
                 DockerLab.cable(oldHost, false);
                 try {
-                    next = Sql.awaitResult(() -> patroniLeader(cluster, hostOf, oldHost), l -> l != null && !l.equals(old),
-                            Duration.ofSeconds(90));
+                    next = Sql.awaitResult(() -> DockerLab.patroniLeader(prefix, hostOf, oldHost),
+                            l -> l != null && !l.equals(old), Duration.ofSeconds(90));
                     writer.awaitProgress(50, Duration.ofSeconds(60));
                     toFirstWrite = writer.longestGap(cut.minusSeconds(1), Instant.now());
                     // The old leader, seen from its own machine: it takes no write now.
@@ -209,31 +209,6 @@ class MultiHostDockerTest {
                     "SELECT count(*) FROM public.ack WHERE id = -1"), "the old leader's write, if any, is not in the cluster");
             ClusterChecks.assertIdempotent(cluster.stack());
         }
-    }
-
-    /**
-     * The member that leads, as Patroni says (patronictl on any member that answers, but those on
-     * host {@code cutOff}), or null.
-     */
-    private static String patroniLeader(RealCluster cluster, Map<String, String> hostOf, String cutOff) {
-        for (var entry : new java.util.TreeMap<>(hostOf).entrySet()) {
-            if (entry.getValue().equals(cutOff)) {
-                continue;
-            }
-            var list = DockerLab.docker(entry.getValue(), "exec", cluster.container(entry.getKey()), "patronictl", "-c",
-                    dev.pgcluster.mode.patroni.PatroniFiles.CONFIG_DIR, "list", "-f", "json");
-            if (!list.ok()) {
-                continue;
-            }
-            for (var member : com.google.gson.JsonParser.parseString(list.stdout()).getAsJsonArray()) {
-                var m = member.getAsJsonObject();
-                if (m.get("Role").getAsString().equals("Leader") && m.get("State").getAsString().equals("running")) {
-                    return m.get("Member").getAsString();
-                }
-            }
-            return null;
-        }
-        return null;
     }
 
     @Test
