@@ -73,18 +73,10 @@ container() { printf '%s-%s' "$PGC_NAME_PREFIX" "$1"; }
 if [ -z "$(pgc_peer_host "$primary")" ] || [ -z "$(pgc_peer_port "$primary")" ]; then
     fail "no address is known where the other nodes reach the primary $primary (PGC_NODE_ENDPOINTS); nothing was changed"
 fi
-# state_of NODE: its container's state (running, exited, paused, restarting, …), "missing" when
-# Docker says there is no such container, "unknown" when Docker could not be asked: never taken for
-# "missing".
+# state_of NODE: its container's state (pgc_container_state): "missing" only when its host says
+# there is no such container, "unknown" when the host could not be asked.
 state_of() {
-    if pgc_state=$(pgc_on "$1" docker container inspect --format '{{.State.Status}}' "$(container "$1")" 2>&1); then
-        echo "$pgc_state"
-    else
-        case "$pgc_state" in
-            *"No such container"* | *"no such container"*) echo missing ;;
-            *) echo unknown ;;
-        esac
-    fi
+    pgc_on "$1" pgc_container_state "$(container "$1")" || echo unknown
 }
 # q NODE SQL: one query over the node's socket; unaligned, tuples only.
 q() { printf '%s\n' "$2" | pgc_on "$1" pgc_psql "$(container "$1")" postgres -At; }

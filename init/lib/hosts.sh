@@ -38,6 +38,21 @@ pgc_on() {
     )
 }
 
+# pgc_container_state CONTAINER: the container's state as Docker gives it (running, exited, paused,
+# restarting, …); "missing" only when Docker says there is no such container; "unknown" when Docker
+# could not be asked (a host that does not answer, TLS refused), which is never taken for "missing".
+# Call it through pgc_on for a node on another host.
+pgc_container_state() {
+    if pgc_cs_answer=$(docker container inspect --format '{{.State.Status}}' "$1" 2>&1); then
+        printf '%s\n' "$pgc_cs_answer"
+    else
+        case "$pgc_cs_answer" in
+            *"No such container"* | *"no such container"*) echo missing ;;
+            *) echo unknown ;;
+        esac
+    fi
+}
+
 # pgc_image_of NODE: the cluster image's ID on NODE's Docker host (PGC_NODE_IMAGES: one line per
 # node, "NODE IMAGE_ID"; Placement.nodeImageTable), for one-off containers there; else PGC_IMAGE.
 pgc_image_of() {

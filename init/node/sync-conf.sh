@@ -53,7 +53,11 @@ served=$(printf '%s\n%s\n' "$replication_password" "$signing" | docker run -i --
     --env PGC_NODE --env PGC_TLS --env PGC_HBA --env PGC_REPLICATION_USER --env PGC_CA_BUNDLE --env PGC_CERT_NAMES \
     --env PGC_CERT_GENERATION "$PGC_IMAGE" sh -c "$PGC_CONF_SCRIPT")
 
-state=$(docker container inspect --format '{{.State.Status}}' "$PGC_CONTAINER" 2>/dev/null) || state=missing
+state=$(pgc_container_state "$PGC_CONTAINER")
+if [ "$state" = unknown ]; then
+    echo "pg-cluster: cannot ask ${DOCKER_HOST:-the Docker host} about $PGC_CONTAINER; nothing was changed there. Run pulumi up again once it answers" >&2
+    exit 1
+fi
 if [ "$state" != running ]; then
     echo "pg-cluster: $PGC_CONTAINER is ${state:-missing}; it uses these files when it starts" >&2
     printf '%s\n' "$served"

@@ -33,8 +33,7 @@ member() {
 
 running="" stopped=""
 for container in $PGC_MEMBER_CONTAINERS; do
-    state=$(pgc_on "$(pgc_node_of "$container")" docker container inspect --format '{{.State.Status}}' "$container" \
-        2>/dev/null) || state=missing
+    state=$(pgc_on "$(pgc_node_of "$container")" pgc_container_state "$container") || state=unknown
     if [ "$state" = running ]; then
         running="$running $container"
     else
@@ -46,7 +45,7 @@ if [ -z "$running" ]; then
     exit 1
 fi
 if [ -n "$stopped" ]; then
-    echo "pg-cluster: not running, so neither checked nor restarted:$stopped"
+    echo "pg-cluster: not running (or their host does not answer), so neither checked nor restarted:$stopped"
 fi
 set -- $running
 changed=$(member "$1" patch)

@@ -16,8 +16,7 @@ if [ -n "${PGC_FOUND:-}" ]; then
     echo "pg-cluster: found $PGC_FOUND" >&2
 fi
 for container in $PGC_MEMBER_CONTAINERS; do
-    state=$(pgc_on "$(pgc_node_of "$container")" docker container inspect --format '{{.State.Status}}' "$container" \
-        2>/dev/null) || state=missing
+    state=$(pgc_on "$(pgc_node_of "$container")" pgc_container_state "$container") || state=unknown
     [ "$state" = running ] || continue
     pgc_on "$(pgc_node_of "$container")" docker exec "$container" python3 -c "$PGC_SWITCHOVER_SCRIPT" "$PGC_CONF_DIR" \
         "$PGC_PREFERRED" \

@@ -42,7 +42,11 @@ served=$(docker run -i --rm --name "$runner" --network none \
     --env PGC_NODE --env PGC_DIR --env PGC_OWNER --env PGC_CERT_NAMES --env PGC_CERT_GENERATION --env PGC_CONFIG_FILE --env PGC_CONFIG \
     --env PGC_SECRETS_FILE --env PGC_DATA_DIR "$PGC_IMAGE" sh -c "$PGC_CONF_SCRIPT")
 
-state=$(docker container inspect --format '{{.State.Status}}' "$PGC_CONTAINER" 2>/dev/null) || state=missing
+state=$(pgc_container_state "$PGC_CONTAINER")
+if [ "$state" = unknown ]; then
+    echo "pg-cluster: cannot ask ${DOCKER_HOST:-the Docker host} about $PGC_CONTAINER; nothing was changed there. Run pulumi up again once it answers" >&2
+    exit 1
+fi
 if [ "${PGC_RELOAD:-}" = hup ] && [ "$state" = running ]; then
     docker kill --signal HUP "$PGC_CONTAINER" >/dev/null
     echo "pg-cluster: $PGC_CONTAINER reloads its configuration" >&2

@@ -19,12 +19,17 @@ if [ "${PGC_KEEP_SLOT:-false}" = true ]; then
     exit 0
 fi
 
-running=$(docker container inspect --format '{{.State.Running}}' "$PGC_PRIMARY_CONTAINER" 2>/dev/null || echo missing)
-if [ "$running" = missing ]; then
+state=$(pgc_container_state "$PGC_PRIMARY_CONTAINER")
+if [ "$state" = missing ]; then
     echo "pg-cluster: primary $PGC_PRIMARY_CONTAINER does not exist; slot $PGC_SLOT went with it"
     exit 0
 fi
-if [ "$running" != true ]; then
+if [ "$state" = unknown ]; then
+    # A host that does not answer is not a primary that is gone: its slot may hold WAL there.
+    echo "pg-cluster: cannot ask ${DOCKER_HOST:-the Docker host} about the primary $PGC_PRIMARY_CONTAINER; slot $PGC_SLOT was not dropped. Run pulumi up again once it answers" >&2
+    exit 1
+fi
+if [ "$state" != running ]; then
     # Its data volume still holds the slot; max_slot_wal_keep_size bounds what it can retain.
     echo "pg-cluster: warning: primary $PGC_PRIMARY_CONTAINER is not running; slot $PGC_SLOT stays in its data" >&2
     exit 0

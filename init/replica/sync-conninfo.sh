@@ -19,7 +19,11 @@ pgc_require PGC_TLS PGC_REPLICA_CONTAINER PGC_NODE PGC_SLOT PGC_PRIMARY_HOST PGC
 
 # A stopped standby keeps what the primary step wrote into its data (the same settings); it
 # streams from the primary when it is started.
-state=$(docker container inspect --format '{{.State.Status}}' "$PGC_REPLICA_CONTAINER" 2>/dev/null) || state=missing
+state=$(pgc_container_state "$PGC_REPLICA_CONTAINER")
+if [ "$state" = unknown ]; then
+    echo "pg-cluster: cannot ask ${DOCKER_HOST:-the Docker host} about $PGC_REPLICA_CONTAINER; nothing was changed there. Run pulumi up again once it answers" >&2
+    exit 1
+fi
 if [ "$state" != running ]; then
     echo "pg-cluster: $PGC_REPLICA_CONTAINER is ${state:-missing}; the primary step configured its data to stream from $PGC_PRIMARY_HOST once it is started"
     exit 0

@@ -80,9 +80,14 @@ public final class InitScripts {
         return raw(COMMON) + "\n" + (HOST_FUNCTIONS.matcher(text).find() ? raw(HOSTS) + "\n" : "");
     }
 
-    /** The functions of init/lib/hosts.sh, as a script calls them. */
-    private static final java.util.regex.Pattern HOST_FUNCTIONS =
-            java.util.regex.Pattern.compile("\\b(pgc_on|pgc_peer_host|pgc_peer_port|pgc_node_of|pgc_image_of)\\b");
+    /**
+     * The functions init/lib/hosts.sh defines (each line {@code name() {}), as a script calls them:
+     * the file is their one owner.
+     */
+    private static final java.util.regex.Pattern HOST_FUNCTIONS = java.util.regex.Pattern.compile("\\b("
+            + String.join("|", java.util.regex.Pattern.compile("(?m)^(pgc_[a-z_]+)\\(\\) \\{$").matcher(raw(HOSTS))
+                    .results().map(m -> m.group(1)).toList())
+            + ")\\b");
 
     private static String raw(String path) {
         try (InputStream in = InitScripts.class.getResourceAsStream("/init/" + path)) {

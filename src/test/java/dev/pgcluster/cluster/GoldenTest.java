@@ -1,6 +1,7 @@
 package dev.pgcluster.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.testing.DeclaredResource;
@@ -72,8 +73,11 @@ class GoldenTest {
         String text = InitScripts.read(script);
         String body = Files.readString(file);
         // init/lib/hosts.sh comes second exactly when the script calls one of its functions.
-        boolean usesHosts = java.util.regex.Pattern.compile("\\b(pgc_on|pgc_peer_host|pgc_peer_port|pgc_node_of|pgc_image_of)\\b")
-                .matcher(body).find();
+        List<String> hostFunctions = Files.readString(Path.of("init", InitScripts.HOSTS)).lines()
+                .filter(l -> l.matches("pgc_[a-z_]+\\(\\) \\{")).map(l -> l.substring(0, l.indexOf('('))).toList();
+        assertTrue(hostFunctions.containsAll(List.of("pgc_on", "pgc_container_state")), hostFunctions.toString());
+        boolean usesHosts = hostFunctions.stream().anyMatch(f -> java.util.regex.Pattern.compile("\\b" + f + "\\b")
+                .matcher(body).find());
         assertEquals(Files.readString(Path.of("init", InitScripts.COMMON)) + "\n"
                 + (usesHosts ? Files.readString(Path.of("init", InitScripts.HOSTS)) + "\n" : "") + body, text,
                 "the classpath copy of " + file + " (with init/" + InitScripts.COMMON + " in front) is stale; rebuild");

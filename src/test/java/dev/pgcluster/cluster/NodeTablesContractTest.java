@@ -129,4 +129,34 @@ class NodeTablesContractTest {
         assertEquals(List.of("pg-cluster-dev-pg2", "5432"), List.of(config.peerHost("pg2"),
                 String.valueOf(config.peerPort("pg2"))));
     }
+    /**
+     * pgc_container_state, through pgc_on: "missing" only when the node's host says there is no
+     * such container; a host that does not answer (or refuses TLS) is "unknown", never "missing" (a
+     * step that took it for gone would record as done what it never did there). A docker CLI
+     * stand-in on PATH answers by DOCKER_HOST: h1 has the container, h2 has none, h3 does not answer.
+     */
+    @Test
+    void aContainerOnAHostThatDoesNotAnswerIsUnknownNeverMissing(@TempDir Path bin) throws Exception {
+        Path docker = bin.resolve("docker");
+        java.nio.file.Files.writeString(docker, """
+                #!/bin/sh
+                case "$DOCKER_HOST" in
+                    *10.0.0.11*) echo running ;;
+                    *10.0.0.12*) echo "Error response from daemon: No such container: $5" >&2; exit 1 ;;
+                    *) echo "Cannot connect to the Docker daemon at $DOCKER_HOST. Is the docker daemon running?" >&2; exit 1 ;;
+                esac
+                """);
+        assertTrue(docker.toFile().setExecutable(true));
+        var environment = new LinkedHashMap<>(tables(twoTlsHostsAndAnSshHost()));
+        environment.put("PATH", bin + ":" + System.getenv("PATH"));
+        var builder = new ProcessBuilder("sh", "-c", InitScripts.read(InitScripts.HOSTS) + "\n"
+                + "for n in pg0 pg1 pg2; do pgc_on $n pgc_container_state pg-cluster-dev-$n; done")
+                .redirectErrorStream(true);
+        builder.environment().keySet().removeIf(name -> !name.equals("PATH"));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(List.of("running", "missing", "unknown"), out.lines().toList());
+    }
 }
