@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * streaming across hosts over TLS; pg_hba.conf lets only the peers' host addresses replicate; each
  * node's exporter beside it, scraped across hosts by Prometheus; a
  * second run, preview and refresh change nothing; a host cut off the network stops preview and up
- * with a message naming it, and refresh deletes nothing of it.
+ * with a message naming it, and refresh deletes nothing of it; a switchover and a failover in
+ * {@code ha: none} move the primary across hosts.
  */
 @RequiresDocker
 class MultiHostDockerTest {
@@ -67,9 +68,7 @@ class MultiHostDockerTest {
             }
 
             // Replication crosses the hosts, over TLS, from each standby's host address.
-            String replication = Sql.awaitResult(() -> DockerLab.psql("h1", cluster.container("pg0"),
-                    "SELECT string_agg(application_name || '|' || client_addr || '|' || state || '|' || s.ssl, ',' "
-                            + "ORDER BY application_name) FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)"),
+            String replication = Sql.awaitResult(() -> replicationSeenBy("h1", cluster.container("pg0")),
                     "pg1|10.222.0.12/32|streaming|true,pg2|10.222.0.13/32|streaming|true"::equals, Duration.ofSeconds(60));
             assertEquals("pg1|10.222.0.12/32|streaming|true,pg2|10.222.0.13/32|streaming|true", replication);
 
@@ -142,7 +141,45 @@ class MultiHostDockerTest {
             Sql.awaitResult(() -> DockerLab.psql("h1", cluster.container("pg0"),
                     "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"), "2"::equals, Duration.ofSeconds(90));
             cluster.stack().preview(true);
+
+            // ha: none across hosts: a switchover to pg1 on h2 (pg0 stopped cleanly on h1, rewound
+            // there from pg1 over TLS, started as its standby), then a failover to pg2 on h3 with
+            // pg1 stopped on h2 (fenced and rewound on its host); every standby streams from the
+            // new primary's host address, and every row written before is there.
+            cluster.stack().setConfig(Map.of("primary", "pg1"));
+            cluster.stack().up();
+            assertTrue(cluster.primaryStepReport().startsWith("pg1 primary timeline 2; switchover from pg0"),
+                    cluster.primaryStepReport());
+            assertEquals("pg0|10.222.0.11/32|streaming|true,pg2|10.222.0.13/32|streaming|true",
+                    Sql.awaitResult(() -> replicationSeenBy("h2", cluster.container("pg1")),
+                            "pg0|10.222.0.11/32|streaming|true,pg2|10.222.0.13/32|streaming|true"::equals,
+                            Duration.ofSeconds(60)));
+            Sql.execute(String.valueOf(cluster.stack().outputs().get("primaryJdbcUrl")),
+                    "INSERT INTO across VALUES (43)");
+
+            DockerLab.dockerOk("h2", "stop", cluster.container("pg1"));
+            cluster.stack().setConfig(Map.of("primary", "pg2"));
+            cluster.stack().up();
+            assertTrue(cluster.primaryStepReport().startsWith("pg2 primary timeline 3; failover: pg2 promoted at"),
+                    cluster.primaryStepReport());
+            assertTrue(cluster.primaryStepReport().contains("pg1 (old primary, WAL up to"), cluster.primaryStepReport());
+            assertEquals("pg0|10.222.0.11/32|streaming|true,pg1|10.222.0.12/32|streaming|true",
+                    Sql.awaitResult(() -> replicationSeenBy("h3", cluster.container("pg2")),
+                            "pg0|10.222.0.11/32|streaming|true,pg1|10.222.0.12/32|streaming|true"::equals,
+                            Duration.ofSeconds(60)));
+            for (String node : List.of("pg0", "pg1", "pg2")) {
+                assertEquals("42,43", Sql.awaitResult(() -> DockerLab.psql(hostOf.get(node), cluster.container(node),
+                        "SELECT string_agg(answer::text, ',' ORDER BY answer) FROM across"), "42,43"::equals,
+                        Duration.ofSeconds(60)), node + " holds every row");
+            }
+            ClusterChecks.assertIdempotent(cluster.stack());
         }
+    }
+
+    /** pg_stat_replication on {@code container} (on {@code host}): name|address|state|ssl of each standby. */
+    private static String replicationSeenBy(String host, String container) {
+        return DockerLab.psql(host, container, "SELECT string_agg(application_name || '|' || client_addr || '|' || state "
+                + "|| '|' || s.ssl, ',' ORDER BY application_name) FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)");
     }
 
     /**
