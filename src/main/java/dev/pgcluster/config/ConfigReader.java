@@ -145,6 +145,20 @@ public final class ConfigReader {
         Optional<Map<String, DockerHostSpec>> placement = placed.map(HostPlacement.Placed::nodes);
         HaSettings ha = placed.filter(p -> p.severalHosts() && haRead.patroni()).map(p -> dcsOnHosts(haRead, p))
                 .orElse(haRead);
+        if (monitoring != null && monitoring.enabled() && haRead.patroni() && placed.map(HostPlacement.Placed::severalHosts)
+                .orElse(false)) {
+            // Prometheus and the exporters publish on the hosts' addresses too, beside Patroni and etcd.
+            var fixed = HaSettings.crossHostPorts();
+            for (int p = monitoring.port(); p <= monitoring.port() + nodeCount; p++) {
+                if (fixed.contains(p)) {
+                    problems.add(key("monitoringPort") + " = \"" + monitoring.port() + "\" is not allowed with " + key("ha")
+                            + " = \"patroni\" on several hosts: Prometheus takes it and the exporters the next " + nodeCount
+                            + " ports (" + monitoring.port() + "–" + (monitoring.port() + nodeCount) + "), and " + p
+                            + " is one Patroni and etcd publish on each host " + fixed);
+                    break;
+                }
+            }
+        }
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -213,8 +227,7 @@ public final class ConfigReader {
             });
             if (ha.patroni()) {
                 // What Patroni and etcd publish on each host's address: no node port may be one.
-                var fixed = List.of(HaSettings.REST_API_PORT, HaSettings.ETCD_CLIENT_PORT, HaSettings.ETCD_PEER_PORT,
-                        HaSettings.ETCD_METRICS_PORT);
+                var fixed = HaSettings.crossHostPorts();
                 for (int i = 0; i < ports.size(); i++) {
                     if (fixed.contains(ports.get(i))) {
                         problems.add((i == 0 ? key("primaryPort") : key("replicaPorts")) + " = \"" + ports.get(i)

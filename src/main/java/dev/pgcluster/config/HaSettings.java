@@ -67,6 +67,11 @@ public record HaSettings(Mode mode, Optional<String> preferredLeader, int dcsMem
     public static final int ETCD_CLIENT_PORT = 2379;
     public static final int ETCD_PEER_PORT = 2380;
     public static final int ETCD_METRICS_PORT = 2381;
+
+    /** What Patroni and etcd publish on each host's address across hosts: no other port of the stack may be one. */
+    public static List<Integer> crossHostPorts() {
+        return List.of(REST_API_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT, ETCD_METRICS_PORT);
+    }
     /** Patroni's minimum: a smaller ttl is raised to 20 with a warning. */
     public static final int MIN_TTL = 20;
     public static final int DEFAULT_TTL = 20;

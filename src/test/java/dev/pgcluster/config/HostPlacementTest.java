@@ -245,6 +245,11 @@ class HostPlacementTest {
                         BadConfigValues.PATRONI_IMAGE, "replicaPorts", "[2379, 6002]"),
                         "pg-cluster:replicaPorts = \"2379\" is not allowed with pg-cluster:ha = \"patroni\" on several "
                         + "hosts: Patroni and etcd publish [8008, 2379, 2380, 2381] on each host"),
+                Arguments.of("monitoring ports on Patroni's", threeHostsAnd("ha", "patroni", "image",
+                        BadConfigValues.PATRONI_IMAGE, "monitoring", "true", "monitoringPort", "2377"),
+                        "pg-cluster:monitoringPort = \"2377\" is not allowed with pg-cluster:ha = \"patroni\" on several "
+                        + "hosts: Prometheus takes it and the exporters the next 3 ports (2377–2380), and 2379 is one "
+                        + "Patroni and etcd publish on each host [8008, 2379, 2380, 2381]"),
                 Arguments.of("an endpoint on every interface", withHosts(Map.of("h1", tls("tcp://0.0.0.0:2376", "h1")),
                         Map.of("pg0", "h1", "pg1", "h1", "pg2", "h1")),
                         "pg-cluster:dockerHosts.h1.address is not set: the IPv4 address the other hosts reach this one at "

@@ -45,11 +45,28 @@ public final class PatroniFiles {
      * file ({@link #etcdConfig}; the text may be inside a tar stream); empty when it has none.
      */
     public static List<String> initialClusterMembers(String text) {
+        return initialCluster(text).map(PatroniFiles::memberNames).orElse(List.of());
+    }
+
+    /** The member names of an {@code initial-cluster} value ({@code name=peerURL,…}). */
+    public static List<String> memberNames(String initialCluster) {
+        return java.util.Arrays.stream(initialCluster.split(","))
+                .map(member -> member.substring(0, member.indexOf('='))).toList();
+    }
+
+    /**
+     * etcd's {@code initial-cluster} (each member's name and peer URL) in the text of a member's
+     * configuration file; empty when it has none.
+     */
+    public static java.util.Optional<String> initialCluster(String text) {
         var m = java.util.regex.Pattern.compile("\"initial-cluster\": \"([^\"]*)\"").matcher(text);
-        if (!m.find() || m.group(1).isEmpty()) {
-            return List.of();
-        }
-        return java.util.Arrays.stream(m.group(1).split(",")).map(member -> member.substring(0, member.indexOf('='))).toList();
+        return m.find() && !m.group(1).isEmpty() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
+    }
+
+    /** etcd's {@code initial-cluster} as config declares it: every member at its peer URL. */
+    static String initialCluster(ClusterConfig config) {
+        return String.join(",", config.ha().dcsMemberNames().stream()
+                .map(m -> m + "=https://" + config.dcsPeerHost(m) + ":" + ETCD_PEER_PORT).toList());
     }
 
     /** etcd's volume: conf/ (key, certificates, configuration) and data/. */
@@ -283,8 +300,7 @@ public final class PatroniFiles {
         // For Prometheus (pg-cluster-etcd job): an http URL makes etcd serve it without TLS.
         root.put("listen-metrics-urls", "http://0.0.0.0:" + ETCD_METRICS_PORT);
         root.put("initial-advertise-peer-urls", "https://" + host + ":" + ETCD_PEER_PORT);
-        root.put("initial-cluster", String.join(",", config.ha().dcsMemberNames().stream()
-                .map(m -> m + "=https://" + config.dcsPeerHost(m) + ":" + ETCD_PEER_PORT).toList()));
+        root.put("initial-cluster", initialCluster(config));
         root.put("initial-cluster-state", "new");
         root.put("initial-cluster-token", config.namePrefix());
         var security = new LinkedHashMap<String, Object>();

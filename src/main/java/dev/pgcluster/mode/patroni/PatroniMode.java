@@ -202,14 +202,28 @@ public final class PatroniMode implements HaMode {
      * stack has etcd members.
      */
     static void refuseAnotherMembership(ClusterConfig config, ClusterProbe probe) {
-        var running = probe.fileOfMember(config, EtcdMember.HA_LABEL, PatroniFiles.ETCD_CONF_DIR + "/" + PatroniFiles.ETCD_CONFIG_FILE)
-                .map(PatroniFiles::initialClusterMembers).orElse(List.of());
+        var made = probe.fileOfMember(config, EtcdMember.HA_LABEL, PatroniFiles.ETCD_CONF_DIR + "/" + PatroniFiles.ETCD_CONFIG_FILE)
+                .flatMap(PatroniFiles::initialCluster);
+        if (made.isEmpty()) {
+            return;
+        }
+        var running = PatroniFiles.memberNames(made.get());
         List<String> wanted = config.ha().dcsMemberNames();
-        if (!running.isEmpty() && !running.equals(wanted)) {
+        if (!running.equals(wanted)) {
             throw new dev.pgcluster.topology.ClusterStateException("pg-cluster:dcsMembers = " + wanted.size()
                     + ", but the stack's DCS was made with " + running.size() + " etcd members (" + String.join(", ", running)
                     + "), and pulumi up cannot change etcd's membership yet (README: Automatic failover, Not built yet)."
                     + " Set pg-cluster:dcsMembers back to " + running.size() + ". Nothing was changed.");
+        }
+        // The same members at other peer addresses (a host's address changed in dockerHosts): etcd's
+        // members know each other by the addresses they were made with.
+        String declared = PatroniFiles.initialCluster(config);
+        if (!made.get().equals(declared)) {
+            throw new dev.pgcluster.topology.ClusterStateException("the stack's DCS was made with its etcd members at "
+                    + made.get() + ", and config puts them at " + declared + " (an address in pg-cluster:dockerHosts "
+                    + "changed): etcd's members know each other by the addresses they were made with, and pulumi up "
+                    + "cannot move them yet (README: Automatic failover, Not built yet). Set the address back. Nothing "
+                    + "was changed.");
         }
     }
 

@@ -480,6 +480,35 @@ class PatroniDeclarationTest {
         assertEquals(3, DeclaredStack.of(patroni(), probe).ofType(EtcdMember.TYPE).size(), "the same membership: declared");
     }
 
+    /**
+     * The same etcd members at other peer addresses (across hosts, a host's address changed in
+     * dockerHosts): refused before anything is declared, naming both; etcd's members know each
+     * other by the addresses they were made with.
+     */
+    @Test
+    void etcdMembersAtOtherPeerAddressesAreRefusedWhileTheDcsRuns() {
+        String made = "ustar\0" + PatroniFiles.etcdConfig(patroni(), "etcd0").replace("pg-cluster-test-etcd1:2380",
+                "10.0.0.99:2380") + "\0\0";
+        assertTrue(made.contains("etcd1=https://10.0.0.99:2380"), made);
+        ClusterProbe probe = new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return ClusterProbe.NONE.observe(config);
+            }
+
+            @Override
+            public java.util.Optional<String> fileOfMember(ClusterConfig config, String haMember, String path) {
+                return haMember.equals(EtcdMember.HA_LABEL) ? java.util.Optional.of(made) : java.util.Optional.empty();
+            }
+        };
+        Throwable refused = DeclaredStack.refused(patroni(), probe);
+        assertTrue(refused.getMessage().startsWith("pg-cluster: the stack's DCS was made with its etcd members at "
+                + "etcd0=https://pg-cluster-test-etcd0:2380,etcd1=https://10.0.0.99:2380,etcd2=https://pg-cluster-test-etcd2:2380"
+                + ", and config puts them at etcd0=https://pg-cluster-test-etcd0:2380,etcd1=https://pg-cluster-test-etcd1:2380,"
+                + "etcd2=https://pg-cluster-test-etcd2:2380 (an address in pg-cluster:dockerHosts changed)"), refused.getMessage());
+        assertTrue(refused.getMessage().endsWith("Set the address back. Nothing was changed."), refused.getMessage());
+    }
+
     /** A running DCS keeps its quorum: its members are replaced one at a time, a stopped one first; a new one starts together. */
     @Test
     void etcdMembersAreChainedOnlyWhileTheDcsHasItsQuorum() {
