@@ -66,6 +66,12 @@ public final class App {
                     + "and its data volume, and seed it afresh on the new host (a primary's data would be lost). "
                     + "Nothing was declared. Keep each node where it runs (README: Several Docker hosts)");
         }
+        var taken = probe.portConflicts(config);
+        if (!taken.isEmpty()) {
+            throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", taken)
+                    + ". Nothing was declared: a container whose port is taken would fail when Docker starts it, "
+                    + "after the steps before it ran");
+        }
         Optional<String> found = mode.check(config, probe, ctx.log()::warn, ctx.log()::info);
         var cluster = new PostgresCluster(config, mode, found);
         ctx.export("ha", Output.of(config.ha().mode().configValue()));

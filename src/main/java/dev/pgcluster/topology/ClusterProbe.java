@@ -71,6 +71,15 @@ public interface ClusterProbe {
         return List.of();
     }
 
+    /**
+     * The stack's published ports that a running container of something else holds on its host
+     * ({@link PublishedPorts#conflicts}), each as a sentence; empty when none is, or a host could not
+     * be asked (the provider says what is wrong with it).
+     */
+    default List<String> portConflicts(ClusterConfig config) {
+        return List.of();
+    }
+
     /** For declarations that never meet Docker (unit tests): every node missing, as on a new stack. */
     ClusterProbe NONE = config -> config.nodeNames().stream().map(NodeState::missing).toList();
 }

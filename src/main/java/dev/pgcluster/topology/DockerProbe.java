@@ -93,6 +93,21 @@ public final class DockerProbe implements ClusterProbe {
     }
 
     @Override
+    public List<String> portConflicts(ClusterConfig config) {
+        var answers = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
+        PublishedPorts.byHost(config).keySet().forEach(h -> answers.put(h, CompletableFuture.supplyAsync(() ->
+                run(h, HOST_TIMEOUT_SECONDS, "docker", "ps", "--format", PublishedPorts.PS_FORMAT))));
+        var running = new LinkedHashMap<DockerHostSpec, List<String>>();
+        answers.forEach((host, answer) -> {
+            Result result = answer.join();
+            if (result.status == 0) {
+                running.put(host, result.stdout.lines().filter(l -> !l.isBlank()).toList());
+            }
+        });
+        return PublishedPorts.conflicts(config, running);
+    }
+
+    @Override
     public List<String> misplacedMembers(ClusterConfig config) {
         if (config.nodes().stream().allMatch(n -> n.host().flatMap(DockerHostSpec::name).isEmpty())) {
             return List.of();

@@ -54,4 +54,32 @@ class BadInputDockerTest {
                 .map(r -> r.type() + " " + r.name()).toList(), "nothing may be created");
         assertEquals(List.of(), Docker.objectsOfStack(STACK), "nothing may be created");
     }
+    /**
+     * A port of the stack that a running container of something else holds is refused before
+     * anything is declared, naming the port, who holds it and the key that chooses it: the
+     * container that cannot bind it would fail when Docker starts it, after the steps before it ran.
+     */
+    @org.junit.jupiter.api.Test
+    void aPortAnotherContainerHoldsIsRefusedBeforeAnythingIsCreated() {
+        stack.values().keySet().forEach(stack::removeConfig);
+        List<Integer> ports = RealCluster.freePorts(2);
+        String blocker = STACK + "-port-holder";
+        Docker.run("rm", "-f", blocker);
+        Docker.ok("run", "-d", "--name", blocker, "--label", Docker.TEST_LABEL, "--entrypoint", "sleep",
+                "-p", "0.0.0.0:" + ports.get(0) + ":5432", TestImage.reference(), "600");
+        try {
+            stack.setConfig(Map.of("image", TestImage.reference(), "pullImage", "false", "replicas", "1",
+                    "primaryPort", String.valueOf(ports.get(0)), "replicaPorts", "[" + ports.get(1) + "]"));
+            var failure = assertThrows(EngineStack.EngineFailure.class, stack::up);
+            assertTrue(failure.getMessage().contains("port " + ports.get(0) + " on 127.0.0.1 of Docker host ")
+                    && failure.getMessage().contains(" is taken by container " + blocker + ": it is pg0's PostgreSQL port "
+                            + "(pg-cluster:primaryPort). Choose another port, or stop " + blocker), failure.getMessage());
+            assertEquals(List.of(), stack.state().stream()
+                    .filter(r -> !r.type().startsWith("pulumi:") && !r.type().startsWith("pgcluster:"))
+                    .map(r -> r.type() + " " + r.name()).toList(), "nothing may be created");
+            assertEquals(List.of(), Docker.objectsOfStack(STACK), "nothing may be created");
+        } finally {
+            Docker.run("rm", "-f", blocker);
+        }
+    }
 }
