@@ -43,9 +43,12 @@ pgc_on() {
 # could not be asked (a host that does not answer, TLS refused), which is never taken for "missing".
 # Call it through pgc_on for a node on another host.
 pgc_container_state() {
-    if pgc_cs_answer=$(docker container inspect --format '{{.State.Status}}' "$1" 2>&1); then
+    # Only stdout is the state (the CLI may warn on stderr, e.g. about its config file); stderr is
+    # read only to tell why Docker gave no state.
+    if pgc_cs_answer=$(docker container inspect --format '{{.State.Status}}' "$1" 2>/dev/null); then
         printf '%s\n' "$pgc_cs_answer"
     else
+        pgc_cs_answer=$(docker container inspect --format '{{.State.Status}}' "$1" 2>&1 >/dev/null)
         case "$pgc_cs_answer" in
             *"No such container"* | *"no such container"*) echo missing ;;
             *) echo unknown ;;

@@ -55,7 +55,7 @@ served=$(printf '%s\n%s\n' "$replication_password" "$signing" | docker run -i --
 
 state=$(pgc_container_state "$PGC_CONTAINER")
 if [ "$state" = unknown ]; then
-    echo "pg-cluster: cannot ask ${DOCKER_HOST:-the Docker host} about $PGC_CONTAINER; nothing was changed there. Run pulumi up again once it answers" >&2
+    echo "pg-cluster: cannot ask ${DOCKER_HOST:-the Docker host} about $PGC_CONTAINER: its files on the volume were written, but whether it runs them is not known. Run pulumi up again once it answers" >&2
     exit 1
 fi
 if [ "$state" != running ]; then

@@ -34,6 +34,10 @@ member() {
 running="" stopped=""
 for container in $PGC_MEMBER_CONTAINERS; do
     state=$(pgc_on "$(pgc_node_of "$container")" pgc_container_state "$container") || state=unknown
+    if [ "$state" = unknown ]; then
+        echo "pg-cluster: cannot ask the Docker host of $container whether it runs: the DCS configuration was not set. Run pulumi up again once it answers" >&2
+        exit 1
+    fi
     if [ "$state" = running ]; then
         running="$running $container"
     else
@@ -45,7 +49,7 @@ if [ -z "$running" ]; then
     exit 1
 fi
 if [ -n "$stopped" ]; then
-    echo "pg-cluster: not running (or their host does not answer), so neither checked nor restarted:$stopped"
+    echo "pg-cluster: not running, so neither checked nor restarted:$stopped"
 fi
 set -- $running
 changed=$(member "$1" patch)

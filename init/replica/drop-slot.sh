@@ -25,11 +25,10 @@ if [ "$state" = missing ]; then
     exit 0
 fi
 if [ "$state" = unknown ]; then
-    # A host that does not answer is not a primary that is gone: the slot stays in its data, as
-    # with a stopped primary (max_slot_wal_keep_size bounds it; the node's rejoin as a standby
-    # removes the slots it held).
-    echo "pg-cluster: warning: cannot ask ${DOCKER_HOST:-the Docker host} about the primary $PGC_PRIMARY_CONTAINER; slot $PGC_SLOT stays in its data" >&2
-    exit 0
+    # A host that does not answer is not a primary that is gone: its slot would hold WAL there,
+    # and nothing would drop it later.
+    echo "pg-cluster: cannot ask ${DOCKER_HOST:-the Docker host} about the primary $PGC_PRIMARY_CONTAINER; slot $PGC_SLOT was not dropped. Run pulumi up again once it answers" >&2
+    exit 1
 fi
 if [ "$state" != running ]; then
     # Its data volume still holds the slot; max_slot_wal_keep_size bounds what it can retain.

@@ -30,11 +30,11 @@ public final class ConfigReader {
             "alertForSeconds", "alertLagForSeconds", "alertReplayLagSeconds", "alertBytesBehind",
             "alertSlotRetainedPercent",
             "ha", "dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait", "patroniRetryTimeout",
-            "maximumLagOnFailover", "failsafeMode");
+            "maximumLagOnFailover", "failsafeMode", "patroniApiPort", "etcdPorts");
 
     /** The keys that only {@code ha: patroni} reads. */
     public static final List<String> PATRONI_KEYS = List.of("dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait",
-            "patroniRetryTimeout", "maximumLagOnFailover", "failsafeMode", "maxConnections");
+            "patroniRetryTimeout", "maximumLagOnFailover", "failsafeMode", "maxConnections", "patroniApiPort", "etcdPorts");
 
     public static final String DEFAULT_IMAGE = "postgres:17.6";
     /** {@code maxConnections}: Patroni's minimum (it ignores a smaller value and runs its default, 100). */
@@ -148,13 +148,14 @@ public final class ConfigReader {
         if (monitoring != null && monitoring.enabled() && haRead.patroni() && placed.map(HostPlacement.Placed::severalHosts)
                 .orElse(false)) {
             // Prometheus and the exporters publish on the hosts' addresses too, beside Patroni and etcd.
-            var fixed = HaSettings.crossHostPorts();
+            var fixed = haRead.controlPorts().list();
             for (int p = monitoring.port(); p <= monitoring.port() + nodeCount; p++) {
                 if (fixed.contains(p)) {
                     problems.add(key("monitoringPort") + " = \"" + monitoring.port() + "\" is not allowed with " + key("ha")
                             + " = \"patroni\" on several hosts: Prometheus takes it and the exporters the next " + nodeCount
                             + " ports (" + monitoring.port() + "–" + (monitoring.port() + nodeCount) + "), and " + p
-                            + " is one Patroni and etcd publish on each host " + fixed);
+                            + " is one Patroni and etcd publish on each host " + fixed + " (" + key("patroniApiPort")
+                            + ", " + key("etcdPorts") + ")");
                     break;
                 }
             }
@@ -196,6 +197,14 @@ public final class ConfigReader {
         var nodeNames = java.util.stream.IntStream.range(0, nodeCount).mapToObj(i -> "pg" + i).toList();
         Optional<HostPlacement.Placed> placement = HostPlacement.read(key("dockerHosts"),
                 config.get("dockerHosts"), key("placement"), config.get("placement"), nodeNames, problems::add);
+        if (ha.patroni() && (config.get("placement").isEmpty()
+                || placement.isPresent() && !placement.get().severalHosts())) {
+            for (String name : List.of("patroniApiPort", "etcdPorts")) {
+                config.get(name).ifPresent(v -> problems.add(key(name) + " = \"" + v + "\" is not allowed: it applies "
+                        + "only with nodes on several Docker hosts (" + key("placement") + "), where Patroni and etcd "
+                        + "publish their ports on each host's address; on one host they publish nothing"));
+            }
+        }
         if (config.get("placement").isEmpty()) {
             return placement;
         }
@@ -221,18 +230,18 @@ public final class ConfigReader {
                     problems.add(key("placement") + " puts " + String.join(" and ", nodes) + " on " + host
                             + ", which is not allowed with nodes on several hosts: one node per host (nodes reach "
                             + "each other at their host's address, and a node cannot replicate from one beside it "
-                            + "that way; with Patroni each also publishes its REST API on port "
-                            + HaSettings.REST_API_PORT + ")");
+                            + "that way; with Patroni each also publishes its REST API on " + key("patroniApiPort") + ")");
                 }
             });
             if (ha.patroni()) {
                 // What Patroni and etcd publish on each host's address: no node port may be one.
-                var fixed = HaSettings.crossHostPorts();
+                var fixed = ha.controlPorts().list();
                 for (int i = 0; i < ports.size(); i++) {
                     if (fixed.contains(ports.get(i))) {
                         problems.add((i == 0 ? key("primaryPort") : key("replicaPorts")) + " = \"" + ports.get(i)
                                 + "\" is not allowed with " + key("ha") + " = \"patroni\" on several hosts: Patroni and "
-                                + "etcd publish " + fixed + " on each host");
+                                + "etcd publish " + fixed + " on each host (" + key("patroniApiPort") + ", "
+                                + key("etcdPorts") + ")");
                     }
                 }
                 int hosts = placement.get().hosts().size();
@@ -287,6 +296,20 @@ public final class ConfigReader {
         Long maximumLag = optional("maximumLagOnFailover", HaSettings.DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
                 v -> Validators.walSizeBytes(key("maximumLagOnFailover"), v));
         Boolean failsafe = optional("failsafeMode", "false", v -> Validators.bool(key("failsafeMode"), v));
+        Integer restApiPort = optional("patroniApiPort", String.valueOf(ControlPorts.DEFAULT.restApi()),
+                v -> Validators.integer(key("patroniApiPort"), v, 1, 65535));
+        List<Integer> etcdPorts = optional("etcdPorts", ControlPorts.DEFAULT.etcd().toString(), v -> {
+            List<Integer> ports = Validators.portList(key("etcdPorts"), v);
+            if (ports.size() != 3 || new java.util.HashSet<>(ports).size() != 3) {
+                throw new InvalidValue(key("etcdPorts"), v, "three different ports: etcd's client, peer and metrics "
+                        + "ports, e.g. " + ControlPorts.DEFAULT.etcd());
+            }
+            return ports;
+        });
+        if (restApiPort != null && etcdPorts != null && etcdPorts.contains(restApiPort)) {
+            problems.add(key("patroniApiPort") + " = \"" + restApiPort + "\" is not allowed: it is one of "
+                    + key("etcdPorts") + " " + etcdPorts);
+        }
         if (ttl != null && loopWait != null && retryTimeout != null && loopWait + 2 * retryTimeout > ttl) {
             problems.add(key("patroniLoopWait") + " + 2 × " + key("patroniRetryTimeout") + " = " + loopWait + " + 2 × "
                     + retryTimeout + " is not allowed: Patroni needs it at most " + key("patroniTtl") + " (" + ttl + ")");
@@ -311,11 +334,11 @@ public final class ConfigReader {
         // Set, a preferred leader; unset, whoever Patroni elects (the "pg0" default is not a preference).
         Optional<String> preferred = config.get("primary").isPresent() ? Optional.ofNullable(primary) : Optional.empty();
         if (mode == null || dcsMembers == null || etcdImage == null || ttl == null || loopWait == null
-                || retryTimeout == null || maximumLag == null || failsafe == null) {
+                || retryTimeout == null || maximumLag == null || failsafe == null || restApiPort == null || etcdPorts == null) {
             return HaSettings.NONE;
         }
         return new HaSettings(mode, preferred, dcsMembers, etcdImage, ttl, loopWait, retryTimeout, maximumLag, failsafe,
-                Map.of());
+                Map.of(), new ControlPorts(restApiPort, etcdPorts.get(0), etcdPorts.get(1), etcdPorts.get(2)));
     }
 
     private MonitoringSettings monitoring(DeploymentEnvironment env, Integer primaryPort, List<Integer> replicaPorts,

@@ -22,10 +22,13 @@ import java.util.Optional;
  * @param failsafeMode         the leader keeps running while the DCS is lost if every member answers it
  * @param dcsHosts             with patroni on several Docker hosts: etcd member → its host (the i-th
  *                             host of {@code dockerHosts}); empty on one host
+ * @param controlPorts         with patroni on several Docker hosts: the ports the REST API and etcd
+ *                             are published on ({@code patroniApiPort}, {@code etcdPorts}); else the
+ *                             ports they listen on
  */
 public record HaSettings(Mode mode, Optional<String> preferredLeader, int dcsMembers, String etcdImage, int ttl,
                          int loopWait, int retryTimeout, long maximumLagOnFailover, boolean failsafeMode,
-                         Map<String, DockerHostSpec> dcsHosts) {
+                         Map<String, DockerHostSpec> dcsHosts, ControlPorts controlPorts) {
 
     /** The values of the {@code ha} key. */
     public enum Mode {
@@ -61,17 +64,13 @@ public record HaSettings(Mode mode, Optional<String> preferredLeader, int dcsMem
      */
     public static final String DEFAULT_ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.16";
     public static final int DEFAULT_DCS_MEMBERS = 3;
-    /** Patroni's REST API; across hosts each member publishes it there on its host's address. */
+    /** Patroni's REST API inside a member's container; across hosts published on ControlPorts#restApi. */
     public static final int REST_API_PORT = 8008;
-    /** etcd's client, peer and plain-HTTP metrics ports; across hosts published on each member's host. */
+    /** etcd's client, peer and plain-HTTP metrics ports inside its container; across hosts published on ControlPorts'. */
     public static final int ETCD_CLIENT_PORT = 2379;
     public static final int ETCD_PEER_PORT = 2380;
     public static final int ETCD_METRICS_PORT = 2381;
 
-    /** What Patroni and etcd publish on each host's address across hosts: no other port of the stack may be one. */
-    public static List<Integer> crossHostPorts() {
-        return List.of(REST_API_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT, ETCD_METRICS_PORT);
-    }
     /** Patroni's minimum: a smaller ttl is raised to 20 with a warning. */
     public static final int MIN_TTL = 20;
     public static final int DEFAULT_TTL = 20;
@@ -80,19 +79,20 @@ public record HaSettings(Mode mode, Optional<String> preferredLeader, int dcsMem
     public static final String DEFAULT_MAXIMUM_LAG_ON_FAILOVER = "16MB";
 
     public static final HaSettings NONE = new HaSettings(Mode.NONE, Optional.empty(), 0, DEFAULT_ETCD_IMAGE, DEFAULT_TTL,
-            DEFAULT_LOOP_WAIT, DEFAULT_RETRY_TIMEOUT, 16L << 20, false, Map.of());
+            DEFAULT_LOOP_WAIT, DEFAULT_RETRY_TIMEOUT, 16L << 20, false, Map.of(), ControlPorts.DEFAULT);
 
     public HaSettings {
         Objects.requireNonNull(mode);
         Objects.requireNonNull(preferredLeader);
         Objects.requireNonNull(etcdImage);
+        Objects.requireNonNull(controlPorts);
         dcsHosts = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(dcsHosts));
     }
 
     /** These settings with the etcd members placed on {@code hosts}. */
     public HaSettings withDcsHosts(Map<String, DockerHostSpec> hosts) {
         return new HaSettings(mode, preferredLeader, dcsMembers, etcdImage, ttl, loopWait, retryTimeout,
-                maximumLagOnFailover, failsafeMode, hosts);
+                maximumLagOnFailover, failsafeMode, hosts, controlPorts);
     }
 
     public boolean patroni() {

@@ -3,7 +3,6 @@ package dev.pgcluster.topology;
 import dev.pgcluster.cluster.Labels;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.DockerHostSpec;
-import dev.pgcluster.config.HaSettings;
 import dev.pgcluster.config.NodeSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +14,7 @@ import java.util.Map;
  * else holds there already. A container that cannot bind its port fails when Docker starts it,
  * after the steps before it ran: the program refuses before anything is declared instead, naming
  * the port, its address, the host, who holds it and the config key that chooses it.
- * {@code PublishedPortsContractTest} holds this list to the ports the declared containers publish.
+ * {@code PublishedPortsTest} holds this list to the ports the declared containers publish.
  */
 public final class PublishedPorts {
     private PublishedPorts() {
@@ -41,17 +40,18 @@ public final class PublishedPorts {
             bindings.add(new Binding(config.hostOf(node), config.publishAddress(node), node.hostPort(),
                     node.name() + "'s PostgreSQL port (pg-cluster:" + (i == 0 ? "primaryPort" : "replicaPorts") + ")"));
             if (config.ha().patroni() && config.severalHosts()) {
-                bindings.add(new Binding(config.hostOf(node), config.publishAddress(node), HaSettings.REST_API_PORT,
-                        node.name() + "'s Patroni REST API (fixed across hosts)"));
+                bindings.add(new Binding(config.hostOf(node), config.publishAddress(node),
+                        config.ha().controlPorts().restApi(), node.name() + "'s Patroni REST API (pg-cluster:patroniApiPort)"));
             }
         }
         if (config.ha().patroni() && config.severalHosts()) {
             for (String member : config.ha().dcsMemberNames()) {
                 DockerHostSpec host = config.dcsHostOf(member);
                 String address = host.address().orElseThrow();
-                bindings.add(new Binding(host, address, HaSettings.ETCD_CLIENT_PORT, member + "'s client port (fixed across hosts)"));
-                bindings.add(new Binding(host, address, HaSettings.ETCD_PEER_PORT, member + "'s peer port (fixed across hosts)"));
-                bindings.add(new Binding(host, address, HaSettings.ETCD_METRICS_PORT, member + "'s metrics port (fixed across hosts)"));
+                var ports = config.ha().controlPorts();
+                bindings.add(new Binding(host, address, ports.etcdClient(), member + "'s client port (pg-cluster:etcdPorts)"));
+                bindings.add(new Binding(host, address, ports.etcdPeer(), member + "'s peer port (pg-cluster:etcdPorts)"));
+                bindings.add(new Binding(host, address, ports.etcdMetrics(), member + "'s metrics port (pg-cluster:etcdPorts)"));
             }
         }
         if (config.monitoring().enabled()) {

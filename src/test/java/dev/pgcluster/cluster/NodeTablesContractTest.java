@@ -133,7 +133,8 @@ class NodeTablesContractTest {
      * pgc_container_state, through pgc_on: "missing" only when the node's host says there is no
      * such container; a host that does not answer (or refuses TLS) is "unknown", never "missing" (a
      * step that took it for gone would record as done what it never did there). A docker CLI
-     * stand-in on PATH answers by DOCKER_HOST: h1 has the container, h2 has none, h3 does not answer.
+     * stand-in on PATH answers by DOCKER_HOST: h1 has the container (and warns on stderr, as the CLI
+     * does about a config file it cannot read: not part of the state), h2 has none, h3 does not answer.
      */
     @Test
     void aContainerOnAHostThatDoesNotAnswerIsUnknownNeverMissing(@TempDir Path bin) throws Exception {
@@ -141,7 +142,7 @@ class NodeTablesContractTest {
         java.nio.file.Files.writeString(docker, """
                 #!/bin/sh
                 case "$DOCKER_HOST" in
-                    *10.0.0.11*) echo running ;;
+                    *10.0.0.11*) echo "WARNING: Error loading config file: /root/.docker/config.json" >&2; echo running ;;
                     *10.0.0.12*) echo "Error response from daemon: No such container: $5" >&2; exit 1 ;;
                     *) echo "Cannot connect to the Docker daemon at $DOCKER_HOST. Is the docker daemon running?" >&2; exit 1 ;;
                 esac

@@ -240,16 +240,38 @@ class HostPlacementTest {
                         "pg-cluster:placement puts pg1 and pg2 on h2, which is not allowed with nodes on several hosts: "
                         + "one node per host (nodes reach each other at their host's address, and a node cannot "
                         + "replicate from one beside it that way; with Patroni each also publishes its REST API on "
-                        + "port 8008)"),
+                        + "pg-cluster:patroniApiPort)"),
                 Arguments.of("a Patroni node on etcd's port", threeHostsAnd("ha", "patroni", "image",
                         BadConfigValues.PATRONI_IMAGE, "replicaPorts", "[2379, 6002]"),
                         "pg-cluster:replicaPorts = \"2379\" is not allowed with pg-cluster:ha = \"patroni\" on several "
-                        + "hosts: Patroni and etcd publish [8008, 2379, 2380, 2381] on each host"),
+                        + "hosts: Patroni and etcd publish [8008, 2379, 2380, 2381] on each host (pg-cluster:patroniApiPort, "
+                        + "pg-cluster:etcdPorts)"),
+                Arguments.of("a Patroni node on a chosen etcd port", threeHostsAnd("ha", "patroni", "image",
+                        BadConfigValues.PATRONI_IMAGE, "etcdPorts", "[12379, 12380, 6001]"),
+                        "pg-cluster:replicaPorts = \"6001\" is not allowed with pg-cluster:ha = \"patroni\" on several "
+                        + "hosts: Patroni and etcd publish [8008, 12379, 12380, 6001] on each host (pg-cluster:patroniApiPort, "
+                        + "pg-cluster:etcdPorts)"),
+                Arguments.of("etcdPorts that are not three", threeHostsAnd("ha", "patroni", "image",
+                        BadConfigValues.PATRONI_IMAGE, "etcdPorts", "[12379, 12380]"),
+                        "pg-cluster:etcdPorts = \"[12379, 12380]\" is not allowed: three different ports: etcd's client, peer "
+                        + "and metrics ports, e.g. [2379, 2380, 2381]"),
+                Arguments.of("the REST API on an etcd port", threeHostsAnd("ha", "patroni", "image",
+                        BadConfigValues.PATRONI_IMAGE, "patroniApiPort", "2380"),
+                        "pg-cluster:patroniApiPort = \"2380\" is not allowed: it is one of pg-cluster:etcdPorts [2379, 2380, 2381]"),
+                Arguments.of("patroniApiPort on one host", Map.of("ha", "patroni", "image", BadConfigValues.PATRONI_IMAGE,
+                        "patroniApiPort", "18008"),
+                        "pg-cluster:patroniApiPort = \"18008\" is not allowed: it applies only with nodes on several Docker "
+                        + "hosts (pg-cluster:placement), where Patroni and etcd publish their ports on each host's address; "
+                        + "on one host they publish nothing"),
+                Arguments.of("etcdPorts with ha: none", threeHostsAnd("etcdPorts", "[12379, 12380, 12381]"),
+                        "pg-cluster:etcdPorts = \"[12379, 12380, 12381]\" is not allowed: it applies only with pg-cluster:ha = "
+                        + "\"patroni\" (pg-cluster:ha is \"none\")"),
                 Arguments.of("monitoring ports on Patroni's", threeHostsAnd("ha", "patroni", "image",
                         BadConfigValues.PATRONI_IMAGE, "monitoring", "true", "monitoringPort", "2377"),
                         "pg-cluster:monitoringPort = \"2377\" is not allowed with pg-cluster:ha = \"patroni\" on several "
                         + "hosts: Prometheus takes it and the exporters the next 3 ports (2377–2380), and 2379 is one "
-                        + "Patroni and etcd publish on each host [8008, 2379, 2380, 2381]"),
+                        + "Patroni and etcd publish on each host [8008, 2379, 2380, 2381] (pg-cluster:patroniApiPort, "
+                        + "pg-cluster:etcdPorts)"),
                 Arguments.of("an endpoint on every interface", withHosts(Map.of("h1", tls("tcp://0.0.0.0:2376", "h1")),
                         Map.of("pg0", "h1", "pg1", "h1", "pg2", "h1")),
                         "pg-cluster:dockerHosts.h1.address is not set: the IPv4 address the other hosts reach this one at "

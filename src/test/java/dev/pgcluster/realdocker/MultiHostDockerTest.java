@@ -190,7 +190,9 @@ class MultiHostDockerTest {
      */
     @Test
     void withPatroniTheLeadersHostCutOffAnotherHostLeadsAndTheOldLeaderRejoinsWithEveryRow() throws Exception {
-        var values = RealCluster.testConfig(2, "ha", "patroni", "etcdImage", TestImage.reference(), "monitoring", "false");
+        // Ports of its own for the REST API and etcd, as a second stack on the same hosts would set.
+        var values = RealCluster.testConfig(2, "ha", "patroni", "etcdImage", TestImage.reference(), "monitoring", "false",
+                "patroniApiPort", "18008", "etcdPorts", "[12379, 12380, 12381]");
         var hostOf = Map.of("pg0", "h1", "pg1", "h2", "pg2", "h3");
         try (var cluster = RealCluster.up("hosts3-patroni", values, Map.of(), stack -> {
             stack.setMapConfig("dockerHosts", hostsMap());
@@ -198,8 +200,15 @@ class MultiHostDockerTest {
         })) {
             String prefix = cluster.config().namePrefix();
             for (int i = 0; i < 3; i++) {
-                assertEquals("running", DockerLab.dockerOk(DockerLab.HOSTS.get(i), "inspect", "--format",
-                        "{{.State.Status}}", prefix + "-etcd" + i), "etcd" + i + " runs on " + DockerLab.HOSTS.get(i));
+                String host = DockerLab.HOSTS.get(i);
+                assertEquals("running", DockerLab.dockerOk(host, "inspect", "--format",
+                        "{{.State.Status}}", prefix + "-etcd" + i), "etcd" + i + " runs on " + host);
+                String address = DockerLab.address(host);
+                assertEquals(List.of("2379/tcp -> " + address + ":12379", "2380/tcp -> " + address + ":12380",
+                        "2381/tcp -> " + address + ":12381"), DockerLab.dockerOk(host, "port", prefix + "-etcd" + i)
+                                .lines().sorted().toList(), "etcd" + i + "'s ports (etcdPorts)");
+                assertTrue(DockerLab.dockerOk(host, "port", prefix + "-pg" + i).lines()
+                        .anyMatch(("8008/tcp -> " + address + ":18008")::equals), "pg" + i + "'s REST API (patroniApiPort)");
             }
             String old = Sql.awaitResult(() -> DockerLab.patroniLeader(prefix, hostOf, ""), l -> l != null && !l.isEmpty(),
                     Duration.ofSeconds(60));

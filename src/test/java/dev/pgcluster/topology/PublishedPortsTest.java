@@ -30,11 +30,14 @@ class PublishedPortsTest {
 
     private static final String PATRONI_IMAGE = "registry.example.com/pg-cluster/patroni:17.6-4.0.7";
 
-    private ClusterConfig threeHostsPatroniWithMonitoring() {
+    private ClusterConfig threeHostsPatroniWithMonitoring(String... extra) {
         var values = new LinkedHashMap<>(TestHosts.threeTlsHosts(certs));
         values.put("ha", "patroni");
         values.put("image", PATRONI_IMAGE);
         values.put("monitoring", "true");
+        for (int i = 0; i < extra.length; i += 2) {
+            values.put(extra[i], extra[i + 1]);
+        }
         return TestConfigs.read("test", values);
     }
 
@@ -66,7 +69,8 @@ class PublishedPortsTest {
     @Test
     void theListIsWhatTheDeclaredContainersPublish() {
         for (ClusterConfig config : List.of(TestConfigs.shipped("dev"), TestConfigs.config("dev", "monitoring", "true"),
-                TestConfigs.read("test", TestHosts.threeTlsHosts(certs)), threeHostsPatroniWithMonitoring())) {
+                TestConfigs.read("test", TestHosts.threeTlsHosts(certs)), threeHostsPatroniWithMonitoring(),
+                threeHostsPatroniWithMonitoring("patroniApiPort", "18008", "etcdPorts", "[12379, 12380, 12381]"))) {
             Set<String> listed = listed(config);
             assertFalse(listed.isEmpty());
             assertEquals(declared(config), listed, config.namePrefix() + " " + config.ha().mode() + " hosts "
@@ -135,6 +139,34 @@ class PublishedPortsTest {
         var conflicts = PublishedPorts.conflicts(config, running);
         assertEquals(1, conflicts.size(), conflicts.toString());
         assertTrue(conflicts.get(0).startsWith("port 2379 on 10.0.0.12 of Docker host h2 (" + TestHosts.H2_ENDPOINT
-                + ") is taken by container etcd: it is etcd1's client port (fixed across hosts)"), conflicts.get(0));
+                + ") is taken by container etcd: it is etcd1's client port (pg-cluster:etcdPorts)"), conflicts.get(0));
+    }
+    /**
+     * patroniApiPort and etcdPorts are the ports published on the hosts and the ones the members
+     * advertise to each other; inside the containers Patroni and etcd listen where they always do.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void chosenControlPortsArePublishedAndAdvertisedWhileTheContainersListenAsAlways() {
+        ClusterConfig config = threeHostsPatroniWithMonitoring("patroniApiPort", "18008", "etcdPorts", "[12379, 12380, 12381]");
+        var stack = DeclaredStack.of(config);
+        var inside = new TreeSet<String>();
+        for (DeclaredResource container : stack.ofType("docker:index/container:Container")) {
+            if (container.name().endsWith("-etcd0") || container.name().endsWith("-pg0")) {
+                for (var port : (List<Map<String, Object>>) container.input("ports")) {
+                    inside.add(((Number) port.get("external")).intValue() + "->" + ((Number) port.get("internal")).intValue());
+                }
+            }
+        }
+        assertEquals(new TreeSet<>(List.of("12379->2379", "12380->2380", "12381->2381", "18008->8008",
+                config.primary().hostPort() + "->5432")), inside);
+        String etcd = dev.pgcluster.mode.patroni.PatroniFiles.etcdConfig(config, "etcd0");
+        assertTrue(etcd.contains("\"listen-client-urls\": \"https://0.0.0.0:2379\"")
+                && etcd.contains("\"advertise-client-urls\": \"https://10.0.0.11:12379\"")
+                && etcd.contains("\"initial-advertise-peer-urls\": \"https://10.0.0.11:12380\"")
+                && etcd.contains("etcd2=https://10.0.0.13:12380"), etcd);
+        String member = dev.pgcluster.mode.patroni.PatroniFiles.memberConfig(config, "pg1");
+        assertEquals(java.util.Optional.of("10.0.0.12:18008"), dev.pgcluster.mode.patroni.PatroniFiles.restApiAddress(member));
+        assertTrue(member.contains("\"listen\": \"0.0.0.0:8008\"") && member.contains("10.0.0.13:12379"), member);
     }
 }

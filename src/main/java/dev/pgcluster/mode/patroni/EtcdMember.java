@@ -73,7 +73,7 @@ public final class EtcdMember extends ComponentResource {
         // Across hosts, clients, peers and Prometheus reach it on its host's address; on one host
         // it publishes nothing.
         var ports = Members.crossHostPorts(config, config.dcsHostOf(member).address(),
-                List.of(PatroniFiles.ETCD_CLIENT_PORT, PatroniFiles.ETCD_PEER_PORT, PatroniFiles.ETCD_METRICS_PORT));
+                etcdPorts(config.ha().controlPorts()));
         if (!ports.isEmpty()) {
             labels.put(Labels.PUBLISHED, String.join(",", ports.stream().map(PublishedPort::spec).toList()));
         }
@@ -128,5 +128,14 @@ public final class EtcdMember extends ComponentResource {
         var all = new java.util.ArrayList<Resource>(after);
         all.add(0, conf);
         return all;
+    }
+
+    /** etcd's published port → its port in the container: client, peer, metrics, in that order. */
+    private static Map<Integer, Integer> etcdPorts(dev.pgcluster.config.ControlPorts ports) {
+        var map = new java.util.LinkedHashMap<Integer, Integer>();
+        map.put(ports.etcdClient(), PatroniFiles.ETCD_CLIENT_PORT);
+        map.put(ports.etcdPeer(), PatroniFiles.ETCD_PEER_PORT);
+        map.put(ports.etcdMetrics(), PatroniFiles.ETCD_METRICS_PORT);
+        return map;
     }
 }

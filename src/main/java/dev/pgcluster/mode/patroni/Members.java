@@ -88,11 +88,12 @@ final class Members {
      * others reach it there); none on one host. Their label says what was declared.
      */
     static List<PublishedPort> crossHostPorts(ClusterConfig config, java.util.Optional<String> hostAddress,
-                                              List<Integer> ports) {
+                                              Map<Integer, Integer> hostToContainer) {
         if (!config.severalHosts()) {
             return List.of();
         }
-        return ports.stream().map(p -> new PublishedPort(hostAddress.orElseThrow(), p, p)).toList();
+        return hostToContainer.entrySet().stream()
+                .map(p -> new PublishedPort(hostAddress.orElseThrow(), p.getKey(), p.getValue())).toList();
     }
 
     static List<ContainerLabelArgs> labels(Map<String, String> labels) {

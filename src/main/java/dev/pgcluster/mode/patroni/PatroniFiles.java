@@ -63,10 +63,35 @@ public final class PatroniFiles {
         return m.find() && !m.group(1).isEmpty() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
     }
 
+    /**
+     * A top-level string value of a member's configuration file ({@link #etcdConfig},
+     * {@link #memberConfig}: JSON; the text may be inside a tar stream): its first occurrence.
+     */
+    public static java.util.Optional<String> configValue(String text, String key) {
+        var m = java.util.regex.Pattern.compile("\"" + java.util.regex.Pattern.quote(key) + "\": \"([^\"]*)\"").matcher(text);
+        return m.find() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
+    }
+
+    /** The REST API's {@code connect_address} in the text of a Patroni member's configuration file. */
+    public static java.util.Optional<String> restApiAddress(String text) {
+        var m = java.util.regex.Pattern.compile("\"restapi\": \\{[^}]*\"connect_address\": \"([^\"]*)\"").matcher(text);
+        return m.find() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
+    }
+
+    /** Where the other members reach {@code node}'s REST API (its {@code connect_address}). */
+    static String restApiAddress(ClusterConfig config, String node) {
+        return config.peerHost(node) + ":" + config.ha().controlPorts().restApi();
+    }
+
+    /** Where clients reach etcd {@code member} (its {@code advertise-client-urls}). */
+    static String etcdClientUrl(ClusterConfig config, String member) {
+        return "https://" + config.dcsPeerHost(member) + ":" + config.ha().controlPorts().etcdClient();
+    }
+
     /** etcd's {@code initial-cluster} as config declares it: every member at its peer URL. */
     static String initialCluster(ClusterConfig config) {
         return String.join(",", config.ha().dcsMemberNames().stream()
-                .map(m -> m + "=https://" + config.dcsPeerHost(m) + ":" + ETCD_PEER_PORT).toList());
+                .map(m -> m + "=https://" + config.dcsPeerHost(m) + ":" + config.ha().controlPorts().etcdPeer()).toList());
     }
 
     /** etcd's volume: conf/ (key, certificates, configuration) and data/. */
@@ -100,14 +125,15 @@ public final class PatroniFiles {
     /** {@code host:2379} of every etcd member, as Patroni's etcd3.hosts wants it. */
     static List<String> etcdHosts(ClusterConfig config) {
         return config.ha().dcsMemberNames().stream()
-                .map(m -> config.dcsPeerHost(m) + ":" + ETCD_CLIENT_PORT).toList();
+                .map(m -> config.dcsPeerHost(m) + ":" + config.ha().controlPorts().etcdClient()).toList();
     }
 
     /** etcd member → its metrics endpoint ({@code host:2381}) on the cluster network, for Prometheus. */
     public static Map<String, String> etcdMetricsAddresses(ClusterConfig config) {
         var addresses = new LinkedHashMap<String, String>();
         config.ha().dcsMemberNames().forEach(m -> addresses.put(m,
-                (config.severalHosts() ? config.dcsPeerHost(m) : m) + ":" + ETCD_METRICS_PORT));
+                (config.severalHosts() ? config.dcsPeerHost(m) + ":" + config.ha().controlPorts().etcdMetrics()
+                        : m + ":" + ETCD_METRICS_PORT)));
         return addresses;
     }
 
@@ -215,7 +241,7 @@ public final class PatroniFiles {
         root.put("log", Map.of("level", "INFO"));
         var restapi = new LinkedHashMap<String, Object>();
         restapi.put("listen", "0.0.0.0:" + REST_API_PORT);
-        restapi.put("connect_address", host + ":" + REST_API_PORT);
+        restapi.put("connect_address", restApiAddress(config, node));
         restapi.put("certfile", CONF_DIR + "/" + MEMBER_CERT);
         restapi.put("keyfile", CONF_DIR + "/" + MEMBER_KEY);
         restapi.put("cafile", CONF_DIR + "/" + DCS_CA);
@@ -295,11 +321,11 @@ public final class PatroniFiles {
         root.put("name", member);
         root.put("data-dir", ETCD_DATA_DIR);
         root.put("listen-client-urls", "https://0.0.0.0:" + ETCD_CLIENT_PORT);
-        root.put("advertise-client-urls", "https://" + host + ":" + ETCD_CLIENT_PORT);
+        root.put("advertise-client-urls", etcdClientUrl(config, member));
         root.put("listen-peer-urls", "https://0.0.0.0:" + ETCD_PEER_PORT);
         // For Prometheus (pg-cluster-etcd job): an http URL makes etcd serve it without TLS.
         root.put("listen-metrics-urls", "http://0.0.0.0:" + ETCD_METRICS_PORT);
-        root.put("initial-advertise-peer-urls", "https://" + host + ":" + ETCD_PEER_PORT);
+        root.put("initial-advertise-peer-urls", "https://" + host + ":" + config.ha().controlPorts().etcdPeer());
         root.put("initial-cluster", initialCluster(config));
         root.put("initial-cluster-state", "new");
         root.put("initial-cluster-token", config.namePrefix());

@@ -116,7 +116,8 @@ public final class PatroniMember extends ComponentResource {
         var port = PostgresNode.publishedPort(config, node);
         // Across hosts the REST API too: the other members and the steps call it there.
         var ports = new ArrayList<PublishedPort>(List.of(port));
-        ports.addAll(Members.crossHostPorts(config, node.hostAddress(), List.of(PatroniFiles.REST_API_PORT)));
+        ports.addAll(Members.crossHostPorts(config, node.hostAddress(),
+                Map.of(config.ha().controlPorts().restApi(), PatroniFiles.REST_API_PORT)));
         var labels = Labels.container(config, node.name());
         labels.put(Labels.HA_MEMBER, HA_LABEL);
         labels.put(Labels.PUBLISHED, String.join(",", ports.stream().map(PublishedPort::spec).toList()));

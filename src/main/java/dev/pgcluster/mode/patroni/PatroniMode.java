@@ -199,11 +199,13 @@ public final class PatroniMode implements HaMode {
      * etcd's membership is static: its members know each other from the configuration they were
      * made with, and their data holds it. A changed {@code dcsMembers} would give new members a
      * cluster the old ones do not know (etcd refuses to start them), so it is refused while the
-     * stack has etcd members.
+     * stack has etcd members; so are other addresses for the same members (etcd's peer and client
+     * URLs, across hosts Patroni's REST API), read from a member's configuration file.
      */
     static void refuseAnotherMembership(ClusterConfig config, ClusterProbe probe) {
-        var made = probe.fileOfMember(config, EtcdMember.HA_LABEL, PatroniFiles.ETCD_CONF_DIR + "/" + PatroniFiles.ETCD_CONFIG_FILE)
-                .flatMap(PatroniFiles::initialCluster);
+        String etcdFile = probe.fileOfMember(config, EtcdMember.HA_LABEL,
+                PatroniFiles.ETCD_CONF_DIR + "/" + PatroniFiles.ETCD_CONFIG_FILE).orElse("");
+        var made = PatroniFiles.initialCluster(etcdFile);
         if (made.isEmpty()) {
             return;
         }
@@ -215,15 +217,38 @@ public final class PatroniMode implements HaMode {
                     + "), and pulumi up cannot change etcd's membership yet (README: Automatic failover, Not built yet)."
                     + " Set pg-cluster:dcsMembers back to " + running.size() + ". Nothing was changed.");
         }
-        // The same members at other peer addresses (a host's address changed in dockerHosts): etcd's
-        // members know each other by the addresses they were made with.
+        // The same members at other addresses (a host's address in dockerHosts, etcdPorts or
+        // patroniApiPort changed): etcd's members know each other by the peer URLs they were made
+        // with, and a member that moves its client or REST API port under running members would
+        // leave them calling the old one.
+        var moved = new ArrayList<String>();
         String declared = PatroniFiles.initialCluster(config);
         if (!made.get().equals(declared)) {
-            throw new dev.pgcluster.topology.ClusterStateException("the stack's DCS was made with its etcd members at "
-                    + made.get() + ", and config puts them at " + declared + " (an address in pg-cluster:dockerHosts "
-                    + "changed): etcd's members know each other by the addresses they were made with, and pulumi up "
-                    + "cannot move them yet (README: Automatic failover, Not built yet). Set the address back. Nothing "
-                    + "was changed.");
+            moved.add("etcd's peers at " + made.get() + ", and config puts them at " + declared);
+        }
+        PatroniFiles.configValue(etcdFile, "name").filter(wanted::contains).ifPresent(member ->
+                PatroniFiles.configValue(etcdFile, "advertise-client-urls").ifPresent(client -> {
+                    String wantedClient = PatroniFiles.etcdClientUrl(config, member);
+                    if (!client.equals(wantedClient)) {
+                        moved.add(member + "'s clients at " + client + ", and config puts them at " + wantedClient);
+                    }
+                }));
+        if (config.severalHosts()) {
+            String patroniFile = probe.fileOfMember(config, PatroniMember.HA_LABEL,
+                    PatroniFiles.CONF_DIR + "/" + PatroniFiles.CONFIG_FILE).orElse("");
+            PatroniFiles.configValue(patroniFile, "name").filter(config.nodeNames()::contains).ifPresent(node ->
+                    PatroniFiles.restApiAddress(patroniFile).ifPresent(api -> {
+                        String wantedApi = PatroniFiles.restApiAddress(config, node);
+                        if (!api.equals(wantedApi)) {
+                            moved.add(node + "'s REST API at " + api + ", and config puts it at " + wantedApi);
+                        }
+                    }));
+        }
+        if (!moved.isEmpty()) {
+            throw new dev.pgcluster.topology.ClusterStateException("the stack's DCS was made with " + String.join("; ", moved)
+                    + " (an address in pg-cluster:dockerHosts, pg-cluster:etcdPorts or pg-cluster:patroniApiPort changed): "
+                    + "etcd's members and Patroni's know each other by the addresses they were made with, and pulumi up "
+                    + "cannot move them yet (README: Automatic failover, Not built yet). Set them back. Nothing was changed.");
         }
     }
 

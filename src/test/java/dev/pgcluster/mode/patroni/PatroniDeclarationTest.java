@@ -502,11 +502,12 @@ class PatroniDeclarationTest {
             }
         };
         Throwable refused = DeclaredStack.refused(patroni(), probe);
-        assertTrue(refused.getMessage().startsWith("pg-cluster: the stack's DCS was made with its etcd members at "
+        assertTrue(refused.getMessage().startsWith("pg-cluster: the stack's DCS was made with etcd's peers at "
                 + "etcd0=https://pg-cluster-test-etcd0:2380,etcd1=https://10.0.0.99:2380,etcd2=https://pg-cluster-test-etcd2:2380"
                 + ", and config puts them at etcd0=https://pg-cluster-test-etcd0:2380,etcd1=https://pg-cluster-test-etcd1:2380,"
-                + "etcd2=https://pg-cluster-test-etcd2:2380 (an address in pg-cluster:dockerHosts changed)"), refused.getMessage());
-        assertTrue(refused.getMessage().endsWith("Set the address back. Nothing was changed."), refused.getMessage());
+                + "etcd2=https://pg-cluster-test-etcd2:2380 (an address in pg-cluster:dockerHosts, pg-cluster:etcdPorts or "
+                + "pg-cluster:patroniApiPort changed)"), refused.getMessage());
+        assertTrue(refused.getMessage().endsWith("Set them back. Nothing was changed."), refused.getMessage());
     }
 
     /** A running DCS keeps its quorum: its members are replaced one at a time, a stopped one first; a new one starts together. */
