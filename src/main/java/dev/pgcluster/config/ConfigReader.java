@@ -145,17 +145,23 @@ public final class ConfigReader {
         Optional<Map<String, DockerHostSpec>> placement = placed.map(HostPlacement.Placed::nodes);
         HaSettings ha = placed.filter(p -> p.severalHosts() && haRead.patroni()).map(p -> dcsOnHosts(haRead, p))
                 .orElse(haRead);
-        if (monitoring != null && monitoring.enabled() && haRead.patroni() && placed.map(HostPlacement.Placed::severalHosts)
+        if (monitoring != null && monitoring.enabled() && ha.patroni() && placed.map(HostPlacement.Placed::severalHosts)
                 .orElse(false)) {
-            // Prometheus and the exporters publish on the hosts' addresses too, beside Patroni and etcd.
-            var fixed = haRead.controlPorts().list();
-            for (int p = monitoring.port(); p <= monitoring.port() + nodeCount; p++) {
-                if (fixed.contains(p)) {
+            // Prometheus (on pg0's host) and each exporter (on its node's host) publish on the host's
+            // address beside Patroni's REST API (every node's host) and etcd (the hosts of its members).
+            var ports = ha.controlPorts();
+            for (int i = -1; i < nodeCount; i++) {
+                DockerHostSpec host = placed.get().nodes().get("pg" + Math.max(i, 0));
+                int port = i < 0 ? monitoring.port() : monitoring.exporterPort(i);
+                var taken = new ArrayList<Integer>(List.of(ports.restApi()));
+                if (ha.dcsHosts().containsValue(host)) {
+                    taken.addAll(ports.etcd());
+                }
+                if (taken.contains(port)) {
                     problems.add(key("monitoringPort") + " = \"" + monitoring.port() + "\" is not allowed with " + key("ha")
-                            + " = \"patroni\" on several hosts: Prometheus takes it and the exporters the next " + nodeCount
-                            + " ports (" + monitoring.port() + "–" + (monitoring.port() + nodeCount) + "), and " + p
-                            + " is one Patroni and etcd publish on each host " + fixed + " (" + key("patroniApiPort")
-                            + ", " + key("etcdPorts") + ")");
+                            + " = \"patroni\" on several hosts: " + (i < 0 ? "Prometheus" : "pg" + i + "'s exporter")
+                            + " would publish " + port + " on " + host.name().orElseThrow() + ", where Patroni and etcd "
+                            + "publish " + taken + " (" + key("patroniApiPort") + ", " + key("etcdPorts") + ")");
                     break;
                 }
             }

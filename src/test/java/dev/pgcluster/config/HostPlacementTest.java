@@ -269,9 +269,13 @@ class HostPlacementTest {
                 Arguments.of("monitoring ports on Patroni's", threeHostsAnd("ha", "patroni", "image",
                         BadConfigValues.PATRONI_IMAGE, "monitoring", "true", "monitoringPort", "2377"),
                         "pg-cluster:monitoringPort = \"2377\" is not allowed with pg-cluster:ha = \"patroni\" on several "
-                        + "hosts: Prometheus takes it and the exporters the next 3 ports (2377–2380), and 2379 is one "
-                        + "Patroni and etcd publish on each host [8008, 2379, 2380, 2381] (pg-cluster:patroniApiPort, "
-                        + "pg-cluster:etcdPorts)"),
+                        + "hosts: pg1's exporter would publish 2379 on h2, where Patroni and etcd publish [8008, 2379, 2380, "
+                        + "2381] (pg-cluster:patroniApiPort, pg-cluster:etcdPorts)"),
+                Arguments.of("an exporter on the REST API's port", threeHostsAnd("ha", "patroni", "image",
+                        BadConfigValues.PATRONI_IMAGE, "monitoring", "true", "monitoringPort", "8006"),
+                        "pg-cluster:monitoringPort = \"8006\" is not allowed with pg-cluster:ha = \"patroni\" on several "
+                        + "hosts: pg1's exporter would publish 8008 on h2, where Patroni and etcd publish [8008, 2379, 2380, "
+                        + "2381] (pg-cluster:patroniApiPort, pg-cluster:etcdPorts)"),
                 Arguments.of("an endpoint on every interface", withHosts(Map.of("h1", tls("tcp://0.0.0.0:2376", "h1")),
                         Map.of("pg0", "h1", "pg1", "h1", "pg2", "h1")),
                         "pg-cluster:dockerHosts.h1.address is not set: the IPv4 address the other hosts reach this one at "
