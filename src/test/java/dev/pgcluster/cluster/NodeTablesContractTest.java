@@ -150,8 +150,9 @@ class NodeTablesContractTest {
         assertTrue(docker.toFile().setExecutable(true));
         var environment = new LinkedHashMap<>(tables(twoTlsHostsAndAnSshHost()));
         environment.put("PATH", bin + ":" + System.getenv("PATH"));
-        var builder = new ProcessBuilder("sh", "-c", InitScripts.read(InitScripts.HOSTS) + "\n"
-                + "for n in pg0 pg1 pg2; do pgc_on $n pgc_container_state pg-cluster-dev-$n; done")
+        // As the steps call it: under set -eu, its answer assigned outside any condition.
+        var builder = new ProcessBuilder("sh", "-c", "set -eu\n" + InitScripts.read(InitScripts.HOSTS) + "\n"
+                + "for n in pg0 pg1 pg2; do state=$(pgc_on $n pgc_container_state pg-cluster-dev-$n); echo \"$state\"; done")
                 .redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> !name.equals("PATH"));
         builder.environment().putAll(environment);
