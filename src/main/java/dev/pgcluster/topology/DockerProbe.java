@@ -95,7 +95,8 @@ public final class DockerProbe implements ClusterProbe {
     @Override
     public List<String> portConflicts(ClusterConfig config) {
         var answers = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
-        PublishedPorts.byHost(config).keySet().forEach(h -> answers.put(h, CompletableFuture.supplyAsync(() ->
+        PublishedPorts.of(config).stream().map(PublishedPorts.Binding::host).distinct().forEach(h -> answers.put(h,
+                CompletableFuture.supplyAsync(() ->
                 run(h, HOST_TIMEOUT_SECONDS, "docker", "ps", "--format", PublishedPorts.PS_FORMAT))));
         var running = new LinkedHashMap<DockerHostSpec, List<String>>();
         answers.forEach((host, answer) -> {

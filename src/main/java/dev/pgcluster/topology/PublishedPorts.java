@@ -5,7 +5,6 @@ import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.DockerHostSpec;
 import dev.pgcluster.config.NodeSpec;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -140,12 +139,5 @@ public final class PublishedPorts {
             }
         }
         return false;
-    }
-
-    /** The hosts the stack publishes on, each once. */
-    static Map<DockerHostSpec, List<Binding>> byHost(ClusterConfig config) {
-        var hosts = new LinkedHashMap<DockerHostSpec, List<Binding>>();
-        of(config).forEach(b -> hosts.computeIfAbsent(b.host(), h -> new ArrayList<>()).add(b));
-        return hosts;
     }
 }

@@ -59,8 +59,7 @@ public final class PatroniFiles {
      * configuration file; empty when it has none.
      */
     public static java.util.Optional<String> initialCluster(String text) {
-        var m = java.util.regex.Pattern.compile("\"initial-cluster\": \"([^\"]*)\"").matcher(text);
-        return m.find() && !m.group(1).isEmpty() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
+        return configValue(text, "initial-cluster").filter(value -> !value.isEmpty());
     }
 
     /**
@@ -88,10 +87,14 @@ public final class PatroniFiles {
         return "https://" + config.dcsPeerHost(member) + ":" + config.ha().controlPorts().etcdClient();
     }
 
+    /** Where the other etcd members reach {@code member} (its {@code initial-advertise-peer-urls}). */
+    static String etcdPeerUrl(ClusterConfig config, String member) {
+        return "https://" + config.dcsPeerHost(member) + ":" + config.ha().controlPorts().etcdPeer();
+    }
+
     /** etcd's {@code initial-cluster} as config declares it: every member at its peer URL. */
     static String initialCluster(ClusterConfig config) {
-        return String.join(",", config.ha().dcsMemberNames().stream()
-                .map(m -> m + "=https://" + config.dcsPeerHost(m) + ":" + config.ha().controlPorts().etcdPeer()).toList());
+        return String.join(",", config.ha().dcsMemberNames().stream().map(m -> m + "=" + etcdPeerUrl(config, m)).toList());
     }
 
     /** etcd's volume: conf/ (key, certificates, configuration) and data/. */
@@ -316,7 +319,6 @@ public final class PatroniFiles {
 
     /** An etcd member's configuration ({@code etcd --config-file}): static membership, TLS for clients and peers. */
     public static String etcdConfig(ClusterConfig config, String member) {
-        String host = config.dcsPeerHost(member);
         var root = new LinkedHashMap<String, Object>();
         root.put("name", member);
         root.put("data-dir", ETCD_DATA_DIR);
@@ -325,7 +327,7 @@ public final class PatroniFiles {
         root.put("listen-peer-urls", "https://0.0.0.0:" + ETCD_PEER_PORT);
         // For Prometheus (pg-cluster-etcd job): an http URL makes etcd serve it without TLS.
         root.put("listen-metrics-urls", "http://0.0.0.0:" + ETCD_METRICS_PORT);
-        root.put("initial-advertise-peer-urls", "https://" + host + ":" + config.ha().controlPorts().etcdPeer());
+        root.put("initial-advertise-peer-urls", etcdPeerUrl(config, member));
         root.put("initial-cluster", initialCluster(config));
         root.put("initial-cluster-state", "new");
         root.put("initial-cluster-token", config.namePrefix());

@@ -461,18 +461,7 @@ class PatroniDeclarationTest {
     void aChangedNumberOfDcsMembersIsRefusedWhileTheDcsRuns() {
         String made = "ustar\0" + PatroniFiles.etcdConfig(patroni(), "etcd0") + "\0\0";
         assertEquals(List.of("etcd0", "etcd1", "etcd2"), PatroniFiles.initialClusterMembers(made));
-        ClusterProbe probe = new ClusterProbe() {
-            @Override
-            public List<NodeState> observe(ClusterConfig config) {
-                return ClusterProbe.NONE.observe(config);
-            }
-
-            @Override
-            public java.util.Optional<String> fileOfMember(ClusterConfig config, String haMember, String path) {
-                return haMember.equals(EtcdMember.HA_LABEL) && path.equals("/var/lib/etcd/conf/etcd.conf.yml")
-                        ? java.util.Optional.of(made) : java.util.Optional.empty();
-            }
-        };
+        ClusterProbe probe = membersMadeWith(made, "");
         Throwable refused = DeclaredStack.refused(patroni("dcsMembers", "5"), probe);
         assertEquals("pg-cluster: pg-cluster:dcsMembers = 5, but the stack's DCS was made with 3 etcd members (etcd0, etcd1, "
                 + "etcd2), and pulumi up cannot change etcd's membership yet (README: Automatic failover, Not built yet). Set "
@@ -490,7 +479,21 @@ class PatroniDeclarationTest {
         String made = "ustar\0" + PatroniFiles.etcdConfig(patroni(), "etcd0").replace("pg-cluster-test-etcd1:2380",
                 "10.0.0.99:2380") + "\0\0";
         assertTrue(made.contains("etcd1=https://10.0.0.99:2380"), made);
-        ClusterProbe probe = new ClusterProbe() {
+        Throwable refused = DeclaredStack.refused(patroni(), membersMadeWith(made, ""));
+        assertTrue(refused.getMessage().startsWith("pg-cluster: the stack's DCS was made with etcd's peers at "
+                + "etcd0=https://pg-cluster-test-etcd0:2380,etcd1=https://10.0.0.99:2380,etcd2=https://pg-cluster-test-etcd2:2380"
+                + ", and config puts them at etcd0=https://pg-cluster-test-etcd0:2380,etcd1=https://pg-cluster-test-etcd1:2380,"
+                + "etcd2=https://pg-cluster-test-etcd2:2380 (an address in pg-cluster:dockerHosts, pg-cluster:etcdPorts or "
+                + "pg-cluster:patroniApiPort changed)"), refused.getMessage());
+        assertTrue(refused.getMessage().endsWith("Set them back. Nothing was changed."), refused.getMessage());
+    }
+
+    /**
+     * A running DCS whose members were made with these files: an etcd member's configuration and
+     * a Patroni member's ("" for none), as docker cp gives them (inside a tar stream).
+     */
+    private static ClusterProbe membersMadeWith(String etcdFile, String patroniFile) {
+        return new ClusterProbe() {
             @Override
             public List<NodeState> observe(ClusterConfig config) {
                 return ClusterProbe.NONE.observe(config);
@@ -498,16 +501,45 @@ class PatroniDeclarationTest {
 
             @Override
             public java.util.Optional<String> fileOfMember(ClusterConfig config, String haMember, String path) {
-                return haMember.equals(EtcdMember.HA_LABEL) ? java.util.Optional.of(made) : java.util.Optional.empty();
+                if (haMember.equals(EtcdMember.HA_LABEL) && path.equals("/var/lib/etcd/conf/etcd.conf.yml")) {
+                    return java.util.Optional.of(etcdFile);
+                }
+                if (haMember.equals(PatroniMember.HA_LABEL) && path.equals(PatroniFiles.CONF_DIR + "/" + PatroniFiles.CONFIG_FILE)
+                        && !patroniFile.isEmpty()) {
+                    return java.util.Optional.of(patroniFile);
+                }
+                return java.util.Optional.empty();
             }
         };
-        Throwable refused = DeclaredStack.refused(patroni(), probe);
-        assertTrue(refused.getMessage().startsWith("pg-cluster: the stack's DCS was made with etcd's peers at "
-                + "etcd0=https://pg-cluster-test-etcd0:2380,etcd1=https://10.0.0.99:2380,etcd2=https://pg-cluster-test-etcd2:2380"
-                + ", and config puts them at etcd0=https://pg-cluster-test-etcd0:2380,etcd1=https://pg-cluster-test-etcd1:2380,"
-                + "etcd2=https://pg-cluster-test-etcd2:2380 (an address in pg-cluster:dockerHosts, pg-cluster:etcdPorts or "
-                + "pg-cluster:patroniApiPort changed)"), refused.getMessage());
-        assertTrue(refused.getMessage().endsWith("Set them back. Nothing was changed."), refused.getMessage());
+    }
+
+    /**
+     * Across hosts, chosen etcdPorts and patroniApiPort on a running DCS made with the defaults are
+     * refused, naming etcd's client URL and Patroni's REST API address as made and as configured;
+     * the same ports as made are declared.
+     */
+    @Test
+    void otherControlPortsAreRefusedWhileTheDcsRunsAcrossHosts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path certs) {
+        var values = new java.util.LinkedHashMap<>(dev.pgcluster.testing.TestHosts.threeTlsHosts(certs));
+        values.put("ha", "patroni");
+        values.put("image", "registry.example.com/pg-cluster/patroni:17.6-4.0.7");
+        ClusterConfig made = dev.pgcluster.testing.TestConfigs.read("test", values);
+        ClusterProbe probe = membersMadeWith("ustar\0" + PatroniFiles.etcdConfig(made, "etcd0") + "\0\0",
+                "ustar\0" + PatroniFiles.memberConfig(made, "pg0") + "\0\0");
+        assertEquals(3, DeclaredStack.of(made, probe).ofType(EtcdMember.TYPE).size(), "as made: declared");
+
+        values.put("patroniApiPort", "18008");
+        values.put("etcdPorts", "[2379, 2380, 12381]");
+        Throwable api = DeclaredStack.refused(dev.pgcluster.testing.TestConfigs.read("test", values), probe);
+        assertTrue(api.getMessage().startsWith("pg-cluster: the stack's DCS was made with pg0's REST API at 10.0.0.11:8008, "
+                + "and config puts it at 10.0.0.11:18008 (an address in pg-cluster:dockerHosts, pg-cluster:etcdPorts or "
+                + "pg-cluster:patroniApiPort changed)"), api.getMessage());
+
+        values.remove("patroniApiPort");
+        values.put("etcdPorts", "[12379, 2380, 2381]");
+        Throwable client = DeclaredStack.refused(dev.pgcluster.testing.TestConfigs.read("test", values), probe);
+        assertTrue(client.getMessage().startsWith("pg-cluster: the stack's DCS was made with etcd0's clients at "
+                + "https://10.0.0.11:2379, and config puts them at https://10.0.0.11:12379 ("), client.getMessage());
     }
 
     /** A running DCS keeps its quorum: its members are replaced one at a time, a stopped one first; a new one starts together. */
