@@ -56,6 +56,10 @@
 #   PGC_PROJECT, PGC_STACK      labels of the one-off containers
 #   PGC_DATABASE                the application database, where the read gate is kept
 #   PGC_TLS                     on: standbys reach the primary over TLS and check its certificate
+#   PGC_LOST_NODES              the nodes on hosts of pg-cluster:lostHosts (unset: none), separated
+#                               by spaces: their hosts do not answer, and this run goes on without
+#                               them. They are neither listed, fenced nor rewound; a failover says
+#                               that an old primary among them was not fenced.
 # It holds a lock on the Docker host of the first node (pg0, wherever the primary is) while it runs: the container
 # <prefix>-primary-lock (created, never started), which another run finds and waits for.
 # Stdout: one line, "<primary> primary timeline <n>[; what changed]". Progress goes to stderr.
@@ -196,6 +200,13 @@ restart_old="" lock_id=""
 # The lock lives with the first node, whichever node the run makes the primary: two runs that ask
 # for different primaries find the same lock.
 lock_node=pg0
+# The nodes on lost hosts (pg-cluster:lostHosts): nothing of theirs can be asked.
+lost_nodes=${PGC_LOST_NODES:-}
+lost() { case " $lost_nodes " in *" $1 "*) return 0 ;; esac; return 1; }
+if lost "$lock_node"; then
+    # While pg0's host is lost the lock lives with the first node that answers.
+    lock_node=$(printf '%s\n' "$PGC_NODE_DOCKER" | awk -v lost=" $lost_nodes " 'index(lost, " " $1 " ") == 0 { print $1; exit }')
+fi
 on_exit() {
     exit_status=$?
     if [ -n "$restart_old" ] && [ "$exit_status" -ne 0 ]; then
@@ -265,7 +276,8 @@ if [ -z "${PGC_NODE_DOCKER:-}" ]; then
         --filter label=pg-cluster.seed --format '{{.Label "pg-cluster.node"}}' | sort)
 else
     listed=""
-    for docker_host in $(printf '%s\n' "$PGC_NODE_DOCKER" | awk 'NF >= 2 && !seen[$2]++ { print $2 }'); do
+    for docker_host in $(printf '%s\n' "$PGC_NODE_DOCKER" | awk -v lost=" $lost_nodes " \
+        'NF >= 2 && index(lost, " " $1 " ") == 0 && !seen[$2]++ { print $2 }'); do
         host_node=$(printf '%s\n' "$PGC_NODE_DOCKER" | awk -v h="$docker_host" '$2 == h { print $1; exit }')
         # Each name is marked, so that what docker says on stderr (captured with it, for the
         # message below) is never taken for a node.
@@ -280,6 +292,9 @@ else
         fi
     done
     nodes=$(printf '%s' "$listed" | sed -n 's/^pg-cluster-node=//p' | sort -u)
+    for node in $lost_nodes; do
+        nodes=$(printf '%s\n' "$nodes" | grep -vx "$node" || true)
+    done
 fi
 # Only a container that has exited (or was never started) is stopped: its data may be rewound, and
 # it cannot write. A paused container still holds its server (and its writes, once unpaused); a
@@ -299,7 +314,7 @@ for node in $nodes; do
         *) unsettled="${unsettled:+$unsettled, }$node is $node_state" ;;
     esac
 done
-say "found: writable:${writable:- none}; standbys:${standbys:- none}; stopped:${stopped:- none}${unsettled:+; unsettled: $unsettled}"
+say "found: writable:${writable:- none}; standbys:${standbys:- none}; stopped:${stopped:- none}${unsettled:+; unsettled: $unsettled}${lost_nodes:+; on lost hosts: $lost_nodes}"
 
 # refuse_if_unsettled: a switchover or a failover waits until every node has settled (the same
 # refusal as the program's, Topology.check, which decided on what it saw minutes ago).
@@ -754,14 +769,15 @@ elif has "$standbys" "$primary"; then
         # Under "any k" or "first k" a commit was acknowledged by k of the N standbys: only when at
         # least N - k + 1 of them answered does the most advanced hold every acknowledged commit.
         # Those that could not be compared (their WAL could not be read) are named "unknown".
-        set -- $nodes
+        # shellcheck disable=SC2086 # word lists
+        set -- $nodes $lost_nodes
         standby_count=$(( $# - 1 ))
         required=$(( standby_count - ${PGC_SYNC_COUNT:-0} + 1 ))
         set -- $answered
         refusal=""
         if [ "${PGC_SYNC_COUNT:-0}" -gt 0 ] && [ "$#" -lt "$required" ]; then
             unknown=""
-            for node in $nodes; do
+            for node in $nodes $lost_nodes; do
                 has "$answered $old_primaries" "$node" || unknown="$unknown $node"
             done
             for node in $unknown; do discard="$discard $node@unknown:$received"; done
@@ -784,6 +800,12 @@ elif has "$standbys" "$primary"; then
         pause_after_promote
         ensure_slots
         event="failover: $primary promoted at $received${ahead:+; lost what only$ahead had (${most_ahead:-0} bytes)}${event:+; $event}"
+        for node in $lost_nodes; do
+            # Its host does not answer: it was neither fenced nor stopped, and clients that still
+            # reach it may write there. Back, it is found writable beside the primary and refused
+            # until it is stopped; the next run rewinds it and reports what it wrote on its own.
+            event="$event; $node (on a lost host) was not fenced: stop it when its host is back (docker stop $(container "$node")), then pulumi up rejoins it"
+        done
         repoint_all=1
         follow_standbys
         # Stopped nodes that were primaries come back as standbys; what they wrote that the new

@@ -66,6 +66,24 @@ public final class App {
                     + "and its data volume, and seed it afresh on the new host (a primary's data would be lost). "
                     + "Nothing was declared. Keep each node where it runs (README: Several Docker hosts)");
         }
+        var answering = probe.answeringLostHosts(config);
+        if (!answering.isEmpty()) {
+            throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", answering)
+                    + ". Nothing was declared: a run without a host that answers would skip fencing the nodes there, and"
+                    + " an old primary there would go on taking writes beside the new one. Remove the host from it"
+                    + " (pulumi config rm pg-cluster:lostHosts, or set it to the hosts that are still lost) and run again"
+                    + " (README: Several Docker hosts)");
+        }
+        Optional<String> keptImageId = Optional.empty();
+        if (!config.pullImage() && config.lost(config.hostOf(config.nodes().get(0)))) {
+            keptImageId = config.nodes().stream().filter(n -> !config.lost(config.hostOf(n)))
+                    .map(n -> probe.imageOf(config, n.name())).flatMap(Optional::stream).findFirst();
+            if (keptImageId.isEmpty()) {
+                throw new dev.pgcluster.topology.ClusterStateException("the image of the cluster's nodes cannot be read on"
+                        + " any host that answers, and " + config.nodes().get(0).name() + "'s host, where pg-cluster:image is"
+                        + " looked up (pg-cluster:pullImage = false), is in pg-cluster:lostHosts. Nothing was declared");
+            }
+        }
         var taken = probe.portConflicts(config);
         if (!taken.isEmpty()) {
             throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", taken)
@@ -73,7 +91,7 @@ public final class App {
                     + "after the steps before it ran");
         }
         Optional<String> found = mode.check(config, probe, ctx.log()::warn, ctx.log()::info);
-        var cluster = new PostgresCluster(config, mode, found);
+        var cluster = new PostgresCluster(config, mode, found, keptImageId);
         ctx.export("ha", Output.of(config.ha().mode().configValue()));
         if (!cluster.followsLeader()) {
             // With a leader the mode elects itself, no node is "the primary" in state: the write

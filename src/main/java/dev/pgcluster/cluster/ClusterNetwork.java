@@ -51,7 +51,7 @@ public final class ClusterNetwork extends ComponentResource {
                     .build(),
                     // The Docker name is fixed, so a replacement must remove the old network first;
                     // Docker cannot relabel a network, and a label is no reason to rebuild the cluster.
-                    placement.dockerOptions(this).deleteBeforeReplace(true).ignoreChanges(List.of("labels")).build()));
+                    placement.dockerOptions(this).deleteBeforeReplace(true).ignoreChanges(placement.ignoring(List.of("labels"))).build()));
         }
         registerOutputs(Map.of("networkName", networkName()));
     }

@@ -73,7 +73,7 @@ public final class ClusterTls extends ComponentResource {
                         .additionalSecretOutputs(List.of("stdout"))
                         // Made once, then never again: a new image or an edited script must not
                         // make a new CA behind the nodes' backs. A new CA is a new generation.
-                        .ignoreChanges(ClusterSecrets.GENERATOR_INPUTS)
+                        .ignoreChanges(placement.ignoring(ClusterSecrets.GENERATOR_INPUTS))
                         .build());
     }
 

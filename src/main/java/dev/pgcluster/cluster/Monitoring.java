@@ -87,7 +87,7 @@ public final class Monitoring extends ComponentResource {
                         .map(e -> VolumeLabelArgs.builder().label(e.getKey()).value(e.getValue()).build()).toList())
                 .build(),
                 home.dockerOptions(this).retainOnDelete(config.retainVolumes()).deleteBeforeReplace(true)
-                        .ignoreChanges(List.of("labels")).build());
+                        .ignoreChanges(home.ignoring(List.of("labels"))).build());
         var uploads = List.of(
                 upload(MonitoringFiles.PROMETHEUS, Output.of(MonitoringFiles.prometheusConfig(config))),
                 upload(MonitoringFiles.RULES, Output.of(MonitoringFiles.rules(config))),
@@ -114,7 +114,7 @@ public final class Monitoring extends ComponentResource {
                 .uploads(uploads)
                 .build(),
                 // As for the nodes: ports never from a refresh, a changed port through the label.
-                home.dockerOptions(this).deleteBeforeReplace(true).ignoreChanges(List.of("ports")).build());
+                home.dockerOptions(this).deleteBeforeReplace(true).ignoreChanges(home.ignoring(List.of("ports"))).build());
         registerOutputs(Map.of("prometheusName", prometheus.name()));
     }
 
@@ -152,7 +152,7 @@ public final class Monitoring extends ComponentResource {
                 .uploads(uploads)
                 .build(),
                 placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(inputs.roles())
-                        .ignoreChanges(List.of("ports")).build());
+                        .ignoreChanges(placement.ignoring(List.of("ports"))).build());
     }
 
     private static ContainerArgs.Builder common(ClusterConfig config, Map<String, String> labels) {

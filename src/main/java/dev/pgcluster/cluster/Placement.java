@@ -7,6 +7,7 @@ import com.pulumi.resources.Resource;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.DockerHostSpec;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -18,8 +19,28 @@ import java.util.stream.Collectors;
  *
  * @param host     the Docker host
  * @param provider the explicit docker provider for that host; empty for the default provider
+ * @param lost     the host is one of {@code lostHosts}: it does not answer, and this run goes on
+ *                 without it. Everything on it keeps what it has in state ({@link #ignoring}): no
+ *                 provider call and no step reaches it.
  */
-public record Placement(DockerHostSpec host, Optional<ProviderResource> provider) {
+public record Placement(DockerHostSpec host, Optional<ProviderResource> provider, boolean lost) {
+    /** What {@code ignoreChanges} says for every resource on a lost host: all of its inputs. */
+    public static final List<String> EVERY_INPUT = List.of("*");
+
+    public Placement(DockerHostSpec host, Optional<ProviderResource> provider) {
+        this(host, provider, false);
+    }
+
+    /**
+     * The {@code ignoreChanges} of a resource on this host: {@code inputs}, or on a lost host every
+     * input. The engine then plans nothing for a resource there that is in state (it compares the
+     * inputs state holds with themselves), so neither its provider nor its step is asked to reach
+     * the host. One that is not in state yet would still be created: a step that must not run
+     * there is not declared while the host is lost.
+     */
+    public List<String> ignoring(List<String> inputs) {
+        return lost ? EVERY_INPUT : inputs;
+    }
 
     /** The Docker host URL the provider uses. */
     public String dockerHost() {

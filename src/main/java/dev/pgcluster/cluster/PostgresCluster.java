@@ -51,6 +51,8 @@ public final class PostgresCluster extends ComponentResource {
     private final Placement anchor;
     /** "reference host" → the image's ID there. */
     private final Map<String, Output<String>> images = new HashMap<>();
+    /** The cluster image's ID while the first node's host is lost (see the constructor). */
+    private final Optional<String> keptImageId;
     /** What the mode declared: the nodes' containers, the roles step, where writes go. */
     private final DeclaredNodes declared;
 
@@ -60,10 +62,14 @@ public final class PostgresCluster extends ComponentResource {
      * @param found  what the program found on Docker that differs from config and the
      *               {@code primary} step resolves (see {@link dev.pgcluster.topology.Topology});
      *               empty when the cluster is as configured
+     * @param keptImageId while the first node's host is lost and images are not pulled: the
+     *               cluster image's ID, read from a node on a host that answers (the copies on the
+     *               other hosts are made by ID); empty otherwise
      */
-    public PostgresCluster(ClusterConfig config, HaMode mode, Optional<String> found) {
+    public PostgresCluster(ClusterConfig config, HaMode mode, Optional<String> found, Optional<String> keptImageId) {
         super(TYPE, config.namePrefix(), ComponentResourceOptions.builder().build());
         this.config = config;
+        this.keptImageId = keptImageId;
         String name = config.namePrefix();
         this.name = name;
         // The first node's host keeps what the cluster has once (its TLS authority steps, the
@@ -127,13 +133,13 @@ public final class PostgresCluster extends ComponentResource {
         for (DockerHostSpec spec : hosts) {
             byHost.computeIfAbsent(spec, host -> {
                 if (host.name().isEmpty() && !explicit) {
-                    return new Placement(host, Optional.empty());
+                    return new Placement(host, Optional.empty(), false);
                 }
                 var args = ProviderArgs.builder().host(host.endpoint());
                 host.certPath().ifPresent(args::certPath);
                 ProviderResource provider = new Provider(name + "-docker-" + host.name().orElse("0"),
                         args.build(), CustomResourceOptions.builder().parent(this).build());
-                return new Placement(host, Optional.of(provider));
+                return new Placement(host, Optional.of(provider), config.lost(host));
             });
         }
         return byHost;
@@ -171,6 +177,11 @@ public final class PostgresCluster extends ComponentResource {
      * run.
      */
     private Output<String> image(String name, String reference, Placement placement) {
+        if (!config.pullImage() && placement.lost()) {
+            // Its host cannot be asked. Only what runs there (kept as it is) uses another image
+            // than the cluster's; the other hosts' copies are kept too (copiedImage).
+            return Output.of(reference.equals(config.image()) ? keptImageId.orElse("") : "");
+        }
         if (!config.pullImage()) {
             var options = InvokeOptions.builder().parent(this);
             placement.provider().ifPresent(options::provider);
@@ -181,7 +192,7 @@ public final class PostgresCluster extends ComponentResource {
                 .name(reference)
                 .keepLocally(true)
                 .build(),
-                placement.dockerOptions(this).build());
+                placement.dockerOptions(this).ignoreChanges(placement.ignoring(List.of())).build());
         return remote.imageId();
     }
 
@@ -204,7 +215,10 @@ public final class PostgresCluster extends ComponentResource {
                 }))
                 .triggers(sourceId.applyValue(id -> List.<Object>of(id)))
                 .build(),
-                CustomResourceOptions.builder().parent(this).build());
+                // Kept as it is while either end is lost: its output, the ID on the target host,
+                // stays what state has.
+                CustomResourceOptions.builder().parent(this)
+                        .ignoreChanges(anchor.lost() ? Placement.EVERY_INPUT : placement.ignoring(List.of())).build());
         return step.stdout().applyValue(String::strip);
     }
 

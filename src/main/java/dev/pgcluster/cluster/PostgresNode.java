@@ -189,6 +189,7 @@ public final class PostgresNode extends ComponentResource {
                 CustomResourceOptions.builder()
                         .parent(this)
                         .dependsOn(seedDependencies)
+                        .ignoreChanges(placement.ignoring(List.of()))
                         .aliases(LegacyUrns.underBootstrap(config, Command.TYPE, name + "-bootstrap-base-backup"))
                         .build());
 
@@ -209,14 +210,16 @@ public final class PostgresNode extends ComponentResource {
                         // force a new container. A changed port changes the published label,
                         // which forces one; a new container always gets the declared ports (the
                         // engine checks a replacement's inputs afresh, without ignoreChanges).
-                        .ignoreChanges(List.of("ports"))
+                        .ignoreChanges(placement.ignoring(List.of("ports")))
                         .aliases(concat(LegacyUrns.underNode(config, "docker:index/container:Container", name),
                                 ModeUrns.underOtherModes(config, TYPE, "docker:index/container:Container", name)))
                         .build());
         this.readiness = readiness(name + "-ready", config, container, placement,
                 LegacyUrns.underNode(config, Command.TYPE, name + "-ready"));
 
-        this.conninfo = upstream.map(up -> new Command(name + "-conninfo", CommandArgs.builder()
+        // Not on a lost host: the step would run there (it has no delete script: one in state
+        // simply goes, and comes again with the host).
+        this.conninfo = upstream.filter(up -> !placement.lost()).map(up -> new Command(name + "-conninfo", CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.SYNC_CONNINFO))
                 .environment(container.name().applyValue(containerName -> {
                     var env = new LinkedHashMap<String, String>();
@@ -239,6 +242,28 @@ public final class PostgresNode extends ComponentResource {
                         .aliases(LegacyUrns.underNode(config, Command.TYPE, name + "-conninfo"))
                         .build()));
         registerOutputs(Map.of("containerName", container.name()));
+    }
+
+    /**
+     * While hosts are lost ({@code lostHosts}): the slot step this node had as a standby, kept as
+     * state has it. Its delete would drop the slot on the primary the node followed, which may be
+     * on a lost host; it goes in the first run after every host is back, when that old primary has
+     * rejoined (its rejoin removes the slots it held, so the delete finds nothing to drop). Not in
+     * state (the node was the primary before the host was lost), it is made as a step that does
+     * nothing, and goes the same way.
+     */
+    public Command keptSlot(String name, ClusterConfig config, NodeSpec node) {
+        var env = new LinkedHashMap<String, String>();
+        env.put("PGC_STEP", "replication-slot");
+        env.put("PGC_PRIMARY_CONTAINER", config.containerName(node.name()));
+        env.put("PGC_SLOT", node.name());
+        env.put("PGC_KEEP_SLOT", "true");
+        return new Command(name + "-slot", CommandArgs.builder()
+                .create("echo 'pg-cluster: no slot step was kept; nothing to do'")
+                .delete(InitScripts.read(InitScripts.DROP_SLOT))
+                .environment(Output.of((Map<String, String>) env))
+                .build(),
+                CustomResourceOptions.builder().parent(this).ignoreChanges(Placement.EVERY_INPUT).build());
     }
 
     private static <T> List<T> concat(List<? extends T> first, List<? extends T> second) {
@@ -264,7 +289,7 @@ public final class PostgresNode extends ComponentResource {
                         .deleteBeforeReplace(true)
                         // Docker cannot change a volume's labels; a changed label must never
                         // replace (empty) a data volume.
-                        .ignoreChanges(List.of("labels"))
+                        .ignoreChanges(placement.ignoring(List.of("labels")))
                         .aliases(aliases)
                         .build());
     }
@@ -364,7 +389,8 @@ public final class PostgresNode extends ComponentResource {
                 // replaced with it and writes the files again, before the seed that needs them.
                 .triggers(volumeName.applyValue(v -> List.<Object>of(v)))
                 .build(),
-                CustomResourceOptions.builder().parent(parent).dependsOn(after).build());
+                CustomResourceOptions.builder().parent(parent).dependsOn(after)
+                        .ignoreChanges(placement.ignoring(List.of())).build());
     }
 
     /**
@@ -534,7 +560,8 @@ public final class PostgresNode extends ComponentResource {
                 }))
                 .triggers(container.id().applyValue(id -> List.<Object>of(id)))
                 .build(),
-                CustomResourceOptions.builder().parent(this).dependsOn(container).aliases(aliases).build());
+                CustomResourceOptions.builder().parent(this).dependsOn(container).aliases(aliases)
+                        .ignoreChanges(placement.ignoring(List.of())).build());
     }
 
     /** Consecutive failed checks before Docker calls a node unhealthy: the streaming grace. */

@@ -46,6 +46,9 @@ import java.util.Optional;
  * @param monitoring           exporters, Prometheus and alert rules
  * @param ha                   how the cluster fails over: pg-cluster's declared steps or Patroni
  * @param dockerHosts          every host of {@code dockerHosts}, in config's order (empty without it)
+ * @param lostHosts            hosts of {@code dockerHosts} that do not answer and that this run goes on
+ *                             without ({@code lostHosts}, {@code ha: none}): nothing of theirs is asked,
+ *                             changed, created or deleted; sorted, empty when every host is there
  */
 public record ClusterConfig(
         String project,
@@ -77,7 +80,8 @@ public record ClusterConfig(
         TlsSettings tls,
         MonitoringSettings monitoring,
         HaSettings ha,
-        List<DockerHostSpec> dockerHosts) {
+        List<DockerHostSpec> dockerHosts,
+        List<String> lostHosts) {
 
     /** The superuser the official image creates; peer authentication over the socket relies on it. */
     public static final String SUPERUSER = "postgres";
@@ -115,6 +119,7 @@ public record ClusterConfig(
         Objects.requireNonNull(monitoring);
         Objects.requireNonNull(ha);
         dockerHosts = List.copyOf(dockerHosts);
+        lostHosts = List.copyOf(lostHosts);
         if (nodes.stream().filter(NodeSpec::isPrimary).count() != 1) {
             throw new IllegalArgumentException("a cluster has exactly one primary node");
         }
@@ -144,6 +149,16 @@ public record ClusterConfig(
     public NodeSpec node(String name) {
         return nodes.stream().filter(n -> n.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no node " + name));
+    }
+
+    /** Whether {@code host} is one of {@code lostHosts}: nothing of it is asked or changed in this run. */
+    public boolean lost(DockerHostSpec host) {
+        return host.name().map(lostHosts::contains).orElse(false);
+    }
+
+    /** The nodes on {@code lostHosts}, in node order. */
+    public List<String> lostNodes() {
+        return nodes.stream().filter(n -> lost(hostOf(n))).map(NodeSpec::name).toList();
     }
 
     /** Whether the nodes are on more than one Docker engine ({@code placement}). */

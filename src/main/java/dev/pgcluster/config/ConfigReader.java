@@ -30,7 +30,7 @@ public final class ConfigReader {
             "alertForSeconds", "alertLagForSeconds", "alertReplayLagSeconds", "alertBytesBehind",
             "alertSlotRetainedPercent",
             "ha", "dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait", "patroniRetryTimeout",
-            "maximumLagOnFailover", "failsafeMode", "patroniApiPort", "etcdPorts");
+            "maximumLagOnFailover", "failsafeMode", "patroniApiPort", "etcdPorts", "lostHosts");
 
     /** The keys that only {@code ha: patroni} reads. */
     public static final List<String> PATRONI_KEYS = List.of("dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait",
@@ -167,6 +167,8 @@ public final class ConfigReader {
             }
         }
 
+        List<String> lostHosts = lostHosts(placed, ha, primary);
+
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
                     + key("memory") + " (" + memoryMb + "m), since /dev/shm counts against the memory limit");
@@ -191,7 +193,48 @@ public final class ConfigReader {
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
                 attempts, healthTimeout, streamingGrace, readMaxLag, defaultDockerHost, acceptDataLoss,
                 new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls, monitoring,
-                ha, placed.map(HostPlacement.Placed::hosts).orElse(List.of()));
+                ha, placed.map(HostPlacement.Placed::hosts).orElse(List.of()), lostHosts);
+    }
+
+    /**
+     * {@code lostHosts}: the hosts of {@code dockerHosts} a failover in {@code ha: none} goes on
+     * without (README: Several Docker hosts, "A host is lost"). Names separated by commas, or a JSON
+     * list. Each must hold a node, and not the configured primary: the run fails over to a node
+     * on a host that answers. With {@code ha: patroni} the cluster fails over by itself.
+     */
+    private List<String> lostHosts(Optional<HostPlacement.Placed> placed, HaSettings ha, String primary) {
+        Optional<String> raw = config.get("lostHosts");
+        if (raw.isEmpty()) {
+            return List.of();
+        }
+        String value = raw.get().strip();
+        String body = value.startsWith("[") && value.endsWith("]") ? value.substring(1, value.length() - 1) : value;
+        var names = new TreeSet<String>();
+        for (String item : body.split(",", -1)) {
+            names.add(item.strip().replaceAll("^\"(.*)\"$", "$1"));
+        }
+        String allowed;
+        if (placed.isEmpty() || !placed.get().severalHosts()) {
+            allowed = "only with nodes on several Docker hosts (" + key("dockerHosts") + ", " + key("placement") + ")";
+        } else if (ha != null && ha.patroni()) {
+            allowed = "only with " + key("ha") + " = \"none\": with Patroni the cluster fails over by itself, and a lost "
+                    + "host's members need nothing from config";
+        } else {
+            var nodeHosts = new TreeSet<String>();
+            placed.get().nodes().values().forEach(h -> nodeHosts.add(h.name().orElseThrow()));
+            String primaryHost = primary == null ? null : placed.get().nodes().get(primary).name().orElseThrow();
+            if (!nodeHosts.containsAll(names)) {
+                allowed = "names of hosts of " + key("placement") + " that hold a node (" + String.join(", ", nodeHosts)
+                        + "), separated by commas";
+            } else if (names.contains(primaryHost)) {
+                allowed = "a host other than the configured primary's (" + key("primary") + " = \"" + primary + "\" is on "
+                        + primaryHost + "): fail over to a node on a host that answers";
+            } else {
+                return List.copyOf(names);
+            }
+        }
+        problems.add(key("lostHosts") + " = \"" + raw.get() + "\" is not allowed: " + allowed);
+        return List.of();
     }
 
     /**

@@ -222,6 +222,7 @@ public final class ModeSwitch {
                 }))
                 .logging(Logging.STDOUT_AND_STDERR)
                 .build(),
-                CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after).build());
+                CustomResourceOptions.builder().parent(parts.cluster()).dependsOn(after)
+                        .ignoreChanges(placement.ignoring(List.of())).build());
     }
 }

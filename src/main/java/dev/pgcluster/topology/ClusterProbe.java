@@ -80,6 +80,19 @@ public interface ClusterProbe {
         return List.of();
     }
 
+    /**
+     * One line per host of {@code lostHosts} that answers, naming it: a run must not go on without
+     * it. Empty when every lost host is silent.
+     */
+    default List<String> answeringLostHosts(ClusterConfig config) {
+        return List.of();
+    }
+
+    /** The image ID {@code node}'s container runs (its host asked), empty when there is none. */
+    default java.util.Optional<String> imageOf(ClusterConfig config, String node) {
+        return java.util.Optional.empty();
+    }
+
     /** For declarations that never meet Docker (unit tests): every node missing, as on a new stack. */
     ClusterProbe NONE = config -> config.nodeNames().stream().map(NodeState::missing).toList();
 }

@@ -57,6 +57,11 @@ public final class DockerProbe implements ClusterProbe {
         var futures = new ArrayList<CompletableFuture<NodeState>>();
         for (NodeSpec node : config.nodes()) {
             DockerHostSpec host = config.hostOf(node);
+            if (config.lost(host)) {
+                // lostHosts: not asked (it would only time out).
+                futures.add(CompletableFuture.completedFuture(new NodeState(node.name(), "unreachable", Optional.empty())));
+                continue;
+            }
             futures.add(CompletableFuture.supplyAsync(() -> observe(node.name(), config.containerName(node.name()), host)));
         }
         return futures.stream().map(CompletableFuture::join).toList();
@@ -77,12 +82,12 @@ public final class DockerProbe implements ClusterProbe {
             // One host, as before dockerHosts: the provider and the steps say what is wrong with it.
             return List.of();
         }
-        var answers = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
-        nodesOf.keySet().forEach(h -> answers.put(h, CompletableFuture.supplyAsync(() ->
-                run(h, HOST_TIMEOUT_SECONDS, "docker", "version", "--format", "{{.Server.Version}}"))));
         var problems = new ArrayList<String>();
-        answers.forEach((host, answer) -> {
+        hostAnswers(config).forEach((host, answer) -> {
             Result result = answer.join();
+            if (config.lost(host)) {
+                return;
+            }
             if (result.status != 0 || result.stdout.isBlank()) {
                 problems.add("Docker host " + host.describe() + " cannot be reached: " + HostAnswer.classify(
                         result.status, result.stderr, HOST_TIMEOUT_SECONDS) + ". It runs " + String.join(", ",
@@ -92,10 +97,61 @@ public final class DockerProbe implements ClusterProbe {
         return problems;
     }
 
+    /**
+     * Each host the cluster uses → its answer to {@code docker version}, asked once per probe (in
+     * parallel, each for {@link #HOST_TIMEOUT_SECONDS} at most): the lost hosts' answers tell
+     * whether they are lost indeed.
+     */
+    private synchronized Map<DockerHostSpec, CompletableFuture<Result>> hostAnswers(ClusterConfig config) {
+        if (hostAnswers == null) {
+            var hosts = new java.util.LinkedHashSet<DockerHostSpec>();
+            config.nodes().forEach(n -> hosts.add(config.hostOf(n)));
+            if (config.ha().patroni()) {
+                config.ha().dcsMemberNames().forEach(m -> hosts.add(config.dcsHostOf(m)));
+            }
+            hostAnswers = new LinkedHashMap<>();
+            hosts.forEach(h -> hostAnswers.put(h, CompletableFuture.supplyAsync(() ->
+                    run(h, HOST_TIMEOUT_SECONDS, "docker", "version", "--format", "{{.Server.Version}}"))));
+        }
+        return hostAnswers;
+    }
+
+    private Map<DockerHostSpec, CompletableFuture<Result>> hostAnswers;
+
+    @Override
+    public List<String> answeringLostHosts(ClusterConfig config) {
+        if (config.lostHosts().isEmpty()) {
+            return List.of();
+        }
+        var answering = new ArrayList<String>();
+        hostAnswers(config).forEach((host, answer) -> {
+            Result result = answer.join();
+            if (config.lost(host) && result.status == 0 && !result.stdout.isBlank()) {
+                answering.add("pg-cluster:lostHosts names " + host.describe() + ", which answers (Docker "
+                        + result.stdout.strip() + "; it runs " + String.join(", ", config.nodes().stream()
+                                .filter(n -> config.hostOf(n).equals(host)).map(NodeSpec::name).toList()) + ")");
+            }
+        });
+        return answering;
+    }
+
+    @Override
+    public Optional<String> imageOf(ClusterConfig config, String node) {
+        DockerHostSpec host = config.hostOf(config.node(node));
+        if (config.lost(host)) {
+            return Optional.empty();
+        }
+        Result result = run(host, HOST_TIMEOUT_SECONDS, "docker", "container", "inspect", "--format", "{{.Image}}",
+                config.containerName(node));
+        return result.status == 0 && result.stdout.strip().startsWith("sha256:")
+                ? Optional.of(result.stdout.strip()) : Optional.empty();
+    }
+
     @Override
     public List<String> portConflicts(ClusterConfig config) {
         var answers = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
-        PublishedPorts.of(config).stream().map(PublishedPorts.Binding::host).distinct().forEach(h -> answers.put(h,
+        PublishedPorts.of(config).stream().map(PublishedPorts.Binding::host).distinct()
+                .filter(h -> !config.lost(h)).forEach(h -> answers.put(h,
                 CompletableFuture.supplyAsync(() ->
                 run(h, HOST_TIMEOUT_SECONDS, "docker", "ps", "--format", PublishedPorts.PS_FORMAT))));
         var running = new LinkedHashMap<DockerHostSpec, List<String>>();
@@ -114,7 +170,8 @@ public final class DockerProbe implements ClusterProbe {
             return List.of();
         }
         var configured = new LinkedHashMap<String, DockerHostSpec>();
-        config.nodes().forEach(n -> configured.put(n.name(), config.hostOf(n)));
+        config.nodes().stream().filter(n -> !config.lost(config.hostOf(n)))
+                .forEach(n -> configured.put(n.name(), config.hostOf(n)));
         if (config.ha().patroni()) {
             config.ha().dcsMemberNames().forEach(m -> configured.put(m, config.dcsHostOf(m)));
         }
@@ -124,6 +181,7 @@ public final class DockerProbe implements ClusterProbe {
         hosts.addAll(config.dockerHosts());
         DockerHostSpec defaultHost = DockerHostSpec.unnamed(config.defaultDockerHost());
         hosts.add(defaultHost);
+        hosts.removeIf(config::lost);
         var answers = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
         // The engine's ID first: two endpoints may reach one engine (the default one may be a host
         // of dockerHosts, reached by another URL).
@@ -212,6 +270,7 @@ public final class DockerProbe implements ClusterProbe {
         if (config.ha().patroni()) {
             config.ha().dcsMemberNames().forEach(m -> hosts.add(config.dcsHostOf(m)));
         }
+        hosts.removeIf(config::lost);
         return List.copyOf(hosts);
     }
 
@@ -219,8 +278,10 @@ public final class DockerProbe implements ClusterProbe {
     public List<String> stackNodes(ClusterConfig config) {
         var hosts = new java.util.LinkedHashSet<DockerHostSpec>();
         config.nodes().forEach(n -> hosts.add(config.hostOf(n)));
+        hosts.removeIf(config::lost);
         var node = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(config.namePrefix() + "-") + "(pg\\d+)$");
-        var found = new java.util.TreeSet<String>();
+        // A lost host's node is taken to be there: nothing can tell otherwise.
+        var found = new java.util.TreeSet<String>(config.lostNodes());
         for (DockerHostSpec host : hosts) {
             Result names = run(host, "docker", "ps", "-a", "--format", "{{.Names}}",
                     "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
@@ -240,6 +301,9 @@ public final class DockerProbe implements ClusterProbe {
     @Override
     public java.util.Optional<String> exec(ClusterConfig config, String node, String... command) {
         DockerHostSpec host = config.hostOf(config.node(node));
+        if (config.lost(host)) {
+            return java.util.Optional.empty();
+        }
         var args = new ArrayList<String>(List.of("docker", "exec", config.containerName(node)));
         args.addAll(List.of(command));
         Result result = run(host, args.toArray(String[]::new));
@@ -266,6 +330,9 @@ public final class DockerProbe implements ClusterProbe {
         var members = new java.util.TreeMap<String, String>();
         for (NodeSpec node : config.nodes()) {
             DockerHostSpec host = config.hostOf(node);
+            if (config.lost(host)) {
+                continue;
+            }
             Result labels = run(host, "docker", "container", "inspect", "--format",
                     "{{index .Config.Labels \"" + Labels.HA_MEMBER + "\"}}", config.containerName(node.name()));
             if (labels.status == 0) {

@@ -10,6 +10,8 @@ import dev.pgcluster.testing.DeclaredResource;
 import dev.pgcluster.testing.DeclaredStack;
 import dev.pgcluster.testing.TestConfigs;
 import dev.pgcluster.testing.TestHosts;
+import dev.pgcluster.topology.ClusterProbe;
+import dev.pgcluster.topology.NodeState;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -237,5 +239,97 @@ class SeveralHostsDeclarationTest {
                     assertEquals(certPath("h2"), env.get("DOCKER_CERT_PATH"), env.get("PGC_STEP"));
                     assertEquals("1", env.get("DOCKER_TLS_VERIFY"), env.get("PGC_STEP"));
                 });
+    }
+
+    /** pg0's host h1 lost (lostHosts), pg1 configured as the primary, images not pulled, monitoring on. */
+    private DeclaredStack failoverWithoutH1() {
+        var values = new LinkedHashMap<>(TestHosts.threeTlsHosts(certs));
+        values.put("primary", "pg1");
+        values.put("lostHosts", "h1");
+        values.put("pullImage", "false");
+        values.put("monitoring", "true");
+        ClusterConfig config = TestConfigs.read("test", values);
+        return DeclaredStack.of(config, new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig c) {
+                var standby = new NodeState.Server(true, 0, ADDRESSES.get("h1"), "0/3000060", Map.of());
+                return List.of(new NodeState("pg0", "unreachable", Optional.empty()),
+                        new NodeState("pg1", "running", Optional.of(standby)),
+                        new NodeState("pg2", "running", Optional.of(standby)));
+            }
+
+            @Override
+            public Optional<String> imageOf(ClusterConfig c, String node) {
+                assertFalse(node.equals("pg0"), "pg0's host is lost: never asked");
+                return Optional.of(KEPT_IMAGE);
+            }
+        });
+    }
+
+    private static final String KEPT_IMAGE = "sha256:" + "2".repeat(64);
+
+    /**
+     * A lost host (issue 22, test 3): every resource on it, docker object or step, keeps what state
+     * has (every input ignored), so neither its provider nor a step reaches it; the copies of images
+     * from it are kept too; nothing is looked up through it; nothing else is kept that way.
+     */
+    @Test
+    void onALostHostEveryResourceKeepsWhatStateHasAndNothingAsksIt() {
+        DeclaredStack stack = failoverWithoutH1();
+        String h1Provider = PREFIX + "-docker-h1";
+        int onH1 = 0;
+        for (DeclaredResource resource : stack.resources()) {
+            boolean there = resource.provider().map(p -> p.contains(h1Provider)).orElse(false)
+                    || resource.type().equals(COMMAND) && ENDPOINTS.get("h1").equals(environment(resource).get("DOCKER_HOST"));
+            // The copies from pg0's host (image IDs) and pg1's slot step from when it followed pg0.
+            boolean fromThere = resource.type().equals(COMMAND)
+                    && (resource.name().matches(PREFIX + "-(exporter-|prometheus-)?image-h[23]")
+                    || resource.name().equals(PREFIX + "-pg1-slot"));
+            if (there || fromThere) {
+                onH1++;
+                assertEquals(List.of("*"), resource.ignoreChanges(), resource.type() + " " + resource.name());
+            } else {
+                assertFalse(resource.ignoreChanges().contains("*"), resource.type() + " " + resource.name());
+            }
+        }
+        // pg0's volume, container, exporter, Prometheus and its volume, the network there; its conf,
+        // seed, readiness and hand-over steps, the CA step.
+        assertTrue(onH1 >= 11, "resources on h1: " + onH1);
+        assertEquals(List.of(), stack.calls(), "no image is looked up: the first node's host is lost");
+        assertTrue(stack.resources().stream().noneMatch(r -> r.name().equals(PREFIX + "-pg0-conninfo")),
+                "pg0's conninfo step would run on h1: not declared while h1 is lost");
+        var keptSlot = environment(named(stack, COMMAND, PREFIX + "-pg1-slot"));
+        assertEquals("true", keptSlot.get("PGC_KEEP_SLOT"), "made anew (not in state), it does nothing");
+        var primaryStep = step(stack, "primary");
+        assertEquals("pg0", primaryStep.get("PGC_LOST_NODES"));
+        assertEquals(KEPT_IMAGE, primaryStep.get("PGC_IMAGE"), "the image ID the nodes on h2 and h3 run");
+        assertTrue(primaryStep.get("PGC_FOUND").contains("failover: no node accepts writes, pg1 is a standby"),
+                primaryStep.get("PGC_FOUND"));
+        // pg0's slot on pg1, for its rejoin later, is made on pg1's host.
+        assertEquals(ENDPOINTS.get("h2"), step(stack, "pg0-slot").get("DOCKER_HOST"));
+    }
+
+    /** A host config calls lost that answers: a run without it would skip fencing its old primary. */
+    @Test
+    void aLostHostThatAnswersIsRefusedBeforeAnythingIsDeclared() {
+        var values = new LinkedHashMap<>(TestHosts.threeTlsHosts(certs));
+        values.put("primary", "pg1");
+        values.put("lostHosts", "h1");
+        ClusterConfig config = TestConfigs.read("test", values);
+        Throwable refusal = DeclaredStack.refused(config, new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig c) {
+                throw new AssertionError("not asked once a lost host answers");
+            }
+
+            @Override
+            public List<String> answeringLostHosts(ClusterConfig c) {
+                return List.of("pg-cluster:lostHosts names h1 (" + ENDPOINTS.get("h1") + "), which answers");
+            }
+        });
+        assertTrue(refusal.getMessage().startsWith("pg-cluster: pg-cluster:lostHosts names h1 (" + ENDPOINTS.get("h1")
+                + "), which answers. Nothing was declared: a run without a host that answers would skip fencing"),
+                refusal.getMessage());
+        assertTrue(refusal.getMessage().contains("pulumi config rm pg-cluster:lostHosts"), refusal.getMessage());
     }
 }

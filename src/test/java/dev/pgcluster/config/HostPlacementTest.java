@@ -286,6 +286,19 @@ class HostPlacementTest {
                 Arguments.of("dockerHosts that is a list", threeHostsAnd("dockerHosts", "[\"h1\", \"h2\"]"),
                         "pg-cluster:dockerHosts = [\"h1\", \"h2\"] is not allowed: a map of host name → {endpoint, "
                         + "certPath, address} (a YAML map in the stack file, or pulumi config set --path)"),
+                Arguments.of("lostHosts on one host", Map.of("replicas", "1", "lostHosts", "h1"),
+                        "pg-cluster:lostHosts = \"h1\" is not allowed: only with nodes on several Docker hosts "
+                        + "(pg-cluster:dockerHosts, pg-cluster:placement)"),
+                Arguments.of("lostHosts with Patroni", threeHostsAnd("ha", "patroni", "image",
+                        BadConfigValues.PATRONI_IMAGE, "lostHosts", "h1"),
+                        "pg-cluster:lostHosts = \"h1\" is not allowed: only with pg-cluster:ha = \"none\": with Patroni "
+                        + "the cluster fails over by itself, and a lost host's members need nothing from config"),
+                Arguments.of("lostHosts naming no node's host", threeHostsAnd("primary", "pg1", "lostHosts", "h1, h9"),
+                        "pg-cluster:lostHosts = \"h1, h9\" is not allowed: names of hosts of pg-cluster:placement that hold "
+                        + "a node (h1, h2, h3), separated by commas"),
+                Arguments.of("lostHosts naming the primary's host", threeHostsAnd("lostHosts", "[\"h1\"]"),
+                        "pg-cluster:lostHosts = \"[\"h1\"]\" is not allowed: a host other than the configured primary's "
+                        + "(pg-cluster:primary = \"pg0\" is on h1): fail over to a node on a host that answers"),
                 Arguments.of("placement that is no JSON map", threeHostsAnd("placement", "pg0=h1"),
                         "pg-cluster:placement = pg0=h1 is not allowed: a map of node → host name, e.g. {pg0: h1, pg1: h2} "
                         + "(a YAML map in the stack file, or pulumi config set --path)"));

@@ -24,10 +24,19 @@ public final class DeclaredStack {
     private final List<String> creationOrder;
     private final Map<String, Output<?>> outputs;
 
-    private DeclaredStack(List<DeclaredResource> resources, List<String> creationOrder, Map<String, Output<?>> outputs) {
+    private final List<String> calls;
+
+    private DeclaredStack(List<DeclaredResource> resources, List<String> creationOrder, Map<String, Output<?>> outputs,
+                          List<String> calls) {
         this.resources = resources;
         this.creationOrder = creationOrder;
         this.outputs = outputs;
+        this.calls = calls;
+    }
+
+    /** The provider functions the program called (invokes), each as "token provider-reference". */
+    public List<String> calls() {
+        return calls;
     }
 
     /** Runs {@link App#declare} for {@code config} on a new stack; fails the test if the program reported errors. */
@@ -47,7 +56,7 @@ public final class DeclaredStack {
             if (!result.errors().isEmpty() || !result.exceptions().isEmpty()) {
                 throw new AssertionError("the program failed: " + result.errors() + " " + result.exceptions());
             }
-            return new DeclaredStack(recorder.resources(), mocks.creationOrder(), result.outputs());
+            return new DeclaredStack(recorder.resources(), mocks.creationOrder(), result.outputs(), mocks.calls());
         } finally {
             PulumiTest.cleanup();
         }

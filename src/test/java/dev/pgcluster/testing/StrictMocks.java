@@ -48,6 +48,13 @@ public final class StrictMocks implements Mocks {
     public static final String GENERATED_PASSWORD = "mockGeneratedPassword0123456789";
 
     private final List<String> creationOrder = Collections.synchronizedList(new ArrayList<>());
+    /** Each provider function called: "token provider-reference". */
+    private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+
+    /** The provider functions the program called, each as "token provider-reference". */
+    public List<String> calls() {
+        return List.copyOf(calls);
+    }
 
     @Override
     public CompletableFuture<ResourceResult> newResourceAsync(ResourceArgs args) {
@@ -100,6 +107,7 @@ public final class StrictMocks implements Mocks {
 
     @Override
     public CompletableFuture<Map<String, Object>> callAsync(CallArgs args) {
+        calls.add(args.token + " " + args.provider);
         if (GET_REMOTE_IMAGE.equals(args.token)) {
             return CompletableFuture.completedFuture(Map.of("id", IMAGE_ID, "name", args.args.get("name"),
                     "repoDigest", ""));

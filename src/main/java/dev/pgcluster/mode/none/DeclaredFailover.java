@@ -72,6 +72,11 @@ public final class DeclaredFailover implements HaMode {
                 parts.imageOn().apply(primaryPlacement), nodeImages, parts.network(),
                 parts.secrets(), primaryPlacement, Optional.empty(), parts.tls(), before, child(parts));
         nodes.put(primaryNode.name(), primary);
+        if (!config.lostNodes().isEmpty()) {
+            // The configured primary's slot step from when it was a standby: deleted now, it would
+            // drop the slot on the old primary, which may be on a lost host.
+            primary.keptSlot(name + "-" + primaryNode.name(), config, primaryNode);
+        }
         Command primaryStep = primaryStep(parts, name + "-primary", primary, primaryPlacement, nodeImages);
         Command passwords = passwords(parts, name + "-passwords", primaryStep, primaryPlacement);
         var upstream = new PostgresNode.Upstream(primary.seed(), primaryStep, passwords, primaryPlacement);
@@ -132,6 +137,9 @@ public final class DeclaredFailover implements HaMode {
                         env.put("PGC_FOUND", foundAt);
                     }
                     env.putAll(Placement.nodeTables(config));
+                    if (!config.lostNodes().isEmpty()) {
+                        env.put("PGC_LOST_NODES", String.join(" ", config.lostNodes()));
+                    }
                     if (!t.t3.isEmpty()) {
                         env.put("PGC_NODE_IMAGES", t.t3);
                     }
