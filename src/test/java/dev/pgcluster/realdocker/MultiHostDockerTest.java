@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * node's exporter beside it, scraped across hosts by Prometheus; a
  * second run, preview and refresh change nothing; a host cut off the network stops preview and up
  * with a message naming it, and refresh deletes nothing of it; a switchover and a failover in
- * {@code ha: none} move the primary across hosts.
+ * {@code ha: none} move the primary across hosts; with the primary's host cut off ({@code lostHosts}),
+ * a failover goes on without it, and back, the old primary rejoins.
  */
 @RequiresDocker
 class MultiHostDockerTest {
@@ -143,9 +144,9 @@ class MultiHostDockerTest {
             cluster.stack().preview(true);
 
             // ha: none across hosts: a switchover to pg1 on h2 (pg0 stopped cleanly on h1, rewound
-            // there from pg1 over TLS, started as its standby), then a failover to pg2 on h3 with
-            // pg1 stopped on h2 (fenced and rewound on its host); every standby streams from the
-            // new primary's host address, and every row written before is there.
+            // there from pg1 over TLS, started as its standby), then a failover back to pg0 on h1
+            // with pg1 stopped on h2 (fenced and rewound on its host); every standby streams from
+            // the new primary's host address, and every row written before is there.
             cluster.stack().setConfig(Map.of("primary", "pg1"));
             cluster.stack().up();
             assertTrue(cluster.primaryStepReport().startsWith("pg1 primary timeline 2; switchover from pg0"),
@@ -158,21 +159,72 @@ class MultiHostDockerTest {
                     "INSERT INTO across VALUES (43)");
 
             DockerLab.dockerOk("h2", "stop", cluster.container("pg1"));
-            cluster.stack().setConfig(Map.of("primary", "pg2"));
+            cluster.stack().setConfig(Map.of("primary", "pg0"));
             cluster.stack().up();
-            assertTrue(cluster.primaryStepReport().startsWith("pg2 primary timeline 3; failover: pg2 promoted at"),
+            assertTrue(cluster.primaryStepReport().startsWith("pg0 primary timeline 3; failover: pg0 promoted at"),
                     cluster.primaryStepReport());
             assertTrue(cluster.primaryStepReport().contains("pg1 (old primary, WAL up to"), cluster.primaryStepReport());
+            assertEquals("pg1|10.222.0.12/32|streaming|true,pg2|10.222.0.13/32|streaming|true",
+                    Sql.awaitResult(() -> replicationSeenBy("h1", cluster.container("pg0")),
+                            "pg1|10.222.0.12/32|streaming|true,pg2|10.222.0.13/32|streaming|true"::equals,
+                            Duration.ofSeconds(60)));
+            assertRows(cluster, hostOf, "42,43");
+            ClusterChecks.assertIdempotent(cluster.stack());
+
+            // Test 3: the primary's host lost. pg0's h1 is also the first node's host, where the CA
+            // step, Prometheus and the source of the image copies are. Named in lostHosts while it
+            // answers: refused (its primary could not be fenced otherwise).
+            Sql.execute(String.valueOf(cluster.stack().outputs().get("primaryJdbcUrl")), "INSERT INTO across VALUES (44)");
+            for (String node : List.of("pg1", "pg2")) {
+                Sql.awaitResult(() -> DockerLab.psql(hostOf.get(node), cluster.container(node),
+                        "SELECT count(*) FROM across WHERE answer = 44"), "1"::equals, Duration.ofSeconds(60));
+            }
+            cluster.stack().setConfig(Map.of("primary", "pg2", "lostHosts", "h1"));
+            var answering = assertThrows(RuntimeException.class, () -> cluster.stack().preview(false));
+            assertTrue(answering.getMessage().contains("pg-cluster:lostHosts names h1 (" + DockerLab.endpoint("h1")
+                    + "), which answers"), answering.getMessage());
+            // Cut off: pulumi up fails over to pg2 on h3 without asking h1 anything; a second run
+            // plans nothing while h1 is away.
+            DockerLab.cable("h1", false);
+            try {
+                cluster.stack().up();
+                assertTrue(cluster.primaryStepReport().startsWith("pg2 primary timeline 4; failover: pg2 promoted at"),
+                        cluster.primaryStepReport());
+                assertTrue(cluster.primaryStepReport().contains("pg0 (on a lost host) was not fenced"),
+                        cluster.primaryStepReport());
+                assertEquals("pg1|10.222.0.12/32|streaming|true", Sql.awaitResult(() -> replicationSeenBy("h3",
+                        cluster.container("pg2")), "pg1|10.222.0.12/32|streaming|true"::equals, Duration.ofSeconds(60)));
+                Sql.execute(String.valueOf(cluster.stack().outputs().get("primaryJdbcUrl")), "INSERT INTO across VALUES (45)");
+                cluster.stack().preview(true);
+                assertTrue(cluster.stack().state().stream().anyMatch(r -> r.name().equals(cluster.container("pg0"))
+                        && r.type().equals("docker:index/container:Container")), "pg0's container is still in state");
+            } finally {
+                DockerLab.cable("h1", true);
+            }
+            // Back, pg0 still takes writes on its old timeline: refused until it is stopped; then
+            // it is rewound and rejoins as pg2's standby with every row.
+            cluster.stack().removeConfig("lostHosts");
+            var back = assertThrows(RuntimeException.class, () -> cluster.stack().preview(false));
+            assertTrue(back.getMessage().contains("pg0 accepts writes too, on timeline 3, beside the configured primary pg2 "
+                    + "(timeline 4): pg0 is an old primary that came back after a failover."), back.getMessage());
+            DockerLab.dockerOk("h1", "stop", cluster.container("pg0"));
+            cluster.stack().up();
+            assertTrue(cluster.primaryStepReport().contains("pg0 rejoined as a standby"), cluster.primaryStepReport());
             assertEquals("pg0|10.222.0.11/32|streaming|true,pg1|10.222.0.12/32|streaming|true",
                     Sql.awaitResult(() -> replicationSeenBy("h3", cluster.container("pg2")),
                             "pg0|10.222.0.11/32|streaming|true,pg1|10.222.0.12/32|streaming|true"::equals,
                             Duration.ofSeconds(60)));
-            for (String node : List.of("pg0", "pg1", "pg2")) {
-                assertEquals("42,43", Sql.awaitResult(() -> DockerLab.psql(hostOf.get(node), cluster.container(node),
-                        "SELECT string_agg(answer::text, ',' ORDER BY answer) FROM across"), "42,43"::equals,
-                        Duration.ofSeconds(60)), node + " holds every row");
-            }
+            assertRows(cluster, hostOf, "42,43,44,45");
             ClusterChecks.assertIdempotent(cluster.stack());
+        }
+    }
+
+    /** Every node holds exactly {@code rows} in the table "across". */
+    private static void assertRows(RealCluster cluster, Map<String, String> hostOf, String rows) {
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            assertEquals(rows, Sql.awaitResult(() -> DockerLab.psql(hostOf.get(node), cluster.container(node),
+                    "SELECT string_agg(answer::text, ',' ORDER BY answer) FROM across"), rows::equals,
+                    Duration.ofSeconds(60)), node + " holds every row");
         }
     }
 
