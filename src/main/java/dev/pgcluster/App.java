@@ -66,6 +66,11 @@ public final class App {
                     + "and its data volume, and seed it afresh on the new host (a primary's data would be lost). "
                     + "Nothing was declared. Keep each node where it runs (README: Several Docker hosts)");
         }
+        var network = probe.networkProblems(config);
+        if (!network.isEmpty()) {
+            throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", network)
+                    + ". Nothing was declared (README: Several Docker hosts)");
+        }
         var answering = probe.answeringLostHosts(config);
         if (!answering.isEmpty()) {
             throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", answering)

@@ -17,7 +17,9 @@ import java.util.Map;
  * The cluster's user-defined bridge network, on a fixed subnet: nodes find each other by name
  * through Docker's DNS, and pg_hba.conf allows replication only from this subnet. With nodes on
  * several Docker hosts, each host has one of the same name and subnet (its nodes and one-off
- * containers join it; the hosts' nodes reach each other over published ports).
+ * containers join it; the hosts' nodes reach each other over published ports), or with
+ * {@code swarmOverlay} one attachable overlay network of the hosts' swarm that every host's
+ * containers join, where nodes find each other by name as on one host.
  */
 public final class ClusterNetwork extends ComponentResource {
     public static final String TYPE = "pgcluster:index:ClusterNetwork";
@@ -36,11 +38,21 @@ public final class ClusterNetwork extends ComponentResource {
         super(TYPE, name, options);
         this.plannedName = name;
         for (Placement placement : placements) {
+            if (config.swarmOverlay() && !networks.isEmpty()) {
+                // One overlay for every host, made on the anchor host (a swarm manager, checked
+                // before anything is declared); containers on the others attach to it by name.
+                networks.put(placement.host(), networks.values().iterator().next());
+                continue;
+            }
             String resourceName = networks.isEmpty() ? name
                     : name + "-" + placement.host().name().orElseThrow();
-            networks.put(placement.host(), new Network(resourceName, NetworkArgs.builder()
+            var args = NetworkArgs.builder();
+            if (config.swarmOverlay()) {
+                args.attachable(true);
+            }
+            networks.put(placement.host(), new Network(resourceName, args
                     .name(name)
-                    .driver("bridge")
+                    .driver(config.swarmOverlay() ? "overlay" : "bridge")
                     .ipamConfigs(NetworkIpamConfigArgs.builder()
                             .subnet(config.subnet().cidr())
                             .gateway(config.subnet().gateway())

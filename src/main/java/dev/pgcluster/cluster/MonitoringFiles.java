@@ -73,7 +73,7 @@ public final class MonitoringFiles {
             labels.put("node", node);
             // On one host, by its alias on the cluster network; across hosts, where its host
             // publishes it (Prometheus runs on the first node's host).
-            targets.add(target(config.severalHosts()
+            targets.add(target(config.peersByAddress()
                     ? config.nodes().get(i).hostAddress().orElseThrow() + ":" + config.monitoring().exporterPort(i)
                     : exporterAlias(node) + ":" + MonitoringSettings.EXPORTER_PORT, labels));
         }

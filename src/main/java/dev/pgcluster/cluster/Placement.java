@@ -94,10 +94,11 @@ public record Placement(DockerHostSpec host, Optional<ProviderResource> provider
 
     /**
      * {@code PGC_NODE_ENDPOINTS} of init/lib/hosts.sh: one line per node, "NODE HOST PORT", where
-     * the other nodes reach its server. Empty when the nodes are on one host.
+     * the other nodes reach its server. Empty when the nodes are on one host, or reach each other
+     * by name over a swarm overlay.
      */
     public static Optional<String> nodeEndpointTable(ClusterConfig config) {
-        if (!config.severalHosts()) {
+        if (!config.peersByAddress()) {
             return Optional.empty();
         }
         return Optional.of(config.nodes().stream()

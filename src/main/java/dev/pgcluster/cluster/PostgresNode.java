@@ -395,10 +395,11 @@ public final class PostgresNode extends ComponentResource {
 
     /**
      * The addresses the other hosts' nodes connect from (their host's address: Docker masquerades
-     * what leaves a host), for pg_hba.conf; empty when the nodes are on one host.
+     * what leaves a host), for pg_hba.conf; empty when the nodes are on one host, or on a swarm
+     * overlay (they connect from its subnet, as on one host's network).
      */
     public static List<String> peerAddresses(ClusterConfig config) {
-        if (!config.severalHosts()) {
+        if (!config.peersByAddress()) {
             return List.of();
         }
         return config.nodes().stream().map(n -> n.hostAddress().orElseThrow()).distinct().toList();

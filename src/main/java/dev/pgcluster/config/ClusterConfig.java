@@ -49,6 +49,8 @@ import java.util.Optional;
  * @param lostHosts            hosts of {@code dockerHosts} that do not answer and that this run goes on
  *                             without ({@code lostHosts}, {@code ha: none}): nothing of theirs is asked,
  *                             changed, created or deleted; sorted, empty when every host is there
+ * @param swarmOverlay         nodes on several hosts reach each other over an attachable swarm
+ *                             overlay network, by name, instead of at their hosts' addresses
  */
 public record ClusterConfig(
         String project,
@@ -81,7 +83,8 @@ public record ClusterConfig(
         MonitoringSettings monitoring,
         HaSettings ha,
         List<DockerHostSpec> dockerHosts,
-        List<String> lostHosts) {
+        List<String> lostHosts,
+        boolean swarmOverlay) {
 
     /** The superuser the official image creates; peer authentication over the socket relies on it. */
     public static final String SUPERUSER = "postgres";
@@ -167,16 +170,25 @@ public record ClusterConfig(
     }
 
     /**
+     * Whether nodes reach each other at their hosts' addresses and published ports: on several
+     * hosts, unless a swarm overlay joins them ({@code swarmOverlay}; then, as on one host, by
+     * container name on the cluster network).
+     */
+    public boolean peersByAddress() {
+        return severalHosts() && !swarmOverlay;
+    }
+
+    /**
      * The host name the other nodes reach {@code node}'s server by: its container name on the
-     * cluster network, or, across hosts, its host's address (the port published there).
+     * cluster network, or, across hosts without an overlay, its host's address (the port published there).
      */
     public String peerHost(String node) {
-        return severalHosts() ? node(node).hostAddress().orElseThrow() : containerName(node);
+        return peersByAddress() ? node(node).hostAddress().orElseThrow() : containerName(node);
     }
 
     /** The port that goes with {@link #peerHost}. */
     public int peerPort(String node) {
-        return severalHosts() ? node(node).hostPort() : POSTGRES_PORT;
+        return peersByAddress() ? node(node).hostPort() : POSTGRES_PORT;
     }
 
     /** An etcd member's Docker host: its place in {@code dockerHosts}, else the first node's host. */
@@ -187,7 +199,7 @@ public record ClusterConfig(
 
     /** The host name the others reach etcd member {@code member} by: its container name, or its host's address. */
     public String dcsPeerHost(String member) {
-        return severalHosts() ? dcsHostOf(member).address().orElseThrow() : containerName(member);
+        return peersByAddress() ? dcsHostOf(member).address().orElseThrow() : containerName(member);
     }
 
     /** The address a node's port is published on: its host's in {@code dockerHosts}, else {@code publishAddress}. */

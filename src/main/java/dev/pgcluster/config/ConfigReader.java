@@ -30,7 +30,7 @@ public final class ConfigReader {
             "alertForSeconds", "alertLagForSeconds", "alertReplayLagSeconds", "alertBytesBehind",
             "alertSlotRetainedPercent",
             "ha", "dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait", "patroniRetryTimeout",
-            "maximumLagOnFailover", "failsafeMode", "patroniApiPort", "etcdPorts", "lostHosts");
+            "maximumLagOnFailover", "failsafeMode", "patroniApiPort", "etcdPorts", "lostHosts", "swarmOverlay");
 
     /** The keys that only {@code ha: patroni} reads. */
     public static final List<String> PATRONI_KEYS = List.of("dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait",
@@ -168,6 +168,16 @@ public final class ConfigReader {
         }
 
         List<String> lostHosts = lostHosts(placed, ha, primary);
+        Boolean swarmOverlay = optional("swarmOverlay", "false", v -> Validators.bool(key("swarmOverlay"), v));
+        if (Boolean.TRUE.equals(swarmOverlay)) {
+            if (placed.isEmpty() || !placed.get().severalHosts()) {
+                problems.add(key("swarmOverlay") + " = \"true\" is not allowed: only with nodes on several Docker hosts ("
+                        + key("dockerHosts") + ", " + key("placement") + ")");
+            } else if (ha != null && ha.patroni()) {
+                problems.add(key("swarmOverlay") + " = \"true\" is not allowed with " + key("ha") + " = \"patroni\": not "
+                        + "built yet (Patroni's REST API and etcd reach each other at the hosts' addresses)");
+            }
+        }
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -193,7 +203,7 @@ public final class ConfigReader {
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
                 attempts, healthTimeout, streamingGrace, readMaxLag, defaultDockerHost, acceptDataLoss,
                 new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls, monitoring,
-                ha, placed.map(HostPlacement.Placed::hosts).orElse(List.of()), lostHosts);
+                ha, placed.map(HostPlacement.Placed::hosts).orElse(List.of()), lostHosts, Boolean.TRUE.equals(swarmOverlay));
     }
 
     /**

@@ -88,6 +88,16 @@ public interface ClusterProbe {
         return List.of();
     }
 
+    /**
+     * For nodes on several hosts: one line per reason the cluster network cannot be what config
+     * says — with {@code swarmOverlay}, a host that is not in the first node's host's swarm, or a
+     * first node's host that is no swarm manager; either way, a cluster network that exists with
+     * the other driver. Empty when it can.
+     */
+    default List<String> networkProblems(ClusterConfig config) {
+        return List.of();
+    }
+
     /** The image ID {@code node}'s container runs (its host asked), empty when there is none. */
     default java.util.Optional<String> imageOf(ClusterConfig config, String node) {
         return java.util.Optional.empty();

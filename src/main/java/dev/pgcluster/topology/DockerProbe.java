@@ -136,6 +136,61 @@ public final class DockerProbe implements ClusterProbe {
     }
 
     @Override
+    public List<String> networkProblems(ClusterConfig config) {
+        if (!config.severalHosts()) {
+            return List.of();
+        }
+        DockerHostSpec anchor = config.hostOf(config.nodes().get(0));
+        String network = config.namePrefix() + "-net";
+        String wanted = config.swarmOverlay() ? "overlay" : "bridge";
+        var problems = new ArrayList<String>();
+        if (!config.lost(anchor)) {
+            Result driver = run(anchor, HOST_TIMEOUT_SECONDS, "docker", "network", "inspect", "--format", "{{.Driver}}", network);
+            if (driver.status == 0 && !driver.stdout.strip().isEmpty() && !driver.stdout.strip().equals(wanted)) {
+                problems.add("the cluster network " + network + " on " + anchor.describe() + " is a " + driver.stdout.strip()
+                        + " network, and pg-cluster:swarmOverlay = \"" + config.swarmOverlay() + "\" asks for "
+                        + (config.swarmOverlay() ? "a swarm overlay" : "a bridge network on each host") + ": switching the "
+                        + "network of a cluster that exists is not built (every container would be made anew). Set "
+                        + "pg-cluster:swarmOverlay back to \"" + !config.swarmOverlay() + "\"");
+            }
+        }
+        if (!config.swarmOverlay()) {
+            return problems;
+        }
+        // Each host's swarm: its state, whether it manages, its node ID and the managers it knows.
+        var answers = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
+        config.nodes().stream().map(config::hostOf).distinct().filter(h -> !config.lost(h)).forEach(h -> answers.put(h,
+                CompletableFuture.supplyAsync(() -> run(h, HOST_TIMEOUT_SECONDS, "docker", "info", "--format",
+                        "{{.Swarm.LocalNodeState}}|{{.Swarm.ControlAvailable}}|{{.Swarm.NodeID}}|"
+                                + "{{range .Swarm.RemoteManagers}}{{.NodeID}} {{end}}"))));
+        var swarm = new LinkedHashMap<DockerHostSpec, String[]>();
+        answers.forEach((host, answer) -> {
+            Result result = answer.join();
+            if (result.status == 0) {
+                swarm.put(host, (result.stdout.strip() + "| | | ").split("\\|", -1));
+            }
+        });
+        String[] first = swarm.get(anchor);
+        String manager = first != null && first[0].equals("active") && first[1].equals("true") ? first[2] : null;
+        swarm.forEach((host, facts) -> {
+            String what = host.describe() + (host.equals(anchor) ? " (the first node's host, where the overlay is made)" : "");
+            if (!facts[0].equals("active")) {
+                problems.add(what + " is not in a swarm (its swarm state: " + (facts[0].isBlank() ? "unknown" : facts[0])
+                        + "): pg-cluster:swarmOverlay = \"true\" needs every host of pg-cluster:placement in one swarm. Join"
+                        + " it (docker swarm join, with a token from a manager), or set pg-cluster:swarmOverlay to \"false\"");
+            } else if (host.equals(anchor) && manager == null) {
+                problems.add(what + " is a swarm worker: only a manager makes an overlay network. Promote it (docker node"
+                        + " promote, on a manager) or set pg-cluster:swarmOverlay to \"false\"");
+            } else if (manager != null && !host.equals(anchor) && !List.of(facts[3].strip().split(" ")).contains(manager)) {
+                problems.add(what + " is in another swarm than " + anchor.describe() + " (its managers do not include "
+                        + "that host's node " + manager + "): pg-cluster:swarmOverlay = \"true\" needs every host in one"
+                        + " swarm");
+            }
+        });
+        return problems;
+    }
+
+    @Override
     public Optional<String> imageOf(ClusterConfig config, String node) {
         DockerHostSpec host = config.hostOf(config.node(node));
         if (config.lost(host)) {

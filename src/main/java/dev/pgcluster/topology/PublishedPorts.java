@@ -38,12 +38,12 @@ public final class PublishedPorts {
             NodeSpec node = nodes.get(i);
             bindings.add(new Binding(config.hostOf(node), config.publishAddress(node), node.hostPort(),
                     node.name() + "'s PostgreSQL port (pg-cluster:" + (i == 0 ? "primaryPort" : "replicaPorts") + ")"));
-            if (config.ha().patroni() && config.severalHosts()) {
+            if (config.ha().patroni() && config.peersByAddress()) {
                 bindings.add(new Binding(config.hostOf(node), config.publishAddress(node),
                         config.ha().controlPorts().restApi(), node.name() + "'s Patroni REST API (pg-cluster:patroniApiPort)"));
             }
         }
-        if (config.ha().patroni() && config.severalHosts()) {
+        if (config.ha().patroni() && config.peersByAddress()) {
             for (String member : config.ha().dcsMemberNames()) {
                 DockerHostSpec host = config.dcsHostOf(member);
                 String address = host.address().orElseThrow();

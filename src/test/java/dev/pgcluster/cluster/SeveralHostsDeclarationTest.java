@@ -332,4 +332,44 @@ class SeveralHostsDeclarationTest {
                 refusal.getMessage());
         assertTrue(refusal.getMessage().contains("pulumi config rm pg-cluster:lostHosts"), refusal.getMessage());
     }
+
+    /**
+     * swarmOverlay: one attachable overlay network, made through the first node's host (a swarm
+     * manager); the nodes on every host join it and meet by container name, as on one host; replication
+     * is let in from its subnet, not from host addresses; the steps still talk to each node's host.
+     */
+    @Test
+    void onASwarmOverlayOneAttachableNetworkJoinsEveryHostAndNodesMeetByName() {
+        var values = new LinkedHashMap<>(TestHosts.threeTlsHosts(certs));
+        values.put("swarmOverlay", "true");
+        values.put("monitoring", "true");
+        ClusterConfig config = TestConfigs.read("test", values);
+        DeclaredStack stack = DeclaredStack.of(config);
+        var overlay = named(stack, NETWORK, PREFIX + "-net");
+        assertEquals(1, stack.ofType(NETWORK).size(), "one network for every host");
+        assertEquals("overlay", overlay.input("driver"));
+        assertEquals(Boolean.TRUE, overlay.input("attachable"));
+        assertEquals(Optional.of(PREFIX + "-docker-h1"), overlay.provider());
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            var container = named(stack, CONTAINER, PREFIX + "-" + node);
+            assertEquals(Optional.of(PREFIX + "-docker-" + HOST_OF.get(node)), container.provider(), node);
+            @SuppressWarnings("unchecked")
+            var networks = (List<Map<String, Object>>) container.input("networksAdvanced");
+            assertEquals(PREFIX + "-net", networks.get(0).get("name"), node);
+            // Clients still reach each node where its host publishes it.
+            assertEquals(ADDRESSES.get(HOST_OF.get(node)), publishedPort(container).get("ip"), node);
+        }
+        for (DeclaredResource command : stack.ofType(COMMAND)) {
+            assertFalse(environment(command).containsKey("PGC_NODE_ENDPOINTS"), command.name());
+        }
+        assertEquals(PREFIX + "-pg0", step(stack, "pg1-seed").get("PGC_PRIMARY_HOST"));
+        assertEquals("5432", step(stack, "pg1-seed").get("PGC_PRIMARY_PORT"));
+        assertTrue(step(stack, "pg1-seed").containsKey("PGC_NODE_DOCKER"), "each node's docker calls go to its host");
+        String hba = step(stack, "pg0-conf").get("PGC_HBA");
+        assertFalse(hba.contains("/32         scram-sha-256"), hba);
+        assertTrue(hba.lines().anyMatch(l -> l.matches("hostssl replication +replicator +"
+                + config.subnet().cidr().replace(".", "\\.") + " +scram-sha-256")), hba);
+        assertTrue(config.peerHost("pg0").equals(PREFIX + "-pg0") && config.peerPort("pg0") == 5432);
+    }
 }
+

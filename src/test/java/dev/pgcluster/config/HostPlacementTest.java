@@ -299,6 +299,13 @@ class HostPlacementTest {
                 Arguments.of("lostHosts naming the primary's host", threeHostsAnd("lostHosts", "[\"h1\"]"),
                         "pg-cluster:lostHosts = \"[\"h1\"]\" is not allowed: a host other than the configured primary's "
                         + "(pg-cluster:primary = \"pg0\" is on h1): fail over to a node on a host that answers"),
+                Arguments.of("swarmOverlay on one host", Map.of("replicas", "1", "swarmOverlay", "true"),
+                        "pg-cluster:swarmOverlay = \"true\" is not allowed: only with nodes on several Docker hosts "
+                        + "(pg-cluster:dockerHosts, pg-cluster:placement)"),
+                Arguments.of("swarmOverlay with Patroni", threeHostsAnd("ha", "patroni", "image",
+                        BadConfigValues.PATRONI_IMAGE, "swarmOverlay", "true"),
+                        "pg-cluster:swarmOverlay = \"true\" is not allowed with pg-cluster:ha = \"patroni\": not built yet "
+                        + "(Patroni's REST API and etcd reach each other at the hosts' addresses)"),
                 Arguments.of("placement that is no JSON map", threeHostsAnd("placement", "pg0=h1"),
                         "pg-cluster:placement = pg0=h1 is not allowed: a map of node → host name, e.g. {pg0: h1, pg1: h2} "
                         + "(a YAML map in the stack file, or pulumi config set --path)"));

@@ -309,6 +309,69 @@ class MultiHostDockerTest {
         }
     }
 
+    /**
+     * {@code swarmOverlay}: h1 a swarm manager, h2 and h3 in its swarm. A host outside the swarm is
+     * refused before anything is made; in it, the nodes meet by name on one attachable overlay,
+     * replication comes from the overlay's subnet over TLS (not from the hosts' addresses), clients
+     * still reach each node on its host's address, and a second run changes nothing.
+     */
+    @Test
+    void onASwarmOverlayTheNodesStreamByNameAndAHostOutsideTheSwarmIsRefused() throws Exception {
+        String manager = DockerLab.address("h1");
+        DockerLab.dockerOk("h1", "swarm", "init", "--advertise-addr", manager, "--listen-addr", manager + ":2377");
+        try {
+            String token = DockerLab.dockerOk("h1", "swarm", "join-token", "-q", "worker").strip();
+            DockerLab.dockerOk("h2", "swarm", "join", "--advertise-addr", DockerLab.address("h2"), "--listen-addr",
+                    DockerLab.address("h2") + ":2377", "--token", token, manager + ":2377");
+            var overlay = Map.of("swarmOverlay", "true");
+            refused("swarm-outside", hostsMap(), Map.of("pg0", "h1", "pg1", "h3"),
+                    "h3 (" + DockerLab.endpoint("h3") + ") is not in a swarm (its swarm state: inactive): "
+                            + "pg-cluster:swarmOverlay = \"true\" needs every host of pg-cluster:placement in one swarm", overlay);
+            DockerLab.dockerOk("h3", "swarm", "join", "--advertise-addr", DockerLab.address("h3"), "--listen-addr",
+                    DockerLab.address("h3") + ":2377", "--token", token, manager + ":2377");
+
+            var values = RealCluster.testConfig(2, "monitoring", "false", "swarmOverlay", "true");
+            var hostOf = Map.of("pg0", "h1", "pg1", "h2", "pg2", "h3");
+            try (var cluster = RealCluster.up("hosts3-swarm", values, Map.of(), stack -> {
+                stack.setMapConfig("dockerHosts", hostsMap());
+                stack.setMapConfig("placement", Map.<String, Object>copyOf(hostOf));
+            })) {
+                String network = cluster.config().namePrefix() + "-net";
+                assertEquals("overlay true", DockerLab.dockerOk("h1", "network", "inspect", "--format",
+                        "{{.Driver}} {{.Attachable}}", network).strip());
+                // Each standby streams over the overlay, from its address in the cluster's subnet.
+                String subnet = cluster.config().subnet().cidr();
+                String prefix = subnet.substring(0, subnet.lastIndexOf('.') + 1);
+                String seen = Sql.awaitResult(() -> replicationSeenBy("h1", cluster.container("pg0")),
+                        r -> r != null && r.startsWith("pg1|") && r.contains(",pg2|") && r.split("\\|streaming\\|true")
+                                .length == 2, Duration.ofSeconds(90));
+                for (String standby : seen.split(",")) {
+                    String[] fields = standby.split("\\|");
+                    assertTrue(fields[1].startsWith(prefix) && fields[2].equals("streaming") && fields[3].equals("true"),
+                            "over the overlay (" + subnet + "), streaming, TLS: " + seen);
+                }
+                assertEquals(cluster.container("pg0"), DockerLab.psql("h2", cluster.container("pg1"),
+                        "SELECT sender_host FROM pg_stat_wal_receiver"), "pg1 streams from pg0 by name");
+                // Clients: on each node's host address; replication from outside the overlay is refused.
+                String writeUrl = cluster.output("primaryJdbcUrl");
+                assertTrue(writeUrl.contains("//" + manager + ":"), writeUrl);
+                Sql.execute(writeUrl, "CREATE TABLE over AS SELECT 7 AS answer");
+                Sql.awaitResult(() -> DockerLab.psql("h3", cluster.container("pg2"),
+                        "SELECT coalesce((SELECT answer FROM over), 0)::text"), "7"::equals, Duration.ofSeconds(60));
+                var refusedLogin = assertThrows(SQLException.class, () -> replicationLogin(manager,
+                        cluster.config().primary().hostPort()));
+                assertTrue(refusedLogin.getMessage().contains("no pg_hba.conf entry for replication connection from host \""
+                        + DockerLab.MACHINE_ADDRESS + "\""), refusedLogin.getMessage());
+                ClusterChecks.assertIdempotent(cluster.stack());
+            }
+        } finally {
+            for (String host : List.of("h3", "h2")) {
+                DockerLab.docker(host, "swarm", "leave");
+            }
+            DockerLab.docker("h1", "swarm", "leave", "--force");
+        }
+    }
+
     @Test
     void aWrongCaAnEndpointWithoutTlsAndAnUnknownHostAreRefusedBeforeAnythingIsCreated() throws Exception {
         java.nio.file.Path otherCa = java.nio.file.Files.createTempDirectory("pg-cluster-other-ca");
@@ -345,7 +408,14 @@ class MultiHostDockerTest {
 
     /** {@code pulumi up} fails with {@code message}, and nothing of the stack exists anywhere. */
     private static void refused(String name, Map<String, Object> hosts, Map<String, Object> placement, String message) {
-        var values = RealCluster.testConfig(1, "monitoring", "false");
+        refused(name, hosts, placement, message, Map.of());
+    }
+
+    /** {@link #refused(String, Map, Map, String)} with {@code extra} config values. */
+    private static void refused(String name, Map<String, Object> hosts, Map<String, Object> placement, String message,
+                                Map<String, String> extra) {
+        var values = new java.util.LinkedHashMap<>(RealCluster.testConfig(1, "monitoring", "false"));
+        values.putAll(extra);
         var stack = EngineStack.create(Docker.TEST_STACK_PREFIX + name, values);
         try {
             stack.setMapConfig("dockerHosts", hosts);

@@ -80,7 +80,7 @@ final class Members {
      */
     static String certNames(ClusterConfig config, String member, java.util.Optional<String> hostAddress) {
         return "DNS:" + member + ",DNS:" + config.containerName(member) + ",DNS:localhost,IP:127.0.0.1"
-                + (config.severalHosts() ? hostAddress.map(a -> ",IP:" + a).orElse("") : "");
+                + (config.peersByAddress() ? hostAddress.map(a -> ",IP:" + a).orElse("") : "");
     }
 
     /**
@@ -89,7 +89,7 @@ final class Members {
      */
     static List<PublishedPort> crossHostPorts(ClusterConfig config, java.util.Optional<String> hostAddress,
                                               Map<Integer, Integer> hostToContainer) {
-        if (!config.severalHosts()) {
+        if (!config.peersByAddress()) {
             return List.of();
         }
         return hostToContainer.entrySet().stream()

@@ -135,7 +135,7 @@ public final class PatroniFiles {
     public static Map<String, String> etcdMetricsAddresses(ClusterConfig config) {
         var addresses = new LinkedHashMap<String, String>();
         config.ha().dcsMemberNames().forEach(m -> addresses.put(m,
-                (config.severalHosts() ? config.dcsPeerHost(m) + ":" + config.ha().controlPorts().etcdMetrics()
+                (config.peersByAddress() ? config.dcsPeerHost(m) + ":" + config.ha().controlPorts().etcdMetrics()
                         : m + ":" + ETCD_METRICS_PORT)));
         return addresses;
     }

@@ -233,7 +233,7 @@ public final class PatroniMode implements HaMode {
                         moved.add(member + "'s clients at " + client + ", and config puts them at " + wantedClient);
                     }
                 }));
-        if (config.severalHosts()) {
+        if (config.peersByAddress()) {
             String patroniFile = probe.fileOfMember(config, PatroniMember.HA_LABEL,
                     PatroniFiles.CONF_DIR + "/" + PatroniFiles.CONFIG_FILE).orElse("");
             PatroniFiles.configValue(patroniFile, "name").filter(config.nodeNames()::contains).ifPresent(node ->
