@@ -205,7 +205,8 @@ lost_nodes=${PGC_LOST_NODES:-}
 lost() { case " $lost_nodes " in *" $1 "*) return 0 ;; esac; return 1; }
 if lost "$lock_node"; then
     # While pg0's host is lost the lock lives with the first node that answers.
-    lock_node=$(printf '%s\n' "$PGC_NODE_DOCKER" | awk -v lost=" $lost_nodes " 'index(lost, " " $1 " ") == 0 { print $1; exit }')
+    lock_node=$(printf '%s\n' "${PGC_NODE_DOCKER:-}" | awk -v lost=" $lost_nodes " 'index(lost, " " $1 " ") == 0 { print $1; exit }')
+    [ -n "$lock_node" ] || fail "every node is on a lost host (PGC_LOST_NODES: $lost_nodes); nothing was changed"
 fi
 on_exit() {
     exit_status=$?
@@ -315,6 +316,28 @@ for node in $nodes; do
     esac
 done
 say "found: writable:${writable:- none}; standbys:${standbys:- none}; stopped:${stopped:- none}${unsettled:+; unsettled: $unsettled}${lost_nodes:+; on lost hosts: $lost_nodes}"
+# A node on a lost host must be lost to the cluster, not only to this machine (whose Docker calls
+# fail when the host is cut off from it alone, or its dockerd is down while the containers run): a
+# server there that a node here still reaches may be a primary that clients reach too. Asked from
+# the configured primary (or the first running node) at the lost node's address, for 3 s.
+if [ -n "$lost_nodes" ]; then
+    asker=""
+    for node in $primary $writable $standbys; do
+        if has "$writable $standbys" "$node"; then asker=$node; break; fi
+    done
+    for node in $lost_nodes; do
+        [ -n "$asker" ] || break
+        if pgc_on "$asker" docker exec -u postgres "$(container "$asker")" pg_isready -q -t 3 \
+            -h "$(pgc_peer_host "$node")" -p "$(pgc_peer_port "$node")" >/dev/null 2>&1; then
+            answered_at=accepting
+        else
+            answered_at=$?
+        fi
+        case "$answered_at" in
+            accepting | 1) fail "$node's server answers at $(pgc_peer_host "$node"):$(pgc_peer_port "$node") from $asker's host: its host is named in pg-cluster:lostHosts, but it is not lost to the cluster, only to this machine's Docker calls (a network cut between here and there, or its Docker engine down while its containers run). It may still be a primary that clients reach. Nothing was changed. Reach its Docker engine and run pulumi up without pg-cluster:lostHosts, or stop that server first." ;;
+        esac
+    done
+fi
 
 # refuse_if_unsettled: a switchover or a failover waits until every node has settled (the same
 # refusal as the program's, Topology.check, which decided on what it saw minutes ago).
@@ -780,8 +803,12 @@ elif has "$standbys" "$primary"; then
             for node in $nodes $lost_nodes; do
                 has "$answered $old_primaries" "$node" || unknown="$unknown $node"
             done
+            lost_named=""
+            for node in $unknown; do
+                if lost "$node"; then lost_named="$lost_named $node (on a lost host)"; else lost_named="$lost_named $node"; fi
+            done
             for node in $unknown; do discard="$discard $node@unknown:$received"; done
-            refusal="with synchronous replication of $PGC_SYNC_COUNT of $standby_count standbys, $required of them must be compared to know which holds every acknowledged commit, and only $# could be (not:$unknown${unsettled:+; $unsettled})"
+            refusal="with synchronous replication of $PGC_SYNC_COUNT of $standby_count standbys, $required of them must be compared to know which holds every acknowledged commit, and only $# could be (not:$lost_named${unsettled:+; $unsettled})"
         fi
         if [ -n "$ahead" ]; then
             refusal="${refusal:+$refusal; }other standbys have more WAL:$ahead (${most_ahead:-0} bytes more)"

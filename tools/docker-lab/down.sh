@@ -74,6 +74,9 @@ awk -v a="$LAB_DATA" -v b="$LAB_RUN" '$2 == a || index($2, a "/") == 1 || $2 == 
 
 log "processes, cgroups and mounts gone after $(elapsed "$started" "$(now)") s"
 
+# --- the ssh client config for h3 (its sshd went with the namespace's processes) -------------
+rm -f "$LAB_SSH_CONFIG"
+
 # --- network: deleting a namespace deletes the links in it; the host's cable goes with its peer
 ip link del "$LAB_HOST_LINK" 2>/dev/null
 for ns in $(ip netns list 2>/dev/null | awk -v p="$LAB-" 'index($1, p) == 1 { print $1 }'); do

@@ -19,6 +19,10 @@ LAB_DATA=/var/lib/$LAB        # data roots (images, containers, volumes), log fi
 LAB_PKI=$LAB_RUN/pki
 # Client certificate directory in the layout DOCKER_CERT_PATH expects (ca.pem, cert.pem, key.pem).
 LAB_CLIENT_CERTS=$LAB_PKI/client
+# With sshd installed, h3 also answers ssh://root@<h3>. Every ssh client on the machine finds the
+# lab's key and h3's host key through this file (for h3's address only; /etc/ssh/ssh_config
+# includes ssh_config.d/*.conf): the program's probe, the docker CLI and the provider alike.
+LAB_SSH_CONFIG=/etc/ssh/ssh_config.d/$LAB.conf
 
 # The switch: a bridge in a namespace of its own. A bridge in the root namespace would see its
 # frames go through the root namespace's FORWARD chain (br_netfilter), whose policy the

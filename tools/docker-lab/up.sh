@@ -181,6 +181,56 @@ for h in $LAB_HOSTS; do
 done
 log "engines ready in $(elapsed "$engines_started" "$(now)") s"
 
+# --- 3b. ssh:// to h3 (when sshd is installed) ----------------------------------------------
+# An sshd in h3's namespace, on h3's address, for root with the lab's key only; its sessions get
+# DOCKER_HOST of h3's engine, so `ssh root@10.222.0.13 docker system dial-stdio` (what the docker
+# CLI and the provider run for ssh://) reaches that engine. Clients find the lab's key and h3's
+# host key in $LAB_SSH_CONFIG (a Host block for h3's address alone; down.sh removes it).
+if [ -x /usr/sbin/sshd ] && command -v ssh-keygen >/dev/null 2>&1 && [ -d "$(dirname "$LAB_SSH_CONFIG")" ]; then
+    ssh_dir=$LAB_RUN/ssh
+    mkdir -p "$ssh_dir" /run/sshd
+    chmod 0700 "$ssh_dir"
+    [ -f "$ssh_dir/host_key" ] || ssh-keygen -q -t ed25519 -N '' -C "$LAB h3" -f "$ssh_dir/host_key"
+    [ -f "$ssh_dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "$LAB client" -f "$ssh_dir/id_ed25519"
+    cp "$ssh_dir/id_ed25519.pub" "$ssh_dir/authorized_keys"
+    h3=$(host_address h3)
+    printf '%s %s\n' "$h3" "$(cut -d' ' -f1,2 "$ssh_dir/host_key.pub")" > "$ssh_dir/known_hosts"
+    cat > "$ssh_dir/sshd_config" <<EOF_SSHD
+ListenAddress $h3:22
+HostKey $ssh_dir/host_key
+PidFile $ssh_dir/sshd-h3.pid
+AuthorizedKeysFile $ssh_dir/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+SetEnv DOCKER_HOST=unix://$(host_run h3)/docker.sock
+MaxStartups 200:30:400
+MaxSessions 200
+EOF_SSHD
+    cat > "$LAB_SSH_CONFIG" <<EOF_SSH
+# Written by pg-cluster's tools/docker-lab/up.sh for its lab host h3; removed by down.sh.
+Host $h3
+    User root
+    IdentityFile $ssh_dir/id_ed25519
+    IdentitiesOnly yes
+    UserKnownHostsFile $ssh_dir/known_hosts
+    GlobalKnownHostsFile /dev/null
+    StrictHostKeyChecking yes
+    BatchMode yes
+EOF_SSH
+    if [ ! -f "$ssh_dir/sshd-h3.pid" ] || ! kill -0 "$(cat "$ssh_dir/sshd-h3.pid")" 2>/dev/null; then
+        nsenter --net="/run/netns/$(host_ns h3)" -- /usr/sbin/sshd -f "$ssh_dir/sshd_config" -E "$LAB_DATA/sshd-h3.log"
+    fi
+    t=$(now)
+    until DOCKER_HOST="ssh://root@$h3" docker version --format '{{.Server.Version}}' >/dev/null 2>&1; do
+        [ "$(elapsed "$t" "$(now)" | cut -d. -f1)" -lt 20 ] || die "h3: docker over ssh://root@$h3 does not answer (see $LAB_DATA/sshd-h3.log)"
+        sleep 0.3
+    done
+    log "h3: Docker over ssh://root@$h3 (sshd in h3's namespace) in $(elapsed "$t" "$(now)") s"
+fi
+
 # --- 4. the image, without a registry -----------------------------------------------------
 # The program's path for offline hosts (issue 22): the first host gets the image, every other
 # host is copied from it, keyed on the image ID.

@@ -79,6 +79,14 @@ public final class App {
                     + " (pulumi config rm pg-cluster:lostHosts, or set it to the hosts that are still lost) and run again"
                     + " (README: Several Docker hosts)");
         }
+        if (!config.lostHosts().isEmpty()) {
+            var removed = probe.stackNodes(config).stream().filter(n -> !config.nodeNames().contains(n)).toList();
+            if (!removed.isEmpty()) {
+                throw new dev.pgcluster.topology.ClusterStateException("pg-cluster:lostHosts is set, and config no longer names "
+                        + String.join(", ", removed) + ": removing a node runs its slot's drop on the primary it followed,"
+                        + " which may be on a lost host. Nothing was declared. Scale down when every host is back");
+            }
+        }
         Optional<String> keptImageId = Optional.empty();
         if (!config.pullImage() && config.lost(config.hostOf(config.nodes().get(0)))) {
             keptImageId = config.nodes().stream().filter(n -> !config.lost(config.hostOf(n)))

@@ -263,7 +263,11 @@ public final class PostgresNode extends ComponentResource {
                 .delete(InitScripts.read(InitScripts.DROP_SLOT))
                 .environment(Output.of((Map<String, String>) env))
                 .build(),
-                CustomResourceOptions.builder().parent(this).ignoreChanges(Placement.EVERY_INPUT).build());
+                CustomResourceOptions.builder().parent(this).ignoreChanges(Placement.EVERY_INPUT)
+                        // The slot step's own, so that a state that still holds it under one keeps it.
+                        .aliases(concat(LegacyUrns.underBootstrap(config, Command.TYPE, name + "-bootstrap-slot"),
+                                ModeUrns.underOtherModes(config, TYPE, Command.TYPE, name + "-slot")))
+                        .build());
     }
 
     private static <T> List<T> concat(List<? extends T> first, List<? extends T> second) {

@@ -232,11 +232,12 @@ public final class ConfigReader {
         } else {
             var nodeHosts = new TreeSet<String>();
             placed.get().nodes().values().forEach(h -> nodeHosts.add(h.name().orElseThrow()));
-            String primaryHost = primary == null ? null : placed.get().nodes().get(primary).name().orElseThrow();
+            DockerHostSpec primaryPlace = primary == null ? null : placed.get().nodes().get(primary);
+            String primaryHost = primaryPlace == null ? null : primaryPlace.name().orElseThrow();
             if (!nodeHosts.containsAll(names)) {
                 allowed = "names of hosts of " + key("placement") + " that hold a node (" + String.join(", ", nodeHosts)
                         + "), separated by commas";
-            } else if (names.contains(primaryHost)) {
+            } else if (primaryHost != null && names.contains(primaryHost)) {
                 allowed = "a host other than the configured primary's (" + key("primary") + " = \"" + primary + "\" is on "
                         + primaryHost + "): fail over to a node on a host that answers";
             } else {

@@ -157,7 +157,9 @@ public final class Topology {
                     throw new ClusterStateException("refusing to fail over to " + primary + ": with synchronous replication of "
                             + config.sync().count() + " of " + standbys + " standbys, " + required + " of them must be compared"
                             + " to know which holds every acknowledged commit, and only " + comparable.size() + " can be ("
-                            + names(comparable) + "; not " + String.join(", ", unknown) + "). Nothing was changed. Bring the"
+                            + names(comparable) + "; not " + String.join(", ", unknown.stream().map(n -> n
+                                    + (config.lostNodes().contains(n) ? " (on a lost host)" : "")).toList())
+                            + "). Nothing was changed. Bring the"
                             + " others back. " + config.acceptDataLoss().ask(found, "fail over without knowing what "
                                     + String.join(", ", unknown) + " hold"));
                 }

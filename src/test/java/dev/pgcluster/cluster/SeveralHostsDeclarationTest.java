@@ -292,9 +292,10 @@ class SeveralHostsDeclarationTest {
                 assertFalse(resource.ignoreChanges().contains("*"), resource.type() + " " + resource.name());
             }
         }
-        // pg0's volume, container, exporter, Prometheus and its volume, the network there; its conf,
-        // seed, readiness and hand-over steps, the CA step.
-        assertTrue(onH1 >= 11, "resources on h1: " + onH1);
+        // On h1: the provider's image lookup is none (not pulled); pg0's volume, container and exporter,
+        // Prometheus and its volume, the network; pg0's conf, seed, readiness and hand-over steps, the
+        // CA step. From it: the image copies to h2 and h3 (cluster, exporter). pg1's slot step.
+        assertEquals(11 + 4 + 1, onH1, "resources kept as state has them");
         assertEquals(List.of(), stack.calls(), "no image is looked up: the first node's host is lost");
         assertTrue(stack.resources().stream().noneMatch(r -> r.name().equals(PREFIX + "-pg0-conninfo")),
                 "pg0's conninfo step would run on h1: not declared while h1 is lost");
@@ -307,6 +308,29 @@ class SeveralHostsDeclarationTest {
                 primaryStep.get("PGC_FOUND"));
         // pg0's slot on pg1, for its rejoin later, is made on pg1's host.
         assertEquals(ENDPOINTS.get("h2"), step(stack, "pg0-slot").get("DOCKER_HOST"));
+    }
+
+    /** Removing a node while a host is lost: its slot's drop would run on the old primary there. */
+    @Test
+    void scalingDownWhileAHostIsLostIsRefused() {
+        var values = new LinkedHashMap<>(TestHosts.threeTlsHosts(certs));
+        values.put("replicas", "1");
+        values.put("placement", TestHosts.json(Map.of("pg0", "h1", "pg1", "h2")));
+        values.put("primary", "pg1");
+        values.put("lostHosts", "h1");
+        Throwable refusal = DeclaredStack.refused(TestConfigs.read("test", values), new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig c) {
+                throw new AssertionError("refused before the roles are looked at");
+            }
+
+            @Override
+            public List<String> stackNodes(ClusterConfig c) {
+                return List.of("pg0", "pg1", "pg2");
+            }
+        });
+        assertTrue(refusal.getMessage().contains("pg-cluster:lostHosts is set, and config no longer names pg2"),
+                refusal.getMessage());
     }
 
     /** A host config calls lost that answers: a run without it would skip fencing its old primary. */

@@ -311,6 +311,14 @@ class HostPlacementTest {
                         + "(a YAML map in the stack file, or pulumi config set --path)"));
     }
 
+    /** lostHosts beside a primary that names no node: the primary's problem, reported like any other. */
+    @Test
+    void lostHostsBesideAnInvalidPrimaryReportsThePrimary() {
+        var e = refusal(threeHostsAnd("primary", "pg7", "lostHosts", "h1"));
+        assertEquals(1, e.problems().size(), e.problems().toString());
+        assertTrue(e.problems().get(0).startsWith("pg-cluster:primary = \"pg7\" is not allowed"), e.problems().toString());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("refusals")
     void refusesNamingTheKeyTheValueAndWhatIsAllowed(String what, Map<String, String> values, String message) {

@@ -31,6 +31,22 @@ public final class DockerLab {
         return "tcp://" + address(host) + ":2376";
     }
 
+    /** h3 over ssh (the sshd up.sh starts in h3's namespace when sshd is installed). */
+    public static String sshEndpoint() {
+        return "ssh://root@" + address("h3");
+    }
+
+    /**
+     * {@link #sshEndpoint()}, after checking that the lab has its sshd (and the ssh client config
+     * up.sh writes for it): a lab without one fails here, naming what is missing.
+     */
+    public static String sshEndpointChecked() {
+        if (!java.nio.file.Files.exists(Path.of("/etc/ssh/ssh_config.d/lab22.conf"))) {
+            throw new IllegalStateException("the lab has no sshd for ssh:// (install openssh-server; .ci/run does)");
+        }
+        return sshEndpoint();
+    }
+
     /**
      * Brings the lab up (idempotent), with the test image on h1 only, as on hosts that cannot pull
      * it: the program copies it to the others (an image a test copied there before is removed).

@@ -310,7 +310,8 @@ class MultiHostDockerTest {
     }
 
     /**
-     * {@code swarmOverlay}: h1 a swarm manager, h2 and h3 in its swarm. A host outside the swarm is
+     * {@code swarmOverlay}: h1 a swarm manager, h2 and h3 in its swarm, h3 reached over
+     * {@code ssh://}. A host outside the swarm is
      * refused before anything is made; in it, the nodes meet by name on one attachable overlay,
      * replication comes from the overlay's subnet over TLS (not from the hosts' addresses), clients
      * still reach each node on its host's address, and a second run changes nothing.
@@ -332,8 +333,11 @@ class MultiHostDockerTest {
 
             var values = RealCluster.testConfig(2, "monitoring", "false", "swarmOverlay", "true");
             var hostOf = Map.of("pg0", "h1", "pg1", "h2", "pg2", "h3");
+            // h3 over ssh:// (the provider and every step through the lab's ssh), the others over TLS.
+            var hosts = hostsMap();
+            hosts.put("h3", Map.of("endpoint", DockerLab.sshEndpointChecked(), "address", DockerLab.address("h3")));
             try (var cluster = RealCluster.up("hosts3-swarm", values, Map.of(), stack -> {
-                stack.setMapConfig("dockerHosts", hostsMap());
+                stack.setMapConfig("dockerHosts", hosts);
                 stack.setMapConfig("placement", Map.<String, Object>copyOf(hostOf));
             })) {
                 String network = cluster.config().namePrefix() + "-net";

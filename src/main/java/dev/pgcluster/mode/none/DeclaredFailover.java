@@ -45,6 +45,11 @@ public final class DeclaredFailover implements HaMode {
     @Override
     public Optional<String> check(ClusterConfig config, ClusterProbe probe, Consumer<String> warn, Consumer<String> info) {
         if (ModeSwitch.check(config, probe, "", info).isPresent()) {
+            if (!config.lostHosts().isEmpty()) {
+                throw new dev.pgcluster.topology.ClusterStateException("pg-cluster:lostHosts is set, and this run switches the"
+                        + " cluster from Patroni to ha: none: the members on the lost hosts could not be handed over. Nothing"
+                        + " was changed. Switch modes when every host is back");
+            }
             // The members that run Patroni now stop and hand over (ModeSwitch.handover); the
             // checks below are for nodes of this mode.
             return Optional.empty();
