@@ -325,16 +325,17 @@ if [ -n "$lost_nodes" ]; then
     for node in $primary $writable $standbys; do
         if has "$writable $standbys" "$node"; then asker=$node; break; fi
     done
+    [ -n "$asker" ] || fail "no node that answers runs, so none can tell whether the nodes on lost hosts ($lost_nodes) are lost to the cluster too. Nothing was changed. Start the configured primary $primary (docker start $(container "$primary")) and run pulumi up again"
     for node in $lost_nodes; do
-        [ -n "$asker" ] || break
-        if pgc_on "$asker" docker exec -u postgres "$(container "$asker")" pg_isready -q -t 3 \
-            -h "$(pgc_peer_host "$node")" -p "$(pgc_peer_port "$node")" >/dev/null 2>&1; then
-            answered_at=accepting
-        else
-            answered_at=$?
-        fi
-        case "$answered_at" in
-            accepting | 1) fail "$node's server answers at $(pgc_peer_host "$node"):$(pgc_peer_port "$node") from $asker's host: its host is named in pg-cluster:lostHosts, but it is not lost to the cluster, only to this machine's Docker calls (a network cut between here and there, or its Docker engine down while its containers run). It may still be a primary that clients reach. Nothing was changed. Reach its Docker engine and run pulumi up without pg-cluster:lostHosts, or stop that server first." ;;
+        # pg_isready's own exit status, printed: 0 accepting, 1 rejecting, 2 no answer, 3 no attempt
+        # (a failing docker exec prints none, and is not taken for an answer).
+        # shellcheck disable=SC2016 # expanded in the container
+        answer=$(pgc_on "$asker" docker exec -u postgres "$(container "$asker")" sh -c 'pg_isready -q -t 3 -h "$1" -p "$2"; echo "pg_isready=$?"' \
+            sh "$(pgc_peer_host "$node")" "$(pgc_peer_port "$node")" 2>/dev/null) || true
+        case "$answer" in
+            *pg_isready=0* | *pg_isready=1*) fail "$node's server answers at $(pgc_peer_host "$node"):$(pgc_peer_port "$node") from $asker's host: its host is named in pg-cluster:lostHosts, but it is not lost to the cluster, only to this machine's Docker calls (a network cut between here and there, or its Docker engine down while its containers run). It may still be a primary that clients reach. Nothing was changed. Reach its Docker engine and run pulumi up without pg-cluster:lostHosts, or stop that server first." ;;
+            *pg_isready=2* | *pg_isready=3*) ;;
+            *) fail "cannot ask from $asker whether $node (on a lost host) answers at $(pgc_peer_host "$node"):$(pgc_peer_port "$node"); nothing was changed. Run pulumi up again" ;;
         esac
     done
 fi

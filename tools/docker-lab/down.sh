@@ -1,7 +1,8 @@
 #!/bin/sh
 # Removes everything up.sh (and check.sh) created, and nothing else: the lab's dockerd
-# processes and whatever still runs in the lab's namespaces or cgroups, their mounts, the
-# lab22-* namespaces and links, /run/lab22 and /var/lib/lab22. Idempotent; exits non-zero when
+# processes (and h3's sshd) and whatever still runs in the lab's namespaces or cgroups, their
+# mounts, the lab22-* namespaces and links, /run/lab22, /var/lib/lab22 and the ssh client config
+# /etc/ssh/ssh_config.d/lab22.conf. Idempotent; exits non-zero when
 # something lab22 is left.
 set -u
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd -P)

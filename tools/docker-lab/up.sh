@@ -201,6 +201,7 @@ HostKey $ssh_dir/host_key
 PidFile $ssh_dir/sshd-h3.pid
 AuthorizedKeysFile $ssh_dir/authorized_keys
 PermitRootLogin prohibit-password
+AllowUsers root
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
@@ -220,7 +221,7 @@ Host $h3
     StrictHostKeyChecking yes
     BatchMode yes
 EOF_SSH
-    if [ ! -f "$ssh_dir/sshd-h3.pid" ] || ! kill -0 "$(cat "$ssh_dir/sshd-h3.pid")" 2>/dev/null; then
+    if [ "$(cat "/proc/$(cat "$ssh_dir/sshd-h3.pid" 2>/dev/null || echo 0)/comm" 2>/dev/null)" != sshd ]; then
         nsenter --net="/run/netns/$(host_ns h3)" -- /usr/sbin/sshd -f "$ssh_dir/sshd_config" -E "$LAB_DATA/sshd-h3.log"
     fi
     t=$(now)

@@ -71,8 +71,8 @@ public final class MonitoringFiles {
             var labels = new LinkedHashMap<String, String>();
             labels.put("cluster", config.namePrefix());
             labels.put("node", node);
-            // On one host, by its alias on the cluster network; across hosts, where its host
-            // publishes it (Prometheus runs on the first node's host).
+            // On one host or a swarm overlay, by its alias on the cluster network; across hosts
+            // otherwise, where its host publishes it (Prometheus runs on the first node's host).
             targets.add(target(config.peersByAddress()
                     ? config.nodes().get(i).hostAddress().orElseThrow() + ":" + config.monitoring().exporterPort(i)
                     : exporterAlias(node) + ":" + MonitoringSettings.EXPORTER_PORT, labels));

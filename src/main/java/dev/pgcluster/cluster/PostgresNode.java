@@ -342,8 +342,9 @@ public final class PostgresNode extends ComponentResource {
             env.put("PGC_TLS", onOff(config.tls().enabled()));
             env.put("PGC_BACKUP_SCRIPT", InitScripts.read(InitScripts.BASE_BACKUP_IN_CONTAINER));
             if (config.severalHosts()) {
-                // The primary's server is reached over the network at its host's address; the
-                // seed asks it about its slot with docker exec, on the primary's own host.
+                // The primary's server is reached over the network (at its host's address, or by
+                // name on a swarm overlay); the seed asks it about its slot with docker exec, on the
+                // primary's own host.
                 env.put("PGC_PRIMARY_NODE", primary);
                 env.put("PGC_PRIMARY_CONTAINER", config.containerName(primary));
                 env.putAll(Placement.nodeTables(config));

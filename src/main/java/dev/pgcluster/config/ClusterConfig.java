@@ -197,7 +197,10 @@ public record ClusterConfig(
         return host != null ? host : hostOf(nodes.get(0));
     }
 
-    /** The host name the others reach etcd member {@code member} by: its container name, or its host's address. */
+    /**
+     * The host name the others reach etcd member {@code member} by: its container name, or across
+     * hosts without an overlay its host's address.
+     */
     public String dcsPeerHost(String member) {
         return peersByAddress() ? dcsHostOf(member).address().orElseThrow() : containerName(member);
     }

@@ -143,48 +143,100 @@ public final class DockerProbe implements ClusterProbe {
         DockerHostSpec anchor = config.hostOf(config.nodes().get(0));
         String network = config.namePrefix() + "-net";
         String wanted = config.swarmOverlay() ? "overlay" : "bridge";
-        var problems = new ArrayList<String>();
-        if (!config.lost(anchor)) {
-            Result driver = run(anchor, HOST_TIMEOUT_SECONDS, "docker", "network", "inspect", "--format", "{{.Driver}}", network);
-            if (driver.status == 0 && !driver.stdout.strip().isEmpty() && !driver.stdout.strip().equals(wanted)) {
-                problems.add("the cluster network " + network + " on " + anchor.describe() + " is a " + driver.stdout.strip()
-                        + " network, and pg-cluster:swarmOverlay = \"" + config.swarmOverlay() + "\" asks for "
-                        + (config.swarmOverlay() ? "a swarm overlay" : "a bridge network on each host") + ": switching the "
-                        + "network of a cluster that exists is not built (every container would be made anew). Set "
-                        + "pg-cluster:swarmOverlay back to \"" + !config.swarmOverlay() + "\"");
+        var hosts = config.nodes().stream().map(config::hostOf).distinct().filter(h -> !config.lost(h)).toList();
+        // On each host: the driver of a network of the cluster's name there, if any, and the host's
+        // swarm (its state, whether it manages, its node ID, the managers it knows).
+        var drivers = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
+        var infos = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
+        for (DockerHostSpec host : hosts) {
+            drivers.put(host, CompletableFuture.supplyAsync(() -> run(host, HOST_TIMEOUT_SECONDS, "docker", "network",
+                    "inspect", "--format", "{{.Driver}}", network)));
+            if (config.swarmOverlay()) {
+                infos.put(host, CompletableFuture.supplyAsync(() -> run(host, HOST_TIMEOUT_SECONDS, "docker", "info",
+                        "--format", SWARM_FORMAT)));
             }
         }
+        var problems = new ArrayList<String>();
+        drivers.forEach((host, answer) -> {
+            Result driver = answer.join();
+            String found = driver.stdout.strip();
+            if (driver.status == 0 && !found.isEmpty() && !found.equals(wanted)) {
+                problems.add("the cluster network " + network + " on " + host.describe() + " is a " + found
+                        + " network, and pg-cluster:swarmOverlay = \"" + config.swarmOverlay() + "\" asks for "
+                        + (config.swarmOverlay() ? "a swarm overlay" : "a bridge network on each host") + ": switching the "
+                        + "network of a cluster that exists is not built (every container would be made anew), and a "
+                        + "network of that name left on a host would stand in for the cluster's there. Set "
+                        + "pg-cluster:swarmOverlay back to \"" + !config.swarmOverlay() + "\", or remove that network");
+            }
+        });
         if (!config.swarmOverlay()) {
             return problems;
         }
-        // Each host's swarm: its state, whether it manages, its node ID and the managers it knows.
-        var answers = new LinkedHashMap<DockerHostSpec, CompletableFuture<Result>>();
-        config.nodes().stream().map(config::hostOf).distinct().filter(h -> !config.lost(h)).forEach(h -> answers.put(h,
-                CompletableFuture.supplyAsync(() -> run(h, HOST_TIMEOUT_SECONDS, "docker", "info", "--format",
-                        "{{.Swarm.LocalNodeState}}|{{.Swarm.ControlAvailable}}|{{.Swarm.NodeID}}|"
-                                + "{{range .Swarm.RemoteManagers}}{{.NodeID}} {{end}}"))));
-        var swarm = new LinkedHashMap<DockerHostSpec, String[]>();
-        answers.forEach((host, answer) -> {
-            Result result = answer.join();
-            if (result.status == 0) {
-                swarm.put(host, (result.stdout.strip() + "| | | ").split("\\|", -1));
+        var swarm = new LinkedHashMap<DockerHostSpec, Optional<String>>();
+        infos.forEach((host, answer) -> {
+            Result info = answer.join();
+            swarm.put(host, info.status == 0 ? Optional.of(info.stdout.strip()) : Optional.empty());
+        });
+        problems.addAll(swarmProblems(anchor, config.lost(anchor), swarm));
+        return problems;
+    }
+
+    /** What {@code docker info} says of a host's swarm: state|manages|node ID|managers it knows. */
+    static final String SWARM_FORMAT = "{{.Swarm.LocalNodeState}}|{{.Swarm.ControlAvailable}}|{{.Swarm.NodeID}}|"
+            + "{{range .Swarm.RemoteManagers}}{{.NodeID}} {{end}}";
+
+    /**
+     * The reasons the hosts cannot share one swarm overlay made through a manager: a host not in a
+     * swarm, or in another one, or that could not be asked; a first node's host that is no manager;
+     * and, while that host is lost, no host that answers being a manager (the others could not
+     * attach containers to the overlay).
+     *
+     * @param anchor     the first node's host, through whose provider the overlay is made
+     * @param anchorLost it is in {@code lostHosts} (not asked)
+     * @param swarm      each host asked → its {@link #SWARM_FORMAT} answer, empty when it gave none
+     */
+    static List<String> swarmProblems(DockerHostSpec anchor, boolean anchorLost, Map<DockerHostSpec, Optional<String>> swarm) {
+        var problems = new ArrayList<String>();
+        var facts = new LinkedHashMap<DockerHostSpec, String[]>();
+        swarm.forEach((host, answer) -> {
+            if (answer.isEmpty()) {
+                problems.add(host.describe() + " did not say whether it is in a swarm (docker info failed)");
+            } else {
+                facts.put(host, (answer.get() + "| | | ").split("\\|", -1));
             }
         });
-        String[] first = swarm.get(anchor);
-        String manager = first != null && first[0].equals("active") && first[1].equals("true") ? first[2] : null;
-        swarm.forEach((host, facts) -> {
+        // The manager the others must know: the first node's host, or while it is lost any host that manages.
+        String manager = null;
+        for (var entry : facts.entrySet()) {
+            boolean manages = entry.getValue()[0].equals("active") && entry.getValue()[1].equals("true");
+            if (manages && (entry.getKey().equals(anchor) || anchorLost && manager == null)) {
+                manager = entry.getValue()[2];
+            }
+        }
+        String managerId = manager;
+        // The swarm's managers, as that manager knows them: a host of the same swarm knows one of them.
+        var managers = new java.util.HashSet<String>();
+        facts.values().stream().filter(f -> f[2].equals(managerId)).findFirst()
+                .ifPresent(f -> managers.addAll(List.of(f[3].strip().split(" "))));
+        managers.add(managerId);
+        if (anchorLost && manager == null && !facts.isEmpty()) {
+            problems.add("no host that answers is a swarm manager, and " + anchor.describe() + " is lost: the others could "
+                    + "not attach containers to the overlay. Promote one of them (docker node promote) first");
+        }
+        facts.forEach((host, fact) -> {
             String what = host.describe() + (host.equals(anchor) ? " (the first node's host, where the overlay is made)" : "");
-            if (!facts[0].equals("active")) {
-                problems.add(what + " is not in a swarm (its swarm state: " + (facts[0].isBlank() ? "unknown" : facts[0])
+            if (!fact[0].equals("active")) {
+                problems.add(what + " is not in a swarm (its swarm state: " + (fact[0].isBlank() ? "unknown" : fact[0])
                         + "): pg-cluster:swarmOverlay = \"true\" needs every host of pg-cluster:placement in one swarm. Join"
                         + " it (docker swarm join, with a token from a manager), or set pg-cluster:swarmOverlay to \"false\"");
-            } else if (host.equals(anchor) && manager == null) {
+            } else if (host.equals(anchor) && !fact[1].equals("true")) {
                 problems.add(what + " is a swarm worker: only a manager makes an overlay network. Promote it (docker node"
                         + " promote, on a manager) or set pg-cluster:swarmOverlay to \"false\"");
-            } else if (manager != null && !host.equals(anchor) && !List.of(facts[3].strip().split(" ")).contains(manager)) {
-                problems.add(what + " is in another swarm than " + anchor.describe() + " (its managers do not include "
-                        + "that host's node " + manager + "): pg-cluster:swarmOverlay = \"true\" needs every host in one"
-                        + " swarm");
+            } else if (managerId != null && !managers.contains(fact[2])
+                    && List.of(fact[3].strip().split(" ")).stream().noneMatch(managers::contains)) {
+                problems.add(what + " is in another swarm than " + (anchorLost ? "the manager that answers" : anchor.describe())
+                        + " (its managers do not include node " + managerId + "): pg-cluster:swarmOverlay = \"true\" needs"
+                        + " every host in one swarm");
             }
         });
         return problems;
@@ -331,17 +383,22 @@ public final class DockerProbe implements ClusterProbe {
 
     @Override
     public List<String> stackNodes(ClusterConfig config) {
+        // The configured nodes' hosts and every other host of dockerHosts: a node config no longer
+        // names is on a host placement may no longer name either (one node per host).
         var hosts = new java.util.LinkedHashSet<DockerHostSpec>();
         config.nodes().forEach(n -> hosts.add(config.hostOf(n)));
+        hosts.addAll(config.dockerHosts());
         hosts.removeIf(config::lost);
         var node = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(config.namePrefix() + "-") + "(pg\\d+)$");
         // A lost host's node is taken to be there: nothing can tell otherwise.
         var found = new java.util.TreeSet<String>(config.lostNodes());
-        for (DockerHostSpec host : hosts) {
-            Result names = run(host, "docker", "ps", "-a", "--format", "{{.Names}}",
-                    "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
-                    "--filter", "label=" + Labels.STACK + "=" + config.stack());
-            names.stdout.lines().map(node::matcher).filter(java.util.regex.Matcher::matches).forEach(m -> found.add(m.group(1)));
+        var answers = hosts.stream().map(host -> CompletableFuture.supplyAsync(() -> run(host, HOST_TIMEOUT_SECONDS,
+                "docker", "ps", "-a", "--format", "{{.Names}}",
+                "--filter", "label=" + Labels.PROJECT + "=" + config.project(),
+                "--filter", "label=" + Labels.STACK + "=" + config.stack()))).toList();
+        for (var answer : answers) {
+            answer.join().stdout.lines().map(node::matcher).filter(java.util.regex.Matcher::matches)
+                    .forEach(m -> found.add(m.group(1)));
         }
         return List.copyOf(found);
     }
