@@ -11,8 +11,10 @@ import dev.pgcluster.config.ConfigReader;
 import dev.pgcluster.config.DockerHosts;
 import dev.pgcluster.config.RuntimeConfigInfo;
 import dev.pgcluster.topology.ClusterProbe;
+import dev.pgcluster.topology.ClusterStateException;
 import dev.pgcluster.topology.DockerProbe;
 import dev.pgcluster.mode.HaMode;
+import java.util.List;
 import java.util.Optional;
 
 /** Entry point of the Pulumi program: read config once, then declare the cluster. */
@@ -44,65 +46,50 @@ public final class App {
         return declare(ctx, clusterConfig, new DockerProbe());
     }
 
+    /** Stops the program before anything is declared when there are {@code problems}: them, then {@code then}. */
+    private static void refuse(List<String> problems, String then) {
+        if (!problems.isEmpty()) {
+            throw new ClusterStateException(String.join("; ", problems) + then);
+        }
+    }
+
     /**
      * Declares the cluster for an already validated config and exports its outputs, after the
      * split-brain guard: {@code probe} tells what the nodes are now.
      */
     public static PostgresCluster declare(Context ctx, ClusterConfig config, ClusterProbe probe) {
         HaMode mode = HaMode.of(config.ha());
-        var unreachable = probe.unreachableHosts(config);
-        if (!unreachable.isEmpty()) {
-            // Nothing is declared: the provider of a host that does not answer fails every
-            // resource on it, and what the program cannot see it must not plan to change.
-            throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", unreachable)
-                    + ". Nothing was declared: the program cannot see the nodes there, and never plans to replace or "
-                    + "delete what it cannot see. Bring the host back (or correct its endpoint or certPath) and run again "
-                    + "(README: Several Docker hosts)");
-        }
-        var misplaced = probe.misplacedMembers(config);
-        if (!misplaced.isEmpty()) {
-            throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", misplaced)
-                    + ". Moving a node between Docker hosts is not built: the provider would replace its container "
-                    + "and its data volume, and seed it afresh on the new host (a primary's data would be lost). "
-                    + "Nothing was declared. Keep each node where it runs (README: Several Docker hosts)");
-        }
-        var network = probe.networkProblems(config);
-        if (!network.isEmpty()) {
-            throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", network)
-                    + ". Nothing was declared (README: Several Docker hosts)");
-        }
-        var answering = probe.answeringLostHosts(config);
-        if (!answering.isEmpty()) {
-            throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", answering)
-                    + ". Nothing was declared: a run without a host that answers would skip fencing the nodes there, and"
-                    + " an old primary there would go on taking writes beside the new one. Remove the host from it"
-                    + " (pulumi config rm pg-cluster:lostHosts, or set it to the hosts that are still lost) and run again"
-                    + " (README: Several Docker hosts)");
-        }
+        // Nothing is declared: the provider of a host that does not answer fails every resource on
+        // it, and what the program cannot see it must not plan to change.
+        refuse(probe.unreachableHosts(config), ". Nothing was declared: the program cannot see the nodes there, and never"
+                + " plans to replace or delete what it cannot see. Bring the host back (or correct its endpoint or certPath)"
+                + " and run again (README: Several Docker hosts)");
+        refuse(probe.misplacedMembers(config), ". Moving a node between Docker hosts is not built: the provider would replace"
+                + " its container and its data volume, and seed it afresh on the new host (a primary's data would be lost)."
+                + " Nothing was declared. Keep each node where it runs (README: Several Docker hosts)");
+        refuse(probe.networkProblems(config), ". Nothing was declared (README: Several Docker hosts)");
+        refuse(probe.answeringLostHosts(config), ". Nothing was declared: a run without a host that answers would skip"
+                + " fencing the nodes there, and an old primary there would go on taking writes beside the new one. Remove"
+                + " the host from it (pulumi config rm pg-cluster:lostHosts, or set it to the hosts that are still lost) and"
+                + " run again (README: Several Docker hosts)");
         if (!config.lostHosts().isEmpty()) {
             var removed = probe.stackNodes(config).stream().filter(n -> !config.nodeNames().contains(n)).toList();
-            if (!removed.isEmpty()) {
-                throw new dev.pgcluster.topology.ClusterStateException("pg-cluster:lostHosts is set, and config no longer names "
-                        + String.join(", ", removed) + ": removing a node runs its slot's drop on the primary it followed,"
-                        + " which may be on a lost host. Nothing was declared. Scale down when every host is back");
-            }
+            refuse(removed.isEmpty() ? List.of() : List.of("pg-cluster:lostHosts is set, and config no longer names "
+                    + String.join(", ", removed)), ": removing a node runs its slot's drop on the primary it followed, which"
+                    + " may be on a lost host. Nothing was declared. Scale down when every host is back");
         }
         Optional<String> keptImageId = Optional.empty();
         if (!config.pullImage() && config.lost(config.hostOf(config.nodes().get(0)))) {
             keptImageId = config.nodes().stream().filter(n -> !config.lost(config.hostOf(n)))
                     .map(n -> probe.imageOf(config, n.name())).flatMap(Optional::stream).findFirst();
             if (keptImageId.isEmpty()) {
-                throw new dev.pgcluster.topology.ClusterStateException("the image of the cluster's nodes cannot be read on"
+                throw new ClusterStateException("the image of the cluster's nodes cannot be read on"
                         + " any host that answers, and " + config.nodes().get(0).name() + "'s host, where pg-cluster:image is"
                         + " looked up (pg-cluster:pullImage = false), is in pg-cluster:lostHosts. Nothing was declared");
             }
         }
-        var taken = probe.portConflicts(config);
-        if (!taken.isEmpty()) {
-            throw new dev.pgcluster.topology.ClusterStateException(String.join("; ", taken)
-                    + ". Nothing was declared: a container whose port is taken would fail when Docker starts it, "
-                    + "after the steps before it ran");
-        }
+        refuse(probe.portConflicts(config), ". Nothing was declared: a container whose port is taken would fail when"
+                + " Docker starts it, after the steps before it ran");
         Optional<String> found = mode.check(config, probe, ctx.log()::warn, ctx.log()::info);
         var cluster = new PostgresCluster(config, mode, found, keptImageId);
         ctx.export("ha", Output.of(config.ha().mode().configValue()));

@@ -27,10 +27,6 @@ public record Placement(DockerHostSpec host, Optional<ProviderResource> provider
     /** What {@code ignoreChanges} says for every resource on a lost host: all of its inputs. */
     public static final List<String> EVERY_INPUT = List.of("*");
 
-    public Placement(DockerHostSpec host, Optional<ProviderResource> provider) {
-        this(host, provider, false);
-    }
-
     /**
      * The {@code ignoreChanges} of a resource on this host: {@code inputs}, or on a lost host every
      * input. The engine then plans nothing for a resource there that is in state (it compares the

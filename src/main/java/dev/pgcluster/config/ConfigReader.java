@@ -170,9 +170,8 @@ public final class ConfigReader {
         List<String> lostHosts = lostHosts(placed, ha, primary);
         Boolean swarmOverlay = optional("swarmOverlay", "false", v -> Validators.bool(key("swarmOverlay"), v));
         if (Boolean.TRUE.equals(swarmOverlay)) {
-            if (placed.isEmpty() || !placed.get().severalHosts()) {
-                problems.add(key("swarmOverlay") + " = \"true\" is not allowed: only with nodes on several Docker hosts ("
-                        + key("dockerHosts") + ", " + key("placement") + ")");
+            if (!severalHosts(placed)) {
+                problems.add(key("swarmOverlay") + " = \"true\" is not allowed: " + severalHostsOnly());
             } else if (ha != null && ha.patroni()) {
                 problems.add(key("swarmOverlay") + " = \"true\" is not allowed with " + key("ha") + " = \"patroni\": not "
                         + "built yet (Patroni's REST API and etcd reach each other at the hosts' addresses)");
@@ -206,6 +205,16 @@ public final class ConfigReader {
                 ha, placed.map(HostPlacement.Placed::hosts).orElse(List.of()), lostHosts, Boolean.TRUE.equals(swarmOverlay));
     }
 
+    /** What a key that applies across hosts allows: {@link #severalHosts}. */
+    private String severalHostsOnly() {
+        return "only with nodes on several Docker hosts (" + key("dockerHosts") + ", " + key("placement") + ")";
+    }
+
+    /** Whether {@code dockerHosts} and {@code placement} put the nodes on more than one host. */
+    private static boolean severalHosts(Optional<HostPlacement.Placed> placed) {
+        return placed.map(HostPlacement.Placed::severalHosts).orElse(false);
+    }
+
     /**
      * {@code lostHosts}: the hosts of {@code dockerHosts} a failover in {@code ha: none} goes on
      * without (README: Several Docker hosts, "A host is lost"). Names separated by commas, or a JSON
@@ -224,8 +233,8 @@ public final class ConfigReader {
             names.add(item.strip().replaceAll("^\"(.*)\"$", "$1"));
         }
         String allowed;
-        if (placed.isEmpty() || !placed.get().severalHosts()) {
-            allowed = "only with nodes on several Docker hosts (" + key("dockerHosts") + ", " + key("placement") + ")";
+        if (!severalHosts(placed)) {
+            allowed = severalHostsOnly();
         } else if (ha != null && ha.patroni()) {
             allowed = "only with " + key("ha") + " = \"none\": with Patroni the cluster fails over by itself, and a lost "
                     + "host's members need nothing from config";

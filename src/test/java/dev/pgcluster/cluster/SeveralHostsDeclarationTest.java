@@ -312,6 +312,14 @@ class SeveralHostsDeclarationTest {
         assertEquals(ENDPOINTS.get("h2"), step(stack, "pg0-slot").get("DOCKER_HOST"));
     }
 
+    /** A probe for runs refused before the nodes' roles are looked at: asking for them fails the test. */
+    private abstract static class RefusedBeforeRoles implements ClusterProbe {
+        @Override
+        public List<NodeState> observe(ClusterConfig config) {
+            throw new AssertionError("refused before the roles are looked at");
+        }
+    }
+
     /** Removing a node while a host is lost: its slot's drop would run on the old primary there. */
     @Test
     void scalingDownWhileAHostIsLostIsRefused() {
@@ -320,12 +328,7 @@ class SeveralHostsDeclarationTest {
         values.put("placement", TestHosts.json(Map.of("pg0", "h1", "pg1", "h2")));
         values.put("primary", "pg1");
         values.put("lostHosts", "h1");
-        Throwable refusal = DeclaredStack.refused(TestConfigs.read("test", values), new ClusterProbe() {
-            @Override
-            public List<NodeState> observe(ClusterConfig c) {
-                throw new AssertionError("refused before the roles are looked at");
-            }
-
+        Throwable refusal = DeclaredStack.refused(TestConfigs.read("test", values), new RefusedBeforeRoles() {
             @Override
             public List<String> stackNodes(ClusterConfig c) {
                 return List.of("pg0", "pg1", "pg2");
@@ -342,12 +345,7 @@ class SeveralHostsDeclarationTest {
         values.put("primary", "pg1");
         values.put("lostHosts", "h1");
         ClusterConfig config = TestConfigs.read("test", values);
-        Throwable refusal = DeclaredStack.refused(config, new ClusterProbe() {
-            @Override
-            public List<NodeState> observe(ClusterConfig c) {
-                throw new AssertionError("not asked once a lost host answers");
-            }
-
+        Throwable refusal = DeclaredStack.refused(config, new RefusedBeforeRoles() {
             @Override
             public List<String> answeringLostHosts(ClusterConfig c) {
                 return List.of("pg-cluster:lostHosts names h1 (" + ENDPOINTS.get("h1") + "), which answers");

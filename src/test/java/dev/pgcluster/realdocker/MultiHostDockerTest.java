@@ -69,9 +69,7 @@ class MultiHostDockerTest {
             }
 
             // Replication crosses the hosts, over TLS, from each standby's host address.
-            String replication = Sql.awaitResult(() -> replicationSeenBy("h1", cluster.container("pg0")),
-                    "pg1|10.222.0.12/32|streaming|true,pg2|10.222.0.13/32|streaming|true"::equals, Duration.ofSeconds(60));
-            assertEquals("pg1|10.222.0.12/32|streaming|true,pg2|10.222.0.13/32|streaming|true", replication);
+            assertStreams("h1", cluster.container("pg0"), "pg1|10.222.0.12/32|streaming|true,pg2|10.222.0.13/32|streaming|true");
 
             // A client on this machine writes through the exported string (verify-full against
             // the host address in the node's certificate); every standby shows the row.
@@ -151,10 +149,7 @@ class MultiHostDockerTest {
             cluster.stack().up();
             assertTrue(cluster.primaryStepReport().startsWith("pg1 primary timeline 2; switchover from pg0"),
                     cluster.primaryStepReport());
-            assertEquals("pg0|10.222.0.11/32|streaming|true,pg2|10.222.0.13/32|streaming|true",
-                    Sql.awaitResult(() -> replicationSeenBy("h2", cluster.container("pg1")),
-                            "pg0|10.222.0.11/32|streaming|true,pg2|10.222.0.13/32|streaming|true"::equals,
-                            Duration.ofSeconds(60)));
+            assertStreams("h2", cluster.container("pg1"), "pg0|10.222.0.11/32|streaming|true,pg2|10.222.0.13/32|streaming|true");
             Sql.execute(String.valueOf(cluster.stack().outputs().get("primaryJdbcUrl")),
                     "INSERT INTO across VALUES (43)");
 
@@ -164,10 +159,7 @@ class MultiHostDockerTest {
             assertTrue(cluster.primaryStepReport().startsWith("pg0 primary timeline 3; failover: pg0 promoted at"),
                     cluster.primaryStepReport());
             assertTrue(cluster.primaryStepReport().contains("pg1 (old primary, WAL up to"), cluster.primaryStepReport());
-            assertEquals("pg1|10.222.0.12/32|streaming|true,pg2|10.222.0.13/32|streaming|true",
-                    Sql.awaitResult(() -> replicationSeenBy("h1", cluster.container("pg0")),
-                            "pg1|10.222.0.12/32|streaming|true,pg2|10.222.0.13/32|streaming|true"::equals,
-                            Duration.ofSeconds(60)));
+            assertStreams("h1", cluster.container("pg0"), "pg1|10.222.0.12/32|streaming|true,pg2|10.222.0.13/32|streaming|true");
             assertRows(cluster, hostOf, "42,43");
             ClusterChecks.assertIdempotent(cluster.stack());
 
@@ -192,8 +184,7 @@ class MultiHostDockerTest {
                         cluster.primaryStepReport());
                 assertTrue(cluster.primaryStepReport().contains("pg0 (on a lost host) was not fenced"),
                         cluster.primaryStepReport());
-                assertEquals("pg1|10.222.0.12/32|streaming|true", Sql.awaitResult(() -> replicationSeenBy("h3",
-                        cluster.container("pg2")), "pg1|10.222.0.12/32|streaming|true"::equals, Duration.ofSeconds(60)));
+                assertStreams("h3", cluster.container("pg2"), "pg1|10.222.0.12/32|streaming|true");
                 Sql.execute(String.valueOf(cluster.stack().outputs().get("primaryJdbcUrl")), "INSERT INTO across VALUES (45)");
                 cluster.stack().preview(true);
                 assertTrue(cluster.stack().state().stream().anyMatch(r -> r.name().equals(cluster.container("pg0"))
@@ -210,10 +201,7 @@ class MultiHostDockerTest {
             DockerLab.dockerOk("h1", "stop", cluster.container("pg0"));
             cluster.stack().up();
             assertTrue(cluster.primaryStepReport().contains("pg0 rejoined as a standby"), cluster.primaryStepReport());
-            assertEquals("pg0|10.222.0.11/32|streaming|true,pg1|10.222.0.12/32|streaming|true",
-                    Sql.awaitResult(() -> replicationSeenBy("h3", cluster.container("pg2")),
-                            "pg0|10.222.0.11/32|streaming|true,pg1|10.222.0.12/32|streaming|true"::equals,
-                            Duration.ofSeconds(60)));
+            assertStreams("h3", cluster.container("pg2"), "pg0|10.222.0.11/32|streaming|true,pg1|10.222.0.12/32|streaming|true");
             assertRows(cluster, hostOf, "42,43,44,45");
             ClusterChecks.assertIdempotent(cluster.stack());
         }
@@ -226,6 +214,12 @@ class MultiHostDockerTest {
                     "SELECT string_agg(answer::text, ',' ORDER BY answer) FROM across"), rows::equals,
                     Duration.ofSeconds(60)), node + " holds every row");
         }
+    }
+
+    /** {@link #replicationSeenBy} on {@code container} becomes {@code expected} within 60 s. */
+    private static void assertStreams(String host, String container, String expected) {
+        assertEquals(expected, Sql.awaitResult(() -> replicationSeenBy(host, container), expected::equals,
+                Duration.ofSeconds(60)));
     }
 
     /** pg_stat_replication on {@code container} (on {@code host}): name|address|state|ssl of each standby. */
