@@ -31,6 +31,10 @@ MONITORING_PACKAGES=prometheus-postgres-exporter,prometheus
 # has the etcd binary, etcd-client etcdctl). Started by the tests as plain
 # processes too; the packages' systemd units are never used.
 HA_PACKAGES=patroni,etcd-server,etcd-client
+# Backups (issue 23): pgBackRest 2.55 (archive-push/get in the nodes, its TLS server in the
+# nodes' sidecars and the repository container). Its package's /etc/pgbackrest.conf is never
+# read: every command names --config-path, every remote *-host-config-path.
+BACKUP_PACKAGES=pgbackrest
 # debootstrap + trimming needs about 0.9 GB; ask for some headroom.
 MIN_FREE_KB=2000000
 
@@ -105,9 +109,9 @@ log "building $image in $workdir"
 # debootstrap puts a policy-rc.d that refuses every start and a fake
 # start-stop-daemon in place while it installs, so no postinst starts a
 # server (postgresql, prometheus, the exporter); checked below all the same.
-log "debootstrap $SUITE with postgresql-$MAJOR, $MONITORING_PACKAGES and $HA_PACKAGES (this takes a minute or two)"
+log "debootstrap $SUITE with postgresql-$MAJOR, $MONITORING_PACKAGES, $HA_PACKAGES and $BACKUP_PACKAGES (this takes a minute or two)"
 debootstrap --variant=minbase \
-    --include="postgresql-$MAJOR,postgresql-client-$MAJOR,$MONITORING_PACKAGES,$HA_PACKAGES" \
+    --include="postgresql-$MAJOR,postgresql-client-$MAJOR,$MONITORING_PACKAGES,$HA_PACKAGES,$BACKUP_PACKAGES" \
     "$SUITE" "$rootfs" >&2
 log "debootstrap done after $(( $(date +%s) - started )) s"
 

@@ -110,6 +110,12 @@ public final class App {
             ctx.export("prometheusUrl", Output.of(Monitoring.prometheusUrl(config)));
             ctx.export("exporterEndpoints", Output.of(Monitoring.exporterEndpoints(config)));
         }
+        cluster.backups().ifPresent(backups -> {
+            ctx.export("backupRepository", backups.repository().name());
+            ctx.export("backupStanza", Output.of(dev.pgcluster.backup.BackupFiles.stanza(config)));
+            ctx.export("backupCommand", Output.of(dev.pgcluster.backup.BackupFiles.backupCommand(config, "full")));
+            ctx.export("backupPassphrase", backups.passphrase());
+        });
         ctx.export("appUser", Output.of(config.clientRoles().appUser()));
         ctx.export("monitoringUser", Output.of(config.clientRoles().monitoringUser()));
         ctx.export("replicationSlots", Output.of(cluster.replicationSlots()));

@@ -34,6 +34,11 @@ public final class InitScripts {
     public static final String SYNC_CONF = "node/sync-conf.sh";
     public static final String CONF_IN_CONTAINER = "node/conf-in-container.sh";
 
+    public static final String BACKUP_FILES = "backup/files.sh";
+    public static final String BACKUP_FILES_IN_CONTAINER = "backup/files-in-container.sh";
+    public static final String BACKUP_REPOSITORY_IN_CONTAINER = "backup/repository-in-container.sh";
+    public static final String BACKUP_STANZA = "backup/stanza.sh";
+
     public static final String MEMBER_CONF = "patroni/member-conf.sh";
     public static final String MEMBER_CONF_IN_CONTAINER = "patroni/member-conf-in-container.sh";
     public static final String DCS_CONFIG = "patroni/dcs-config.sh";

@@ -44,6 +44,7 @@ public final class PostgresCluster extends ComponentResource {
     private final ClusterSecrets secrets;
     private final Optional<ClusterTls> tls;
     private final Optional<Monitoring> monitoring;
+    private final Optional<dev.pgcluster.backup.Backups> backups;
     private final String name;
     /** Each host the cluster uses → its placement, the first node's host first. */
     private final Map<DockerHostSpec, Placement> hostPlacements;
@@ -101,6 +102,10 @@ public final class PostgresCluster extends ComponentResource {
                 network::networkName, caCertificate(), secrets.monitoringPassword(), declared.roles(), nodePlacements,
                 declared.dcsMetrics()),
                 child());
+        // TLS is on whenever backups are (the config refuses them without it).
+        this.backups = dev.pgcluster.backup.Backups.declare(name + "-backup", config, () -> new dev.pgcluster.backup.Backups.Inputs(
+                image, network.networkName(anchor), tls.orElseThrow(), anchor, declared.volumes(), declared.ready(),
+                declared.roles()), child());
         registerOutputs(Map.of(
                 "networkName", network.networkName(),
                 "primaryConnectionString", primaryConnectionString()));
@@ -220,6 +225,11 @@ public final class PostgresCluster extends ComponentResource {
                 CustomResourceOptions.builder().parent(this)
                         .ignoreChanges(anchor.lost() ? Placement.EVERY_INPUT : placement.ignoring(List.of())).build());
         return step.stdout().applyValue(String::strip);
+    }
+
+    /** The backup repository and its parts; empty when {@code backup} is off. */
+    public Optional<dev.pgcluster.backup.Backups> backups() {
+        return backups;
     }
 
     /** Exporters and Prometheus; empty when {@code monitoring} is off. */

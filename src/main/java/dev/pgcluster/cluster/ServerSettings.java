@@ -59,6 +59,8 @@ public final class ServerSettings {
             settings.put("synchronous_standby_names", names);
             settings.put("synchronous_commit", config.sync().synchronousCommit());
         });
+        // WAL archiving and the socket pgBackRest reaches the server by (README: Backups and recovery).
+        settings.putAll(dev.pgcluster.backup.BackupFiles.serverSettings(config));
         return settings;
     }
 

@@ -51,6 +51,7 @@ import java.util.Optional;
  *                             changed, created or deleted; sorted, empty when every host is there
  * @param swarmOverlay         nodes on several hosts reach each other over an attachable swarm
  *                             overlay network, by name, instead of at their hosts' addresses
+ * @param backup               WAL archiving and backups with pgBackRest
  */
 public record ClusterConfig(
         String project,
@@ -84,7 +85,8 @@ public record ClusterConfig(
         HaSettings ha,
         List<DockerHostSpec> dockerHosts,
         List<String> lostHosts,
-        boolean swarmOverlay) {
+        boolean swarmOverlay,
+        BackupSettings backup) {
 
     /** The superuser the official image creates; peer authentication over the socket relies on it. */
     public static final String SUPERUSER = "postgres";
@@ -123,6 +125,7 @@ public record ClusterConfig(
         Objects.requireNonNull(ha);
         dockerHosts = List.copyOf(dockerHosts);
         lostHosts = List.copyOf(lostHosts);
+        Objects.requireNonNull(backup);
         if (nodes.stream().filter(NodeSpec::isPrimary).count() != 1) {
             throw new IllegalArgumentException("a cluster has exactly one primary node");
         }
@@ -212,6 +215,11 @@ public record ClusterConfig(
 
     /** PostgreSQL's port inside every node's container. */
     public static final int POSTGRES_PORT = 5432;
+
+    /** A node's data volume: {@code <project>-<stack>-<node>-data}. */
+    public String dataVolumeName(String node) {
+        return containerName(node) + "-data";
+    }
 
     /** The Docker container of a node: {@code <project>-<stack>-<node>}. */
     public String containerName(String node) {

@@ -30,7 +30,14 @@ public final class ConfigReader {
             "alertForSeconds", "alertLagForSeconds", "alertReplayLagSeconds", "alertBytesBehind",
             "alertSlotRetainedPercent",
             "ha", "dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait", "patroniRetryTimeout",
-            "maximumLagOnFailover", "failsafeMode", "patroniApiPort", "etcdPorts", "lostHosts", "swarmOverlay");
+            "maximumLagOnFailover", "failsafeMode", "patroniApiPort", "etcdPorts", "lostHosts", "swarmOverlay",
+            "backup", "backupPassphrase", "backupRetentionFull", "backupRetentionDiff", "archiveTimeoutSeconds",
+            "backupFullIntervalHours", "backupDiffIntervalHours", "backupRetainRepository");
+
+    /** The keys that only {@code backup: true} reads. */
+    public static final List<String> BACKUP_KEYS = List.of("backupPassphrase", "backupRetentionFull",
+            "backupRetentionDiff", "archiveTimeoutSeconds", "backupFullIntervalHours", "backupDiffIntervalHours",
+            "backupRetainRepository");
 
     /** The keys that only {@code ha: patroni} reads. */
     public static final List<String> PATRONI_KEYS = List.of("dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait",
@@ -178,6 +185,8 @@ public final class ConfigReader {
             }
         }
 
+        BackupSettings backup = backup(tls, ha, placed);
+
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
                     + key("memory") + " (" + memoryMb + "m), since /dev/shm counts against the memory limit");
@@ -202,7 +211,8 @@ public final class ConfigReader {
                 retainVolumes, database, replicationUser, superuserPassword, replicationPassword,
                 attempts, healthTimeout, streamingGrace, readMaxLag, defaultDockerHost, acceptDataLoss,
                 new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls, monitoring,
-                ha, placed.map(HostPlacement.Placed::hosts).orElse(List.of()), lostHosts, Boolean.TRUE.equals(swarmOverlay));
+                ha, placed.map(HostPlacement.Placed::hosts).orElse(List.of()), lostHosts, Boolean.TRUE.equals(swarmOverlay),
+                backup);
     }
 
     /** What a key that applies across hosts allows: {@link #severalHosts}. */
@@ -453,6 +463,55 @@ public final class ConfigReader {
         }
         return new MonitoringSettings(enabled, exporterImage, prometheusImage, port, scrape, alertFor, lagFor, replayLag,
                 bytesBehind, slotPercent);
+    }
+
+    /**
+     * {@code backup} and its keys (README: Backups and recovery). Built for {@code ha: none} with
+     * TLS on one Docker host; everything else is refused by name until it is built.
+     */
+    private BackupSettings backup(TlsSettings tls, HaSettings ha, Optional<HostPlacement.Placed> placed) {
+        Boolean enabled = optional("backup", "false", v -> Validators.bool(key("backup"), v));
+        Optional<Secret> passphrase = password("backupPassphrase");
+        Integer retentionFull = optional("backupRetentionFull", String.valueOf(BackupSettings.DEFAULT_RETENTION_FULL),
+                v -> Validators.integer(key("backupRetentionFull"), v, 1, 100));
+        Integer retentionDiff = optional("backupRetentionDiff", String.valueOf(BackupSettings.DEFAULT_RETENTION_DIFF),
+                v -> Validators.integer(key("backupRetentionDiff"), v, 1, 100));
+        Integer archiveTimeout = optional("archiveTimeoutSeconds",
+                String.valueOf(BackupSettings.DEFAULT_ARCHIVE_TIMEOUT_SECONDS),
+                v -> Validators.integer(key("archiveTimeoutSeconds"), v, 5, 3600));
+        Integer fullHours = optional("backupFullIntervalHours", String.valueOf(BackupSettings.DEFAULT_FULL_INTERVAL_HOURS),
+                v -> Validators.integer(key("backupFullIntervalHours"), v, 1, 8760));
+        Integer diffHours = optional("backupDiffIntervalHours", String.valueOf(BackupSettings.DEFAULT_DIFF_INTERVAL_HOURS),
+                v -> Validators.integer(key("backupDiffIntervalHours"), v, 1, 8760));
+        Boolean retain = optional("backupRetainRepository", "true", v -> Validators.bool(key("backupRetainRepository"), v));
+        if (!Boolean.TRUE.equals(enabled)) {
+            BACKUP_KEYS.stream().filter(k -> config.get(k).isPresent()).forEach(k -> problems.add(key(k)
+                    + " is not allowed with " + key("backup") + " = \"" + (enabled == null ? "" : "false")
+                    + "\": it configures backups, which are off (set " + key("backup") + " to true, or remove " + key(k) + ")"));
+            return BackupSettings.OFF;
+        }
+        if (tls != null && !tls.enabled()) {
+            problems.add(key("backup") + " = \"true\" is not allowed with " + key("tls") + " = \"false\": the nodes reach "
+                    + "the repository over pgBackRest's TLS protocol, each with a certificate of the cluster's CA");
+        }
+        if (ha != null && ha.patroni()) {
+            problems.add(key("backup") + " = \"true\" is not allowed with " + key("ha") + " = \"patroni\": not built yet "
+                    + "(README: Backups and recovery)");
+        }
+        if (severalHosts(placed)) {
+            problems.add(key("backup") + " = \"true\" is not allowed with nodes on several Docker hosts (" + key("dockerHosts")
+                    + ", " + key("placement") + "): not built yet (README: Backups and recovery)");
+        }
+        if (diffHours != null && fullHours != null && diffHours > fullHours) {
+            problems.add(key("backupDiffIntervalHours") + " = \"" + diffHours + "\" is not allowed: at most "
+                    + key("backupFullIntervalHours") + " (" + fullHours + "), since a full backup also counts as the latest backup");
+        }
+        if (retentionFull == null || retentionDiff == null || archiveTimeout == null || fullHours == null
+                || diffHours == null || retain == null) {
+            return BackupSettings.OFF;
+        }
+        return new BackupSettings(true, passphrase, retentionFull, retentionDiff, archiveTimeout, fullHours, diffHours,
+                retain);
     }
 
     private TlsSettings tls() {

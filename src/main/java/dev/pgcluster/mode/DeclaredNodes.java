@@ -17,10 +17,16 @@ import java.util.Objects;
  * @param followsLeader  whether the write strings list every node with {@code target_session_attrs=read-write}
  * @param dcsMetrics     DCS member → its metrics endpoint ({@code host:port}) on the cluster network, for
  *                       Prometheus; empty when the mode has no DCS
+ * @param volumes        node name → its data volume's name (the volume's output: what mounts it is
+ *                       replaced with it), in node order
+ * @param ready          node name → what is done once the node runs and is healthy, in node order
  */
 public record DeclaredNodes(Map<String, Output<String>> containerNames, Resource roles, List<NodeSpec> writeNodes,
-                            boolean followsLeader, Map<String, String> dcsMetrics) {
+                            boolean followsLeader, Map<String, String> dcsMetrics, Map<String, Output<String>> volumes,
+                            Map<String, Resource> ready) {
     public DeclaredNodes {
+        volumes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(volumes));
+        ready = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(ready));
         containerNames = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(containerNames));
         Objects.requireNonNull(roles);
         writeNodes = List.copyOf(writeNodes);

@@ -192,6 +192,22 @@ public final class BadConfigValues {
                         + "; the nodes of this stack are pg0, pg1"),
                 Arguments.of(Map.of("acceptDataLoss", "pg7@0/1"), consentNotAllowed("pg7@0/1")
                         + "; the nodes of this stack are pg0, pg1"),
+                Arguments.of(Map.of("backup", "yes"), "pg-cluster:backup = \"yes\" is not allowed: true or false"),
+                Arguments.of(Map.of("backupRetentionFull", "3"), "pg-cluster:backupRetentionFull is not allowed with "
+                        + "pg-cluster:backup = \"false\": it configures backups, which are off (set pg-cluster:backup to true, "
+                        + "or remove pg-cluster:backupRetentionFull)"),
+                Arguments.of(Map.of("backup", "true", "tls", "false"), "pg-cluster:backup = \"true\" is not allowed with "
+                        + "pg-cluster:tls = \"false\": the nodes reach the repository over pgBackRest's TLS protocol, each "
+                        + "with a certificate of the cluster's CA"),
+                Arguments.of(Map.of("backup", "true", "ha", "patroni", "image", PATRONI_IMAGE), "pg-cluster:backup = \"true\" "
+                        + "is not allowed with pg-cluster:ha = \"patroni\": not built yet (README: Backups and recovery)"),
+                Arguments.of(Map.of("backup", "true", "backupRetentionFull", "0"), "pg-cluster:backupRetentionFull = \"0\" is "
+                        + "not allowed: a whole number from 1 to 100"),
+                Arguments.of(Map.of("backup", "true", "archiveTimeoutSeconds", "1"), "pg-cluster:archiveTimeoutSeconds = \"1\" "
+                        + "is not allowed: a whole number from 5 to 3600"),
+                Arguments.of(Map.of("backup", "true", "backupDiffIntervalHours", "200"), "pg-cluster:backupDiffIntervalHours = "
+                        + "\"200\" is not allowed: at most pg-cluster:backupFullIntervalHours (168), since a full backup also "
+                        + "counts as the latest backup"),
                 Arguments.of(Map.of("superuserPassword", "short"), "pg-cluster:superuserPassword: must be 12 to 1024 characters long"),
                 Arguments.of(Map.of("replicas", "1", "replica", "3"), "pg-cluster:replica is not a pg-cluster setting; known keys: "
                         + String.join(", ", ConfigReader.KEYS)));

@@ -306,6 +306,9 @@ class HostPlacementTest {
                         BadConfigValues.PATRONI_IMAGE, "swarmOverlay", "true"),
                         "pg-cluster:swarmOverlay = \"true\" is not allowed with pg-cluster:ha = \"patroni\": not built yet "
                         + "(Patroni's REST API and etcd reach each other at the hosts' addresses)"),
+                Arguments.of("backup on several hosts", threeHostsAnd("backup", "true"),
+                        "pg-cluster:backup = \"true\" is not allowed with nodes on several Docker hosts "
+                        + "(pg-cluster:dockerHosts, pg-cluster:placement): not built yet (README: Backups and recovery)"),
                 Arguments.of("placement that is no JSON map", threeHostsAnd("placement", "pg0=h1"),
                         "pg-cluster:placement = pg0=h1 is not allowed: a map of node → host name, e.g. {pg0: h1, pg1: h2} "
                         + "(a YAML map in the stack file, or pulumi config set --path)"));

@@ -29,7 +29,8 @@ public final class StrictMocks implements Mocks {
     /** The program's own component resources: grouping only, nothing to create. */
     public static final Set<String> COMPONENT_TYPES = Set.of(PostgresCluster.TYPE, ClusterNetwork.TYPE,
             ClusterSecrets.TYPE, ClusterTls.TYPE, Monitoring.TYPE, PostgresNode.TYPE,
-            dev.pgcluster.mode.patroni.PatroniMember.TYPE, dev.pgcluster.mode.patroni.EtcdMember.TYPE);
+            dev.pgcluster.mode.patroni.PatroniMember.TYPE, dev.pgcluster.mode.patroni.EtcdMember.TYPE,
+            dev.pgcluster.backup.Backups.TYPE);
 
     public static final Set<String> KNOWN_TYPES = Stream.concat(COMPONENT_TYPES.stream(), Stream.of(
             "docker:index/network:Network",

@@ -93,7 +93,13 @@ public final class DeclaredFailover implements HaMode {
         }
         var containerNames = new LinkedHashMap<String, Output<String>>();
         config.nodeNames().forEach(node -> containerNames.put(node, nodes.get(node).containerName()));
-        return new DeclaredNodes(containerNames, passwords, List.of(config.primary()), false, Map.of());
+        var volumes = new LinkedHashMap<String, Output<String>>();
+        var ready = new LinkedHashMap<String, Resource>();
+        config.nodeNames().forEach(node -> {
+            volumes.put(node, nodes.get(node).volume().name());
+            ready.put(node, nodes.get(node).readiness());
+        });
+        return new DeclaredNodes(containerNames, passwords, List.of(config.primary()), false, Map.of(), volumes, ready);
     }
 
     private static ComponentResourceOptions child(ClusterParts parts) {

@@ -185,6 +185,10 @@ public final class PatroniMember extends ComponentResource {
     }
 
     /** Done once Patroni says the member is ready: it leads, or it streams from the leader. */
+    public Volume volume() {
+        return volume;
+    }
+
     public Command readiness() {
         return readiness;
     }

@@ -157,7 +157,14 @@ public final class PatroniMode implements HaMode {
         config.ha().preferredLeader().flatMap(p -> config.nodes().stream().filter(n -> n.name().equals(p)).findFirst())
                 .ifPresent(writeNodes::add);
         config.nodes().stream().filter(n -> !writeNodes.contains(n)).forEach(writeNodes::add);
-        return new DeclaredNodes(containerNames, roles, writeNodes, true, PatroniFiles.etcdMetricsAddresses(config));
+        var volumes = new LinkedHashMap<String, Output<String>>();
+        var readiness = new LinkedHashMap<String, Resource>();
+        config.nodeNames().forEach(node -> {
+            volumes.put(node, members.get(node).volume().name());
+            readiness.put(node, members.get(node).readiness());
+        });
+        return new DeclaredNodes(containerNames, roles, writeNodes, true, PatroniFiles.etcdMetricsAddresses(config),
+                volumes, readiness);
     }
 
     /**

@@ -1,0 +1,72 @@
+# pg-cluster: PID 1 of the backup repository container (README: Backups and recovery), as the
+# postgres user with no capability: pgBackRest's TLS server, through which the nodes push and get
+# WAL, and the backup schedule. Backups run here, in the container that holds the repository and
+# pgBackRest's locks, so a scheduled backup and one taken by hand (docker exec … backup) never run
+# at once: the second waits for nothing and fails with pgBackRest's lock error.
+#   PGC_CONFIG_PATH      pgBackRest's config directory (the repository's config volume)
+#   PGC_STANZA           the cluster's stanza
+#   PGC_FULL_SECONDS     a full backup when the last full one is older than this (or there is none)
+#   PGC_DIFF_SECONDS     a differential backup when the last backup is older than this
+#   PGC_CHECK_SECONDS    how often the schedule looks
+#   PGC_RETRY_SECONDS    after a failed backup, how long it waits before it tries again
+set -u
+
+br() {
+    pgbackrest "--config-path=$PGC_CONFIG_PATH" "--stanza=$PGC_STANZA" "$@"
+}
+
+pgbackrest "--config-path=$PGC_CONFIG_PATH" server &
+server=$!
+trap 'kill -TERM "$server" 2>/dev/null; wait "$server"; exit 0' TERM INT
+
+# "<kind> <stop time in seconds>" of each backup in the repository, oldest first.
+backups() {
+    br info 2>/dev/null | awk '
+        /^ *(full|diff|incr) backup: / { kind = $1; next }
+        /^ *timestamp start\/stop: / && kind != "" { sub(/^.* \/ /, ""); print kind " " $0; kind = "" }' |
+        while read -r kind stop; do
+            printf '%s %s\n' "$kind" "$(date -u -d "$stop" +%s)"
+        done
+}
+
+wait_for() {
+    sleep "$1" &
+    wait $! || true
+}
+
+while kill -0 "$server" 2>/dev/null; do
+    # pgBackRest's stanza status: 0 ok, 2 "no valid backups" (a new stanza); anything else (no
+    # stanza yet, a repository it cannot read) waits.
+    status=$(br info --output=json 2>/dev/null | sed -n 's/^[^{]*{.*"status":{"code":\([0-9]*\).*/\1/p' | head -n 1)
+    if [ "$status" != 0 ] && [ "$status" != 2 ]; then
+        # No stanza yet (the stanza step makes it once the nodes run), or the repository is not
+        # readable: look again soon, so that the first full backup follows the stanza closely.
+        wait_for 5
+        continue
+    fi
+    now=$(date +%s)
+    list=$(backups)
+    last_full=$(printf '%s\n' "$list" | awk '$1 == "full" { t = $2 } END { print t + 0 }')
+    last_any=$(printf '%s\n' "$list" | awk '$2 > t { t = $2 } END { print t + 0 }')
+    due=""
+    if [ $((now - last_full)) -ge "$PGC_FULL_SECONDS" ]; then
+        due="full"
+    elif [ $((now - last_any)) -ge "$PGC_DIFF_SECONDS" ]; then
+        due="diff"
+    fi
+    if [ -n "$due" ]; then
+        echo "pg-cluster: scheduled $due backup of $PGC_STANZA" >&2
+        if br backup "--type=$due" >/dev/null; then
+            echo "pg-cluster: scheduled $due backup of $PGC_STANZA done" >&2
+        else
+            echo "pg-cluster: scheduled $due backup of $PGC_STANZA failed (see above and $PGC_CONFIG_PATH/log);" \
+                "next try in ${PGC_RETRY_SECONDS}s" >&2
+            wait_for "$PGC_RETRY_SECONDS"
+            continue
+        fi
+    fi
+    wait_for "$PGC_CHECK_SECONDS"
+done
+wait "$server"
+echo "pg-cluster: pgBackRest's server ended ($?); the container stops and Docker starts it again" >&2
+exit 1

@@ -1,0 +1,48 @@
+#!/bin/sh
+# pg-cluster step "backup-stanza" (README: Backups and recovery): makes the cluster's stanza in
+# the repository (stanza-create, which leaves an existing one that matches the cluster as it is)
+# and checks archiving end to end (pgBackRest's check: a WAL segment switched on the primary must
+# reach the repository). Runs where Pulumi runs, with docker exec in the repository container.
+#   PGC_REPOSITORY_CONTAINER  the repository container
+#   PGC_CONFIG_PATH           pgBackRest's config directory in it
+#   PGC_STANZA                the cluster's stanza
+#   PGC_TIMEOUT_SECONDS       how long the repository and the nodes' sidecars may take to answer
+#
+# Its only line on stdout: "stanza <stanza>: archiving checked, <n> backups in the repository".
+set -eu
+
+pgc_require PGC_REPOSITORY_CONTAINER PGC_CONFIG_PATH PGC_STANZA PGC_TIMEOUT_SECONDS
+br() {
+    docker exec -u postgres "$PGC_REPOSITORY_CONTAINER" pgbackrest "--config-path=$PGC_CONFIG_PATH" \
+        "--stanza=$PGC_STANZA" "$@"
+}
+
+# The sidecars and the repository's server start beside this step: retry what fails to connect.
+deadline=$(( $(date +%s) + PGC_TIMEOUT_SECONDS ))
+while :; do
+    if out=$(br stanza-create 2>&1); then
+        break
+    fi
+    case "$out" in
+        *"does not match"*|*"system-id"*|*"[028]"*)
+            echo "pg-cluster: the repository in $PGC_REPOSITORY_CONTAINER holds stanza $PGC_STANZA of another cluster" \
+                "(a repository retained from an earlier stack of this name?). Nothing was archived into it. Keep its" \
+                "backups or remove its volumes (README: Backups and recovery). pgBackRest said:" >&2
+            printf '%s\n' "$out" >&2
+            exit 1
+            ;;
+    esac
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+        echo "pg-cluster: stanza-create of $PGC_STANZA failed for ${PGC_TIMEOUT_SECONDS}s; pgBackRest said:" >&2
+        printf '%s\n' "$out" >&2
+        exit 1
+    fi
+    sleep 1
+done
+if ! out=$(br check 2>&1); then
+    echo "pg-cluster: archiving of $PGC_STANZA does not work (pgBackRest's check); pgBackRest said:" >&2
+    printf '%s\n' "$out" >&2
+    exit 1
+fi
+count=$(br info 2>/dev/null | grep -c '^ *\(full\|diff\|incr\) backup: ' || true)
+echo "stanza $PGC_STANZA: archiving checked, $count backups in the repository"

@@ -1,0 +1,272 @@
+package dev.pgcluster.backup;
+
+import com.pulumi.core.Output;
+import com.pulumi.docker.Container;
+import com.pulumi.docker.ContainerArgs;
+import com.pulumi.docker.Volume;
+import com.pulumi.docker.VolumeArgs;
+import com.pulumi.docker.inputs.ContainerLabelArgs;
+import com.pulumi.docker.inputs.ContainerNetworksAdvancedArgs;
+import com.pulumi.docker.inputs.ContainerVolumeArgs;
+import com.pulumi.docker.inputs.VolumeLabelArgs;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
+import dev.pgcluster.cluster.ClusterSecrets;
+import dev.pgcluster.cluster.ClusterTls;
+import dev.pgcluster.cluster.Hardening;
+import dev.pgcluster.cluster.InitScripts;
+import dev.pgcluster.cluster.Labels;
+import dev.pgcluster.cluster.Placement;
+import dev.pgcluster.cluster.PostgresNode;
+import dev.pgcluster.command.Command;
+import dev.pgcluster.command.CommandArgs;
+import dev.pgcluster.command.Logging;
+import dev.pgcluster.config.BackupSettings;
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.Secret;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * WAL archiving and backups with pgBackRest (README: Backups and recovery), shared by the modes:
+ * <ul>
+ * <li>the repository container {@code <prefix>-backup} on two volumes of its own, the repository
+ * ({@code <prefix>-backup-repo}, encrypted) and its config ({@code <prefix>-backup-conf}: config,
+ * key and certificate, the cipher passphrase, logs), kept on destroy unless
+ * {@code backupRetainRepository} is false. It runs pgBackRest's TLS server and the backup
+ * schedule;</li>
+ * <li>per node a sidecar {@code <prefix>-<node>-backup} on the node's volume: pgBackRest's TLS
+ * server the repository takes backups through (from a standby when one streams);</li>
+ * <li>the files steps that write pgBackRest's config, keys and certificates (signed by the
+ * cluster's CA) on the volumes, and the stanza step that makes the stanza and checks archiving.</li>
+ * </ul>
+ * Every node archives with {@code archive_command} ({@link BackupFiles#serverSettings}); only the
+ * primary does, so archiving follows a switchover or failover with nothing changed. The nodes
+ * never hold the passphrase.
+ */
+public final class Backups extends ComponentResource {
+    public static final String TYPE = "pgcluster:index:Backups";
+    /** How often the repository container's schedule looks whether a backup is due. */
+    static final int CHECK_SECONDS = 60;
+    /** After a failed scheduled backup, how long the schedule waits before it tries again. */
+    static final int RETRY_SECONDS = 600;
+
+    private final Container repository;
+    private final Output<String> passphrase;
+    private final Command stanza;
+
+    /**
+     * What backups need from the cluster.
+     *
+     * @param image       the cluster image's ID on the first node's host (it has pgBackRest)
+     * @param networkName the cluster network there
+     * @param tls         the cluster's CAs
+     * @param placement   the first node's host: where everything of the backups runs
+     * @param volumes     node name → its data volume's name
+     * @param ready       node name → done once it is healthy
+     * @param roles       done once the primary accepts the stack's roles (it is the primary)
+     */
+    public record Inputs(Output<String> image, Output<String> networkName, ClusterTls tls, Placement placement,
+                         Map<String, Output<String>> volumes, Map<String, Resource> ready, Resource roles) {
+    }
+
+    public Backups(String name, ClusterConfig config, Inputs inputs, ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        BackupSettings settings = config.backup();
+        Placement placement = inputs.placement();
+        // Generated once and never again (not with passwordGeneration either): a new passphrase
+        // would lock the stack out of its own repository.
+        this.passphrase = settings.passphrase().map(Secret::value)
+                .orElseGet(() -> ClusterSecrets.generated(this, name + "-passphrase", 1));
+
+        var repositoryVolume = volume(name + "-repo", BackupFiles.repositoryVolume(config), config, placement);
+        var configVolume = volume(name + "-conf", BackupFiles.repositoryConfigVolume(config), config, placement);
+        String repositoryName = BackupFiles.repositoryContainer(config);
+        Command repositoryFiles = files(name + "-files", config, "repository", configVolume.name(),
+                BackupFiles.REPOSITORY_CONFIG_PATH, ".", Optional.of(repositoryVolume.name()),
+                BackupFiles.repositoryConfig(config), repositoryName, "DNS:" + repositoryName, inputs,
+                passphrase, List.of());
+
+        var sidecars = new ArrayList<Resource>();
+        for (var node : config.nodes()) {
+            String sidecarName = BackupFiles.sidecar(config, node.name());
+            Output<String> volume = inputs.volumes().get(node.name());
+            Command nodeFiles = files(name + "-" + node.name() + "-files", config, "node", volume,
+                    PostgresNode.VOLUME_PATH, "conf/pgbackrest", Optional.empty(),
+                    BackupFiles.nodeConfig(config, node.name()), BackupFiles.nodeCommonName(config, node.name()),
+                    "DNS:" + sidecarName, inputs, Output.of(""), List.of());
+            var labels = labels(config, "sidecar");
+            labels.put(BackupFiles.LABEL_SERVES, node.name());
+            labels.put(Labels.CONFIG, "sha256:" + Labels.sha256Prefix(BackupFiles.nodeConfig(config, node.name())));
+            sidecars.add(new Container(sidecarName, common(config, labels)
+                    .name(sidecarName)
+                    .hostname(sidecarName)
+                    .image(inputs.image())
+                    .entrypoints("pgbackrest")
+                    .command(List.of("--config-path=" + BackupFiles.NODE_CONFIG_PATH, "server"))
+                    .networksAdvanced(ContainerNetworksAdvancedArgs.builder()
+                            .name(inputs.networkName()).aliases(sidecarName).build())
+                    .volumes(ContainerVolumeArgs.builder().volumeName(volume).containerPath(PostgresNode.VOLUME_PATH).build())
+                    .build(),
+                    placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(nodeFiles)
+                            .ignoreChanges(placement.ignoring(List.of())).build()));
+        }
+
+        String supervisor = InitScripts.read(InitScripts.BACKUP_REPOSITORY_IN_CONTAINER);
+        var repositoryLabels = labels(config, "repository");
+        repositoryLabels.put(Labels.CONFIG, "sha256:" + Labels.sha256Prefix(BackupFiles.repositoryConfig(config) + supervisor));
+        this.repository = new Container(repositoryName, common(config, repositoryLabels)
+                .name(repositoryName)
+                .hostname(repositoryName)
+                .image(inputs.image())
+                .entrypoints("sh")
+                .command(List.of("-c", supervisor))
+                .envs(List.of(
+                        "PGC_CONFIG_PATH=" + BackupFiles.REPOSITORY_CONFIG_PATH,
+                        "PGC_STANZA=" + BackupFiles.stanza(config),
+                        "PGC_FULL_SECONDS=" + settings.fullIntervalHours() * 3600L,
+                        "PGC_DIFF_SECONDS=" + settings.diffIntervalHours() * 3600L,
+                        "PGC_CHECK_SECONDS=" + CHECK_SECONDS,
+                        "PGC_RETRY_SECONDS=" + RETRY_SECONDS))
+                .networksAdvanced(ContainerNetworksAdvancedArgs.builder()
+                        .name(inputs.networkName()).aliases(repositoryName).build())
+                .volumes(List.of(
+                        ContainerVolumeArgs.builder().volumeName(repositoryVolume.name())
+                                .containerPath(BackupFiles.REPOSITORY_PATH).build(),
+                        ContainerVolumeArgs.builder().volumeName(configVolume.name())
+                                .containerPath(BackupFiles.REPOSITORY_CONFIG_PATH).build()))
+                .build(),
+                placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(repositoryFiles)
+                        .ignoreChanges(placement.ignoring(List.of())).build());
+
+        var stanzaAfter = new ArrayList<Resource>(sidecars);
+        stanzaAfter.add(repository);
+        stanzaAfter.add(inputs.roles());
+        stanzaAfter.addAll(inputs.ready().values());
+        this.stanza = new Command(name + "-stanza", CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.BACKUP_STANZA))
+                .environment(repository.name().applyValue(container -> {
+                    var env = new LinkedHashMap<String, String>();
+                    env.put("PGC_STEP", "backup-stanza");
+                    env.put("PGC_REPOSITORY_CONTAINER", container);
+                    env.put("PGC_CONFIG_PATH", BackupFiles.REPOSITORY_CONFIG_PATH);
+                    env.put("PGC_STANZA", BackupFiles.stanza(config));
+                    env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
+                    env.putAll(placement.commandEnvironment());
+                    return (Map<String, String>) env;
+                }))
+                // A new repository container (new config, a new image) checks again.
+                .triggers(repository.id().applyValue(id -> List.<Object>of(id)))
+                .logging(Logging.STDOUT_AND_STDERR)
+                .build(),
+                CustomResourceOptions.builder().parent(this).dependsOn(stanzaAfter)
+                        .ignoreChanges(placement.ignoring(List.of())).build());
+        registerOutputs(Map.of("repository", repository.name()));
+    }
+
+    private Volume volume(String resourceName, String volumeName, ClusterConfig config, Placement placement) {
+        var volumeLabels = Labels.stack(config);
+        volumeLabels.put(BackupFiles.LABEL, "repository");
+        volumeLabels.put(Labels.RETAIN_ON_DELETE, String.valueOf(config.backup().retainRepository()));
+        return new Volume(resourceName, VolumeArgs.builder()
+                .name(volumeName)
+                .labels(volumeLabels.entrySet().stream()
+                        .map(e -> VolumeLabelArgs.builder().label(e.getKey()).value(e.getValue()).build()).toList())
+                .build(),
+                placement.dockerOptions(this).retainOnDelete(config.backup().retainRepository()).deleteBeforeReplace(true)
+                        .ignoreChanges(placement.ignoring(List.of("labels"))).build());
+    }
+
+    /** A step that writes pgBackRest's files on a volume (init/backup/files.sh). */
+    private Command files(String name, ClusterConfig config, String role, Output<String> volume, String mount,
+                          String targetDir, Optional<Output<String>> repositoryVolume, String backupConf, String commonName,
+                          String certNames, Inputs inputs, Output<String> passphrase, List<Resource> after) {
+        Output<String> repositoryName = repositoryVolume.orElse(Output.of(""));
+        return new Command(name, CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.BACKUP_FILES))
+                .environment(Output.tuple(volume, inputs.image(), inputs.tls().trustedCertificates(), repositoryName)
+                        .applyValue(t -> {
+                            var env = new LinkedHashMap<String, String>();
+                            env.put("PGC_STEP", "backup-files");
+                            env.put("PGC_BACKUP_ROLE", role);
+                            env.put("PGC_RUNNER", name);
+                            env.put("PGC_VOLUME", t.t1);
+                            env.put("PGC_MOUNT", mount);
+                            env.put("PGC_TARGET_DIR", targetDir);
+                            if (!t.t4.isEmpty()) {
+                                env.put("PGC_REPOSITORY_VOLUME", t.t4);
+                                env.put("PGC_REPOSITORY_PATH", BackupFiles.REPOSITORY_PATH);
+                            }
+                            env.put("PGC_IMAGE", t.t2);
+                            env.put("PGC_BACKUP_CONF", backupConf);
+                            env.put("PGC_CA_BUNDLE", t.t3);
+                            env.put("PGC_CERT_CN", commonName);
+                            env.put("PGC_CERT_NAMES", certNames);
+                            env.put("PGC_FILES_SCRIPT", InitScripts.read(InitScripts.BACKUP_FILES_IN_CONTAINER));
+                            env.put("PGC_PROJECT", config.project());
+                            env.put("PGC_STACK", config.stack());
+                            env.putAll(inputs.placement().commandEnvironment());
+                            return (Map<String, String>) env;
+                        }))
+                .stdin(Output.tuple(passphrase, inputs.tls().signingAuthority())
+                        .applyValue(t -> t.t1 + "\n" + t.t2).asSecret())
+                // A new volume is empty: the step is replaced with it and writes the files again.
+                .triggers(Output.tuple(volume, repositoryName).applyValue(t -> List.<Object>of(t.t1, t.t2)))
+                .build(),
+                CustomResourceOptions.builder().parent(this).dependsOn(after)
+                        .ignoreChanges(inputs.placement().ignoring(List.of())).build());
+    }
+
+    private static ContainerArgs.Builder common(ClusterConfig config, Map<String, String> labels) {
+        return ContainerArgs.builder()
+                .labels(labels.entrySet().stream()
+                        .map(e -> ContainerLabelArgs.builder().label(e.getKey()).value(e.getValue()).build()).toList())
+                // As for the nodes: said explicitly because Docker reads it back.
+                .networkMode("bridge")
+                .user("postgres")
+                .restart("unless-stopped")
+                .mustRun(false)
+                .wait_(false)
+                .logDriver("json-file")
+                .logOpts(Map.<String, Object>of("max-size", "10m", "max-file", "3"))
+                // pgBackRest runs as postgres from start to end and needs no capability; it writes
+                // only to its volumes and its locks to /tmp.
+                .capabilities(Hardening.capabilities(List.of()))
+                .securityOpts(Hardening.NO_NEW_PRIVILEGES)
+                .readOnly(true)
+                .tmpfs(Map.<String, Object>of("/tmp", "rw,noexec,nosuid,nodev,size=16m"));
+    }
+
+    private static Map<String, String> labels(ClusterConfig config, String kind) {
+        var labels = Labels.stack(config);
+        labels.put(Labels.ENVIRONMENT, config.environment().configValue());
+        labels.put(BackupFiles.LABEL, kind);
+        return labels;
+    }
+
+    /** The repository's cipher passphrase (secret): what a restore from a copy of the repository needs. */
+    public Output<String> passphrase() {
+        return passphrase;
+    }
+
+    public Container repository() {
+        return repository;
+    }
+
+    /** Done once the stanza exists and archiving is checked. */
+    public Command stanza() {
+        return stanza;
+    }
+
+    /** Backups are declared only when config turns them on (and then TLS is on: the config says so). */
+    public static Optional<Backups> declare(String name, ClusterConfig config, Supplier<Inputs> inputs,
+                                            ComponentResourceOptions options) {
+        return config.backup().enabled() ? Optional.of(new Backups(name, config, inputs.get(), options)) : Optional.empty();
+    }
+}

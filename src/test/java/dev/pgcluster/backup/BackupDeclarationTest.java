@@ -1,0 +1,146 @@
+package dev.pgcluster.backup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgcluster.cluster.Labels;
+import dev.pgcluster.command.Command;
+import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.testing.DeclaredResource;
+import dev.pgcluster.testing.DeclaredStack;
+import dev.pgcluster.testing.TestConfigs;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What {@code backup: true} declares (README: Backups and recovery), without Docker. */
+class BackupDeclarationTest {
+    private static final String CONTAINER = "docker:index/container:Container";
+    private static final String VOLUME = "docker:index/volume:Volume";
+    private static final String PASSPHRASE = "backup-passphrase-for-tests-0123456789";
+
+    private static ClusterConfig config(String... extra) {
+        var values = new java.util.ArrayList<>(List.of("replicas", "1", "pullImage", "false",
+                "image", "pg-cluster-test/postgres:17", "backup", "true", "backupPassphrase", PASSPHRASE));
+        values.addAll(List.of(extra));
+        return TestConfigs.config("test", values.toArray(String[]::new));
+    }
+
+    private static DeclaredResource named(DeclaredStack stack, String type, String name) {
+        return stack.find(r -> r.type().equals(type) && r.name().equals(name), "no " + type + " " + name);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> labels(DeclaredResource container) {
+        var labels = new LinkedHashMap<String, String>();
+        ((List<Map<String, Object>>) container.input("labels")).forEach(l ->
+                labels.put((String) l.get("label"), (String) l.get("value")));
+        return labels;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> list(DeclaredResource resource, String input) {
+        return (List<String>) resource.input(input);
+    }
+
+    @Test
+    void aRepositoryOnItsOwnRetainedVolumesASidecarPerNodeAndTheStanzaStepAfterTheNodes() {
+        ClusterConfig config = config();
+        DeclaredStack stack = DeclaredStack.of(config);
+        for (String volume : List.of("pg-cluster-test-backup-repo", "pg-cluster-test-backup-conf")) {
+            DeclaredResource declared = named(stack, VOLUME, volume);
+            assertTrue(declared.retainOnDelete(), volume + " is kept on destroy");
+            assertEquals(volume, declared.input("name"));
+        }
+        DeclaredResource repository = named(stack, CONTAINER, "pg-cluster-test-backup");
+        assertEquals("postgres", repository.input("user"));
+        assertEquals(true, repository.input("readOnly"));
+        assertEquals(List.of("sh"), list(repository, "entrypoints"));
+        assertTrue(list(repository, "envs").contains("PGC_STANZA=pg-cluster-test"));
+        assertTrue(list(repository, "envs").contains("PGC_FULL_SECONDS=" + 168 * 3600));
+        for (String node : List.of("pg0", "pg1")) {
+            DeclaredResource sidecar = named(stack, CONTAINER, "pg-cluster-test-" + node + "-backup");
+            assertEquals("postgres", sidecar.input("user"));
+            assertEquals(true, sidecar.input("readOnly"));
+            assertEquals(List.of("--config-path=" + BackupFiles.NODE_CONFIG_PATH, "server"), list(sidecar, "command"));
+            // Not a node: the probe, converge.sh and ops/status.sh list nodes by these labels.
+            assertFalse(labels(sidecar).containsKey(Labels.NODE), "a sidecar carries no node label");
+            assertFalse(labels(sidecar).containsKey(Labels.SEED), "a sidecar carries no seed label");
+            assertEquals(node, labels(sidecar).get(BackupFiles.LABEL_SERVES));
+            @SuppressWarnings("unchecked")
+            var volumes = (List<Map<String, Object>>) sidecar.input("volumes");
+            assertEquals("pg-cluster-test-" + node + "-data", volumes.get(0).get("volumeName"));
+            assertTrue(sidecar.dependsOn().contains("pg-cluster-test-backup-" + node + "-files"), sidecar.dependsOn().toString());
+        }
+        DeclaredResource stanza = named(stack, Command.TYPE, "pg-cluster-test-backup-stanza");
+        for (String after : List.of("pg-cluster-test-backup", "pg-cluster-test-pg0-backup", "pg-cluster-test-pg1-backup",
+                "pg-cluster-test-passwords", "pg-cluster-test-pg0-ready", "pg-cluster-test-pg1-ready")) {
+            assertTrue(stanza.dependsOn().contains(after), "the stanza step waits for " + after + ": " + stanza.dependsOn());
+        }
+        assertEquals(BackupFiles.backupCommand(config, "full"), stack.outputValue("backupCommand"));
+        assertEquals("docker exec pg-cluster-test-backup pgbackrest --config-path=/var/lib/pgbackrest-conf "
+                + "--stanza=pg-cluster-test backup --type=full", stack.outputValue("backupCommand"));
+    }
+
+    @Test
+    void everyNodeArchivesThroughPgBackRestAndOffersItsSocketOnTheVolume() {
+        DeclaredStack stack = DeclaredStack.of(config("archiveTimeoutSeconds", "30"));
+        for (String node : List.of("pg0", "pg1")) {
+            List<String> command = list(named(stack, CONTAINER, "pg-cluster-test-" + node), "command");
+            assertTrue(command.contains("archive_mode=on"), command.toString());
+            assertTrue(command.contains("archive_command=pgbackrest --config-path=/var/lib/postgresql/data/conf/pgbackrest "
+                    + "--stanza=pg-cluster-test archive-push %p"), command.toString());
+            assertTrue(command.contains("archive_timeout=30s"), command.toString());
+            assertTrue(command.contains("unix_socket_directories=/var/run/postgresql,/var/lib/postgresql/data/conf"),
+                    command.toString());
+        }
+    }
+
+    @Test
+    void withBackupsOffNothingOfThemIsDeclaredAndNothingArchives() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "1"));
+        assertTrue(stack.names().stream().noneMatch(n -> n.contains("backup")), stack.names().toString());
+        List<String> command = list(named(stack, CONTAINER, "pg-cluster-test-pg0"), "command");
+        assertTrue(command.stream().noneMatch(a -> a.startsWith("archive_")), command.toString());
+        assertFalse(stack.hasOutput("backupPassphrase"));
+    }
+
+    @Test
+    void thePassphraseTravelsOnlyAsASecretAndOnlyToTheRepository() {
+        DeclaredStack stack = DeclaredStack.of(config());
+        for (DeclaredResource resource : stack.resources()) {
+            for (String plain : resource.stringsOutsideSecrets()) {
+                assertFalse(plain.contains(PASSPHRASE), resource.name() + " has the passphrase outside a secret");
+            }
+        }
+        assertTrue(stack.outputIsSecret("backupPassphrase"));
+        assertEquals(PASSPHRASE, stack.outputValue("backupPassphrase"));
+        DeclaredResource repositoryFiles = named(stack, Command.TYPE, "pg-cluster-test-backup-files");
+        assertTrue(repositoryFiles.inputIsSecret("stdin"));
+        assertTrue(((String) repositoryFiles.input("stdin")).startsWith(PASSPHRASE + "\n"));
+        for (String node : List.of("pg0", "pg1")) {
+            DeclaredResource files = named(stack, Command.TYPE, "pg-cluster-test-backup-" + node + "-files");
+            assertFalse(((String) files.input("stdin")).contains(PASSPHRASE), "a node never gets the passphrase");
+        }
+    }
+
+    @Test
+    void nodesHoldNoCipherSettingAndTheRepositoryAuthorizesEachNodeForTheStanzaOnly() {
+        ClusterConfig config = config("replicas", "2");
+        String node = BackupFiles.nodeConfig(config, "pg1");
+        assertTrue(node.lines().filter(l -> !l.startsWith("#")).noneMatch(l -> l.contains("cipher")), node);
+        assertTrue(node.contains("\ntls-server-auth=pg-cluster-test-backup=pg-cluster-test\n"), node);
+        assertTrue(node.contains("\nrepo1-host-config-path=/var/lib/pgbackrest-conf\n"), node);
+        String repository = BackupFiles.repositoryConfig(config);
+        for (String name : List.of("pg0", "pg1", "pg2")) {
+            assertTrue(repository.contains("\ntls-server-auth=pg-cluster-test-" + name + "=pg-cluster-test\n"), repository);
+        }
+        assertTrue(repository.contains("\npg3-host=pg-cluster-test-pg2-backup\n"), repository);
+        assertTrue(repository.contains("\nbackup-standby=prefer\n"), repository);
+        assertTrue(repository.contains("\nrepo1-cipher-type=aes-256-cbc\n"), repository);
+        assertFalse(repository.contains("cipher-pass"), "the passphrase is in conf.d/secrets.conf only");
+        assertTrue(BackupFiles.repositoryConfig(config("replicas", "0")).contains("\nbackup-standby=n\n"));
+    }
+}

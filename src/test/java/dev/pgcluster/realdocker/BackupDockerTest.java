@@ -1,0 +1,165 @@
+package dev.pgcluster.realdocker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pgcluster.backup.BackupFiles;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * README, "Backups and recovery" (issue 23, tests 1 and 3 for {@code ha: none}): with
+ * {@code backup: true} a real cluster archives from its first minute into an encrypted
+ * pgBackRest repository of its own, the repository container takes the first full backup by
+ * itself, the documented command takes more, and after a switchover the new primary archives into
+ * the same stanza with no gap. One stack for every assertion.
+ */
+@RequiresDocker
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BackupDockerTest {
+    private RealCluster cluster;
+    private final List<String> repositoryVolumes = new ArrayList<>();
+
+    @BeforeAll
+    void up() {
+        cluster = RealCluster.up("backup", RealCluster.testConfig(1, "backup", "true", "archiveTimeoutSeconds", "10"));
+        repositoryVolumes.add(BackupFiles.repositoryVolume(cluster.config()));
+        repositoryVolumes.add(BackupFiles.repositoryConfigVolume(cluster.config()));
+    }
+
+    @AfterAll
+    void down() {
+        try {
+            if (cluster != null) {
+                cluster.close();
+                // Kept on destroy (backupRetainRepository defaults to true): the test made them.
+                for (String volume : repositoryVolumes) {
+                    assertTrue(Docker.exists("volume", volume), volume + " survives destroy");
+                }
+            }
+        } finally {
+            repositoryVolumes.forEach(v -> Docker.run("volume", "rm", "-f", v));
+        }
+    }
+
+    private String repository() {
+        return BackupFiles.repositoryContainer(cluster.config());
+    }
+
+    /** pgBackRest in the repository container, as README's commands run it. */
+    private Shell.Result pgbackrest(String... args) {
+        var all = new ArrayList<>(List.of("exec", repository(), "pgbackrest",
+                "--config-path=" + BackupFiles.REPOSITORY_CONFIG_PATH, "--stanza=" + BackupFiles.stanza(cluster.config())));
+        all.addAll(List.of(args));
+        return Docker.run(Duration.ofMinutes(5), null, all.toArray(String[]::new));
+    }
+
+    private String info() {
+        var info = pgbackrest("info");
+        assertEquals(0, info.exitCode(), info.stdout() + info.stderr());
+        return info.stdout();
+    }
+
+    /** Labels of the backups in the repository, oldest first, e.g. "20261207-090000F". */
+    private List<String> backups() {
+        return Docker.lines(info()).stream().map(String::strip)
+                .filter(l -> l.matches("(full|diff|incr) backup: .*"))
+                .map(l -> l.replaceAll("^.* backup: ", "")).toList();
+    }
+
+    @Test
+    @Order(1)
+    void archivesFromTheStartAndTakesTheFirstFullBackupByItself() {
+        String stanzaStep = cluster.command(cluster.config().namePrefix() + "-backup-stanza").outputs()
+                .get("stdout").getAsString();
+        assertTrue(stanzaStep.startsWith("stanza " + BackupFiles.stanza(cluster.config()) + ": archiving checked"),
+                stanzaStep);
+        String primary = cluster.container("pg0");
+        assertTrue(Long.parseLong(Docker.psql(primary, "SELECT archived_count FROM pg_stat_archiver")) > 0,
+                "the primary archived WAL");
+        // The schedule's first full backup: there is none yet, so it is due at once.
+        Sql.awaitResult(() -> String.join(",", backups()), l -> l.matches(".*F"), Duration.ofMinutes(3));
+        String text = info();
+        assertTrue(text.contains("status: ok"), text);
+        assertTrue(text.contains("cipher: aes-256-cbc"), text);
+        // Every file of the repository is encrypted (OpenSSL's salted format).
+        String heads = Docker.ok("exec", repository(), "sh", "-c",
+                "find " + BackupFiles.REPOSITORY_PATH + "/repo1 -type f -name '*.info' -o -type f -name '*.zst' | head -n 20 |"
+                        + " while read -r f; do head -c 8 \"$f\"; echo; done");
+        assertFalse(heads.isBlank(), "the repository has files");
+        Docker.lines(heads).forEach(head -> assertEquals("Salted__", head, "an encrypted repository file"));
+    }
+
+    @Test
+    @Order(2)
+    void theDocumentedCommandTakesADifferentialBackupFromTheStandby() {
+        Sql.execute(cluster.output("primaryJdbcUrl"), "CREATE TABLE kept AS SELECT g AS id FROM generate_series(1, 1000) g");
+        int before = backups().size();
+        String command = cluster.output("backupCommand").replace("--type=full", "--type=diff");
+        var run = Shell.run(List.of("sh", "-c", command), Map.of("PATH", System.getenv("PATH")), null, Duration.ofMinutes(5));
+        assertEquals(0, run.exitCode(), run.stdout() + run.stderr());
+        List<String> after = backups();
+        assertEquals(before + 1, after.size(), String.join(",", after));
+        assertTrue(after.get(after.size() - 1).endsWith("D"), "a differential backup: " + after);
+        // From the standby: pgBackRest waits for the standby to replay to the backup's start.
+        String log = Docker.ok("exec", repository(), "sh", "-c",
+                "cat " + BackupFiles.REPOSITORY_CONFIG_PATH + "/log/*backup*.log");
+        assertTrue(log.contains("on the standby"), "the backup copied its files from the standby");
+        var check = pgbackrest("check");
+        assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+
+    @Test
+    @Order(3)
+    void theRepositoryPassphraseIsInNoContainerSettingAndNoNodeFile() {
+        String passphrase = cluster.output("backupPassphrase");
+        assertTrue(passphrase.length() >= 32, "a generated passphrase");
+        var containers = Docker.lines(Docker.ok("ps", "-aq", "--filter", "label=pg-cluster.stack=" + cluster.config().stack()));
+        for (String id : containers) {
+            String inspect = Docker.ok("inspect", id);
+            assertFalse(inspect.contains(passphrase), "the passphrase is not in docker inspect of " + id);
+        }
+        for (String node : List.of("pg0", "pg1")) {
+            var grep = Docker.run("exec", "-u", "postgres", cluster.container(node), "grep", "-rF", passphrase,
+                    dev.pgcluster.cluster.PostgresNode.CONF_DIR);
+            assertEquals(1, grep.exitCode(), "no file of " + node + "'s conf holds it");
+        }
+        String mode = Docker.ok("exec", repository(), "stat", "-c", "%a %U",
+                BackupFiles.REPOSITORY_CONFIG_PATH + "/conf.d/secrets.conf");
+        assertEquals("600 postgres", mode);
+    }
+
+    @Test
+    @Order(4)
+    void afterASwitchoverTheNewPrimaryArchivesIntoTheSameStanza() {
+        cluster.stack().setConfig(Map.of("primary", "pg1"));
+        cluster.stack().up();
+        String primary = cluster.container("pg1");
+        assertEquals("f", Docker.psql(primary, "SELECT pg_is_in_recovery()"));
+        Sql.execute(cluster.anyPrimaryJdbcUrl(), "INSERT INTO kept SELECT g FROM generate_series(1001, 2000) g");
+        String segment = Docker.psql(primary, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+        Docker.psql(primary, "SELECT pg_switch_wal()");
+        Sql.awaitPsql(primary, "SELECT last_archived_wal >= '" + segment + "' FROM pg_stat_archiver", "t"::equals,
+                Duration.ofSeconds(60));
+        var check = pgbackrest("check");
+        assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
+        var backup = pgbackrest("backup", "--type=diff");
+        assertEquals(0, backup.exitCode(), backup.stdout() + backup.stderr());
+        // The archive has every segment from the first to the new timeline's: nothing missing.
+        var verify = pgbackrest("verify");
+        assertEquals(0, verify.exitCode(), verify.stdout() + verify.stderr());
+        ClusterChecks.assertIdempotent(cluster.stack());
+    }
+}
