@@ -27,6 +27,11 @@
 #   PGC_NAME_PREFIX               prefix of the one-off container's name
 #   PGC_DATABASE, PGC_INITDB_ARGS the new cluster's database and initdb options
 #   PGC_INIT_SCRIPT, PGC_BACKUP_SCRIPT       what the one-off container runs
+#   PGC_RESTORE_SCRIPT            primary with restoreFrom: fills the volume from a backup instead of
+#                                 initdb (init/backup/restore-in-container.sh), with the source's
+#                                 PGC_RESTORE_REPOSITORY_VOLUME and PGC_RESTORE_CONFIG_VOLUME mounted
+#                                 read-only at PGC_RESTORE_REPOSITORY and PGC_RESTORE_CONFIG, and
+#                                 PGC_RESTORE_STANZA, PGC_RESTORE_TYPE, PGC_RESTORE_TARGET, PGC_TIMEOUT_SECONDS
 #
 # Its only line on stdout names the data the node starts on ("<node> initialized|kept|seeded|
 # resumed <UTC time> <random>"); the node's container carries it as a label, so new data always
@@ -95,16 +100,33 @@ if [ "$PGC_ROLE" = primary ]; then
             esac
         done
     fi
+    script=$PGC_INIT_SCRIPT made=initialized sources=""
+    if [ -n "${PGC_RESTORE_SCRIPT:-}" ]; then
+        pgc_require PGC_RESTORE_REPOSITORY_VOLUME PGC_RESTORE_CONFIG_VOLUME PGC_RESTORE_REPOSITORY PGC_RESTORE_CONFIG \
+            PGC_RESTORE_STANZA PGC_RESTORE_TYPE PGC_TIMEOUT_SECONDS
+        # Only existing volumes: mounting a missing one would create it, empty.
+        for source in "$PGC_RESTORE_REPOSITORY_VOLUME" "$PGC_RESTORE_CONFIG_VOLUME"; do
+            if ! docker volume inspect "$source" >/dev/null 2>&1; then
+                echo "pg-cluster: pg-cluster:restoreFrom names stanza $PGC_RESTORE_STANZA, but the volume $source is not on" \
+                    "${DOCKER_HOST:-the Docker host}: nothing to restore from (README: Backups and recovery)" >&2
+                exit 3
+            fi
+        done
+        script=$PGC_RESTORE_SCRIPT made=restored
+        sources="--volume $PGC_RESTORE_REPOSITORY_VOLUME:$PGC_RESTORE_REPOSITORY:ro --volume $PGC_RESTORE_CONFIG_VOLUME:$PGC_RESTORE_CONFIG:ro"
+    fi
     docker rm -f "$runner" >/dev/null 2>&1 || true
     status=0
-    # shellcheck disable=SC2086 # $labels, $peers and PGC_ONE_OFF_HARDENING are lists of options
+    # shellcheck disable=SC2086 # $labels, $peers, $sources and PGC_ONE_OFF_HARDENING are lists of options
     printf '%s\n%s\n' "$superuser_password" "$replication_verifier" | docker run -i --rm --name "$runner" \
         --user postgres --network none $PGC_ONE_OFF_HARDENING --volume "$PGC_VOLUME:/var/lib/postgresql/data" $peers \
-        $labels --label pg-cluster.role=seed \
+        $sources $labels --label pg-cluster.role=seed \
         --env PGC_NODE --env PGC_REPLICATION_USER --env PGC_DATABASE --env PGC_INITDB_ARGS \
-        "$PGC_IMAGE" sh -c "$PGC_INIT_SCRIPT" >&2 || status=$?
+        --env PGC_RESTORE_REPOSITORY --env PGC_RESTORE_CONFIG --env PGC_RESTORE_STANZA --env PGC_RESTORE_TYPE \
+        --env PGC_RESTORE_TARGET --env PGC_TIMEOUT_SECONDS \
+        "$PGC_IMAGE" sh -c "$script" >&2 || status=$?
     case "$status" in
-        0) name_data initialized ;;
+        0) name_data "$made" ;;
         4) name_data kept ;;
         *) exit "$status" ;;
     esac

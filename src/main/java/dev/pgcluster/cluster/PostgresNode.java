@@ -329,6 +329,8 @@ public final class PostgresNode extends ComponentResource {
             env.put("PGC_DATABASE", config.database());
             env.put("PGC_INITDB_ARGS", INITDB_ARGS);
             env.put("PGC_INIT_SCRIPT", InitScripts.read(InitScripts.INIT_IN_CONTAINER));
+            // restoreFrom: a backup fills the empty volume instead (README: Backups and recovery).
+            env.putAll(dev.pgcluster.backup.Restore.seedEnvironment(config));
             if (config.severalHosts()) {
                 // The other nodes' volumes are on their hosts: the seed asks each before it makes
                 // a new cluster (init/node/seed.sh).

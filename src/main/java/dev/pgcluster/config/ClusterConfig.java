@@ -52,6 +52,7 @@ import java.util.Optional;
  * @param swarmOverlay         nodes on several hosts reach each other over an attachable swarm
  *                             overlay network, by name, instead of at their hosts' addresses
  * @param backup               WAL archiving and backups with pgBackRest
+ * @param restore              the primary starts from a backup in a retained repository; empty for a new cluster
  */
 public record ClusterConfig(
         String project,
@@ -86,7 +87,8 @@ public record ClusterConfig(
         List<DockerHostSpec> dockerHosts,
         List<String> lostHosts,
         boolean swarmOverlay,
-        BackupSettings backup) {
+        BackupSettings backup,
+        Optional<RestoreSettings> restore) {
 
     /** The superuser the official image creates; peer authentication over the socket relies on it. */
     public static final String SUPERUSER = "postgres";
@@ -126,6 +128,7 @@ public record ClusterConfig(
         dockerHosts = List.copyOf(dockerHosts);
         lostHosts = List.copyOf(lostHosts);
         Objects.requireNonNull(backup);
+        Objects.requireNonNull(restore);
         if (nodes.stream().filter(NodeSpec::isPrimary).count() != 1) {
             throw new IllegalArgumentException("a cluster has exactly one primary node");
         }

@@ -32,7 +32,8 @@ public final class ConfigReader {
             "ha", "dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait", "patroniRetryTimeout",
             "maximumLagOnFailover", "failsafeMode", "patroniApiPort", "etcdPorts", "lostHosts", "swarmOverlay",
             "backup", "backupPassphrase", "backupRetentionFull", "backupRetentionDiff", "archiveTimeoutSeconds",
-            "backupFullIntervalHours", "backupDiffIntervalHours", "backupRetainRepository");
+            "backupFullIntervalHours", "backupDiffIntervalHours", "backupRetainRepository", "restoreFrom",
+            "restoreTarget");
 
     /** The keys that only {@code backup: true} reads. */
     public static final List<String> BACKUP_KEYS = List.of("backupPassphrase", "backupRetentionFull",
@@ -186,6 +187,7 @@ public final class ConfigReader {
         }
 
         BackupSettings backup = backup(tls, ha, placed);
+        Optional<RestoreSettings> restore = restore(ha, placed);
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
             problems.add(key("shmSize") + " = \"" + shmSizeMb + "m\" is not allowed: less than "
@@ -212,7 +214,7 @@ public final class ConfigReader {
                 attempts, healthTimeout, streamingGrace, readMaxLag, defaultDockerHost, acceptDataLoss,
                 new ClientRoles(appUser, appPassword, monitoringUser, monitoringPassword), passwordGeneration, tls, monitoring,
                 ha, placed.map(HostPlacement.Placed::hosts).orElse(List.of()), lostHosts, Boolean.TRUE.equals(swarmOverlay),
-                backup);
+                backup, restore);
     }
 
     /** What a key that applies across hosts allows: {@link #severalHosts}. */
@@ -512,6 +514,62 @@ public final class ConfigReader {
         }
         return new BackupSettings(true, passphrase, retentionFull, retentionDiff, archiveTimeout, fullHours, diffHours,
                 retain);
+    }
+
+    /**
+     * {@code restoreFrom} and {@code restoreTarget}: the primary starts from a backup in another
+     * stack's retained repository (README: Backups and recovery, "Restore").
+     */
+    private Optional<RestoreSettings> restore(HaSettings ha, Optional<HostPlacement.Placed> placed) {
+        Optional<String> from = config.get("restoreFrom").map(String::strip);
+        Optional<String> target = config.get("restoreTarget").map(String::strip);
+        if (from.isEmpty()) {
+            target.ifPresent(t -> problems.add(key("restoreTarget") + " = \"" + t + "\" is not allowed without "
+                    + key("restoreFrom") + ": it says how far a restore recovers"));
+            return Optional.empty();
+        }
+        if (!from.get().matches("[a-z0-9][a-z0-9-]{0,40}")) {
+            problems.add(key("restoreFrom") + " = \"" + from.get() + "\" is not allowed: the name prefix of the stack whose "
+                    + "repository to restore from, <project>-<stack> as its Docker objects are named (lower case letters, "
+                    + "digits and -, at most 41 characters), e.g. pg-cluster-prod");
+            return Optional.empty();
+        }
+        if (ha != null && ha.patroni()) {
+            problems.add(key("restoreFrom") + " = \"" + from.get() + "\" is not allowed with " + key("ha")
+                    + " = \"patroni\": not built yet (README: Backups and recovery)");
+        }
+        if (severalHosts(placed)) {
+            problems.add(key("restoreFrom") + " = \"" + from.get() + "\" is not allowed with nodes on several Docker hosts ("
+                    + key("dockerHosts") + ", " + key("placement") + "): not built yet (README: Backups and recovery)");
+        }
+        String raw = target.orElse("latest");
+        if (raw.equals("latest")) {
+            return Optional.of(new RestoreSettings(from.get(), "default", ""));
+        }
+        if (raw.startsWith("name:") && raw.length() > "name:".length()) {
+            String name = raw.substring("name:".length());
+            if (name.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '\'' && c != '"' && c != '\\')) {
+                return Optional.of(new RestoreSettings(from.get(), "name", name));
+            }
+        } else {
+            try {
+                var time = java.time.OffsetDateTime.parse(raw.replace(' ', 'T').replaceAll("([+-]\\d\\d)$", "$1:00"));
+                if (time.toInstant().isAfter(java.time.Instant.now())) {
+                    problems.add(key("restoreTarget") + " = \"" + raw + "\" is not allowed: a time in the future; "
+                            + "latest restores everything the repository has");
+                    return Optional.empty();
+                }
+                String utc = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS")
+                        .format(time.atZoneSameInstant(java.time.ZoneOffset.UTC)) + "+00";
+                return Optional.of(new RestoreSettings(from.get(), "time", utc));
+            } catch (java.time.format.DateTimeParseException e) {
+                // Reported below.
+            }
+        }
+        problems.add(key("restoreTarget") + " = \"" + raw + "\" is not allowed: latest, a time with its offset "
+                + "(2026-12-07 09:00:00+00, or ISO 8601: 2026-12-07T09:00:00Z), or name:<restore point> "
+                + "(made with pg_create_restore_point)");
+        return Optional.empty();
     }
 
     private TlsSettings tls() {

@@ -98,6 +98,15 @@ public interface ClusterProbe {
         return List.of();
     }
 
+    /**
+     * With {@code restoreFrom}, on a cluster whose primary has no volume yet: one line per reason the
+     * restore cannot be done (the source's volumes missing, no stanza or no backup there, a time
+     * target before the first backup ended). Empty when it can, or when there is nothing to restore into.
+     */
+    default List<String> restoreProblems(ClusterConfig config) {
+        return List.of();
+    }
+
     /** The image ID {@code node}'s container runs (its host asked), empty when there is none. */
     default java.util.Optional<String> imageOf(ClusterConfig config, String node) {
         return java.util.Optional.empty();

@@ -507,6 +507,80 @@ public final class DockerProbe implements ClusterProbe {
         return text.strip().lines().findFirst().orElse("no output");
     }
 
+    @Override
+    public List<String> restoreProblems(ClusterConfig config) {
+        if (config.restore().isEmpty()) {
+            return List.of();
+        }
+        var restore = config.restore().get();
+        DockerHostSpec host = config.hostOf(config.nodes().get(0));
+        String key = "pg-cluster:restoreFrom = \"" + restore.source() + "\"";
+        if (run(host, "docker", "volume", "inspect", config.dataVolumeName(config.primary().name())).status() == 0) {
+            // The primary has its volume: restored before, or a cluster that holds data. Nothing is restored.
+            return List.of();
+        }
+        var problems = new ArrayList<String>();
+        for (String volume : List.of(restore.repositoryVolume(), restore.configVolume())) {
+            Result found = run(host, "docker", "volume", "inspect", volume);
+            if (found.status() != 0) {
+                problems.add(key + ": the volume " + volume + " is not on " + host.endpoint() + " (" + firstLine(found.stderr())
+                        + "): there is no repository of stanza " + restore.source() + " to restore from");
+            }
+        }
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        if (run(host, "docker", "image", "inspect", config.image()).status() != 0) {
+            // Pulled later in this run: the seed step finds what is wrong with the repository then.
+            return List.of();
+        }
+        // pgBackRest reads the repository directly, read-only, in a one-off container without network.
+        String script = "printf '[global]\\nrepo1-path=/restore/repository/repo1\\nrepo1-cipher-type=aes-256-cbc\\n"
+                + "lock-path=/tmp/lock\\nlog-level-console=off\\nlog-level-stderr=error\\nlog-level-file=off\\n' >/tmp/br.conf"
+                + " && exec pgbackrest --config=/tmp/br.conf --config-include-path=/restore/config/conf.d"
+                + " --stanza=\"$PGC_STANZA\" info --output=json";
+        Result info = run(host, "docker", "run", "--rm", "--pull", "never", "--network", "none", "--user", "postgres",
+                "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+                "--label", "pg-cluster.project=" + config.project(), "--label", "pg-cluster.stack=" + config.stack(),
+                "--label", "pg-cluster.role=restore-check",
+                "--volume", restore.repositoryVolume() + ":/restore/repository:ro",
+                "--volume", restore.configVolume() + ":/restore/config:ro", "--env", "PGC_STANZA=" + restore.source(),
+                "--entrypoint", "sh", config.image(), "-c", script);
+        if (info.status() != 0) {
+            return List.of(key + ": pgBackRest cannot read the repository in " + restore.repositoryVolume() + ": "
+                    + firstLine(info.stderr() + info.stdout()));
+        }
+        try {
+            var stanzas = com.google.gson.JsonParser.parseString(info.stdout()).getAsJsonArray();
+            var stanza = stanzas.get(0).getAsJsonObject();
+            int code = stanza.getAsJsonObject("status").get("code").getAsInt();
+            if (code != 0) {
+                return List.of(key + ": the repository in " + restore.repositoryVolume() + " has no backup of stanza "
+                        + restore.source() + " to restore (pgBackRest: " + stanza.getAsJsonObject("status").get("message")
+                        .getAsString() + ")");
+            }
+            long firstStop = Long.MAX_VALUE;
+            for (var backup : stanza.getAsJsonArray("backup")) {
+                var b = backup.getAsJsonObject();
+                if (!b.get("error").getAsBoolean()) {
+                    firstStop = Math.min(firstStop, b.getAsJsonObject("timestamp").get("stop").getAsLong());
+                }
+            }
+            if (restore.type().equals("time") && firstStop != Long.MAX_VALUE) {
+                var target = java.time.OffsetDateTime.parse(restore.target().replace(' ', 'T').replaceAll("\\+00$", "+00:00"));
+                if (target.toEpochSecond() < firstStop) {
+                    return List.of("pg-cluster:restoreTarget = \"" + restore.target() + "\" is before the first backup of stanza "
+                            + restore.source() + " ended (" + java.time.Instant.ofEpochSecond(firstStop) + "): there is no "
+                            + "backup to recover forward from. Choose a later time, or latest");
+                }
+            }
+        } catch (RuntimeException e) {
+            return List.of(key + ": pgBackRest's info on " + restore.repositoryVolume() + " could not be read: "
+                    + firstLine(info.stdout()));
+        }
+        return List.of();
+    }
+
     private record Result(int status, String stdout, String stderr) {
     }
 

@@ -208,6 +208,22 @@ public final class BadConfigValues {
                 Arguments.of(Map.of("backup", "true", "backupDiffIntervalHours", "200"), "pg-cluster:backupDiffIntervalHours = "
                         + "\"200\" is not allowed: at most pg-cluster:backupFullIntervalHours (168), since a full backup also "
                         + "counts as the latest backup"),
+                Arguments.of(Map.of("restoreTarget", "latest"), "pg-cluster:restoreTarget = \"latest\" is not allowed "
+                        + "without pg-cluster:restoreFrom: it says how far a restore recovers"),
+                Arguments.of(Map.of("restoreFrom", "Prod Stack"), "pg-cluster:restoreFrom = \"Prod Stack\" is not allowed: "
+                        + "the name prefix of the stack whose repository to restore from, <project>-<stack> as its Docker "
+                        + "objects are named (lower case letters, digits and -, at most 41 characters), e.g. pg-cluster-prod"),
+                Arguments.of(Map.of("restoreFrom", "pg-cluster-prod", "restoreTarget", "2999-01-01 00:00:00+00"),
+                        "pg-cluster:restoreTarget = \"2999-01-01 00:00:00+00\" is not allowed: a time in the future; latest "
+                        + "restores everything the repository has"),
+                Arguments.of(Map.of("restoreFrom", "pg-cluster-prod", "restoreTarget", "yesterday"),
+                        "pg-cluster:restoreTarget = \"yesterday\" is not allowed: latest, a time with its offset "
+                        + "(2026-12-07 09:00:00+00, or ISO 8601: 2026-12-07T09:00:00Z), or name:<restore point> "
+                        + "(made with pg_create_restore_point)"),
+                Arguments.of(Map.of("restoreFrom", "pg-cluster-prod", "restoreTarget", "2026-12-07 09:00:00"),
+                        "pg-cluster:restoreTarget = \"2026-12-07 09:00:00\" is not allowed: latest, a time with its offset "
+                        + "(2026-12-07 09:00:00+00, or ISO 8601: 2026-12-07T09:00:00Z), or name:<restore point> "
+                        + "(made with pg_create_restore_point)"),
                 Arguments.of(Map.of("superuserPassword", "short"), "pg-cluster:superuserPassword: must be 12 to 1024 characters long"),
                 Arguments.of(Map.of("replicas", "1", "replica", "3"), "pg-cluster:replica is not a pg-cluster setting; known keys: "
                         + String.join(", ", ConfigReader.KEYS)));

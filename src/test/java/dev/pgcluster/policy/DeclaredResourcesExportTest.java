@@ -54,7 +54,7 @@ class DeclaredResourcesExportTest {
                 good.database(), good.replicationUser(), good.superuserPassword(), good.replicationPassword(),
                 good.baseBackupAttempts(), good.healthTimeoutSeconds(), good.streamingGraceSeconds(), good.readMaxLagBytes(), good.defaultDockerHost(), good.acceptDataLoss(),
                 good.clientRoles(), good.passwordGeneration(), TlsSettings.OFF, good.monitoring(), good.ha(),
-                good.dockerHosts(), good.lostHosts(), good.swarmOverlay(), good.backup());
+                good.dockerHosts(), good.lostHosts(), good.swarmOverlay(), good.backup(), good.restore());
         write(stack, bad);
     }
 

@@ -162,4 +162,57 @@ class BackupDockerTest {
         assertEquals(0, verify.exitCode(), verify.stdout() + verify.stderr());
         ClusterChecks.assertIdempotent(cluster.stack());
     }
+
+    /**
+     * Point in time, after the switchover (timeline 2): rows acknowledged, a time taken, the table
+     * dropped. A stack with restoreFrom and that time as its target has every row acknowledged
+     * before it and none of what came after; its standby streams from it; the source is not
+     * touched. A target before the first backup is refused before anything is created.
+     */
+    @Test
+    @Order(5)
+    void aRestoreStackRecoversToAPointInTimeAndLeavesTheSourceAsItWas() {
+        String source = cluster.container("pg1");
+        Sql.execute(cluster.anyPrimaryJdbcUrl(), "INSERT INTO kept SELECT g FROM generate_series(2001, 2500) g");
+        String target = Docker.psql(source, "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
+                + "'YYYY-MM-DD HH24:MI:SS.US') || '+00'");
+        Docker.sleep(Duration.ofSeconds(1));
+        Sql.execute(cluster.anyPrimaryJdbcUrl(), "DROP TABLE kept");
+        String segment = Docker.psql(source, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+        Docker.psql(source, "SELECT pg_switch_wal()");
+        Sql.awaitPsql(source, "SELECT last_archived_wal >= '" + segment + "' FROM pg_stat_archiver", "t"::equals,
+                Duration.ofSeconds(60));
+        String prefix = cluster.config().namePrefix();
+
+        var early = EngineStack.create(Docker.TEST_STACK_PREFIX + "restore-early", RealCluster.testConfig(1,
+                "restoreFrom", prefix, "restoreTarget", "2020-01-01 00:00:00+00"), Map.of());
+        try {
+            var failure = org.junit.jupiter.api.Assertions.assertThrows(EngineStack.EngineFailure.class, early::up);
+            assertTrue(failure.getMessage().contains("pg-cluster:restoreTarget = \"2020-01-01 00:00:00.000000+00\" is before "
+                    + "the first backup of stanza " + prefix + " ended"), failure.getMessage());
+            assertEquals(List.of(), Docker.objectsOfStack(early.name()), "nothing may be created");
+        } finally {
+            early.close();
+        }
+
+        try (var restored = RealCluster.up("restored", RealCluster.testConfig(1, "restoreFrom", prefix,
+                "restoreTarget", target))) {
+            String primary = restored.container("pg0");
+            String seeded = restored.command(restored.step("pg0", "seed")).outputs().get("stdout").getAsString();
+            assertTrue(seeded.startsWith("pg0 restored "), seeded);
+            assertEquals("2500 2500", Docker.psql(primary, "SELECT count(*) || ' ' || max(id) FROM kept"),
+                    "every row acknowledged before the target, none after it (the drop)");
+            assertTrue(Integer.parseInt(Docker.psql(primary, "SELECT timeline_id FROM pg_control_checkpoint()")) >= 3,
+                    "a new timeline after the source's second");
+            assertEquals("", Docker.psql(primary, "SELECT string_agg(name || '=' || setting, ',') FROM pg_settings "
+                    + "WHERE name IN ('restore_command', 'recovery_target_time') AND setting <> ''"),
+                    "no recovery setting is left behind");
+            ClusterChecks.awaitAllStreaming(restored, Duration.ofSeconds(60));
+            Sql.awaitPsql(restored.container("pg1"), "SELECT count(*) FROM kept", "2500"::equals, Duration.ofSeconds(30));
+            ClusterChecks.assertIdempotent(restored.stack());
+        }
+        // The source is as it was: its primary, no table.
+        assertEquals("f", Docker.psql(source, "SELECT pg_is_in_recovery()"));
+        assertEquals("", Docker.psql(source, "SELECT to_regclass('kept')"));
+    }
 }

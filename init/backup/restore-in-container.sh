@@ -1,0 +1,117 @@
+# pg-cluster: runs inside the one-off seed container of the primary of a stack with restoreFrom
+# (README: Backups and recovery, "Restore"), as the postgres user, no network: the primary's
+# volume at /var/lib/postgresql/data, the source's repository read-only at $PGC_RESTORE_REPOSITORY
+# and its config volume read-only at $PGC_RESTORE_CONFIG (its conf.d/secrets.conf holds the
+# cipher passphrase, read there by pgBackRest: it never leaves the volume), the stack's other
+# existing data volumes read-only under /peers/<node>.
+#
+# Restores the backup the target needs next to the data directory, recovers it to the target with
+# a socket-only server in this container (WAL from the same repository), which then promotes;
+# stops it cleanly, removes the recovery settings, and renames it into place. The node's
+# container starts on a promoted primary and never needs the source's repository.
+#   PGC_RESTORE_STANZA    the source's stanza
+#   PGC_RESTORE_TYPE      default (the end of the archive) | time | name
+#   PGC_RESTORE_TARGET    the time or restore point (empty for default)
+#   PGC_TIMEOUT_SECONDS   how long recovery may take
+# Exit status: 0 restored, 4 the volume already holds a cluster (kept as it is), 3 refused, 1 failed.
+set -eu
+
+volume=/var/lib/postgresql/data
+target="$volume/pgdata"
+partial="$volume/pgdata.partial"
+
+if [ -e "$target/PG_VERSION" ]; then
+    echo "pg-cluster: $PGC_NODE keeps the cluster already on its volume (restoreFrom applies to an empty volume only)" >&2
+    exit 4
+fi
+if [ -e "$target" ] && [ -n "$(ls -A "$target" 2>/dev/null)" ]; then
+    echo "pg-cluster: $target on the volume of $PGC_NODE is not empty; refusing to touch it" >&2
+    exit 3
+fi
+for peer in /peers/*; do
+    if [ -e "$peer/pgdata/PG_VERSION" ]; then
+        echo "pg-cluster: $PGC_NODE is the configured primary but its volume is empty, while the volume of" \
+            "$(basename "$peer") holds the cluster's data: restoring into $PGC_NODE would start a second database." \
+            "Set pg-cluster:primary to a node that holds the data (README: Failover)." >&2
+        exit 3
+    fi
+done
+for source in "$PGC_RESTORE_REPOSITORY/repo1" "$PGC_RESTORE_CONFIG/conf.d/secrets.conf"; do
+    if [ ! -r "$source" ]; then
+        echo "pg-cluster: $source is missing in the source's volumes: they hold no pg-cluster repository" >&2
+        exit 3
+    fi
+done
+
+rm -rf "$partial"
+work=$(mktemp -d)
+trap 'rm -rf "$partial" "$work"' EXIT
+# pgBackRest reads the repository directly (no repository container: the source may be gone);
+# the passphrase comes from the source's own secrets file through config-include-path.
+cat >"$work/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$PGC_RESTORE_REPOSITORY/repo1
+repo1-cipher-type=aes-256-cbc
+lock-path=$work/lock
+spool-path=$work/spool
+log-level-file=off
+log-level-console=warn
+log-level-stderr=warn
+process-max=2
+
+[$PGC_RESTORE_STANZA]
+pg1-path=$partial
+CONF
+br() {
+    pgbackrest "--config=$work/pgbackrest.conf" "--config-include-path=$PGC_RESTORE_CONFIG/conf.d" \
+        "--stanza=$PGC_RESTORE_STANZA" "$@"
+}
+set -- restore
+case "$PGC_RESTORE_TYPE" in
+    default) ;;
+    time|name) set -- "$@" "--type=$PGC_RESTORE_TYPE" "--target=$PGC_RESTORE_TARGET" --target-action=promote ;;
+    *) echo "pg-cluster: PGC_RESTORE_TYPE is default, time or name, not $PGC_RESTORE_TYPE" >&2; exit 2 ;;
+esac
+echo "pg-cluster: restoring stanza $PGC_RESTORE_STANZA (${PGC_RESTORE_TYPE}${PGC_RESTORE_TARGET:+ $PGC_RESTORE_TARGET}) for $PGC_NODE" >&2
+if ! br "$@" >&2; then
+    echo "pg-cluster: pgbackrest restore of stanza $PGC_RESTORE_STANZA failed (above); nothing was put in place" >&2
+    exit 1
+fi
+
+# Recovery to the target, then promotion, in a server no one can reach: socket in $work only,
+# nothing archived (the restored cluster archives into its own stanza once it runs).
+pg_ctl --pgdata="$partial" --silent -l "$work/recovery.log" \
+    -o "-c listen_addresses='' -c unix_socket_directories=$work -c archive_mode=off -c hba_file=$partial/pg_hba.conf" \
+    start >&2
+deadline=$(( $(date +%s) + PGC_TIMEOUT_SECONDS ))
+q() {
+    PGOPTIONS="$PGC_SAFE_SESSION_OPTIONS" psql -X -q -At -v ON_ERROR_STOP=1 --host="$work" --username=postgres \
+        --dbname=postgres -c "$1" 2>/dev/null
+}
+while [ "$(q 'SELECT pg_is_in_recovery()' || true)" != f ]; do
+    if ! pg_ctl --pgdata="$partial" status >/dev/null 2>&1; then
+        echo "pg-cluster: recovery of $PGC_NODE stopped before it reached the target; the server said:" >&2
+        tail -n 15 "$work/recovery.log" >&2
+        exit 1
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+        echo "pg-cluster: recovery of $PGC_NODE did not end within ${PGC_TIMEOUT_SECONDS}s; the server said:" >&2
+        tail -n 15 "$work/recovery.log" >&2
+        exit 1
+    fi
+    sleep 0.5
+done
+# The recovery settings pgBackRest wrote name this container's config: a later recovery (a
+# rewind, a standby) must not use them.
+for setting in restore_command recovery_target recovery_target_time recovery_target_name recovery_target_action \
+    recovery_target_timeline recovery_target_lsn recovery_target_xid recovery_target_inclusive; do
+    q "ALTER SYSTEM RESET $setting" >/dev/null
+done
+q 'CHECKPOINT' >/dev/null
+reached=$(q "SELECT pg_current_wal_lsn() || ' timeline ' || (SELECT timeline_id FROM pg_control_checkpoint())")
+pg_ctl --pgdata="$partial" --wait --timeout=120 --silent --mode=fast stop >&2
+rm -f "$partial/recovery.signal" "$partial/standby.signal"
+pgc_move_into_place "$partial" "$target"
+pgc_set_role primary
+trap 'rm -rf "$work"' EXIT
+echo "pg-cluster: restored $PGC_NODE from stanza $PGC_RESTORE_STANZA, promoted at $reached" >&2
