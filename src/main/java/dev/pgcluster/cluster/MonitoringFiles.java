@@ -48,6 +48,11 @@ public final class MonitoringFiles {
         values.put("SLOT_RETAINED_PERCENT", String.valueOf(m.slotRetainedPercent()));
         // Asynchronous: 0, and the rule can never fire (a count is never below 0).
         values.put("SYNC_STANDBYS", String.valueOf(config.sync().enabled() ? config.sync().count() : 0));
+        // Backups (the archive rules look only at a node with archive_mode on): twice
+        // archive_timeout and a minute; the differential interval and an hour.
+        var backup = config.backup();
+        values.put("ARCHIVE_MAX_AGE_SECONDS", String.valueOf(2 * backup.archiveTimeoutSeconds() + 60));
+        values.put("BACKUP_MAX_AGE_SECONDS", String.valueOf(backup.diffIntervalHours() * 3600L + 3600));
         return values;
     }
 

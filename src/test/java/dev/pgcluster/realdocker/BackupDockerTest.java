@@ -33,7 +33,8 @@ class BackupDockerTest {
 
     @BeforeAll
     void up() {
-        cluster = RealCluster.up("backup", RealCluster.testConfig(1, "backup", "true", "archiveTimeoutSeconds", "10"));
+        cluster = RealCluster.up("backup", RealCluster.testConfig(1, "backup", "true", "archiveTimeoutSeconds", "10",
+                "monitoring", "true"));
         repositoryVolumes.add(BackupFiles.repositoryVolume(cluster.config()));
         repositoryVolumes.add(BackupFiles.repositoryConfigVolume(cluster.config()));
     }
@@ -214,5 +215,63 @@ class BackupDockerTest {
         // The source is as it was: its primary, no table.
         assertEquals("f", Docker.psql(source, "SELECT pg_is_in_recovery()"));
         assertEquals("", Docker.psql(source, "SELECT to_regclass('kept')"));
+    }
+
+    private double metric(String query) {
+        String url = cluster.output("prometheusUrl") + "/api/v1/query?query="
+                + java.net.URLEncoder.encode(query, java.nio.charset.StandardCharsets.UTF_8);
+        var result = com.google.gson.JsonParser.parseString(PrometheusApi.get(url)).getAsJsonObject()
+                .getAsJsonObject("data").getAsJsonArray("result");
+        return result.isEmpty() ? Double.NaN : result.get(0).getAsJsonObject().getAsJsonArray("value").get(1).getAsDouble();
+    }
+
+    /**
+     * Archiving broken (issue 23, test 5): the repository refuses writes (its archive made
+     * read-only, as a full or read-only disk would). The primary keeps serving, WAL waits in
+     * pg_wal, PgClusterArchivingFailing fires; once the repository takes writes again everything
+     * waiting is archived and pgBackRest's verify finds nothing missing. Also: Prometheus knows
+     * when the last backup ended (the one after the switchover, on the new primary).
+     */
+    @Test
+    @Order(6)
+    void aRepositoryThatRefusesWritesFiresTheAlertAndLosesNothingOnceItTakesThemAgain() {
+        String primary = cluster.container("pg1");
+        String prometheus = cluster.output("prometheusUrl");
+        Sql.awaitResult(() -> String.valueOf(metric("pg_cluster_archiver_last_backup_seconds{node=\"pg1\"}")),
+                v -> !v.equals("NaN") && Double.parseDouble(v) > 0, Duration.ofSeconds(60));
+        String archive = BackupFiles.REPOSITORY_PATH + "/repo1/archive";
+        String volume = BackupFiles.repositoryVolume(cluster.config());
+        long failedBefore = Long.parseLong(Docker.psql(primary, "SELECT failed_count FROM pg_stat_archiver"));
+        Docker.ok("run", "--rm", "--label", Docker.TEST_LABEL, "--user", "0", "--network", "none",
+                "--volume", volume + ":" + BackupFiles.REPOSITORY_PATH, "--entrypoint", "chmod", TestImage.reference(),
+                "-R", "a-w", archive);
+        try {
+            Sql.execute(cluster.anyPrimaryJdbcUrl(), "CREATE TABLE during AS SELECT g AS id FROM generate_series(1, 1000) g");
+            for (int i = 0; i < 3; i++) {
+                Sql.execute(cluster.anyPrimaryJdbcUrl(), "INSERT INTO during SELECT g FROM generate_series(1, 100) g");
+                Docker.psql(primary, "SELECT pg_switch_wal()");
+            }
+            assertEquals("1300", Sql.query(cluster.anyPrimaryJdbcUrl(), "SELECT count(*) FROM during"),
+                    "the primary keeps serving");
+            Sql.awaitPsql(primary, "SELECT failed_count > " + failedBefore + " FROM pg_stat_archiver", "t"::equals,
+                    Duration.ofSeconds(30));
+            assertTrue(Integer.parseInt(Docker.psql(primary,
+                    "SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")) >= 3, "WAL waits in pg_wal");
+            Sql.awaitResult(() -> String.valueOf(PrometheusApi.alert(prometheus, "PgClusterArchivingFailing", "node", "pg1",
+                    "firing")), "true"::equals, Duration.ofSeconds(120));
+        } finally {
+            Docker.ok("run", "--rm", "--label", Docker.TEST_LABEL, "--user", "0", "--network", "none",
+                    "--volume", volume + ":" + BackupFiles.REPOSITORY_PATH, "--entrypoint", "chmod", TestImage.reference(),
+                    "-R", "u+w", archive);
+        }
+        Sql.awaitPsql(primary, "SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'", "0"::equals,
+                Duration.ofSeconds(60));
+        var check = pgbackrest("check");
+        assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
+        var verify = pgbackrest("verify");
+        assertEquals(0, verify.exitCode(), verify.stdout() + verify.stderr());
+        Sql.awaitResult(() -> String.valueOf(PrometheusApi.alert(prometheus, "PgClusterArchivingFailing", "node", "pg1",
+                "firing")), "false"::equals, Duration.ofSeconds(60));
+        assertFalse(PrometheusApi.anyAlert(prometheus, "PgClusterBackupTooOld"));
     }
 }
