@@ -186,7 +186,7 @@ public final class ConfigReader {
             }
         }
 
-        BackupSettings backup = backup(tls, ha, placed);
+        BackupSettings backup = backup(tls, image, placed);
         Optional<RestoreSettings> restore = restore(ha, placed);
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
@@ -471,7 +471,7 @@ public final class ConfigReader {
      * {@code backup} and its keys (README: Backups and recovery). Built for {@code ha: none} with
      * TLS on one Docker host; everything else is refused by name until it is built.
      */
-    private BackupSettings backup(TlsSettings tls, HaSettings ha, Optional<HostPlacement.Placed> placed) {
+    private BackupSettings backup(TlsSettings tls, String image, Optional<HostPlacement.Placed> placed) {
         Boolean enabled = optional("backup", "false", v -> Validators.bool(key("backup"), v));
         Optional<Secret> passphrase = password("backupPassphrase");
         Integer retentionFull = optional("backupRetentionFull", String.valueOf(BackupSettings.DEFAULT_RETENTION_FULL),
@@ -496,9 +496,11 @@ public final class ConfigReader {
             problems.add(key("backup") + " = \"true\" is not allowed with " + key("tls") + " = \"false\": the nodes reach "
                     + "the repository over pgBackRest's TLS protocol, each with a certificate of the cluster's CA");
         }
-        if (ha != null && ha.patroni()) {
-            problems.add(key("backup") + " = \"true\" is not allowed with " + key("ha") + " = \"patroni\": not built yet "
-                    + "(README: Backups and recovery)");
+        if (DEFAULT_IMAGE.equals(image)) {
+            problems.add(key("image") + " = \"" + image + "\" is not allowed with " + key("backup") + " = \"true\": the "
+                    + "official postgres image has no pgBackRest; build images/pgbackrest/Dockerfile (with " + key("ha")
+                    + " = \"patroni\": images/patroni/Dockerfile) and set " + key("image") + " to that image (README: Backups "
+                    + "and recovery)");
         }
         if (severalHosts(placed)) {
             problems.add(key("backup") + " = \"true\" is not allowed with nodes on several Docker hosts (" + key("dockerHosts")

@@ -15,6 +15,8 @@ public final class BadConfigValues {
     }
 
     /** An image with Patroni in it, as a user would build it (never pulled: each case fails before). */
+    /** An image with pgBackRest, for the cases of backup: true that are about something else. */
+    static final String BACKUP_IMAGE = "registry.example.com/pg-cluster/postgres-pgbackrest:17.6-2.55.1";
     static final String PATRONI_IMAGE = "registry.example.com/pg-cluster/patroni:17.6-4.0.7";
 
     /** What {@code dockerHost} (and {@code docker:host}) allows, as every refusal of one says it. */
@@ -196,16 +198,18 @@ public final class BadConfigValues {
                 Arguments.of(Map.of("backupRetentionFull", "3"), "pg-cluster:backupRetentionFull is not allowed with "
                         + "pg-cluster:backup = \"false\": it configures backups, which are off (set pg-cluster:backup to true, "
                         + "or remove pg-cluster:backupRetentionFull)"),
-                Arguments.of(Map.of("backup", "true", "tls", "false"), "pg-cluster:backup = \"true\" is not allowed with "
+                Arguments.of(Map.of("backup", "true", "tls", "false", "image", BACKUP_IMAGE), "pg-cluster:backup = \"true\" is not allowed with "
                         + "pg-cluster:tls = \"false\": the nodes reach the repository over pgBackRest's TLS protocol, each "
                         + "with a certificate of the cluster's CA"),
-                Arguments.of(Map.of("backup", "true", "ha", "patroni", "image", PATRONI_IMAGE), "pg-cluster:backup = \"true\" "
-                        + "is not allowed with pg-cluster:ha = \"patroni\": not built yet (README: Backups and recovery)"),
-                Arguments.of(Map.of("backup", "true", "backupRetentionFull", "0"), "pg-cluster:backupRetentionFull = \"0\" is "
+                Arguments.of(Map.of("backup", "true", "image", "postgres:17.6"), "pg-cluster:image = \"postgres:17.6\" is not "
+                        + "allowed with pg-cluster:backup = \"true\": the official postgres image has no pgBackRest; build "
+                        + "images/pgbackrest/Dockerfile (with pg-cluster:ha = \"patroni\": images/patroni/Dockerfile) and set "
+                        + "pg-cluster:image to that image (README: Backups and recovery)"),
+                Arguments.of(Map.of("backup", "true", "backupRetentionFull", "0", "image", BACKUP_IMAGE), "pg-cluster:backupRetentionFull = \"0\" is "
                         + "not allowed: a whole number from 1 to 100"),
-                Arguments.of(Map.of("backup", "true", "archiveTimeoutSeconds", "1"), "pg-cluster:archiveTimeoutSeconds = \"1\" "
+                Arguments.of(Map.of("backup", "true", "archiveTimeoutSeconds", "1", "image", BACKUP_IMAGE), "pg-cluster:archiveTimeoutSeconds = \"1\" "
                         + "is not allowed: a whole number from 5 to 3600"),
-                Arguments.of(Map.of("backup", "true", "backupDiffIntervalHours", "200"), "pg-cluster:backupDiffIntervalHours = "
+                Arguments.of(Map.of("backup", "true", "backupDiffIntervalHours", "200", "image", BACKUP_IMAGE), "pg-cluster:backupDiffIntervalHours = "
                         + "\"200\" is not allowed: at most pg-cluster:backupFullIntervalHours (168), since a full backup also "
                         + "counts as the latest backup"),
                 Arguments.of(Map.of("restoreTarget", "latest"), "pg-cluster:restoreTarget = \"latest\" is not allowed "

@@ -306,7 +306,7 @@ class HostPlacementTest {
                         BadConfigValues.PATRONI_IMAGE, "swarmOverlay", "true"),
                         "pg-cluster:swarmOverlay = \"true\" is not allowed with pg-cluster:ha = \"patroni\": not built yet "
                         + "(Patroni's REST API and etcd reach each other at the hosts' addresses)"),
-                Arguments.of("backup on several hosts", threeHostsAnd("backup", "true"),
+                Arguments.of("backup on several hosts", threeHostsAnd("backup", "true", "image", BadConfigValues.BACKUP_IMAGE),
                         "pg-cluster:backup = \"true\" is not allowed with nodes on several Docker hosts "
                         + "(pg-cluster:dockerHosts, pg-cluster:placement): not built yet (README: Backups and recovery)"),
                 Arguments.of("placement that is no JSON map", threeHostsAnd("placement", "pg0=h1"),

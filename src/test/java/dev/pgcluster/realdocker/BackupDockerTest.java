@@ -274,4 +274,51 @@ class BackupDockerTest {
                 "firing")), "false"::equals, Duration.ofSeconds(60));
         assertFalse(PrometheusApi.anyAlert(prometheus, "PgClusterBackupTooOld"));
     }
+
+    /**
+     * ha: patroni (issue 23, test 3): the leader archives into the repository from the start and
+     * the schedule takes the first full backup; after Patroni fails over by itself (the leader
+     * killed) the new leader archives into the same stanza, pgBackRest's check passes and a
+     * backup succeeds, with nothing changed by pg-cluster.
+     */
+    @Test
+    @Order(7)
+    void withPatroniTheLeaderAfterAnAutomaticFailoverArchivesIntoTheSameStanza() {
+        var volumes = new ArrayList<String>();
+        try (var patroni = RealCluster.up("backup-patroni", RealCluster.testConfig(1, "ha", "patroni",
+                "etcdImage", TestImage.reference(), "backup", "true", "archiveTimeoutSeconds", "10"))) {
+            volumes.add(BackupFiles.repositoryVolume(patroni.config()));
+            volumes.add(BackupFiles.repositoryConfigVolume(patroni.config()));
+            String repository = BackupFiles.repositoryContainer(patroni.config());
+            java.util.function.Function<String[], Shell.Result> br = args -> {
+                var all = new ArrayList<>(List.of("exec", repository, "pgbackrest",
+                        "--config-path=" + BackupFiles.REPOSITORY_CONFIG_PATH, "--stanza=" + BackupFiles.stanza(patroni.config())));
+                all.addAll(List.of(args));
+                return Docker.run(Duration.ofMinutes(5), null, all.toArray(String[]::new));
+            };
+            List<String> members = List.of(patroni.container("pg0"), patroni.container("pg1"));
+            String leader = Sql.awaitResult(() -> String.valueOf(ClusterChecks.patroniLeader(members)),
+                    l -> !l.equals("null"), Duration.ofSeconds(60));
+            Sql.awaitPsql(leader, "SELECT archived_count > 0 FROM pg_stat_archiver", "t"::equals, Duration.ofSeconds(60));
+            Sql.awaitResult(() -> br.apply(new String[] {"info"}).stdout(), out -> out.contains("full backup: "),
+                    Duration.ofMinutes(3));
+
+            Docker.ok("kill", "--signal", "KILL", leader);
+            String next = Sql.awaitResult(() -> String.valueOf(ClusterChecks.patroniLeader(members)),
+                    l -> !l.equals("null") && !l.equals(leader), Duration.ofSeconds(90));
+            Sql.execute(patroni.output("primaryJdbcUrl"),
+                    "CREATE TABLE after_failover AS SELECT g AS id FROM generate_series(1, 100) g");
+            String segment = Docker.psql(next, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+            Docker.psql(next, "SELECT pg_switch_wal()");
+            Sql.awaitPsql(next, "SELECT last_archived_wal >= '" + segment + "' FROM pg_stat_archiver", "t"::equals,
+                    Duration.ofSeconds(60));
+            var check = br.apply(new String[] {"check"});
+            assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
+            var backup = br.apply(new String[] {"backup", "--type=diff"});
+            assertEquals(0, backup.exitCode(), backup.stdout() + backup.stderr());
+            Docker.ok("start", leader);
+        } finally {
+            volumes.forEach(v -> Docker.run("volume", "rm", "-f", v));
+        }
+    }
 }

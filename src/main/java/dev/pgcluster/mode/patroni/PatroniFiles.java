@@ -172,6 +172,8 @@ public final class PatroniFiles {
         var parameters = new LinkedHashMap<String, Object>(ServerSettings.forNode(config));
         parameters.remove("listen_addresses");
         parameters.remove("synchronous_standby_names");
+        // Patroni keeps it per node (memberConfig): a local setting wins over the DCS's.
+        parameters.remove("unix_socket_directories");
         // A standby whose WAL stream broke tries again after 1 s instead of PostgreSQL's 5 s (a new
         // primary_conninfo restarts the receiver at once anyway): when the leader restarts in
         // place, or a first attempt at a new leader fails, the quorum standbys that the leader's
@@ -299,7 +301,8 @@ public final class PatroniFiles {
         postgresql.put("authentication", authentication);
         // The node's own settings; the shared ones are in the DCS. hba_file (there) makes Patroni
         // leave pg_hba.conf to the conf step, the same file as in ha: none.
-        postgresql.put("parameters", Map.of("unix_socket_directories", SOCKET_DIRECTORY));
+        postgresql.put("parameters", Map.of("unix_socket_directories", ServerSettings.forNode(config)
+                .getOrDefault("unix_socket_directories", SOCKET_DIRECTORY)));
         root.put("postgresql", postgresql);
         // No watchdog device in a container.
         root.put("watchdog", Map.of("mode", "off"));
