@@ -4,7 +4,8 @@
 # passphrase on the first line (repository) or an empty line (node), then the signing CA's key and
 # certificate.
 #
-# The key and certificate are made again only when what they must say changed (names, signing CA)
+# The key and certificate are made again only when what they must say changed (names, generation,
+# signing CA)
 # or when they are missing. The repository's passphrase is written once: a repository encrypted
 # with another passphrase is never given a new one (its backups could not be read with it).
 set -eu
@@ -41,9 +42,9 @@ if [ "$PGC_BACKUP_ROLE" = repository ]; then
     if [ -s "$secrets" ]; then
         # Compared without printing either: both are secrets.
         if [ "$(sed -n 's/^repo1-cipher-pass=//p' "$secrets")" != "$passphrase" ]; then
-            echo "pg-cluster: the repository on this stack's volumes is encrypted with another passphrase than the" \
-                "stack's (a repository retained from an earlier stack of this name?). Nothing was changed. Set" \
-                "pg-cluster:backupPassphrase (secret) to the passphrase it was made with, or remove its volumes" \
+            echo "pg-cluster: the repository on this stack's volumes is encrypted with another passphrase than" \
+                "pg-cluster:backupPassphrase. Nothing was changed. Set pg-cluster:backupPassphrase (secret) to the" \
+                "passphrase the repository was made with, or unset it: the stack then keeps the repository's own" \
                 "(README: Backups and recovery)" >&2
             exit 3
         fi
@@ -62,7 +63,8 @@ else
     printf '%s\n' "$PGC_CA_BUNDLE" >"$ca"
 fi
 
-wanted=$(printf '%s\n%s\n' "$PGC_CERT_CN" "$PGC_CERT_NAMES" | cat - "$work/ca.crt" | sha256sum | cut -c1-64)
+wanted=$(printf '%s\n%s\n%s\n' "$PGC_CERT_CN" "$PGC_CERT_NAMES" "$PGC_CERT_GENERATION" | cat - "$work/ca.crt" |
+    sha256sum | cut -c1-64)
 if [ ! -s "$dir/backup.key" ] || [ ! -s "$dir/backup.crt" ] || [ "$(cat "$dir/backup.id" 2>/dev/null || true)" != "$wanted" ]; then
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/backup.key" 2>/dev/null
     openssl req -new -key "$work/backup.key" -subj "/CN=$PGC_CERT_CN" -out "$work/backup.csr"

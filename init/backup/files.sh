@@ -21,6 +21,7 @@
 #   PGC_BACKUP_CONF          the pgbackrest.conf
 #   PGC_CA_BUNDLE            the CA certificates (PEM) the cluster trusts
 #   PGC_CERT_CN, PGC_CERT_NAMES  the certificate's CN and subjectAltName
+#   PGC_CERT_GENERATION      raising it gives a new key and certificate (tlsCertificateGeneration)
 #   PGC_FILES_SCRIPT         init/backup/files-in-container.sh
 #   PGC_PROJECT, PGC_STACK   labels of the one-off container
 #
@@ -28,7 +29,7 @@
 set -eu
 
 pgc_require PGC_BACKUP_ROLE PGC_RUNNER PGC_VOLUME PGC_MOUNT PGC_TARGET_DIR PGC_IMAGE PGC_BACKUP_CONF PGC_CA_BUNDLE \
-    PGC_CERT_CN PGC_CERT_NAMES PGC_FILES_SCRIPT PGC_PROJECT PGC_STACK
+    PGC_CERT_CN PGC_CERT_NAMES PGC_CERT_GENERATION PGC_FILES_SCRIPT PGC_PROJECT PGC_STACK
 IFS= read -r passphrase || true
 signing=$(cat)
 case "$signing" in
@@ -52,4 +53,4 @@ printf '%s\n%s\n' "$passphrase" "$signing" | docker run -i --rm --name "$PGC_RUN
     $PGC_ONE_OFF_HARDENING --cap-add CHOWN --cap-add FOWNER --cap-add DAC_OVERRIDE $mounts \
     --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" --label pg-cluster.role=backup-files \
     --env PGC_BACKUP_ROLE --env PGC_MOUNT --env PGC_TARGET_DIR --env PGC_REPOSITORY_PATH --env PGC_BACKUP_CONF \
-    --env PGC_CA_BUNDLE --env PGC_CERT_CN --env PGC_CERT_NAMES "$PGC_IMAGE" sh -c "$PGC_FILES_SCRIPT"
+    --env PGC_CA_BUNDLE --env PGC_CERT_CN --env PGC_CERT_NAMES --env PGC_CERT_GENERATION "$PGC_IMAGE" sh -c "$PGC_FILES_SCRIPT"

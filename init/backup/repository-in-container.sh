@@ -17,17 +17,10 @@ br() {
 
 pgbackrest "--config-path=$PGC_CONFIG_PATH" server &
 server=$!
-trap 'kill -TERM "$server" 2>/dev/null; wait "$server"; exit 0' TERM INT
-
-# "<kind> <stop time in seconds>" of each backup in the repository, oldest first.
-backups() {
-    br info 2>/dev/null | awk '
-        /^ *(full|diff|incr) backup: / { kind = $1; next }
-        /^ *timestamp start\/stop: / && kind != "" { sub(/^.* \/ /, ""); print kind " " $0; kind = "" }' |
-        while read -r kind stop; do
-            printf '%s %s\n' "$kind" "$(date -u -d "$stop" +%s)"
-        done
-}
+backup=""
+# A stop (docker stop, a new container) ends a running backup cleanly too: pgBackRest stops on
+# TERM, and the next backup resumes or starts again.
+trap 'kill -TERM "$server" $backup 2>/dev/null; wait; exit 0' TERM INT
 
 wait_for() {
     sleep "$1" &
@@ -35,17 +28,26 @@ wait_for() {
 }
 
 while kill -0 "$server" 2>/dev/null; do
-    # pgBackRest's stanza status: 0 ok, 2 "no valid backups" (a new stanza); anything else (no
-    # stanza yet, a repository it cannot read) waits.
-    status=$(br info --output=json 2>/dev/null | sed -n 's/^[^{]*{.*"status":{"code":\([0-9]*\).*/\1/p' | head -n 1)
-    if [ "$status" != 0 ] && [ "$status" != 2 ]; then
-        # No stanza yet (the stanza step makes it once the nodes run), or the repository is not
-        # readable: look again soon, so that the first full backup follows the stanza closely.
+    # One look at the repository: its status and its backups. Status ok, or "no valid backups" (a
+    # new stanza) schedules; anything else (no stanza yet, a repository it cannot read, info
+    # failing) waits and looks again soon, so that the first full backup follows the stanza closely.
+    if ! info=$(br info 2>/dev/null); then
         wait_for 5
         continue
     fi
+    status=$(printf '%s\n' "$info" | sed -n 's/^ *status: //p' | head -n 1)
+    case "$status" in
+        ok|"error (no valid backups)") ;;
+        *) wait_for 5; continue ;;
+    esac
+    # "<kind> <stop time in seconds>" of each backup, oldest first.
+    list=$(printf '%s\n' "$info" | awk '
+        /^ *(full|diff|incr) backup: / { kind = $1; next }
+        /^ *timestamp start\/stop: / && kind != "" { sub(/^.* \/ /, ""); print kind " " $0; kind = "" }' |
+        while read -r kind stop; do
+            printf '%s %s\n' "$kind" "$(date -u -d "$stop" +%s)"
+        done)
     now=$(date +%s)
-    list=$(backups)
     last_full=$(printf '%s\n' "$list" | awk '$1 == "full" { t = $2 } END { print t + 0 }')
     last_any=$(printf '%s\n' "$list" | awk '$2 > t { t = $2 } END { print t + 0 }')
     due=""
@@ -56,9 +58,13 @@ while kill -0 "$server" 2>/dev/null; do
     fi
     if [ -n "$due" ]; then
         echo "pg-cluster: scheduled $due backup of $PGC_STANZA" >&2
-        if br backup "--type=$due" >/dev/null; then
+        br backup "--type=$due" >/dev/null &
+        backup=$!
+        if wait "$backup"; then
             echo "pg-cluster: scheduled $due backup of $PGC_STANZA done" >&2
+            backup=""
         else
+            backup=""
             echo "pg-cluster: scheduled $due backup of $PGC_STANZA failed (see above and $PGC_CONFIG_PATH/log);" \
                 "next try in ${PGC_RETRY_SECONDS}s" >&2
             wait_for "$PGC_RETRY_SECONDS"

@@ -12,10 +12,19 @@
 #   PGC_RESTORE_STANZA    the source's stanza
 #   PGC_RESTORE_TYPE      default (the end of the archive) | time | name
 #   PGC_RESTORE_TARGET    the time or restore point (empty for default)
-#   PGC_TIMEOUT_SECONDS   how long recovery may take
+#   PGC_TIMEOUT_SECONDS   how long recovery may go without progress (a line in the server's log)
+#   PGC_REPLICATION_USER, PGC_DATABASE   made when the restored cluster lacks them
+# Stdin: the superuser's password (unused: the restored cluster keeps its roles until the
+# passwords step sets them), then the replication role's SCRAM verifier.
+#
+# A named restore point: pgBackRest picks a backup set by itself only for a time, so the newest
+# backup is tried first and, when recovery ends before it reaches the point (the point is older
+# than that backup), the next older one.
 # Exit status: 0 restored, 4 the volume already holds a cluster (kept as it is), 3 refused, 1 failed.
 set -eu
 
+IFS= read -r _superuser_password || true
+IFS= read -r replication_verifier || true
 volume=/var/lib/postgresql/data
 target="$volume/pgdata"
 partial="$volume/pgdata.partial"
@@ -66,47 +75,113 @@ br() {
     pgbackrest "--config=$work/pgbackrest.conf" "--config-include-path=$PGC_RESTORE_CONFIG/conf.d" \
         "--stanza=$PGC_RESTORE_STANZA" "$@"
 }
-set -- restore
-case "$PGC_RESTORE_TYPE" in
-    default) ;;
-    time|name) set -- "$@" "--type=$PGC_RESTORE_TYPE" "--target=$PGC_RESTORE_TARGET" --target-action=promote ;;
-    *) echo "pg-cluster: PGC_RESTORE_TYPE is default, time or name, not $PGC_RESTORE_TYPE" >&2; exit 2 ;;
-esac
-echo "pg-cluster: restoring stanza $PGC_RESTORE_STANZA (${PGC_RESTORE_TYPE}${PGC_RESTORE_TARGET:+ $PGC_RESTORE_TARGET}) for $PGC_NODE" >&2
-if ! br "$@" >&2; then
-    echo "pg-cluster: pgbackrest restore of stanza $PGC_RESTORE_STANZA failed (above); nothing was put in place" >&2
-    exit 1
-fi
-
-# Recovery to the target, then promotion, in a server no one can reach: socket in $work only,
-# nothing archived (the restored cluster archives into its own stanza once it runs).
-pg_ctl --pgdata="$partial" --silent -l "$work/recovery.log" \
-    -o "-c listen_addresses='' -c unix_socket_directories=$work -c archive_mode=off -c hba_file=$partial/pg_hba.conf" \
-    start >&2
-deadline=$(( $(date +%s) + PGC_TIMEOUT_SECONDS ))
 q() {
     PGOPTIONS="$PGC_SAFE_SESSION_OPTIONS" psql -X -q -At -v ON_ERROR_STOP=1 --host="$work" --username=postgres \
         --dbname=postgres -c "$1" 2>/dev/null
 }
-while [ "$(q 'SELECT pg_is_in_recovery()' || true)" != f ]; do
-    if ! pg_ctl --pgdata="$partial" status >/dev/null 2>&1; then
-        echo "pg-cluster: recovery of $PGC_NODE stopped before it reached the target; the server said:" >&2
-        tail -n 15 "$work/recovery.log" >&2
+
+# recover [SET]: restores (backup SET, or the one pgBackRest picks) into $partial and recovers it
+# to the target with a server no one can reach (socket in $work only, nothing archived, no hot
+# standby: no session during recovery, and no check of the source's max_connections or
+# max_wal_senders). Returns 0 once it promoted, 2 when recovery ended before the target (a
+# restore point older than the backup), 1 on any other failure.
+recover() {
+    rm -rf "$partial"
+    set -- restore ${1:+"--set=$1"}
+    case "$PGC_RESTORE_TYPE" in
+        default) ;;
+        time|name) set -- "$@" "--type=$PGC_RESTORE_TYPE" "--target=$PGC_RESTORE_TARGET" --target-action=promote ;;
+        *) echo "pg-cluster: PGC_RESTORE_TYPE is default, time or name, not $PGC_RESTORE_TYPE" >&2; return 1 ;;
+    esac
+    if ! br "$@" >&2; then
+        echo "pg-cluster: pgbackrest restore of stanza $PGC_RESTORE_STANZA failed (above); nothing was put in place" >&2
+        return 1
+    fi
+    : >"$work/recovery.log"
+    pg_ctl --pgdata="$partial" --silent --no-wait -l "$work/recovery.log" \
+        -o "-c listen_addresses='' -c unix_socket_directories=$work -c archive_mode=off -c hot_standby=off -c hba_file=$partial/pg_hba.conf" \
+        start >&2
+    size=-1
+    while [ "$(q 'SELECT pg_is_in_recovery()' || true)" != f ]; do
+        if ! pg_ctl --pgdata="$partial" status >/dev/null 2>&1 && ! q 'SELECT 1' >/dev/null; then
+            sleep 1
+            if pg_ctl --pgdata="$partial" status >/dev/null 2>&1; then
+                continue
+            fi
+            if grep -q 'recovery ended before configured recovery target was reached' "$work/recovery.log"; then
+                return 2
+            fi
+            echo "pg-cluster: recovery of $PGC_NODE stopped before it reached the target; the server said:" >&2
+            tail -n 15 "$work/recovery.log" >&2
+            return 1
+        fi
+        # Each WAL segment restored is a line in the log: progress moves the deadline.
+        now_size=$(wc -c <"$work/recovery.log")
+        if [ "$now_size" != "$size" ]; then
+            size=$now_size
+            deadline=$(( $(date +%s) + PGC_TIMEOUT_SECONDS ))
+        fi
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            echo "pg-cluster: recovery of $PGC_NODE made no progress for ${PGC_TIMEOUT_SECONDS}s; the server said:" >&2
+            tail -n 15 "$work/recovery.log" >&2
+            pg_ctl --pgdata="$partial" --wait --silent --mode=immediate stop >/dev/null 2>&1 || true
+            return 1
+        fi
+        sleep 0.5
+    done
+    return 0
+}
+
+echo "pg-cluster: restoring stanza $PGC_RESTORE_STANZA (${PGC_RESTORE_TYPE}${PGC_RESTORE_TARGET:+ $PGC_RESTORE_TARGET}) for $PGC_NODE" >&2
+if [ "$PGC_RESTORE_TYPE" = name ]; then
+    # Newest first, by when each backup ended (the last part of its label).
+    sets=$(br info --output=json | grep -o '"label":"[^"]*"' | sed 's/^"label":"//; s/"$//' |
+        awk '{ n = split($0, parts, "_"); print parts[n], $0 }' | sort -r | awk '{ print $2 }')
+    [ -n "$sets" ] || { echo "pg-cluster: stanza $PGC_RESTORE_STANZA has no backup to restore" >&2; exit 1; }
+    status=2
+    for set in $sets; do
+        status=0
+        recover "$set" || status=$?
+        [ "$status" = 2 ] || break
+        echo "pg-cluster: restore point $PGC_RESTORE_TARGET is older than backup $set; trying an older backup" >&2
+    done
+    if [ "$status" = 2 ]; then
+        echo "pg-cluster: restore point $PGC_RESTORE_TARGET was not found after any backup of stanza" \
+            "$PGC_RESTORE_STANZA (pg_create_restore_point makes one; README: Backups and recovery)" >&2
         exit 1
     fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-        echo "pg-cluster: recovery of $PGC_NODE did not end within ${PGC_TIMEOUT_SECONDS}s; the server said:" >&2
-        tail -n 15 "$work/recovery.log" >&2
+    [ "$status" = 0 ] || exit 1
+else
+    status=0
+    recover || status=$?
+    if [ "$status" = 2 ]; then
+        echo "pg-cluster: recovery of $PGC_NODE ended before it reached $PGC_RESTORE_TARGET: the archive of stanza" \
+            "$PGC_RESTORE_STANZA ends earlier" >&2
+        tail -n 5 "$work/recovery.log" >&2
         exit 1
     fi
-    sleep 0.5
-done
+    [ "$status" = 0 ] || exit 1
+fi
+
 # The recovery settings pgBackRest wrote name this container's config: a later recovery (a
 # rewind, a standby) must not use them.
 for setting in restore_command recovery_target recovery_target_time recovery_target_name recovery_target_action \
     recovery_target_timeline recovery_target_lsn recovery_target_xid recovery_target_inclusive; do
     q "ALTER SYSTEM RESET $setting" >/dev/null
 done
+# This stack's replication role and database, when the source had other names for them.
+if [ "$(q "SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname = $(pgc_literal "$PGC_REPLICATION_USER")")" = 0 ]; then
+    [ -n "$replication_verifier" ] || { echo "pg-cluster: expected the replication role's verifier on stdin" >&2; exit 2; }
+    echo "CREATE ROLE \"$PGC_REPLICATION_USER\" WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE" \
+        "NOINHERIT PASSWORD $(pgc_literal "$replication_verifier");" |
+        PGOPTIONS="$PGC_SAFE_SESSION_OPTIONS" psql -X -q -v ON_ERROR_STOP=1 --host="$work" --username=postgres --dbname=postgres
+    echo "pg-cluster: made the replication role $PGC_REPLICATION_USER, which the restored cluster did not have" >&2
+fi
+if [ "$PGC_DATABASE" != postgres ] &&
+    [ "$(q "SELECT count(*) FROM pg_catalog.pg_database WHERE datname = $(pgc_literal "$PGC_DATABASE")")" = 0 ]; then
+    q "CREATE DATABASE \"$PGC_DATABASE\"" >/dev/null
+    echo "pg-cluster: made the database $PGC_DATABASE, which the restored cluster did not have" >&2
+fi
 q 'CHECKPOINT' >/dev/null
 reached=$(q "SELECT pg_current_wal_lsn() || ' timeline ' || (SELECT timeline_id FROM pg_control_checkpoint())")
 pg_ctl --pgdata="$partial" --wait --timeout=120 --silent --mode=fast stop >&2

@@ -24,10 +24,12 @@ while :; do
         break
     fi
     case "$out" in
-        *"does not match"*|*"system-id"*|*"[028]"*)
+        *"[028]"*)
             echo "pg-cluster: the repository in $PGC_REPOSITORY_CONTAINER holds stanza $PGC_STANZA of another cluster" \
-                "(a repository retained from an earlier stack of this name?). Nothing was archived into it. Keep its" \
-                "backups or remove its volumes (README: Backups and recovery). pgBackRest said:" >&2
+                "(a repository retained from an earlier stack of this name): this cluster's WAL cannot go there. To" \
+                "get the earlier cluster back, restore it (pg-cluster:restoreFrom $PGC_STANZA) into a stack whose nodes" \
+                "have no data; the earlier backups go only with the repository's volumes (README: Backups and" \
+                "recovery). pgBackRest said:" >&2
             printf '%s\n' "$out" >&2
             exit 1
             ;;

@@ -37,6 +37,15 @@ export const LABEL_MONITORS = "pg-cluster.monitors";
 export const LABEL_HA_MEMBER = "pg-cluster.ha-member";
 export const HA_MEMBER_PATRONI = "patroni";
 export const HA_MEMBER_ETCD = "etcd";
+/**
+ * Tells the backup containers from the nodes (which carry LABEL_NODE instead): `repository` on the
+ * pgBackRest repository container, `sidecar` on each node's pgBackRest TLS server.
+ */
+export const LABEL_BACKUP = "pg-cluster.backup";
+export const BACKUP_REPOSITORY = "repository";
+/** The step that writes pgBackRest's files on a volume; PGC_BACKUP_ROLE=repository for the repository's. */
+export const STEP_BACKUP_FILES = "backup-files";
+
 /** Mirrors the retainOnDelete resource option, which @pulumi/policy 1.21.0 does not expose to policies. */
 export const LABEL_RETAIN_ON_DELETE = "pg-cluster.retain-on-delete";
 

@@ -21,6 +21,7 @@ import { pgRewindReady } from "./pgRewindReady";
 import { pinnedImage } from "./pinnedImage";
 import { primaryIsANode } from "./primaryIsANode";
 import { productionAutomaticFailover } from "./productionAutomaticFailover";
+import { productionBackups } from "./productionBackups";
 import { productionMemoryLimit } from "./productionMemoryLimit";
 import { productionMonitoring } from "./productionMonitoring";
 import { productionSpreadOverHosts } from "./productionSpreadOverHosts";
@@ -71,6 +72,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     productionVolumesRetained,
     productionMemoryLimit,
     productionMonitoring,
+    productionBackups,
     productionAutomaticFailover,
     productionSpreadOverHosts,
     healthcheckAndRestart,

@@ -407,7 +407,7 @@ export function conninfoStepProps(node = "pg1", environment: NodeOptions["enviro
  */
 export function clusterResources(
     replicas = 2, environment: NodeOptions["environment"] = "development", primary = PRIMARY,
-    monitoring = environment !== "development"): TestResource[] {
+    monitoring = environment !== "development", backup = environment === "production"): TestResource[] {
     const nodes = Array.from({ length: replicas + 1 }, (_, i) => `pg${i}`);
     const resources: TestResource[] = [
         { type: NETWORK, name: "network", props: { name: `${prefix(environment)}-net`, driver: "bridge", ipamConfigs: [{ subnet: SUBNET }] } },
@@ -456,7 +456,99 @@ export function clusterResources(
             { type: CONTAINER, name: "prometheus", props: prometheusProps({ environment }), dependsOn: ["prometheus-data", "network"] },
         );
     }
+    if (backup) {
+        addBackups(resources, nodes, environment);
+    }
     return resources;
+}
+
+/** The repository's pgBackRest config as the program writes it (repository files step, PGC_BACKUP_CONF). */
+export const REPOSITORY_CONF = [
+    "# pg-cluster: the backup repository. The cipher passphrase is in conf.d/secrets.conf (0600), not here.",
+    "[global]",
+    "repo1-path=/var/lib/pgbackrest/repo1",
+    "repo1-cipher-type=aes-256-cbc",
+    "repo1-retention-full-type=count",
+    "repo1-retention-full=2",
+    "repo1-retention-diff=6",
+    "backup-standby=prefer",
+    "",
+    "[pg-cluster-prod]",
+    "pg1-host=pg-cluster-prod-pg0-backup",
+    "",
+].join("\n");
+
+/**
+ * backup: true (on in the shipped production stack): every node archives through pgBackRest, a
+ * repository container on two retained volumes, a pgBackRest sidecar per node, the files steps.
+ */
+function addBackups(resources: TestResource[], nodes: string[], environment: NodeOptions["environment"] = "development",
+    settingsInCommand = true) {
+    const name = prefix(environment);
+    for (const node of nodes) {
+        // A Patroni member's settings are in the DCS configuration (dcsConfig), not its command.
+        if (settingsInCommand) {
+            propsOf(resources, node).command.push(
+                "-c", "unix_socket_directories=/var/run/postgresql,/var/lib/postgresql/data/conf",
+                "-c", "archive_mode=on",
+                "-c", `archive_command=pgbackrest --config-path=/var/lib/postgresql/data/conf/pgbackrest --stanza=${name} archive-push %p`,
+                "-c", "archive_timeout=60s");
+        }
+        resources.push({
+            type: COMMAND, name: `backup-${node}-files`, dependsOn: [`${node}-data`],
+            props: {
+                create: "#!/bin/sh\n# init/backup/files.sh\n",
+                environment: { PGC_STEP: "backup-files", PGC_BACKUP_ROLE: "node", PGC_BACKUP_CONF: "[global]\nrepo1-host-type=tls\n" },
+            },
+        });
+        resources.push({
+            type: CONTAINER, name: `${node}-backup`, dependsOn: [`backup-${node}-files`, `${node}-ready`],
+            props: backupContainerProps(`${name}-${node}-backup`, "sidecar", environment, ["--config-path=/var/lib/postgresql/data/conf/pgbackrest", "server"]),
+        });
+    }
+    for (const volume of ["backup-repo", "backup-conf"]) {
+        resources.push({
+            type: VOLUME, name: volume, props: {
+                name: `${name}-${volume}`,
+                labels: [
+                    { label: "pg-cluster.project", value: "pg-cluster" },
+                    { label: "pg-cluster.stack", value: STACK },
+                    { label: "pg-cluster.backup", value: "repository" },
+                    { label: "pg-cluster.retain-on-delete", value: "true" },
+                ],
+            },
+        });
+    }
+    resources.push(
+        {
+            type: COMMAND, name: "backup-files", dependsOn: ["backup-conf", "backup-repo"],
+            props: {
+                create: "#!/bin/sh\n# init/backup/files.sh\n",
+                environment: { PGC_STEP: "backup-files", PGC_BACKUP_ROLE: "repository", PGC_BACKUP_CONF: REPOSITORY_CONF },
+            },
+        },
+        {
+            type: CONTAINER, name: "backup", dependsOn: ["backup-files"],
+            props: backupContainerProps(`${name}-backup`, "repository", environment, ["-c", "…"]),
+        },
+    );
+}
+
+function backupContainerProps(name: string, kind: string, environment: NodeOptions["environment"], command: string[]): Record<string, any> {
+    return {
+        name,
+        image: "postgres:17.6",
+        command,
+        user: "postgres",
+        restart: "unless-stopped",
+        labels: [
+            { label: "pg-cluster.project", value: "pg-cluster" },
+            { label: "pg-cluster.stack", value: STACK },
+            { label: "pg-cluster.environment", value: environment },
+            { label: "pg-cluster.backup", value: kind },
+        ],
+        ...hardening([], true),
+    };
 }
 
 /**
@@ -633,6 +725,10 @@ export function dcsConfig(): Record<string, any> {
                 ssl_cert_file: `${CONF}/server.crt`,
                 ssl_key_file: `${CONF}/server.key`,
                 ssl_min_protocol_version: "TLSv1.3",
+                // backup: true (on in the shipped production stack; here in every Patroni stack).
+                archive_mode: "on",
+                archive_command: "pgbackrest --config-path=/var/lib/postgresql/data/conf/pgbackrest --stanza=pg-cluster-prod archive-push %p",
+                archive_timeout: "60s",
             },
         },
     };
@@ -848,7 +944,7 @@ export function dcsConfigStepProps(config: Record<string, any> = dcsConfig(), en
  */
 export function patroniClusterResources(
     replicas = 2, environment: NodeOptions["environment"] = "development", dcsMembers = 3,
-    monitoring = environment !== "development"): TestResource[] {
+    monitoring = environment !== "development", backup = environment === "production"): TestResource[] {
     const { nodes, etcd } = patroniNames(replicas, dcsMembers);
     const resources: TestResource[] = [
         { type: NETWORK, name: "network", props: { name: `${prefix(environment)}-net`, driver: "bridge", ipamConfigs: [{ subnet: SUBNET }] } },
@@ -899,6 +995,9 @@ export function patroniClusterResources(
             { type: VOLUME, name: "prometheus-data", props: prometheusVolumeProps(environment) },
             { type: CONTAINER, name: "prometheus", props: prometheusProps({ environment }), dependsOn: ["prometheus-data", "network"] },
         );
+    }
+    if (backup) {
+        addBackups(resources, nodes, environment, false);
     }
     return resources;
 }

@@ -26,6 +26,7 @@ import { pgRewindReady } from "../rules/pgRewindReady";
 import { pinnedImage } from "../rules/pinnedImage";
 import { primaryIsANode } from "../rules/primaryIsANode";
 import { productionAutomaticFailover } from "../rules/productionAutomaticFailover";
+import { productionBackups } from "../rules/productionBackups";
 import { productionMemoryLimit } from "../rules/productionMemoryLimit";
 import { productionMonitoring } from "../rules/productionMonitoring";
 import { productionSpreadOverHosts } from "../rules/productionSpreadOverHosts";
@@ -60,6 +61,9 @@ interface Case {
 // ---- Preview-like inputs ------------------------------------------------------------------------
 
 /** The whole stack as preview shows it: every command's environment unknown (bar the generator's), … */
+const NO_BACKUPS = "Production stack has no backups: no pgBackRest repository container (labelled pg-cluster.backup=repository), "
+    + "so a dropped table or a bad migration, which replication copies to every standby at once, cannot be undone; turn them "
+    + "on with `pulumi config set pg-cluster:backup true`.";
 const previewCluster = (replicas = 2, environment: NodeOptions["environment"] = "development") =>
     previewOf(clusterResources(replicas, environment));
 
@@ -921,6 +925,19 @@ table.push(
                 "(1024.0 MiB) behind (maximum_lag_on_failover) while synchronous_mode is off: a failover may lose that much " +
                 "committed WAL; set it to at most 64 MiB (67108864), or turn synchronous replication on.",
             ],
+        },
+    ]],
+    [productionBackups, [
+        {
+            name: "passes the preview production stack with backups: the repository's label and the nodes' archive_mode are constants",
+            args: () => stackArgs(previewCluster(3, "production")),
+            violations: [],
+        },
+        { name: "passes the preview production stack with ha: patroni", args: () => stackArgs(previewPatroni(3, "production")), violations: [] },
+        {
+            name: "reports a preview production stack without backups: every container's labels are known",
+            args: () => stackArgs(previewOf(clusterResources(3, "production", "pg0", true, false))),
+            violations: [NO_BACKUPS],
         },
     ]],
     [productionAutomaticFailover, [

@@ -88,6 +88,7 @@ public final class App {
                         + " looked up (pg-cluster:pullImage = false), is in pg-cluster:lostHosts. Nothing was declared");
             }
         }
+        refuse(probe.backupProblems(config), ". Nothing was declared");
         refuse(probe.restoreProblems(config), ". Nothing was declared (README: Backups and recovery, \"Restore\")");
         refuse(probe.portConflicts(config), ". Nothing was declared: a container whose port is taken would fail when"
                 + " Docker starts it, after the steps before it ran");

@@ -160,7 +160,7 @@ public final class BackupFiles {
         lines.add("compress-type=zst");
         lines.add("compress-level=3");
         lines.add("log-path=" + REPOSITORY_CONFIG_PATH + "/log");
-        lines.add("log-level-file=detail");
+        lines.add("log-level-file=info");
         lines.add("log-level-console=info");
         lines.add("tls-server-address=*");
         lines.add("tls-server-port=" + TLS_PORT);

@@ -13,7 +13,6 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
-import dev.pgcluster.cluster.ClusterSecrets;
 import dev.pgcluster.cluster.ClusterTls;
 import dev.pgcluster.cluster.Hardening;
 import dev.pgcluster.cluster.InitScripts;
@@ -80,13 +79,10 @@ public final class Backups extends ComponentResource {
         super(TYPE, name, options);
         BackupSettings settings = config.backup();
         Placement placement = inputs.placement();
-        // Generated once and never again (not with passwordGeneration either): a new passphrase
-        // would lock the stack out of its own repository.
-        this.passphrase = settings.passphrase().map(Secret::value)
-                .orElseGet(() -> ClusterSecrets.generated(this, name + "-passphrase", 1));
-
         var repositoryVolume = volume(name + "-repo", BackupFiles.repositoryVolume(config), config, placement);
         var configVolume = volume(name + "-conf", BackupFiles.repositoryConfigVolume(config), config, placement);
+        this.passphrase = settings.passphrase().map(Secret::value)
+                .orElseGet(() -> passphrase(name + "-passphrase", config, configVolume.name(), inputs));
         String repositoryName = BackupFiles.repositoryContainer(config);
         Command repositoryFiles = files(name + "-files", config, "repository", configVolume.name(),
                 BackupFiles.REPOSITORY_CONFIG_PATH, ".", Optional.of(repositoryVolume.name()),
@@ -103,8 +99,8 @@ public final class Backups extends ComponentResource {
                     "DNS:" + sidecarName, inputs, Output.of(""), List.of());
             var labels = labels(config, "sidecar");
             labels.put(BackupFiles.LABEL_SERVES, node.name());
-            labels.put(Labels.CONFIG, "sha256:" + Labels.sha256Prefix(BackupFiles.nodeConfig(config, node.name())));
-            sidecars.add(new Container(sidecarName, common(config, labels)
+            sidecars.add(new Container(sidecarName, common(labels, loaded(BackupFiles.nodeConfig(config, node.name()),
+                    nodeFiles, inputs))
                     .name(sidecarName)
                     .hostname(sidecarName)
                     .image(inputs.image())
@@ -114,14 +110,15 @@ public final class Backups extends ComponentResource {
                             .name(inputs.networkName()).aliases(sidecarName).build())
                     .volumes(ContainerVolumeArgs.builder().volumeName(volume).containerPath(PostgresNode.VOLUME_PATH).build())
                     .build(),
-                    placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(nodeFiles)
+                    // After the node: its conf step writes the CA certificates the sidecar reads.
+                    placement.dockerOptions(this).deleteBeforeReplace(true)
+                            .dependsOn(List.of(nodeFiles, inputs.ready().get(node.name())))
                             .ignoreChanges(placement.ignoring(List.of())).build()));
         }
 
         String supervisor = InitScripts.read(InitScripts.BACKUP_REPOSITORY_IN_CONTAINER);
-        var repositoryLabels = labels(config, "repository");
-        repositoryLabels.put(Labels.CONFIG, "sha256:" + Labels.sha256Prefix(BackupFiles.repositoryConfig(config) + supervisor));
-        this.repository = new Container(repositoryName, common(config, repositoryLabels)
+        this.repository = new Container(repositoryName, common(labels(config, "repository"),
+                loaded(BackupFiles.repositoryConfig(config) + supervisor, repositoryFiles, inputs))
                 .name(repositoryName)
                 .hostname(repositoryName)
                 .image(inputs.image())
@@ -170,6 +167,37 @@ public final class Backups extends ComponentResource {
         registerOutputs(Map.of("repository", repository.name()));
     }
 
+    /**
+     * The repository's passphrase when config sets none (init/backup/passphrase.sh): the one its
+     * retained config volume holds, else a new one; made once and kept in state as a secret, never
+     * again (not with passwordGeneration either: a new one would lock the stack out of its backups).
+     */
+    private Output<String> passphrase(String name, ClusterConfig config, Output<String> configVolume, Inputs inputs) {
+        var step = new Command(name, CommandArgs.builder()
+                .create(InitScripts.read(InitScripts.BACKUP_PASSPHRASE))
+                .environment(Output.tuple(configVolume, inputs.image()).applyValue(t -> {
+                    var env = new LinkedHashMap<String, String>();
+                    env.put("PGC_STEP", "backup-passphrase");
+                    env.put("PGC_VOLUME", t.t1);
+                    env.put("PGC_IMAGE", t.t2);
+                    env.put("PGC_RUNNER", name);
+                    env.put("PGC_PROJECT", config.project());
+                    env.put("PGC_STACK", config.stack());
+                    env.putAll(inputs.placement().commandEnvironment());
+                    return (Map<String, String>) env;
+                }))
+                .logging(Logging.NONE)
+                .addPreviousOutputInEnv(false)
+                .build(),
+                CustomResourceOptions.builder().parent(this)
+                        .additionalSecretOutputs(List.of("stdout"))
+                        .ignoreChanges(inputs.placement().ignoring(GENERATOR_INPUTS)).build());
+        return step.stdout().applyValue(String::strip).asSecret();
+    }
+
+    /** Every input of the passphrase step: made once, never again. */
+    static final List<String> GENERATOR_INPUTS = List.of("create", "environment", "logging", "addPreviousOutputInEnv");
+
     private Volume volume(String resourceName, String volumeName, ClusterConfig config, Placement placement) {
         var volumeLabels = Labels.stack(config);
         volumeLabels.put(BackupFiles.LABEL, "repository");
@@ -208,6 +236,8 @@ public final class Backups extends ComponentResource {
                             env.put("PGC_CA_BUNDLE", t.t3);
                             env.put("PGC_CERT_CN", commonName);
                             env.put("PGC_CERT_NAMES", certNames);
+                            // Raising tlsCertificateGeneration renews these certificates too.
+                            env.put("PGC_CERT_GENERATION", String.valueOf(config.tls().certificateGeneration()));
                             env.put("PGC_FILES_SCRIPT", InitScripts.read(InitScripts.BACKUP_FILES_IN_CONTAINER));
                             env.put("PGC_PROJECT", config.project());
                             env.put("PGC_STACK", config.stack());
@@ -223,10 +253,23 @@ public final class Backups extends ComponentResource {
                         .ignoreChanges(inputs.placement().ignoring(List.of())).build());
     }
 
-    private static ContainerArgs.Builder common(ClusterConfig config, Map<String, String> labels) {
+    /**
+     * The {@link Labels#CONFIG} label of a container running pgBackRest's server, which reads its
+     * config, CA certificates, key and certificate only when it starts: a digest of the config
+     * text, the CA certificates the cluster trusts and the certificate its files step made (that
+     * step's stdout names it), so that a change of any of them brings a new container.
+     */
+    private static Output<String> loaded(String configText, Command files, Inputs inputs) {
+        return Output.tuple(files.stdout(), inputs.tls().trustedCertificates())
+                .applyValue(t -> "sha256:" + Labels.sha256Prefix(configText + "\n" + t.t1 + "\n" + t.t2));
+    }
+
+    private static ContainerArgs.Builder common(Map<String, String> labels, Output<String> loaded) {
+        var args = new ArrayList<ContainerLabelArgs>();
+        labels.forEach((k, v) -> args.add(ContainerLabelArgs.builder().label(k).value(v).build()));
+        args.add(ContainerLabelArgs.builder().label(Labels.CONFIG).value(loaded).build());
         return ContainerArgs.builder()
-                .labels(labels.entrySet().stream()
-                        .map(e -> ContainerLabelArgs.builder().label(e.getKey()).value(e.getValue()).build()).toList())
+                .labels(args)
                 // As for the nodes: said explicitly because Docker reads it back.
                 .networkMode("bridge")
                 .user("postgres")

@@ -486,10 +486,13 @@ public final class ConfigReader {
         Integer diffHours = optional("backupDiffIntervalHours", String.valueOf(BackupSettings.DEFAULT_DIFF_INTERVAL_HOURS),
                 v -> Validators.integer(key("backupDiffIntervalHours"), v, 1, 8760));
         Boolean retain = optional("backupRetainRepository", "true", v -> Validators.bool(key("backupRetainRepository"), v));
-        if (!Boolean.TRUE.equals(enabled)) {
+        if (enabled == null) {
+            return BackupSettings.OFF;
+        }
+        if (!enabled) {
             BACKUP_KEYS.stream().filter(k -> config.get(k).isPresent()).forEach(k -> problems.add(key(k)
-                    + " is not allowed with " + key("backup") + " = \"" + (enabled == null ? "" : "false")
-                    + "\": it configures backups, which are off (set " + key("backup") + " to true, or remove " + key(k) + ")"));
+                    + " is not allowed with " + key("backup") + " = \"false\": it configures backups, which are off (set "
+                    + key("backup") + " to true, or remove " + key(k) + ")"));
             return BackupSettings.OFF;
         }
         if (tls != null && !tls.enabled()) {
@@ -550,7 +553,8 @@ public final class ConfigReader {
         }
         if (raw.startsWith("name:") && raw.length() > "name:".length()) {
             String name = raw.substring("name:".length());
-            if (name.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '\'' && c != '"' && c != '\\')) {
+            // PostgreSQL keeps at most 63 bytes of a restore point's name; pgBackRest writes it unescaped.
+            if (name.length() <= 63 && name.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '\'' && c != '"' && c != '\\')) {
                 return Optional.of(new RestoreSettings(from.get(), "name", name));
             }
         } else {
@@ -570,7 +574,7 @@ public final class ConfigReader {
         }
         problems.add(key("restoreTarget") + " = \"" + raw + "\" is not allowed: latest, a time with its offset "
                 + "(2026-12-07 09:00:00+00, or ISO 8601: 2026-12-07T09:00:00Z), or name:<restore point> "
-                + "(made with pg_create_restore_point)");
+                + "(made with pg_create_restore_point; at most 63 printable ASCII characters, no quotes or backslash)");
         return Optional.empty();
     }
 

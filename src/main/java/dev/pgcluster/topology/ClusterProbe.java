@@ -107,6 +107,15 @@ public interface ClusterProbe {
         return List.of();
     }
 
+    /**
+     * With {@code backup} on: one line per reason backups cannot work as configured (an image
+     * without pgBackRest; a retained repository of an earlier cluster of this name while this
+     * stack's primary has no data and nothing is restored). Empty when they can.
+     */
+    default List<String> backupProblems(ClusterConfig config) {
+        return List.of();
+    }
+
     /** The image ID {@code node}'s container runs (its host asked), empty when there is none. */
     default java.util.Optional<String> imageOf(ClusterConfig config, String node) {
         return java.util.Optional.empty();

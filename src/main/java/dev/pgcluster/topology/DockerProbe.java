@@ -508,6 +508,39 @@ public final class DockerProbe implements ClusterProbe {
     }
 
     @Override
+    public List<String> backupProblems(ClusterConfig config) {
+        if (!config.backup().enabled()) {
+            return List.of();
+        }
+        DockerHostSpec host = config.hostOf(config.nodes().get(0));
+        var problems = new ArrayList<String>();
+        if (run(host, "docker", "image", "inspect", config.image()).status() == 0) {
+            Result version = run(host, "docker", "run", "--rm", "--pull", "never", "--network", "none", "--user", "postgres",
+                    "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+                    "--label", "pg-cluster.project=" + config.project(), "--label", "pg-cluster.stack=" + config.stack(),
+                    "--label", "pg-cluster.role=backup-check", "--entrypoint", "pgbackrest", config.image(), "version");
+            if (version.status() != 0) {
+                problems.add("pg-cluster:image = \"" + config.image() + "\" is not allowed with pg-cluster:backup = \"true\": "
+                        + "the image has no pgBackRest (pgbackrest version: " + firstLine(version.stderr() + version.stdout())
+                        + "); build images/pgbackrest/Dockerfile (with pg-cluster:ha = \"patroni\": images/patroni/Dockerfile)"
+                        + " and set pg-cluster:image to that image (README: Backups and recovery)");
+            }
+        }
+        String repository = dev.pgcluster.backup.BackupFiles.repositoryVolume(config);
+        if (config.restore().isEmpty() && run(host, "docker", "volume", "inspect", repository).status() == 0
+                && config.nodes().stream().noneMatch(n -> run(host, "docker", "volume", "inspect",
+                        config.dataVolumeName(n.name())).status() == 0)) {
+            problems.add("pg-cluster:backup = \"true\": the repository " + repository + " (and "
+                    + dev.pgcluster.backup.BackupFiles.repositoryConfigVolume(config) + ") of an earlier cluster of this "
+                    + "stack's name is on " + host.endpoint() + ", and this stack's nodes have no data: a new cluster cannot "
+                    + "archive into the earlier one's stanza. Restore that cluster from it (pulumi config set "
+                    + "pg-cluster:restoreFrom " + config.namePrefix() + "), or, once its backups are no longer needed, remove "
+                    + "both volumes (README: Backups and recovery)");
+        }
+        return problems;
+    }
+
+    @Override
     public List<String> restoreProblems(ClusterConfig config) {
         if (config.restore().isEmpty()) {
             return List.of();
@@ -539,7 +572,10 @@ public final class DockerProbe implements ClusterProbe {
                 + "lock-path=/tmp/lock\\nlog-level-console=off\\nlog-level-stderr=error\\nlog-level-file=off\\n' >/tmp/br.conf"
                 + " && exec pgbackrest --config=/tmp/br.conf --config-include-path=/restore/config/conf.d"
                 + " --stanza=\"$PGC_STANZA\" info --output=json";
-        Result info = run(host, "docker", "run", "--rm", "--pull", "never", "--network", "none", "--user", "postgres",
+        String checker = config.namePrefix() + "-restore-check";
+        run(host, "docker", "rm", "-f", checker);
+        Result info = run(host, "docker", "run", "--rm", "--name", checker, "--pull", "never", "--network", "none",
+                "--user", "postgres",
                 "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
                 "--label", "pg-cluster.project=" + config.project(), "--label", "pg-cluster.stack=" + config.stack(),
                 "--label", "pg-cluster.role=restore-check",
@@ -547,6 +583,8 @@ public final class DockerProbe implements ClusterProbe {
                 "--volume", restore.configVolume() + ":/restore/config:ro", "--env", "PGC_STANZA=" + restore.source(),
                 "--entrypoint", "sh", config.image(), "-c", script);
         if (info.status() != 0) {
+            // A timed-out CLI leaves its container behind.
+            run(host, "docker", "rm", "-f", checker);
             return List.of(key + ": pgBackRest cannot read the repository in " + restore.repositoryVolume() + ": "
                     + firstLine(info.stderr() + info.stdout()));
         }
@@ -562,13 +600,15 @@ public final class DockerProbe implements ClusterProbe {
             long firstStop = Long.MAX_VALUE;
             for (var backup : stanza.getAsJsonArray("backup")) {
                 var b = backup.getAsJsonObject();
-                if (!b.get("error").getAsBoolean()) {
+                // pgBackRest writes "error" only when it knows; a backup with page errors still restores.
+                if (b.has("timestamp")) {
                     firstStop = Math.min(firstStop, b.getAsJsonObject("timestamp").get("stop").getAsLong());
                 }
             }
             if (restore.type().equals("time") && firstStop != Long.MAX_VALUE) {
                 var target = java.time.OffsetDateTime.parse(restore.target().replace(' ', 'T').replaceAll("\\+00$", "+00:00"));
-                if (target.toEpochSecond() < firstStop) {
+                // pgBackRest restores from a backup that stopped before the target.
+                if (target.toEpochSecond() <= firstStop) {
                     return List.of("pg-cluster:restoreTarget = \"" + restore.target() + "\" is before the first backup of stanza "
                             + restore.source() + " ended (" + java.time.Instant.ofEpochSecond(firstStop) + "): there is no "
                             + "backup to recover forward from. Choose a later time, or latest");

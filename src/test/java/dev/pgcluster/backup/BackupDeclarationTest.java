@@ -143,4 +143,36 @@ class BackupDeclarationTest {
         assertFalse(repository.contains("cipher-pass"), "the passphrase is in conf.d/secrets.conf only");
         assertTrue(BackupFiles.repositoryConfig(config("replicas", "0")).contains("\nbackup-standby=n\n"));
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "2026-01-07 09:00:00+00|2026-01-07 09:00:00.000000+00",
+            "2026-01-07T09:00:00Z|2026-01-07 09:00:00.000000+00",
+            "2026-01-07T09:00:00+05:30|2026-01-07 03:30:00.000000+00",
+            "2026-01-07 04:00:00-05|2026-01-07 09:00:00.000000+00",
+            "2026-01-07 09:00:00.123456+00|2026-01-07 09:00:00.123456+00"})
+    void aTimeTargetIsGivenToPgBackRestInUtcWithMicroseconds(String given, String utc) {
+        ClusterConfig config = TestConfigs.config("test", "replicas", "1", "restoreFrom", "pg-cluster-prod",
+                "restoreTarget", given);
+        assertEquals(new dev.pgcluster.config.RestoreSettings("pg-cluster-prod", "time", utc), config.restore().orElseThrow());
+    }
+
+    @Test
+    void aRestoreFillsOnlyThePrimarysSeedFromTheSourcesVolumes() {
+        DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "restoreFrom", "pg-cluster-prod",
+                "restoreTarget", "name:before-migration"));
+        @SuppressWarnings("unchecked")
+        var primary = (Map<String, Object>) named(stack, Command.TYPE, "pg-cluster-test-pg0-seed").input("environment");
+        assertEquals("pg-cluster-prod-backup-repo", primary.get("PGC_RESTORE_REPOSITORY_VOLUME"));
+        assertEquals("pg-cluster-prod-backup-conf", primary.get("PGC_RESTORE_CONFIG_VOLUME"));
+        assertEquals("pg-cluster-prod", primary.get("PGC_RESTORE_STANZA"));
+        assertEquals("name", primary.get("PGC_RESTORE_TYPE"));
+        assertEquals("before-migration", primary.get("PGC_RESTORE_TARGET"));
+        @SuppressWarnings("unchecked")
+        var standby = (Map<String, Object>) named(stack, Command.TYPE, "pg-cluster-test-pg1-seed").input("environment");
+        assertTrue(standby.keySet().stream().noneMatch(k -> k.startsWith("PGC_RESTORE_")), standby.keySet().toString());
+        assertEquals(java.util.Optional.empty(), TestConfigs.config("test", "replicas", "1").restore());
+        assertEquals(new dev.pgcluster.config.RestoreSettings("pg-cluster-prod", "default", ""), TestConfigs.config("test",
+                "replicas", "1", "restoreFrom", "pg-cluster-prod").restore().orElseThrow());
+    }
 }

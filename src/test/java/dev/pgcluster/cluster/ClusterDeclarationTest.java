@@ -281,8 +281,9 @@ class ClusterDeclarationTest {
         for (DeclaredResource container : stack.ofType(CONTAINER)) {
             @SuppressWarnings("unchecked")
             var ports = (List<Map<String, Object>>) container.input("ports");
-            if (isEtcdMember(container)) {
-                // Only the cluster network reaches etcd (ha: patroni in staging and production).
+            if (isEtcdMember(container) || labels(container).containsKey(dev.pgcluster.backup.BackupFiles.LABEL)) {
+                // Only the cluster network reaches etcd (ha: patroni in staging and production) and
+                // pgBackRest's TLS servers (backup: true in production).
                 assertTrue(ports == null || ports.isEmpty(), container.name() + " publishes " + ports);
                 continue;
             }

@@ -223,11 +223,11 @@ public final class BadConfigValues {
                 Arguments.of(Map.of("restoreFrom", "pg-cluster-prod", "restoreTarget", "yesterday"),
                         "pg-cluster:restoreTarget = \"yesterday\" is not allowed: latest, a time with its offset "
                         + "(2026-12-07 09:00:00+00, or ISO 8601: 2026-12-07T09:00:00Z), or name:<restore point> "
-                        + "(made with pg_create_restore_point)"),
+                        + "(made with pg_create_restore_point; at most 63 printable ASCII characters, no quotes or backslash)"),
                 Arguments.of(Map.of("restoreFrom", "pg-cluster-prod", "restoreTarget", "2026-12-07 09:00:00"),
                         "pg-cluster:restoreTarget = \"2026-12-07 09:00:00\" is not allowed: latest, a time with its offset "
                         + "(2026-12-07 09:00:00+00, or ISO 8601: 2026-12-07T09:00:00Z), or name:<restore point> "
-                        + "(made with pg_create_restore_point)"),
+                        + "(made with pg_create_restore_point; at most 63 printable ASCII characters, no quotes or backslash)"),
                 Arguments.of(Map.of("superuserPassword", "short"), "pg-cluster:superuserPassword: must be 12 to 1024 characters long"),
                 Arguments.of(Map.of("replicas", "1", "replica", "3"), "pg-cluster:replica is not a pg-cluster setting; known keys: "
                         + String.join(", ", ConfigReader.KEYS)));

@@ -113,10 +113,9 @@ class BackupDockerTest {
         List<String> after = backups();
         assertEquals(before + 1, after.size(), String.join(",", after));
         assertTrue(after.get(after.size() - 1).endsWith("D"), "a differential backup: " + after);
-        // From the standby: pgBackRest waits for the standby to replay to the backup's start.
-        String log = Docker.ok("exec", repository(), "sh", "-c",
-                "cat " + BackupFiles.REPOSITORY_CONFIG_PATH + "/log/*backup*.log");
-        assertTrue(log.contains("on the standby"), "the backup copied its files from the standby");
+        // From the standby: pgBackRest waits for the standby to replay to this backup's start.
+        assertTrue(run.stdout().contains("replay on the standby reached"), "this backup copied its files from the standby:\n"
+                + run.stdout());
         var check = pgbackrest("check");
         assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
         ClusterChecks.assertIdempotent(cluster.stack());
@@ -137,6 +136,12 @@ class BackupDockerTest {
                     dev.pgcluster.cluster.PostgresNode.CONF_DIR);
             assertEquals(1, grep.exitCode(), "no file of " + node + "'s conf holds it");
         }
+        for (String id : containers) {
+            var logs = Docker.run("logs", id);
+            assertFalse((logs.stdout() + logs.stderr()).contains(passphrase), "the passphrase is not in docker logs of " + id);
+        }
+        var logFiles = Docker.run("exec", repository(), "grep", "-rF", passphrase, BackupFiles.REPOSITORY_CONFIG_PATH + "/log");
+        assertEquals(1, logFiles.exitCode(), "no log file of pgBackRest holds it");
         String mode = Docker.ok("exec", repository(), "stat", "-c", "%a %U",
                 BackupFiles.REPOSITORY_CONFIG_PATH + "/conf.d/secrets.conf");
         assertEquals("600 postgres", mode);
@@ -175,6 +180,8 @@ class BackupDockerTest {
     void aRestoreStackRecoversToAPointInTimeAndLeavesTheSourceAsItWas() {
         String source = cluster.container("pg1");
         Sql.execute(cluster.anyPrimaryJdbcUrl(), "INSERT INTO kept SELECT g FROM generate_series(2001, 2500) g");
+        String point = "before-drop-" + System.currentTimeMillis();
+        Docker.psql(source, "SELECT pg_create_restore_point('" + point + "')");
         String target = Docker.psql(source, "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
                 + "'YYYY-MM-DD HH24:MI:SS.US') || '+00'");
         Docker.sleep(Duration.ofSeconds(1));
@@ -183,6 +190,9 @@ class BackupDockerTest {
         Docker.psql(source, "SELECT pg_switch_wal()");
         Sql.awaitPsql(source, "SELECT last_archived_wal >= '" + segment + "' FROM pg_stat_archiver", "t"::equals,
                 Duration.ofSeconds(60));
+        // A backup after the restore point: a restore by name must go back to an older backup.
+        var later = pgbackrest("backup", "--type=diff");
+        assertEquals(0, later.exitCode(), later.stdout() + later.stderr());
         String prefix = cluster.config().namePrefix();
 
         var early = EngineStack.create(Docker.TEST_STACK_PREFIX + "restore-early", RealCluster.testConfig(1,
@@ -212,7 +222,16 @@ class BackupDockerTest {
             Sql.awaitPsql(restored.container("pg1"), "SELECT count(*) FROM kept", "2500"::equals, Duration.ofSeconds(30));
             ClusterChecks.assertIdempotent(restored.stack());
         }
-        // The source is as it was: its primary, no table.
+        try (var named = RealCluster.up("restored-name", RealCluster.testConfig(0, "restoreFrom", prefix,
+                "restoreTarget", "name:" + point))) {
+            assertEquals("2500 2500", Docker.psql(named.container("pg0"), "SELECT count(*) || ' ' || max(id) FROM kept"),
+                    "the restore point's rows, from the backup before it");
+        }
+        // The source is as it was: its primary, no table, and no history of the restored
+        // cluster's timeline in its archive.
+        String history = Docker.ok("exec", repository(), "sh", "-c", "find " + BackupFiles.REPOSITORY_PATH
+                + "/repo1/archive -name '00000003.history*' | wc -l");
+        assertEquals("0", history, "the restore wrote nothing into the source's repository");
         assertEquals("f", Docker.psql(source, "SELECT pg_is_in_recovery()"));
         assertEquals("", Docker.psql(source, "SELECT to_regclass('kept')"));
     }

@@ -31,6 +31,11 @@ class RetainedVolumesDockerTest {
             for (int i = 0; i < cluster.replicas().size() + 1; i++) {
                 volumes.add(cluster.volume("pg" + i));
             }
+            if (cluster.config().backup().enabled()) {
+                // The shipped production stack has backups: their repository is retained too.
+                volumes.add(dev.pgcluster.backup.BackupFiles.repositoryVolume(cluster.config()));
+                volumes.add(dev.pgcluster.backup.BackupFiles.repositoryConfigVolume(cluster.config()));
+            }
             firstPassword = cluster.output("primaryConnectionString");
             Sql.execute(cluster.output("primaryJdbcUrl"), "CREATE TABLE kept AS SELECT 42 AS answer");
             ClusterChecks.awaitCaughtUp(cluster, Duration.ofSeconds(30));

@@ -99,6 +99,10 @@ public final class TestConfigs {
             values.remove("image");
             values.remove("pullImage");
             ConfigReader.PATRONI_KEYS.forEach(values::remove);
+            if ("true".equals(values.get("backup"))) {
+                // ha: none's image for backups (images/pgbackrest/Dockerfile): the official one has no pgBackRest.
+                values.put("image", "pg-cluster/postgres-pgbackrest:17.6-2.55.1");
+            }
         }
         return values;
     }

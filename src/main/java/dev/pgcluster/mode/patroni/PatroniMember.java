@@ -184,11 +184,11 @@ public final class PatroniMember extends ComponentResource {
         return container;
     }
 
-    /** Done once Patroni says the member is ready: it leads, or it streams from the leader. */
     public Volume volume() {
         return volume;
     }
 
+    /** Done once Patroni says the member is ready: it leads, or it streams from the leader. */
     public Command readiness() {
         return readiness;
     }
