@@ -14,7 +14,9 @@ set -eu
 pgc_require PGC_VOLUME PGC_IMAGE PGC_RUNNER PGC_PROJECT PGC_STACK
 docker rm -f "$PGC_RUNNER" >/dev/null 2>&1 || true
 # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
-existing=$(docker run --rm --name "$PGC_RUNNER" --network none $PGC_ONE_OFF_HARDENING --cap-add DAC_OVERRIDE \
+# --log-driver none: what the container prints (the passphrase) reaches this step's stdout and no
+# log of the Docker host (a daemon's default driver may be journald or syslog).
+existing=$(docker run --rm --name "$PGC_RUNNER" --log-driver none --network none $PGC_ONE_OFF_HARDENING --cap-add DAC_OVERRIDE \
     --volume "$PGC_VOLUME:/conf:ro" --label "pg-cluster.project=$PGC_PROJECT" --label "pg-cluster.stack=$PGC_STACK" \
     --label pg-cluster.role=backup-passphrase --entrypoint sh "$PGC_IMAGE" -c \
     'if [ -e /conf/conf.d/secrets.conf ]; then sed -n "s/^repo1-cipher-pass=//p" /conf/conf.d/secrets.conf; fi')

@@ -18,13 +18,16 @@ br() {
 pgbackrest "--config-path=$PGC_CONFIG_PATH" server &
 server=$!
 backup=""
+sleeper=""
 # A stop (docker stop, a new container) ends a running backup cleanly too: pgBackRest stops on
 # TERM, and the next backup resumes or starts again.
-trap 'kill -TERM "$server" $backup 2>/dev/null; wait; exit 0' TERM INT
+trap 'kill -TERM "$server" $backup $sleeper 2>/dev/null; wait; exit 0' TERM INT
 
 wait_for() {
     sleep "$1" &
-    wait $! || true
+    sleeper=$!
+    wait "$sleeper" || true
+    sleeper=""
 }
 
 while kill -0 "$server" 2>/dev/null; do

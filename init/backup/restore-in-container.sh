@@ -101,34 +101,43 @@ recover() {
     pg_ctl --pgdata="$partial" --silent --no-wait -l "$work/recovery.log" \
         -o "-c listen_addresses='' -c unix_socket_directories=$work -c archive_mode=off -c hot_standby=off -c hba_file=$partial/pg_hba.conf" \
         start >&2
-    size=-1
-    while [ "$(q 'SELECT pg_is_in_recovery()' || true)" != f ]; do
-        if ! pg_ctl --pgdata="$partial" status >/dev/null 2>&1 && ! q 'SELECT 1' >/dev/null; then
-            sleep 1
-            if pg_ctl --pgdata="$partial" status >/dev/null 2>&1; then
-                continue
-            fi
-            if grep -q 'recovery ended before configured recovery target was reached' "$work/recovery.log"; then
+    # No session can tell how recovery goes (no hot standby): the server's log does. Each WAL
+    # segment restored from the repository is a line ("restored log file"): progress moves the
+    # deadline; "ready to accept connections" is the promotion.
+    restored=-1
+    deadline=$(( $(date +%s) + PGC_TIMEOUT_SECONDS ))
+    started=""
+    while ! grep -q 'database system is ready to accept connections' "$work/recovery.log"; do
+        if [ -e "$partial/postmaster.pid" ]; then
+            started=1
+        fi
+        if [ -n "$started" ] && ! pg_ctl --pgdata="$partial" status >/dev/null 2>&1; then
+            if grep -q -e 'recovery ended before configured recovery target was reached' \
+                -e 'requested recovery stop point is before consistent recovery point' "$work/recovery.log"; then
                 return 2
             fi
             echo "pg-cluster: recovery of $PGC_NODE stopped before it reached the target; the server said:" >&2
             tail -n 15 "$work/recovery.log" >&2
             return 1
         fi
-        # Each WAL segment restored is a line in the log: progress moves the deadline.
-        now_size=$(wc -c <"$work/recovery.log")
-        if [ "$now_size" != "$size" ]; then
-            size=$now_size
+        now_restored=$(grep -c 'restored log file' "$work/recovery.log" || true)
+        if [ "$now_restored" != "$restored" ]; then
+            restored=$now_restored
             deadline=$(( $(date +%s) + PGC_TIMEOUT_SECONDS ))
         fi
         if [ "$(date +%s)" -ge "$deadline" ]; then
-            echo "pg-cluster: recovery of $PGC_NODE made no progress for ${PGC_TIMEOUT_SECONDS}s; the server said:" >&2
+            echo "pg-cluster: recovery of $PGC_NODE restored no WAL for ${PGC_TIMEOUT_SECONDS}s; the server said:" >&2
             tail -n 15 "$work/recovery.log" >&2
             pg_ctl --pgdata="$partial" --wait --silent --mode=immediate stop >/dev/null 2>&1 || true
             return 1
         fi
         sleep 0.5
     done
+    [ "$(q 'SELECT pg_is_in_recovery()' || true)" = f ] || {
+        echo "pg-cluster: $PGC_NODE accepts connections but is still in recovery; the server said:" >&2
+        tail -n 15 "$work/recovery.log" >&2
+        return 1
+    }
     return 0
 }
 

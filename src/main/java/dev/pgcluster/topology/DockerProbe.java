@@ -527,14 +527,26 @@ public final class DockerProbe implements ClusterProbe {
             }
         }
         String repository = dev.pgcluster.backup.BackupFiles.repositoryVolume(config);
-        if (config.restore().isEmpty() && run(host, "docker", "volume", "inspect", repository).status() == 0
+        String stanza = dev.pgcluster.backup.BackupFiles.stanza(config);
+        if (config.restore().isEmpty() && run(host, "docker", "image", "inspect", config.image()).status() == 0
+                && run(host, "docker", "volume", "inspect", repository).status() == 0
                 && config.nodes().stream().noneMatch(n -> run(host, "docker", "volume", "inspect",
-                        config.dataVolumeName(n.name())).status() == 0)) {
+                        config.dataVolumeName(n.name())).status() == 0)
+                // A stanza there: archiving began (a first run that failed before it made none).
+                && run(host, "docker", "run", "--rm", "--pull", "never", "--network", "none", "--user", "postgres",
+                        "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+                        "--label", "pg-cluster.project=" + config.project(), "--label", "pg-cluster.stack=" + config.stack(),
+                        "--label", "pg-cluster.role=backup-check", "--volume", repository + ":/repository:ro",
+                        "--entrypoint", "test", config.image(), "-e",
+                        "/repository/repo1/archive/" + stanza + "/archive.info").status() == 0) {
+            String way = config.ha().patroni()
+                    ? "A restore is not built for ha: patroni yet: restore it into a stack with ha: none (pg-cluster:restoreFrom "
+                            + config.namePrefix() + "), or"
+                    : "Restore that cluster from it (pulumi config set pg-cluster:restoreFrom " + config.namePrefix() + "), or,";
             problems.add("pg-cluster:backup = \"true\": the repository " + repository + " (and "
                     + dev.pgcluster.backup.BackupFiles.repositoryConfigVolume(config) + ") of an earlier cluster of this "
                     + "stack's name is on " + host.endpoint() + ", and this stack's nodes have no data: a new cluster cannot "
-                    + "archive into the earlier one's stanza. Restore that cluster from it (pulumi config set "
-                    + "pg-cluster:restoreFrom " + config.namePrefix() + "), or, once its backups are no longer needed, remove "
+                    + "archive into the earlier one's stanza. " + way + " once its backups are no longer needed, remove "
                     + "both volumes (README: Backups and recovery)");
         }
         return problems;

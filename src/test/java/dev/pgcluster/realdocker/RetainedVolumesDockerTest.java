@@ -31,6 +31,10 @@ class RetainedVolumesDockerTest {
             for (int i = 0; i < cluster.replicas().size() + 1; i++) {
                 volumes.add(cluster.volume("pg" + i));
             }
+            if (cluster.config().monitoring().enabled()) {
+                // Prometheus's history is retained like the data in production.
+                volumes.add(cluster.config().namePrefix() + "-prometheus-data");
+            }
             if (cluster.config().backup().enabled()) {
                 // The shipped production stack has backups: their repository is retained too.
                 volumes.add(dev.pgcluster.backup.BackupFiles.repositoryVolume(cluster.config()));
