@@ -111,7 +111,10 @@ recover() {
         if [ -e "$partial/postmaster.pid" ]; then
             started=1
         fi
-        if [ -n "$started" ] && ! pg_ctl --pgdata="$partial" status >/dev/null 2>&1; then
+        # Ended: stopped after it was seen running, or gone with a FATAL in its log (a short
+        # recovery can start and end between two looks).
+        if ! pg_ctl --pgdata="$partial" status >/dev/null 2>&1 &&
+            { [ -n "$started" ] || grep -q -e FATAL -e 'database system is shut down' "$work/recovery.log"; }; then
             if grep -q -e 'recovery ended before configured recovery target was reached' \
                 -e 'requested recovery stop point is before consistent recovery point' "$work/recovery.log"; then
                 return 2
