@@ -468,8 +468,8 @@ public final class ConfigReader {
     }
 
     /**
-     * {@code backup} and its keys (README: Backups and recovery). Built for {@code ha: none} with
-     * TLS on one Docker host; everything else is refused by name until it is built.
+     * {@code backup} and its keys (README: Backups and recovery). Built for both modes with TLS on
+     * one Docker host and an image with pgBackRest; the rest is refused by name until it is built.
      */
     private BackupSettings backup(TlsSettings tls, String image, Optional<HostPlacement.Placed> placed) {
         Boolean enabled = optional("backup", "false", v -> Validators.bool(key("backup"), v));
