@@ -13,6 +13,7 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
+import dev.pgcluster.cluster.ClusterSecrets;
 import dev.pgcluster.cluster.ClusterTls;
 import dev.pgcluster.cluster.Hardening;
 import dev.pgcluster.cluster.InitScripts;
@@ -87,7 +88,7 @@ public final class Backups extends ComponentResource {
         Command repositoryFiles = files(name + "-files", config, "repository", configVolume.name(),
                 BackupFiles.REPOSITORY_CONFIG_PATH, ".", Optional.of(repositoryVolume.name()),
                 BackupFiles.repositoryConfig(config), repositoryName, "DNS:" + repositoryName, inputs,
-                passphrase, List.of());
+                passphrase);
 
         var sidecars = new ArrayList<Resource>();
         for (var node : config.nodes()) {
@@ -96,7 +97,7 @@ public final class Backups extends ComponentResource {
             Command nodeFiles = files(name + "-" + node.name() + "-files", config, "node", volume,
                     PostgresNode.VOLUME_PATH, "conf/pgbackrest", Optional.empty(),
                     BackupFiles.nodeConfig(config, node.name()), BackupFiles.nodeCommonName(config, node.name()),
-                    "DNS:" + sidecarName, inputs, Output.of(""), List.of());
+                    "DNS:" + sidecarName, inputs, Output.of(""));
             var labels = labels(config, "sidecar");
             labels.put(BackupFiles.LABEL_SERVES, node.name());
             sidecars.add(new Container(sidecarName, common(labels, loaded(BackupFiles.nodeConfig(config, node.name()),
@@ -191,12 +192,9 @@ public final class Backups extends ComponentResource {
                 .build(),
                 CustomResourceOptions.builder().parent(this)
                         .additionalSecretOutputs(List.of("stdout"))
-                        .ignoreChanges(inputs.placement().ignoring(GENERATOR_INPUTS)).build());
+                        .ignoreChanges(inputs.placement().ignoring(ClusterSecrets.GENERATOR_INPUTS)).build());
         return step.stdout().applyValue(String::strip).asSecret();
     }
-
-    /** Every input of the passphrase step: made once, never again. */
-    static final List<String> GENERATOR_INPUTS = List.of("create", "environment", "logging", "addPreviousOutputInEnv");
 
     private Volume volume(String resourceName, String volumeName, ClusterConfig config, Placement placement) {
         var volumeLabels = Labels.stack(config);
@@ -214,7 +212,7 @@ public final class Backups extends ComponentResource {
     /** A step that writes pgBackRest's files on a volume (init/backup/files.sh). */
     private Command files(String name, ClusterConfig config, String role, Output<String> volume, String mount,
                           String targetDir, Optional<Output<String>> repositoryVolume, String backupConf, String commonName,
-                          String certNames, Inputs inputs, Output<String> passphrase, List<Resource> after) {
+                          String certNames, Inputs inputs, Output<String> passphrase) {
         Output<String> repositoryName = repositoryVolume.orElse(Output.of(""));
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.BACKUP_FILES))
@@ -249,7 +247,7 @@ public final class Backups extends ComponentResource {
                 // A new volume is empty: the step is replaced with it and writes the files again.
                 .triggers(Output.tuple(volume, repositoryName).applyValue(t -> List.<Object>of(t.t1, t.t2)))
                 .build(),
-                CustomResourceOptions.builder().parent(this).dependsOn(after)
+                CustomResourceOptions.builder().parent(this)
                         .ignoreChanges(inputs.placement().ignoring(List.of())).build());
     }
 
@@ -268,20 +266,10 @@ public final class Backups extends ComponentResource {
         var args = new ArrayList<ContainerLabelArgs>();
         labels.forEach((k, v) -> args.add(ContainerLabelArgs.builder().label(k).value(v).build()));
         args.add(ContainerLabelArgs.builder().label(Labels.CONFIG).value(loaded).build());
-        return ContainerArgs.builder()
-                .labels(args)
-                // As for the nodes: said explicitly because Docker reads it back.
-                .networkMode("bridge")
+        // pgBackRest runs as postgres from start to end; it writes only to its volumes, and its
+        // locks to /tmp.
+        return Hardening.service(args)
                 .user("postgres")
-                .restart("unless-stopped")
-                .mustRun(false)
-                .wait_(false)
-                .logDriver("json-file")
-                .logOpts(Map.<String, Object>of("max-size", "10m", "max-file", "3"))
-                // pgBackRest runs as postgres from start to end and needs no capability; it writes
-                // only to its volumes and its locks to /tmp.
-                .capabilities(Hardening.capabilities(List.of()))
-                .securityOpts(Hardening.NO_NEW_PRIVILEGES)
                 .readOnly(true)
                 .tmpfs(Map.<String, Object>of("/tmp", "rw,noexec,nosuid,nodev,size=16m"));
     }

@@ -25,7 +25,7 @@ public final class ClusterSecrets extends ComponentResource {
     public static final String TYPE = "pgcluster:index:ClusterSecrets";
 
     /** Every input of the generator step. */
-    static final List<String> GENERATOR_INPUTS = List.of("create", "environment", "logging", "addPreviousOutputInEnv");
+    public static final List<String> GENERATOR_INPUTS = List.of("create", "environment", "logging", "addPreviousOutputInEnv");
 
     private final Output<String> superuserPassword;
     private final Output<String> replicationPassword;

@@ -1,7 +1,10 @@
 package dev.pgcluster.cluster;
 
+import com.pulumi.docker.ContainerArgs;
 import com.pulumi.docker.inputs.ContainerCapabilitiesArgs;
+import com.pulumi.docker.inputs.ContainerLabelArgs;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What every long-running container of the cluster (node, exporter, Prometheus) runs with beyond
@@ -32,5 +35,25 @@ public final class Hardening {
             builder.adds(kept);
         }
         return builder.build();
+    }
+
+    /**
+     * What every long-running container of the cluster that is not a node (an exporter,
+     * Prometheus, pgBackRest's repository and sidecars) is declared with: its labels, the default
+     * bridge said explicitly (as for the nodes: Docker reads it back), restarted unless stopped,
+     * never waited for by the provider, bounded json-file logs, and one program that runs as one
+     * user from start to end with no capability and no privilege gained.
+     */
+    public static ContainerArgs.Builder service(List<ContainerLabelArgs> labels) {
+        return ContainerArgs.builder()
+                .labels(labels)
+                .networkMode("bridge")
+                .restart("unless-stopped")
+                .mustRun(false)
+                .wait_(false)
+                .logDriver("json-file")
+                .logOpts(Map.<String, Object>of("max-size", "10m", "max-file", "3"))
+                .capabilities(capabilities(List.of()))
+                .securityOpts(NO_NEW_PRIVILEGES);
     }
 }

@@ -156,21 +156,10 @@ public final class Monitoring extends ComponentResource {
     }
 
     private static ContainerArgs.Builder common(ClusterConfig config, Map<String, String> labels) {
-        return ContainerArgs.builder()
-                .labels(labelArgs(labels))
-                // As for the nodes: said explicitly because Docker reads it back.
-                .networkMode("bridge")
-                .restart("unless-stopped")
-                .mustRun(false)
-                .wait_(false)
-                .logDriver("json-file")
-                .logOpts(Map.<String, Object>of("max-size", "10m", "max-file", "3"))
-                // Both programs run as one user from start to end (nobody in the official images)
-                // and need no capability. Their root filesystem stays writable: the provider
-                // uploads every file by extracting an archive at "/", which Docker refuses on a
-                // read-only root even when the file's directory is a volume.
-                .capabilities(Hardening.capabilities(List.of()))
-                .securityOpts(Hardening.NO_NEW_PRIVILEGES);
+        // Both programs run as one user (nobody in the official images). Their root filesystem
+        // stays writable: the provider uploads every file by extracting an archive at "/", which
+        // Docker refuses on a read-only root even when the file's directory is a volume.
+        return Hardening.service(labelArgs(labels));
     }
 
     /** {@code labels} with the published port's label: a changed port forces a new container. */
