@@ -1,13 +1,16 @@
 # pg-cluster: runs inside the one-off container of a "backup-files" step (as root, no network,
 # /bin/sh): writes pgBackRest's files into $PGC_MOUNT/$PGC_TARGET_DIR, each replaced whole (written
-# beside, then renamed), owned by postgres, mode 0600 (the directory 0700). Stdin: the cipher
-# passphrase on the first line (repository) or an empty line (node), then the signing CA's key and
-# certificate.
+# beside, then renamed), owned by postgres, mode 0600 (the directory 0700). Stdin: three lines,
+# the cipher passphrase, the S3 access key and the S3 secret key (repository; empty lines without
+# S3) or three empty lines (node), then the signing CA's key and certificate.
 #
 # The key and certificate are made again only when what they must say changed (names, generation,
 # signing CA)
 # or when they are missing. The repository's passphrase is written once: a repository encrypted
-# with another passphrase is never given a new one (its backups could not be read with it).
+# with another passphrase is never given a new one (its backups could not be read with it). The S3
+# keys are written whenever they change (rotated keys); each time the secrets file is written, a
+# new random id in conf.d/secrets.id, printed on stdout, has the repository container replaced (it
+# holds the keys it read).
 set -eu
 
 umask 077
@@ -25,6 +28,8 @@ put() {
 }
 
 IFS= read -r passphrase || true
+IFS= read -r s3_key || true
+IFS= read -r s3_secret || true
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cat >"$work/signing.pem"
@@ -48,14 +53,27 @@ if [ "$PGC_BACKUP_ROLE" = repository ]; then
                 "(README: Backups and recovery)" >&2
             exit 3
         fi
-    else
-        printf '[global]\nrepo1-cipher-pass=%s\n' "$passphrase" >"$secrets.new"
-        chown postgres:postgres "$secrets.new"
-        chmod 0600 "$secrets.new"
-        mv "$secrets.new" "$secrets"
     fi
-    chown postgres:postgres "$PGC_REPOSITORY_PATH"
-    chmod 0700 "$PGC_REPOSITORY_PATH"
+    {
+        printf '[global]\nrepo1-cipher-pass=%s\n' "$passphrase"
+        if [ -n "$s3_key" ]; then
+            printf 'repo1-s3-key=%s\nrepo1-s3-key-secret=%s\n' "$s3_key" "$s3_secret"
+        fi
+    } >"$work/secrets.conf"
+    if ! cmp -s "$work/secrets.conf" "$secrets" || [ ! -s "$dir/conf.d/secrets.id" ]; then
+        put conf.d/secrets.conf <"$work/secrets.conf"
+        od -An -N12 -tx1 /dev/urandom | tr -d ' \n' | put conf.d/secrets.id
+    fi
+    rm -f "$work/secrets.conf"
+    if [ -n "${PGC_S3_CA:-}" ]; then
+        printf '%s\n' "$PGC_S3_CA" | put s3-ca.crt
+    else
+        rm -f "$dir/s3-ca.crt"
+    fi
+    if [ -n "${PGC_REPOSITORY_PATH:-}" ]; then
+        chown postgres:postgres "$PGC_REPOSITORY_PATH"
+        chmod 0700 "$PGC_REPOSITORY_PATH"
+    fi
     ca="$dir/ca.crt"
 else
     # The node's conf step keeps the CA certificates beside (conf/ca.crt).
@@ -84,4 +102,8 @@ openssl verify -CAfile "$ca" "$dir/backup.crt" >/dev/null ||
 sync
 fingerprint=$(openssl x509 -noout -fingerprint -sha256 -in "$dir/backup.crt" | sed 's/^[^=]*=//')
 until=$(openssl x509 -noout -enddate -in "$dir/backup.crt" | sed 's/^notAfter=//')
-echo "$PGC_CERT_CN certificate sha256:$fingerprint until $until"
+if [ "$PGC_BACKUP_ROLE" = repository ]; then
+    echo "$PGC_CERT_CN certificate sha256:$fingerprint until $until; secrets $(cat "$dir/conf.d/secrets.id")"
+else
+    echo "$PGC_CERT_CN certificate sha256:$fingerprint until $until"
+fi

@@ -1,9 +1,11 @@
 # pg-cluster: runs inside the one-off seed container of the primary of a stack with restoreFrom
-# (README: Backups and recovery, "Restore"), as the postgres user, no network: the primary's
-# volume at /var/lib/postgresql/data, the source's repository read-only at $PGC_RESTORE_REPOSITORY
-# and its config volume read-only at $PGC_RESTORE_CONFIG (its conf.d/secrets.conf holds the
-# cipher passphrase, read there by pgBackRest: it never leaves the volume), the stack's other
-# existing data volumes read-only under /peers/<node>.
+# (README: Backups and recovery, "Restore"), as the postgres user: the primary's volume at
+# /var/lib/postgresql/data, the source's config volume read-only at $PGC_RESTORE_CONFIG (where
+# the source's repository container has it: its pgbackrest.conf says where the repository is, its
+# conf.d/secrets.conf holds the cipher passphrase and any S3 keys, read there by pgBackRest: they
+# never leave the volume), the source's repository volume read-only at $PGC_RESTORE_REPOSITORY
+# (no network) or, for a source whose repository is in an S3 store, the cluster network to reach
+# it; the stack's other existing data volumes read-only under /peers/<node>.
 #
 # Restores the backup the target needs next to the data directory, recovers it to the target with
 # a socket-only server in this container (WAL from the same repository), which then promotes;
@@ -45,22 +47,32 @@ for peer in /peers/*; do
         exit 3
     fi
 done
-for source in "$PGC_RESTORE_REPOSITORY/repo1" "$PGC_RESTORE_CONFIG/conf.d/secrets.conf"; do
+for source in "$PGC_RESTORE_CONFIG/pgbackrest.conf" "$PGC_RESTORE_CONFIG/conf.d/secrets.conf"; do
     if [ ! -r "$source" ]; then
-        echo "pg-cluster: $source is missing in the source's volumes: they hold no pg-cluster repository" >&2
+        echo "pg-cluster: $source is missing in the source's config volume: it holds no pg-cluster repository" >&2
         exit 3
     fi
 done
+# The source's repository: its repo1-* settings (path, or the S3 store; cipher type, retention).
+repository=$(sed -n '/^\[global\]/,/^\[/{/^repo1-/p;}' "$PGC_RESTORE_CONFIG/pgbackrest.conf")
+case "$repository" in
+    *repo1-type=s3*) ;;
+    *)
+        if [ ! -r "$PGC_RESTORE_REPOSITORY/repo1" ]; then
+            echo "pg-cluster: $PGC_RESTORE_REPOSITORY/repo1 is missing in the source's volumes: they hold no pg-cluster repository" >&2
+            exit 3
+        fi
+        ;;
+esac
 
 rm -rf "$partial"
 work=$(mktemp -d)
 trap 'rm -rf "$partial" "$work"' EXIT
 # pgBackRest reads the repository directly (no repository container: the source may be gone);
-# the passphrase comes from the source's own secrets file through config-include-path.
+# the passphrase (and S3 keys) come from the source's own secrets file through config-include-path.
 cat >"$work/pgbackrest.conf" <<CONF
 [global]
-repo1-path=$PGC_RESTORE_REPOSITORY/repo1
-repo1-cipher-type=aes-256-cbc
+$repository
 lock-path=$work/lock
 spool-path=$work/spool
 log-level-file=off

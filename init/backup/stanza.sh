@@ -33,6 +33,21 @@ while :; do
             printf '%s\n' "$out" >&2
             exit 1
             ;;
+        *"HTTP request failed with 403"*|*"HTTP request failed with 401"*)
+            # Retrying cannot help: the store refused the keys.
+            echo "pg-cluster: the S3 store refused the repository's requests for stanza $PGC_STANZA (HTTP 403): check" \
+                "pg-cluster:backupS3AccessKey and pg-cluster:backupS3SecretKey (and that they may read and write the" \
+                "bucket pg-cluster:backupS3Bucket); pgBackRest said:" >&2
+            printf '%s\n' "$out" >&2
+            exit 1
+            ;;
+        *"unable to verify certificate"*|*"certificate verify failed"*)
+            echo "pg-cluster: the S3 store's certificate does not verify for stanza $PGC_STANZA: set" \
+                "pg-cluster:backupS3CaCertificate to the CA that signed it, and pg-cluster:backupS3Endpoint to a name it" \
+                "was issued for; pgBackRest said:" >&2
+            printf '%s\n' "$out" >&2
+            exit 1
+            ;;
     esac
     if [ "$(date +%s)" -ge "$deadline" ]; then
         echo "pg-cluster: stanza-create of $PGC_STANZA failed for ${PGC_TIMEOUT_SECONDS}s; pgBackRest said:" >&2

@@ -29,8 +29,9 @@
 #   PGC_INIT_SCRIPT, PGC_BACKUP_SCRIPT       what the one-off container runs
 #   PGC_RESTORE_SCRIPT            primary with restoreFrom: fills the volume from a backup instead of
 #                                 initdb (init/backup/restore-in-container.sh), with the source's
-#                                 PGC_RESTORE_REPOSITORY_VOLUME and PGC_RESTORE_CONFIG_VOLUME mounted
-#                                 read-only at PGC_RESTORE_REPOSITORY and PGC_RESTORE_CONFIG, and
+#                                 PGC_RESTORE_CONFIG_VOLUME and PGC_RESTORE_REPOSITORY_VOLUME (when
+#                                 it exists; else the cluster network, for an S3 store) mounted
+#                                 read-only at PGC_RESTORE_CONFIG and PGC_RESTORE_REPOSITORY, and
 #                                 PGC_RESTORE_STANZA, PGC_RESTORE_TYPE, PGC_RESTORE_TARGET, PGC_TIMEOUT_SECONDS
 #
 # Its only line on stdout names the data the node starts on ("<node> initialized|kept|seeded|
@@ -100,26 +101,31 @@ if [ "$PGC_ROLE" = primary ]; then
             esac
         done
     fi
-    script=$PGC_INIT_SCRIPT made=initialized sources=""
+    script=$PGC_INIT_SCRIPT made=initialized sources="" network=none
     if [ -n "${PGC_RESTORE_SCRIPT:-}" ]; then
         pgc_require PGC_RESTORE_REPOSITORY_VOLUME PGC_RESTORE_CONFIG_VOLUME PGC_RESTORE_REPOSITORY PGC_RESTORE_CONFIG \
             PGC_RESTORE_STANZA PGC_RESTORE_TYPE PGC_TIMEOUT_SECONDS
         # Only existing volumes: mounting a missing one would create it, empty.
-        for source in "$PGC_RESTORE_REPOSITORY_VOLUME" "$PGC_RESTORE_CONFIG_VOLUME"; do
-            if ! docker volume inspect "$source" >/dev/null 2>&1; then
-                echo "pg-cluster: pg-cluster:restoreFrom names stanza $PGC_RESTORE_STANZA, but the volume $source is not on" \
-                    "${DOCKER_HOST:-the Docker host}: nothing to restore from (README: Backups and recovery)" >&2
-                exit 3
-            fi
-        done
+        if ! docker volume inspect "$PGC_RESTORE_CONFIG_VOLUME" >/dev/null 2>&1; then
+            echo "pg-cluster: pg-cluster:restoreFrom names stanza $PGC_RESTORE_STANZA, but the volume $PGC_RESTORE_CONFIG_VOLUME" \
+                "is not on ${DOCKER_HOST:-the Docker host}: nothing to restore from (README: Backups and recovery)" >&2
+            exit 3
+        fi
         script=$PGC_RESTORE_SCRIPT made=restored
-        sources="--volume $PGC_RESTORE_REPOSITORY_VOLUME:$PGC_RESTORE_REPOSITORY:ro --volume $PGC_RESTORE_CONFIG_VOLUME:$PGC_RESTORE_CONFIG:ro"
+        sources="--volume $PGC_RESTORE_CONFIG_VOLUME:$PGC_RESTORE_CONFIG:ro"
+        if docker volume inspect "$PGC_RESTORE_REPOSITORY_VOLUME" >/dev/null 2>&1; then
+            sources="$sources --volume $PGC_RESTORE_REPOSITORY_VOLUME:$PGC_RESTORE_REPOSITORY:ro"
+        else
+            # No repository volume: the source's repository is in an S3 store, reached from the
+            # cluster network as the repository container reaches it.
+            network=$PGC_NETWORK
+        fi
     fi
     docker rm -f "$runner" >/dev/null 2>&1 || true
     status=0
     # shellcheck disable=SC2086 # $labels, $peers, $sources and PGC_ONE_OFF_HARDENING are lists of options
     printf '%s\n%s\n' "$superuser_password" "$replication_verifier" | docker run -i --rm --name "$runner" \
-        --user postgres --network none $PGC_ONE_OFF_HARDENING --volume "$PGC_VOLUME:/var/lib/postgresql/data" $peers \
+        --user postgres --network "$network" $PGC_ONE_OFF_HARDENING --volume "$PGC_VOLUME:/var/lib/postgresql/data" $peers \
         $sources $labels --label pg-cluster.role=seed \
         --env PGC_NODE --env PGC_REPLICATION_USER --env PGC_DATABASE --env PGC_INITDB_ARGS \
         --env PGC_RESTORE_REPOSITORY --env PGC_RESTORE_CONFIG --env PGC_RESTORE_STANZA --env PGC_RESTORE_TYPE \

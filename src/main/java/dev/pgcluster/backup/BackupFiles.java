@@ -41,6 +41,8 @@ public final class BackupFiles {
     static final String REPOSITORY_KEY = REPOSITORY_CONFIG_PATH + "/backup.key";
     static final String REPOSITORY_CERTIFICATE = REPOSITORY_CONFIG_PATH + "/backup.crt";
     static final String REPOSITORY_CA = REPOSITORY_CONFIG_PATH + "/ca.crt";
+    /** With {@code backupStorage: s3} and {@code backupS3CaCertificate}: what the store's certificate is verified with. */
+    static final String S3_CA = REPOSITORY_CONFIG_PATH + "/s3-ca.crt";
     /** The label that tells backup containers from nodes: {@code repository} or {@code sidecar}. */
     public static final String LABEL = "pg-cluster.backup";
     /** On a sidecar: the node whose volume it serves. */
@@ -148,7 +150,19 @@ public final class BackupFiles {
         lines.add("# pg-cluster: the backup repository of " + config.namePrefix() + ". The cipher passphrase is in");
         lines.add("# conf.d/secrets.conf (0600), not here.");
         lines.add("[global]");
-        lines.add("repo1-path=" + REPOSITORY_PATH + "/repo1");
+        // A restore reads the repo1-* lines of [global] (init/backup/restore-in-container.sh).
+        backup.s3().ifPresentOrElse(s3 -> {
+            lines.add("repo1-type=s3");
+            lines.add("repo1-path=" + s3.path());
+            lines.add("repo1-s3-endpoint=" + s3.endpoint());
+            lines.add("repo1-storage-port=" + s3.port());
+            lines.add("repo1-s3-bucket=" + s3.bucket());
+            lines.add("repo1-s3-region=" + s3.region());
+            lines.add("repo1-s3-uri-style=" + s3.uriStyle());
+            // The keys are in conf.d/secrets.conf; the store's certificate is always verified.
+            lines.add("repo1-storage-verify-tls=y");
+            s3.caCertificate().ifPresent(ca -> lines.add("repo1-storage-ca-file=" + S3_CA));
+        }, () -> lines.add("repo1-path=" + REPOSITORY_PATH + "/repo1"));
         lines.add("repo1-cipher-type=aes-256-cbc");
         lines.add("repo1-retention-full-type=count");
         lines.add("repo1-retention-full=" + backup.retentionFull());

@@ -25,6 +25,7 @@ import dev.pgcluster.command.CommandArgs;
 import dev.pgcluster.command.Logging;
 import dev.pgcluster.config.BackupSettings;
 import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.S3Settings;
 import dev.pgcluster.config.Secret;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,15 +81,21 @@ public final class Backups extends ComponentResource {
         super(TYPE, name, options);
         BackupSettings settings = config.backup();
         Placement placement = inputs.placement();
-        var repositoryVolume = volume(name + "-repo", BackupFiles.repositoryVolume(config), config, placement);
+        // With an S3 store the repository is there: no repository volume.
+        Optional<Volume> repositoryVolume = settings.s3().isPresent() ? Optional.empty()
+                : Optional.of(volume(name + "-repo", BackupFiles.repositoryVolume(config), config, placement));
         var configVolume = volume(name + "-conf", BackupFiles.repositoryConfigVolume(config), config, placement);
         this.passphrase = settings.passphrase().map(Secret::value)
                 .orElseGet(() -> passphrase(name + "-passphrase", config, configVolume.name(), inputs));
         String repositoryName = BackupFiles.repositoryContainer(config);
+        Output<String> repositorySecrets = settings.s3()
+                .map(s3 -> Output.tuple(passphrase, s3.accessKey().value(), s3.secretKey().value())
+                        .applyValue(t -> t.t1 + "\n" + t.t2 + "\n" + t.t3))
+                .orElseGet(() -> passphrase.applyValue(p -> p + "\n\n"));
         Command repositoryFiles = files(name + "-files", config, "repository", configVolume.name(),
-                BackupFiles.REPOSITORY_CONFIG_PATH, ".", Optional.of(repositoryVolume.name()),
+                BackupFiles.REPOSITORY_CONFIG_PATH, ".", repositoryVolume.map(Volume::name),
                 BackupFiles.repositoryConfig(config), repositoryName, "DNS:" + repositoryName, inputs,
-                passphrase);
+                repositorySecrets);
 
         var sidecars = new ArrayList<Resource>();
         for (var node : config.nodes()) {
@@ -97,7 +104,7 @@ public final class Backups extends ComponentResource {
             Command nodeFiles = files(name + "-" + node.name() + "-files", config, "node", volume,
                     PostgresNode.VOLUME_PATH, "conf/pgbackrest", Optional.empty(),
                     BackupFiles.nodeConfig(config, node.name()), BackupFiles.nodeCommonName(config, node.name()),
-                    "DNS:" + sidecarName, inputs, Output.of(""));
+                    "DNS:" + sidecarName, inputs, Output.of("\n\n"));
             var labels = labels(config, "sidecar");
             labels.put(BackupFiles.LABEL_SERVES, node.name());
             sidecars.add(new Container(sidecarName, common(labels, loaded(BackupFiles.nodeConfig(config, node.name()),
@@ -134,11 +141,11 @@ public final class Backups extends ComponentResource {
                         "PGC_RETRY_SECONDS=" + RETRY_SECONDS))
                 .networksAdvanced(ContainerNetworksAdvancedArgs.builder()
                         .name(inputs.networkName()).aliases(repositoryName).build())
-                .volumes(List.of(
-                        ContainerVolumeArgs.builder().volumeName(repositoryVolume.name())
-                                .containerPath(BackupFiles.REPOSITORY_PATH).build(),
-                        ContainerVolumeArgs.builder().volumeName(configVolume.name())
-                                .containerPath(BackupFiles.REPOSITORY_CONFIG_PATH).build()))
+                .volumes(java.util.stream.Stream.concat(
+                        repositoryVolume.stream().map(v -> ContainerVolumeArgs.builder().volumeName(v.name())
+                                .containerPath(BackupFiles.REPOSITORY_PATH).build()),
+                        java.util.stream.Stream.of(ContainerVolumeArgs.builder().volumeName(configVolume.name())
+                                .containerPath(BackupFiles.REPOSITORY_CONFIG_PATH).build())).toList())
                 .build(),
                 placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(repositoryFiles)
                         .ignoreChanges(placement.ignoring(List.of())).build());
@@ -209,10 +216,15 @@ public final class Backups extends ComponentResource {
                         .ignoreChanges(placement.ignoring(List.of("labels"))).build());
     }
 
-    /** A step that writes pgBackRest's files on a volume (init/backup/files.sh). */
+    /**
+     * A step that writes pgBackRest's files on a volume (init/backup/files.sh).
+     *
+     * @param secrets three lines: for the repository its cipher passphrase, then the S3 access key
+     *                and secret key (empty lines for the repository volume); empty lines for a node
+     */
     private Command files(String name, ClusterConfig config, String role, Output<String> volume, String mount,
                           String targetDir, Optional<Output<String>> repositoryVolume, String backupConf, String commonName,
-                          String certNames, Inputs inputs, Output<String> passphrase) {
+                          String certNames, Inputs inputs, Output<String> secrets) {
         Output<String> repositoryName = repositoryVolume.orElse(Output.of(""));
         return new Command(name, CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.BACKUP_FILES))
@@ -231,6 +243,10 @@ public final class Backups extends ComponentResource {
                             }
                             env.put("PGC_IMAGE", t.t2);
                             env.put("PGC_BACKUP_CONF", backupConf);
+                            if (role.equals("repository")) {
+                                config.backup().s3().flatMap(S3Settings::caCertificate)
+                                        .ifPresent(ca -> env.put("PGC_S3_CA", ca));
+                            }
                             env.put("PGC_CA_BUNDLE", t.t3);
                             env.put("PGC_CERT_CN", commonName);
                             env.put("PGC_CERT_NAMES", certNames);
@@ -242,7 +258,7 @@ public final class Backups extends ComponentResource {
                             env.putAll(inputs.placement().commandEnvironment());
                             return (Map<String, String>) env;
                         }))
-                .stdin(Output.tuple(passphrase, inputs.tls().signingAuthority())
+                .stdin(Output.tuple(secrets, inputs.tls().signingAuthority())
                         .applyValue(t -> t.t1 + "\n" + t.t2).asSecret())
                 // A new volume is empty: the step is replaced with it and writes the files again.
                 .triggers(Output.tuple(volume, repositoryName).applyValue(t -> List.<Object>of(t.t1, t.t2)))

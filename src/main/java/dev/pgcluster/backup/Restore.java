@@ -11,13 +11,18 @@ import java.util.Map;
  * "Restore"): what the primary's seed step (init/node/seed.sh) needs to fill its empty volume with
  * {@code pgbackrest restore} and recovery in its one-off container
  * (init/backup/restore-in-container.sh) instead of initdb. The source's volumes are mounted
- * read-only; the standbys are seeded from the restored primary as from any primary.
+ * read-only (a source with an S3 repository has only its config volume, and the one-off container
+ * reaches the store from the cluster network); the standbys are seeded from the restored primary
+ * as from any primary.
  */
 public final class Restore {
-    /** Where the source's repository volume is mounted in the one-off container. */
-    static final String REPOSITORY_MOUNT = "/restore/repository";
-    /** Where the source's repository config volume (its passphrase) is mounted there. */
-    static final String CONFIG_MOUNT = "/restore/config";
+    /**
+     * Where the source's repository volume is mounted in the one-off container: where its
+     * repository container has it, so the source's {@code repo1-*} settings hold as they are.
+     */
+    public static final String REPOSITORY_MOUNT = BackupFiles.REPOSITORY_PATH;
+    /** Where the source's repository config volume (its passphrase, any S3 keys) is mounted there: the same. */
+    public static final String CONFIG_MOUNT = BackupFiles.REPOSITORY_CONFIG_PATH;
 
     private Restore() {
     }

@@ -18,10 +18,12 @@ import java.util.Optional;
  * @param fullIntervalHours    a full backup is taken when the last one is older than this
  * @param diffIntervalHours    a differential backup is taken when the last backup is older than this
  * @param retainRepository     keep the repository's volumes when the stack is destroyed
+ * @param s3                   the repository in an S3-compatible store ({@code backupStorage: s3});
+ *                             empty for the repository volume
  */
 public record BackupSettings(boolean enabled, Optional<Secret> passphrase, int retentionFull, int retentionDiff,
                              int archiveTimeoutSeconds, int fullIntervalHours, int diffIntervalHours,
-                             boolean retainRepository) {
+                             boolean retainRepository, Optional<S3Settings> s3) {
     public static final int DEFAULT_RETENTION_FULL = 2;
     public static final int DEFAULT_RETENTION_DIFF = 6;
     public static final int DEFAULT_ARCHIVE_TIMEOUT_SECONDS = 60;
@@ -31,5 +33,5 @@ public record BackupSettings(boolean enabled, Optional<Secret> passphrase, int r
     /** Backups off, as by default. */
     public static final BackupSettings OFF = new BackupSettings(false, Optional.empty(), DEFAULT_RETENTION_FULL,
             DEFAULT_RETENTION_DIFF, DEFAULT_ARCHIVE_TIMEOUT_SECONDS, DEFAULT_FULL_INTERVAL_HOURS,
-            DEFAULT_DIFF_INTERVAL_HOURS, true);
+            DEFAULT_DIFF_INTERVAL_HOURS, true, Optional.empty());
 }

@@ -32,13 +32,18 @@ public final class ConfigReader {
             "ha", "dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait", "patroniRetryTimeout",
             "maximumLagOnFailover", "failsafeMode", "patroniApiPort", "etcdPorts", "lostHosts", "swarmOverlay",
             "backup", "backupPassphrase", "backupRetentionFull", "backupRetentionDiff", "archiveTimeoutSeconds",
-            "backupFullIntervalHours", "backupDiffIntervalHours", "backupRetainRepository", "restoreFrom",
-            "restoreTarget");
+            "backupFullIntervalHours", "backupDiffIntervalHours", "backupRetainRepository", "backupStorage",
+            "backupS3Endpoint", "backupS3Bucket", "backupS3Region", "backupS3UriStyle", "backupS3Path",
+            "backupS3CaCertificate", "backupS3AccessKey", "backupS3SecretKey", "restoreFrom", "restoreTarget");
 
     /** The keys that only {@code backup: true} reads. */
     public static final List<String> BACKUP_KEYS = List.of("backupPassphrase", "backupRetentionFull",
             "backupRetentionDiff", "archiveTimeoutSeconds", "backupFullIntervalHours", "backupDiffIntervalHours",
-            "backupRetainRepository");
+            "backupRetainRepository", "backupStorage");
+
+    /** The keys that only {@code backupStorage: s3} reads. */
+    public static final List<String> S3_KEYS = List.of("backupS3Endpoint", "backupS3Bucket", "backupS3Region",
+            "backupS3UriStyle", "backupS3Path", "backupS3CaCertificate", "backupS3AccessKey", "backupS3SecretKey");
 
     /** The keys that only {@code ha: patroni} reads. */
     public static final List<String> PATRONI_KEYS = List.of("dcsMembers", "etcdImage", "patroniTtl", "patroniLoopWait",
@@ -486,14 +491,29 @@ public final class ConfigReader {
         Integer diffHours = optional("backupDiffIntervalHours", String.valueOf(BackupSettings.DEFAULT_DIFF_INTERVAL_HOURS),
                 v -> Validators.integer(key("backupDiffIntervalHours"), v, 1, 8760));
         Boolean retain = optional("backupRetainRepository", "true", v -> Validators.bool(key("backupRetainRepository"), v));
+        String storage = optional("backupStorage", "volume", v -> {
+            if (!v.strip().equals("volume") && !v.strip().equals("s3")) {
+                throw new InvalidValue(key("backupStorage"), v, "volume (a Docker volume of the stack, the default) or s3 "
+                        + "(an S3-compatible object store: " + key("backupS3Endpoint") + ", " + key("backupS3Bucket")
+                        + ", " + key("backupS3AccessKey") + " and " + key("backupS3SecretKey") + ")");
+            }
+            return v.strip();
+        });
         if (enabled == null) {
             return BackupSettings.OFF;
         }
         if (!enabled) {
-            BACKUP_KEYS.stream().filter(k -> config.get(k).isPresent()).forEach(k -> problems.add(key(k)
+            java.util.stream.Stream.concat(BACKUP_KEYS.stream(), S3_KEYS.stream()).filter(k -> config.get(k).isPresent())
+                    .forEach(k -> problems.add(key(k)
                     + " is not allowed with " + key("backup") + " = \"false\": it configures backups, which are off (set "
                     + key("backup") + " to true, or remove " + key(k) + ")"));
             return BackupSettings.OFF;
+        }
+        Optional<S3Settings> s3 = "s3".equals(storage) ? s3() : Optional.empty();
+        if ("volume".equals(storage)) {
+            S3_KEYS.stream().filter(k -> config.get(k).isPresent()).forEach(k -> problems.add(key(k)
+                    + " is not allowed with " + key("backupStorage") + " = \"volume\": it configures an S3 repository (set "
+                    + key("backupStorage") + " to s3, or remove " + key(k) + ")"));
         }
         if (tls != null && !tls.enabled()) {
             problems.add(key("backup") + " = \"true\" is not allowed with " + key("tls") + " = \"false\": the nodes reach "
@@ -514,11 +534,46 @@ public final class ConfigReader {
                     + key("backupFullIntervalHours") + " (" + fullHours + "), since a full backup also counts as the latest backup");
         }
         if (retentionFull == null || retentionDiff == null || archiveTimeout == null || fullHours == null
-                || diffHours == null || retain == null) {
+                || diffHours == null || retain == null || storage == null || ("s3".equals(storage) && s3.isEmpty())) {
             return BackupSettings.OFF;
         }
         return new BackupSettings(true, passphrase, retentionFull, retentionDiff, archiveTimeout, fullHours, diffHours,
-                retain);
+                retain, s3);
+    }
+
+    /** {@code backupStorage: s3}: the store's keys; every problem is collected, empty when there is one. */
+    private Optional<S3Settings> s3() {
+        int before = problems.size();
+        for (String required : List.of("backupS3Endpoint", "backupS3Bucket", "backupS3AccessKey", "backupS3SecretKey")) {
+            if (config.get(required).isEmpty()) {
+                problems.add(key(required) + " is required with " + key("backupStorage") + " = \"s3\"" + (required.endsWith("Key")
+                        ? " (set it as a secret: pulumi config set --secret " + required + " <value>)" : ""));
+            }
+        }
+        var endpoint = optionalOrNull("backupS3Endpoint", v -> Validators.s3Endpoint(key("backupS3Endpoint"), v));
+        String bucket = optionalOrNull("backupS3Bucket", v -> Validators.s3Bucket(key("backupS3Bucket"), v));
+        String region = optional("backupS3Region", S3Settings.DEFAULT_REGION, v -> Validators.s3Region(key("backupS3Region"), v));
+        String uriStyle = optional("backupS3UriStyle", S3Settings.DEFAULT_URI_STYLE,
+                v -> Validators.s3UriStyle(key("backupS3UriStyle"), v));
+        String path = optional("backupS3Path", S3Settings.DEFAULT_PATH, v -> Validators.s3Path(key("backupS3Path"), v));
+        String ca = optionalOrNull("backupS3CaCertificate", v -> Validators.pemCertificates(key("backupS3CaCertificate"), v));
+        Optional<Secret> accessKey = s3Secret("backupS3AccessKey");
+        Optional<Secret> secretKey = s3Secret("backupS3SecretKey");
+        if (endpoint != null && "host".equals(uriStyle) && Validators.isIpv4Address(endpoint.getKey())) {
+            problems.add(key("backupS3UriStyle") + " = \"host\" is not allowed with " + key("backupS3Endpoint") + " = \""
+                    + endpoint.getKey() + "\": an IP address has no <bucket>.<endpoint> name; set " + key("backupS3UriStyle")
+                    + " to path");
+        }
+        if (problems.size() > before || endpoint == null || bucket == null || accessKey.isEmpty() || secretKey.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new S3Settings(endpoint.getKey(), endpoint.getValue(), bucket, region, uriStyle, path,
+                Optional.ofNullable(ca), accessKey.get(), secretKey.get()));
+    }
+
+    /** An S3 key from secret config: refused in plain text, never repeated in a message. */
+    private Optional<Secret> s3Secret(String name) {
+        return secret(name, Validators::s3Credential, "");
     }
 
     /**
@@ -662,17 +717,22 @@ public final class ConfigReader {
     }
 
     private Optional<Secret> password(String name) {
+        return secret(name, Validators::password, "  (or leave it unset to have one generated)");
+    }
+
+    /** A value from secret config: refused in plain text; a message never repeats it. */
+    private Optional<Secret> secret(String name, java.util.function.BinaryOperator<String> validate, String plainHint) {
         Optional<String> raw = config.get(name);
         if (raw.isEmpty()) {
             return Optional.empty();
         }
         if (runtime.secretKeys().isPresent() && !runtime.secretKeys().get().contains(key(name))) {
             problems.add(key(name) + ": is set in plain text; set it as a secret: pulumi config set --secret "
-                    + name + " <value>  (or leave it unset to have one generated)");
+                    + name + " <value>" + plainHint);
             return Optional.empty();
         }
         try {
-            return Optional.of(Secret.of(Validators.password(key(name), raw.get())));
+            return Optional.of(Secret.of(validate.apply(key(name), raw.get())));
         } catch (InvalidValue e) {
             problems.add(e.getMessage());
             return Optional.empty();

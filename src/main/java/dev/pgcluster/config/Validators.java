@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -390,6 +391,100 @@ public final class Validators {
         }
         if (raw.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
             throw InvalidValue.withoutValue(key, "must not contain control characters such as newlines");
+        }
+        return raw;
+    }
+    private static final Pattern DNS_NAME = Pattern.compile(
+            "^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$");
+
+    /**
+     * {@code backupS3Endpoint}: {@code host} or {@code host:port}, a DNS name or an IPv4 address;
+     * no scheme (pgBackRest speaks only HTTPS to S3).
+     *
+     * @return the host and the port (443 when none is named)
+     */
+    public static Map.Entry<String, Integer> s3Endpoint(String key, String raw) {
+        String value = raw.trim().toLowerCase(Locale.ROOT);
+        String allowed = "a host name or IPv4 address, optionally with :port (s3.eu-west-1.amazonaws.com, "
+                + "minio.internal:9000), without https:// (pgBackRest reaches S3 only over HTTPS, with the certificate verified)";
+        String host = value;
+        int port = S3Settings.DEFAULT_PORT;
+        int colon = value.lastIndexOf(':');
+        if (colon >= 0) {
+            host = value.substring(0, colon);
+            String digits = value.substring(colon + 1);
+            if (!digits.matches("[0-9]{1,5}") || Integer.parseInt(digits) < 1 || Integer.parseInt(digits) > 65535) {
+                throw new InvalidValue(key, raw, allowed);
+            }
+            port = Integer.parseInt(digits);
+        }
+        if (!(isIpv4Address(host) || (DNS_NAME.matcher(host).matches() && !host.matches("[0-9.]+")))) {
+            throw new InvalidValue(key, raw, allowed);
+        }
+        return Map.entry(host, port);
+    }
+
+    private static final Pattern S3_BUCKET = Pattern.compile("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
+
+    /** {@code backupS3Bucket}: S3's bucket naming rules. */
+    public static String s3Bucket(String key, String raw) {
+        String value = raw.trim();
+        if (!S3_BUCKET.matcher(value).matches() || value.contains("..") || isIpv4Address(value)) {
+            throw new InvalidValue(key, raw, "an S3 bucket name: 3 to 63 lower case letters, digits, dots and hyphens, "
+                    + "beginning and ending with a letter or digit");
+        }
+        return value;
+    }
+
+    /** {@code backupS3Region}. */
+    public static String s3Region(String key, String raw) {
+        String value = raw.trim();
+        if (!value.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+            throw new InvalidValue(key, raw, "a region name such as us-east-1: lower case letters, digits and hyphens");
+        }
+        return value;
+    }
+
+    /** {@code backupS3UriStyle}. */
+    public static String s3UriStyle(String key, String raw) {
+        String value = raw.trim();
+        if (!value.equals("host") && !value.equals("path")) {
+            throw new InvalidValue(key, raw, "host (https://<bucket>.<endpoint>/, what AWS S3 wants) or path "
+                    + "(https://<endpoint>/<bucket>/, what most S3-compatible servers and an IP address endpoint need)");
+        }
+        return value;
+    }
+
+    /** {@code backupS3Path}: the repository's path in the bucket. */
+    public static String s3Path(String key, String raw) {
+        String value = raw.trim();
+        if (!value.matches("/[A-Za-z0-9._/-]{0,200}") || value.contains("//") || value.matches(".*(^|/)\\.\\.?(/.*|$)")
+                || (value.length() > 1 && value.endsWith("/"))) {
+            throw new InvalidValue(key, raw, "an absolute path in the bucket such as /pgbackrest: letters, digits, "
+                    + "'.', '_', '-' and '/', no empty, . or .. parts, no trailing /");
+        }
+        return value;
+    }
+
+    /** {@code backupS3CaCertificate}: PEM certificates (one or more), nothing else. */
+    public static String pemCertificates(String key, String raw) {
+        String value = raw.strip();
+        String shown = value.length() > 40 ? value.substring(0, 40) + "…" : value;
+        if (!value.startsWith("-----BEGIN CERTIFICATE-----") || !value.endsWith("-----END CERTIFICATE-----")
+                || value.contains("PRIVATE KEY") || value.length() > 65536) {
+            throw new InvalidValue(key, shown, "PEM certificates (-----BEGIN CERTIFICATE----- … -----END "
+                    + "CERTIFICATE-----) of the CA that signed the store's certificate; no key");
+        }
+        return value;
+    }
+
+    /** An S3 access key ID or secret key from secret config. The message never repeats the value. */
+    public static String s3Credential(String key, String raw) {
+        if (raw.isEmpty() || raw.length() > 1024) {
+            throw InvalidValue.withoutValue(key, "must be 1 to 1024 characters long");
+        }
+        if (raw.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
+            throw InvalidValue.withoutValue(key, "must not contain spaces or control characters such as newlines");
         }
         return raw;
     }

@@ -528,7 +528,9 @@ public final class DockerProbe implements ClusterProbe {
         }
         String repository = dev.pgcluster.backup.BackupFiles.repositoryVolume(config);
         String stanza = dev.pgcluster.backup.BackupFiles.stanza(config);
-        if (config.restore().isEmpty() && run(host, "docker", "image", "inspect", config.image()).status() == 0
+        // With an S3 store, the stanza step finds an earlier cluster's stanza there (pgBackRest's [028]).
+        if (config.restore().isEmpty() && config.backup().s3().isEmpty()
+                && run(host, "docker", "image", "inspect", config.image()).status() == 0
                 && run(host, "docker", "volume", "inspect", repository).status() == 0
                 && config.nodes().stream().noneMatch(n -> run(host, "docker", "volume", "inspect",
                         config.dataVolumeName(n.name())).status() == 0)
@@ -564,40 +566,44 @@ public final class DockerProbe implements ClusterProbe {
             // The primary has its volume: restored before, or a cluster that holds data. Nothing is restored.
             return List.of();
         }
-        var problems = new ArrayList<String>();
-        for (String volume : List.of(restore.repositoryVolume(), restore.configVolume())) {
-            Result found = run(host, "docker", "volume", "inspect", volume);
-            if (found.status() != 0) {
-                problems.add(key + ": the volume " + volume + " is not on " + host.endpoint() + " (" + firstLine(found.stderr())
-                        + "): there is no repository of stanza " + restore.source() + " to restore from");
-            }
-        }
-        if (!problems.isEmpty()) {
-            return problems;
+        Result found = run(host, "docker", "volume", "inspect", restore.configVolume());
+        if (found.status() != 0) {
+            return List.of(key + ": the volume " + restore.configVolume() + " is not on " + host.endpoint() + " ("
+                    + firstLine(found.stderr()) + "): there is no repository of stanza " + restore.source() + " to restore from");
         }
         if (run(host, "docker", "image", "inspect", config.image()).status() != 0) {
             // Pulled later in this run: the seed step finds what is wrong with the repository then.
             return List.of();
         }
-        // pgBackRest reads the repository directly, read-only, in a one-off container without network.
-        String script = "printf '[global]\\nrepo1-path=/restore/repository/repo1\\nrepo1-cipher-type=aes-256-cbc\\n"
-                + "lock-path=/tmp/lock\\nlog-level-console=off\\nlog-level-stderr=error\\nlog-level-file=off\\n' >/tmp/br.conf"
-                + " && exec pgbackrest --config=/tmp/br.conf --config-include-path=/restore/config/conf.d"
+        // pgBackRest reads the repository directly, read-only, in a one-off container: the source's
+        // repo1-* settings, its volumes where its repository container has them. Without network
+        // when the repository is a volume; a source without one has it in an S3 store, reached
+        // from Docker's default network (the cluster network may not exist yet).
+        boolean volume = run(host, "docker", "volume", "inspect", restore.repositoryVolume()).status() == 0;
+        String where = volume ? restore.repositoryVolume() : "the S3 store " + restore.configVolume() + " names";
+        String script = "{ echo '[global]'; sed -n '/^\\[global\\]/,/^\\[/{/^repo1-/p;}' \"$PGC_CONFIG/pgbackrest.conf\";"
+                + " printf 'lock-path=/tmp/lock\\nlog-level-console=off\\nlog-level-stderr=error\\nlog-level-file=off\\n'; }"
+                + " >/tmp/br.conf && exec pgbackrest --config=/tmp/br.conf --config-include-path=\"$PGC_CONFIG/conf.d\""
                 + " --stanza=\"$PGC_STANZA\" info --output=json";
         String checker = config.namePrefix() + "-restore-check";
         run(host, "docker", "rm", "-f", checker);
-        Result info = run(host, "docker", "run", "--rm", "--name", checker, "--pull", "never", "--network", "none",
-                "--user", "postgres",
+        var command = new ArrayList<>(List.of("docker", "run", "--rm", "--name", checker, "--pull", "never",
+                "--network", volume ? "none" : "bridge", "--user", "postgres",
                 "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
                 "--label", "pg-cluster.project=" + config.project(), "--label", "pg-cluster.stack=" + config.stack(),
                 "--label", "pg-cluster.role=restore-check",
-                "--volume", restore.repositoryVolume() + ":/restore/repository:ro",
-                "--volume", restore.configVolume() + ":/restore/config:ro", "--env", "PGC_STANZA=" + restore.source(),
-                "--entrypoint", "sh", config.image(), "-c", script);
+                "--volume", restore.configVolume() + ":" + dev.pgcluster.backup.Restore.CONFIG_MOUNT + ":ro",
+                "--env", "PGC_CONFIG=" + dev.pgcluster.backup.Restore.CONFIG_MOUNT, "--env", "PGC_STANZA=" + restore.source()));
+        if (volume) {
+            command.addAll(List.of("--volume", restore.repositoryVolume() + ":" + dev.pgcluster.backup.Restore.REPOSITORY_MOUNT
+                    + ":ro"));
+        }
+        command.addAll(List.of("--entrypoint", "sh", config.image(), "-c", script));
+        Result info = run(host, command.toArray(String[]::new));
         if (info.status() != 0) {
             // A timed-out CLI leaves its container behind.
             run(host, "docker", "rm", "-f", checker);
-            return List.of(key + ": pgBackRest cannot read the repository in " + restore.repositoryVolume() + ": "
+            return List.of(key + ": pgBackRest cannot read the repository in " + where + ": "
                     + firstLine(info.stderr() + info.stdout()));
         }
         try {
@@ -605,7 +611,7 @@ public final class DockerProbe implements ClusterProbe {
             var stanza = stanzas.get(0).getAsJsonObject();
             int code = stanza.getAsJsonObject("status").get("code").getAsInt();
             if (code != 0) {
-                return List.of(key + ": the repository in " + restore.repositoryVolume() + " has no backup of stanza "
+                return List.of(key + ": the repository in " + where + " has no backup of stanza "
                         + restore.source() + " to restore (pgBackRest: " + stanza.getAsJsonObject("status").get("message")
                         .getAsString() + ")");
             }
@@ -627,7 +633,7 @@ public final class DockerProbe implements ClusterProbe {
                 }
             }
         } catch (RuntimeException e) {
-            return List.of(key + ": pgBackRest's info on " + restore.repositoryVolume() + " could not be read: "
+            return List.of(key + ": pgBackRest's info on " + where + " could not be read: "
                     + firstLine(info.stdout()));
         }
         return List.of();

@@ -30,7 +30,7 @@ import org.yaml.snakeyaml.Yaml;
 public final class TestConfigs {
     public static final String PROJECT = "pg-cluster";
     public static final Set<String> SECRET_KEYS = Set.of("superuserPassword", "replicationPassword", "appPassword",
-            "monitoringPassword", "backupPassphrase");
+            "monitoringPassword", "backupPassphrase", "backupS3AccessKey", "backupS3SecretKey");
 
     private TestConfigs() {
     }
