@@ -45,7 +45,8 @@ import java.util.function.Supplier;
  * <li>per node a sidecar {@code <prefix>-<node>-backup} on the node's volume: pgBackRest's TLS
  * server the repository takes backups through (from a standby when one streams);</li>
  * <li>the files steps that write pgBackRest's config, keys and certificates (signed by the
- * cluster's CA) on the volumes, and the stanza step that makes the stanza and checks archiving.</li>
+ * cluster's CA) on the volumes, and the stanza step that makes the stanza and checks archiving (and,
+ * deleted first on destroy, has the last WAL archived before the nodes and the repository go).</li>
  * </ul>
  * Every node archives with {@code archive_command} ({@link BackupFiles#serverSettings}); only the
  * primary does, so archiving follows a switchover or failover with nothing changed. The nodes
@@ -57,6 +58,8 @@ public final class Backups extends ComponentResource {
     static final int CHECK_SECONDS = 60;
     /** After a failed scheduled backup, how long the schedule waits before it tries again. */
     static final int RETRY_SECONDS = 600;
+    /** On destroy: how long the last WAL segment may take to reach the repository. */
+    static final int FINAL_ARCHIVE_SECONDS = 30;
 
     private final Container repository;
     private final Output<String> passphrase;
@@ -156,6 +159,8 @@ public final class Backups extends ComponentResource {
         stanzaAfter.addAll(inputs.ready().values());
         this.stanza = new Command(name + "-stanza", CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.BACKUP_STANZA))
+                // Deleted before the nodes and the repository: the last WAL is archived first.
+                .delete(InitScripts.read(InitScripts.BACKUP_FINAL_ARCHIVE))
                 .environment(repository.name().applyValue(container -> {
                     var env = new LinkedHashMap<String, String>();
                     env.put("PGC_STEP", "backup-stanza");
@@ -163,6 +168,7 @@ public final class Backups extends ComponentResource {
                     env.put("PGC_CONFIG_PATH", BackupFiles.REPOSITORY_CONFIG_PATH);
                     env.put("PGC_STANZA", BackupFiles.stanza(config));
                     env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
+                    env.put("PGC_FINAL_ARCHIVE_SECONDS", String.valueOf(FINAL_ARCHIVE_SECONDS));
                     env.putAll(placement.commandEnvironment());
                     return (Map<String, String>) env;
                 }))

@@ -38,6 +38,7 @@ public final class InitScripts {
     public static final String BACKUP_FILES_IN_CONTAINER = "backup/files-in-container.sh";
     public static final String BACKUP_REPOSITORY_IN_CONTAINER = "backup/repository-in-container.sh";
     public static final String BACKUP_STANZA = "backup/stanza.sh";
+    public static final String BACKUP_FINAL_ARCHIVE = "backup/final-archive.sh";
     public static final String BACKUP_PASSPHRASE = "backup/passphrase.sh";
     public static final String RESTORE_IN_CONTAINER = "backup/restore-in-container.sh";
 

@@ -144,6 +144,63 @@ class BackupDeclarationTest {
         assertTrue(BackupFiles.repositoryConfig(config("replicas", "0")).contains("\nbackup-standby=n\n"));
     }
 
+    private static final String S3_KEY = "AKIATESTKEY000000000";
+    private static final String S3_SECRET = "s3-secret-key-for-tests/0123456789abcdef";
+    private static final String S3_CA = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----";
+
+    private static ClusterConfig s3Config(String... extra) {
+        var values = new java.util.ArrayList<>(List.of("backupStorage", "s3", "backupS3Endpoint", "minio.internal:9000",
+                "backupS3Bucket", "acme-backups", "backupS3UriStyle", "path", "backupS3AccessKey", S3_KEY,
+                "backupS3SecretKey", S3_SECRET));
+        values.addAll(List.of(extra));
+        return config(values.toArray(String[]::new));
+    }
+
+    @Test
+    void anS3RepositoryHasNoRepositoryVolumeAndItsSettingsInTheRepositoryConfig() {
+        ClusterConfig config = s3Config("backupS3CaCertificate", S3_CA, "backupS3Path", "/clusters/prod");
+        DeclaredStack stack = DeclaredStack.of(config);
+        assertTrue(stack.names().stream().noneMatch(n -> n.equals("pg-cluster-test-backup-repo")), stack.names().toString());
+        DeclaredResource configVolume = named(stack, VOLUME, "pg-cluster-test-backup-conf");
+        assertTrue(configVolume.retainOnDelete(), "the config volume (passphrase, keys) is kept on destroy");
+        @SuppressWarnings("unchecked")
+        var mounts = (List<Map<String, Object>>) named(stack, CONTAINER, "pg-cluster-test-backup").input("volumes");
+        assertEquals(List.of(BackupFiles.REPOSITORY_CONFIG_PATH), mounts.stream().map(m -> m.get("containerPath")).toList());
+        String repository = BackupFiles.repositoryConfig(config);
+        for (String line : List.of("repo1-type=s3", "repo1-path=/clusters/prod", "repo1-s3-endpoint=minio.internal",
+                "repo1-storage-port=9000", "repo1-s3-bucket=acme-backups", "repo1-s3-region=us-east-1",
+                "repo1-s3-uri-style=path", "repo1-storage-verify-tls=y", "repo1-storage-ca-file=" + BackupFiles.S3_CA,
+                "repo1-cipher-type=aes-256-cbc")) {
+            assertTrue(repository.contains("\n" + line + "\n"), line + " in\n" + repository);
+        }
+        assertFalse(repository.contains(BackupFiles.REPOSITORY_PATH + "/repo1"), repository);
+        @SuppressWarnings("unchecked")
+        var env = (Map<String, Object>) named(stack, Command.TYPE, "pg-cluster-test-backup-files").input("environment");
+        assertEquals(S3_CA, env.get("PGC_S3_CA"));
+        assertFalse(env.containsKey("PGC_REPOSITORY_VOLUME"), env.keySet().toString());
+        assertFalse(BackupFiles.repositoryConfig(s3Config()).contains("repo1-storage-ca-file"),
+                "without a CA certificate: the image's system CAs");
+    }
+
+    @Test
+    void theS3KeysTravelOnlyAsSecretsAndOnlyToTheRepository() {
+        DeclaredStack stack = DeclaredStack.of(s3Config());
+        for (DeclaredResource resource : stack.resources()) {
+            for (String plain : resource.stringsOutsideSecrets()) {
+                assertFalse(plain.contains(S3_SECRET) || plain.contains(S3_KEY), resource.name() + " has an S3 key outside a secret");
+            }
+        }
+        DeclaredResource repositoryFiles = named(stack, Command.TYPE, "pg-cluster-test-backup-files");
+        assertTrue(repositoryFiles.inputIsSecret("stdin"));
+        assertTrue(((String) repositoryFiles.input("stdin")).startsWith(PASSPHRASE + "\n" + S3_KEY + "\n" + S3_SECRET + "\n"));
+        for (String node : List.of("pg0", "pg1")) {
+            String stdin = (String) named(stack, Command.TYPE, "pg-cluster-test-backup-" + node + "-files").input("stdin");
+            assertTrue(stdin.startsWith("\n\n\n-----BEGIN"), "a node gets no repository secret");
+        }
+        assertTrue(BackupFiles.nodeConfig(s3Config(), "pg0").lines().noneMatch(l -> l.startsWith("repo1-s3")),
+                "the nodes reach the store only through the repository");
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
             "2026-01-07 09:00:00+00|2026-01-07 09:00:00.000000+00",

@@ -25,6 +25,21 @@ public final class BadConfigValues {
             + "gives root on that host and carries every secret in clear: use ssh:// (or tcp:// with TLS: a host of "
             + "dockerHosts with certPath)";
 
+    /** A valid {@code backupStorage: s3} config with {@code changes} applied (a null value removes a key). */
+    private static Map<String, String> s3(String... changes) {
+        var values = new java.util.HashMap<>(Map.of("backup", "true", "image", BACKUP_IMAGE, "backupStorage", "s3",
+                "backupS3Endpoint", "s3.eu-west-1.amazonaws.com", "backupS3Bucket", "acme-pg-backups",
+                "backupS3AccessKey", "AKIAEXAMPLEEXAMPLE00", "backupS3SecretKey", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"));
+        for (int i = 0; i < changes.length; i += 2) {
+            if (changes[i + 1] == null) {
+                values.remove(changes[i]);
+            } else {
+                values.put(changes[i], changes[i + 1]);
+            }
+        }
+        return Map.copyOf(values);
+    }
+
     public static Stream<Arguments> all() {
         return Stream.of(
                 Arguments.of(Map.of("ha", "patrony"), "pg-cluster:ha = \"patrony\" is not allowed: none or patroni"),
@@ -195,6 +210,33 @@ public final class BadConfigValues {
                 Arguments.of(Map.of("acceptDataLoss", "pg7@0/1"), consentNotAllowed("pg7@0/1")
                         + "; the nodes of this stack are pg0, pg1"),
                 Arguments.of(Map.of("backup", "yes"), "pg-cluster:backup = \"yes\" is not allowed: true or false"),
+                Arguments.of(s3("backupStorage", "gcs"), "pg-cluster:backupStorage = \"gcs\" is not allowed: volume (a Docker "
+                        + "volume of the stack, the default) or s3 (an S3-compatible object store: pg-cluster:backupS3Endpoint, "
+                        + "pg-cluster:backupS3Bucket, pg-cluster:backupS3AccessKey and pg-cluster:backupS3SecretKey)"),
+                Arguments.of(s3("backupS3Bucket", null), "pg-cluster:backupS3Bucket is required with "
+                        + "pg-cluster:backupStorage = \"s3\""),
+                Arguments.of(s3("backupS3SecretKey", null), "pg-cluster:backupS3SecretKey is required with "
+                        + "pg-cluster:backupStorage = \"s3\" (set it as a secret: pulumi config set --secret backupS3SecretKey "
+                        + "<value>)"),
+                Arguments.of(s3("backupS3Endpoint", "https://s3.example.com"), "pg-cluster:backupS3Endpoint = "
+                        + "\"https://s3.example.com\" is not allowed: a host name or IPv4 address, optionally with :port "
+                        + "(s3.eu-west-1.amazonaws.com, minio.internal:9000), without https:// (pgBackRest reaches S3 only "
+                        + "over HTTPS, with the certificate verified)"),
+                Arguments.of(s3("backupS3Bucket", "Backups_1"), "pg-cluster:backupS3Bucket = \"Backups_1\" is not allowed: "
+                        + "an S3 bucket name: 3 to 63 lower case letters, digits, dots and hyphens, beginning and ending with "
+                        + "a letter or digit"),
+                Arguments.of(s3("backupS3Endpoint", "192.0.2.10:9000"), "pg-cluster:backupS3UriStyle = \"host\" is not "
+                        + "allowed with pg-cluster:backupS3Endpoint = \"192.0.2.10\": an IP address has no "
+                        + "<bucket>.<endpoint> name; set pg-cluster:backupS3UriStyle to path"),
+                Arguments.of(s3("backupS3Path", "backups/../x"), "pg-cluster:backupS3Path = \"backups/../x\" is not "
+                        + "allowed: an absolute path in the bucket such as /pgbackrest: letters, digits, '.', '_', '-' and "
+                        + "'/', no empty, . or .. parts, no trailing /"),
+                Arguments.of(s3("backupS3CaCertificate", "my-ca.crt"), "pg-cluster:backupS3CaCertificate = \"my-ca.crt\" "
+                        + "is not allowed: PEM certificates (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----) of the "
+                        + "CA that signed the store's certificate; no key"),
+                Arguments.of(Map.of("backup", "true", "image", BACKUP_IMAGE, "backupS3Bucket", "acme-pg-backups"),
+                        "pg-cluster:backupS3Bucket is not allowed with pg-cluster:backupStorage = \"volume\": it configures "
+                        + "an S3 repository (set pg-cluster:backupStorage to s3, or remove pg-cluster:backupS3Bucket)"),
                 Arguments.of(Map.of("backupRetentionFull", "3"), "pg-cluster:backupRetentionFull is not allowed with "
                         + "pg-cluster:backup = \"false\": it configures backups, which are off (set pg-cluster:backup to true, "
                         + "or remove pg-cluster:backupRetentionFull)"),
