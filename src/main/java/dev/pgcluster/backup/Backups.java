@@ -61,27 +61,44 @@ public final class Backups extends ComponentResource {
     /** On destroy: how long the last WAL segment may take to reach the repository. */
     static final int FINAL_ARCHIVE_SECONDS = 30;
 
+    private final String name;
+    private final ClusterConfig config;
+    private final Inputs inputs;
     private final Container repository;
     private final Output<String> passphrase;
-    private final Command stanza;
+    private Command stanza;
 
     /**
-     * What backups need from the cluster.
+     * What the repository needs from the cluster, before the nodes are declared.
      *
      * @param image       the cluster image's ID on the first node's host (it has pgBackRest)
      * @param networkName the cluster network there
      * @param tls         the cluster's CAs
      * @param placement   the first node's host: where everything of the backups runs
+     */
+    public record Inputs(Output<String> image, Output<String> networkName, ClusterTls tls, Placement placement) {
+    }
+
+    /**
+     * What the sidecars and the stanza step need from the nodes, once they are declared.
+     *
      * @param volumes     node name → its data volume's name
      * @param ready       node name → done once it is healthy
      * @param roles       done once the primary accepts the stack's roles (it is the primary)
      */
-    public record Inputs(Output<String> image, Output<String> networkName, ClusterTls tls, Placement placement,
-                         Map<String, Output<String>> volumes, Map<String, Resource> ready, Resource roles) {
+    public record Nodes(Map<String, Output<String>> volumes, Map<String, Resource> ready, Resource roles) {
     }
 
-    public Backups(String name, ClusterConfig config, Inputs inputs, ComponentResourceOptions options) {
+    /**
+     * The repository: its volumes, passphrase, files step and container. Declared before the
+     * nodes, whose containers start after it ({@link #nodesAfter}): on destroy the nodes stop
+     * first, while the repository still takes what they archive on the way down.
+     */
+    private Backups(String name, ClusterConfig config, Inputs inputs, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        this.name = name;
+        this.config = config;
+        this.inputs = inputs;
         BackupSettings settings = config.backup();
         Placement placement = inputs.placement();
         // With an S3 store the repository is there: no repository volume.
@@ -99,33 +116,6 @@ public final class Backups extends ComponentResource {
                 BackupFiles.REPOSITORY_CONFIG_PATH, ".", repositoryVolume.map(Volume::name),
                 BackupFiles.repositoryConfig(config), repositoryName, "DNS:" + repositoryName, inputs,
                 repositorySecrets);
-
-        var sidecars = new ArrayList<Resource>();
-        for (var node : config.nodes()) {
-            String sidecarName = BackupFiles.sidecar(config, node.name());
-            Output<String> volume = inputs.volumes().get(node.name());
-            Command nodeFiles = files(name + "-" + node.name() + "-files", config, "node", volume,
-                    PostgresNode.VOLUME_PATH, "conf/pgbackrest", Optional.empty(),
-                    BackupFiles.nodeConfig(config, node.name()), BackupFiles.nodeCommonName(config, node.name()),
-                    "DNS:" + sidecarName, inputs, Output.of("\n\n"));
-            var labels = labels(config, "sidecar");
-            labels.put(BackupFiles.LABEL_SERVES, node.name());
-            sidecars.add(new Container(sidecarName, common(labels, loaded(BackupFiles.nodeConfig(config, node.name()),
-                    nodeFiles, inputs))
-                    .name(sidecarName)
-                    .hostname(sidecarName)
-                    .image(inputs.image())
-                    .entrypoints("pgbackrest")
-                    .command(List.of("--config-path=" + BackupFiles.NODE_CONFIG_PATH, "server"))
-                    .networksAdvanced(ContainerNetworksAdvancedArgs.builder()
-                            .name(inputs.networkName()).aliases(sidecarName).build())
-                    .volumes(ContainerVolumeArgs.builder().volumeName(volume).containerPath(PostgresNode.VOLUME_PATH).build())
-                    .build(),
-                    // After the node: its conf step writes the CA certificates the sidecar reads.
-                    placement.dockerOptions(this).deleteBeforeReplace(true)
-                            .dependsOn(List.of(nodeFiles, inputs.ready().get(node.name())))
-                            .ignoreChanges(placement.ignoring(List.of())).build()));
-        }
 
         String supervisor = InitScripts.read(InitScripts.BACKUP_REPOSITORY_IN_CONTAINER);
         this.repository = new Container(repositoryName, common(labels(config, "repository"),
@@ -152,11 +142,45 @@ public final class Backups extends ComponentResource {
                 .build(),
                 placement.dockerOptions(this).deleteBeforeReplace(true).dependsOn(repositoryFiles)
                         .ignoreChanges(placement.ignoring(List.of())).build());
+    }
+
+    /**
+     * The nodes' part: per node the files step and the sidecar on its volume, and the stanza step
+     * once every node runs. Called once, after the nodes are declared.
+     */
+    public void attach(Nodes nodes) {
+        Placement placement = inputs.placement();
+        var sidecars = new ArrayList<Resource>();
+        for (var node : config.nodes()) {
+            String sidecarName = BackupFiles.sidecar(config, node.name());
+            Output<String> volume = nodes.volumes().get(node.name());
+            Command nodeFiles = files(name + "-" + node.name() + "-files", config, "node", volume,
+                    PostgresNode.VOLUME_PATH, "conf/pgbackrest", Optional.empty(),
+                    BackupFiles.nodeConfig(config, node.name()), BackupFiles.nodeCommonName(config, node.name()),
+                    "DNS:" + sidecarName, inputs, Output.of("\n\n"));
+            var labels = labels(config, "sidecar");
+            labels.put(BackupFiles.LABEL_SERVES, node.name());
+            sidecars.add(new Container(sidecarName, common(labels, loaded(BackupFiles.nodeConfig(config, node.name()),
+                    nodeFiles, inputs))
+                    .name(sidecarName)
+                    .hostname(sidecarName)
+                    .image(inputs.image())
+                    .entrypoints("pgbackrest")
+                    .command(List.of("--config-path=" + BackupFiles.NODE_CONFIG_PATH, "server"))
+                    .networksAdvanced(ContainerNetworksAdvancedArgs.builder()
+                            .name(inputs.networkName()).aliases(sidecarName).build())
+                    .volumes(ContainerVolumeArgs.builder().volumeName(volume).containerPath(PostgresNode.VOLUME_PATH).build())
+                    .build(),
+                    // After the node: its conf step writes the CA certificates the sidecar reads.
+                    placement.dockerOptions(this).deleteBeforeReplace(true)
+                            .dependsOn(List.of(nodeFiles, nodes.ready().get(node.name())))
+                            .ignoreChanges(placement.ignoring(List.of())).build()));
+        }
 
         var stanzaAfter = new ArrayList<Resource>(sidecars);
         stanzaAfter.add(repository);
-        stanzaAfter.add(inputs.roles());
-        stanzaAfter.addAll(inputs.ready().values());
+        stanzaAfter.add(nodes.roles());
+        stanzaAfter.addAll(nodes.ready().values());
         this.stanza = new Command(name + "-stanza", CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.BACKUP_STANZA))
                 // Deleted before the nodes and the repository: the last WAL is archived first.
@@ -317,7 +341,20 @@ public final class Backups extends ComponentResource {
         return stanza;
     }
 
-    /** Backups are declared only when config turns them on (and then TLS is on: the config says so). */
+    /**
+     * What every node's container starts after: the repository container, so that on destroy
+     * (and on any delete of both) the nodes stop first and their archiver finishes into a
+     * repository that is still there. Without it a stopping primary with WAL to archive waits
+     * for an archive-push to an absent host until Docker kills it.
+     */
+    public List<Resource> nodesAfter() {
+        return List.of(repository);
+    }
+
+    /**
+     * Backups are declared only when config turns them on (and then TLS is on: the config says
+     * so): the repository now, the nodes' part with {@link #attach}.
+     */
     public static Optional<Backups> declare(String name, ClusterConfig config, Supplier<Inputs> inputs,
                                             ComponentResourceOptions options) {
         return config.backup().enabled() ? Optional.of(new Backups(name, config, inputs.get(), options)) : Optional.empty();

@@ -91,10 +91,15 @@ public final class PostgresCluster extends ComponentResource {
                 ? Optional.of(new ClusterTls(name + "-tls", config, image, anchor, child()))
                 : Optional.empty();
 
+        // The repository before the nodes (TLS is on whenever backups are: the config refuses them
+        // without it); the nodes' part of the backups once they are declared.
+        this.backups = dev.pgcluster.backup.Backups.declare(name + "-backup", config, () -> new dev.pgcluster.backup.Backups.Inputs(
+                image, network.networkName(anchor), tls.orElseThrow(), anchor), child());
         this.declared = mode.declare(new ClusterParts(config, this, image, network, secrets, tls,
                 nodePlacements, found, reference -> imageOn(reference, name + "-" + imageResourceName(reference), anchor),
                 placement -> imageOn(config.image(), name + "-image", placement), dcsPlacements,
-                (reference, placement) -> imageOn(reference, name + "-" + imageResourceName(reference), placement)));
+                (reference, placement) -> imageOn(reference, name + "-" + imageResourceName(reference), placement),
+                backups.map(dev.pgcluster.backup.Backups::nodesAfter).orElse(List.of())));
         this.monitoring = Monitoring.declare(name, config, () -> new Monitoring.Inputs(
                 // The exporters run beside their nodes: the exporter image on every host with a node.
                 placement -> imageOn(config.monitoring().exporterImage(), name + "-exporter-image", placement),
@@ -102,10 +107,8 @@ public final class PostgresCluster extends ComponentResource {
                 network::networkName, caCertificate(), secrets.monitoringPassword(), declared.roles(), nodePlacements,
                 declared.dcsMetrics()),
                 child());
-        // TLS is on whenever backups are (the config refuses them without it).
-        this.backups = dev.pgcluster.backup.Backups.declare(name + "-backup", config, () -> new dev.pgcluster.backup.Backups.Inputs(
-                image, network.networkName(anchor), tls.orElseThrow(), anchor, declared.volumes(), declared.ready(),
-                declared.roles()), child());
+        backups.ifPresent(b -> b.attach(new dev.pgcluster.backup.Backups.Nodes(declared.volumes(), declared.ready(),
+                declared.roles())));
         registerOutputs(Map.of(
                 "networkName", network.networkName(),
                 "primaryConnectionString", primaryConnectionString()));

@@ -128,12 +128,15 @@ public final class PostgresNode extends ComponentResource {
      * @param tls       the cluster's CAs; empty without TLS
      * @param before    steps that must be done before anything touches the node's volume (the
      *                  hand-over from another mode); empty for none
+     * @param containerAfter what the node's container starts after, beside its own steps, and so
+     *                  outlives it on destroy ({@link dev.pgcluster.mode.ClusterParts#nodesAfter})
      * @param options   component options (parent)
      */
     public PostgresNode(String name, ClusterConfig config, NodeSpec node, Output<String> image, Output<String> nodeImages,
                         ClusterNetwork network,
                         ClusterSecrets secrets, Placement placement, Optional<Upstream> upstream,
-                        Optional<ClusterTls> tls, List<Resource> before, ComponentResourceOptions options) {
+                        Optional<ClusterTls> tls, List<Resource> before, List<Resource> containerAfter,
+                        ComponentResourceOptions options) {
         super(TYPE, name, ComponentResourceOptions.merge(options,
                 ComponentResourceOptions.builder().aliases(LegacyUrns.nodeComponent()).build()));
         String primaryContainer = config.containerName(config.primary().name());
@@ -204,7 +207,7 @@ public final class PostgresNode extends ComponentResource {
                 port,
                 placement.dockerOptions(this)
                         .deleteBeforeReplace(true)
-                        .dependsOn(List.of(seed, conf))
+                        .dependsOn(concat(List.of(seed, conf), containerAfter))
                         // What the node publishes is never taken from a refresh: the docker
                         // provider 4.5.1 reads a stopped container's ports back empty, and ports
                         // force a new container. A changed port changes the published label,

@@ -191,7 +191,7 @@ public final class ConfigReader {
             }
         }
 
-        BackupSettings backup = backup(tls, image, placed);
+        BackupSettings backup = backup(env, tls, image, placed);
         Optional<RestoreSettings> restore = restore(ha, placed);
 
         if (memoryMb != null && shmSizeMb != null && shmSizeMb >= memoryMb) {
@@ -476,8 +476,14 @@ public final class ConfigReader {
      * {@code backup} and its keys (README: Backups and recovery). Built for both modes with TLS on
      * one Docker host and an image with pgBackRest; the rest is refused by name until it is built.
      */
-    private BackupSettings backup(TlsSettings tls, String image, Optional<HostPlacement.Placed> placed) {
-        Boolean enabled = optional("backup", "false", v -> Validators.bool(key("backup"), v));
+    private BackupSettings backup(DeploymentEnvironment env, TlsSettings tls, String image,
+                                  Optional<HostPlacement.Placed> placed) {
+        // On by default outside development: a cluster someone depends on gets a way back from a
+        // DROP TABLE unless its config says otherwise.
+        Boolean enabled = optional("backup", String.valueOf(env != DeploymentEnvironment.DEVELOPMENT),
+                v -> Validators.bool(key("backup"), v));
+        String on = key("backup") + " = \"true\"" + (config.get("backup").isPresent() ? ""
+                : " (the default in " + env.configValue() + "; set " + key("backup") + " to false to run without backups)");
         Optional<Secret> passphrase = password("backupPassphrase");
         Integer retentionFull = optional("backupRetentionFull", String.valueOf(BackupSettings.DEFAULT_RETENTION_FULL),
                 v -> Validators.integer(key("backupRetentionFull"), v, 1, 100));
@@ -516,17 +522,17 @@ public final class ConfigReader {
                     + key("backupStorage") + " to s3, or remove " + key(k) + ")"));
         }
         if (tls != null && !tls.enabled()) {
-            problems.add(key("backup") + " = \"true\" is not allowed with " + key("tls") + " = \"false\": the nodes reach "
+            problems.add(on + " is not allowed with " + key("tls") + " = \"false\": the nodes reach "
                     + "the repository over pgBackRest's TLS protocol, each with a certificate of the cluster's CA");
         }
         if (DEFAULT_IMAGE.equals(image)) {
-            problems.add(key("image") + " = \"" + image + "\" is not allowed with " + key("backup") + " = \"true\": the "
+            problems.add(key("image") + " = \"" + image + "\" is not allowed with " + on + ": the "
                     + "official postgres image has no pgBackRest; build images/pgbackrest/Dockerfile (with " + key("ha")
                     + " = \"patroni\": images/patroni/Dockerfile) and set " + key("image") + " to that image (README: Backups "
                     + "and recovery)");
         }
         if (severalHosts(placed)) {
-            problems.add(key("backup") + " = \"true\" is not allowed with nodes on several Docker hosts (" + key("dockerHosts")
+            problems.add(on + " is not allowed with nodes on several Docker hosts (" + key("dockerHosts")
                     + ", " + key("placement") + "): not built yet (README: Backups and recovery)");
         }
         if (diffHours != null && fullHours != null && diffHours > fullHours) {

@@ -2,11 +2,13 @@ package dev.pgcluster.mode;
 
 import com.pulumi.core.Output;
 import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.Resource;
 import dev.pgcluster.cluster.ClusterNetwork;
 import dev.pgcluster.cluster.ClusterSecrets;
 import dev.pgcluster.cluster.ClusterTls;
 import dev.pgcluster.cluster.Placement;
 import dev.pgcluster.config.ClusterConfig;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -31,16 +33,20 @@ import java.util.function.Function;
  *                   host; a node on a host waits for the image there)
  * @param dcsPlacements with ha: patroni, etcd member → its Docker host
  * @param imagesOn   an image reference and a placement → its ID on that host
+ * @param nodesAfter what every node's container starts after (and so outlives it on destroy):
+ *                   with backups, the repository container; empty otherwise
  */
 public record ClusterParts(ClusterConfig config, ComponentResource cluster, Output<String> image,
                            ClusterNetwork network, ClusterSecrets secrets, Optional<ClusterTls> tls,
                            Map<String, Placement> placements, Optional<String> found,
                            Function<String, Output<String>> images, Function<Placement, Output<String>> imageOn,
-                           Map<String, Placement> dcsPlacements, BiFunction<String, Placement, Output<String>> imagesOn) {
+                           Map<String, Placement> dcsPlacements, BiFunction<String, Placement, Output<String>> imagesOn,
+                           List<Resource> nodesAfter) {
     public ClusterParts {
         Objects.requireNonNull(config);
         Objects.requireNonNull(cluster);
         placements = Map.copyOf(placements);
         dcsPlacements = Map.copyOf(dcsPlacements);
+        nodesAfter = List.copyOf(nodesAfter);
     }
 }

@@ -79,7 +79,7 @@ public final class Bench {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: bench/run.sh [--runs N] [--replicas 1,2,3] [--scale S] "
-                        + "[--pgbench-seconds T] [--switchovers K] [--kills K] [--only patroni|hosts]; got "
+                        + "[--pgbench-seconds T] [--switchovers K] [--kills K] [--only patroni|hosts|backups]; got "
                         + String.join(" ", args));
             }
             options.put(args[i].substring(2), args[++i]);
@@ -106,10 +106,13 @@ public final class Bench {
             baseBackupLagAndTps();
             switchoverGap();
         }
-        if (!only.equals("hosts")) {
+        if (only.equals("all") || only.equals("backups")) {
+            backups();
+        }
+        if (only.equals("all") || only.equals("patroni")) {
             patroni();
         }
-        if (!only.equals("patroni")) {
+        if (only.equals("all") || only.equals("hosts")) {
             hosts();
         }
         compare();
@@ -480,6 +483,146 @@ public final class Bench {
         report.add(section, "pg-cluster: `pulumi destroy`", "s", oursDestroy);
         report.add(section, "docker-compose: `down -v`", "s", composeDown);
         report.add(section, "pg-cluster: objects left after destroy", "", leftovers);
+    }
+
+    // ------------------------------------------------------------- backups
+
+    /**
+     * Backups with pgBackRest (README: Backups and recovery) at pgbench scale {@link #scale}, side
+     * by side in one run: a full backup by hand (the documented command: from the standby, zstd,
+     * encrypted) against a raw copy of the same volume; the restore of a new stack's primary from
+     * the repository (its seed step: restore and recovery) against the base backup of a new
+     * standby (its seed step: pg_basebackup); and the RPO of the archive alone with
+     * {@code archive_timeout} as shipped: under a steady writer every node is lost at once (paused),
+     * then a stack restored to the end of the archive shows which acknowledged writes it lacks.
+     */
+    private void backups() throws Exception {
+        String stack = "bench-backup";
+        String prefix = "pg-cluster-" + stack;
+        String repository = prefix + "-backup";
+        initStack(stack, 1);
+        // The repository goes with the stack: nothing of the bench outlives it.
+        setConfig(stack, Map.of("backup", "true", "backupRetainRepository", "false"));
+        cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
+        String primary = prefix + "-pg0";
+        Instant i0 = Instant.now();
+        docker("exec", "-u", "postgres", primary, "pgbench", "-i", "-q", "-s", String.valueOf(scale), "postgres")
+                .orThrow("pgbench -i");
+        System.out.printf("bench: pgbench -i -s %d took %.0f s%n", scale, seconds(i0, Instant.now()));
+        long dataBytes = Long.parseLong(docker("exec", primary, "du", "-sb", "/var/lib/postgresql/data/pgdata").orThrow("du")
+                .stdout().split("\\s+")[0]);
+        var full = new ArrayList<Double>();
+        var fullSeconds = new ArrayList<Double>();
+        var copy = new ArrayList<Double>();
+        var stored = new ArrayList<Double>();
+        for (int run = 1; run <= runs; run++) {
+            Instant t0 = Instant.now();
+            // A scheduled backup may be running (the first one, at once on a new stanza): the lock waits for it.
+            docker("exec", repository, "pgbackrest", "--config-path=/var/lib/pgbackrest-conf", "--stanza=" + prefix,
+                    "--lock-timeout=600", "backup", "--type=full").orThrow("pgbackrest backup --type=full");
+            fullSeconds.add(seconds(t0, Instant.now()));
+            full.add(dataBytes / 1e6 / last(fullSeconds));
+            var info = JsonParser.parseString(docker("exec", repository, "pgbackrest", "--config-path=/var/lib/pgbackrest-conf",
+                    "--stanza=" + prefix, "info", "--output=json").orThrow("pgbackrest info").stdout()).getAsJsonArray()
+                    .get(0).getAsJsonObject().getAsJsonArray("backup");
+            var latest = info.get(info.size() - 1).getAsJsonObject().getAsJsonObject("info").getAsJsonObject("repository");
+            stored.add(latest.get("delta").getAsDouble() / 1e6);
+            String out = docker("run", "--rm", "--label", "pg-cluster-bench=copy", "-v", prefix + "-pg1-data:/src:ro",
+                    "-v", "pgcbench-copy:/dst", "--entrypoint", "sh", image, "-c",
+                    "s=$(date +%s%N); cp -a /src/pgdata/. /dst/ && sync; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))")
+                    .orThrow("raw copy").stdout().strip();
+            docker("volume", "rm", "pgcbench-copy").orThrow("volume rm");
+            copy.add(dataBytes / 1e6 / (Long.parseLong(out) / 1000.0));
+            System.out.printf("bench: full backup %.1f s = %.0f MB/s (%.0f MB in the repository), raw copy %.0f MB/s (%d MB)%n",
+                    last(fullSeconds), last(full), last(stored), last(copy), dataBytes >> 20);
+        }
+
+        // A new stack's primary restored from the repository against a new standby's base backup,
+        // each its node's seed step (one-off container start → exit).
+        var restore = new ArrayList<Double>();
+        var restoreUp = new ArrayList<Double>();
+        var baseBackup = new ArrayList<Double>();
+        var baseBackupUp = new ArrayList<Double>();
+        String restored = "bench-restored";
+        String volumeUrn = urn(stack, "docker:index/volume:Volume", prefix + "-pg1-data");
+        for (int run = 1; run <= runs; run++) {
+            initStack(restored, 0);
+            setConfig(restored, Map.of("restoreFrom", prefix));
+            Instant t0 = Instant.now();
+            cli(project, "up", "--yes", "--skip-preview", "--stack", restored).orThrow("pulumi up " + restored);
+            restoreUp.add(seconds(t0, Instant.now()));
+            restore.add(seedSeconds(t0, "pg-cluster-" + restored + "-pg0-seed"));
+            cli(project, "destroy", "--yes", "--skip-preview", "--stack", restored).orThrow("pulumi destroy " + restored);
+            t0 = Instant.now();
+            cli(project, "up", "--yes", "--skip-preview", "--stack", stack, "--replace", volumeUrn).orThrow("pulumi up --replace");
+            baseBackupUp.add(seconds(t0, Instant.now()));
+            baseBackup.add(seedSeconds(t0, prefix + "-pg1-seed"));
+            System.out.printf("bench: restore from the repository %.1f s (pulumi up %.1f s), base backup of a new standby "
+                    + "%.1f s (pulumi up %.1f s)%n", last(restore), last(restoreUp), last(baseBackup), last(baseBackupUp));
+        }
+
+        // RPO of the archive alone, archive_timeout as shipped. Every node is lost at a moment: both
+        // are paused (a kill would have Docker restart them, and they would archive what waits).
+        var lostSeconds = new ArrayList<Double>();
+        var lostRows = new ArrayList<Double>();
+        var random = new java.util.Random();
+        for (int run = 1; run <= runs; run++) {
+            long present;
+            double lastAt;
+            Instant lost;
+            List<Long> acknowledged;
+            try (var writer = new SteadyWriter(outputs(stack).get("primaryJdbcUrl").getAsString())) {
+                writer.awaitProgress(100, Duration.ofSeconds(60));
+                // Somewhere in the archive_timeout cycle: a moment within a minute and a half.
+                sleepQuietly(Duration.ofMillis(20_000 + random.nextInt(90_000)));
+                docker("pause", prefix + "-pg0", prefix + "-pg1").orThrow("docker pause");
+                lost = Instant.now();
+                acknowledged = writer.acknowledged();
+                try {
+                    initStack(restored, 0);
+                    setConfig(restored, Map.of("restoreFrom", prefix));
+                    cli(project, "up", "--yes", "--skip-preview", "--stack", restored).orThrow("pulumi up " + restored);
+                    String rows = docker("exec", "-u", "postgres", "pg-cluster-" + restored + "-pg0", "psql", "-X", "-q", "-At",
+                            "-d", "postgres", "-c", "SELECT coalesce(extract(epoch FROM max(written_at)), 0) || ' ' || count(*) "
+                                    + "FROM public.ack").orThrow("the restored rows").stdout().strip();
+                    lastAt = Double.parseDouble(rows.split(" ")[0]);
+                    present = Long.parseLong(rows.split(" ")[1]);
+                    cli(project, "destroy", "--yes", "--skip-preview", "--stack", restored).orThrow("pulumi destroy " + restored);
+                } finally {
+                    docker("unpause", prefix + "-pg0", prefix + "-pg1");
+                }
+            }
+            lostSeconds.add(Math.max(0, lost.toEpochMilli() / 1000.0 - lastAt));
+            lostRows.add((double) (acknowledged.size() - present));
+            System.out.printf("bench: RPO run %d: %d of %d acknowledged rows restored, the newest written %.1f s before the loss%n",
+                    run, present, acknowledged.size(), last(lostSeconds));
+            docker("exec", "-u", "postgres", prefix + "-pg0", "psql", "-X", "-q", "-d", "postgres", "-c", "DROP TABLE public.ack")
+                    .orThrow("drop ack");
+        }
+        cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
+
+        String section = "Backups (pgBackRest 2.55, pgbench scale " + scale + ", " + (dataBytes >> 20) + " MB)";
+        report.add(section, "full backup by hand (from the standby, zstd level 3, encrypted): throughput", "MB/s", full);
+        report.add(section, "full backup by hand: time", "s", fullSeconds);
+        report.add(section, "full backup: size in the repository", "MB", stored);
+        report.add(section, "raw copy of the standby's data directory (cp -a, sync)", "MB/s", copy);
+        report.add(section, "restore of a new stack's primary from the repository (seed step: restore, recovery)", "s", restore);
+        report.add(section, "restore: whole `pulumi up` of the 1-node stack", "s", restoreUp);
+        report.add(section, "base backup of a new standby (seed step: pg_basebackup)", "s", baseBackup);
+        report.add(section, "base backup: whole `pulumi up` replacing the standby's volume", "s", baseBackupUp);
+        report.add(section, "RPO of the archive alone (archive_timeout 60 s as shipped; every node lost): the newest write "
+                + "restored, seconds before every node was lost", "s", lostSeconds);
+        report.add(section, "RPO: acknowledged rows missing from the restore", "", lostRows);
+    }
+
+    /** How long a one-off seed container ran (start → exit), from Docker's events since {@code since}. */
+    private static double seedSeconds(Instant since, String container) {
+        var seed = events(since).stream().filter(e -> e.type().equals("container") && e.name().equals(container)).toList();
+        Instant start = seed.stream().filter(e -> e.action().equals("start")).map(BenchParsers.DockerEvent::at).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no start of " + container));
+        Instant end = seed.stream().filter(e -> e.action().equals("die")).map(BenchParsers.DockerEvent::at)
+                .reduce((a, b) -> b).orElseThrow(() -> new IllegalStateException("no exit of " + container));
+        return seconds(start, end);
     }
 
     // ------------------------------------------------- base backup, lag and TPS
@@ -857,7 +1000,8 @@ public final class Bench {
 
     /** Removes what an earlier, interrupted run of the benchmark left: only its own objects. */
     private void cleanUp() {
-        for (String stack : List.of("bench-r1", "bench-r2", "bench-r3", "bench-load", "bench-switch")) {
+        for (String stack : List.of("bench-r1", "bench-r2", "bench-r3", "bench-load", "bench-switch", "bench-backup",
+                "bench-restored")) {
             if (Files.isDirectory(project) && cli(project, "stack", "select", stack).ok()) {
                 cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack);
                 cli(project, "stack", "rm", "--yes", "--force", stack);

@@ -46,10 +46,27 @@ class ConfigReaderTest {
 
     @Test
     void productionDefaultsRetainVolumesAndKeepMoreWal() {
-        ClusterConfig config = TestConfigs.config("prod", "environment", "production");
+        ClusterConfig config = TestConfigs.config("prod", "environment", "production", "backup", "false");
         assertTrue(config.retainVolumes());
         assertEquals(new WalSettings("1GB", "16GB"), config.wal());
         assertEquals(512, config.limits().shmSizeMb());
+    }
+
+    /** Backups are on by default outside development: turning them off there is said in config. */
+    @Test
+    void backupsAreOnByDefaultInStagingAndProductionOnly() {
+        String image = "pg-cluster/postgres-pgbackrest:17.6-2.55.1";
+        assertTrue(TestConfigs.config("prod", "environment", "production", "image", image).backup().enabled());
+        assertTrue(TestConfigs.config("staging", "environment", "staging", "image", image).backup().enabled());
+        assertFalse(TestConfigs.config("dev", "environment", "development", "image", image).backup().enabled());
+        assertFalse(TestConfigs.config("dev", "image", image).backup().enabled());
+        var e = assertThrows(ConfigException.class, () -> TestConfigs.config("staging", "environment", "staging"));
+        assertEquals(List.of("pg-cluster:image = \"postgres:17.6\" is not allowed with pg-cluster:backup = \"true\" (the "
+                + "default in staging; set pg-cluster:backup to false to run without backups): the official postgres image "
+                + "has no pgBackRest; build images/pgbackrest/Dockerfile (with pg-cluster:ha = \"patroni\": "
+                + "images/patroni/Dockerfile) and set pg-cluster:image to that image (README: Backups and recovery)"),
+                e.problems());
+        assertFalse(TestConfigs.config("staging", "environment", "staging", "backup", "false").backup().enabled());
     }
 
     @Test
@@ -217,6 +234,10 @@ class ConfigReaderTest {
         assertEquals(HaSettings.Mode.PATRONI, prod.ha().mode());
         assertEquals(3, staging.ha().dcsMembers());
         assertEquals(3, prod.ha().dcsMembers());
+        // Backups outside development (on by default there; the Patroni image has pgBackRest).
+        assertFalse(dev.backup().enabled());
+        assertTrue(staging.backup().enabled());
+        assertTrue(prod.backup().enabled());
         // Distinct subnets and ports, so all three can share one Docker host.
         assertEquals(3, Set.of(dev.subnet().cidr(), staging.subnet().cidr(), prod.subnet().cidr()).size());
     }

@@ -99,7 +99,10 @@ public final class TestConfigs {
             values.remove("image");
             values.remove("pullImage");
             ConfigReader.PATRONI_KEYS.forEach(values::remove);
-            if ("true".equals(values.get("backup"))) {
+            // backup: on when the stack says so, or by default outside development.
+            boolean backup = values.containsKey("backup") ? "true".equals(values.get("backup"))
+                    : !"development".equals(values.getOrDefault("environment", "development"));
+            if (backup) {
                 // ha: none's image for backups (images/pgbackrest/Dockerfile): the official one has no pgBackRest.
                 values.put("image", "pg-cluster/postgres-pgbackrest:17.6-2.55.1");
             }

@@ -75,7 +75,7 @@ public final class DeclaredFailover implements HaMode {
                 node -> parts.imageOn().apply(parts.placements().get(node)));
         var primary = new PostgresNode(name + "-" + primaryNode.name(), config, primaryNode,
                 parts.imageOn().apply(primaryPlacement), nodeImages, parts.network(),
-                parts.secrets(), primaryPlacement, Optional.empty(), parts.tls(), before, child(parts));
+                parts.secrets(), primaryPlacement, Optional.empty(), parts.tls(), before, parts.nodesAfter(), child(parts));
         nodes.put(primaryNode.name(), primary);
         if (!config.lostNodes().isEmpty()) {
             // The configured primary's slot step from when it was a standby: deleted now, it would
@@ -89,7 +89,7 @@ public final class DeclaredFailover implements HaMode {
             Placement placement = parts.placements().get(replica.name());
             nodes.put(replica.name(), new PostgresNode(name + "-" + replica.name(), config, replica,
                     parts.imageOn().apply(placement), Output.of(""), parts.network(), parts.secrets(), placement, Optional.of(upstream),
-                    parts.tls(), before, child(parts)));
+                    parts.tls(), before, parts.nodesAfter(), child(parts)));
         }
         var containerNames = new LinkedHashMap<String, Output<String>>();
         config.nodeNames().forEach(node -> containerNames.put(node, nodes.get(node).containerName()));

@@ -123,7 +123,10 @@ public final class PatroniMode implements HaMode {
         // A switch from ha: none starts with the primary instead: Patroni takes its data over as the
         // leader, and the others join it (a standby started before a leader exists could take over).
         var members = new LinkedHashMap<String, PatroniMember>();
-        List<Resource> after = dcs;
+        // Every member's container also starts after what the cluster names (the backup
+        // repository), which so outlives it on destroy.
+        List<Resource> after = new ArrayList<>(dcs);
+        after.addAll(parts.nodesAfter());
         for (NodeSpec node : replacementOrder(config, first, leader)) {
             Placement placement = parts.placements().get(node.name());
             var member = new PatroniMember(name + "-" + node.name(), config, node, parts.imageOn().apply(placement),
@@ -131,6 +134,7 @@ public final class PatroniMode implements HaMode {
                     parts.secrets().replicationPassword(), secretsFile, signing, after, options);
             members.put(node.name(), member);
             var next = new ArrayList<Resource>(dcs);
+            next.addAll(parts.nodesAfter());
             next.add(member.readiness());
             after = next;
         }
