@@ -7,6 +7,7 @@
 #   PGC_CONFIG_PATH           pgBackRest's config directory in it
 #   PGC_STANZA                the cluster's stanza
 #   PGC_TIMEOUT_SECONDS       how long the repository and the nodes' sidecars may take to answer
+#   PGC_S3_REPOSITORY         with an S3 store: s3://<bucket><path>, for the messages
 #
 # Its only line on stdout: "stanza <stanza>: archiving checked, <n> backups in the repository".
 set -eu
@@ -25,6 +26,16 @@ while :; do
     fi
     case "$out" in
         *"[028]"*)
+            if [ -n "${PGC_S3_REPOSITORY:-}" ]; then
+                echo "pg-cluster: the repository $PGC_S3_REPOSITORY holds stanza $PGC_STANZA of another cluster (an earlier" \
+                    "stack of this name, or another stack of this name sharing the bucket): this cluster's WAL cannot go" \
+                    "there. To get the earlier cluster back, restore it (pg-cluster:restoreFrom $PGC_STANZA, with its" \
+                    "config volume) into a stack whose nodes have no data; or set pg-cluster:backupS3Path to another" \
+                    "path. The earlier backups go only when archive/$PGC_STANZA and backup/$PGC_STANZA are deleted below" \
+                    "$PGC_S3_REPOSITORY (README: Backups and recovery). pgBackRest said:" >&2
+                printf '%s\n' "$out" >&2
+                exit 1
+            fi
             echo "pg-cluster: the repository in $PGC_REPOSITORY_CONTAINER holds stanza $PGC_STANZA of another cluster" \
                 "(a repository retained from an earlier stack of this name): this cluster's WAL cannot go there. To" \
                 "get the earlier cluster back, restore it (pg-cluster:restoreFrom $PGC_STANZA) into a stack whose nodes" \

@@ -12,10 +12,13 @@ volume=/var/lib/postgresql/data
 target="$volume/pgdata"
 partial="$volume/pgdata.partial"
 
-# LSN "X/Y" (hex) -> number of the WAL segment holding it.
-lsn_segment() {
+# LSN "X/Y" (hex) -> its byte position, and the number of the WAL segment holding it.
+lsn_number() {
     hi=${1%%/*} lo=${1#*/}
-    echo $(( ((0x$hi << 32) | 0x$lo) / segment_size ))
+    echo $(( (0x$hi << 32) | 0x$lo ))
+}
+lsn_segment() {
+    echo $(( $(lsn_number "$1") / segment_size ))
 }
 
 refuse() {
@@ -46,7 +49,11 @@ if [ -e "$target/PG_VERSION" ]; then
     # Segment number from the file name: log id (chars 9-16) and segment (17-24).
     newest_segment=$(( 0x$(echo "$newest" | cut -c9-16) * (0x100000000 / segment_size) + 0x$(echo "$newest" | cut -c17-24) ))
     slot_segment=$(lsn_segment "$PGC_SLOT_RESTART_LSN")
-    [ "$slot_segment" -le "$newest_segment" ] ||
+    # The slot may start exactly where the newest segment ends: the standby received everything up
+    # to a segment switch (the one the final archive of a backup stack makes on destroy, or an
+    # archive_timeout), and the next segment is not written yet. Nothing is missing between.
+    slot_offset=$(( $(lsn_number "$PGC_SLOT_RESTART_LSN") % segment_size ))
+    [ "$slot_segment" -le "$newest_segment" ] || { [ "$slot_segment" -eq $((newest_segment + 1)) ] && [ "$slot_offset" -eq 0 ]; } ||
         refuse "the slot starts at $PGC_SLOT_RESTART_LSN, after the newest WAL it has ($newest): the WAL between is gone"
     # The primary, or how to reach it, may have changed since.
     pgc_write_standby_conf "$target" "$PGC_NODE"

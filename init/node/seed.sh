@@ -29,8 +29,9 @@
 #   PGC_INIT_SCRIPT, PGC_BACKUP_SCRIPT       what the one-off container runs
 #   PGC_RESTORE_SCRIPT            primary with restoreFrom: fills the volume from a backup instead of
 #                                 initdb (init/backup/restore-in-container.sh), with the source's
-#                                 PGC_RESTORE_CONFIG_VOLUME and PGC_RESTORE_REPOSITORY_VOLUME (when
-#                                 it exists; else the cluster network, for an S3 store) mounted
+#                                 PGC_RESTORE_CONFIG_VOLUME and PGC_RESTORE_REPOSITORY_VOLUME (for
+#                                 an S3 store, whose config says repo1-type=s3, the cluster network
+#                                 instead) mounted
 #                                 read-only at PGC_RESTORE_CONFIG and PGC_RESTORE_REPOSITORY, and
 #                                 PGC_RESTORE_STANZA, PGC_RESTORE_TYPE, PGC_RESTORE_TARGET, PGC_TIMEOUT_SECONDS
 #
@@ -113,12 +114,21 @@ if [ "$PGC_ROLE" = primary ]; then
         fi
         script=$PGC_RESTORE_SCRIPT made=restored
         sources="--volume $PGC_RESTORE_CONFIG_VOLUME:$PGC_RESTORE_CONFIG:ro"
-        if docker volume inspect "$PGC_RESTORE_REPOSITORY_VOLUME" >/dev/null 2>&1; then
+        # Where the source's repository is, as its own config says (repo1-type).
+        # shellcheck disable=SC2086 # $labels and PGC_ONE_OFF_HARDENING are lists of options
+        storage=$(docker run --rm --network none $PGC_ONE_OFF_HARDENING --user postgres \
+            --volume "$PGC_RESTORE_CONFIG_VOLUME:/source:ro" $labels --label pg-cluster.role=restore-check "$PGC_IMAGE" \
+            sed -n 's/^repo1-type=//p' /source/pgbackrest.conf) || storage=""
+        if [ "$storage" = s3 ]; then
+            # An S3 store, reached from the cluster network as the repository container reaches it.
+            network=$PGC_NETWORK
+        elif docker volume inspect "$PGC_RESTORE_REPOSITORY_VOLUME" >/dev/null 2>&1; then
             sources="$sources --volume $PGC_RESTORE_REPOSITORY_VOLUME:$PGC_RESTORE_REPOSITORY:ro"
         else
-            # No repository volume: the source's repository is in an S3 store, reached from the
-            # cluster network as the repository container reaches it.
-            network=$PGC_NETWORK
+            echo "pg-cluster: pg-cluster:restoreFrom names stanza $PGC_RESTORE_STANZA, whose repository is the volume" \
+                "$PGC_RESTORE_REPOSITORY_VOLUME, which is not on ${DOCKER_HOST:-the Docker host}: nothing to restore from" \
+                "(README: Backups and recovery)" >&2
+            exit 3
         fi
     fi
     docker rm -f "$runner" >/dev/null 2>&1 || true

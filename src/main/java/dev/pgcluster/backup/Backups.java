@@ -119,7 +119,9 @@ public final class Backups extends ComponentResource {
 
         String supervisor = InitScripts.read(InitScripts.BACKUP_REPOSITORY_IN_CONTAINER);
         this.repository = new Container(repositoryName, common(labels(config, "repository"),
-                loaded(BackupFiles.repositoryConfig(config) + supervisor, repositoryFiles, inputs))
+                // The store's CA certificates too: pgBackRest reads the file only when it starts.
+                loaded(BackupFiles.repositoryConfig(config) + supervisor
+                        + settings.s3().flatMap(S3Settings::caCertificate).orElse(""), repositoryFiles, inputs))
                 .name(repositoryName)
                 .hostname(repositoryName)
                 .image(inputs.image())
@@ -183,8 +185,6 @@ public final class Backups extends ComponentResource {
         stanzaAfter.addAll(nodes.ready().values());
         this.stanza = new Command(name + "-stanza", CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.BACKUP_STANZA))
-                // Deleted before the nodes and the repository: the last WAL is archived first.
-                .delete(InitScripts.read(InitScripts.BACKUP_FINAL_ARCHIVE))
                 .environment(repository.name().applyValue(container -> {
                     var env = new LinkedHashMap<String, String>();
                     env.put("PGC_STEP", "backup-stanza");
@@ -192,12 +192,32 @@ public final class Backups extends ComponentResource {
                     env.put("PGC_CONFIG_PATH", BackupFiles.REPOSITORY_CONFIG_PATH);
                     env.put("PGC_STANZA", BackupFiles.stanza(config));
                     env.put("PGC_TIMEOUT_SECONDS", String.valueOf(config.healthTimeoutSeconds()));
-                    env.put("PGC_FINAL_ARCHIVE_SECONDS", String.valueOf(FINAL_ARCHIVE_SECONDS));
+                    config.backup().s3().ifPresent(s3 -> env.put("PGC_S3_REPOSITORY", "s3://" + s3.bucket() + s3.path()));
                     env.putAll(placement.commandEnvironment());
                     return (Map<String, String>) env;
                 }))
                 // A new repository container (new config, a new image) checks again.
                 .triggers(repository.id().applyValue(id -> List.<Object>of(id)))
+                .logging(Logging.STDOUT_AND_STDERR)
+                .build(),
+                CustomResourceOptions.builder().parent(this).dependsOn(stanzaAfter)
+                        .ignoreChanges(placement.ignoring(List.of())).build());
+        // Deleted before the nodes, the sidecars and the repository (it starts after them): on
+        // destroy, or when backups are turned off, the last WAL is archived first. Only names in
+        // its inputs, none of their outputs: a repository container replaced during an up (new
+        // keys, certificates, image) does not replace it, so nothing is switched then.
+        var env = new LinkedHashMap<String, String>();
+        env.put("PGC_STEP", "backup-final-archive");
+        env.put("PGC_REPOSITORY_CONTAINER", BackupFiles.repositoryContainer(config));
+        env.put("PGC_CONFIG_PATH", BackupFiles.REPOSITORY_CONFIG_PATH);
+        env.put("PGC_STANZA", BackupFiles.stanza(config));
+        env.put("PGC_FINAL_ARCHIVE_SECONDS", String.valueOf(FINAL_ARCHIVE_SECONDS));
+        env.putAll(placement.commandEnvironment());
+        new Command(name + "-final-archive", CommandArgs.builder()
+                .create("echo \"pg-cluster: when this step is deleted (pulumi destroy, backup off), the primary's last WAL"
+                        + " is archived first\" >&2")
+                .delete(InitScripts.read(InitScripts.BACKUP_FINAL_ARCHIVE))
+                .environment(env)
                 .logging(Logging.STDOUT_AND_STDERR)
                 .build(),
                 CustomResourceOptions.builder().parent(this).dependsOn(stanzaAfter)

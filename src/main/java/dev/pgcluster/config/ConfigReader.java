@@ -516,6 +516,12 @@ public final class ConfigReader {
             return BackupSettings.OFF;
         }
         Optional<S3Settings> s3 = "s3".equals(storage) ? s3() : Optional.empty();
+        if ("s3".equals(storage) && Boolean.FALSE.equals(retain) && config.get("backupPassphrase").isEmpty()) {
+            problems.add(key("backupRetainRepository") + " = \"false\" is not allowed with " + key("backupStorage")
+                    + " = \"s3\" unless " + key("backupPassphrase") + " is set: the bucket outlives the stack, and the "
+                    + "passphrase its backups are encrypted with would go with the repository's config volume (set "
+                    + key("backupPassphrase") + " as a secret, or keep the config volume)");
+        }
         if ("volume".equals(storage)) {
             S3_KEYS.stream().filter(k -> config.get(k).isPresent()).forEach(k -> problems.add(key(k)
                     + " is not allowed with " + key("backupStorage") + " = \"volume\": it configures an S3 repository (set "

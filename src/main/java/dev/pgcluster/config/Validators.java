@@ -405,6 +405,8 @@ public final class Validators {
      */
     public static Map.Entry<String, Integer> s3Endpoint(String key, String raw) {
         String value = raw.trim().toLowerCase(Locale.ROOT);
+        // A pasted URL may carry credentials (https://KEY:SECRET@host): never repeated.
+        String shown = raw.replaceAll("^([A-Za-z][A-Za-z0-9+.-]*://)?[^/@]*@", "$1…@");
         String allowed = "a host name or IPv4 address, optionally with :port (s3.eu-west-1.amazonaws.com, "
                 + "minio.internal:9000), without https:// (pgBackRest reaches S3 only over HTTPS, with the certificate verified)";
         String host = value;
@@ -414,12 +416,12 @@ public final class Validators {
             host = value.substring(0, colon);
             String digits = value.substring(colon + 1);
             if (!digits.matches("[0-9]{1,5}") || Integer.parseInt(digits) < 1 || Integer.parseInt(digits) > 65535) {
-                throw new InvalidValue(key, raw, allowed);
+                throw new InvalidValue(key, shown, allowed);
             }
             port = Integer.parseInt(digits);
         }
         if (!(isIpv4Address(host) || (DNS_NAME.matcher(host).matches() && !host.matches("[0-9.]+")))) {
-            throw new InvalidValue(key, raw, allowed);
+            throw new InvalidValue(key, shown, allowed);
         }
         return Map.entry(host, port);
     }

@@ -577,9 +577,23 @@ public final class DockerProbe implements ClusterProbe {
         }
         // pgBackRest reads the repository directly, read-only, in a one-off container: the source's
         // repo1-* settings, its volumes where its repository container has them. Without network
-        // when the repository is a volume; a source without one has it in an S3 store, reached
+        // when the repository is a volume; an S3 store (its config says repo1-type=s3) is reached
         // from Docker's default network (the cluster network may not exist yet).
-        boolean volume = run(host, "docker", "volume", "inspect", restore.repositoryVolume()).status() == 0;
+        Result type = run(host, "docker", "run", "--rm", "--pull", "never", "--network", "none", "--user", "postgres",
+                "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+                "--label", "pg-cluster.project=" + config.project(), "--label", "pg-cluster.stack=" + config.stack(),
+                "--label", "pg-cluster.role=restore-check",
+                "--volume", restore.configVolume() + ":/source:ro", "--entrypoint", "sed", config.image(), "-n",
+                "s/^repo1-type=//p", "/source/pgbackrest.conf");
+        boolean volume = !(type.status() == 0 && type.stdout().strip().equals("s3"));
+        if (volume) {
+            Result repository = run(host, "docker", "volume", "inspect", restore.repositoryVolume());
+            if (repository.status() != 0) {
+                return List.of(key + ": the repository of stanza " + restore.source() + " is the volume "
+                        + restore.repositoryVolume() + ", which is not on " + host.endpoint() + " ("
+                        + firstLine(repository.stderr()) + "): nothing to restore from");
+            }
+        }
         String where = volume ? restore.repositoryVolume() : "the S3 store " + restore.configVolume() + " names";
         String script = "{ echo '[global]'; sed -n '/^\\[global\\]/,/^\\[/{/^repo1-/p;}' \"$PGC_CONFIG/pgbackrest.conf\";"
                 + " printf 'lock-path=/tmp/lock\\nlog-level-console=off\\nlog-level-stderr=error\\nlog-level-file=off\\n'; }"

@@ -234,6 +234,10 @@ public final class BadConfigValues {
                 Arguments.of(s3("backupS3CaCertificate", "my-ca.crt"), "pg-cluster:backupS3CaCertificate = \"my-ca.crt\" "
                         + "is not allowed: PEM certificates (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----) of the "
                         + "CA that signed the store's certificate; no key"),
+                Arguments.of(s3("backupRetainRepository", "false"), "pg-cluster:backupRetainRepository = \"false\" is not "
+                        + "allowed with pg-cluster:backupStorage = \"s3\" unless pg-cluster:backupPassphrase is set: the bucket "
+                        + "outlives the stack, and the passphrase its backups are encrypted with would go with the repository's "
+                        + "config volume (set pg-cluster:backupPassphrase as a secret, or keep the config volume)"),
                 Arguments.of(Map.of("backup", "true", "image", BACKUP_IMAGE, "backupS3Bucket", "acme-pg-backups"),
                         "pg-cluster:backupS3Bucket is not allowed with pg-cluster:backupStorage = \"volume\": it configures "
                         + "an S3 repository (set pg-cluster:backupStorage to s3, or remove pg-cluster:backupS3Bucket)"),

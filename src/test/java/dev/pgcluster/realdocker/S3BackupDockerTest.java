@@ -44,7 +44,9 @@ class S3BackupDockerTest {
     @BeforeAll
     void up() {
         s3 = S3Server.start("s3");
-        var values = new HashMap<>(RealCluster.testConfig(0, "backup", "true", "archiveTimeoutSeconds", "10"));
+        // The longest archive_timeout: the rows written right before the destroy (test 4) reach the
+        // archive only through the final archive, never through a timed switch.
+        var values = new HashMap<>(RealCluster.testConfig(0, "backup", "true", "archiveTimeoutSeconds", "3600"));
         values.putAll(s3.stackConfig());
         cluster = RealCluster.up("s3backup", values);
         volumes.add(BackupFiles.repositoryConfigVolume(cluster.config()));
@@ -159,7 +161,7 @@ class S3BackupDockerTest {
     /**
      * {@code pulumi destroy} of the source, then a restore stack from what it leaves: the bucket
      * and the retained config volume (passphrase, keys). The rows written last were never in a
-     * finished WAL segment: the stanza step, deleted first, had the primary switch and waited for
+     * finished WAL segment: the final-archive step, deleted first, had the primary switch and waited for
      * the segment, so the restore has them.
      */
     @Test
