@@ -199,4 +199,31 @@ class ValidatorsTest {
         assertEquals(inPack, new java.util.TreeSet<>(Validators.RESERVED_ROLE_NAMES));
         assertTrue(roles.contains("RESERVED_ROLE_PREFIX = \"pg_\""), "both refuse pg_…");
     }
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "s3.eu-west-1.amazonaws.com|s3.eu-west-1.amazonaws.com|443",
+            "MinIO.internal:9000|minio.internal|9000",
+            "10.0.0.5:9000|10.0.0.5|9000"})
+    void anS3EndpointIsAHostAndAPort(String raw, String host, int port) {
+        assertEquals(java.util.Map.entry(host, port), Validators.s3Endpoint("pg-cluster:backupS3Endpoint", raw));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://s3.example.com", "s3.example.com:0", "s3.example.com:70000", "-bad-.example.com",
+            "s3.example.com/bucket", "1.2.3", ""})
+    void anS3EndpointWithSchemePathOrBadPortIsRefused(String raw) {
+        var e = assertThrows(InvalidValue.class, () -> Validators.s3Endpoint("pg-cluster:backupS3Endpoint", raw));
+        assertTrue(e.getMessage().startsWith("pg-cluster:backupS3Endpoint = \"" + raw + "\" is not allowed: a host name"),
+                e.getMessage());
+    }
+
+    /** A pasted URL with credentials: the refusal never repeats them. */
+    @Test
+    void credentialsInAPastedEndpointAreNeverRepeated() {
+        var e = assertThrows(InvalidValue.class, () -> Validators.s3Endpoint("pg-cluster:backupS3Endpoint",
+                "https://AKIAEXAMPLE:wJalrXUtnFEMI@s3.example.com"));
+        assertTrue(!e.getMessage().contains("wJalrXUtnFEMI") && !e.getMessage().contains("AKIAEXAMPLE"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("pg-cluster:backupS3Endpoint = \"https://…@s3.example.com\" is not allowed"),
+                e.getMessage());
+    }
 }
