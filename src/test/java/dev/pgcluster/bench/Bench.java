@@ -583,6 +583,7 @@ public final class Bench {
             double lastAt;
             Instant lost;
             List<Long> acknowledged;
+            double started = Instant.now().toEpochMilli() / 1000.0;
             try (var writer = new SteadyWriter(outputs(stack).get("primaryJdbcUrl").getAsString())) {
                 writer.awaitProgress(100, Duration.ofSeconds(60));
                 // Somewhere in the archive_timeout cycle: a moment within a minute and a half.
@@ -594,9 +595,11 @@ public final class Bench {
                     initStack(restored, 0);
                     setConfig(restored, Map.of("restoreFrom", prefix));
                     cli(project, "up", "--yes", "--skip-preview", "--stack", restored).orThrow("pulumi up " + restored);
-                    String rows = docker("exec", "-u", "postgres", "pg-cluster-" + restored + "-pg0", "psql", "-X", "-q", "-At",
-                            "-d", "postgres", "-c", "SELECT coalesce(extract(epoch FROM max(written_at)), 0) || ' ' || count(*) "
-                                    + "FROM public.ack").orThrow("the restored rows").stdout().strip();
+                    String node = "pg-cluster-" + restored + "-pg0";
+                    // No table at all: not even the writer's first commit reached the archive.
+                    boolean table = !psqlIn(node, "SELECT to_regclass('public.ack') IS NULL").equals("t");
+                    String rows = table ? psqlIn(node, "SELECT extract(epoch FROM max(written_at)) || ' ' || count(*) FROM public.ack")
+                            : started + " 0";
                     lastAt = Double.parseDouble(rows.split(" ")[0]);
                     present = Long.parseLong(rows.split(" ")[1]);
                     cli(project, "destroy", "--yes", "--skip-preview", "--stack", restored).orThrow("pulumi destroy " + restored);
@@ -608,8 +611,16 @@ public final class Bench {
             lostRows.add((double) (acknowledged.size() - present));
             System.out.printf("bench: RPO run %d: %d of %d acknowledged rows restored, the newest written %.1f s before the loss%n",
                     run, present, acknowledged.size(), last(lostSeconds));
-            docker("exec", "-u", "postgres", prefix + "-pg0", "psql", "-X", "-q", "-d", "postgres", "-c", "DROP TABLE public.ack")
-                    .orThrow("drop ack");
+            // The next run starts on an archive that has everything until now, the drop included.
+            psqlIn(prefix + "-pg0", "DROP TABLE public.ack");
+            String segment = psqlIn(prefix + "-pg0", "SELECT pg_walfile_name(pg_switch_wal())");
+            Instant archived = Instant.now().plus(Duration.ofSeconds(120));
+            while (!psqlIn(prefix + "-pg0", "SELECT last_archived_wal >= '" + segment + "' FROM pg_stat_archiver").equals("t")) {
+                if (Instant.now().isAfter(archived)) {
+                    throw new IllegalStateException(segment + " was not archived within 120 s");
+                }
+                sleepQuietly(Duration.ofMillis(500));
+            }
         }
         cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
 
@@ -625,6 +636,12 @@ public final class Bench {
         report.add(section, "RPO of the archive alone (archive_timeout 60 s as shipped; every node lost): the newest write "
                 + "restored, seconds before every node was lost", "s", lostSeconds);
         report.add(section, "RPO: acknowledged rows missing from the restore", "", lostRows);
+    }
+
+    /** One value from psql as postgres over the node's socket. */
+    private static String psqlIn(String container, String sql) {
+        return docker("exec", "-u", "postgres", container, "psql", "-X", "-q", "-At", "-d", "postgres", "-c", sql)
+                .orThrow(sql).stdout().strip();
     }
 
     /** How long a one-off seed container ran (start → exit), from Docker's events since {@code since}. */
