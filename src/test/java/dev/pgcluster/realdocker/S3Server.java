@@ -158,7 +158,8 @@ final class S3Server implements AutoCloseable {
 
     @Override
     public void close() {
-        Docker.run("rm", "-f", container);
+        // -v: the test image declares a volume, and its container got an anonymous one.
+        Docker.run("rm", "-f", "-v", container);
         // Owned by the server's user: removed by a container as root, then the directory itself.
         Docker.run("run", "--rm", "--network", "none", "-v", dir + ":/srv/s3", "--entrypoint", "sh",
                 TestImage.reference(), "-c", "rm -rf /srv/s3/* /srv/s3/.[!.]*");
