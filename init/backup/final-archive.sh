@@ -1,8 +1,9 @@
 #!/bin/sh
 # pg-cluster step "backup-final-archive", on delete (README: Backups and recovery): runs before
-# the nodes, their sidecars and the repository container go (pulumi destroy, or backup turned
-# off); nothing else deletes it (it takes only names, no output of theirs, so a repository
-# container replaced during an up leaves it alone). A clean shutdown archives only finished WAL
+# the nodes, their sidecars and the repository container go (pulumi destroy); nothing else deletes
+# it but backups turned off, when the nodes already run without archiving and it only warns (it
+# takes only names, no output of theirs, so a repository container replaced during an up leaves
+# it alone). A clean shutdown archives only finished WAL
 # segments: what the primary wrote since its last switch would be in no archive, so a restore of
 # the destroyed cluster would end before it. pgBackRest's check makes the primary switch and waits
 # until that segment is in the repository. Best effort: a cluster whose archiving is broken is

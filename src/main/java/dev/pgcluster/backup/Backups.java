@@ -203,7 +203,8 @@ public final class Backups extends ComponentResource {
                 CustomResourceOptions.builder().parent(this).dependsOn(stanzaAfter)
                         .ignoreChanges(placement.ignoring(List.of())).build());
         // Deleted before the nodes, the sidecars and the repository (it starts after them): on
-        // destroy, or when backups are turned off, the last WAL is archived first. Only names in
+        // destroy the last WAL is archived first. (Backups turned off restart the nodes without
+        // archiving before this step goes: then it only warns.) Only names in
         // its inputs, none of their outputs: a repository container replaced during an up (new
         // keys, certificates, image) does not replace it, so nothing is switched then.
         var env = new LinkedHashMap<String, String>();
@@ -214,7 +215,7 @@ public final class Backups extends ComponentResource {
         env.put("PGC_FINAL_ARCHIVE_SECONDS", String.valueOf(FINAL_ARCHIVE_SECONDS));
         env.putAll(placement.commandEnvironment());
         new Command(name + "-final-archive", CommandArgs.builder()
-                .create("echo \"pg-cluster: when this step is deleted (pulumi destroy, backup off), the primary's last WAL"
+                .create("echo \"pg-cluster: when this step is deleted (pulumi destroy), the primary's last WAL"
                         + " is archived first\" >&2")
                 .delete(InitScripts.read(InitScripts.BACKUP_FINAL_ARCHIVE))
                 .environment(env)

@@ -406,7 +406,8 @@ public final class Validators {
     public static Map.Entry<String, Integer> s3Endpoint(String key, String raw) {
         String value = raw.trim().toLowerCase(Locale.ROOT);
         // A pasted URL may carry credentials (https://KEY:SECRET@host): never repeated.
-        String shown = raw.replaceAll("^([A-Za-z][A-Za-z0-9+.-]*://)?[^/@]*@", "$1…@");
+        // Up to the last @: a secret key may hold / and @ itself.
+        String shown = raw.replaceAll("^([A-Za-z][A-Za-z0-9+.-]*://)?.*@", "$1…@");
         String allowed = "a host name or IPv4 address, optionally with :port (s3.eu-west-1.amazonaws.com, "
                 + "minio.internal:9000), without https:// (pgBackRest reaches S3 only over HTTPS, with the certificate verified)";
         String host = value;

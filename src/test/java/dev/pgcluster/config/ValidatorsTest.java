@@ -217,13 +217,16 @@ class ValidatorsTest {
                 e.getMessage());
     }
 
-    /** A pasted URL with credentials: the refusal never repeats them. */
-    @Test
-    void credentialsInAPastedEndpointAreNeverRepeated() {
-        var e = assertThrows(InvalidValue.class, () -> Validators.s3Endpoint("pg-cluster:backupS3Endpoint",
-                "https://AKIAEXAMPLE:wJalrXUtnFEMI@s3.example.com"));
-        assertTrue(!e.getMessage().contains("wJalrXUtnFEMI") && !e.getMessage().contains("AKIAEXAMPLE"), e.getMessage());
-        assertTrue(e.getMessage().startsWith("pg-cluster:backupS3Endpoint = \"https://…@s3.example.com\" is not allowed"),
-                e.getMessage());
+    /** A pasted URL with credentials (AWS secret keys hold / and may hold @): the refusal never repeats them. */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://AKIAEXAMPLE:wJalrXUtnFEMI@s3.example.com",
+            "https://AKIAEXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCY@s3.example.com",
+            "AKIAEXAMPLE:p@ss/wJalrXUtnFEMI@s3.example.com"})
+    void credentialsInAPastedEndpointAreNeverRepeated(String raw) {
+        var e = assertThrows(InvalidValue.class, () -> Validators.s3Endpoint("pg-cluster:backupS3Endpoint", raw));
+        assertTrue(!e.getMessage().contains("wJalrXUtnFEMI") && !e.getMessage().contains("AKIAEXAMPLE")
+                && !e.getMessage().contains("ss/"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("pg-cluster:backupS3Endpoint = \"" + (raw.startsWith("https://") ? "https://" : "")
+                + "…@s3.example.com\" is not allowed"), e.getMessage());
     }
 }
