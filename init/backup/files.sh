@@ -54,7 +54,7 @@ case "$PGC_BACKUP_ROLE" in
     *) echo "pg-cluster: PGC_BACKUP_ROLE is node or repository, not $PGC_BACKUP_ROLE" >&2; exit 2 ;;
 esac
 
-docker rm -f "$PGC_RUNNER" >/dev/null 2>&1 || true
+docker rm -f -v "$PGC_RUNNER" >/dev/null 2>&1 || true
 # shellcheck disable=SC2086 # options lists
 printf '%s\n%s\n%s\n%s\n' "$passphrase" "$s3_key" "$s3_secret" "$signing" | docker run -i --rm --name "$PGC_RUNNER" --network none \
     $PGC_ONE_OFF_HARDENING --cap-add CHOWN --cap-add FOWNER --cap-add DAC_OVERRIDE $mounts \

@@ -12,7 +12,7 @@
 set -eu
 
 pgc_require PGC_VOLUME PGC_IMAGE PGC_RUNNER PGC_PROJECT PGC_STACK
-docker rm -f "$PGC_RUNNER" >/dev/null 2>&1 || true
+docker rm -f -v "$PGC_RUNNER" >/dev/null 2>&1 || true
 # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
 # --log-driver none: what the container prints (the passphrase) reaches this step's stdout and no
 # log of the Docker host (a daemon's default driver may be journald or syslog).

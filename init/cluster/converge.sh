@@ -218,7 +218,7 @@ on_exit() {
             echo "pg-cluster: could not start $restart_old again; start it by hand: docker start $(container "$restart_old")" >&2
     fi
     if [ -n "$lock_id" ]; then
-        pgc_on "$lock_node" docker rm -f "$lock_id" >/dev/null 2>&1 || echo "pg-cluster: could not remove the lock $lock; docker rm $lock" >&2
+        pgc_on "$lock_node" docker rm -f -v "$lock_id" >/dev/null 2>&1 || echo "pg-cluster: could not remove the lock $lock; docker rm -v $lock" >&2
     fi
 }
 trap on_exit EXIT
@@ -259,7 +259,7 @@ if ! take_lock; then
     if [ -n "$gone" ]; then
         # Removed by its ID: a lock another run took meanwhile has another one, and stays.
         say "the lock of $held_owner $gone; taking it over"
-        pgc_on "$lock_node" docker rm -f "$held_id" >/dev/null 2>&1 || true
+        pgc_on "$lock_node" docker rm -f -v "$held_id" >/dev/null 2>&1 || true
         take_lock || fail "another run took the lock $lock meanwhile; nothing was changed. Run pulumi up again when it is done"
     else
         fail "another run is changing this cluster's roles: the lock $lock is held by ${held_owner:-a run that cannot be named}, for $(( held_expires - $(date +%s) )) s more at most. Nothing was changed. Wait for it and run pulumi up again; if that run is gone, remove its lock (docker rm $lock) first"

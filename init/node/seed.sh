@@ -131,7 +131,7 @@ if [ "$PGC_ROLE" = primary ]; then
             exit 3
         fi
     fi
-    docker rm -f "$runner" >/dev/null 2>&1 || true
+    docker rm -f -v "$runner" >/dev/null 2>&1 || true
     status=0
     # shellcheck disable=SC2086 # $labels, $peers, $sources and PGC_ONE_OFF_HARDENING are lists of options
     printf '%s\n%s\n' "$superuser_password" "$replication_verifier" | docker run -i --rm --name "$runner" \
@@ -176,7 +176,7 @@ remade=""
 attempt=1
 while :; do
     # A client killed mid-run can leave the one-off container behind; it holds nothing we keep.
-    docker rm -f "$runner" >/dev/null 2>&1 || true
+    docker rm -f -v "$runner" >/dev/null 2>&1 || true
     status=0
     # shellcheck disable=SC2086 # $labels and PGC_ONE_OFF_HARDENING are lists of options
     docker run --rm --name "$runner" --network "$PGC_NETWORK" \

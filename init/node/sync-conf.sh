@@ -44,7 +44,7 @@ else
 fi
 
 runner="$PGC_NAME_PREFIX-$PGC_NODE-conf"
-docker rm -f "$runner" >/dev/null 2>&1 || true
+docker rm -f -v "$runner" >/dev/null 2>&1 || true
 served=$(printf '%s\n%s\n' "$replication_password" "$signing" | docker run -i --rm --name "$runner" --network none \
     $PGC_ONE_OFF_HARDENING --cap-add CHOWN --cap-add FOWNER --cap-add DAC_OVERRIDE \
     --volume "$PGC_VOLUME:/var/lib/postgresql/data" \

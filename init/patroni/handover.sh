@@ -57,7 +57,7 @@ code=$(docker container inspect --format '{{.State.ExitCode}}' "$PGC_CONTAINER")
 echo "pg-cluster: $PGC_NODE: Patroni stopped (exit code $code)" >&2
 
 runner="$PGC_NAME_PREFIX-$PGC_NODE-handover"
-docker rm -f "$runner" >/dev/null 2>&1 || true
+docker rm -f -v "$runner" >/dev/null 2>&1 || true
 # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
 docker run --rm --name "$runner" --user postgres --network none $PGC_ONE_OFF_HARDENING \
     --volume "$PGC_VOLUME:/var/lib/postgresql/data" \

@@ -32,7 +32,7 @@ pgc_require PGC_NODE PGC_CONTAINER PGC_VOLUME PGC_MOUNT PGC_IMAGE PGC_DIR PGC_OW
     PGC_CONFIG_FILE PGC_CONFIG PGC_CONF_SCRIPT PGC_PROJECT PGC_STACK PGC_NAME_PREFIX
 
 runner="$PGC_NAME_PREFIX-$PGC_NODE-member-conf"
-docker rm -f "$runner" >/dev/null 2>&1 || true
+docker rm -f -v "$runner" >/dev/null 2>&1 || true
 # shellcheck disable=SC2086 # PGC_ONE_OFF_HARDENING is a list of options
 served=$(docker run -i --rm --name "$runner" --network none \
     $PGC_ONE_OFF_HARDENING --cap-add CHOWN --cap-add FOWNER --cap-add DAC_OVERRIDE \

@@ -92,6 +92,16 @@ public final class ClusterChecks {
         stack.preview(true);
     }
 
+    /**
+     * The anonymous volumes on the default engine that no container uses: what a container of an
+     * image that declares a volume (the official postgres image does) leaves when it is removed
+     * without {@code -v}.
+     */
+    public static java.util.Set<String> danglingAnonymousVolumes() {
+        return Docker.lines(Docker.ok("volume", "ls", "-q", "--filter", "dangling=true")).stream()
+                .filter(v -> v.matches("[0-9a-f]{64}")).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+
     /** Kills the container's main process from outside, as a crash would: the restart policy applies. */
     public static void crash(String container) {
         String pid = Docker.inspect(container, "{{.State.Pid}}");
