@@ -262,7 +262,7 @@ if ! take_lock; then
         pgc_on "$lock_node" docker rm -f -v "$held_id" >/dev/null 2>&1 || true
         take_lock || fail "another run took the lock $lock meanwhile; nothing was changed. Run pulumi up again when it is done"
     else
-        fail "another run is changing this cluster's roles: the lock $lock is held by ${held_owner:-a run that cannot be named}, for $(( held_expires - $(date +%s) )) s more at most. Nothing was changed. Wait for it and run pulumi up again; if that run is gone, remove its lock (docker rm $lock) first"
+        fail "another run is changing this cluster's roles: the lock $lock is held by ${held_owner:-a run that cannot be named}, for $(( held_expires - $(date +%s) )) s more at most. Nothing was changed. Wait for it and run pulumi up again; if that run is gone, remove its lock (docker rm -v $lock) first"
     fi
 fi
 
