@@ -210,6 +210,13 @@ q 'CHECKPOINT' >/dev/null
 reached=$(q "SELECT pg_current_wal_lsn() || ' timeline ' || (SELECT timeline_id FROM pg_control_checkpoint())")
 pg_ctl --pgdata="$partial" --wait --timeout=120 --silent --mode=fast stop >&2
 rm -f "$partial/recovery.signal" "$partial/standby.signal"
+# The new timeline's history file was written with archiving off (this server archives nothing):
+# marked ready, the node archives it once it runs with archive_mode on, so a later restore of the
+# restored cluster can follow its timeline (the WAL segments are marked when they fill up).
+history=$(ls "$partial/pg_wal" | grep -E '^[0-9A-F]{8}\.history$' | LC_ALL=C sort | tail -n 1 || true)
+if [ -n "$history" ] && [ ! -e "$partial/pg_wal/archive_status/$history.done" ]; then
+    : >"$partial/pg_wal/archive_status/$history.ready"
+fi
 pgc_move_into_place "$partial" "$target"
 pgc_set_role primary
 trap 'rm -rf "$work"' EXIT

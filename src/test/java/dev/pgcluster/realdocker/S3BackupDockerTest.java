@@ -30,8 +30,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * S3-compatible server ({@link S3Server}, over TLS with a private CA): the cluster archives into
  * the bucket and the repository container takes its first full backup there, every object
  * encrypted; the keys reach no container setting, log or node; wrong keys stop the run with a
- * message that names them, and the right ones again bring the repository back; a restore stack
- * recovers from the bucket. One source stack for every assertion.
+ * message that names them, and the right ones again bring the repository back; after a destroy
+ * the same stack restores itself from the bucket and archives on into its stanza. One source stack
+ * for every assertion.
  */
 @RequiresDocker
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -159,26 +160,37 @@ class S3BackupDockerTest {
     }
 
     /**
-     * {@code pulumi destroy} of the source, then a restore stack from what it leaves: the bucket
-     * and the retained config volume (passphrase, keys). The rows written last were never in a
+     * {@code pulumi destroy} of the source, then the same stack restored from what it leaves: the
+     * bucket and the retained config volume (passphrase, keys). The rows written last were never in a
      * finished WAL segment: the final-archive step, deleted first, had the primary switch and waited for
      * the segment, so the restore has them.
      */
     @Test
     @Order(4)
-    void afterTheSourceIsDestroyedARestoreStackRecoversEverythingFromTheBucket() {
+    void afterADestroyTheSameStackRestoresEverythingFromTheBucketAndArchivesOn() {
         String prefix = cluster.config().namePrefix();
         Sql.execute(cluster.anyPrimaryJdbcUrl(), "CREATE TABLE kept AS SELECT g AS id FROM generate_series(1, 700) g");
         cluster.destroy();
         String destroyed = cluster.lastDestroy().stderr() + cluster.lastDestroy().stdout();
         assertTrue(destroyed.contains("stanza " + prefix + ": the WAL written until now is archived"), destroyed);
         assertTrue(Docker.exists("volume", BackupFiles.repositoryConfigVolume(cluster.config())), "the config volume is kept");
-        try (var restored = RealCluster.up("s3restored", RealCluster.testConfig(1, "restoreFrom", prefix))) {
+        // The same stack again (README: the same stack after destroy), a standby added, backups on:
+        // it restores from its own retained config volume and bucket and goes on archiving into
+        // the same stanza, on a new timeline.
+        var values = new HashMap<>(RealCluster.testConfig(1, "backup", "true", "archiveTimeoutSeconds", "3600",
+                "restoreFrom", prefix));
+        values.putAll(s3.stackConfig());
+        try (var restored = RealCluster.up("s3backup", values)) {
             String seeded = restored.command(restored.step("pg0", "seed")).outputs().get("stdout").getAsString();
             assertTrue(seeded.startsWith("pg0 restored "), seeded);
             assertEquals("700", Docker.psql(restored.container("pg0"), "SELECT count(*) FROM kept"),
                     "every row written before the destroy");
             ClusterChecks.awaitAllStreaming(restored, Duration.ofSeconds(60));
+            String stanzaStep = restored.command(prefix + "-backup-stanza").outputs().get("stdout").getAsString();
+            assertTrue(stanzaStep.startsWith("stanza " + BackupFiles.stanza(restored.config()) + ": archiving checked"),
+                    "the restored cluster archives into the same stanza: " + stanzaStep);
+            assertTrue(objects("archive").stream().anyMatch(p -> p.getFileName().toString().startsWith("00000002.history")),
+                    "its new timeline's history is in the bucket");
         }
     }
 }
