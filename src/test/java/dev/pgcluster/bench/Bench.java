@@ -504,13 +504,7 @@ public final class Bench {
         // The repository goes with the stack: nothing of the bench outlives it.
         setConfig(stack, Map.of("backup", "true", "backupRetainRepository", "false"));
         cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
-        String primary = prefix + "-pg0";
-        Instant i0 = Instant.now();
-        docker("exec", "-u", "postgres", primary, "pgbench", "-i", "-q", "-s", String.valueOf(scale), "postgres")
-                .orThrow("pgbench -i");
-        System.out.printf("bench: pgbench -i -s %d took %.0f s%n", scale, seconds(i0, Instant.now()));
-        long dataBytes = Long.parseLong(docker("exec", primary, "du", "-sb", "/var/lib/postgresql/data/pgdata").orThrow("du")
-                .stdout().split("\\s+")[0]);
+        long dataBytes = pgbenchLoad(prefix + "-pg0", "/var/lib/postgresql/data/pgdata");
         var full = new ArrayList<Double>();
         var fullSeconds = new ArrayList<Double>();
         var copy = new ArrayList<Double>();
@@ -539,12 +533,7 @@ public final class Bench {
                     .get(0).getAsJsonObject().getAsJsonArray("backup");
             var latest = info.get(info.size() - 1).getAsJsonObject().getAsJsonObject("info").getAsJsonObject("repository");
             stored.add(latest.get("delta").getAsDouble() / 1e6);
-            String out = docker("run", "--rm", "--label", "pg-cluster-bench=copy", "-v", prefix + "-pg1-data:/src:ro",
-                    "-v", "pgcbench-copy:/dst", "--entrypoint", "sh", image, "-c",
-                    "s=$(date +%s%N); cp -a /src/pgdata/. /dst/ && sync; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))")
-                    .orThrow("raw copy").stdout().strip();
-            docker("volume", "rm", "pgcbench-copy").orThrow("volume rm");
-            copy.add(dataBytes / 1e6 / (Long.parseLong(out) / 1000.0));
+            copy.add(dataBytes / 1e6 / rawCopySeconds(prefix + "-pg1-data", "pgdata"));
             System.out.printf("bench: full backup %.1f s = %.0f MB/s (%.0f MB in the repository), raw copy %.0f MB/s (%d MB)%n",
                     last(fullSeconds), last(full), last(stored), last(copy), dataBytes >> 20);
         }
@@ -638,6 +627,25 @@ public final class Bench {
         report.add(section, "RPO: acknowledged rows missing from the restore", "", lostRows);
     }
 
+    /** pgbench's tables at {@link #scale} on the primary (its socket); the size of {@code dataPath} after. */
+    private long pgbenchLoad(String primary, String dataPath) {
+        Instant i0 = Instant.now();
+        docker("exec", "-u", "postgres", primary, "pgbench", "-i", "-q", "-s", String.valueOf(scale), "postgres")
+                .orThrow("pgbench -i");
+        System.out.printf("bench: pgbench -i -s %d took %.0f s%n", scale, seconds(i0, Instant.now()));
+        return Long.parseLong(docker("exec", primary, "du", "-sb", dataPath).orThrow("du").stdout().split("\\s+")[0]);
+    }
+
+    /** Seconds a raw copy of {@code dir} of {@code volume} to a new volume on the same disk takes ({@code cp -a}, sync). */
+    private double rawCopySeconds(String volume, String dir) {
+        String out = docker("run", "--rm", "--label", "pg-cluster-bench=copy", "-v", volume + ":/src:ro",
+                "-v", "pgcbench-copy:/dst", "--entrypoint", "sh", image, "-c",
+                "s=$(date +%s%N); cp -a /src/" + dir + "/. /dst/ && sync; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))")
+                .orThrow("raw copy").stdout().strip();
+        docker("volume", "rm", "pgcbench-copy").orThrow("volume rm");
+        return Long.parseLong(out) / 1000.0;
+    }
+
     /** One value from psql as postgres over the node's socket. */
     private static String psqlIn(String container, String sql) {
         return docker("exec", "-u", "postgres", container, "psql", "-X", "-q", "-At", "-d", "postgres", "-c", sql)
@@ -661,13 +669,7 @@ public final class Bench {
         String prefix = "pg-cluster-" + stack;
         initStack(stack, 1);
         cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
-        String primary = prefix + "-pg0";
-        Instant i0 = Instant.now();
-        docker("exec", "-u", "postgres", primary, "pgbench", "-i", "-q", "-s", String.valueOf(scale), "postgres")
-                .orThrow("pgbench -i");
-        System.out.printf("bench: pgbench -i -s %d took %.0f s%n", scale, seconds(i0, Instant.now()));
-        long dataBytes = Long.parseLong(docker("exec", primary, "du", "-sb", "/var/lib/postgresql/data").orThrow("du")
-                .stdout().split("\\s+")[0]);
+        long dataBytes = pgbenchLoad(prefix + "-pg0", "/var/lib/postgresql/data");
 
         // Base backup through the slot step (a re-seed of pg1) against a raw copy of pg0's volume.
         String volumeUrn = urn(stack, "docker:index/volume:Volume", prefix + "-pg1-data");
@@ -676,16 +678,8 @@ public final class Bench {
         for (int run = 1; run <= runs; run++) {
             Instant t0 = Instant.now();
             cli(project, "up", "--yes", "--skip-preview", "--stack", stack, "--replace", volumeUrn).orThrow("pulumi up --replace");
-            var seed = events(t0).stream().filter(e -> e.type().equals("container") && e.name().equals(prefix + "-pg1-seed")).toList();
-            Instant start = seed.stream().filter(e -> e.action().equals("start")).map(BenchParsers.DockerEvent::at).findFirst().orElseThrow();
-            Instant end = seed.stream().filter(e -> e.action().equals("die")).map(BenchParsers.DockerEvent::at).reduce((a, b) -> b).orElseThrow();
-            backup.add(dataBytes / 1e6 / seconds(start, end));
-            String out = docker("run", "--rm", "--label", "pg-cluster-bench=copy", "-v", prefix + "-pg0-data:/src:ro",
-                    "-v", "pgcbench-copy:/dst", "--entrypoint", "sh", image, "-c",
-                    "s=$(date +%s%N); cp -a /src/. /dst/ && sync; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))")
-                    .orThrow("raw copy").stdout().strip();
-            docker("volume", "rm", "pgcbench-copy").orThrow("volume rm");
-            copy.add(dataBytes / 1e6 / (Long.parseLong(out) / 1000.0));
+            backup.add(dataBytes / 1e6 / seedSeconds(t0, prefix + "-pg1-seed"));
+            copy.add(dataBytes / 1e6 / rawCopySeconds(prefix + "-pg0-data", "."));
             System.out.printf("bench: base backup %.0f MB/s, raw copy %.0f MB/s (%d MB)%n", last(backup), last(copy), dataBytes >> 20);
         }
         String section = "Base backup (pgbench scale " + scale + ", " + (dataBytes >> 20) + " MB)";
