@@ -22,30 +22,15 @@ log() { printf 'actionlint: %s\n' "$*" >&2; }
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${PG_CLUSTER_ACTIONLINT_CACHE:-/var/cache/pg-cluster/actionlint}
-bin=$cache/$ACTIONLINT_VERSION/actionlint
+# shellcheck source=tools/lib/go-install.sh
+. "$root/tools/lib/go-install.sh"
 
 command -v shellcheck >/dev/null 2>&1 || {
     log "shellcheck is not on PATH (install the shellcheck package); without it actionlint skips run: scripts"
     exit 1
 }
 
-if [ ! -x "$bin" ]; then
-    command -v go >/dev/null 2>&1 || { log "go is not on PATH; it is needed once to build actionlint $ACTIONLINT_VERSION"; exit 1; }
-    started=$(date +%s)
-    log "building $ACTIONLINT_VERSION into $bin ..."
-    mkdir -p "$cache/$ACTIONLINT_VERSION"
-    # Build into a scratch dir beside the cache entry, then rename: a half-written binary is
-    # never taken for a cached one.
-    tmp=$(mktemp -d "$cache/$ACTIONLINT_VERSION/.build.XXXXXX")
-    if ! GOBIN=$tmp go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" >&2; then
-        rm -rf "$tmp"
-        log "building $ACTIONLINT_VERSION FAILED"
-        exit 1
-    fi
-    mv -f "$tmp/actionlint" "$bin"
-    rm -rf "$tmp"
-    log "built in $(( $(date +%s) - started )) s"
-fi
+bin=$(go_install_cached actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION" "$cache") || exit 1
 
 if [ $# -eq 0 ]; then
     set --

@@ -10,26 +10,9 @@ set -eu
 
 VERSITYGW_VERSION=v1.8.0
 
-log() { printf 'versitygw: %s\n' "$*" >&2; }
-
-cache=${PG_CLUSTER_VERSITYGW_CACHE:-/var/cache/pg-cluster/versitygw}
-bin=$cache/$VERSITYGW_VERSION/versitygw
-
-if [ ! -x "$bin" ]; then
-    command -v go >/dev/null 2>&1 || { log "go is not on PATH; it is needed once to build versitygw $VERSITYGW_VERSION"; exit 1; }
-    started=$(date +%s)
-    log "building $VERSITYGW_VERSION into $bin ..."
-    mkdir -p "$cache/$VERSITYGW_VERSION"
-    # Built beside the cache entry, then renamed: a half-written binary is never taken for a
-    # cached one, and two builds at once each rename a whole one.
-    tmp=$(mktemp -d "$cache/$VERSITYGW_VERSION/.build.XXXXXX")
-    if ! CGO_ENABLED=0 GOBIN=$tmp go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" >&2; then
-        rm -rf "$tmp"
-        log "building $VERSITYGW_VERSION FAILED"
-        exit 1
-    fi
-    mv -f "$tmp/versitygw" "$bin"
-    rm -rf "$tmp"
-    log "built in $(( $(date +%s) - started )) s"
-fi
-echo "$bin"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tools/lib/go-install.sh
+. "$root/tools/lib/go-install.sh"
+# Static (CGO off): it runs in any container it is mounted into.
+go_install_cached versitygw github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_VERSION" \
+    "${PG_CLUSTER_VERSITYGW_CACHE:-/var/cache/pg-cluster/versitygw}" CGO_ENABLED=0
