@@ -144,6 +144,34 @@ class BackupDeclarationTest {
         assertTrue(BackupFiles.repositoryConfig(config("replicas", "0")).contains("\nbackup-standby=n\n"));
     }
 
+    /**
+     * Destroy order (README: Destroy): every node's container starts after the repository
+     * container, so it stops first; the final-archive step goes before the nodes, their sidecars
+     * and the repository, and its environment names the repository literally (an output of it
+     * would make a repository replaced during an up replace the step, and run its delete).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"none", "patroni"})
+    void theNodesStopBeforeTheRepositoryAndTheFinalArchiveGoesFirst(String ha) {
+        DeclaredStack stack = DeclaredStack.of(ha.equals("none") ? config()
+                : config("ha", "patroni", "etcdImage", "pg-cluster-test/postgres:17"));
+        for (String node : List.of("pg0", "pg1")) {
+            assertTrue(named(stack, CONTAINER, "pg-cluster-test-" + node).dependsOn().contains("pg-cluster-test-backup"),
+                    node + "'s container starts after the repository (" + ha + ")");
+        }
+        DeclaredResource last = named(stack, Command.TYPE, "pg-cluster-test-backup-final-archive");
+        for (String before : List.of("pg-cluster-test-backup", "pg-cluster-test-pg0-backup", "pg-cluster-test-pg1-backup")) {
+            assertTrue(last.dependsOn().contains(before), "the final archive goes before " + before + ": " + last.dependsOn());
+        }
+        assertTrue(last.dependsOn().stream().anyMatch(d -> d.startsWith("pg-cluster-test-pg0") && d.endsWith("-ready")),
+                last.dependsOn().toString());
+        @SuppressWarnings("unchecked")
+        var env = (Map<String, Object>) last.input("environment");
+        assertEquals("pg-cluster-test-backup", env.get("PGC_REPOSITORY_CONTAINER"));
+        assertEquals(List.of(), last.secretInputs(), "nothing secret reaches it");
+        assertTrue(((String) last.input("delete")).contains("check"), "its delete archives the last WAL");
+    }
+
     private static final String S3_KEY = "AKIATESTKEY000000000";
     private static final String S3_SECRET = "s3-secret-key-for-tests/0123456789abcdef";
     private static final String S3_CA = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----";
