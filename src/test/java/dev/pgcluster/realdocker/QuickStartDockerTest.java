@@ -66,7 +66,7 @@ class QuickStartDockerTest {
         Path home = root.resolve("home");
         Files.createDirectories(home);
         for (String file : List.of("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", "pom.xml",
-                "README.md", ".mvn/jvm.config")) {
+                "README.md", ".mvn/jvm.config", "tools/launch/mvn")) {
             copy(Path.of(file), project.resolve(file));
         }
         for (String dir : List.of("src/main", "init")) {
@@ -129,7 +129,7 @@ class QuickStartDockerTest {
 
     private static void copy(Path from, Path to) throws IOException {
         Files.createDirectories(to.getParent());
-        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
     }
 
     private Shell.Result sh(String commandLine) {
