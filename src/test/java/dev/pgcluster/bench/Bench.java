@@ -43,6 +43,8 @@ import java.util.regex.Pattern;
  */
 public final class Bench {
     private static final Path ROOT = Path.of("target", "bench").toAbsolutePath();
+    /** The stacks' monitoring role (its default name), which reads pg_stat_wal_receiver and pg_stat_replication. */
+    private static final String MONITORING_USER = "monitoring";
     private static final String PASSWORD = "bench-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
     private static final String COMPOSE_PROJECT = "pgcbench";
     private static final String MINIMAL_NAME = "pgcmin";
@@ -429,7 +431,7 @@ public final class Bench {
             String prefix = "pg-cluster-" + stack;
             Instant t0 = Instant.now();
             Instant reached;
-            try (var watch = new StreamingWatch(stackPorts.get(stack).subList(1, n + 1))) {
+            try (var watch = new StreamingWatch(stackPorts.get(stack).subList(1, n + 1), MONITORING_USER)) {
                 cli(project, "up", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi up " + stack);
                 ours.add(seconds(t0, Instant.now()));
                 reached = watch.await(Duration.ofSeconds(60));
@@ -452,7 +454,7 @@ public final class Bench {
                 services.add("standby" + i);
             }
             t0 = Instant.now();
-            try (var watch = new StreamingWatch(baselinePorts.subList(1, n + 1))) {
+            try (var watch = new StreamingWatch(baselinePorts.subList(1, n + 1), "postgres")) {
                 sh(services, baselineEnv(), Path.of("bench", "compose")).orThrow("docker-compose up");
                 reached = watch.await(Duration.ofSeconds(60));
             }
@@ -465,7 +467,7 @@ public final class Bench {
 
             // The minimal hand-run sequence.
             t0 = Instant.now();
-            try (var watch = new StreamingWatch(baselinePorts.subList(1, n + 1))) {
+            try (var watch = new StreamingWatch(baselinePorts.subList(1, n + 1), "postgres")) {
                 sh(List.of("bash", "bench/minimal.sh", "up", String.valueOf(n)), baselineEnv(), Path.of(".")).orThrow("minimal.sh up");
                 reached = watch.await(Duration.ofSeconds(60));
             }
@@ -770,13 +772,13 @@ public final class Bench {
      */
     private void load(String stack, String mode, boolean overTcp) throws Exception {
         String primary = "pg-cluster-" + stack + "-pg0";
-        try (var ignored = new StreamingWatch(stackPorts.get(stack).subList(1, 2))) {
+        try (var ignored = new StreamingWatch(stackPorts.get(stack).subList(1, 2), MONITORING_USER)) {
             ignored.await(Duration.ofSeconds(60));
         }
         var lagMs = new ArrayList<Double>();
         var behind = new ArrayList<Double>();
         var sampler = new Thread(() -> {
-            try (Connection c = connect(portOf(stack, 0))) {
+            try (Connection c = connect(portOf(stack, 0), MONITORING_USER)) {
                 while (!Thread.currentThread().isInterrupted()) {
                     try (ResultSet rs = c.createStatement().executeQuery("SELECT coalesce(extract(epoch FROM replay_lag) * 1000, 0), "
                             + "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) FROM pg_stat_replication WHERE application_name = 'pg1'")) {
@@ -1039,6 +1041,8 @@ public final class Bench {
         values.put("replicaPorts", ports.subList(1, ports.size()).toString());
         setConfig(stack, values);
         cli(project, "config", "set", "--secret", "--stack", stack, "pg-cluster:superuserPassword", PASSWORD).orThrow("config set");
+        // The superuser never logs in over the network: the watches and samplers are the monitoring role (pg_monitor).
+        cli(project, "config", "set", "--secret", "--stack", stack, "pg-cluster:monitoringPassword", PASSWORD).orThrow("config set");
     }
 
     private void setConfig(String stack, Map<String, String> values) {
@@ -1132,7 +1136,7 @@ public final class Bench {
         private final Thread thread;
         private volatile Instant reached;
 
-        StreamingWatch(List<Integer> standbyPorts) {
+        StreamingWatch(List<Integer> standbyPorts, String user) {
             thread = new Thread(() -> {
                 var streaming = new java.util.HashSet<Integer>();
                 var open = new java.util.HashMap<Integer, Connection>();
@@ -1142,7 +1146,7 @@ public final class Bench {
                             continue;
                         }
                         try {
-                            Connection c = open.containsKey(port) ? open.get(port) : connect(port);
+                            Connection c = open.containsKey(port) ? open.get(port) : connect(port, user);
                             open.put(port, c);
                             try (ResultSet rs = c.createStatement().executeQuery("SELECT status FROM pg_stat_wal_receiver")) {
                                 if (rs.next() && "streaming".equals(rs.getString(1))) {
@@ -1194,9 +1198,9 @@ public final class Bench {
         }
     }
 
-    private static Connection connect(int port) throws SQLException {
+    private static Connection connect(int port, String user) throws SQLException {
         var props = new Properties();
-        props.setProperty("user", "postgres");
+        props.setProperty("user", user);
         props.setProperty("password", PASSWORD);
         props.setProperty("connectTimeout", "2");
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", props);

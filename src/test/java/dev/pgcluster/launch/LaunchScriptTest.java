@@ -27,11 +27,11 @@ import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
 /**
- * tools/launch/mvn, the executor the Java language host runs (Pulumi.yaml): Maven builds and runs
- * the program whenever anything it builds from changed, the program starts without Maven only
- * when nothing did, and every other command line reaches Maven unchanged. Maven and java are
- * stand-ins here that write down how they were called; the real ones run in the real-engine layer
- * and the benchmark.
+ * tools/launch/mvn, the executor the Java language host runs (Pulumi.yaml): Maven builds whenever
+ * anything the program is built from changed, java runs the program on the classpath of Maven's
+ * last build, and every other command line reaches Maven unchanged. Maven and java are stand-ins
+ * here that write down how they were called; the real ones run in the real-engine layer
+ * (QuickStartDockerTest) and the benchmark.
  */
 class LaunchScriptTest {
     private static final Path SCRIPT = Path.of("tools", "launch", "mvn");
@@ -39,12 +39,17 @@ class LaunchScriptTest {
             "compile", "exec:java", "-DmainClass=com.pulumi.bootstrap.internal.Main", "-DmainArgs=packages");
     private static final List<String> RUN = List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "--no-transfer-progress",
             "compile", "exec:java");
+    private static final String BUILD = "mvn -q --batch-mode --no-transfer-progress compile dependency:build-classpath "
+            + "-Dmdep.outputFile=target/launch/classpath.PID -Dmdep.includeScope=runtime -Dmdep.pathSeparator=:";
+    private static final String JSON = "[{\"name\":\"docker\"}]\n";
 
     @TempDir
     Path dir;
     private Path project;
     private Path calls;
     private Path jar;
+    private String javaRun;
+    private String javaPackages;
 
     @BeforeEach
     void aProjectWithStandInsForMavenAndJava() throws IOException {
@@ -59,71 +64,115 @@ class LaunchScriptTest {
         Files.writeString(write(project.resolve("src/main/java/App.java")), "class App {}");
         Files.writeString(write(project.resolve("init/a.sh")), "echo a");
         Files.writeString(write(project.resolve("monitoring/queries.yml")), "q: 1");
-        // Maven: writes down its arguments; with the classpath goal, compiles (target/classes) and
-        // writes the classpath; answers the packages question; exits with $FAKE_STATUS.
+        String jvm = Files.readString(Path.of(".mvn", "jvm.config")).trim();
+        javaRun = "java " + jvm + " -cp target/classes:" + jar + " dev.pgcluster.App";
+        javaPackages = "java " + jvm + " -cp target/classes:" + jar + " com.pulumi.bootstrap.internal.Main packages";
+        // Maven: writes down its arguments; with the classpath goal compiles (the main class's file)
+        // and writes the classpath, running $FAKE_DURING meanwhile; fails with $FAKE_COMPILE_FAILS.
         script(dir.resolve("bin/mvn"), """
                 #!/bin/sh
                 echo "mvn $*" >> "$CALLS"
-                [ -n "${FAKE_COMPILE_FAILS:-}" ] && exit 1
+                [ -n "${FAKE_COMPILE_FAILS:-}" ] && { echo "[ERROR] compilation failed" >&2; exit 1; }
                 for a in "$@"; do
-                    case $a in -Dmdep.outputFile=*) mkdir -p target/classes; printf '%s' "$FAKE_JAR" > "${a#-Dmdep.outputFile=}" ;; esac
+                    case $a in -Dmdep.outputFile=*)
+                        mkdir -p target/classes/dev/pgcluster; : > target/classes/dev/pgcluster/App.class
+                        [ -n "${FAKE_DURING:-}" ] && sh -c "$FAKE_DURING"
+                        printf '%s' "$FAKE_JAR" > "${a#-Dmdep.outputFile=}" ;;
+                    esac
                 done
-                case "$*" in *-DmainArgs=packages*) echo '[{"name":"docker"}]' ;; esac
-                exit "${FAKE_STATUS:-0}"
+                exit 0
                 """);
+        // java: writes down its arguments; answers the packages question (running $FAKE_JAVA_DURING
+        // meanwhile); exits with $FAKE_STATUS.
         script(dir.resolve("jdk/bin/java"), """
                 #!/bin/sh
                 echo "java $*" >> "$CALLS"
-                case "$*" in *" packages") echo '[{"name":"docker"}]' ;; esac
+                case "$*" in *" packages")
+                    [ -n "${FAKE_JAVA_DURING:-}" ] && FAKE_JAVA_DURING= sh -c "$FAKE_JAVA_DURING"
+                    echo '[{"name":"docker"}]' ;;
+                esac
                 exit "${FAKE_STATUS:-0}"
                 """);
     }
 
     @Test
-    void theFirstRunBuildsWithMavenAndWritesTheClasspathThenTheProgramStartsWithoutIt() throws Exception {
+    void theFirstRunBuildsWithMavenThenJavaRunsOnTheClasspathMavenWrote() throws Exception {
         var first = launch(PACKAGES, Map.of());
         assertEquals(0, first.status, first.output);
-        assertEquals("[{\"name\":\"docker\"}]\n", first.output);
-        var mvnArgs = new ArrayList<>(PACKAGES);
-        mvnArgs.addAll(3, List.of("dependency:build-classpath", "-Dmdep.outputFile=target/launch/classpath.PID",
-                "-Dmdep.includeScope=runtime", "-Dmdep.pathSeparator=:"));
-        assertEquals(List.of("mvn " + String.join(" ", mvnArgs)), calls());
+        assertEquals(JSON, first.output, "stdout holds the answer alone: Maven's output goes to stderr");
+        assertEquals(List.of(BUILD, javaPackages), calls());
 
         var packages = launch(PACKAGES, Map.of());
-        assertEquals("[{\"name\":\"docker\"}]\n", packages.output, "the packages answer of Maven's run, without Maven or java");
+        assertEquals(JSON, packages.output);
+        assertEquals(List.of(), calls(), "the answer is kept until the next build");
         var run = launch(RUN, Map.of());
         assertEquals(0, run.status, run.output);
-        assertEquals(List.of("java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp target/classes:" + jar + " dev.pgcluster.App"),
-                calls(), "the program starts with .mvn/jvm.config's options, the classpath Maven wrote and pom.xml's main class");
+        assertEquals(List.of(javaRun), calls(), "the program starts with .mvn/jvm.config's options, the classpath Maven wrote "
+                + "and pom.xml's main class, without Maven");
     }
 
     @Test
-    void aChangedAddedOrRemovedSourceOrResourceOrAGoneJarBuildsWithMavenAgain() throws Exception {
+    void aChangedAddedOrRemovedInputAGoneClassOrAChangedOrGoneJarBuildsWithMavenAgain() throws Exception {
         launch(PACKAGES, Map.of());
+        Path link = dir.resolve("elsewhere");
         for (Runnable change : List.<Runnable>of(
                 () -> touch(project.resolve("src/main/java/App.java")),
                 () -> touch(project.resolve("pom.xml")),
                 () -> touch(project.resolve(".mvn/jvm.config")),
                 () -> touch(project.resolve("monitoring/queries.yml")),
+                () -> touch(project.resolve(SCRIPT)),
                 () -> writeFile(project.resolve("init/b.sh")),
                 () -> delete(project.resolve("init/b.sh")),
+                () -> delete(project.resolve("target/classes/dev/pgcluster/App.class")),
                 () -> touch(jar),
-                () -> delete(jar))) {
+                () -> delete(jar),
+                () -> {
+                    // A symlinked input directory is followed: a change behind the link counts.
+                    writeFile(link.resolve("c.sh"));
+                    symlink(project.resolve("init/linked"), link);
+                },
+                () -> touch(link.resolve("c.sh")))) {
             calls();
             change.run();
             launch(RUN, Map.of());
-            List<String> seen = calls();
-            assertEquals(1, seen.size(), seen.toString());
-            assertTrue(seen.get(0).startsWith("mvn "), "after a change Maven builds and runs the program: " + seen);
+            assertEquals(List.of(BUILD, javaRun), calls(), "after a change Maven builds, then the program runs");
             if (!Files.exists(jar)) {
                 writeFile(jar);
+                setOld(jar);
             }
             launch(PACKAGES, Map.of());
-            calls();
+            assertEquals(List.of(javaPackages), calls(), "a build drops the kept packages answer");
             launch(RUN, Map.of());
-            seen = calls();
-            assertTrue(seen.size() == 1 && seen.get(0).startsWith("java "), "once built, the program starts without Maven: " + seen);
+            assertEquals(List.of(javaRun), calls(), "once built, the program starts without Maven");
         }
+    }
+
+    @Test
+    void aChangeWhileMavenBuildsIsBuiltAgainByTheNextRun() throws Exception {
+        launch(RUN, Map.of("FAKE_DURING", "touch src/main/java/App.java"));
+        calls();
+        launch(RUN, Map.of());
+        assertEquals(List.of(BUILD, javaRun), calls(), "an input modified during the build is newer than its stamp");
+        touch(project.resolve("src/main/java/App.java"));
+        launch(RUN, Map.of("FAKE_DURING", "echo new > init/new.sh"));
+        assertEquals(List.of(BUILD, javaRun), calls());
+        calls();
+        launch(RUN, Map.of());
+        assertEquals(List.of(BUILD, javaRun), calls(), "an input added during the build leaves no stamp");
+    }
+
+    @Test
+    void aPackagesAnswerComputedBesideANewerBuildIsNotKeptForIt() throws Exception {
+        launch(RUN, Map.of());
+        calls();
+        // While java answers for the build it started from, another run rebuilds after a change.
+        String rebuild = "touch -d '-60 seconds' target/launch/stamp && touch -d '-30 seconds' src/main/java/App.java && "
+                + project.resolve(SCRIPT) + " compile exec:java";
+        assertEquals(JSON, launch(PACKAGES, Map.of("FAKE_JAVA_DURING", rebuild)).output);
+        calls();
+        launch(PACKAGES, Map.of());
+        List<String> seen = calls();
+        assertTrue(seen.contains(javaPackages), "the newer build's packages are asked again, not taken from the older one: " + seen);
     }
 
     @Test
@@ -136,24 +185,44 @@ class LaunchScriptTest {
             launch(args, Map.of());
             assertEquals(List.of("mvn " + String.join(" ", args)), calls());
         }
+        for (Map<String, String> env : List.of(Map.of("PG_CLUSTER_LAUNCH", "maven"), Map.of("MAVEN_ARGS", "-Pother"))) {
+            calls();
+            launch(RUN, env);
+            assertEquals(List.of("mvn " + String.join(" ", RUN)), calls(), env + " runs Maven as is");
+        }
+        Files.writeString(project.resolve(".mvn/maven.config"), "-Pother");
         calls();
-        launch(RUN, Map.of("PG_CLUSTER_LAUNCH", "maven"));
-        assertEquals(List.of("mvn " + String.join(" ", RUN)), calls(), "PG_CLUSTER_LAUNCH=maven always runs Maven as is");
+        launch(RUN, Map.of());
+        assertEquals(List.of("mvn " + String.join(" ", RUN)), calls(), ".mvn/maven.config may change the build: Maven as is");
+    }
+
+    @Test
+    void theRealMavenIsFoundOnPathPastALinkToTheScriptItself() throws Exception {
+        Path links = dir.resolve("links");
+        Files.createDirectories(links);
+        Files.createSymbolicLink(links.resolve("mvn"), project.resolve(SCRIPT));
+        var result = launch(RUN, Map.of("PATH", links + ":" + dir.resolve("bin") + ":/usr/bin:/bin"));
+        assertEquals(0, result.status, result.output);
+        assertEquals(List.of(BUILD, javaRun), calls());
     }
 
     @Test
     void aFailedBuildIsNeverSkippedAndTheProgramsOwnExitStatusComesThrough() throws Exception {
         var failed = launch(RUN, Map.of("FAKE_COMPILE_FAILS", "yes"));
         assertEquals(1, failed.status);
-        calls();
+        assertTrue(failed.output.contains("compilation failed"), failed.output);
+        assertEquals(List.of(BUILD), calls(), "no program after a failed build");
         var refused = launch(RUN, Map.of("FAKE_STATUS", "32"));
-        assertEquals(32, refused.status, "the program's status (a refused config value) through Maven");
-        assertTrue(calls().get(0).startsWith("mvn "), "a failed compile leaves nothing that skips Maven");
+        assertEquals(32, refused.status, "the program's status (a refused config value)");
+        assertEquals(List.of(BUILD, javaRun), calls(), "a failed build leaves nothing that skips Maven");
         var again = launch(RUN, Map.of("FAKE_STATUS", "32"));
-        assertEquals(32, again.status, "and without Maven");
-        assertEquals(1, calls().size());
-        assertTrue(Files.exists(project.resolve("target/launch/stamp")));
-        assertFalse(Files.exists(project.resolve("target/launch/packages")), "no packages answer from a run of the program");
+        assertEquals(32, again.status);
+        assertEquals(List.of(javaRun), calls(), "a program that failed was still built: no Maven");
+        var noAnswer = launch(PACKAGES, Map.of("FAKE_STATUS", "1"));
+        assertEquals(1, noAnswer.status);
+        calls();
+        assertEquals(JSON, launch(PACKAGES, Map.of()).output);
+        assertEquals(List.of(javaPackages), calls(), "a failed packages answer is not kept");
     }
 
     /** Every directory Maven compiles or copies into the program's classpath is one the script watches. */
@@ -174,6 +243,15 @@ class LaunchScriptTest {
                     path + " is built into the program but tools/launch/mvn does not watch it: " + watched);
         }
         assertEquals(0, pom.getElementsByTagName("sourceDirectory").getLength(), "the sources are Maven's default src/main/java");
+        // What would make java's start differ from Maven's build and exec:java, which the script does not read.
+        assertEquals(0, pom.getElementsByTagName("profiles").getLength(), "no profile may change the build");
+        NodeList filtering = pom.getElementsByTagName("filtering");
+        for (int i = 0; i < filtering.getLength(); i++) {
+            assertEquals("false", filtering.item(i).getTextContent().trim(), "resources are copied, not filtered");
+        }
+        String text = Files.readString(Path.of("pom.xml"));
+        assertTrue(text.contains("<mainClass>${mainClass}</mainClass>") && text.contains("<commandlineArgs>${mainArgs}</commandlineArgs>"),
+                "exec:java runs the mainClass property with the mainArgs property");
         assertEquals("dev.pgcluster.App", property(pom, "mainClass"), "the main class the script reads from pom.xml");
         assertEquals("", property(pom, "mainArgs"), "the script starts the program without arguments, as pom.xml does");
     }
@@ -226,12 +304,29 @@ class LaunchScriptTest {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
-    /** Modified after the last build: the stamp is moved a minute back, the file half a minute. */
+    /** Modified after the last build: its stamp and classpath are moved a minute back, the file half a minute. */
     private void touch(Path file) {
         try {
             Instant now = Instant.now();
             Files.setLastModifiedTime(project.resolve("target/launch/stamp"), FileTime.from(now.minusSeconds(60)));
+            Files.setLastModifiedTime(project.resolve("target/launch/classpath"), FileTime.from(now.minusSeconds(60)));
             Files.setLastModifiedTime(file, FileTime.from(now.minusSeconds(30)));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void setOld(Path file) {
+        try {
+            Files.setLastModifiedTime(file, FileTime.from(Instant.now().minusSeconds(3600)));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void symlink(Path link, Path target) {
+        try {
+            Files.createSymbolicLink(link, target);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
