@@ -45,6 +45,8 @@ public final class Bench {
     private static final Path ROOT = Path.of("target", "bench").toAbsolutePath();
     /** The stacks' monitoring role (its default name), which reads pg_stat_wal_receiver and pg_stat_replication. */
     private static final String MONITORING_USER = "monitoring";
+    /** The stacks' application role (its default name for the database postgres): pgbench's network client. */
+    private static final String APP_USER = "postgres_app";
     private static final String PASSWORD = "bench-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
     private static final String COMPOSE_PROJECT = "pgcbench";
     private static final String MINIMAL_NAME = "pgcmin";
@@ -800,9 +802,14 @@ public final class Bench {
         if (overTcp) {
             command.addAll(List.of("-e", "PGPASSWORD=" + PASSWORD, "-e", "PGSSLMODE=prefer"));
         }
+        if (overTcp) {
+            // A network client is the application role (the superuser never logs in over the network).
+            docker("exec", "-u", "postgres", primary, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c",
+                    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + APP_USER).orThrow("grant");
+        }
         command.addAll(List.of(primary, "pgbench", "-n", "-c", "4", "-j", "2", "-T", String.valueOf(pgbenchSeconds), "-P", "5"));
         if (overTcp) {
-            command.addAll(List.of("-h", "127.0.0.1", "-U", "postgres"));
+            command.addAll(List.of("-h", "127.0.0.1", "-U", APP_USER));
         }
         command.add("postgres");
         var out = docker(command.toArray(String[]::new)).orThrow("pgbench");
@@ -1043,6 +1050,7 @@ public final class Bench {
         cli(project, "config", "set", "--secret", "--stack", stack, "pg-cluster:superuserPassword", PASSWORD).orThrow("config set");
         // The superuser never logs in over the network: the watches and samplers are the monitoring role (pg_monitor).
         cli(project, "config", "set", "--secret", "--stack", stack, "pg-cluster:monitoringPassword", PASSWORD).orThrow("config set");
+        cli(project, "config", "set", "--secret", "--stack", stack, "pg-cluster:appPassword", PASSWORD).orThrow("config set");
     }
 
     private void setConfig(String stack, Map<String, String> values) {
