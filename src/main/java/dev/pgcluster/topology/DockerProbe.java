@@ -439,18 +439,23 @@ public final class DockerProbe implements ClusterProbe {
 
     @Override
     public Map<String, String> haMembers(ClusterConfig config) {
-        var members = new java.util.TreeMap<String, String>();
+        // Every node asked at once, as observe() does: each docker call costs a process start.
+        var labels = new LinkedHashMap<String, CompletableFuture<Result>>();
         for (NodeSpec node : config.nodes()) {
             DockerHostSpec host = config.hostOf(node);
             if (config.lost(host)) {
                 continue;
             }
-            Result labels = run(host, "docker", "container", "inspect", "--format",
-                    "{{index .Config.Labels \"" + Labels.HA_MEMBER + "\"}}", config.containerName(node.name()));
-            if (labels.status == 0) {
-                members.put(node.name(), labels.stdout.strip().replace("<no value>", ""));
-            }
+            labels.put(node.name(), CompletableFuture.supplyAsync(() -> run(host, "docker", "container", "inspect", "--format",
+                    "{{index .Config.Labels \"" + Labels.HA_MEMBER + "\"}}", config.containerName(node.name()))));
         }
+        var members = new java.util.TreeMap<String, String>();
+        labels.forEach((node, answer) -> {
+            Result result = answer.join();
+            if (result.status == 0) {
+                members.put(node, result.stdout.strip().replace("<no value>", ""));
+            }
+        });
         return members;
     }
 
