@@ -1011,7 +1011,7 @@ public final class Bench {
         for (String file : List.of("Pulumi.yaml", "pom.xml", ".mvn/jvm.config", "tools/launch/mvn")) {
             copy(Path.of(file), project.resolve(file));
         }
-        for (String dir : List.of("src/main", "init")) {
+        for (String dir : List.of("src/main", "init", "monitoring")) {
             try (var files = Files.walk(Path.of(dir))) {
                 for (Path file : files.filter(Files::isRegularFile).toList()) {
                     copy(file, project.resolve(file.toString()));

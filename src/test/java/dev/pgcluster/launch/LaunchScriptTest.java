@@ -148,6 +148,16 @@ class LaunchScriptTest {
     }
 
     @Test
+    void anInputThatTheProjectDoesNotHaveIsNotAChange() throws Exception {
+        delete(project.resolve("monitoring/queries.yml"));
+        delete(project.resolve("monitoring"));
+        launch(RUN, Map.of());
+        calls();
+        launch(RUN, Map.of());
+        assertEquals(List.of(javaRun), calls(), "a project without monitoring/ starts without Maven once built");
+    }
+
+    @Test
     void aChangeWhileMavenBuildsIsBuiltAgainByTheNextRun() throws Exception {
         launch(RUN, Map.of("FAKE_DURING", "touch src/main/java/App.java"));
         calls();

@@ -69,7 +69,7 @@ class QuickStartDockerTest {
                 "README.md", ".mvn/jvm.config", "tools/launch/mvn")) {
             copy(Path.of(file), project.resolve(file));
         }
-        for (String dir : List.of("src/main", "init")) {
+        for (String dir : List.of("src/main", "init", "monitoring")) {
             try (var files = Files.walk(Path.of(dir))) {
                 for (Path file : files.filter(Files::isRegularFile).toList()) {
                     copy(file, project.resolve(file.toString()));
