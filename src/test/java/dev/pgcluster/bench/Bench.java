@@ -522,11 +522,27 @@ public final class Bench {
         }
         cli(floor, "up", "--yes", "--skip-preview", "--stack", "bench-floor").orThrow("pulumi up of the floor");
         cli(project, "preview", "--stack", stack).orThrow("pulumi preview " + stack);
+        // Through the launcher, Maven must not run at all: a mvn first on PATH that writes down
+        // every call (the launcher takes it for Maven) and passes it on; nothing inherited that
+        // sends the launcher to Maven.
+        Path guard = ROOT.resolve("mvn-guard");
+        Path guardLog = guard.resolve("calls");
+        String realMvn = sh(List.of("sh", "-c", "command -v mvn"), Map.of(), Path.of(".")).orThrow("command -v mvn").stdout().strip();
+        Files.createDirectories(guard);
+        Files.writeString(guard.resolve("mvn"), "#!/bin/sh\necho \"$PWD $*\" >> '" + guardLog + "'\nexec '" + realMvn + "' \"$@\"\n");
+        guard.resolve("mvn").toFile().setExecutable(true);
+        Files.deleteIfExists(guardLog);
+        Map<String, String> throughLauncher = Map.of("PATH", guard + ":" + System.getenv("PATH"), "PG_CLUSTER_LAUNCH", "",
+                "MAVEN_ARGS", "");
+        // Each program's build, by its token: a measured run that built again (the launcher taking
+        // the way through Maven) would change it, and the rows would not be what they say.
+        Map<Path, String> builds = Map.of(project, launchToken(project), floor, launchToken(floor));
         var samples = new LinkedHashMap<String, List<Double>>();
         int n = Math.max(runs, 5);
         for (int run = 1; run <= n; run++) {
-            for (String launch : List.of("launch", "maven")) {
-                Map<String, String> env = launch.equals("maven") ? Map.of("PG_CLUSTER_LAUNCH", "maven") : Map.of();
+            // The order alternates from run to run: neither way always runs on a warmer machine.
+            for (String launch : run % 2 == 1 ? List.of("launch", "maven") : List.of("maven", "launch")) {
+                Map<String, String> env = launch.equals("maven") ? Map.of("PG_CLUSTER_LAUNCH", "maven") : throughLauncher;
                 String how = launch.equals("maven") ? ", through Maven" : "";
                 for (var program : List.of(Map.entry("pg-cluster", project), Map.entry("floor", floor))) {
                     String s = program.getKey().equals("floor") ? "bench-floor" : stack;
@@ -538,14 +554,33 @@ public final class Bench {
                     cli(program.getValue(), env, "up", "--yes", "--expect-no-changes", "--stack", s).orThrow("pulumi up " + s);
                     samples.computeIfAbsent(program.getKey() + ": `pulumi up --yes`, no changes" + how, k -> new ArrayList<>())
                             .add(seconds(t0, Instant.now()));
+                    if (!launch.equals("maven") && Files.exists(guardLog) && Files.size(guardLog) > 0) {
+                        throw new IllegalStateException("tools/launch/mvn ran Maven during a measured run of " + program.getKey()
+                                + ": " + Files.readString(guardLog) + "the rows through the launcher would include Maven");
+                    }
                 }
             }
             System.out.printf("bench: program start, run %d: %s%n", run, samples.entrySet().stream()
                     .map(e -> e.getKey() + " " + String.format("%.2f", last(e.getValue()))).reduce((a, b) -> a + "; " + b).orElse(""));
         }
+        builds.forEach((dir, token) -> {
+            if (!token.equals(launchToken(dir))) {
+                throw new IllegalStateException("tools/launch/mvn built " + dir + " again during the measured runs (build "
+                        + token + ", now " + launchToken(dir) + "): the program-start rows would include Maven");
+            }
+        });
         samples.forEach((name, values) -> report.add(START, name, "s", values));
         cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
         cli(floor, "destroy", "--yes", "--skip-preview", "--stack", "bench-floor").orThrow("pulumi destroy of the floor");
+    }
+
+    /** The token of the program's last build by tools/launch/mvn (target/launch/stamp). */
+    private static String launchToken(Path program) {
+        try {
+            return Files.readString(program.resolve("target/launch/stamp")).strip();
+        } catch (IOException e) {
+            throw new IllegalStateException("no build of " + program + " by tools/launch/mvn (target/launch/stamp)", e);
+        }
     }
 
     // ------------------------------------------------------------- backups
@@ -1008,6 +1043,10 @@ public final class Bench {
 
     private void prepareProject() throws IOException {
         Files.createDirectories(ROOT.resolve("home"));
+        // A copy of the project as it is now: nothing left from an earlier run's copy.
+        for (String dir : List.of("src/main", "init", "monitoring")) {
+            deleteTree(project.resolve(dir));
+        }
         for (String file : List.of("Pulumi.yaml", "pom.xml", ".mvn/jvm.config", "tools/launch/mvn")) {
             copy(Path.of(file), project.resolve(file));
         }
@@ -1236,6 +1275,17 @@ public final class Bench {
 
     private static Shell.Result sh(List<String> command, Map<String, String> env, Path dir) {
         return Shell.run(command, env, null, LIMIT, dir);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static void copy(Path from, Path to) throws IOException {

@@ -148,6 +148,44 @@ class LaunchScriptTest {
     }
 
     @Test
+    void theUsersMavenrcIsReadAsMavenReadsItAndItsOptionsReachTheProgram() throws Exception {
+        // A .mavenrc as people write them: an unset variable used, a command that fails.
+        Files.writeString(write(dir.resolve("home/.mavenrc")), "MAVEN_OPTS=\"$MAVEN_OPTS -Dfrom.rc=1\"\nfalse\n");
+        var run = launch(RUN, Map.of());
+        assertEquals(0, run.status, run.output);
+        assertEquals(List.of(BUILD, javaRun.replace(" -cp ", " -Dfrom.rc=1 -cp ")), calls());
+        launch(RUN, Map.of("PG_CLUSTER_LAUNCH", "maven"));
+        assertEquals(List.of("mvn " + String.join(" ", RUN)), calls());
+    }
+
+    @Test
+    void aClasspathWithSpacesAndCarriageReturnsInJvmConfigStillStartWithoutMaven() throws Exception {
+        Path spaced = dir.resolve("my repo").resolve("dep.jar");
+        Files.createDirectories(spaced.getParent());
+        Files.writeString(spaced, "jar");
+        Files.writeString(project.resolve(".mvn/jvm.config"), "-Xmx64m\r\n-XX:+UseSerialGC\r\n");
+        launch(RUN, Map.of("FAKE_JAR", spaced.toString()));
+        calls();
+        var run = launch(RUN, Map.of("FAKE_JAR", spaced.toString()));
+        assertEquals(0, run.status, run.output);
+        assertEquals(List.of("java -Xmx64m -XX:+UseSerialGC -cp target/classes:" + spaced + " dev.pgcluster.App"), calls());
+        touch(spaced);
+        launch(RUN, Map.of("FAKE_JAR", spaced.toString()));
+        assertEquals(BUILD, calls().get(0), "a jar in a directory with a space is still watched");
+    }
+
+    @Test
+    void editorsBackupAndSwapFilesAreNoChange() throws Exception {
+        launch(RUN, Map.of());
+        calls();
+        for (String name : List.of("init/.a.sh.swp", "init/a.sh~", "src/main/java/.#App.java")) {
+            writeFile(project.resolve(name));
+            launch(RUN, Map.of());
+            assertEquals(List.of(javaRun), calls(), name);
+        }
+    }
+
+    @Test
     void anInputThatTheProjectDoesNotHaveIsNotAChange() throws Exception {
         delete(project.resolve("monitoring/queries.yml"));
         delete(project.resolve("monitoring"));
@@ -278,7 +316,8 @@ class LaunchScriptTest {
         command.addAll(args);
         var pb = new ProcessBuilder(command).directory(project.toFile()).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.equals("MAVEN_OPTS") || k.equals("PG_CLUSTER_LAUNCH"));
+        env.keySet().removeIf(k -> k.startsWith("MAVEN_") || k.equals("PG_CLUSTER_LAUNCH"));
+        env.put("HOME", dir.resolve("home").toString());
         env.put("PATH", dir.resolve("bin") + ":/usr/bin:/bin");
         env.put("JAVA_HOME", dir.resolve("jdk").toString());
         env.put("CALLS", calls.toString());
