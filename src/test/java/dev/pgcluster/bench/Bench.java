@@ -522,9 +522,9 @@ public final class Bench {
         }
         cli(floor, "up", "--yes", "--skip-preview", "--stack", "bench-floor").orThrow("pulumi up of the floor");
         cli(project, "preview", "--stack", stack).orThrow("pulumi preview " + stack);
-        // Through the launcher, Maven must not run at all: a mvn first on PATH that writes down
-        // every call (the launcher takes it for Maven) and passes it on; nothing inherited that
-        // sends the launcher to Maven.
+        // Through the launcher, Maven must not run at all, to build or otherwise: a mvn first on PATH
+        // that writes down every call (the launcher takes it for Maven) and passes it on; nothing
+        // inherited that sends the launcher to Maven.
         Path guard = ROOT.resolve("mvn-guard");
         Path guardLog = guard.resolve("calls");
         String realMvn = sh(List.of("sh", "-c", "command -v mvn"), Map.of(), Path.of(".")).orThrow("command -v mvn").stdout().strip();
@@ -534,9 +534,6 @@ public final class Bench {
         Files.deleteIfExists(guardLog);
         Map<String, String> throughLauncher = Map.of("PATH", guard + ":" + System.getenv("PATH"), "PG_CLUSTER_LAUNCH", "",
                 "MAVEN_ARGS", "");
-        // Each program's build, by its token: a measured run that built again (the launcher taking
-        // the way through Maven) would change it, and the rows would not be what they say.
-        Map<Path, String> builds = Map.of(project, launchToken(project), floor, launchToken(floor));
         var samples = new LinkedHashMap<String, List<Double>>();
         int n = Math.max(runs, 5);
         for (int run = 1; run <= n; run++) {
@@ -563,24 +560,9 @@ public final class Bench {
             System.out.printf("bench: program start, run %d: %s%n", run, samples.entrySet().stream()
                     .map(e -> e.getKey() + " " + String.format("%.2f", last(e.getValue()))).reduce((a, b) -> a + "; " + b).orElse(""));
         }
-        builds.forEach((dir, token) -> {
-            if (!token.equals(launchToken(dir))) {
-                throw new IllegalStateException("tools/launch/mvn built " + dir + " again during the measured runs (build "
-                        + token + ", now " + launchToken(dir) + "): the program-start rows would include Maven");
-            }
-        });
         samples.forEach((name, values) -> report.add(START, name, "s", values));
         cli(project, "destroy", "--yes", "--skip-preview", "--stack", stack).orThrow("pulumi destroy " + stack);
         cli(floor, "destroy", "--yes", "--skip-preview", "--stack", "bench-floor").orThrow("pulumi destroy of the floor");
-    }
-
-    /** The token of the program's last build by tools/launch/mvn (target/launch/stamp). */
-    private static String launchToken(Path program) {
-        try {
-            return Files.readString(program.resolve("target/launch/stamp")).strip();
-        } catch (IOException e) {
-            throw new IllegalStateException("no build of " + program + " by tools/launch/mvn (target/launch/stamp)", e);
-        }
     }
 
     // ------------------------------------------------------------- backups

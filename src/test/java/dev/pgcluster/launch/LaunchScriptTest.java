@@ -1,7 +1,6 @@
 package dev.pgcluster.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -355,43 +354,38 @@ class LaunchScriptTest {
 
     /** Modified after the last build: its stamp and classpath are moved a minute back, the file half a minute. */
     private void touch(Path file) {
-        try {
-            Instant now = Instant.now();
+        Instant now = Instant.now();
+        unchecked(() -> {
             Files.setLastModifiedTime(project.resolve("target/launch/stamp"), FileTime.from(now.minusSeconds(60)));
             Files.setLastModifiedTime(project.resolve("target/launch/classpath"), FileTime.from(now.minusSeconds(60)));
             Files.setLastModifiedTime(file, FileTime.from(now.minusSeconds(30)));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        });
     }
 
     private static void setOld(Path file) {
-        try {
-            Files.setLastModifiedTime(file, FileTime.from(Instant.now().minusSeconds(3600)));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        unchecked(() -> Files.setLastModifiedTime(file, FileTime.from(Instant.now().minusSeconds(3600))));
     }
 
     private static void symlink(Path link, Path target) {
-        try {
-            Files.createSymbolicLink(link, target);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        unchecked(() -> Files.createSymbolicLink(link, target));
     }
 
     private static void writeFile(Path file) {
-        try {
-            Files.writeString(write(file), "x");
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        unchecked(() -> Files.writeString(write(file), "x"));
     }
 
     private static void delete(Path file) {
+        unchecked(() -> Files.delete(file));
+    }
+
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    /** For the changes passed around as Runnables. */
+    private static void unchecked(IoAction action) {
         try {
-            Files.delete(file);
+            action.run();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
