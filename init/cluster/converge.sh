@@ -301,14 +301,22 @@ fi
 # it cannot write. A paused container still holds its server (and its writes, once unpaused); a
 # restarting one is being started again by Docker; a removing or dead one, or one Docker cannot
 # tell about, is unknown. Such a node is "unsettled": no role changes while there is one.
-writable="" standbys="" stopped="" unsettled=""
+writable="" standbys="" stopped="" unsettled="" timelines=""
 for node in $nodes; do
     node_state=$(state_of "$node")
     case "$node_state" in
         running)
-            await_accepting "$node"
-            recovery=$(q "$node" "SELECT pg_is_in_recovery()") || fail "cannot query $node"
-            if [ "$recovery" = f ]; then writable="$writable $node"; else standbys="$standbys $node"; fi
+            # Whether it accepts writes, and its timeline. A node that does not answer at once (still
+            # starting) is waited for, then asked again.
+            scan_query="SELECT CASE WHEN pg_is_in_recovery() THEN 't' ELSE 'f' END || ' ' || ($(timeline_of_sql))"
+            answer=$(q "$node" "$scan_query" 2>/dev/null) || {
+                await_accepting "$node"
+                answer=$(q "$node" "$scan_query") || fail "cannot query $node"
+            }
+            set -- $answer
+            [ "$#" -eq 2 ] || fail "cannot query $node (it answered: $answer)"
+            if [ "$1" = f ]; then writable="$writable $node"; else standbys="$standbys $node"; fi
+            timelines="$timelines $node:$2"
             ;;
         missing) ;; # removed since it was listed (a scale-down in progress)
         exited | created) stopped="$stopped $node" ;;
@@ -348,27 +356,36 @@ refuse_if_unsettled() {
     fi
 }
 
-ensure_slots() {
+# slots_sql: SQL for a slot on the primary for every other node, and none of its own.
+slots_sql() {
     for node in $nodes; do
         [ "$node" != "$primary" ] || continue
-        q "$primary" "SELECT pg_create_physical_replication_slot($(pgc_literal "$node"), true)
-            WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $(pgc_literal "$node"))" >/dev/null
+        printf '%s\n' "SELECT pg_create_physical_replication_slot($(pgc_literal "$node"), true)
+            WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $(pgc_literal "$node"));"
     done
-    q "$primary" "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
-        WHERE slot_name = $(pgc_literal "$primary") AND NOT active" >/dev/null
+    printf '%s\n' "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+        WHERE slot_name = $(pgc_literal "$primary") AND NOT active;"
+}
+ensure_slots() {
+    slots_sql | pgc_on "$primary" pgc_psql "$(container "$primary")" postgres -At >/dev/null
 }
 
-# ensure_monitoring_schema: the exporters log in to database postgres; when the application
-# database is another one, pgcluster's schema there holds the expiry function only.
-ensure_monitoring_schema() {
-    [ "$PGC_DATABASE" != postgres ] || return 0
-    pgc_on "$primary" pgc_ensure_expiry_function "$(container "$primary")" postgres
+# ensure_primary_objects: in one session on the primary, the slots and pg-cluster's schema
+# (init/lib/cluster-schema.sh): the exporters' expiry function, and the read gate in the
+# application database, for which a standby must stream from the primary this step made.
+ensure_primary_objects() {
+    {
+        slots_sql
+        pgc_cluster_schema_sql "$PGC_DATABASE" "$PGC_READ_MAX_LAG_BYTES" "$(pgc_peer_host "$primary")"
+    } | pgc_on "$primary" pgc_psql "$(container "$primary")" postgres -At >/dev/null
 }
 
-# The read gate (init/lib/cluster-schema.sh), in the application database on the primary; a
-# standby must stream from the primary this step made.
-ensure_read_gate() {
-    pgc_on "$primary" pgc_ensure_read_gate "$(container "$primary")" "$PGC_DATABASE" "$PGC_READ_MAX_LAG_BYTES" "$(pgc_peer_host "$primary")"
+# scanned_timeline NODE: NODE's timeline as the node scan read it (timeline_of), or read now.
+scanned_timeline() {
+    for entry in $timelines; do
+        case "$entry" in "$1:"*) echo "${entry#*:}"; return 0 ;; esac
+    done
+    timeline_of "$1"
 }
 
 # recheck_before_promote: the node states were read at the start of the run; right before a
@@ -604,7 +621,6 @@ follow() {
 followed="" slow=""
 scan_standbys() {
     pending="" rewind=""
-    primary_timeline=$(timeline_of "$primary")
     for node in $standbys; do
         [ "$node" != "$primary" ] || continue
         has "$followed" "$node" && continue
@@ -648,6 +664,7 @@ follow_pending() {
 # follow_standbys: every running standby (but the primary) follows the primary; once per run.
 follow_standbys() {
     found="" refusal=""
+    primary_timeline=$(timeline_of "$primary")
     scan_standbys
     require_consent "$found" "${refusal# } Nothing more was changed. If that node should be the primary: pulumi config set pg-cluster:primary <node> (and stop $primary)." \
         "keep $primary and rewind them"
@@ -656,10 +673,11 @@ follow_standbys() {
 
 event=""
 if has "$writable" "$primary"; then
-    primary_timeline=$(timeline_of "$primary")
+    # A writable node's timeline does not change while it runs: the scan's answer holds.
+    primary_timeline=$(scanned_timeline "$primary")
     for node in $writable; do
         [ "$node" != "$primary" ] || continue
-        node_timeline=$(timeline_of "$node")
+        node_timeline=$(scanned_timeline "$node")
         # What it writes goes on growing: it is stopped first; then this step finds it as a stopped
         # node that was a primary, reads where its WAL ends and asks for consent to that position.
         if [ "$node_timeline" -lt "$primary_timeline" ]; then
@@ -860,11 +878,10 @@ else
     fail "the configured primary $primary is $(state_of "$primary"); start it (or unpause it), or fail over to a running standby (pulumi config set pg-cluster:primary <node>)"
 fi
 
-ensure_slots
-ensure_read_gate
-ensure_monitoring_schema
+ensure_primary_objects
 set_role "$primary" primary
-primary_timeline=$(timeline_of "$primary")
+# primary_timeline: read after the last promotion of this run (follow_standbys), or by the scan when
+# there was none; the primary's timeline changes only when it is promoted.
 # An old primary (stopped by a switchover or a failover, here or in a run that was killed, or by
 # hand) comes back as a standby; a standby someone stopped stays stopped, but starts as a standby
 # of the primary when it comes back. What decides whether a rewind discards anything is the
@@ -933,5 +950,4 @@ fi
 for node in $slow; do
     event="${event:+$event; }warning: $node does not stream from $primary yet"
 done
-timeline=$(timeline_of "$primary")
-echo "$primary primary timeline $timeline${event:+; $event}"
+echo "$primary primary timeline $primary_timeline${event:+; $event}"

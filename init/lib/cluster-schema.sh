@@ -47,16 +47,15 @@ REVOKE ALL ON SCHEMA pgcluster FROM PUBLIC;
 GRANT USAGE ON SCHEMA pgcluster TO PUBLIC;"
 }
 
-# pgc_ensure_expiry_function CONTAINER DATABASE: schema pgcluster (refused when another role made
-# it) and the expiry function in DATABASE on the primary CONTAINER; idempotent. Local commit: with
-# synchronous replication and no standby yet, a commit would wait.
-pgc_ensure_expiry_function() {
+# expiry_sql: schema pgcluster (refused when another role made it) and the expiry function, in the
+# session's database; idempotent.
+expiry_sql() {
     printf '%s\n' "$(schema_sql)
-$(tls_expiry_function)" | pgc_psql "$1" "$2" -At >/dev/null
+$(tls_expiry_function)"
 }
 
-# pgc_ensure_read_gate CONTAINER DATABASE MAX_LAG_BYTES [SENDER]: the read gate, kept on the primary
-# CONTAINER in DATABASE (the application database) and replicated to every standby: a login event
+# read_gate_sql MAX_LAG_BYTES [SENDER]: the read gate, kept on the primary in the application
+# database (the session's) and replicated to every standby: a login event
 # trigger that refuses network logins to a standby whose WAL receiver is not streaming, with
 # SQLSTATE 57P03 (cannot connect now), so that no client of the read-only connection strings reads
 # data that stopped moving; with MAX_LAG_BYTES above 0, also to one that replays more than that
@@ -64,13 +63,13 @@ $(tls_expiry_function)" | pgc_psql "$1" "$2" -At >/dev/null
 # to one that streams from another host (under Patroni a member follows whichever member leads).
 # Logins over the node's Unix socket (the steps, the health check, docker exec … psql), superusers
 # and members of pg_monitor are always let in. Idempotent: the function is made anew each time.
-pgc_ensure_read_gate() {
+read_gate_sql() {
     pgc_gate_sender_check=""
-    if [ -n "${4:-}" ]; then
+    if [ -n "${2:-}" ]; then
         # A standby that streams from another node (an old primary, a node promoted by hand) may
         # serve a history the cluster left.
-        pgc_gate_sender_check="    IF sender IS DISTINCT FROM $(pgc_literal "$4") THEN
-        RAISE EXCEPTION 'pg-cluster: this standby streams from %, not from the primary %, so it refuses reads until it follows the primary', coalesce(sender, 'no host'), $(pgc_literal "$4")
+        pgc_gate_sender_check="    IF sender IS DISTINCT FROM $(pgc_literal "$2") THEN
+        RAISE EXCEPTION 'pg-cluster: this standby streams from %, not from the primary %, so it refuses reads until it follows the primary', coalesce(sender, 'no host'), $(pgc_literal "$2")
             USING ERRCODE = 'cannot_connect_now',
                   HINT = 'Connect to another node: the read-only connection strings list every node.';
     END IF;"
@@ -101,9 +100,9 @@ BEGIN
                   HINT = 'Connect to another node: the read-only connection strings list every node.';
     END IF;
     -- Fresh enough: what it replayed against what its primary last said it has.
-    IF $3 > 0 AND (SELECT pg_catalog.pg_wal_lsn_diff(latest_end_lsn, pg_catalog.pg_last_wal_replay_lsn())
-            FROM pg_catalog.pg_stat_wal_receiver) > $3 THEN
-        RAISE EXCEPTION 'pg-cluster: this standby replays more than % bytes behind its primary, so it refuses reads until it catches up', $3
+    IF $1 > 0 AND (SELECT pg_catalog.pg_wal_lsn_diff(latest_end_lsn, pg_catalog.pg_last_wal_replay_lsn())
+            FROM pg_catalog.pg_stat_wal_receiver) > $1 THEN
+        RAISE EXCEPTION 'pg-cluster: this standby replays more than % bytes behind its primary, so it refuses reads until it catches up', $1
             USING ERRCODE = 'cannot_connect_now',
                   HINT = 'Connect to another node: the read-only connection strings list every node.';
     END IF;
@@ -116,5 +115,27 @@ DO \$do\$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'pgcluster_read_gate') THEN
         CREATE EVENT TRIGGER pgcluster_read_gate ON login EXECUTE FUNCTION pgcluster.refuse_reads_unless_streaming();
     END IF;
-END \$do\$;" | pgc_psql "$1" "$2" -At >/dev/null
+END \$do\$;"
+}
+
+# pgc_cluster_schema_sql DATABASE MAX_LAG_BYTES [SENDER]: psql input, for a hardened session
+# (pgc_psql) on database postgres of the primary, that keeps pg-cluster's schema: the expiry
+# function in postgres, where the exporters log in, then the read gate (read_gate_sql, with the
+# expiry function) in DATABASE, the application database (a plain identifier, as
+# pg-cluster:database allows; \connect keeps the session's pinned search_path). One session, so a
+# step that keeps the schema opens one: each session is a docker exec and a psql start. Idempotent.
+pgc_cluster_schema_sql() {
+    if [ "$1" != postgres ]; then
+        expiry_sql
+        printf '%s\n' "\\connect '$(printf '%s' "$1" | sed -e 's/[\\]/&&/g' -e "s/'/''/g")'"
+    fi
+    read_gate_sql "$2" "${3:-}"
+}
+
+# pgc_ensure_cluster_schema CONTAINER DATABASE MAX_LAG_BYTES [SENDER]: pgc_cluster_schema_sql, run
+# on the primary CONTAINER.
+pgc_ensure_cluster_schema() {
+    pgc_schema_container=$1
+    shift
+    pgc_cluster_schema_sql "$@" | pgc_psql "$pgc_schema_container" postgres -At >/dev/null
 }

@@ -37,16 +37,16 @@ while [ -z "$PGC_PRIMARY_CONTAINER" ]; do
     fi
 done
 export PGC_PRIMARY_CONTAINER
-printf '%s\n' "SET synchronous_commit = local;" \
-    "ALTER ROLE $PGC_SUPERUSER SET search_path = pg_catalog, pg_temp;" \
-    "SELECT format('CREATE DATABASE %I', $(pgc_literal "$PGC_DATABASE"))" \
-    "WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = $(pgc_literal "$PGC_DATABASE")) \\gexec" |
-    pgc_on "$(pgc_node_of "$PGC_PRIMARY_CONTAINER")" pgc_psql "$PGC_PRIMARY_CONTAINER" postgres >/dev/null
-# The exporters' certificate expiry function (init/lib/cluster-schema.sh), in the database they log in to.
-pgc_on "$(pgc_node_of "$PGC_PRIMARY_CONTAINER")" pgc_ensure_expiry_function "$PGC_PRIMARY_CONTAINER" postgres </dev/null
-# The read gate (init/lib/cluster-schema.sh) in the application database, as in ha: none, without
-# its check of the sending host: a member follows whichever member Patroni made the leader. A gate
-# made under ha: none (a switched stack) is made anew here, so a failover does not close it.
-pgc_on "$(pgc_node_of "$PGC_PRIMARY_CONTAINER")" pgc_ensure_read_gate "$PGC_PRIMARY_CONTAINER" "$PGC_DATABASE" \
-    "$PGC_READ_MAX_LAG_BYTES" </dev/null
+# One session: the superuser's search_path and the application database, then pg-cluster's schema
+# (init/lib/cluster-schema.sh): the exporters' certificate expiry function in postgres, where they
+# log in, and the read gate in the application database, as in ha: none but without its check of
+# the sending host (a member follows whichever member Patroni made the leader). A gate made under
+# ha: none (a switched stack) is made anew here, so a failover does not close it.
+{
+    printf '%s\n' "SET synchronous_commit = local;" \
+        "ALTER ROLE $PGC_SUPERUSER SET search_path = pg_catalog, pg_temp;" \
+        "SELECT format('CREATE DATABASE %I', $(pgc_literal "$PGC_DATABASE"))" \
+        "WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = $(pgc_literal "$PGC_DATABASE")) \\gexec"
+    pgc_cluster_schema_sql "$PGC_DATABASE" "$PGC_READ_MAX_LAG_BYTES"
+} | pgc_on "$(pgc_node_of "$PGC_PRIMARY_CONTAINER")" pgc_psql "$PGC_PRIMARY_CONTAINER" postgres -At >/dev/null
 echo "pg-cluster: $PGC_PRIMARY_CONTAINER leads" >&2

@@ -12,6 +12,7 @@ import dev.pgcluster.testing.DeclaredResource;
 import dev.pgcluster.testing.DeclaredStack;
 import dev.pgcluster.testing.StrictMocks;
 import dev.pgcluster.testing.TestConfigs;
+import dev.pgcluster.topology.ClusterProbe;
 import dev.pgcluster.topology.ClusterStateException;
 import dev.pgcluster.topology.NodeState;
 import java.util.HashSet;
@@ -155,7 +156,8 @@ class ClusterDeclarationTest {
         var primaryStep = command(stack, "pg-cluster-test-primary");
         var passwords = command(stack, "pg-cluster-test-passwords");
         assertEquals(false, primary.input("wait"), "health is awaited by the readiness step, not the provider");
-        assertEquals(List.of("pg-cluster-test-pg0-handover"), primarySeed.dependsOn(), "only the hand-over from Patroni");
+        // A new stack: no node can be a Patroni member, nothing waits for the hand-over steps.
+        assertEquals(List.of(), primarySeed.dependsOn(), "nothing: a new stack has nothing to hand over");
         var primaryConf = command(stack, "pg-cluster-test-pg0-conf");
         assertEquals(List.of(primarySeed.name(), primaryConf.name()), primary.dependsOn());
         assertEquals(List.of(primary.name()), primaryReady.dependsOn());
@@ -175,10 +177,8 @@ class ClusterDeclarationTest {
             var conninfo = command(stack, node + "-conninfo");
             assertEquals(List.of(primaryStep.name()), slot.dependsOn());
             var conf = command(stack, node + "-conf");
-            // And after the hand-over from Patroni (a switch of modes), which the primary's seed waits for too.
-            assertEquals(List.of(primarySeed.name(), "pg-cluster-test-pg0-handover"), conf.dependsOn(),
-                    "not beside the primary's initdb");
-            assertEquals(List.of("pg-cluster-test-pg0-handover", slot.name(), conf.name(), passwords.name()), seed.dependsOn());
+            assertEquals(List.of(primarySeed.name()), conf.dependsOn(), "not beside the primary's initdb");
+            assertEquals(List.of(slot.name(), conf.name(), passwords.name()), seed.dependsOn());
             assertEquals(List.of(seed.name(), conf.name()), replica.dependsOn());
             assertEquals(List.of(replica.name()), replicaReady.dependsOn());
             assertEquals(List.of(replicaReady.name(), primaryStep.name(), passwords.name()), conninfo.dependsOn());
@@ -190,6 +190,32 @@ class ClusterDeclarationTest {
             assertTrue(order.indexOf(seed.name()) < order.lastIndexOf(node));
             assertTrue(order.lastIndexOf(node) < order.indexOf(replicaReady.name()));
             assertTrue(order.indexOf(replicaReady.name()) < order.indexOf(conninfo.name()));
+        }
+    }
+
+    /**
+     * Once any node has a container, every node's volume waits for the hand-over from Patroni (a
+     * switch of modes stops the members first): the seeds and the conf steps run after it. The
+     * hand-over steps are declared on a new stack too, and only there nothing waits for them.
+     */
+    @Test
+    void onAStackThatRunsTheSeedsAndConfStepsWaitForTheHandOver() {
+        ClusterProbe running = config -> config.nodeNames().stream().map(n -> new NodeState(n, "running",
+                java.util.Optional.of(new NodeState.Server(!n.equals("pg0"), 1,
+                        n.equals("pg0") ? "" : config.containerName("pg0"))))).toList();
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2), running);
+        String handover = "pg-cluster-test-pg0-handover";
+        assertEquals(List.of(handover), command(stack, "pg-cluster-test-pg0-seed").dependsOn());
+        assertEquals(List.of(handover), command(stack, "pg-cluster-test-pg0-conf").dependsOn());
+        for (String node : List.of("pg-cluster-test-pg1", "pg-cluster-test-pg2")) {
+            assertEquals(List.of("pg-cluster-test-pg0-seed", handover), command(stack, node + "-conf").dependsOn());
+            assertEquals(List.of(handover, node + "-slot", node + "-conf", "pg-cluster-test-passwords"),
+                    command(stack, node + "-seed").dependsOn());
+        }
+        assertEquals(List.of("pg-cluster-test-pg1-handover", "pg-cluster-test-pg2-handover"), command(stack, handover).dependsOn());
+        DeclaredStack fresh = DeclaredStack.of(withReplicas(2));
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            assertTrue(fresh.names().contains("pg-cluster-test-" + node + "-handover"), node + ": declared on a new stack too");
         }
     }
 
@@ -792,7 +818,7 @@ class ClusterDeclarationTest {
         assertEquals(List.of("pg-cluster-test-pg1-ready"), command(stack, "pg-cluster-test-primary").dependsOn());
         assertEquals("pg-cluster-test-pg1",
                 environment(command(stack, "pg-cluster-test-passwords")).get("PGC_PRIMARY_CONTAINER"));
-        assertEquals(List.of("pg-cluster-test-pg1-handover"), command(stack, "pg-cluster-test-pg1-seed").dependsOn());
+        assertEquals(List.of(), command(stack, "pg-cluster-test-pg1-seed").dependsOn(), "a new stack");
     }
 
     /** Ports belong to nodes, not roles: after a switchover the outputs point at the new primary's port. */

@@ -41,6 +41,12 @@ import java.util.Optional;
  */
 public final class DeclaredFailover implements HaMode {
 
+    /**
+     * Set by {@link #check}: no node of config has a container (a new stack), so no node can be a
+     * Patroni member to hand over, and the nodes' steps need not wait for the hand-over steps.
+     */
+    private boolean newStack;
+
     /** The split-brain guard and what the primary step must resolve (see {@link Topology}). */
     @Override
     public Optional<String> check(ClusterConfig config, ClusterProbe probe, Consumer<String> warn, Consumer<String> info) {
@@ -55,6 +61,9 @@ public final class DeclaredFailover implements HaMode {
             return Optional.empty();
         }
         List<NodeState> states = probe.observe(config);
+        // Only "missing" (the host said there is no such container); a host that could not be
+        // asked says nothing.
+        newStack = states.stream().allMatch(state -> state.container().equals("missing"));
         Optional<String> found = Topology.check(config, states);
         Topology.lostSlotWarnings(config, states).forEach(warning -> warn.accept("pg-cluster: " + warning));
         Topology.unusedConsentWarning(config, states, found).ifPresent(warning -> warn.accept("pg-cluster: " + warning));
@@ -70,7 +79,11 @@ public final class DeclaredFailover implements HaMode {
         NodeSpec primaryNode = config.primary();
         Placement primaryPlacement = parts.placements().get(primaryNode.name());
         var nodes = new LinkedHashMap<String, PostgresNode>();
-        List<Resource> before = List.of(ModeSwitch.handover(parts));
+        // The hand-over from Patroni (a switch of modes) before anything touches a volume. Declared
+        // in every run; on a new stack there is nothing to hand over, and the first seed does not
+        // wait for the two steps' processes that say so (0.7 s of a bring-up).
+        Resource handover = ModeSwitch.handover(parts);
+        List<Resource> before = newStack ? List.of() : List.of(handover);
         Output<String> nodeImages = Placement.nodeImageTable(config,
                 node -> parts.imageOn().apply(parts.placements().get(node)));
         var primary = new PostgresNode(name + "-" + primaryNode.name(), config, primaryNode,

@@ -88,7 +88,7 @@ class PatroniDeclarationTest {
         var roles = steps(stack, "passwords").get(0);
         assertTrue(roles.dependsOn().contains(dcsConfig.name()), roles.dependsOn().toString());
         assertEquals(String.valueOf(64L << 20), environment(roles).get("PGC_READ_MAX_LAG_BYTES"));
-        assertTrue(String.valueOf(roles.input("create")).contains("pgc_ensure_read_gate \"$PGC_PRIMARY_CONTAINER\""));
+        assertTrue(String.valueOf(roles.input("create")).contains("pgc_cluster_schema_sql \"$PGC_DATABASE\""));
         assertEquals(dev.pgcluster.cluster.PostgresNode.PGDATA, environment(dcsConfig).get("PGC_PGDATA"));
         var parameters = JsonParser.parseString(environment(dcsConfig).get("PGC_DCS_CONFIG")).getAsJsonObject()
                 .getAsJsonObject("postgresql").getAsJsonObject("parameters");
