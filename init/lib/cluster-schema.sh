@@ -122,8 +122,9 @@ END \$do\$;"
 # (pgc_psql) on database postgres of the primary, that keeps pg-cluster's schema: the expiry
 # function in postgres, where the exporters log in, then the read gate (read_gate_sql, with the
 # expiry function) in DATABASE, the application database (a plain identifier, as
-# pg-cluster:database allows; \connect keeps the session's pinned search_path). One session, so a
-# step that keeps the schema opens one: each session is a docker exec and a psql start. Idempotent.
+# pg-cluster:database allows; \connect keeps the session's pinned search_path). The steps that keep
+# the schema send it in the one session they open (each session is a docker exec and a psql
+# start), after their own statements. Idempotent.
 pgc_cluster_schema_sql() {
     if [ "$1" != postgres ]; then
         expiry_sql
@@ -132,10 +133,3 @@ pgc_cluster_schema_sql() {
     read_gate_sql "$2" "${3:-}"
 }
 
-# pgc_ensure_cluster_schema CONTAINER DATABASE MAX_LAG_BYTES [SENDER]: pgc_cluster_schema_sql, run
-# on the primary CONTAINER.
-pgc_ensure_cluster_schema() {
-    pgc_schema_container=$1
-    shift
-    pgc_cluster_schema_sql "$@" | pgc_psql "$pgc_schema_container" postgres -At >/dev/null
-}

@@ -213,6 +213,15 @@ class ClusterDeclarationTest {
                     command(stack, node + "-seed").dependsOn());
         }
         assertEquals(List.of("pg-cluster-test-pg1-handover", "pg-cluster-test-pg2-handover"), command(stack, handover).dependsOn());
+        // One node's container is enough (a scale-out), and so is a host that could not be asked.
+        ClusterProbe scaleOut = config -> config.nodeNames().stream().map(n -> n.equals("pg0")
+                ? new NodeState(n, "running", java.util.Optional.of(new NodeState.Server(false, 1, "")))
+                : NodeState.missing(n)).toList();
+        ClusterProbe unanswered = config -> config.nodeNames().stream()
+                .map(n -> new NodeState(n, "unreachable", java.util.Optional.empty())).toList();
+        for (ClusterProbe probe : List.of(scaleOut, unanswered)) {
+            assertEquals(List.of(handover), command(DeclaredStack.of(withReplicas(2), probe), "pg-cluster-test-pg0-seed").dependsOn());
+        }
         DeclaredStack fresh = DeclaredStack.of(withReplicas(2));
         for (String node : List.of("pg0", "pg1", "pg2")) {
             assertTrue(fresh.names().contains("pg-cluster-test-" + node + "-handover"), node + ": declared on a new stack too");

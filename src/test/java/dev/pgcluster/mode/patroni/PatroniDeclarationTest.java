@@ -88,7 +88,13 @@ class PatroniDeclarationTest {
         var roles = steps(stack, "passwords").get(0);
         assertTrue(roles.dependsOn().contains(dcsConfig.name()), roles.dependsOn().toString());
         assertEquals(String.valueOf(64L << 20), environment(roles).get("PGC_READ_MAX_LAG_BYTES"));
-        assertTrue(String.valueOf(roles.input("create")).contains("pgc_cluster_schema_sql \"$PGC_DATABASE\""));
+        // One session: the application database is made before pg-cluster's schema connects to it.
+        String script = String.valueOf(roles.input("create"));
+        String leader = script.substring(script.lastIndexOf("export PGC_PRIMARY_CONTAINER"),
+                script.indexOf("echo \"pg-cluster: $PGC_PRIMARY_CONTAINER leads\""));
+        int database = leader.indexOf("CREATE DATABASE");
+        assertTrue(database >= 0 && database < leader.indexOf("pgc_cluster_schema_sql \"$PGC_DATABASE\""), leader);
+        assertEquals(1, leader.split("pgc_psql", -1).length - 1, "one session: " + leader);
         assertEquals(dev.pgcluster.cluster.PostgresNode.PGDATA, environment(dcsConfig).get("PGC_PGDATA"));
         var parameters = JsonParser.parseString(environment(dcsConfig).get("PGC_DCS_CONFIG")).getAsJsonObject()
                 .getAsJsonObject("postgresql").getAsJsonObject("parameters");
