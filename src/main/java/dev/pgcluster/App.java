@@ -6,6 +6,7 @@ import com.pulumi.Pulumi;
 import com.pulumi.core.Output;
 import dev.pgcluster.cluster.Monitoring;
 import dev.pgcluster.cluster.PostgresCluster;
+import dev.pgcluster.cluster.ScramVerifier;
 import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.config.ConfigReader;
 import dev.pgcluster.config.DockerHosts;
@@ -23,6 +24,7 @@ public final class App {
     }
 
     public static void main(String[] args) {
+        ScramVerifier.warmUp();
         Pulumi.run(App::stack);
     }
 

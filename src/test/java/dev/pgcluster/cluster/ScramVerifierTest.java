@@ -1,6 +1,7 @@
 package dev.pgcluster.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,5 +34,14 @@ class ScramVerifierTest {
 
     private static String salt(String verifier) {
         return verifier.substring(verifier.indexOf(':') + 1, verifier.indexOf('$', verifier.indexOf(':')));
+    }
+
+    /** The program's warm-up runs beside it and never holds the JVM open. */
+    @Test
+    void theWarmUpIsADaemonThreadThatFinishes() throws InterruptedException {
+        Thread warmUp = ScramVerifier.warmUp();
+        assertTrue(warmUp.isDaemon());
+        warmUp.join(30_000);
+        assertFalse(warmUp.isAlive());
     }
 }
