@@ -49,6 +49,10 @@ class LaunchScriptTest {
     private Path jar;
     private String javaRun;
     private String javaPackages;
+    private String probe;
+    private String record;
+    private String dump;
+    private String mapped;
 
     @BeforeEach
     void aProjectWithStandInsForMavenAndJava() throws IOException {
@@ -64,8 +68,14 @@ class LaunchScriptTest {
         Files.writeString(write(project.resolve("init/a.sh")), "echo a");
         Files.writeString(write(project.resolve("monitoring/queries.yml")), "q: 1");
         String jvm = Files.readString(Path.of(".mvn", "jvm.config")).trim();
-        javaRun = "java " + jvm + " -cp target/classes:" + jar + " dev.pgcluster.App";
-        javaPackages = "java " + jvm + " -cp target/classes:" + jar + " com.pulumi.bootstrap.internal.Main packages";
+        javaRun = "java " + jvm + " -cp " + jar + ":target/classes dev.pgcluster.App";
+        javaPackages = "java " + jvm + " -cp " + jar + ":target/classes com.pulumi.bootstrap.internal.Main packages";
+        probe = "java " + jvm + " -Xshare:auto -Xlog:cds*=off -Xlog:cds*=warning:stderr -XX:DumpLoadedClassList=/dev/null -version";
+        record = javaRun.replace(" -cp ", " -XX:DumpLoadedClassList=target/launch/classes.lst.PID -cp ");
+        dump = "java " + jvm + " -Xshare:dump -XX:SharedClassListFile=target/launch/classes.lst "
+                + "-XX:SharedArchiveFile=target/launch/cds.KEY.jsa.PID -cp " + jar;
+        mapped = javaRun.replace(" -cp ", " -XX:SharedArchiveFile=target/launch/cds.KEY.jsa -Xshare:auto -Xlog:cds*=off "
+                + "-Xlog:cds*=warning:stderr -cp ");
         // Maven: writes down its arguments; with the classpath goal compiles (the main class's file)
         // and writes the classpath, running $FAKE_DURING meanwhile; fails with $FAKE_COMPILE_FAILS.
         script(dir.resolve("bin/mvn"), """
@@ -81,11 +91,26 @@ class LaunchScriptTest {
                 done
                 exit 0
                 """);
-        // java: writes down its arguments; answers the packages question (running $FAKE_JAVA_DURING
-        // meanwhile); exits with $FAKE_STATUS.
+        // java: writes down its arguments; answers -version (failing with $FAKE_NO_CDS); writes a
+        // class list where asked; dumps an archive (failing with $FAKE_DUMP_FAILS, halfway); answers the
+        // packages question (running $FAKE_JAVA_DURING meanwhile); exits with $FAKE_STATUS.
         script(dir.resolve("jdk/bin/java"), """
                 #!/bin/sh
                 echo "java $*" >> "$CALLS"
+                dump= archive=
+                for a in "$@"; do
+                    case $a in
+                        -version) [ -z "${FAKE_NO_CDS:-}" ]; exit ;;
+                        -XX:DumpLoadedClassList=*) echo java/lang/Object > "${a#*=}" ;;
+                        -XX:SharedArchiveFile=*) archive=${a#*=} ;;
+                        -Xshare:dump) dump=yes ;;
+                    esac
+                done
+                if [ -n "$dump" ]; then
+                    [ -z "${FAKE_DUMP_FAILS:-}" ] || { echo cut > "$archive"; exit 1; }
+                    echo archive > "$archive"
+                    exit 0
+                fi
                 case "$*" in *" packages")
                     [ -n "${FAKE_JAVA_DURING:-}" ] && FAKE_JAVA_DURING= sh -c "$FAKE_JAVA_DURING"
                     echo '[{"name":"docker"}]' ;;
@@ -167,7 +192,7 @@ class LaunchScriptTest {
         calls();
         var run = launch(RUN, Map.of("FAKE_JAR", spaced.toString()));
         assertEquals(0, run.status, run.output);
-        assertEquals(List.of("java -Xmx64m -XX:+UseSerialGC -cp target/classes:" + spaced + " dev.pgcluster.App"), calls());
+        assertEquals(List.of("java -Xmx64m -XX:+UseSerialGC -cp " + spaced + ":target/classes dev.pgcluster.App"), calls());
         touch(spaced);
         launch(RUN, Map.of("FAKE_JAR", spaced.toString()));
         assertEquals(BUILD, calls().get(0), "a jar in a directory with a space is still watched");
@@ -272,6 +297,113 @@ class LaunchScriptTest {
         assertEquals(List.of(javaPackages), calls(), "a failed packages answer is not kept");
     }
 
+    private static final Map<String, String> CDS = Map.of("PG_CLUSTER_CDS", "on");
+    /** A minute's start long ago: times within it look the same to ls, and are older than any build here. */
+    private static final Instant MINUTE = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Test
+    void theFirstRunRecordsItsClassesTheNextDumpsTheArchiveAndLaterOnesMapIt() throws Exception {
+        setTime(jar, 5);
+        var first = launch(RUN, CDS);
+        assertEquals(0, first.status, first.output);
+        assertEquals(List.of(BUILD, probe, record), calls(), "the JVM is asked once whether it takes the options");
+        var second = launch(RUN, CDS);
+        assertEquals(0, second.status, second.output);
+        assertEquals(List.of(dump, mapped), calls(), "the recorded list (its process gone) is dumped from the jars alone");
+        assertEquals(1, archives().size(), archives().toString());
+        launch(RUN, CDS);
+        assertEquals(List.of(mapped), calls());
+        launch(PACKAGES, CDS);
+        assertEquals(List.of(javaPackages), calls(), "the packages answer is java's own");
+
+        // The program's own classes are not in the archive: a build keeps it.
+        touch(project.resolve("src/main/java/App.java"));
+        launch(RUN, CDS);
+        assertEquals(List.of(BUILD, mapped), calls());
+        // A jar modified after the archive was written, within the minute ls shows: stale, dumped again.
+        setTime(project.resolve("target/launch/" + archives().get(0)), 2);
+        setTime(jar, 8);
+        launch(RUN, CDS);
+        assertEquals(List.of(dump, mapped), calls());
+        // Another jar (or JVM, or option) is another key: dumped again from the last list, the old archive goes.
+        List<String> before = archives();
+        Files.writeString(jar, "another jar");
+        touch(jar);
+        launch(RUN, CDS);
+        assertEquals(List.of(BUILD, probe, dump, mapped), calls());
+        assertEquals(1, archives().size(), archives().toString());
+        assertTrue(!archives().equals(before), before + " then " + archives());
+        launch(RUN, Map.of("PG_CLUSTER_CDS", "on", "MAVEN_OPTS", "-Xmx1g"));
+        assertEquals(List.of(probe, dump.replace(" -cp ", " -Xmx1g -cp "), mapped.replace(" -cp ", " -Xmx1g -cp ")), calls(),
+                "MAVEN_OPTS is part of the key, and reaches the dump as the program");
+        launch(RUN, Map.of());
+        assertEquals(List.of(javaRun), calls(), "PG_CLUSTER_CDS=off");
+    }
+
+    @Test
+    void aListStillBeingWrittenAFailedDumpAndAJvmWithoutTheOptionsLeaveThePlainStart() throws Exception {
+        setTime(jar, 5);
+        launch(RUN, Map.of());
+        calls();
+        // A list of a run that still goes on (this test's own process) is not complete yet.
+        Files.writeString(project.resolve("target/launch/classes.lst." + ProcessHandle.current().pid()), "java/lang/Object\n");
+        launch(RUN, CDS);
+        assertEquals(List.of(probe, record), calls());
+        launch(RUN, Map.of("PG_CLUSTER_CDS", "on", "FAKE_DUMP_FAILS", "yes"));
+        assertEquals(List.of(dump, javaRun), calls(), "a failed dump: the program starts as without");
+        assertEquals(List.of(), archives(), "no archive, not even a cut one");
+        launch(RUN, CDS);
+        assertEquals(List.of(javaRun), calls(), "a failed dump is not tried again for that key");
+        // Unless a jar was modified since.
+        try (var files = Files.list(project.resolve("target/launch"))) {
+            files.filter(f -> f.getFileName().toString().endsWith(".failed")).forEach(f -> setTime(f, 2));
+        }
+        setTime(jar, 8);
+        launch(RUN, CDS);
+        assertEquals(List.of(dump, mapped), calls());
+
+        var other = Map.of("PG_CLUSTER_CDS", "on", "FAKE_NO_CDS", "yes", "MAVEN_OPTS", "-Xmx2g");
+        launch(RUN, other);
+        String plain = javaRun.replace(" -cp ", " -Xmx2g -cp ");
+        assertEquals(List.of(probe, plain), calls(), "a JVM that refuses the options gets none");
+        launch(RUN, other);
+        assertEquals(List.of(plain), calls(), "and is asked once per key");
+    }
+
+    /** Modified SECONDS into {@link #MINUTE}. */
+    private static void setTime(Path file, int seconds) {
+        unchecked(() -> Files.setLastModifiedTime(file, FileTime.from(MINUTE.plusSeconds(seconds))));
+    }
+
+    /** Only jars are archived: the program's classes come after them, which must not change what loads. */
+    @Test
+    void noClassOrResourceOfTheProgramIsAlsoInAJarOfItsClasspath() throws Exception {
+        var own = new java.util.TreeSet<String>();
+        Path classes = Path.of("target", "classes");
+        try (var files = Files.walk(classes)) {
+            files.filter(Files::isRegularFile).forEach(f -> own.add(classes.relativize(f).toString().replace('\\', '/')));
+        }
+        assertTrue(own.contains("dev/pgcluster/App.class"), own.toString());
+        int jars = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (!entry.endsWith(".jar")) {
+                continue;
+            }
+            jars++;
+            try (var zip = new java.util.zip.ZipFile(entry)) {
+                var both = zip.stream().map(java.util.zip.ZipEntry::getName).filter(own::contains).toList();
+                assertEquals(List.of(), both, entry);
+            }
+        }
+        assertTrue(jars > 10, "the test's classpath holds the program's jars: " + jars);
+    }
+
+    private List<String> archives() throws IOException {
+        try (var files = Files.list(project.resolve("target/launch"))) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.matches(".*\\.jsa(\\.\\d+)?")).sorted().toList();
+        }
+    }
+
     /** Every directory Maven compiles or copies into the program's classpath is one the script watches. */
     @Test
     void theWatchedInputsCoverPomXmlsSourcesAndResources() throws Exception {
@@ -315,7 +447,9 @@ class LaunchScriptTest {
         command.addAll(args);
         var pb = new ProcessBuilder(command).directory(project.toFile()).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.startsWith("MAVEN_") || k.equals("PG_CLUSTER_LAUNCH"));
+        env.keySet().removeIf(k -> k.startsWith("MAVEN_") || k.startsWith("PG_CLUSTER_") || k.startsWith("JAVA_TOOL"));
+        // The class-data archive has tests of its own; elsewhere java's options are the launcher's others.
+        env.put("PG_CLUSTER_CDS", "off");
         env.put("HOME", dir.resolve("home").toString());
         env.put("PATH", dir.resolve("bin") + ":/usr/bin:/bin");
         env.put("JAVA_HOME", dir.resolve("jdk").toString());
@@ -333,7 +467,8 @@ class LaunchScriptTest {
         if (!Files.exists(calls)) {
             return List.of();
         }
-        List<String> lines = Files.readAllLines(calls).stream().map(l -> l.replaceAll("\\.\\d+\\b", ".PID")).toList();
+        List<String> lines = Files.readAllLines(calls).stream()
+                .map(l -> l.replaceAll("cds\\.\\d+-\\d+\\.", "cds.KEY.").replaceAll("\\.\\d+\\b", ".PID")).toList();
         Files.delete(calls);
         return lines;
     }
