@@ -71,11 +71,12 @@ class LaunchScriptTest {
         javaRun = "java " + jvm + " -cp " + jar + ":target/classes dev.pgcluster.App";
         javaPackages = "java " + jvm + " -cp " + jar + ":target/classes com.pulumi.bootstrap.internal.Main packages";
         probe = "java " + jvm + " -Xshare:auto -Xlog:cds*=off -Xlog:cds*=warning:stderr -XX:DumpLoadedClassList=/dev/null -version";
-        record = javaRun.replace(" -cp ", " -XX:DumpLoadedClassList=target/launch/classes.lst.PID -cp ");
-        dump = "java " + jvm + " -Xshare:dump -XX:SharedClassListFile=target/launch/classes.lst "
-                + "-XX:SharedArchiveFile=target/launch/cds.KEY.jsa.PID -cp " + jar;
+        record = javaRun.replace(" -cp ", " -Xshare:auto -Xlog:cds*=off -Xlog:cds*=warning:stderr "
+                + "-XX:DumpLoadedClassList=target/launch/classes.KEY.lst.PID -cp ");
+        dump = "java " + jvm + " -Xshare:dump -XX:SharedClassListFile=target/launch/classes.KEY.lst "
+                + "-XX:SharedArchiveFile=target/launch/cds.KEY.jsa.PID.PID -cp " + jar;
         mapped = javaRun.replace(" -cp ", " -XX:SharedArchiveFile=target/launch/cds.KEY.jsa -Xshare:auto -Xlog:cds*=off "
-                + "-Xlog:cds*=warning:stderr -cp ");
+                + "-Xlog:cds*=warning:stderr -Xlog:cds=info:file=target/launch/cds.KEY.log.PID -cp ");
         // Maven: writes down its arguments; with the classpath goal compiles (the main class's file)
         // and writes the classpath, running $FAKE_DURING meanwhile; fails with $FAKE_COMPILE_FAILS.
         script(dir.resolve("bin/mvn"), """
@@ -298,8 +299,8 @@ class LaunchScriptTest {
     }
 
     private static final Map<String, String> CDS = Map.of("PG_CLUSTER_CDS", "on");
-    /** A minute's start long ago: times within it look the same to ls, and are older than any build here. */
-    private static final Instant MINUTE = Instant.parse("2026-01-01T00:00:00Z");
+    /** The start of a minute a day ago: times within it look the same to ls, and are older than any build here. */
+    private static final Instant MINUTE = Instant.now().minusSeconds(86_400).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
 
     @Test
     void theFirstRunRecordsItsClassesTheNextDumpsTheArchiveAndLaterOnesMapIt() throws Exception {
@@ -325,17 +326,44 @@ class LaunchScriptTest {
         setTime(jar, 8);
         launch(RUN, CDS);
         assertEquals(List.of(dump, mapped), calls());
-        // Another jar (or JVM, or option) is another key: dumped again from the last list, the old archive goes.
+        // An archive whose size is not the one written: never given to the JVM (a cut one crashes it).
+        Files.writeString(project.resolve("target/launch/" + archives().get(0)), "x", java.nio.file.StandardOpenOption.APPEND);
+        launch(RUN, CDS);
+        assertEquals(List.of(record), calls());
+        launch(RUN, CDS);
+        assertEquals(List.of(dump, mapped), calls());
+        // Another jar (or JVM, or option, or classpath) is another key: its own list, then its archive; the old one goes.
         List<String> before = archives();
         Files.writeString(jar, "another jar");
         touch(jar);
         launch(RUN, CDS);
-        assertEquals(List.of(BUILD, probe, dump, mapped), calls());
+        assertEquals(List.of(BUILD, probe, record), calls());
+        launch(RUN, CDS);
+        assertEquals(List.of(dump, mapped), calls());
         assertEquals(1, archives().size(), archives().toString());
         assertTrue(!archives().equals(before), before + " then " + archives());
-        launch(RUN, Map.of("PG_CLUSTER_CDS", "on", "MAVEN_OPTS", "-Xmx1g"));
-        assertEquals(List.of(probe, dump.replace(" -cp ", " -Xmx1g -cp "), mapped.replace(" -cp ", " -Xmx1g -cp ")), calls(),
-                "MAVEN_OPTS is part of the key, and reaches the dump as the program");
+        var opts = Map.of("PG_CLUSTER_CDS", "on", "MAVEN_OPTS", "-Xmx1g");
+        launch(RUN, opts);
+        assertEquals(List.of(probe, record.replace(" -Xshare:auto", " -Xmx1g -Xshare:auto")), calls(), "MAVEN_OPTS is part of the key");
+        launch(RUN, opts);
+        assertEquals(List.of(dump.replace(" -Xshare:dump", " -Xmx1g -Xshare:dump"),
+                mapped.replace(" -XX:SharedArchiveFile", " -Xmx1g -XX:SharedArchiveFile")), calls(), "and reaches the dump as the program");
+        // The user's own class-sharing options: none of the script's.
+        launch(RUN, Map.of("PG_CLUSTER_CDS", "on", "MAVEN_OPTS", "-Xshare:off"));
+        assertEquals(List.of(javaRun.replace(" -cp ", " -Xshare:off -cp ")), calls());
+        // An archive the JVM refused (its log says so) goes, and is not made again for that key.
+        launch(RUN, CDS);
+        launch(RUN, CDS);
+        assertEquals(List.of(probe, record, dump, mapped), calls(), "each key its own files: the other key's went with its dump");
+        assertEquals(1, archives().size(), archives().toString());
+        String key = archives().get(0).replace(".jsa", "");
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Files.writeString(project.resolve("target/launch/" + key + ".log." + gone.pid()),
+                "[info][cds] UseSharedSpaces: Unable to map shared spaces\n");
+        launch(RUN, CDS);
+        assertEquals(List.of(javaRun), calls());
+        assertEquals(List.of(), archives());
         launch(RUN, Map.of());
         assertEquals(List.of(javaRun), calls(), "PG_CLUSTER_CDS=off");
     }
@@ -343,22 +371,29 @@ class LaunchScriptTest {
     @Test
     void aListStillBeingWrittenAFailedDumpAndAJvmWithoutTheOptionsLeaveThePlainStart() throws Exception {
         setTime(jar, 5);
-        launch(RUN, Map.of());
-        calls();
-        // A list of a run that still goes on (this test's own process) is not complete yet.
-        Files.writeString(project.resolve("target/launch/classes.lst." + ProcessHandle.current().pid()), "java/lang/Object\n");
         launch(RUN, CDS);
-        assertEquals(List.of(probe, record), calls());
+        assertEquals(List.of(BUILD, probe, record), calls());
+        // A list of a run that still goes on (this test's own process) is not complete yet.
+        Path recorded;
+        try (var files = Files.list(project.resolve("target/launch"))) {
+            recorded = files.filter(f -> f.getFileName().toString().matches("classes\\..*\\.lst\\.\\d+")).findFirst().orElseThrow();
+        }
+        String name = recorded.getFileName().toString();
+        Files.move(recorded, recorded.resolveSibling(name.substring(0, name.lastIndexOf('.') + 1) + ProcessHandle.current().pid()));
+        launch(RUN, CDS);
+        assertEquals(List.of(record), calls());
         launch(RUN, Map.of("PG_CLUSTER_CDS", "on", "FAKE_DUMP_FAILS", "yes"));
         assertEquals(List.of(dump, javaRun), calls(), "a failed dump: the program starts as without");
         assertEquals(List.of(), archives(), "no archive, not even a cut one");
         launch(RUN, CDS);
         assertEquals(List.of(javaRun), calls(), "a failed dump is not tried again for that key");
-        // Unless a jar was modified since.
+        // Unless a jar was modified since: its list may have been what failed, so it records anew.
         try (var files = Files.list(project.resolve("target/launch"))) {
             files.filter(f -> f.getFileName().toString().endsWith(".failed")).forEach(f -> setTime(f, 2));
         }
         setTime(jar, 8);
+        launch(RUN, CDS);
+        assertEquals(List.of(record), calls());
         launch(RUN, CDS);
         assertEquals(List.of(dump, mapped), calls());
 
@@ -468,7 +503,7 @@ class LaunchScriptTest {
             return List.of();
         }
         List<String> lines = Files.readAllLines(calls).stream()
-                .map(l -> l.replaceAll("cds\\.\\d+-\\d+\\.", "cds.KEY.").replaceAll("\\.\\d+\\b", ".PID")).toList();
+                .map(l -> l.replaceAll("(cds|classes)\\.\\d+-\\d+\\.", "$1.KEY.").replaceAll("\\.\\d+\\b", ".PID")).toList();
         Files.delete(calls);
         return lines;
     }
