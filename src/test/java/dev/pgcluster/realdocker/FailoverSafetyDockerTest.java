@@ -315,8 +315,13 @@ class FailoverSafetyDockerTest {
         String pg0 = cluster.container("pg0");
         String pg1 = cluster.container("pg1");
         String pg2 = cluster.container("pg2");
-        Docker.psql(pg1, "SELECT pg_promote(true, 60)");
+        // pg0 streams from pg1 (a cascade) before pg1 is promoted, so it follows pg1 onto its new
+        // timeline: repointed after the promotion, it could have received WAL pg2 wrote after pg1's
+        // fork (a running-transactions record), and could then never follow pg1.
         streamFromInsteadOf(pg0, pg1, pg2);
+        Sql.awaitPsql(pg0, "SELECT coalesce((SELECT sender_host FROM pg_stat_wal_receiver WHERE status = 'streaming'), '')",
+                pg1::equals, Duration.ofSeconds(60));
+        Docker.psql(pg1, "SELECT pg_promote(true, 60)");
         Docker.psql(pg1, "CREATE TABLE written_on_pg1_alone AS SELECT 1 AS id");
         Sql.awaitPsql(pg0, "SELECT coalesce(to_regclass('written_on_pg1_alone')::text, '')",
                 "written_on_pg1_alone"::equals, Duration.ofSeconds(60));
