@@ -316,8 +316,8 @@ class FailoverSafetyDockerTest {
         String pg1 = cluster.container("pg1");
         String pg2 = cluster.container("pg2");
         // pg0 streams from pg1 (a cascade) before pg1 is promoted, so it follows pg1 onto its new
-        // timeline: repointed after the promotion, it could have received WAL pg2 wrote after pg1's
-        // fork (a running-transactions record), and could then never follow pg1.
+        // timeline: repointed only after the promotion, it may already have received WAL that pg2
+        // wrote after pg1's fork, and could then never follow pg1.
         streamFromInsteadOf(pg0, pg1, pg2);
         Sql.awaitPsql(pg0, "SELECT coalesce((SELECT sender_host FROM pg_stat_wal_receiver WHERE status = 'streaming'), '')",
                 pg1::equals, Duration.ofSeconds(60));
