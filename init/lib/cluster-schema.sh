@@ -132,4 +132,3 @@ pgc_cluster_schema_sql() {
     fi
     read_gate_sql "$2" "${3:-}"
 }
-
