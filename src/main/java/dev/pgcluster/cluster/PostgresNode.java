@@ -101,8 +101,23 @@ public final class PostgresNode extends ComponentResource {
      * @param primaryStep the step that makes the configured primary the primary
      * @param passwords   the step that sets the passwords on the primary
      * @param primaryPlacement the primary's Docker host: the standby's slot step acts there
+     * @param slotAfter   what the standby's slot step waits for: the primary step, or on a new
+     *                    cluster the primary's readiness
+     * @param backupAfter what the standby's base backup waits for beside its slot and conf steps:
+     *                    the passwords step (a kept or restored cluster may hold other passwords),
+     *                    or nothing on a new cluster (its seed gave the replication role the stack's
+     *                    verifier)
      */
-    public record Upstream(Command primarySeed, Command primaryStep, Command passwords, Placement primaryPlacement) {
+    public record Upstream(Command primarySeed, Command primaryStep, Command passwords, Placement primaryPlacement,
+                           Resource slotAfter, List<Resource> backupAfter) {
+        public Upstream {
+            backupAfter = List.copyOf(backupAfter);
+        }
+
+        /** After the primary step and the passwords step: the order of any cluster but a new one. */
+        public Upstream(Command primarySeed, Command primaryStep, Command passwords, Placement primaryPlacement) {
+            this(primarySeed, primaryStep, passwords, primaryPlacement, primaryStep, List.of(passwords));
+        }
     }
 
     private final Volume volume;
@@ -162,7 +177,7 @@ public final class PostgresNode extends ComponentResource {
                 .build(),
                 CustomResourceOptions.builder()
                         .parent(this)
-                        .dependsOn(up.primaryStep())
+                        .dependsOn(up.slotAfter())
                         .aliases(concat(LegacyUrns.underBootstrap(config, Command.TYPE, name + "-bootstrap-slot"),
                                 ModeUrns.underOtherModes(config, TYPE, Command.TYPE, name + "-slot")))
                         .build()));
@@ -175,7 +190,7 @@ public final class PostgresNode extends ComponentResource {
         }
         // A base backup checks the primary's certificate against the CA certificates on the volume.
         upstream.ifPresent(up -> seedDependencies.add(conf));
-        upstream.ifPresent(up -> seedDependencies.add(up.passwords()));
+        upstream.ifPresent(up -> seedDependencies.addAll(up.backupAfter()));
         this.seed = new Command(name + "-seed", CommandArgs.builder()
                 .create(InitScripts.read(InitScripts.SEED))
                 .update(InitScripts.read(InitScripts.SEED_UPDATE))

@@ -49,6 +49,15 @@ public interface ClusterProbe {
         return List.of();
     }
 
+    /**
+     * True when every configured node's Docker host answered that it holds no volume of the stack:
+     * none named as a node's data volume, none with the stack's project and stack labels. False
+     * when one holds such a volume, a host did not answer or is lost, or the probe cannot tell.
+     */
+    default boolean noStackVolumes(ClusterConfig config) {
+        return false;
+    }
+
     /** {@code docker exec} of {@code command} in {@code node}'s container: its stdout when it exits 0, empty otherwise. */
     default java.util.Optional<String> exec(ClusterConfig config, String node, String... command) {
         return java.util.Optional.empty();

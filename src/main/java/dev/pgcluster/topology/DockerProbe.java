@@ -411,6 +411,36 @@ public final class DockerProbe implements ClusterProbe {
     }
 
     @Override
+    public boolean noStackVolumes(ClusterConfig config) {
+        if (!config.lostNodes().isEmpty()) {
+            return false;
+        }
+        var names = new java.util.HashSet<String>();
+        config.nodeNames().forEach(node -> names.add(config.dataVolumeName(node)));
+        var hosts = new java.util.LinkedHashSet<DockerHostSpec>();
+        config.nodes().forEach(n -> hosts.add(config.hostOf(n)));
+        // Every host at once; each line: name, then the volume's project and stack labels.
+        var answers = hosts.stream().map(host -> CompletableFuture.supplyAsync(() -> run(host, HOST_TIMEOUT_SECONDS,
+                "docker", "volume", "ls", "--format",
+                "{{.Name}}\t{{.Label \"" + Labels.PROJECT + "\"}}\t{{.Label \"" + Labels.STACK + "\"}}"))).toList();
+        boolean none = true;
+        for (var answer : answers) {
+            Result result = answer.join();
+            if (result.status != 0) {
+                return false;
+            }
+            for (String line : result.stdout.lines().toList()) {
+                String[] fields = line.split("\t", -1);
+                boolean ours = fields.length == 3 && fields[1].equals(config.project()) && fields[2].equals(config.stack());
+                if (names.contains(fields[0]) || ours) {
+                    none = false;
+                }
+            }
+        }
+        return none;
+    }
+
+    @Override
     public java.util.Optional<String> exec(ClusterConfig config, String node, String... command) {
         DockerHostSpec host = config.hostOf(config.node(node));
         if (config.lost(host)) {

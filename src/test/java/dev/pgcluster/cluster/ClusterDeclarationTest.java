@@ -228,6 +228,58 @@ class ClusterDeclarationTest {
         }
     }
 
+    /**
+     * A new cluster (no node's container, no volume of the stack on any node's host, no restore):
+     * each standby's slot step waits for the primary's readiness instead of the primary step, and
+     * its base backup not for the passwords step (the primary's seed gave the replication role the
+     * stack's verifier); its conninfo step still waits for both. Any container, any volume, a
+     * restore or a probe that cannot tell keeps the order of {@link
+     * #standbyWaitsForItsSeedWhichWaitsForItsSlotWhichWaitsForThePrimaryStep}.
+     */
+    @Test
+    void onANewClusterEachStandbysSlotAndBaseBackupRunBesideThePrimaryAndPasswordsSteps() {
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2), newCluster(true, false));
+        List<String> order = stack.creationOrder();
+        for (String node : List.of("pg-cluster-test-pg1", "pg-cluster-test-pg2")) {
+            assertEquals(List.of("pg-cluster-test-pg0-ready"), command(stack, node + "-slot").dependsOn());
+            assertEquals(List.of(node + "-slot", node + "-conf"), command(stack, node + "-seed").dependsOn());
+            assertEquals(List.of(node + "-ready", "pg-cluster-test-primary", "pg-cluster-test-passwords"),
+                    command(stack, node + "-conninfo").dependsOn());
+            assertTrue(order.indexOf("pg-cluster-test-pg0-ready") < order.indexOf(node + "-slot"));
+            assertTrue(order.indexOf(node + "-slot") < order.indexOf(node + "-seed"));
+        }
+        assertEquals(List.of("pg-cluster-test-pg0-ready"), command(stack, "pg-cluster-test-primary").dependsOn());
+
+        var kept = new java.util.LinkedHashMap<String, DeclaredStack>();
+        kept.put("a volume of the stack on a host", DeclaredStack.of(withReplicas(2), newCluster(false, false)));
+        kept.put("a node's container", DeclaredStack.of(withReplicas(2), newCluster(true, true)));
+        kept.put("a restore", DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "restoreFrom", "pg-cluster-prod"),
+                newCluster(true, false)));
+        kept.forEach((why, other) -> {
+            for (String node : List.of("pg-cluster-test-pg1", "pg-cluster-test-pg2")) {
+                assertEquals(List.of("pg-cluster-test-primary"), command(other, node + "-slot").dependsOn(), why);
+                assertTrue(command(other, node + "-seed").dependsOn().contains("pg-cluster-test-passwords"), why);
+            }
+        });
+    }
+
+    /** Every node missing but pg0 when {@code pg0Runs}; {@code noVolumes} is what the hosts say of the stack's volumes. */
+    private static ClusterProbe newCluster(boolean noVolumes, boolean pg0Runs) {
+        return new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return config.nodeNames().stream().map(n -> pg0Runs && n.equals("pg0")
+                        ? new NodeState(n, "running", java.util.Optional.of(new NodeState.Server(false, 1, "")))
+                        : NodeState.missing(n)).toList();
+            }
+
+            @Override
+            public boolean noStackVolumes(ClusterConfig config) {
+                return noVolumes;
+            }
+        };
+    }
+
     @Test
     void aNewContainerIsAwaitedAgainAndATimeoutIsTheConfiguredOne() {
         DeclaredStack stack = DeclaredStack.of(TestConfigs.config("test", "replicas", "1", "healthTimeoutSeconds", "77"));

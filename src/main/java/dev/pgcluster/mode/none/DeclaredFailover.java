@@ -37,7 +37,9 @@ import java.util.Optional;
  * writable node, and each standby gets its slot, base backup, container and conninfo step.
  *
  * <p>Order: the primary node (seed, container, healthy) → the {@code primary} step → the
- * passwords step → each standby's slot, seed, container and conninfo step.
+ * passwords step → each standby's slot, seed, container and conninfo step. On a new cluster
+ * (see {@link #newCluster}) each standby's slot step and base backup run beside the primary and
+ * passwords steps instead of after them; its conninfo step still waits for both.
  */
 public final class DeclaredFailover implements HaMode {
 
@@ -46,6 +48,17 @@ public final class DeclaredFailover implements HaMode {
      * Patroni member to hand over, and the nodes' steps need not wait for the hand-over steps.
      */
     private boolean newStack;
+
+    /**
+     * Set by {@link #check}: a new stack whose nodes' hosts hold no volume of it, and whose primary
+     * is not restored from a backup. The primary's seed then makes a new cluster (initdb) whose
+     * replication role has the stack's verifier, and nothing but the steps of this run writes on
+     * it: a standby's slot step need not wait for the primary step (the split-brain guard has
+     * nothing to guard on a single new cluster; the two make slots under one lock, see
+     * init/lib/common.sh), and its base backup not for the passwords step. About 0.4 s of a
+     * bring-up.
+     */
+    private boolean newCluster;
 
     /** The split-brain guard and what the primary step must resolve (see {@link Topology}). */
     @Override
@@ -64,6 +77,7 @@ public final class DeclaredFailover implements HaMode {
         // Only "missing" (the host said there is no such container); a host that could not be
         // asked says nothing.
         newStack = states.stream().allMatch(state -> state.container().equals("missing"));
+        newCluster = newStack && config.restore().isEmpty() && probe.noStackVolumes(config);
         Optional<String> found = Topology.check(config, states);
         Topology.lostSlotWarnings(config, states).forEach(warning -> warn.accept("pg-cluster: " + warning));
         Topology.unusedConsentWarning(config, states, found).ifPresent(warning -> warn.accept("pg-cluster: " + warning));
@@ -97,7 +111,9 @@ public final class DeclaredFailover implements HaMode {
         }
         Command primaryStep = primaryStep(parts, name + "-primary", primary, primaryPlacement, nodeImages);
         Command passwords = passwords(parts, name + "-passwords", primaryStep, primaryPlacement);
-        var upstream = new PostgresNode.Upstream(primary.seed(), primaryStep, passwords, primaryPlacement);
+        var upstream = newCluster
+                ? new PostgresNode.Upstream(primary.seed(), primaryStep, passwords, primaryPlacement, primary.readiness(), List.of())
+                : new PostgresNode.Upstream(primary.seed(), primaryStep, passwords, primaryPlacement);
         for (NodeSpec replica : config.replicas()) {
             Placement placement = parts.placements().get(replica.name());
             nodes.put(replica.name(), new PostgresNode(name + "-" + replica.name(), config, replica,
