@@ -358,7 +358,6 @@ refuse_if_unsettled() {
 
 # slots_sql: SQL for a slot on the primary for every other node, and none of its own.
 slots_sql() {
-    printf '%s\n' "$PGC_SLOTS_LOCK_SQL"
     for node in $nodes; do
         [ "$node" != "$primary" ] || continue
         printf '%s\n' "SELECT pg_create_physical_replication_slot($(pgc_literal "$node"), true)

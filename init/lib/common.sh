@@ -30,12 +30,6 @@ PGC_SAFE_SESSION_OPTIONS='-c search_path=pg_catalog,pg_temp'
 # request) never reaches a disk. Used unquoted: a list of options.
 PGC_ONE_OFF_HARDENING='--cap-drop ALL --security-opt no-new-privileges --pids-limit 256 --read-only --tmpfs /tmp:rw,nosuid,nodev,mode=1777'
 
-# Every session that makes a replication slot takes this session-level advisory lock first (held
-# until the session ends): the check that a slot is missing and its creation are two steps, and
-# on a new cluster a standby's slot step runs beside the primary step, which makes the same slots
-# (PostgresNode.Upstream). \gset keeps the statement's empty result off the output the steps read.
-PGC_SLOTS_LOCK_SQL='SELECT pg_catalog.pg_advisory_lock(7454039813725286516) AS slots_locked \gset pgc_'
-
 # pgc_psql CONTAINER DATABASE [PSQL OPTION…]: psql over CONTAINER's Unix socket as the postgres OS
 # user (peer authentication: no password), hardened as above, stopping at the first error. The one
 # way the steps open a session on a node; SQL comes on stdin or with -c.

@@ -196,7 +196,7 @@ while :; do
             # now on), once, and take the backup through it.
             if [ -z "$remade" ]; then
                 remade=1
-                { printf '%s\n' "$PGC_SLOTS_LOCK_SQL"; cat <<'SQL'; } | pgc_on "$primary_node" pgc_psql "$primary_container" postgres -At -v slot="$PGC_SLOT" >/dev/null
+                pgc_on "$primary_node" pgc_psql "$primary_container" postgres -At -v slot="$PGC_SLOT" >/dev/null <<'SQL'
 SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
 WHERE slot_name = :'slot' AND wal_status = 'lost' AND NOT active;
 SELECT pg_create_physical_replication_slot(:'slot', true)

@@ -16,7 +16,7 @@ set -eu
 : "${PGC_SLOT:?PGC_SLOT is not set}"
 
 # immediately_reserve=true: the slot holds WAL from now on, before the base backup connects.
-recreated=$({ printf '%s\n' "$PGC_SLOTS_LOCK_SQL"; cat <<'SQL'; } | pgc_psql "$PGC_PRIMARY_CONTAINER" postgres -At -v slot="$PGC_SLOT"
+recreated=$(pgc_psql "$PGC_PRIMARY_CONTAINER" postgres -At -v slot="$PGC_SLOT" <<'SQL'
 SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots
 WHERE slot_name = :'slot' AND wal_status = 'lost' AND NOT active;
 SELECT pg_create_physical_replication_slot(:'slot', true)

@@ -107,16 +107,23 @@ public final class PostgresNode extends ComponentResource {
      *                    the passwords step (a kept or restored cluster may hold other passwords),
      *                    or nothing on a new cluster (its seed gave the replication role the stack's
      *                    verifier)
+     * @param containerAfter what the standby's container waits for beside its seed and conf steps:
+     *                    nothing when its seed waits for the primary step anyway, the primary step
+     *                    on a new cluster (the step lists the stack's containers and takes one it
+     *                    finds created but not yet started for a stopped node, which it would stop
+     *                    again after its rejoin; nor does it ever make the slot of a node it did not
+     *                    list, so it and the slot steps never both make one)
      */
     public record Upstream(Command primarySeed, Command primaryStep, Command passwords, Placement primaryPlacement,
-                           Resource slotAfter, List<Resource> backupAfter) {
+                           Resource slotAfter, List<Resource> backupAfter, List<Resource> containerAfter) {
         public Upstream {
             backupAfter = List.copyOf(backupAfter);
+            containerAfter = List.copyOf(containerAfter);
         }
 
         /** After the primary step and the passwords step: the order of any cluster but a new one. */
         public Upstream(Command primarySeed, Command primaryStep, Command passwords, Placement primaryPlacement) {
-            this(primarySeed, primaryStep, passwords, primaryPlacement, primaryStep, List.of(passwords));
+            this(primarySeed, primaryStep, passwords, primaryPlacement, primaryStep, List.of(passwords), List.of());
         }
     }
 
@@ -222,7 +229,8 @@ public final class PostgresNode extends ComponentResource {
                 port,
                 placement.dockerOptions(this)
                         .deleteBeforeReplace(true)
-                        .dependsOn(concat(List.of(seed, conf), containerAfter))
+                        .dependsOn(concat(concat(List.of(seed, conf),
+                                upstream.map(Upstream::containerAfter).orElse(List.of())), containerAfter))
                         // What the node publishes is never taken from a refresh: the docker
                         // provider 4.5.1 reads a stopped container's ports back empty, and ports
                         // force a new container. A changed port changes the published label,

@@ -418,7 +418,7 @@ public final class Bench {
         initStack(stack, n);
         // A first preview compiles the program and records the classes it loads, a second dumps them
         // into the launcher's class-data archive (tools/launch/mvn): every measured run then starts
-        // its JVM as a user's second and later commands do, none pays the build or the dump.
+        // its JVM as a user's third and later commands do (the second dumps), none pays the build or the dump.
         cli(project, "preview", "--stack", stack).orThrow("pulumi preview " + stack);
         cli(project, "preview", "--stack", stack).orThrow("pulumi preview " + stack);
         var ours = new ArrayList<Double>();

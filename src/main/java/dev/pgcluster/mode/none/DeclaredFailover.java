@@ -39,7 +39,8 @@ import java.util.Optional;
  * <p>Order: the primary node (seed, container, healthy) → the {@code primary} step → the
  * passwords step → each standby's slot, seed, container and conninfo step. On a new cluster
  * (see {@link #newCluster}) each standby's slot step and base backup run beside the primary and
- * passwords steps instead of after them; its conninfo step still waits for both.
+ * passwords steps instead of after them; its container waits for the primary step, its conninfo
+ * step for both.
  */
 public final class DeclaredFailover implements HaMode {
 
@@ -52,11 +53,11 @@ public final class DeclaredFailover implements HaMode {
     /**
      * Set by {@link #check}: a new stack whose nodes' hosts hold no volume of it, and whose primary
      * is not restored from a backup. The primary's seed then makes a new cluster (initdb) whose
-     * replication role has the stack's verifier, and nothing but the steps of this run writes on
-     * it: a standby's slot step need not wait for the primary step (the split-brain guard has
-     * nothing to guard on a single new cluster; the two make slots under one lock, see
-     * init/lib/common.sh), and its base backup not for the passwords step. About 0.4 s of a
-     * bring-up.
+     * replication role has the stack's verifier, and the only server of the stack is that primary:
+     * a standby's slot step need not wait for the primary step (the split-brain guard has one
+     * writable node to find, and makes the slots only of nodes whose containers it lists), and its
+     * base backup not for the passwords step; its container still starts after the primary step
+     * (see {@link PostgresNode.Upstream}).
      */
     private boolean newCluster;
 
@@ -112,7 +113,8 @@ public final class DeclaredFailover implements HaMode {
         Command primaryStep = primaryStep(parts, name + "-primary", primary, primaryPlacement, nodeImages);
         Command passwords = passwords(parts, name + "-passwords", primaryStep, primaryPlacement);
         var upstream = newCluster
-                ? new PostgresNode.Upstream(primary.seed(), primaryStep, passwords, primaryPlacement, primary.readiness(), List.of())
+                ? new PostgresNode.Upstream(primary.seed(), primaryStep, passwords, primaryPlacement, primary.readiness(), List.of(),
+                        List.of(primaryStep))
                 : new PostgresNode.Upstream(primary.seed(), primaryStep, passwords, primaryPlacement);
         for (NodeSpec replica : config.replicas()) {
             Placement placement = parts.placements().get(replica.name());
