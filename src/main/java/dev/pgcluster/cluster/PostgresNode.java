@@ -108,11 +108,12 @@ public final class PostgresNode extends ComponentResource {
      *                    or nothing on a new cluster (its seed gave the replication role the stack's
      *                    verifier)
      * @param containerAfter what the standby's container waits for beside its seed and conf steps:
-     *                    nothing when its seed waits for the primary step anyway, the primary step
-     *                    on a new cluster (the step lists the stack's containers and takes one it
-     *                    finds created but not yet started for a stopped node, which it would stop
-     *                    again after its rejoin; nor does it ever make the slot of a node it did not
-     *                    list, so it and the slot steps never both make one)
+     *                    nothing when its seed waits for the primary and passwords steps anyway;
+     *                    both on a new cluster (the primary step lists the stack's containers and
+     *                    takes one it finds created but not yet started for a stopped node, which it
+     *                    would stop again after its rejoin; nor does it ever make the slot of a node
+     *                    it did not list, so it and the slot steps never both make one; and what
+     *                    the two steps write is on the primary before the standby starts)
      */
     public record Upstream(Command primarySeed, Command primaryStep, Command passwords, Placement primaryPlacement,
                            Resource slotAfter, List<Resource> backupAfter, List<Resource> containerAfter) {

@@ -232,8 +232,8 @@ class ClusterDeclarationTest {
      * A new cluster (no node's container, no volume of the stack on any node's host, no restore):
      * each standby's slot step waits for the primary's readiness instead of the primary step, and
      * its base backup not for the passwords step (the primary's seed gave the replication role the
-     * stack's verifier); its container waits for the primary step (which would take a container
-     * created but not started for a stopped node), its conninfo step for both. Any container, any
+     * stack's verifier); its container and its conninfo step still wait for both (the primary step
+     * would take a container created but not started for a stopped node). Any container, any
      * volume, a restore or a probe that cannot tell keeps the order of {@link
      * #standbyWaitsForItsSeedWhichWaitsForItsSlotWhichWaitsForThePrimaryStep}.
      */
@@ -244,7 +244,8 @@ class ClusterDeclarationTest {
         for (String node : List.of("pg-cluster-test-pg1", "pg-cluster-test-pg2")) {
             assertEquals(List.of("pg-cluster-test-pg0-ready"), command(stack, node + "-slot").dependsOn());
             assertEquals(List.of(node + "-slot", node + "-conf"), command(stack, node + "-seed").dependsOn());
-            assertEquals(List.of(node + "-seed", node + "-conf", "pg-cluster-test-primary"), container(stack, node).dependsOn());
+            assertEquals(List.of(node + "-seed", node + "-conf", "pg-cluster-test-primary", "pg-cluster-test-passwords"),
+                    container(stack, node).dependsOn());
             assertEquals(List.of(node + "-ready", "pg-cluster-test-primary", "pg-cluster-test-passwords"),
                     command(stack, node + "-conninfo").dependsOn());
             assertTrue(order.indexOf("pg-cluster-test-pg0-ready") < order.indexOf(node + "-slot"));

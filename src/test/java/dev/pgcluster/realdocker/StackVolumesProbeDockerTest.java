@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pgcluster.cluster.Labels;
 import dev.pgcluster.config.ClusterConfig;
+import dev.pgcluster.config.DockerHosts;
 import dev.pgcluster.testing.TestConfigs;
 import dev.pgcluster.topology.DockerProbe;
 import java.util.List;
@@ -22,7 +23,9 @@ class StackVolumesProbeDockerTest {
 
     @Test
     void aNewClusterIsOnlyWhereEveryHostSaysItHoldsNoVolumeOfTheStack() {
-        ClusterConfig config = TestConfigs.config(STACK, "replicas", "1");
+        // The engine this test's docker CLI talks to, as the program resolves it.
+        String engine = DockerHosts.providerDefault(java.util.Optional.empty(), System.getenv());
+        ClusterConfig config = TestConfigs.config(STACK, "replicas", "1", "dockerHost", engine);
         var probe = new DockerProbe();
         String named = config.dataVolumeName("pg1");
         String labelled = config.namePrefix() + "-probe-labelled";

@@ -39,8 +39,7 @@ import java.util.Optional;
  * <p>Order: the primary node (seed, container, healthy) → the {@code primary} step → the
  * passwords step → each standby's slot, seed, container and conninfo step. On a new cluster
  * (see {@link #newCluster}) each standby's slot step and base backup run beside the primary and
- * passwords steps instead of after them; its container waits for the primary step, its conninfo
- * step for both.
+ * passwords steps instead of after them; its container and conninfo step still wait for both.
  */
 public final class DeclaredFailover implements HaMode {
 
@@ -56,8 +55,8 @@ public final class DeclaredFailover implements HaMode {
      * replication role has the stack's verifier, and the only server of the stack is that primary:
      * a standby's slot step need not wait for the primary step (the split-brain guard has one
      * writable node to find, and makes the slots only of nodes whose containers it lists), and its
-     * base backup not for the passwords step; its container still starts after the primary step
-     * (see {@link PostgresNode.Upstream}).
+     * base backup not for the passwords step; its container still starts after both (see {@link
+     * PostgresNode.Upstream}).
      */
     private boolean newCluster;
 
@@ -114,7 +113,7 @@ public final class DeclaredFailover implements HaMode {
         Command passwords = passwords(parts, name + "-passwords", primaryStep, primaryPlacement);
         var upstream = newCluster
                 ? new PostgresNode.Upstream(primary.seed(), primaryStep, passwords, primaryPlacement, primary.readiness(), List.of(),
-                        List.of(primaryStep))
+                        List.of(primaryStep, passwords))
                 : new PostgresNode.Upstream(primary.seed(), primaryStep, passwords, primaryPlacement);
         for (NodeSpec replica : config.replicas()) {
             Placement placement = parts.placements().get(replica.name());
