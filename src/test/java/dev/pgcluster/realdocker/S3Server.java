@@ -47,11 +47,32 @@ final class S3Server implements AutoCloseable {
         this.caCertificate = caCertificate;
     }
 
+    /**
+     * The default bridge's own address on this machine (the server listens there, the cluster's
+     * containers reach it there). IPAM's config names it, except on an engine that found its bridge
+     * already up when it started (an engine started again): then the bridge interface says it.
+     */
+    private static String bridgeAddress() {
+        String gateway = Docker.ok("network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}").strip();
+        if (!gateway.isEmpty()) {
+            return gateway;
+        }
+        String bridge = Docker.ok("network", "inspect", "bridge", "--format",
+                "{{index .Options \"com.docker.network.bridge.name\"}}").strip();
+        var shown = Shell.run(List.of("ip", "-4", "-o", "addr", "show", "dev", bridge), Map.of(), null, Duration.ofSeconds(10));
+        assertEquals(0, shown.exitCode(), "the address of the bridge " + bridge + ": " + shown.stderr());
+        var inet = java.util.regex.Pattern.compile("\\binet (\\d+\\.\\d+\\.\\d+\\.\\d+)/").matcher(shown.stdout());
+        if (!inet.find()) {
+            throw new AssertionError("the bridge " + bridge + " has no IPv4 address: " + shown.stdout());
+        }
+        return inet.group(1);
+    }
+
     static S3Server start(String name) {
         var build = Shell.run(List.of("sh", "tools/versitygw/build.sh"), Map.of(), null, Duration.ofMinutes(15));
         assertEquals(0, build.exitCode(), "building VersityGW: " + build.stderr());
         String binary = Docker.lines(build.stdout()).get(Docker.lines(build.stdout()).size() - 1).strip();
-        String address = Docker.ok("network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}").strip();
+        String address = bridgeAddress();
         int port = RealCluster.freePorts(1).get(0);
         String container = Docker.TEST_STACK_PREFIX + name;
         Path dir;
