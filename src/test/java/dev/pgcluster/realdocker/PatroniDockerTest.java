@@ -754,6 +754,12 @@ class PatroniDockerTest {
         String replica = cluster.container(node);
         String read = Sql.jdbcFromUri(strings.get(node));
         assertEquals("1", Sql.query(read, "SELECT 1"));
+        // The gate with the new limit was written on the leader by this `up`: the replica must have
+        // replayed it before its replay is paused, or it keeps the gate it had (one CI run paused it
+        // first, and the old gate, without a limit, let the read in).
+        String written = Docker.psql(leader, "SELECT pg_current_wal_lsn()");
+        Sql.awaitPsql(replica, "SELECT pg_last_wal_replay_lsn() >= '" + written + "'::pg_lsn", "t"::equals,
+                Duration.ofSeconds(30));
         Docker.psql(replica, "SELECT pg_wal_replay_pause()");
         try {
             Sql.execute(cluster.output("primaryJdbcUrl"),
