@@ -65,6 +65,14 @@ public record NodeState(String node, String container, Optional<Server> server, 
         return new NodeState(node, "missing", Optional.empty());
     }
 
+    /**
+     * True when every host answered that its node has no container: only "missing", as a host
+     * that could not be asked says nothing. A new stack (with no node, true: nothing runs).
+     */
+    public static boolean allMissing(List<NodeState> states) {
+        return states.stream().allMatch(state -> state.container().equals("missing"));
+    }
+
     public boolean exists() {
         return !container.equals("missing") && !unreachable();
     }

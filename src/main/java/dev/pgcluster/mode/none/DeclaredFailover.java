@@ -74,9 +74,7 @@ public final class DeclaredFailover implements HaMode {
             return Optional.empty();
         }
         List<NodeState> states = probe.observe(config);
-        // Only "missing" (the host said there is no such container); a host that could not be
-        // asked says nothing.
-        newStack = states.stream().allMatch(state -> state.container().equals("missing"));
+        newStack = NodeState.allMissing(states);
         newCluster = newStack && config.restore().isEmpty() && probe.noStackVolumes(config);
         Optional<String> found = Topology.check(config, states);
         Topology.lostSlotWarnings(config, states).forEach(warning -> warn.accept("pg-cluster: " + warning));

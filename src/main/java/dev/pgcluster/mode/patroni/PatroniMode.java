@@ -36,8 +36,9 @@ import java.time.temporal.ChronoUnit;
  * over by itself. pg-cluster declares the members, their files, the DCS configuration
  * ({@code PATCH /config} when it changes) and the roles.
  *
- * <p>Order: the control-plane CA → the etcd members (healthy) → the Patroni members (in parallel;
- * each ready once it leads or streams) → the DCS configuration and the roles, on the leader.
+ * <p>Order: the control-plane CA → the etcd members (healthy) → the Patroni members, one at a
+ * time (each ready once it leads or streams; on a new cluster the first one, then the others
+ * together) → the DCS configuration and the roles, on the leader.
  */
 public final class PatroniMode implements HaMode {
     /** The member that accepted writes when {@link #check} looked; empty before it, or when none did. */
@@ -48,6 +49,13 @@ public final class PatroniMode implements HaMode {
     private List<String> etcdRunning = List.of();
     /** Where the running DCS configuration differed from the declared one when {@link #check} looked (a hand edit). */
     private Optional<String> dcsDrift = Optional.empty();
+    /**
+     * Set by {@link #check}: every node's host answered that it has no container of the node and
+     * no volume of the stack. No member runs, so none can be down at once with another: the first
+     * member makes the cluster and leads, and the others start together once it is ready (each
+     * clones it, as Patroni's replicas do).
+     */
+    private boolean newCluster;
 
     /**
      * Which member leads is Patroni's to decide: without {@code primary} nothing is compared (after
@@ -65,7 +73,9 @@ public final class PatroniMode implements HaMode {
         }
         refuseAnotherMembership(config, probe);
         etcdRunning = probe.runningMembers(config, EtcdMember.HA_LABEL);
-        List<String> leading = probe.observe(config).stream()
+        List<NodeState> states = probe.observe(config);
+        newCluster = NodeState.allMissing(states) && probe.noStackVolumes(config);
+        List<String> leading = states.stream()
                 .filter(NodeState::writable)
                 .map(NodeState::node).toList();
         leader = leading.size() == 1 ? Optional.of(leading.get(0)) : Optional.empty();
@@ -119,20 +129,26 @@ public final class PatroniMode implements HaMode {
         // One member at a time, each after the one before is ready again, the leader last: a
         // change that replaces every member's container (a new image, a setting that forces one)
         // never has two members down at once, and the leader stops (and hands its key over) only
-        // when every other member runs again. A new cluster comes up the same way, in node order.
-        // A switch from ha: none starts with the primary instead: Patroni takes its data over as the
-        // leader, and the others join it (a standby started before a leader exists could take over).
+        // when every other member runs again. A switch from ha: none starts with the primary
+        // instead: Patroni takes its data over as the leader, and the others join it (a standby
+        // started before a leader exists could take over). A new cluster (nothing of its nodes
+        // exists) starts its first member (the preferred leader, else pg0), which makes the
+        // cluster and leads, and then the others together: none of them runs yet, so none is
+        // taken down, and each clones the leader.
         var members = new LinkedHashMap<String, PatroniMember>();
         // Every member's container also starts after what the cluster names (the backup
         // repository), which so outlives it on destroy.
         List<Resource> after = new ArrayList<>(dcs);
         after.addAll(parts.nodesAfter());
-        for (NodeSpec node : replacementOrder(config, first, leader)) {
+        for (NodeSpec node : newCluster ? newClusterOrder(config) : replacementOrder(config, first, leader)) {
             Placement placement = parts.placements().get(node.name());
             var member = new PatroniMember(name + "-" + node.name(), config, node, parts.imageOn().apply(placement),
                     parts.network().networkName(placement), placement, tls,
                     parts.secrets().replicationPassword(), secretsFile, signing, after, options);
             members.put(node.name(), member);
+            if (newCluster && members.size() > 1) {
+                continue;
+            }
             var next = new ArrayList<Resource>(dcs);
             next.addAll(parts.nodesAfter());
             next.add(member.readiness());
@@ -306,6 +322,15 @@ public final class PatroniMode implements HaMode {
     static List<String> etcdOrder(ClusterConfig config, List<String> running) {
         var order = new ArrayList<String>(config.ha().dcsMemberNames().stream().filter(m -> !running.contains(m)).toList());
         config.ha().dcsMemberNames().stream().filter(running::contains).forEach(order::add);
+        return order;
+    }
+
+    /** A new cluster's: the preferred leader (when {@code primary} names one), then the nodes in node order. */
+    static List<NodeSpec> newClusterOrder(ClusterConfig config) {
+        var order = new ArrayList<NodeSpec>();
+        config.ha().preferredLeader().flatMap(p -> config.nodes().stream().filter(n -> n.name().equals(p)).findFirst())
+                .ifPresent(order::add);
+        config.nodes().stream().filter(n -> !order.contains(n)).forEach(order::add);
         return order;
     }
 

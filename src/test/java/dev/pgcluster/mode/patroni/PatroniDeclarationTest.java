@@ -13,6 +13,7 @@ import dev.pgcluster.testing.TestConfigs;
 import dev.pgcluster.topology.ClusterProbe;
 import dev.pgcluster.topology.NodeState;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -638,6 +639,68 @@ class PatroniDeclarationTest {
             assertTrue(containerDependencies(stack, node).containsAll(List.of("pg-cluster-test-etcd0-ready",
                     "pg-cluster-test-etcd1-ready", "pg-cluster-test-etcd2-ready")), node);
         }
+    }
+
+    /**
+     * A new cluster (no container, no volume of the stack on any host): the first member (the
+     * preferred leader, else pg0) makes the cluster, and the others start together once it is ready.
+     */
+    @Test
+    void onANewClusterTheFirstMemberLeadsAndTheOthersStartTogetherAfterIt() {
+        var fresh = DeclaredStack.of(patroni(), newCluster(true, false));
+        assertFalse(containerDependencies(fresh, "pg0").stream().anyMatch(d -> d.matches(".*-pg\\d-ready")),
+                "pg0 first: " + containerDependencies(fresh, "pg0"));
+        for (String node : List.of("pg1", "pg2")) {
+            var dependencies = containerDependencies(fresh, node);
+            assertEquals(List.of("pg-cluster-test-pg0-ready"),
+                    dependencies.stream().filter(d -> d.matches(".*-pg\\d-ready")).toList(), node + ": " + dependencies);
+            assertTrue(dependencies.containsAll(List.of("pg-cluster-test-etcd0-ready", "pg-cluster-test-etcd1-ready",
+                    "pg-cluster-test-etcd2-ready")), node + ": " + dependencies);
+        }
+        var preferred = DeclaredStack.of(patroni("primary", "pg2"), newCluster(true, false));
+        assertFalse(containerDependencies(preferred, "pg2").stream().anyMatch(d -> d.matches(".*-pg\\d-ready")),
+                "the preferred leader first: " + containerDependencies(preferred, "pg2"));
+        for (String node : List.of("pg0", "pg1")) {
+            assertEquals(List.of("pg-cluster-test-pg2-ready"), containerDependencies(preferred, node).stream()
+                    .filter(d -> d.matches(".*-pg\\d-ready")).toList(), node);
+        }
+
+        var kept = new LinkedHashMap<String, DeclaredStack>();
+        kept.put("a volume of the stack on a host", DeclaredStack.of(patroni(), newCluster(false, false)));
+        kept.put("a node's container", DeclaredStack.of(patroni(), newCluster(true, true)));
+        kept.put("a host that did not answer", DeclaredStack.of(patroni(), new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return config.nodeNames().stream().map(n -> n.equals("pg1")
+                        ? new NodeState(n, "unreachable", java.util.Optional.empty()) : NodeState.missing(n)).toList();
+            }
+
+            @Override
+            public boolean noStackVolumes(ClusterConfig config) {
+                return true;
+            }
+        }));
+        // One at a time: each member but the first waits for another one's readiness, a different one each.
+        kept.forEach((why, stack) -> assertEquals(2, List.of("pg0", "pg1", "pg2").stream()
+                .flatMap(node -> containerDependencies(stack, node).stream().filter(d -> d.matches(".*-pg\\d-ready")))
+                .distinct().count(), why));
+    }
+
+    /** Every node missing but pg0 (running, writable) when {@code pg0Runs}; {@code noVolumes} is what the hosts say of the stack's volumes. */
+    private static ClusterProbe newCluster(boolean noVolumes, boolean pg0Runs) {
+        return new ClusterProbe() {
+            @Override
+            public List<NodeState> observe(ClusterConfig config) {
+                return config.nodeNames().stream().map(n -> pg0Runs && n.equals("pg0")
+                        ? new NodeState(n, "running", java.util.Optional.of(new NodeState.Server(false, 1, "")))
+                        : NodeState.missing(n)).toList();
+            }
+
+            @Override
+            public boolean noStackVolumes(ClusterConfig config) {
+                return noVolumes;
+            }
+        };
     }
 
     /** The leader step's inputs do not move with the leader: which member leads is in none of them. */
