@@ -19,6 +19,15 @@ public final class ServerSettings {
      * at least as high as the primary's, and a switchover promotes any of them, so all nodes share
      * the same settings: the role is data, not configuration.
      */
+    /**
+     * {@code max_replication_slots}: a slot per replica (ha: none's slot steps, Patroni's
+     * {@code use_slots}) and four spare ones, at least 10. Under Patroni each base backup also
+     * holds a temporary slot while it runs (pg_basebackup -X stream without a slot of its own).
+     */
+    public static int maxReplicationSlots(ClusterConfig config) {
+        return Math.max(10, config.replicas().size() + 4);
+    }
+
     public static Map<String, String> forNode(ClusterConfig config) {
         int replicas = config.replicas().size();
         var settings = new LinkedHashMap<String, String>();
@@ -27,7 +36,7 @@ public final class ServerSettings {
         // pg_basebackup -X stream holds two senders per replica while it runs, and replicas are
         // seeded in parallel; keep spare ones for a manual backup or a rejoining node.
         settings.put("max_wal_senders", String.valueOf(Math.max(10, 2 * replicas + 2)));
-        settings.put("max_replication_slots", String.valueOf(Math.max(10, replicas + 4)));
+        settings.put("max_replication_slots", String.valueOf(maxReplicationSlots(config)));
         settings.put("wal_keep_size", config.wal().walKeepSize());
         settings.put("max_slot_wal_keep_size", config.wal().maxSlotWalKeepSize());
         settings.put("hot_standby", "on");

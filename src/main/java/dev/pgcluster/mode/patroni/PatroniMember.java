@@ -82,7 +82,8 @@ public final class PatroniMember extends ComponentResource {
 
     /**
      * @param after what the member waits for: the etcd members' readiness (a member starts once the DCS
-     *              answers) and the readiness of the member before it (one member at a time)
+     *              answers) and the readiness of the member before it (one member at a time), or on
+     *              a new cluster of the members it starts after (see PatroniMode)
      */
     PatroniMember(String name, ClusterConfig config, NodeSpec node, Output<String> image, Output<String> networkName,
                   Placement placement, ClusterTls tls, Output<String> replicationPassword, Output<String> memberSecrets,

@@ -9,6 +9,7 @@ import dev.pgcluster.cluster.ClusterTls;
 import dev.pgcluster.cluster.InitScripts;
 import dev.pgcluster.cluster.PasswordsStep;
 import dev.pgcluster.cluster.PostgresNode;
+import dev.pgcluster.cluster.ServerSettings;
 import dev.pgcluster.cluster.Placement;
 import dev.pgcluster.command.Command;
 import dev.pgcluster.command.CommandArgs;
@@ -140,19 +141,25 @@ public final class PatroniMode implements HaMode {
         // repository), which so outlives it on destroy.
         List<Resource> after = new ArrayList<>(dcs);
         after.addAll(parts.nodesAfter());
-        for (NodeSpec node : newCluster ? newClusterOrder(config) : replacementOrder(config, first, leader)) {
+        List<NodeSpec> order = newCluster ? newClusterOrder(config) : replacementOrder(config, first, leader);
+        int together = newCluster ? startTogether(config) : 1;
+        var group = new ArrayList<Resource>();
+        for (int i = 0; i < order.size(); i++) {
+            NodeSpec node = order.get(i);
             Placement placement = parts.placements().get(node.name());
             var member = new PatroniMember(name + "-" + node.name(), config, node, parts.imageOn().apply(placement),
                     parts.network().networkName(placement), placement, tls,
                     parts.secrets().replicationPassword(), secretsFile, signing, after, options);
             members.put(node.name(), member);
-            if (newCluster && members.size() > 1) {
-                continue;
+            group.add(member.readiness());
+            // The first member alone, then groups of `together`, each after the one before is ready.
+            if (i % together == 0) {
+                var next = new ArrayList<Resource>(dcs);
+                next.addAll(parts.nodesAfter());
+                next.addAll(group);
+                after = next;
+                group = new ArrayList<>();
             }
-            var next = new ArrayList<Resource>(dcs);
-            next.addAll(parts.nodesAfter());
-            next.add(member.readiness());
-            after = next;
         }
         var ready = new ArrayList<Resource>();
         members.values().forEach(m -> ready.add(m.readiness()));
@@ -323,6 +330,16 @@ public final class PatroniMode implements HaMode {
         var order = new ArrayList<String>(config.ha().dcsMemberNames().stream().filter(m -> !running.contains(m)).toList());
         config.ha().dcsMemberNames().stream().filter(running::contains).forEach(order::add);
         return order;
+    }
+
+    /**
+     * How many members of a new cluster start together after the first: each clone holds a
+     * temporary slot on the leader while Patroni makes a slot for every member that registered,
+     * so a group fits beside every replica's slot in {@code max_replication_slots} (all of them
+     * up to 5 replicas, groups of at least 4 above).
+     */
+    static int startTogether(ClusterConfig config) {
+        return ServerSettings.maxReplicationSlots(config) - config.replicas().size();
     }
 
     /** A new cluster's: the preferred leader (when {@code primary} names one), then the nodes in node order. */

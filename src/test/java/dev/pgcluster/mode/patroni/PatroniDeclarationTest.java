@@ -665,6 +665,29 @@ class PatroniDeclarationTest {
                     .filter(d -> d.matches(".*-pg\\d-ready")).toList(), node);
         }
 
+        // The backup repository still outlives every member on destroy: each starts after it.
+        var backedUp = DeclaredStack.of(patroni("backup", "true", "backupPassphrase", "passphrase-for-tests-0123456789"),
+                newCluster(true, false));
+        for (String node : List.of("pg0", "pg1", "pg2")) {
+            assertTrue(containerDependencies(backedUp, node).contains("pg-cluster-test-backup"),
+                    node + ": " + containerDependencies(backedUp, node));
+        }
+
+        // Six replicas: each clone holds a temporary slot beside Patroni's slot of every member that
+        // registered, so they start in groups that fit in max_replication_slots (10): four, then two.
+        var six = DeclaredStack.of(patroni("replicas", "6"), newCluster(true, false));
+        assertEquals(10 - 6, PatroniMode.startTogether(patroni("replicas", "6")));
+        assertEquals(10 - 2, PatroniMode.startTogether(patroni()));
+        for (String node : List.of("pg1", "pg2", "pg3", "pg4")) {
+            assertEquals(List.of("pg-cluster-test-pg0-ready"), containerDependencies(six, node).stream()
+                    .filter(d -> d.matches(".*-pg\\d-ready")).toList(), node);
+        }
+        for (String node : List.of("pg5", "pg6")) {
+            assertEquals(List.of("pg-cluster-test-pg1-ready", "pg-cluster-test-pg2-ready", "pg-cluster-test-pg3-ready",
+                    "pg-cluster-test-pg4-ready"), containerDependencies(six, node).stream()
+                    .filter(d -> d.matches(".*-pg\\d-ready")).sorted().toList(), node);
+        }
+
         var kept = new LinkedHashMap<String, DeclaredStack>();
         kept.put("a volume of the stack on a host", DeclaredStack.of(patroni(), newCluster(false, false)));
         kept.put("a node's container", DeclaredStack.of(patroni(), newCluster(true, true)));
