@@ -15,19 +15,21 @@ public final class ServerSettings {
     }
 
     /**
-     * Settings every node gets. Standbys need max_wal_senders, max_replication_slots and friends
-     * at least as high as the primary's, and a switchover promotes any of them, so all nodes share
-     * the same settings: the role is data, not configuration.
-     */
-    /**
      * {@code max_replication_slots}: a slot per replica (ha: none's slot steps, Patroni's
      * {@code use_slots}) and four spare ones, at least 10. Under Patroni each base backup also
-     * holds a temporary slot while it runs (pg_basebackup -X stream without a slot of its own).
+     * holds a temporary slot while it runs (pg_basebackup -X stream without a slot of its own):
+     * a new cluster's replicas start in groups that fill the spare ones at most (PatroniMode), so
+     * at that peak a manual base backup of the leader finds no free slot.
      */
     public static int maxReplicationSlots(ClusterConfig config) {
         return Math.max(10, config.replicas().size() + 4);
     }
 
+    /**
+     * Settings every node gets. Standbys need max_wal_senders, max_replication_slots and friends
+     * at least as high as the primary's, and a switchover promotes any of them, so all nodes share
+     * the same settings: the role is data, not configuration.
+     */
     public static Map<String, String> forNode(ClusterConfig config) {
         int replicas = config.replicas().size();
         var settings = new LinkedHashMap<String, String>();

@@ -331,6 +331,9 @@ class BackupDockerTest {
             Docker.ok("kill", "--signal", "KILL", leader);
             String next = Sql.awaitResult(() -> String.valueOf(ClusterChecks.patroniLeader(members)),
                     l -> !l.equals("null") && !l.equals(leader), Duration.ofSeconds(90));
+            // patronictl names the leader once it holds the key; its PostgreSQL is promoted a moment
+            // later (until then the write string finds no primary: a clean-clone CI run wrote too soon).
+            Sql.awaitPsql(next, "SELECT pg_is_in_recovery()", "f"::equals, Duration.ofSeconds(60));
             Sql.execute(patroni.output("primaryJdbcUrl"),
                     "CREATE TABLE after_failover AS SELECT g AS id FROM generate_series(1, 100) g");
             String segment = Docker.psql(next, "SELECT pg_walfile_name(pg_current_wal_lsn())");

@@ -336,7 +336,7 @@ public final class PatroniMode implements HaMode {
      * How many members of a new cluster start together after the first: each clone holds a
      * temporary slot on the leader while Patroni makes a slot for every member that registered,
      * so a group fits beside every replica's slot in {@code max_replication_slots} (all of them
-     * up to 5 replicas, groups of at least 4 above).
+     * up to 5 replicas, groups of 4 above).
      */
     static int startTogether(ClusterConfig config) {
         return ServerSettings.maxReplicationSlots(config) - config.replicas().size();

@@ -319,7 +319,7 @@ class PatroniDeclarationTest {
     @Test
     void aSwitchFromNoneStartsWithThePrimaryAsTheFirstMember() {
         var stack = DeclaredStack.of(patroni(), running("", "pg1"));
-        assertFalse(containerDependencies(stack, "pg1").stream().anyMatch(d -> d.matches(".*-pg\\d-ready")),
+        assertFalse(containerDependencies(stack, "pg1").stream().anyMatch(d -> d.matches(".*-pg\\d+-ready")),
                 "the primary pg1 first: " + containerDependencies(stack, "pg1"));
         assertTrue(containerDependencies(stack, "pg0").contains("pg-cluster-test-pg1-ready"), containerDependencies(stack, "pg0").toString());
         assertTrue(containerDependencies(stack, "pg2").contains("pg-cluster-test-pg0-ready"), containerDependencies(stack, "pg2").toString());
@@ -385,7 +385,7 @@ class PatroniDeclarationTest {
             }
         };
         var stack = DeclaredStack.of(patroni(), halfway);
-        assertFalse(containerDependencies(stack, "pg1").stream().anyMatch(d -> d.matches(".*-pg\\d-ready")),
+        assertFalse(containerDependencies(stack, "pg1").stream().anyMatch(d -> d.matches(".*-pg\\d+-ready")),
                 "pg1 first: " + containerDependencies(stack, "pg1"));
         assertTrue(containerDependencies(stack, "pg0").contains("pg-cluster-test-pg1-ready"));
     }
@@ -633,7 +633,7 @@ class PatroniDeclarationTest {
                 containerDependencies(stack, "pg2").toString());
         assertTrue(containerDependencies(stack, "pg1").contains("pg-cluster-test-pg2-ready"),
                 "the leader pg1 after pg2: " + containerDependencies(stack, "pg1"));
-        assertFalse(containerDependencies(stack, "pg0").stream().anyMatch(d -> d.matches(".*-pg\\d-ready")),
+        assertFalse(containerDependencies(stack, "pg0").stream().anyMatch(d -> d.matches(".*-pg\\d+-ready")),
                 "pg0 first: " + containerDependencies(stack, "pg0"));
         for (String node : List.of("pg0", "pg1", "pg2")) {
             assertTrue(containerDependencies(stack, node).containsAll(List.of("pg-cluster-test-etcd0-ready",
@@ -648,21 +648,21 @@ class PatroniDeclarationTest {
     @Test
     void onANewClusterTheFirstMemberLeadsAndTheOthersStartTogetherAfterIt() {
         var fresh = DeclaredStack.of(patroni(), newCluster(true, false));
-        assertFalse(containerDependencies(fresh, "pg0").stream().anyMatch(d -> d.matches(".*-pg\\d-ready")),
+        assertFalse(containerDependencies(fresh, "pg0").stream().anyMatch(d -> d.matches(".*-pg\\d+-ready")),
                 "pg0 first: " + containerDependencies(fresh, "pg0"));
         for (String node : List.of("pg1", "pg2")) {
             var dependencies = containerDependencies(fresh, node);
             assertEquals(List.of("pg-cluster-test-pg0-ready"),
-                    dependencies.stream().filter(d -> d.matches(".*-pg\\d-ready")).toList(), node + ": " + dependencies);
+                    dependencies.stream().filter(d -> d.matches(".*-pg\\d+-ready")).toList(), node + ": " + dependencies);
             assertTrue(dependencies.containsAll(List.of("pg-cluster-test-etcd0-ready", "pg-cluster-test-etcd1-ready",
                     "pg-cluster-test-etcd2-ready")), node + ": " + dependencies);
         }
         var preferred = DeclaredStack.of(patroni("primary", "pg2"), newCluster(true, false));
-        assertFalse(containerDependencies(preferred, "pg2").stream().anyMatch(d -> d.matches(".*-pg\\d-ready")),
+        assertFalse(containerDependencies(preferred, "pg2").stream().anyMatch(d -> d.matches(".*-pg\\d+-ready")),
                 "the preferred leader first: " + containerDependencies(preferred, "pg2"));
         for (String node : List.of("pg0", "pg1")) {
             assertEquals(List.of("pg-cluster-test-pg2-ready"), containerDependencies(preferred, node).stream()
-                    .filter(d -> d.matches(".*-pg\\d-ready")).toList(), node);
+                    .filter(d -> d.matches(".*-pg\\d+-ready")).toList(), node);
         }
 
         // The backup repository still outlives every member on destroy: each starts after it.
@@ -680,12 +680,42 @@ class PatroniDeclarationTest {
         assertEquals(10 - 2, PatroniMode.startTogether(patroni()));
         for (String node : List.of("pg1", "pg2", "pg3", "pg4")) {
             assertEquals(List.of("pg-cluster-test-pg0-ready"), containerDependencies(six, node).stream()
-                    .filter(d -> d.matches(".*-pg\\d-ready")).toList(), node);
+                    .filter(d -> d.matches(".*-pg\\d+-ready")).toList(), node);
         }
         for (String node : List.of("pg5", "pg6")) {
             assertEquals(List.of("pg-cluster-test-pg1-ready", "pg-cluster-test-pg2-ready", "pg-cluster-test-pg3-ready",
                     "pg-cluster-test-pg4-ready"), containerDependencies(six, node).stream()
-                    .filter(d -> d.matches(".*-pg\\d-ready")).sorted().toList(), node);
+                    .filter(d -> d.matches(".*-pg\\d+-ready")).sorted().toList(), node);
+        }
+
+        // Every allowed number of replicas: the groups, and at no time more slots (Patroni's of each
+        // replica started so far, a temporary one per clone) or WAL senders (two per clone, one per
+        // streaming replica) than the nodes have.
+        for (int replicas = 1; replicas <= 10; replicas++) {
+            var config = patroni("replicas", String.valueOf(replicas));
+            var stack = DeclaredStack.of(config, newCluster(true, false));
+            int slots = Integer.parseInt(dev.pgcluster.cluster.ServerSettings.forNode(config).get("max_replication_slots"));
+            int senders = Integer.parseInt(dev.pgcluster.cluster.ServerSettings.forNode(config).get("max_wal_senders"));
+            int together = replicas <= 5 ? replicas : 4;
+            int started = 0;
+            String previous = "pg-cluster-test-pg0-ready";
+            var group = new java.util.ArrayList<String>(List.of(previous));
+            for (int first = 1; first <= replicas; first += together) {
+                int last = Math.min(replicas, first + together - 1);
+                for (int n = first; n <= last; n++) {
+                    assertEquals(group, containerDependencies(stack, "pg" + n).stream()
+                            .filter(d -> d.matches(".*-pg\\d+-ready")).sorted().toList(), replicas + " replicas, pg" + n);
+                }
+                int cloning = last - first + 1;
+                started += cloning;
+                assertTrue(started + cloning <= slots, replicas + " replicas: " + (started + cloning) + " slots > " + slots);
+                assertTrue(started - cloning + 2 * cloning <= senders, replicas + " replicas: senders");
+                group = new java.util.ArrayList<>();
+                for (int n = first; n <= last; n++) {
+                    group.add("pg-cluster-test-pg" + n + "-ready");
+                }
+                group.sort(null);
+            }
         }
 
         var kept = new LinkedHashMap<String, DeclaredStack>();
@@ -705,7 +735,7 @@ class PatroniDeclarationTest {
         }));
         // One at a time: each member but the first waits for another one's readiness, a different one each.
         kept.forEach((why, stack) -> assertEquals(2, List.of("pg0", "pg1", "pg2").stream()
-                .flatMap(node -> containerDependencies(stack, node).stream().filter(d -> d.matches(".*-pg\\d-ready")))
+                .flatMap(node -> containerDependencies(stack, node).stream().filter(d -> d.matches(".*-pg\\d+-ready")))
                 .distinct().count(), why));
     }
 
