@@ -54,7 +54,7 @@ public final class PatroniMode implements HaMode {
      * Set by {@link #check}: every node's host answered that it has no container of the node and
      * no volume of the stack. No member runs, so none can be down at once with another: the first
      * member makes the cluster and leads, and the others start together once it is ready (each
-     * clones it, as Patroni's replicas do).
+     * clones it, as Patroni's replicas do), in groups that fit the leader's slots ({@link #startTogether}).
      */
     private boolean newCluster;
 
@@ -134,8 +134,8 @@ public final class PatroniMode implements HaMode {
         // instead: Patroni takes its data over as the leader, and the others join it (a standby
         // started before a leader exists could take over). A new cluster (nothing of its nodes
         // exists) starts its first member (the preferred leader, else pg0), which makes the
-        // cluster and leads, and then the others together: none of them runs yet, so none is
-        // taken down, and each clones the leader.
+        // cluster and leads, and then the others together (in groups, see startTogether): none
+        // of them runs yet, so none is taken down, and each clones the leader.
         var members = new LinkedHashMap<String, PatroniMember>();
         // Every member's container also starts after what the cluster names (the backup
         // repository), which so outlives it on destroy.
