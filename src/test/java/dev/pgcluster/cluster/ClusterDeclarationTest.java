@@ -12,6 +12,7 @@ import dev.pgcluster.testing.DeclaredResource;
 import dev.pgcluster.testing.DeclaredStack;
 import dev.pgcluster.testing.StrictMocks;
 import dev.pgcluster.testing.TestConfigs;
+import dev.pgcluster.testing.TestProbes;
 import dev.pgcluster.topology.ClusterProbe;
 import dev.pgcluster.topology.ClusterStateException;
 import dev.pgcluster.topology.NodeState;
@@ -239,7 +240,7 @@ class ClusterDeclarationTest {
      */
     @Test
     void onANewClusterEachStandbysSlotAndBaseBackupRunBesideThePrimaryAndPasswordsSteps() {
-        DeclaredStack stack = DeclaredStack.of(withReplicas(2), newCluster(true, false));
+        DeclaredStack stack = DeclaredStack.of(withReplicas(2), TestProbes.newCluster(true, false));
         List<String> order = stack.creationOrder();
         for (String node : List.of("pg-cluster-test-pg1", "pg-cluster-test-pg2")) {
             assertEquals(List.of("pg-cluster-test-pg0-ready"), command(stack, node + "-slot").dependsOn());
@@ -254,10 +255,10 @@ class ClusterDeclarationTest {
         assertEquals(List.of("pg-cluster-test-pg0-ready"), command(stack, "pg-cluster-test-primary").dependsOn());
 
         var kept = new java.util.LinkedHashMap<String, DeclaredStack>();
-        kept.put("a volume of the stack on a host", DeclaredStack.of(withReplicas(2), newCluster(false, false)));
-        kept.put("a node's container", DeclaredStack.of(withReplicas(2), newCluster(true, true)));
+        kept.put("a volume of the stack on a host", DeclaredStack.of(withReplicas(2), TestProbes.newCluster(false, false)));
+        kept.put("a node's container", DeclaredStack.of(withReplicas(2), TestProbes.newCluster(true, true)));
         kept.put("a restore", DeclaredStack.of(TestConfigs.config("test", "replicas", "2", "restoreFrom", "pg-cluster-prod"),
-                newCluster(true, false)));
+                TestProbes.newCluster(true, false)));
         kept.forEach((why, other) -> {
             for (String node : List.of("pg-cluster-test-pg1", "pg-cluster-test-pg2")) {
                 assertEquals(List.of("pg-cluster-test-primary"), command(other, node + "-slot").dependsOn(), why);
@@ -265,23 +266,6 @@ class ClusterDeclarationTest {
                 assertEquals(List.of(node + "-seed", node + "-conf"), container(other, node).dependsOn(), why);
             }
         });
-    }
-
-    /** Every node missing but pg0 when {@code pg0Runs}; {@code noVolumes} is what the hosts say of the stack's volumes. */
-    private static ClusterProbe newCluster(boolean noVolumes, boolean pg0Runs) {
-        return new ClusterProbe() {
-            @Override
-            public List<NodeState> observe(ClusterConfig config) {
-                return config.nodeNames().stream().map(n -> pg0Runs && n.equals("pg0")
-                        ? new NodeState(n, "running", java.util.Optional.of(new NodeState.Server(false, 1, "")))
-                        : NodeState.missing(n)).toList();
-            }
-
-            @Override
-            public boolean noStackVolumes(ClusterConfig config) {
-                return noVolumes;
-            }
-        };
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.pgcluster.config.ClusterConfig;
 import dev.pgcluster.testing.DeclaredResource;
 import dev.pgcluster.testing.DeclaredStack;
 import dev.pgcluster.testing.TestConfigs;
+import dev.pgcluster.testing.TestProbes;
 import dev.pgcluster.topology.ClusterProbe;
 import dev.pgcluster.topology.NodeState;
 import java.util.HashMap;
@@ -647,7 +648,7 @@ class PatroniDeclarationTest {
      */
     @Test
     void onANewClusterTheFirstMemberLeadsAndTheOthersStartTogetherAfterIt() {
-        var fresh = DeclaredStack.of(patroni(), newCluster(true, false));
+        var fresh = DeclaredStack.of(patroni(), TestProbes.newCluster(true, false));
         assertFalse(containerDependencies(fresh, "pg0").stream().anyMatch(d -> d.matches(".*-pg\\d+-ready")),
                 "pg0 first: " + containerDependencies(fresh, "pg0"));
         for (String node : List.of("pg1", "pg2")) {
@@ -657,7 +658,7 @@ class PatroniDeclarationTest {
             assertTrue(dependencies.containsAll(List.of("pg-cluster-test-etcd0-ready", "pg-cluster-test-etcd1-ready",
                     "pg-cluster-test-etcd2-ready")), node + ": " + dependencies);
         }
-        var preferred = DeclaredStack.of(patroni("primary", "pg2"), newCluster(true, false));
+        var preferred = DeclaredStack.of(patroni("primary", "pg2"), TestProbes.newCluster(true, false));
         assertFalse(containerDependencies(preferred, "pg2").stream().anyMatch(d -> d.matches(".*-pg\\d+-ready")),
                 "the preferred leader first: " + containerDependencies(preferred, "pg2"));
         for (String node : List.of("pg0", "pg1")) {
@@ -667,7 +668,7 @@ class PatroniDeclarationTest {
 
         // The backup repository still outlives every member on destroy: each starts after it.
         var backedUp = DeclaredStack.of(patroni("backup", "true", "backupPassphrase", "passphrase-for-tests-0123456789"),
-                newCluster(true, false));
+                TestProbes.newCluster(true, false));
         for (String node : List.of("pg0", "pg1", "pg2")) {
             assertTrue(containerDependencies(backedUp, node).contains("pg-cluster-test-backup"),
                     node + ": " + containerDependencies(backedUp, node));
@@ -675,7 +676,7 @@ class PatroniDeclarationTest {
 
         // Six replicas: each clone holds a temporary slot beside Patroni's slot of every member that
         // registered, so they start in groups that fit in max_replication_slots (10): four, then two.
-        var six = DeclaredStack.of(patroni("replicas", "6"), newCluster(true, false));
+        var six = DeclaredStack.of(patroni("replicas", "6"), TestProbes.newCluster(true, false));
         assertEquals(10 - 6, PatroniMode.startTogether(patroni("replicas", "6")));
         assertEquals(10 - 2, PatroniMode.startTogether(patroni()));
         for (String node : List.of("pg1", "pg2", "pg3", "pg4")) {
@@ -693,7 +694,7 @@ class PatroniDeclarationTest {
         // streaming replica) than the nodes have.
         for (int replicas = 1; replicas <= 10; replicas++) {
             var config = patroni("replicas", String.valueOf(replicas));
-            var stack = DeclaredStack.of(config, newCluster(true, false));
+            var stack = DeclaredStack.of(config, TestProbes.newCluster(true, false));
             int slots = Integer.parseInt(dev.pgcluster.cluster.ServerSettings.forNode(config).get("max_replication_slots"));
             int senders = Integer.parseInt(dev.pgcluster.cluster.ServerSettings.forNode(config).get("max_wal_senders"));
             int together = replicas <= 5 ? replicas : 4;
@@ -719,8 +720,8 @@ class PatroniDeclarationTest {
         }
 
         var kept = new LinkedHashMap<String, DeclaredStack>();
-        kept.put("a volume of the stack on a host", DeclaredStack.of(patroni(), newCluster(false, false)));
-        kept.put("a node's container", DeclaredStack.of(patroni(), newCluster(true, true)));
+        kept.put("a volume of the stack on a host", DeclaredStack.of(patroni(), TestProbes.newCluster(false, false)));
+        kept.put("a node's container", DeclaredStack.of(patroni(), TestProbes.newCluster(true, true)));
         kept.put("a host that did not answer", DeclaredStack.of(patroni(), new ClusterProbe() {
             @Override
             public List<NodeState> observe(ClusterConfig config) {
@@ -737,23 +738,6 @@ class PatroniDeclarationTest {
         kept.forEach((why, stack) -> assertEquals(2, List.of("pg0", "pg1", "pg2").stream()
                 .flatMap(node -> containerDependencies(stack, node).stream().filter(d -> d.matches(".*-pg\\d+-ready")))
                 .distinct().count(), why));
-    }
-
-    /** Every node missing but pg0 (running, writable) when {@code pg0Runs}; {@code noVolumes} is what the hosts say of the stack's volumes. */
-    private static ClusterProbe newCluster(boolean noVolumes, boolean pg0Runs) {
-        return new ClusterProbe() {
-            @Override
-            public List<NodeState> observe(ClusterConfig config) {
-                return config.nodeNames().stream().map(n -> pg0Runs && n.equals("pg0")
-                        ? new NodeState(n, "running", java.util.Optional.of(new NodeState.Server(false, 1, "")))
-                        : NodeState.missing(n)).toList();
-            }
-
-            @Override
-            public boolean noStackVolumes(ClusterConfig config) {
-                return noVolumes;
-            }
-        };
     }
 
     /** The leader step's inputs do not move with the leader: which member leads is in none of them. */
